@@ -1,0 +1,46 @@
+package dev.skein.schemas;
+
+import java.util.regex.Pattern;
+
+/**
+ * The key of every session-scoped topic: {@code <tenant>/<session-id>}, each part matching
+ * {@code [A-Za-z0-9._-]{1,128}}.
+ */
+public record SessionAddress(String tenant, String sessionId) {
+
+    private static final Pattern PART = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+    public SessionAddress {
+        requireValid("tenant", tenant);
+        requireValid("session id", sessionId);
+    }
+
+    /** Parses {@code tenant/session}; throws {@link IllegalArgumentException} saying what is wrong. */
+    public static SessionAddress parse(String address) {
+        if (address == null) {
+            throw new IllegalArgumentException("session address is missing");
+        }
+        int slash = address.indexOf('/');
+        if (slash < 0) {
+            throw new IllegalArgumentException("session address '" + address + "' must be <tenant>/<session-id>");
+        }
+        return new SessionAddress(address.substring(0, slash), address.substring(slash + 1));
+    }
+
+    /** True when {@code part} is a valid tenant or session id. */
+    public static boolean isValidPart(String part) {
+        return part != null && PART.matcher(part).matches();
+    }
+
+    private static void requireValid(String what, String value) {
+        if (!isValidPart(value)) {
+            throw new IllegalArgumentException(
+                    what + " '" + value + "' is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return tenant + "/" + sessionId;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.skein.schemas;
+
+import dev.skein.events.AgentDelta;
+import dev.skein.events.AgentInvocation;
+import dev.skein.events.AgentStep;
+import dev.skein.events.DeadLetter;
+import dev.skein.events.SessionCommand;
+import dev.skein.events.ToolDefinition;
+import dev.skein.events.ToolRequest;
+import dev.skein.events.ToolResult;
+import dev.skein.events.TurnCompleted;
+import dev.skein.events.TurnRequested;
+import dev.skein.events.WorkerHeartbeat;
+import dev.skein.schemas.registry.SchemaRegistry;
+import dev.skein.schemas.serde.AvroSerde;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * The typed catalog of Skein's topics: every name with its serdes, built once from the prefix
+ * (default {@code skein.}) and the schema registry. Keys of session topics are the session
+ * address as a string; tool requests are keyed by call id; catalog by tool name; workers by id.
+ */
+public final class SkeinTopics {
+
+    public static final String DEFAULT_PREFIX = "skein.";
+
+    private final String prefix;
+    private final SchemaRegistry registry;
+    private final Map<String, Topic<String, ToolRequest>> toolTopics = new ConcurrentHashMap<>();
+
+    public final Topic<String, TurnRequested> turns;
+    public final Topic<String, SessionCommand> sessionCommands;
+    public final Topic<String, AgentInvocation> agentRequests;
+    public final Topic<String, AgentStep> agentSteps;
+    public final Topic<String, ToolResult> toolResults;
+    public final Topic<String, TurnCompleted> responses;
+    public final Topic<String, AgentDelta> deltas;
+    public final Topic<String, ToolDefinition> toolCatalog;
+    public final Topic<String, WorkerHeartbeat> workers;
+    public final Topic<String, DeadLetter> deadLetters;
+
+    public SkeinTopics(String prefix, SchemaRegistry registry) {
+        if (prefix == null || !prefix.matches("[A-Za-z0-9._-]*")) {
+            throw new IllegalArgumentException("topic prefix '" + prefix + "' may only use A-Z a-z 0-9 . _ -");
+        }
+        this.prefix = prefix;
+        this.registry = registry;
+        this.turns = topic("turns", TurnRequested.class);
+        this.sessionCommands = topic("session-commands", SessionCommand.class);
+        this.agentRequests = topic("agent-requests", AgentInvocation.class);
+        this.agentSteps = topic("agent-steps", AgentStep.class);
+        this.toolResults = topic("tool-results", ToolResult.class);
+        this.responses = topic("responses", TurnCompleted.class);
+        this.deltas = topic("deltas", AgentDelta.class);
+        this.toolCatalog = topic("tool-catalog", ToolDefinition.class);
+        this.workers = topic("workers", WorkerHeartbeat.class);
+        this.deadLetters = topic("dead-letters", DeadLetter.class);
+    }
+
+    /** The topic of one resource tier: {@code <prefix>tools.<tier>}, keyed by call id. */
+    public Topic<String, ToolRequest> tools(String tier) {
+        return toolTopics.computeIfAbsent(tier, t -> topic("tools." + t, ToolRequest.class));
+    }
+
+    /** Topics keyed by session address: they must all have the same partition count. */
+    public List<Topic<String, ?>> sessionKeyed() {
+        return List.of(turns, sessionCommands, agentRequests, agentSteps, toolResults, responses, deltas);
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    public SchemaRegistry registry() {
+        return registry;
+    }
+
+    /** A serde for a generated type, sharing this catalog's registry (for stores and ad-hoc topics). */
+    public <T extends SpecificRecord> Serde<T> serde(Class<T> type) {
+        return AvroSerde.of(type, registry);
+    }
+
+    private <V extends SpecificRecord> Topic<String, V> topic(String name, Class<V> type) {
+        return new Topic<>(prefix + name, Serdes.String(), AvroSerde.of(type, registry));
+    }
+}
