@@ -1,0 +1,47 @@
+package dev.skein.schemas.kafka;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigResource;
+
+/**
+ * Group-level settings every Skein share group needs before its first member joins.
+ *
+ * <p>Two broker defaults would lose or misread work: a new share group starts at the
+ * <em>latest</em> offset ({@code share.auto.offset.reset=latest}), so requests produced before the
+ * first worker joined would never be delivered; and share groups read uncommitted records by
+ * default, so a worker could act on a request from a transaction the session topology then aborts.
+ */
+public final class ShareGroups {
+
+    private ShareGroups() {}
+
+    /** Sets earliest reset and read_committed isolation on {@code groupId}; idempotent. */
+    public static void configure(Admin admin, String groupId) {
+        ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, groupId);
+        List<AlterConfigOp> ops = List.of(
+                set("share.auto.offset.reset", "earliest"),
+                set("share.isolation.level", "read_committed"));
+        try {
+            admin.incrementalAlterConfigs(Map.of(group, ops)).all().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while configuring share group " + groupId, e);
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new KafkaException("Cannot configure share group " + groupId
+                    + " (does the broker have share groups enabled?): " + cause.getMessage(), cause);
+        }
+    }
+
+    private static AlterConfigOp set(String name, String value) {
+        return new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET);
+    }
+}

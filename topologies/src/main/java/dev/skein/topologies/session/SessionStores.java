@@ -1,0 +1,61 @@
+package dev.skein.topologies.session;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.utils.Bytes;
+
+/**
+ * Names and key layouts of the session topology's persistent stores. The names are persisted
+ * (they name the changelog topics): never rename one.
+ *
+ * <ul>
+ *   <li>{@link #MESSAGES}: {@code address 0x00 sequence(8 bytes, big-endian)} to ChatMessage.
+ *       Appending a message is one put, so changelog bytes per message do not grow with the
+ *       history, and a session's history is one prefix range scan in sequence order.
+ *   <li>{@link #META}: session address to SessionMeta.
+ *   <li>{@link #DEADLINES}: {@code deadline(8 bytes, big-endian) address} to turn id: an index
+ *       that lets the punctuator visit only the turns that are due, oldest first, instead of
+ *       scanning every session.
+ * </ul>
+ */
+public final class SessionStores {
+
+    public static final String MESSAGES = "session-messages";
+    public static final String META = "session-meta";
+    public static final String DEADLINES = "session-deadlines";
+    public static final String TOOL_CATALOG = "tool-catalog";
+
+    /** Separates the address from the sequence; sorts before every character an address may hold. */
+    private static final byte SEPARATOR = 0;
+
+    private SessionStores() {}
+
+    /** The key of message {@code sequence} of the session at {@code address}. */
+    public static Bytes messageKey(String address, long sequence) {
+        byte[] prefix = address.getBytes(StandardCharsets.UTF_8);
+        return Bytes.wrap(ByteBuffer.allocate(prefix.length + 1 + Long.BYTES)
+                .put(prefix).put(SEPARATOR).putLong(sequence).array());
+    }
+
+    /** The sequence number encoded in a {@link #messageKey}. */
+    public static long sequenceOf(Bytes messageKey) {
+        byte[] key = messageKey.get();
+        return ByteBuffer.wrap(key, key.length - Long.BYTES, Long.BYTES).getLong();
+    }
+
+    /** The key of a turn deadline in the {@link #DEADLINES} index. */
+    public static Bytes deadlineKey(long deadlineMs, String address) {
+        byte[] suffix = address.getBytes(StandardCharsets.UTF_8);
+        return Bytes.wrap(ByteBuffer.allocate(Long.BYTES + suffix.length).putLong(deadlineMs).put(suffix).array());
+    }
+
+    /** The smallest deadline key at or after {@code deadlineMs} (for range bounds). */
+    public static Bytes deadlineBound(long deadlineMs) {
+        return Bytes.wrap(ByteBuffer.allocate(Long.BYTES).putLong(deadlineMs).array());
+    }
+
+    static String addressOfDeadline(Bytes deadlineKey) {
+        byte[] key = deadlineKey.get();
+        return new String(key, Long.BYTES, key.length - Long.BYTES, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,99 @@
+package dev.skein.topologies.session;
+
+import dev.skein.events.ChatMessage;
+import dev.skein.events.SessionMeta;
+import dev.skein.events.ToolDefinition;
+import dev.skein.schemas.SkeinTopics;
+import dev.skein.schemas.Topic;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.TimestampedKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
+
+/**
+ * Builds the session topology: four session-keyed inputs into one {@link SessionProcessor} with
+ * its stores, the tool catalog as a global store, and a sink per output. A pure function of its
+ * arguments: tests and the runtime call the same builder.
+ */
+public final class SessionTopology {
+
+    public static final String PROCESSOR = "session-processor";
+
+    private SessionTopology() {}
+
+    public static Topology build(SkeinTopics topics, SessionTopologyConfig config) {
+        Topology topology = new Topology();
+        // Why one processor for all inputs: the state machine must see every event of a session
+        // in the order the task receives them, against one consistent view of its stores.
+        addSource(topology, "turns-source", topics.turns);
+        addSource(topology, "session-commands-source", topics.sessionCommands);
+        addSource(topology, "agent-steps-source", topics.agentSteps);
+        addSource(topology, "tool-results-source", topics.toolResults);
+        topology.addProcessor(PROCESSOR, () -> new SessionProcessor(config),
+                "turns-source", "session-commands-source", "agent-steps-source", "tool-results-source");
+
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(SessionStores.MESSAGES), Serdes.Bytes(), topics.serde(ChatMessage.class)),
+                PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(SessionStores.META), Serdes.String(), topics.serde(SessionMeta.class)),
+                PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(SessionStores.DEADLINES), Serdes.Bytes(), Serdes.String()),
+                PROCESSOR);
+
+        // The catalog is small and every task needs all of it: a global store, fed by the compacted topic.
+        topology.addGlobalStore(Stores.timestampedKeyValueStoreBuilder(
+                        Stores.persistentTimestampedKeyValueStore(SessionStores.TOOL_CATALOG),
+                        Serdes.String(), topics.toolCatalog.valueSerde()).withLoggingDisabled(),
+                "tool-catalog-source", Serdes.String().deserializer(), topics.toolCatalog.valueSerde().deserializer(),
+                topics.toolCatalog.name(), "tool-catalog-updater", CatalogUpdater::new);
+
+        addSink(topology, SessionProcessor.TO_AGENT_REQUESTS, topics.agentRequests);
+        addSink(topology, SessionProcessor.TO_RESPONSES, topics.responses);
+        addSink(topology, SessionProcessor.TO_DEAD_LETTERS, topics.deadLetters);
+        @SuppressWarnings("unchecked")
+        Serializer<SpecificRecord> requestSerializer =
+                (Serializer<SpecificRecord>) (Serializer<?>) topics.tools(config.tiers().getFirst()).valueSerde().serializer();
+        // Why a topic-name extractor: each request goes to the topic of the tier the router chose.
+        topology.addSink(SessionProcessor.TO_TOOL_REQUESTS,
+                (key, value, recordContext) -> topics.tools(((dev.skein.events.ToolRequest) value).getTier()).name(),
+                Serdes.String().serializer(), requestSerializer, PROCESSOR);
+        return topology;
+    }
+
+    private static void addSource(Topology topology, String name, Topic<String, ? extends SpecificRecord> topic) {
+        topology.addSource(name, Serdes.String().deserializer(), topic.valueSerde().deserializer(), topic.name());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void addSink(Topology topology, String name, Topic<String, ? extends SpecificRecord> topic) {
+        Serializer<SpecificRecord> serializer = (Serializer<SpecificRecord>) topic.valueSerde().serializer();
+        topology.addSink(name, topic.name(), Serdes.String().serializer(), serializer, PROCESSOR);
+    }
+
+    /** Keeps the global catalog store equal to the compacted topic: latest definition per tool, deleted on tombstone. */
+    static final class CatalogUpdater implements Processor<String, ToolDefinition, Void, Void> {
+        private TimestampedKeyValueStore<String, ToolDefinition> store;
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            store = context.getStateStore(SessionStores.TOOL_CATALOG);
+        }
+
+        @Override
+        public void process(Record<String, ToolDefinition> record) {
+            if (record.value() == null) {
+                store.delete(record.key());
+            } else {
+                store.put(record.key(), ValueAndTimestamp.make(record.value(), record.timestamp()));
+            }
+        }
+    }
+}

@@ -1,0 +1,379 @@
+package dev.skein.topologies.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skein.events.AgentInvocation;
+import dev.skein.events.AgentStep;
+import dev.skein.events.ChatMessage;
+import dev.skein.events.CommandKind;
+import dev.skein.events.DeadLetter;
+import dev.skein.events.ResourceSpec;
+import dev.skein.events.RetryPolicy;
+import dev.skein.events.Role;
+import dev.skein.events.SessionCommand;
+import dev.skein.events.SessionMeta;
+import dev.skein.events.SessionStatus;
+import dev.skein.events.StepKind;
+import dev.skein.events.ToolCall;
+import dev.skein.events.ToolDefinition;
+import dev.skein.events.ToolRequest;
+import dev.skein.events.ToolResult;
+import dev.skein.events.ToolStatus;
+import dev.skein.events.TurnCompleted;
+import dev.skein.events.TurnRequested;
+import dev.skein.events.TurnStatus;
+import dev.skein.schemas.SkeinTopics;
+import dev.skein.schemas.registry.InMemorySchemaRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The session state machine, driven event by event through the production topology. */
+class SessionTopologyTest {
+
+    private static final String ADDRESS = "acme/s1";
+    private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+
+    private final SkeinTopics topics = new SkeinTopics("skein.", new InMemorySchemaRegistry());
+    private final SessionTopologyConfig config = SessionTopologyConfig.defaults()
+            .withTurnTimeout(Duration.ofSeconds(30)).withMaxQueuedTurns(2);
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, TurnRequested> turns;
+    private TestInputTopic<String, AgentStep> steps;
+    private TestInputTopic<String, ToolResult> results;
+    private TestInputTopic<String, SessionCommand> commands;
+    private TestInputTopic<String, ToolDefinition> catalog;
+    private TestOutputTopic<String, AgentInvocation> invocations;
+    private TestOutputTopic<String, ToolRequest> toolRequests;
+    private TestOutputTopic<String, TurnCompleted> responses;
+    private TestOutputTopic<String, DeadLetter> deadLetters;
+    private Path stateDir;
+
+    @BeforeEach
+    void start() throws Exception {
+        stateDir = Files.createTempDirectory("session-topology-test");
+        Properties props = SessionStreamsConfig.properties("unused:9092", "test", stateDir, topics, 1, Map.of());
+        driver = new TopologyTestDriver(SessionTopology.build(topics, config), props, START);
+        catalog = input(topics.toolCatalog.name(), topics.toolCatalog.valueSerde());
+        turns = input(topics.turns.name(), topics.turns.valueSerde());
+        steps = input(topics.agentSteps.name(), topics.agentSteps.valueSerde());
+        results = input(topics.toolResults.name(), topics.toolResults.valueSerde());
+        commands = input(topics.sessionCommands.name(), topics.sessionCommands.valueSerde());
+        invocations = driver.createOutputTopic(topics.agentRequests.name(), Serdes.String().deserializer(),
+                topics.agentRequests.valueSerde().deserializer());
+        toolRequests = driver.createOutputTopic(topics.tools("small").name(), Serdes.String().deserializer(),
+                topics.tools("small").valueSerde().deserializer());
+        responses = driver.createOutputTopic(topics.responses.name(), Serdes.String().deserializer(),
+                topics.responses.valueSerde().deserializer());
+        deadLetters = driver.createOutputTopic(topics.deadLetters.name(), Serdes.String().deserializer(),
+                topics.deadLetters.valueSerde().deserializer());
+        catalog.pipeInput("calculator", calculator());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    @Test
+    void simpleTurnInvokesTheAgentAndCompletesWithItsAnswer() {
+        turns.pipeInput(ADDRESS, turn("t1", "hello"));
+
+        AgentInvocation invocation = invocations.readValue();
+        assertThat(invocation.getTurnId()).isEqualTo("t1");
+        assertThat(invocation.getStep()).isZero();
+        assertThat(invocation.getAgent()).isEqualTo("demo");
+        assertThat(invocation.getMessages()).extracting(ChatMessage::getContent).containsExactly("hello");
+        assertThat(invocation.getTools()).extracting(ToolDefinition::getName).containsExactly("calculator");
+
+        steps.pipeInput(ADDRESS, answer("t1", 0, "hi there"));
+
+        TurnCompleted completed = responses.readValue();
+        assertThat(completed.getStatus()).isEqualTo(TurnStatus.COMPLETED);
+        assertThat(completed.getAnswer()).isEqualTo("hi there");
+        assertThat(history()).extracting(ChatMessage::getRole).containsExactly(Role.USER, Role.ASSISTANT);
+        assertThat(meta().getStatus()).isEqualTo(SessionStatus.IDLE);
+    }
+
+    @Test
+    void toolTurnDispatchesTheCallAndFeedsTheResultBack() {
+        turns.pipeInput(ADDRESS, turn("t1", "what is 12*7?"));
+        invocations.readValue();
+        steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("c1", "calculator", "{\"expression\":\"12*7\"}")));
+
+        var request = toolRequests.readKeyValue();
+        assertThat(request.key).isEqualTo("c1");
+        assertThat(request.value.getTool()).isEqualTo("calculator");
+        assertThat(request.value.getTier()).isEqualTo("small");
+        assertThat(invocations.isEmpty()).isTrue();
+        assertThat(meta().getStatus()).isEqualTo(SessionStatus.AWAITING_TOOLS);
+
+        results.pipeInput(ADDRESS, result("t1", 0, "c1", ToolStatus.OK, "84"));
+        AgentInvocation next = invocations.readValue();
+        assertThat(next.getStep()).isEqualTo(1);
+        assertThat(next.getMessages()).extracting(ChatMessage::getRole)
+                .containsExactly(Role.USER, Role.ASSISTANT, Role.TOOL);
+
+        steps.pipeInput(ADDRESS, answer("t1", 1, "12*7 = 84"));
+        TurnCompleted completed = responses.readValue();
+        assertThat(completed.getAnswer()).isEqualTo("12*7 = 84");
+        assertThat(completed.getSteps()).isEqualTo(2);
+        assertThat(completed.getToolCalls()).isEqualTo(1);
+        List<ChatMessage> history = history();
+        assertThat(history).extracting(ChatMessage::getRole)
+                .containsExactly(Role.USER, Role.ASSISTANT, Role.TOOL, Role.ASSISTANT);
+        assertThat(history).extracting(ChatMessage::getSequence).containsExactly(0L, 1L, 2L, 3L);
+        assertThat(history.get(1).getToolCalls()).extracting(ToolCall::getCallId).containsExactly("c1");
+        assertThat(history.get(2).getToolCallId()).isEqualTo("c1");
+        assertThat(history.get(2).getContent()).isEqualTo("84");
+        assertThat(history.get(2).getWorker()).isEqualTo("worker-1");
+    }
+
+    @Test
+    void parallelCallsAreAnsweredInCallOrderWhateverOrderResultsArrive() {
+        turns.pipeInput(ADDRESS, turn("t1", "two sums"));
+        steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("a", "calculator", "{\"expression\":\"1+1\"}"),
+                new ToolCall("b", "calculator", "{\"expression\":\"2+2\"}")));
+        assertThat(toolRequests.readKeyValuesToList().stream().map(kv -> kv.key).toList()).containsExactly("a", "b");
+
+        results.pipeInput(ADDRESS, result("t1", 0, "b", ToolStatus.OK, "4"));
+        assertThat(invocations.readValuesToList()).hasSize(1); // step 0 only: still waiting for "a"
+        results.pipeInput(ADDRESS, result("t1", 0, "a", ToolStatus.OK, "2"));
+
+        AgentInvocation next = invocations.readValue();
+        assertThat(next.getMessages().subList(2, 4)).extracting(ChatMessage::getToolCallId).containsExactly("a", "b");
+    }
+
+    @Test
+    void duplicateTurnIdsAreDroppedWhileActiveAndAfterCompletion() {
+        turns.pipeInput(ADDRESS, turn("t1", "hello"));
+        turns.pipeInput(ADDRESS, turn("t1", "hello"));
+        assertThat(invocations.readValuesToList()).hasSize(1);
+
+        steps.pipeInput(ADDRESS, answer("t1", 0, "hi"));
+        turns.pipeInput(ADDRESS, turn("t1", "hello"));
+
+        assertThat(invocations.isEmpty()).isTrue();
+        assertThat(responses.readValuesToList()).hasSize(1);
+        assertThat(history()).hasSize(2);
+        assertThat(meta().getEventsDropped()).isEqualTo(2);
+    }
+
+    @Test
+    void staleStepsAndDuplicateToolResultsAreDropped() {
+        turns.pipeInput(ADDRESS, turn("t1", "what is 1+1"));
+        invocations.readValue();
+        steps.pipeInput(ADDRESS, answer("other-turn", 0, "wrong turn"));
+        steps.pipeInput(ADDRESS, answer("t1", 3, "wrong step"));
+        assertThat(responses.isEmpty()).isTrue();
+
+        steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("c1", "calculator", "{\"expression\":\"1+1\"}")));
+        steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("c9", "calculator", "{\"expression\":\"9\"}")));
+        assertThat(toolRequests.readKeyValuesToList().stream().map(kv -> kv.key).toList()).containsExactly("c1");
+
+        results.pipeInput(ADDRESS, result("t1", 0, "c1", ToolStatus.OK, "2"));
+        results.pipeInput(ADDRESS, result("t1", 0, "c1", ToolStatus.OK, "2 (redelivered)"));
+        results.pipeInput(ADDRESS, result("t1", 0, "unknown-call", ToolStatus.OK, "?"));
+
+        assertThat(invocations.readValuesToList()).hasSize(1);
+        assertThat(history()).filteredOn(m -> m.getRole() == Role.TOOL).extracting(ChatMessage::getContent)
+                .containsExactly("2");
+        assertThat(meta().getEventsDropped()).isEqualTo(5);
+    }
+
+    @Test
+    void turnsQueueWhileTheSessionIsBusyAndRunInOrder() {
+        turns.pipeInput(ADDRESS, turn("t1", "first"));
+        turns.pipeInput(ADDRESS, turn("t2", "second"));
+        turns.pipeInput(ADDRESS, turn("t3", "third"));
+        turns.pipeInput(ADDRESS, turn("t4", "fourth: over the limit of 2"));
+
+        assertThat(invocations.readValuesToList()).extracting(AgentInvocation::getTurnId).containsExactly("t1");
+        TurnCompleted rejected = responses.readValue();
+        assertThat(rejected.getTurnId()).isEqualTo("t4");
+        assertThat(rejected.getStatus()).isEqualTo(TurnStatus.REJECTED);
+        assertThat(rejected.getError()).contains("busy").contains("limit 2");
+
+        steps.pipeInput(ADDRESS, answer("t1", 0, "one"));
+        assertThat(invocations.readValue().getTurnId()).isEqualTo("t2");
+        steps.pipeInput(ADDRESS, answer("t2", 0, "two"));
+        assertThat(invocations.readValue().getTurnId()).isEqualTo("t3");
+        steps.pipeInput(ADDRESS, answer("t3", 0, "three"));
+
+        assertThat(responses.readValuesToList()).extracting(TurnCompleted::getTurnId).containsExactly("t1", "t2", "t3");
+        assertThat(history()).extracting(ChatMessage::getContent)
+                .containsExactly("first", "one", "second", "two", "third", "three");
+    }
+
+    @Test
+    void aTurnPastItsDeadlineFailsClearlyAndLateEventsAreDropped() {
+        turns.pipeInput(ADDRESS, turn("t1", "what is 2*2"));
+        steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("c1", "calculator", "{\"expression\":\"2*2\"}")));
+        driver.advanceWallClockTime(Duration.ofSeconds(29));
+        assertThat(responses.isEmpty()).isTrue();
+
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+
+        TurnCompleted failed = responses.readValue();
+        assertThat(failed.getStatus()).isEqualTo(TurnStatus.FAILED);
+        assertThat(failed.getError()).contains("timed out after 30000 ms").contains("calculator c1");
+        assertThat(history()).extracting(ChatMessage::getRole).containsExactly(Role.USER, Role.ASSISTANT, Role.TOOL);
+        assertThat(history().get(2).getToolStatus()).isEqualTo(ToolStatus.ERROR);
+
+        results.pipeInput(ADDRESS, result("t1", 0, "c1", ToolStatus.OK, "4"));
+        assertThat(invocations.readValuesToList()).hasSize(1);
+        assertThat(responses.isEmpty()).isTrue();
+        assertThat(meta().getStatus()).isEqualTo(SessionStatus.IDLE);
+    }
+
+    @Test
+    void aTurnMayBringItsOwnDeadlineAndTheNextQueuedTurnStartsAfterATimeout() {
+        TurnRequested quick = turn("t1", "hurry");
+        quick.setTimeoutMs(1000L);
+        turns.pipeInput(ADDRESS, quick);
+        turns.pipeInput(ADDRESS, turn("t2", "next"));
+
+        driver.advanceWallClockTime(Duration.ofMillis(1500));
+
+        assertThat(responses.readValue().getError()).contains("timed out after 1000 ms").contains("agent 'demo'");
+        assertThat(invocations.readValuesToList()).extracting(AgentInvocation::getTurnId).containsExactly("t1", "t2");
+    }
+
+    @Test
+    void unknownToolsAndInvalidArgumentsGetAnErrorResultWithoutDispatch() {
+        turns.pipeInput(ADDRESS, turn("t1", "do things"));
+        invocations.readValue();
+        steps.pipeInput(ADDRESS, toolCalls("t1", 0,
+                new ToolCall("c1", "teleport", "{}"),
+                new ToolCall("c2", "calculator", "[1,2]")));
+
+        assertThat(toolRequests.isEmpty()).isTrue();
+        AgentInvocation next = invocations.readValue();
+        assertThat(next.getStep()).isEqualTo(1);
+        List<ChatMessage> toolMessages = next.getMessages().subList(2, 4);
+        assertThat(toolMessages).extracting(ChatMessage::getToolStatus).containsOnly(ToolStatus.ERROR);
+        assertThat(toolMessages.get(0).getContent()).contains("unknown tool 'teleport'").contains("calculator");
+        assertThat(toolMessages.get(1).getContent()).contains("must be a JSON object");
+    }
+
+    @Test
+    void retryableAgentErrorsAreRetriedThenTheTurnFailsWithTheReason() {
+        turns.pipeInput(ADDRESS, turn("t1", "hello"));
+        for (int i = 0; i < 3; i++) {
+            steps.pipeInput(ADDRESS, error("t1", 0, "rate limited", true));
+        }
+        assertThat(invocations.readValuesToList()).extracting(AgentInvocation::getAttempt).containsExactly(1, 2, 3);
+        TurnCompleted failed = responses.readValue();
+        assertThat(failed.getStatus()).isEqualTo(TurnStatus.FAILED);
+        assertThat(failed.getError()).contains("rate limited").contains("after 3 attempts");
+
+        turns.pipeInput(ADDRESS, turn("t2", "again"));
+        steps.pipeInput(ADDRESS, error("t2", 0, "invalid api key", false));
+        assertThat(responses.readValue().getError()).isEqualTo("agent 'demo' failed: invalid api key");
+    }
+
+    @Test
+    void clearingHistoryCancelsTheActiveTurnAndStartsAfresh() {
+        turns.pipeInput(ADDRESS, turn("t1", "hello"));
+        steps.pipeInput(ADDRESS, answer("t1", 0, "hi"));
+        turns.pipeInput(ADDRESS, turn("t2", "still there?"));
+        commands.pipeInput(ADDRESS, SessionCommand.newBuilder().setTenant("acme").setSessionId("s1")
+                .setCommandId("cmd1").setKind(CommandKind.CLEAR_HISTORY).setIssuedAtMs(0).build());
+
+        List<TurnCompleted> done = responses.readValuesToList();
+        assertThat(done).extracting(TurnCompleted::getStatus).containsExactly(TurnStatus.COMPLETED, TurnStatus.CANCELLED);
+        assertThat(history()).isEmpty();
+
+        turns.pipeInput(ADDRESS, turn("t3", "fresh start"));
+        assertThat(history()).extracting(ChatMessage::getContent).containsExactly("fresh start");
+        assertThat(invocations.readValuesToList().getLast().getMessages()).hasSize(1);
+    }
+
+    @Test
+    void eventsWhoseKeyNamesAnotherSessionGoToTheDeadLetterTopic() {
+        turns.pipeInput("acme/other", turn("t1", "hello"));
+        turns.pipeInput("not-an-address", turn("t2", "hello"));
+
+        List<DeadLetter> letters = deadLetters.readValuesToList();
+        assertThat(letters).hasSize(2);
+        assertThat(letters.get(0).getCause()).contains("does not match");
+        assertThat(letters.get(1).getCause()).contains("invalid session address");
+        assertThat(invocations.isEmpty()).isTrue();
+    }
+
+    @Test
+    void unreadableRecordsAreSkippedAndProcessingGoesOn() {
+        TestInputTopic<String, byte[]> raw = driver.createInputTopic(topics.turns.name(),
+                Serdes.String().serializer(), new ByteArraySerializer(), START, Duration.ZERO);
+        raw.pipeInput(ADDRESS, new byte[] {1, 2, 3});
+        turns.pipeInput(ADDRESS, turn("t1", "hello"));
+
+        // The dead letter itself is asserted in DeadLetterHandlerTest: the test driver does not
+        // deliver records a handler returns.
+        assertThat(invocations.readValue().getTurnId()).isEqualTo("t1");
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    private <V> TestInputTopic<String, V> input(String name, org.apache.kafka.common.serialization.Serde<V> serde) {
+        return driver.createInputTopic(name, Serdes.String().serializer(), serde.serializer(), START, Duration.ZERO);
+    }
+
+    private List<ChatMessage> history() {
+        KeyValueStore<Bytes, ChatMessage> store = driver.getKeyValueStore(SessionStores.MESSAGES);
+        return SessionHistory.all(store, ADDRESS, meta());
+    }
+
+    private SessionMeta meta() {
+        KeyValueStore<String, SessionMeta> store = driver.getKeyValueStore(SessionStores.META);
+        return store.get(ADDRESS);
+    }
+
+    private static TurnRequested turn(String turnId, String message) {
+        return TurnRequested.newBuilder().setTenant("acme").setSessionId("s1").setTurnId(turnId).setMessage(message)
+                .setRequestedAtMs(START.toEpochMilli()).build();
+    }
+
+    private static AgentStep.Builder step(String turnId, int step, StepKind kind) {
+        return AgentStep.newBuilder().setTenant("acme").setSessionId("s1").setTurnId(turnId).setStep(step)
+                .setAgent("demo").setKind(kind).setProducedAtMs(0);
+    }
+
+    private static AgentStep answer(String turnId, int step, String content) {
+        return step(turnId, step, StepKind.FINAL).setContent(content).build();
+    }
+
+    private static AgentStep toolCalls(String turnId, int step, ToolCall... calls) {
+        return step(turnId, step, StepKind.TOOL_CALLS).setToolCalls(List.of(calls)).build();
+    }
+
+    private static AgentStep error(String turnId, int step, String error, boolean retryable) {
+        return step(turnId, step, StepKind.ERROR).setError(error).setRetryable(retryable).build();
+    }
+
+    private static ToolResult result(String turnId, int step, String callId, ToolStatus status, String output) {
+        return ToolResult.newBuilder().setTenant("acme").setSessionId("s1").setTurnId(turnId).setStep(step)
+                .setCallId(callId).setTool("calculator").setStatus(status).setOutput(output).setWorker("worker-1")
+                .setCompletedAtMs(0).build();
+    }
+
+    private static ToolDefinition calculator() {
+        return ToolDefinition.newBuilder().setName("calculator").setDescription("arithmetic")
+                .setParametersSchema("{\"type\":\"object\"}").setResources(ResourceSpec.newBuilder().build())
+                .setRetry(RetryPolicy.newBuilder().build()).setTier("small").build();
+    }
+}
