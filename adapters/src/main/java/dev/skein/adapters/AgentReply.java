@@ -1,0 +1,58 @@
+package dev.skein.adapters;
+
+import java.util.List;
+import java.util.Objects;
+
+/** What an {@link AgentAdapter} decided for one step. */
+public sealed interface AgentReply {
+
+    /** The final answer of the turn. */
+    record Answer(String content) implements AgentReply {
+        public Answer {
+            Objects.requireNonNull(content, "answer content must not be null (use an empty string)");
+        }
+    }
+
+    /**
+     * Tools the agent wants Skein to run before it continues.
+     *
+     * @param content optional text the model produced alongside its calls; may be null
+     * @param calls at least one call
+     */
+    record ToolCalls(String content, List<Call> calls) implements AgentReply {
+        public ToolCalls {
+            if (calls == null || calls.isEmpty()) {
+                throw new IllegalArgumentException("a ToolCalls reply needs at least one call");
+            }
+            calls = List.copyOf(calls);
+        }
+    }
+
+    /**
+     * One tool call.
+     *
+     * @param callId the model's id for the call, or null to let the runner assign one
+     * @param name the tool's name
+     * @param argumentsJson the arguments as a JSON object, exactly as the model produced them
+     */
+    record Call(String callId, String name, String argumentsJson) {
+        public Call {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("a tool call needs the name of a tool");
+            }
+            Objects.requireNonNull(argumentsJson, "argumentsJson must not be null (use \"{}\")");
+        }
+    }
+
+    /**
+     * The agent could not decide.
+     *
+     * @param message what went wrong, in words a person can act on
+     * @param retryable true when asking again later may succeed (rate limit, model unreachable)
+     */
+    record Failure(String message, boolean retryable) implements AgentReply {
+        public Failure {
+            Objects.requireNonNull(message, "failure message must not be null");
+        }
+    }
+}

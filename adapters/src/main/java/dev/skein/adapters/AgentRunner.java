@@ -1,0 +1,310 @@
+package dev.skein.adapters;
+
+import dev.skein.schemas.kafka.EventProducer;
+import dev.skein.schemas.kafka.ShareBatchLoop;
+import dev.skein.events.AgentDelta;
+import dev.skein.events.AgentInvocation;
+import dev.skein.events.AgentStep;
+import dev.skein.events.DeltaKind;
+import dev.skein.events.StepKind;
+import dev.skein.events.ToolCall;
+import dev.skein.schemas.SkeinTopics;
+import dev.skein.schemas.kafka.ShareGroups;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers agent requests: a member of the share group {@code skein-agents} on
+ * {@code agent-requests} that calls the named {@link AgentAdapter} and produces its decision as an
+ * {@link AgentStep} (plus TEXT deltas) keyed by the session address.
+ *
+ * <p>Delivery: a request is ACCEPTed only after its step was acknowledged by the broker, so a
+ * runner that dies mid-request loses nothing; the request is delivered again and the session
+ * topology drops the second step of the same (turn, step). A request that cannot be read is
+ * dead-lettered and REJECTed. A failing or slow adapter still produces a step, an ERROR one, so the
+ * turn never hangs on the runner.
+ */
+public final class AgentRunner implements AutoCloseable {
+
+    /**
+     * @param groupId the share group; runners with the same group split the requests
+     * @param defaultAgent the adapter for invocations whose agent name is blank
+     * @param agentTimeout how long an adapter may take; keep it under the broker's record lock
+     *     ({@code group.share.record.lock.duration.ms}, 30 s by default) or the request is
+     *     delivered again while it still runs
+     * @param maxInFlight how many requests one runner works on at once (the records of one poll)
+     * @param pollTimeout how long a poll waits for records
+     */
+    public record Options(String groupId, String defaultAgent, Duration agentTimeout, int maxInFlight, Duration pollTimeout) {
+
+        public static final String DEFAULT_GROUP_ID = "skein-agents";
+
+        public Options {
+            requireText("groupId", groupId);
+            requireText("defaultAgent", defaultAgent);
+            if (agentTimeout == null || agentTimeout.isNegative() || agentTimeout.isZero()) {
+                throw new IllegalArgumentException("agentTimeout must be positive, got " + agentTimeout);
+            }
+            if (maxInFlight < 1) {
+                throw new IllegalArgumentException("maxInFlight must be at least 1, got " + maxInFlight);
+            }
+            Objects.requireNonNull(pollTimeout, "pollTimeout");
+        }
+
+        public static Options defaults() {
+            return new Options(DEFAULT_GROUP_ID, "demo", Duration.ofSeconds(25), 64, Duration.ofSeconds(1));
+        }
+
+        public Options withGroupId(String id) {
+            return new Options(id, defaultAgent, agentTimeout, maxInFlight, pollTimeout);
+        }
+
+        public Options withDefaultAgent(String name) {
+            return new Options(groupId, name, agentTimeout, maxInFlight, pollTimeout);
+        }
+
+        public Options withAgentTimeout(Duration timeout) {
+            return new Options(groupId, defaultAgent, timeout, maxInFlight, pollTimeout);
+        }
+
+        private static void requireText(String key, String value) {
+            if (value == null || value.isBlank()) {
+                throw new IllegalArgumentException(key + " must not be blank");
+            }
+        }
+    }
+
+    static final String COMPONENT = "agent-runner";
+    private static final Logger log = LoggerFactory.getLogger(AgentRunner.class);
+    private static final Duration PRODUCE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Map<String, Object> kafkaConfig;
+    private final SkeinTopics topics;
+    private final Map<String, AgentAdapter> adapters;
+    private final Options options;
+    private final EventProducer producer;
+    private final ShareBatchLoop<AgentInvocation> loop;
+    private final ExecutorService adapterThreads =
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skein-agent-", 0).factory());
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicLong processed = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong deadLettered = new AtomicLong();
+
+    /**
+     * @param kafkaConfig connection settings shared by the consumer, producer and admin client
+     * @param adapters the agents this runner serves, by {@link AgentAdapter#name()}; names must be unique
+     */
+    public AgentRunner(Map<String, Object> kafkaConfig, SkeinTopics topics, Collection<? extends AgentAdapter> adapters,
+                       Options options) {
+        this.kafkaConfig = Map.copyOf(kafkaConfig);
+        this.topics = Objects.requireNonNull(topics, "topics");
+        this.options = Objects.requireNonNull(options, "options");
+        this.adapters = byName(adapters);
+        if (!this.adapters.containsKey(options.defaultAgent())) {
+            throw new IllegalArgumentException("default agent '" + options.defaultAgent() + "' is not among the configured agents "
+                    + this.adapters.keySet());
+        }
+        this.producer = new EventProducer(this.kafkaConfig, COMPONENT);
+        this.loop = new ShareBatchLoop<>("skein-agent-runner", consumer(), options.pollTimeout(), this::handle,
+                poison -> {
+                    boolean written = producer.deadLetter(topics.deadLetters, poison);
+                    if (written) {
+                        deadLettered.incrementAndGet();
+                    }
+                    return written;
+                });
+    }
+
+    private static Map<String, AgentAdapter> byName(Collection<? extends AgentAdapter> adapters) {
+        Map<String, AgentAdapter> byName = new TreeMap<>();
+        for (AgentAdapter adapter : adapters) {
+            AgentAdapter previous = byName.putIfAbsent(adapter.name(), adapter);
+            if (previous != null) {
+                throw new IllegalArgumentException("two agents are named '" + adapter.name() + "'");
+            }
+        }
+        if (byName.isEmpty()) {
+            throw new IllegalArgumentException("an agent runner needs at least one agent");
+        }
+        return Map.copyOf(byName);
+    }
+
+    private KafkaShareConsumer<String, AgentInvocation> consumer() {
+        Map<String, Object> config = new HashMap<>(kafkaConfig);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, options.groupId());
+        config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "skein-agent-runner");
+        config.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
+        // record_limit makes max.poll.records a hard cap: a runner never holds locks on more
+        // requests than it works on.
+        config.put("share.acquire.mode", "record_limit");
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, options.maxInFlight());
+        return new KafkaShareConsumer<>(config, new StringDeserializer(), topics.agentRequests.valueSerde().deserializer());
+    }
+
+    /** Configures the share group (earliest offset, read_committed) and starts consuming. */
+    public void start() {
+        try (Admin admin = Admin.create(kafkaConfig)) {
+            ShareGroups.configure(admin, options.groupId());
+        }
+        loop.start(List.of(topics.agentRequests.name()));
+        log.info("Agent runner started in share group {} on {} with agents {} (default {})",
+                options.groupId(), topics.agentRequests.name(), adapters.keySet(), options.defaultAgent());
+    }
+
+    /** Requests answered with a step (of any kind). */
+    public long processed() {
+        return processed.get();
+    }
+
+    /** Requests answered with an ERROR step, or released because their step could not be written. */
+    public long failed() {
+        return failed.get();
+    }
+
+    /** Records that could not be read, written to the dead-letter topic and rejected. */
+    public long deadLettered() {
+        return deadLettered.get();
+    }
+
+    /** False once closed or stopped by a fatal consumer error. */
+    public boolean isRunning() {
+        return loop.isRunning();
+    }
+
+    private AcknowledgeType handle(ConsumerRecord<String, AgentInvocation> record) throws InterruptedException {
+        AgentInvocation invocation = record.value();
+        if (invocation == null) {
+            log.error("Agent request {}-{}@{} with key {} has no value; rejected", record.topic(), record.partition(),
+                    record.offset(), record.key());
+            return AcknowledgeType.REJECT;
+        }
+        String address = invocation.getTenant() + "/" + invocation.getSessionId();
+        AgentStep step = decide(address, invocation);
+        try {
+            producer.sendAndWait(topics.agentSteps, address, step, PRODUCE_TIMEOUT);
+        } catch (KafkaException e) {
+            failed.incrementAndGet();
+            log.error("[{} turn {} step {}] cannot write the agent step; the request is released for another try",
+                    address, invocation.getTurnId(), invocation.getStep(), e);
+            return AcknowledgeType.RELEASE;
+        }
+        processed.incrementAndGet();
+        if (step.getKind() == StepKind.ERROR) {
+            failed.incrementAndGet();
+        }
+        return AcknowledgeType.ACCEPT;
+    }
+
+    private AgentStep decide(String address, AgentInvocation invocation) throws InterruptedException {
+        String name = invocation.getAgent() == null || invocation.getAgent().isBlank()
+                ? options.defaultAgent() : invocation.getAgent();
+        AgentAdapter adapter = adapters.get(name);
+        if (adapter == null) {
+            String message = "no agent named '" + name + "' is configured (configured: " + String.join(", ", adapters.keySet()) + ")";
+            log.warn("[{} turn {}] {}", address, invocation.getTurnId(), message);
+            return AgentSteps.error(invocation, name, message, false, System.currentTimeMillis());
+        }
+        long timeoutMs = options.agentTimeout().toMillis();
+        if (invocation.getDeadlineMs() > 0) {
+            long untilDeadline = invocation.getDeadlineMs() - System.currentTimeMillis();
+            if (untilDeadline <= 0) {
+                String message = "the turn's deadline passed before agent '" + name + "' could run";
+                log.warn("[{} turn {}] {}", address, invocation.getTurnId(), message);
+                return AgentSteps.error(invocation, name, message, false, System.currentTimeMillis());
+            }
+            timeoutMs = Math.min(timeoutMs, untilDeadline);
+        }
+        DeltaSink deltas = chunk -> sendDelta(address, invocation, DeltaKind.TEXT, chunk, null, null);
+        log.debug("[{} turn {} step {}] asking agent {}", address, invocation.getTurnId(), invocation.getStep(), name);
+        Future<AgentReply> reply = adapterThreads.submit(() -> adapter.decide(invocation, deltas));
+        try {
+            AgentReply decided = reply.get(timeoutMs, TimeUnit.MILLISECONDS);
+            if (decided == null) {
+                throw new ExecutionException(new IllegalStateException("agent '" + name + "' returned no reply"));
+            }
+            AgentStep step = AgentSteps.from(invocation, name, decided, System.currentTimeMillis());
+            for (ToolCall call : step.getToolCalls()) {
+                sendDelta(address, invocation, DeltaKind.TOOL_CALL, null, call.getCallId(), call.getName());
+            }
+            log.info("[{} turn {} step {}] agent {} decided {}", address, invocation.getTurnId(), invocation.getStep(),
+                    name, step.getKind());
+            return step;
+        } catch (TimeoutException e) {
+            reply.cancel(true);
+            String message = "agent '" + name + "' did not answer within " + timeoutMs + " ms";
+            log.warn("[{} turn {}] {}", address, invocation.getTurnId(), message);
+            return AgentSteps.error(invocation, name, message, true, System.currentTimeMillis());
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            boolean retryable = cause instanceof IOException || cause instanceof UncheckedIOException
+                    || cause instanceof TimeoutException;
+            String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+            log.warn("[{} turn {}] agent {} failed ({}): {}", address, invocation.getTurnId(), name,
+                    retryable ? "retryable" : "not retryable", message, cause);
+            return AgentSteps.error(invocation, name, "agent '" + name + "' failed: " + message, retryable,
+                    System.currentTimeMillis());
+        } catch (InterruptedException e) {
+            reply.cancel(true);
+            throw e;
+        }
+    }
+
+    private void sendDelta(String address, AgentInvocation invocation, DeltaKind kind, String text, String callId, String tool) {
+        AgentDelta delta = AgentDelta.newBuilder()
+                .setTenant(invocation.getTenant())
+                .setSessionId(invocation.getSessionId())
+                .setTurnId(invocation.getTurnId())
+                .setStep(invocation.getStep())
+                .setKind(kind)
+                .setText(text)
+                .setCallId(callId)
+                .setTool(tool)
+                .setTimestampMs(System.currentTimeMillis())
+                .build();
+        // Deltas are a live view with short retention: a lost one costs a flicker, not an answer,
+        // so they are not waited for; failures are logged.
+        producer.send(topics.deltas, address, delta).whenComplete((metadata, error) -> {
+            if (error != null) {
+                log.warn("[{} turn {}] a {} delta was not written: {}", address, invocation.getTurnId(), kind, error.getMessage());
+            }
+        });
+    }
+
+    /** Stops taking requests, finishes the ones in flight (up to the agent timeout), then closes. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        loop.close(options.agentTimeout().plus(PRODUCE_TIMEOUT));
+        adapterThreads.shutdownNow();
+        producer.close();
+        log.info("Agent runner stopped: {} requests processed, {} failed, {} dead-lettered",
+                processed(), failed(), deadLettered());
+    }
+}

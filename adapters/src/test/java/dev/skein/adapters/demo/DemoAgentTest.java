@@ -1,0 +1,165 @@
+package dev.skein.adapters.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skein.adapters.AgentReply;
+import dev.skein.events.AgentInvocation;
+import dev.skein.events.ChatMessage;
+import dev.skein.events.ResourceSpec;
+import dev.skein.events.RetryPolicy;
+import dev.skein.events.Role;
+import dev.skein.events.ToolCall;
+import dev.skein.events.ToolDefinition;
+import dev.skein.events.ToolStatus;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class DemoAgentTest {
+
+    private final DemoAgent agent = new DemoAgent();
+    private final List<String> streamed = new ArrayList<>();
+
+    @Test
+    void asksTheCalculatorForArithmetic() {
+        AgentReply reply = agent.decide(invocation(List.of(user("what is 12*7?")), "calculator", "count_primes"), streamed::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.ToolCalls(null,
+                List.of(new AgentReply.Call(null, "calculator", "{\"expression\":\"12*7\"}"))));
+        assertThat(streamed).isEmpty();
+    }
+
+    @Test
+    void asksCountPrimesForPrimeQuestions() {
+        AgentReply reply = agent.decide(invocation(List.of(user("How many primes below 100,000?")), "calculator", "count_primes"),
+                streamed::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.ToolCalls(null,
+                List.of(new AgentReply.Call(null, "count_primes", "{\"limit\":100000}"))));
+    }
+
+    @Test
+    void answersFromACalculatorResult() {
+        List<ChatMessage> history = List.of(
+                user("what is 12*7?"),
+                assistantCalling("c1", "calculator", "{\"expression\":\"12*7\"}"),
+                toolResult("c1", "calculator", ToolStatus.OK, "84"));
+
+        AgentReply reply = agent.decide(invocation(history, "calculator"), streamed::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Answer("[demo agent] 12*7 = 84."));
+        assertThat(String.join("", streamed)).isEqualTo("[demo agent] 12*7 = 84.");
+        assertThat(streamed).hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void answersFromOtherToolResultsWithTheirOutput() {
+        List<ChatMessage> history = List.of(
+                user("look it up"),
+                assistantCalling("c1", "search", "{\"q\":\"kafka\"}"),
+                toolResult("c1", "search", ToolStatus.OK, "Kafka is a log"));
+
+        AgentReply reply = agent.decide(invocation(history, "search"), streamed::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Answer("[demo agent] search returned: Kafka is a log."));
+    }
+
+    @Test
+    void saysWhyAToolFailed() {
+        List<ChatMessage> history = List.of(
+                user("what is 1/0"),
+                assistantCalling("c1", "calculator", "{\"expression\":\"1/0\"}"),
+                toolResult("c1", "calculator", ToolStatus.ERROR, "division by zero in '1/0'"));
+
+        AgentReply reply = agent.decide(invocation(history, "calculator"), streamed::add);
+
+        assertThat(((AgentReply.Answer) reply).content())
+                .startsWith("[demo agent] ")
+                .contains("calculator failed")
+                .contains("division by zero in '1/0'");
+    }
+
+    @Test
+    void toolResultsOfAnEarlierTurnDoNotCount() {
+        List<ChatMessage> history = List.of(
+                user("what is 12*7?"),
+                assistantCalling("c1", "calculator", "{\"expression\":\"12*7\"}"),
+                toolResult("c1", "calculator", ToolStatus.OK, "84"),
+                new ChatMessage(3L, Role.ASSISTANT, "[demo agent] 12*7 = 84.", List.of(), null, null, null, null, "t1", "demo", 0L),
+                user("and 2+3?"));
+
+        AgentReply reply = agent.decide(invocation(history, "calculator"), streamed::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.ToolCalls(null,
+                List.of(new AgentReply.Call(null, "calculator", "{\"expression\":\"2+3\"}"))));
+    }
+
+    @Test
+    void withoutTheToolItAnswersPlainly() {
+        AgentReply reply = agent.decide(invocation(List.of(user("what is 12*7?"))), streamed::add);
+
+        assertThat(((AgentReply.Answer) reply).content())
+                .startsWith("[demo agent] ")
+                .contains("\"what is 12*7?\"")
+                .contains("demo agent");
+    }
+
+    @Test
+    void answersChatPlainlyAndStreamsIt() {
+        AgentReply reply = agent.decide(invocation(List.of(user("hello there")), "calculator"), streamed::add);
+
+        String content = ((AgentReply.Answer) reply).content();
+        assertThat(content).startsWith("[demo agent] I understood \"hello there\"").contains("model");
+        assertThat(String.join("", streamed)).isEqualTo(content);
+    }
+
+    @Test
+    void findsExpressionsInsideSentences() {
+        assertThat(DemoAgent.arithmetic("what is 12*7?")).contains("12*7");
+        assertThat(DemoAgent.arithmetic("compute (3 + 4) * 2.5 please")).contains("(3 + 4) * 2.5");
+        assertThat(DemoAgent.arithmetic("so (that is 2^10)")).contains("2^10");
+        assertThat(DemoAgent.arithmetic("10 % 3.")).contains("10 % 3");
+        assertThat(DemoAgent.arithmetic("I have 3 apples")).isEmpty();
+        assertThat(DemoAgent.arithmetic("a well-known fact")).isEmpty();
+    }
+
+    @Test
+    void findsPrimeLimits() {
+        assertThat(DemoAgent.primeLimit("count primes up to 5000")).contains(5000L);
+        assertThat(DemoAgent.primeLimit("primes below 1_000_000")).contains(1_000_000L);
+        assertThat(DemoAgent.primeLimit("below 100 how many primes")).contains(100L);
+        assertThat(DemoAgent.primeLimit("count to 100")).isEmpty();
+        assertThat(DemoAgent.primeLimit("primes are nice")).isEmpty();
+    }
+
+    private static AgentInvocation invocation(List<ChatMessage> messages, String... tools) {
+        List<ToolDefinition> definitions = new ArrayList<>();
+        for (String tool : tools) {
+            definitions.add(ToolDefinition.newBuilder()
+                    .setName(tool)
+                    .setDescription(tool)
+                    .setParametersSchema("{\"type\":\"object\"}")
+                    .setResources(ResourceSpec.newBuilder().build())
+                    .setRetry(RetryPolicy.newBuilder().build())
+                    .setTier("small")
+                    .build());
+        }
+        return AgentInvocation.newBuilder()
+                .setTenant("acme").setSessionId("s1").setTurnId("t1").setStep(0).setAgent("demo")
+                .setMessages(messages).setTools(definitions).setDeadlineMs(0).setRequestedAtMs(0)
+                .build();
+    }
+
+    private static ChatMessage user(String text) {
+        return new ChatMessage(0L, Role.USER, text, List.of(), null, null, null, null, "t1", null, 0L);
+    }
+
+    private static ChatMessage assistantCalling(String callId, String tool, String arguments) {
+        return new ChatMessage(1L, Role.ASSISTANT, null, List.of(new ToolCall(callId, tool, arguments)),
+                null, null, null, null, "t1", "demo", 0L);
+    }
+
+    private static ChatMessage toolResult(String callId, String tool, ToolStatus status, String output) {
+        return new ChatMessage(2L, Role.TOOL, output, List.of(), callId, tool, status, "w1", "t1", null, 0L);
+    }
+}

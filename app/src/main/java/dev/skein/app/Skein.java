@@ -1,0 +1,190 @@
+package dev.skein.app;
+
+import dev.skein.app.config.SkeinConfig;
+import dev.skein.app.runtime.SkeinNode;
+import dev.skein.app.runtime.SkeinNode.Role;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The {@code skein} command line. */
+@Command(name = "skein", mixinStandardHelpOptions = true, version = "skein 0.1.0",
+        description = "Durable AI agents on Apache Kafka Streams.",
+        subcommands = {Skein.Up.class, Skein.Core.class, Skein.Agents.class, Skein.Worker.class})
+public final class Skein {
+
+    private static final Logger log = LoggerFactory.getLogger(Skein.class);
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new Skein());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            // A failure to start is a message for a person, not a stack trace; the log has the details.
+            log.debug("Command failed", e);
+            commandLine.getErr().println("skein: " + describe(e));
+            return 1;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    private static String describe(Throwable e) {
+        StringBuilder message = new StringBuilder(String.valueOf(e.getMessage()));
+        for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause.getMessage() != null && !message.toString().contains(cause.getMessage())) {
+                message.append(": ").append(cause.getMessage());
+            }
+        }
+        return message.toString();
+    }
+
+    /** Options every command takes; each overrides the same key of the configuration. */
+    static final class CommonOptions {
+        @Option(names = "--config", description = "Configuration file (HOCON, JSON or properties).")
+        Path configFile;
+
+        @Option(names = "--data-dir", description = "Where data is kept (skein.data-dir, default ./data).")
+        Path dataDir;
+
+        @Option(names = "--bootstrap-servers",
+                description = "Kafka to use (skein.kafka.bootstrap-servers); empty starts an embedded broker.")
+        String bootstrapServers;
+
+        @Option(names = "--schema-registry", description = "Schema registry URL (skein.schema-registry.url).")
+        String registryUrl;
+
+        @Option(names = "--port", description = "HTTP port (skein.http.port, default 8080).")
+        Integer port;
+
+        Map<String, Object> flags = new HashMap<>();
+
+        SkeinConfig load() {
+            put("skein.data-dir", dataDir == null ? null : dataDir.toString());
+            put("skein.kafka.bootstrap-servers", bootstrapServers);
+            put("skein.schema-registry.url", registryUrl);
+            put("skein.http.port", port);
+            return SkeinConfig.load(Optional.ofNullable(configFile), flags);
+        }
+
+        void put(String key, Object value) {
+            if (value != null) {
+                flags.put(key, value);
+            }
+        }
+    }
+
+    /** Runs a node with the given roles until the process is asked to stop. */
+    abstract static class NodeCommand implements Callable<Integer> {
+        @Mixin
+        CommonOptions options;
+
+        abstract Set<Role> roles();
+
+        SkeinConfig configure() {
+            return options.load();
+        }
+
+        void started(SkeinNode node, SkeinConfig config) {}
+
+        /** Whether this command starts the embedded broker when no cluster is configured. */
+        boolean embedsBroker() {
+            return false;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            SkeinConfig config = configure();
+            SkeinNode node = SkeinNode.start(config, roles(), embedsBroker());
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                log.info("Stopping Skein");
+                node.close();
+                stopped.countDown();
+            }, "skein-shutdown-hook"));
+            started(node, config);
+            stopped.await();
+            return 0;
+        }
+    }
+
+    @Command(name = "up", description = "Start everything on this machine: broker (unless --bootstrap-servers),"
+            + " registry, session topology, agent runner, a tool worker and the HTTP API.")
+    static final class Up extends NodeCommand {
+        @Override
+        Set<Role> roles() {
+            return Set.of(Role.CORE, Role.AGENTS, Role.WORKER);
+        }
+
+        @Override
+        boolean embedsBroker() {
+            return true;
+        }
+
+        @Override
+        void started(SkeinNode node, SkeinConfig config) {
+            String base = "http://localhost:" + node.httpPort().orElseThrow();
+            System.out.println("""
+
+                    Skein is up.
+                      HTTP API     %1$s   (health: %1$s/health)
+                      Kafka        %2$s
+                      Data         %3$s
+                      Agent        %4$s — the built-in demo agent: no model needed, it answers plainly
+                                   and sends arithmetic to the calculator tool.
+                      Tools        calculator, count_primes on tier %5$s
+
+                    Try:
+                      curl -s -X POST '%1$s/v1/sessions/my-first-session/turns?wait=true' \\
+                           -H 'content-type: application/json' -d '{"message":"what is 12*7?"}'
+                      curl -s %1$s/v1/sessions/my-first-session/history
+
+                    Stop with Ctrl-C; start again with the same command and the sessions are still there.
+                    """.formatted(base, node.bootstrapServers(), config.dataDir(),
+                    config.sessionTopology().defaultAgent(), config.workerTier()));
+        }
+    }
+
+    @Command(name = "core", description = "Run the session topology and the HTTP API against a Kafka cluster"
+            + " (default: the embedded broker of a running `skein up`).")
+    static final class Core extends NodeCommand {
+        @Override
+        Set<Role> roles() {
+            return Set.of(Role.CORE);
+        }
+    }
+
+    @Command(name = "agents", description = "Run an agent runner against a Kafka cluster"
+            + " (default: the embedded broker of a running `skein up`).")
+    static final class Agents extends NodeCommand {
+        @Override
+        Set<Role> roles() {
+            return Set.of(Role.AGENTS);
+        }
+    }
+
+    @Command(name = "worker", description = "Run a tool worker for one tier against a Kafka cluster"
+            + " (default: the embedded broker of a running `skein up`).")
+    static final class Worker extends NodeCommand {
+        @Option(names = "--tier", description = "The tier to serve (skein.workers.tier, default small).")
+        String tier;
+
+        @Override
+        Set<Role> roles() {
+            return Set.of(Role.WORKER);
+        }
+
+        @Override
+        SkeinConfig configure() {
+            options.put("skein.workers.tier", tier);
+            return options.load();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.skein.app.kafka;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+
+/** The configuration of a single-node KRaft cluster: one process is both broker and controller. */
+final class BrokerProperties {
+
+    static final int NODE_ID = 1;
+    static final String BROKER_LISTENER = "PLAINTEXT";
+    static final String CONTROLLER_LISTENER = "CONTROLLER";
+    static final String HOST = "127.0.0.1";
+
+    private BrokerProperties() {}
+
+    /**
+     * Builds the broker configuration; {@code extra} entries override the defaults.
+     *
+     * @param logDir where partitions and the metadata log live; must survive restarts
+     */
+    static Properties singleNode(
+            Path logDir, int brokerPort, int controllerPort, Map<String, String> extra) {
+        Properties props = new Properties();
+        props.setProperty("process.roles", "broker,controller");
+        props.setProperty("node.id", Integer.toString(NODE_ID));
+        // A static voter set (not --standalone): the controller endpoint is read from this file on
+        // every start instead of being recorded in the metadata log, so a restart may pick a new
+        // controller port.
+        props.setProperty("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+        props.setProperty("controller.listener.names", CONTROLLER_LISTENER);
+        props.setProperty("inter.broker.listener.name", BROKER_LISTENER);
+        props.setProperty(
+                "listener.security.protocol.map",
+                BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        // Loopback only: this broker is for one machine and has no authentication.
+        props.setProperty(
+                "listeners",
+                BROKER_LISTENER
+                        + "://"
+                        + HOST
+                        + ":"
+                        + brokerPort
+                        + ","
+                        + CONTROLLER_LISTENER
+                        + "://"
+                        + HOST
+                        + ":"
+                        + controllerPort);
+        props.setProperty(
+                "advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + brokerPort);
+        props.setProperty("log.dirs", logDir.toAbsolutePath().toString());
+
+        // Internal topics default to three replicas; with one broker they could never be created
+        // and
+        // consumer groups, transactions (exactly_once_v2) and share groups would hang.
+        props.setProperty("offsets.topic.replication.factor", "1");
+        props.setProperty("transaction.state.log.replication.factor", "1");
+        props.setProperty("transaction.state.log.min.isr", "1");
+        props.setProperty("share.coordinator.state.topic.replication.factor", "1");
+        props.setProperty("share.coordinator.state.topic.min.isr", "1");
+        props.setProperty("default.replication.factor", "1");
+        props.setProperty("min.insync.replicas", "1");
+
+        // Nobody else will join: waiting 3 s for more group members only delays the first poll.
+        props.setProperty("group.initial.rebalance.delay.ms", "0");
+        props.setProperty("group.streams.initial.rebalance.delay.ms", "0");
+        // New members of share, consumer (KIP-848) and streams (KIP-1071) groups receive their
+        // partitions on a later heartbeat; the 5 s default made a fresh worker wait that long
+        // before
+        // its first record. One heartbeat a second per member is nothing for a local broker.
+        for (String group : new String[] {"share", "consumer", "streams"}) {
+            props.setProperty("group." + group + ".min.heartbeat.interval.ms", "500");
+            props.setProperty("group." + group + ".heartbeat.interval.ms", "1000");
+        }
+        // Topics are declared by Skein with their partition counts; a typo must fail, not create
+        // one.
+        props.setProperty("auto.create.topics.enable", "false");
+        props.setProperty("num.partitions", "1");
+
+        extra.forEach(props::setProperty);
+        return props;
+    }
+}

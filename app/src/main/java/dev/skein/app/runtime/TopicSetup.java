@@ -1,0 +1,75 @@
+package dev.skein.app.runtime;
+
+import dev.skein.schemas.SkeinTopics;
+import dev.skein.schemas.Topic;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates Skein's topics when they are missing; existing topics are left as they are. */
+public final class TopicSetup {
+
+    private static final Logger log = LoggerFactory.getLogger(TopicSetup.class);
+    private static final String ONE_HOUR_MS = "3600000";
+    private static final String FOURTEEN_DAYS_MS = "1209600000";
+
+    private TopicSetup() {}
+
+    public static void ensure(Admin admin, SkeinTopics topics, List<String> tiers, int partitions, short replication) {
+        List<NewTopic> wanted = new ArrayList<>();
+        for (Topic<String, ?> topic : topics.sessionKeyed()) {
+            NewTopic t = new NewTopic(topic.name(), partitions, replication);
+            if (topic == topics.deltas) {
+                // Deltas are for watching a turn as it happens; the history keeps what lasts.
+                t.configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, ONE_HOUR_MS));
+            }
+            wanted.add(t);
+        }
+        for (String tier : tiers) {
+            wanted.add(new NewTopic(topics.tools(tier).name(), partitions, replication));
+        }
+        wanted.add(compacted(topics.toolCatalog.name(), replication));
+        wanted.add(compacted(topics.workers.name(), replication));
+        wanted.add(new NewTopic(topics.deadLetters.name(), 1, replication)
+                .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, FOURTEEN_DAYS_MS)));
+        try {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
+            if (missing.isEmpty()) {
+                return;
+            }
+            for (var entry : admin.createTopics(missing).values().entrySet()) {
+                try {
+                    entry.getValue().get(30, TimeUnit.SECONDS);
+                    log.info("Created topic {}", entry.getKey());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while creating topics", e);
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new KafkaException("Cannot create Skein's topics: " + cause.getMessage(), cause);
+        }
+    }
+
+    private static NewTopic compacted(String name, short replication) {
+        return new NewTopic(name, 1, replication)
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+    }
+}

@@ -1,0 +1,107 @@
+package dev.skein.ingress;
+
+import dev.skein.events.AgentDelta;
+import dev.skein.events.ChatMessage;
+import dev.skein.events.ToolCall;
+import dev.skein.events.TurnCompleted;
+import dev.skein.schemas.SessionAddress;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The public JSON shape of Skein's events: what HTTP and WebSocket clients see. */
+final class EventJson {
+
+    private static final Logger log = LoggerFactory.getLogger(EventJson.class);
+
+    private EventJson() {}
+
+    /** A finished turn as answered by {@code POST ...?wait}: {@code turnId, session, status, answer, ...}. */
+    static JsonObject completion(TurnCompleted completed) {
+        Long latencyMs = completed.getRequestedAtMs() > 0 ? completed.getCompletedAtMs() - completed.getRequestedAtMs() : null;
+        return new JsonObject()
+                .put("turnId", completed.getTurnId())
+                .put("session", completed.getTenant() + "/" + completed.getSessionId())
+                .put("status", completed.getStatus().name())
+                .put("answer", completed.getAnswer())
+                .put("error", completed.getError())
+                .put("agent", completed.getAgent())
+                .put("steps", completed.getSteps())
+                .put("toolCalls", completed.getToolCalls())
+                .put("latencyMs", latencyMs);
+    }
+
+    /** A WebSocket frame for a completion: the completion fields plus {@code "type": "completed"}. */
+    static JsonObject completedFrame(TurnCompleted completed) {
+        return new JsonObject().put("type", "completed").mergeIn(completion(completed));
+    }
+
+    /** A WebSocket frame for a delta; fields that do not apply to its kind are null. */
+    static JsonObject deltaFrame(AgentDelta delta) {
+        return new JsonObject()
+                .put("type", "delta")
+                .put("kind", delta.getKind().name())
+                .put("turnId", delta.getTurnId())
+                .put("session", delta.getTenant() + "/" + delta.getSessionId())
+                .put("step", delta.getStep())
+                .put("text", delta.getText())
+                .put("callId", delta.getCallId())
+                .put("tool", delta.getTool())
+                .put("tier", delta.getTier())
+                .put("worker", delta.getWorker())
+                .put("timestamp", Instant.ofEpochMilli(delta.getTimestampMs()).toString());
+    }
+
+    static JsonObject history(SessionAddress address, SessionView view) {
+        JsonArray messages = new JsonArray();
+        view.messages().forEach(message -> messages.add(message(address, message)));
+        var active = view.meta().getActiveTurn();
+        return new JsonObject()
+                .put("session", address.toString())
+                .put("status", view.meta().getStatus().name())
+                .put("activeTurnId", active == null ? null : active.getTurnId())
+                .put("messages", messages);
+    }
+
+    private static JsonObject message(SessionAddress address, ChatMessage message) {
+        JsonArray toolCalls = new JsonArray();
+        for (ToolCall call : message.getToolCalls()) {
+            toolCalls.add(new JsonObject()
+                    .put("id", call.getCallId())
+                    .put("name", call.getName())
+                    .put("arguments", arguments(address, call)));
+        }
+        return new JsonObject()
+                .put("sequence", message.getSequence())
+                .put("role", message.getRole().name().toLowerCase(Locale.ROOT))
+                .put("content", message.getContent())
+                .put("toolCalls", toolCalls)
+                .put("toolCallId", message.getToolCallId())
+                .put("toolName", message.getToolName())
+                .put("toolStatus", message.getToolStatus() == null ? null : message.getToolStatus().name())
+                .put("worker", message.getWorker())
+                .put("turnId", message.getTurnId())
+                .put("agent", message.getAgent())
+                .put("timestamp", Instant.ofEpochMilli(message.getTimestampMs()).toString());
+    }
+
+    /**
+     * The arguments parsed, so clients need not decode JSON inside JSON. An agent can produce
+     * arguments that are not valid JSON (the topology then answers the call with an error): those
+     * are shown as the raw string, exactly as the agent wrote them, rather than failing the read.
+     */
+    private static Object arguments(SessionAddress address, ToolCall call) {
+        try {
+            return Json.decodeValue(call.getArgumentsJson());
+        } catch (DecodeException e) {
+            log.debug("session {}: arguments of tool call {} are not valid JSON; shown as a string: {}",
+                    address, call.getCallId(), e.getMessage());
+            return call.getArgumentsJson();
+        }
+    }
+}

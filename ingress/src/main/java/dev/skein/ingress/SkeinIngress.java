@@ -1,0 +1,92 @@
+package dev.skein.ingress;
+
+import io.vertx.core.Vertx;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Skein's HTTP and WebSocket ingress: owns a Vert.x instance and the verticle serving the API.
+ *
+ * <pre>
+ * POST   /v1/sessions/{id}/turns[?wait=true|seconds]  202 accepted, or 200 with the completion (504 if late)
+ * GET    /v1/sessions/{id}/history                     200 messages, 404 unknown session
+ * DELETE /v1/sessions/{id}/history                     202 after producing CLEAR_HISTORY
+ * GET    /v1/sessions/{id}/stream                      WebSocket: deltas, completions; send turns
+ * GET    /health                                       200 UP, 503 when a component is down
+ * </pre>
+ *
+ * The tenant comes from {@link IngressConfig#tenantHeader()} (default {@link IngressConfig#defaultTenant()}).
+ * Every error is {@code {"error": "..."}}. The collaborators are not owned: closing the ingress
+ * does not close them.
+ */
+public final class SkeinIngress implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SkeinIngress.class);
+    private static final long START_TIMEOUT_SECONDS = 30;
+    private static final long CLOSE_TIMEOUT_SECONDS = 10;
+
+    private final IngressConfig config;
+    private final IngressVerticle verticle;
+    private Vertx vertx;
+
+    public SkeinIngress(IngressConfig config, TurnGateway gateway, SessionEvents events, HistoryReader history,
+                        Supplier<Health> health) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.verticle = new IngressVerticle(config,
+                Objects.requireNonNull(gateway, "gateway"),
+                Objects.requireNonNull(events, "events"),
+                Objects.requireNonNull(history, "history"),
+                Objects.requireNonNull(health, "health"));
+    }
+
+    /**
+     * Starts listening and blocks until the server is bound; returns the bound port.
+     *
+     * @throws IllegalStateException when already started, or when the port cannot be bound (the
+     *                               message names the address and the cause, e.g. already in use)
+     */
+    public synchronized int start() {
+        if (vertx != null) {
+            throw new IllegalStateException("the ingress is already started");
+        }
+        vertx = Vertx.vertx();
+        try {
+            vertx.deployVerticle(verticle).await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            close();
+            throw new IllegalStateException("ingress did not start listening on " + config.host() + ":" + config.port()
+                    + " within " + START_TIMEOUT_SECONDS + "s", e);
+        } catch (RuntimeException e) {
+            close();
+            throw e instanceof IllegalStateException ? e : new IllegalStateException("ingress failed to start: " + e.getMessage(), e);
+        }
+        int port = verticle.actualPort();
+        log.info("ingress listening on {}:{}", config.host(), port);
+        return port;
+    }
+
+    /** The bound port (useful with {@code port 0}). */
+    public int port() {
+        return verticle.actualPort();
+    }
+
+    /** Stops the server and Vert.x, waiting up to 10 s; closing twice is harmless. */
+    @Override
+    public synchronized void close() {
+        if (vertx == null) {
+            return;
+        }
+        Vertx closing = vertx;
+        vertx = null;
+        try {
+            closing.close().await(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            log.info("ingress stopped");
+        } catch (TimeoutException e) {
+            log.warn("ingress did not stop within {}s; continuing shutdown", CLOSE_TIMEOUT_SECONDS, e);
+        }
+    }
+}

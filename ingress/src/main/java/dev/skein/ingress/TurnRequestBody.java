@@ -1,0 +1,119 @@
+package dev.skein.ingress;
+
+import dev.skein.events.TurnRequested;
+import dev.skein.schemas.SessionAddress;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Parses the body of a turn, {@code {"message": "...", "agent"?: "...", "turnId"?: "...",
+ * "timeoutMs"?: n}}, from HTTP and WebSocket alike so that both accept exactly the same input.
+ */
+final class TurnRequestBody {
+
+    private static final Set<String> FIELDS = Set.of("message", "agent", "turnId", "timeoutMs");
+
+    private TurnRequestBody() {}
+
+    /**
+     * @throws HttpFailure 400 for anything malformed, 413 when the message exceeds
+     *                     {@code maxMessageBytes}
+     */
+    static TurnRequested parse(String text, SessionAddress address, int maxMessageBytes, long nowMs) {
+        JsonObject body = jsonObject(text);
+        for (String field : body.fieldNames()) {
+            if (!FIELDS.contains(field)) {
+                // Rejected rather than ignored: a misspelt "mesage" would otherwise become a
+                // confusing "message is missing", and a misspelt "agent" would silently be dropped.
+                throw HttpFailure.badRequest("unknown field '" + field + "'; a turn has the fields message, agent, turnId, timeoutMs");
+            }
+        }
+        String message = message(body, maxMessageBytes);
+        String agent = optionalString(body, "agent");
+        String turnId = optionalString(body, "turnId");
+        if (turnId == null) {
+            turnId = UUID.randomUUID().toString();
+        } else if (!SessionAddress.isValidPart(turnId)) {
+            throw HttpFailure.badRequest("turnId '" + turnId + "' is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
+        }
+        return TurnRequested.newBuilder()
+                .setTenant(address.tenant())
+                .setSessionId(address.sessionId())
+                .setTurnId(turnId)
+                .setMessage(message)
+                .setAgent(agent)
+                .setTimeoutMs(timeoutMs(body))
+                .setRequestedAtMs(nowMs)
+                .build();
+    }
+
+    /** Parses {@code text} as a JSON object, or fails with a 400 that says what is wrong. */
+    static JsonObject jsonObject(String text) {
+        if (text == null || text.isBlank()) {
+            throw HttpFailure.badRequest("request body is empty: send a JSON object such as {\"message\": \"hello\"}");
+        }
+        Object value;
+        try {
+            value = Json.decodeValue(text);
+        } catch (DecodeException e) {
+            throw HttpFailure.badRequest("request body is not valid JSON: " + firstLine(e.getMessage()));
+        }
+        if (!(value instanceof JsonObject object)) {
+            throw HttpFailure.badRequest("request body must be a JSON object such as {\"message\": \"hello\"}");
+        }
+        return object;
+    }
+
+    private static String message(JsonObject body, int maxMessageBytes) {
+        Object value = body.getValue("message");
+        if (value == null) {
+            throw HttpFailure.badRequest("'message' is missing: send {\"message\": \"...\"}");
+        }
+        if (!(value instanceof String message)) {
+            throw HttpFailure.badRequest("'message' must be a string");
+        }
+        if (message.isBlank()) {
+            throw HttpFailure.badRequest("'message' is blank");
+        }
+        int bytes = message.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > maxMessageBytes) {
+            throw new HttpFailure(413, "'message' is " + bytes + " bytes; the limit is " + maxMessageBytes + " bytes (UTF-8)");
+        }
+        return message;
+    }
+
+    private static String optionalString(JsonObject body, String field) {
+        Object value = body.getValue(field);
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof String text) || text.isBlank()) {
+            throw HttpFailure.badRequest("'" + field + "' must be a non-blank string when present");
+        }
+        return text;
+    }
+
+    private static Long timeoutMs(JsonObject body) {
+        Object value = body.getValue("timeoutMs");
+        if (value == null) {
+            return null;
+        }
+        // Jackson yields Integer or Long for whole numbers; anything else (1.5, "100", 1e30) is refused.
+        if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() <= 0) {
+            throw HttpFailure.badRequest("'timeoutMs' must be a positive whole number of milliseconds, got " + value);
+        }
+        return ((Number) value).longValue();
+    }
+
+    private static String firstLine(String text) {
+        if (text == null) {
+            return "unreadable input";
+        }
+        int newline = text.indexOf('\n');
+        return newline < 0 ? text : text.substring(0, newline);
+    }
+}

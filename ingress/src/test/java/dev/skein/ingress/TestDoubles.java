@@ -1,0 +1,108 @@
+package dev.skein.ingress;
+
+import dev.skein.events.AgentDelta;
+import dev.skein.events.SessionCommand;
+import dev.skein.events.TurnCompleted;
+import dev.skein.events.TurnRequested;
+import dev.skein.schemas.SessionAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/** In-memory stand-ins for the ingress's collaborators; each records what the ingress did with it. */
+final class TestDoubles {
+
+    private TestDoubles() {}
+
+    static final class RecordingGateway implements TurnGateway {
+        final List<TurnRequested> turns = new CopyOnWriteArrayList<>();
+        final List<SessionCommand> commands = new CopyOnWriteArrayList<>();
+        volatile Consumer<TurnRequested> onTurn = turn -> {};
+        volatile RuntimeException failure;
+
+        @Override
+        public CompletableFuture<Void> submit(TurnRequested turn) {
+            if (failure != null) {
+                return CompletableFuture.failedFuture(failure);
+            }
+            turns.add(turn);
+            onTurn.accept(turn);
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletableFuture<Void> submit(SessionCommand command) {
+            if (failure != null) {
+                return CompletableFuture.failedFuture(failure);
+            }
+            commands.add(command);
+            return CompletableFuture.completedFuture(null);
+        }
+
+        void reset() {
+            turns.clear();
+            commands.clear();
+            onTurn = turn -> {};
+            failure = null;
+        }
+    }
+
+    /** Publishes on the calling thread, like the Kafka reader thread: never a Vert.x thread. */
+    static final class InMemorySessionEvents implements SessionEvents {
+        final Map<String, CompletableFuture<TurnCompleted>> waiters = new ConcurrentHashMap<>();
+        final Map<SessionAddress, List<SessionListener>> listeners = new ConcurrentHashMap<>();
+
+        @Override
+        public CompletableFuture<TurnCompleted> expect(SessionAddress address, String turnId) {
+            return waiters.computeIfAbsent(address + "#" + turnId, k -> new CompletableFuture<>());
+        }
+
+        @Override
+        public void forget(SessionAddress address, String turnId) {
+            waiters.remove(address + "#" + turnId);
+        }
+
+        @Override
+        public AutoCloseable subscribe(SessionAddress address, SessionListener listener) {
+            listeners.computeIfAbsent(address, a -> new CopyOnWriteArrayList<>()).add(listener);
+            return () -> listeners.get(address).remove(listener);
+        }
+
+        void publish(TurnCompleted completed) {
+            SessionAddress address = new SessionAddress(completed.getTenant(), completed.getSessionId());
+            CompletableFuture<TurnCompleted> waiter = waiters.remove(address + "#" + completed.getTurnId());
+            if (waiter != null) {
+                waiter.complete(completed);
+            }
+            listeners.getOrDefault(address, List.of()).forEach(l -> l.onCompleted(completed));
+        }
+
+        void publish(AgentDelta delta) {
+            SessionAddress address = new SessionAddress(delta.getTenant(), delta.getSessionId());
+            listeners.getOrDefault(address, List.of()).forEach(l -> l.onDelta(delta));
+        }
+
+        int subscribers(SessionAddress address) {
+            return listeners.getOrDefault(address, List.of()).size();
+        }
+
+        void reset() {
+            waiters.clear();
+            listeners.clear();
+        }
+    }
+
+    static final class FakeHistory implements HistoryReader {
+        volatile Function<SessionAddress, Optional<SessionView>> reads = address -> Optional.empty();
+
+        @Override
+        public Optional<SessionView> read(SessionAddress address) {
+            return reads.apply(address);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package dev.skein.schemas.kafka;
+
+import dev.skein.events.DeadLetter;
+import dev.skein.schemas.Topic;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One idempotent producer for every topic a component writes to: values are serialized with the
+ * topic's own serde, so a single producer (one connection set, one idempotence session) serves
+ * events of different types.
+ */
+public final class EventProducer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EventProducer.class);
+
+    private final KafkaProducer<String, byte[]> producer;
+    private final String component;
+
+    /**
+     * @param kafkaConfig connection settings (bootstrap servers, security); producer settings here
+     *     override the defaults except the ones that make the producer safe (idempotence, acks)
+     * @param component who writes, for dead letters and the client id: {@code agent-runner}, {@code worker:<id>}
+     */
+    public EventProducer(Map<String, Object> kafkaConfig, String component) {
+        this.component = component;
+        Map<String, Object> config = new HashMap<>(kafkaConfig);
+        config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "skein-" + component.replace(':', '-') + "-producer");
+        // An answer should leave at once: batching would only add latency to a turn.
+        config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
+        // A record is acknowledged to the share group only after this producer's send is acked, so the
+        // send must be durable and free of duplicates from retries.
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** Sends {@code value} to {@code topic}; the future completes when the broker acknowledged it. */
+    public <V> CompletableFuture<RecordMetadata> send(Topic<String, V> topic, String key, V value) {
+        byte[] bytes = topic.valueSerde().serializer().serialize(topic.name(), value);
+        CompletableFuture<RecordMetadata> acked = new CompletableFuture<>();
+        producer.send(new ProducerRecord<>(topic.name(), key, bytes), (metadata, error) -> {
+            if (error == null) {
+                acked.complete(metadata);
+            } else {
+                acked.completeExceptionally(error);
+            }
+        });
+        return acked;
+    }
+
+    /** Sends and waits for the broker's acknowledgement; throws {@link KafkaException} saying what failed. */
+    public <V> RecordMetadata sendAndWait(Topic<String, V> topic, String key, V value, Duration timeout)
+            throws InterruptedException {
+        try {
+            return send(topic, key, value).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new KafkaException("Cannot write to " + topic.name() + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new KafkaException("Writing to " + topic.name() + " was not acknowledged within " + timeout, e);
+        }
+    }
+
+    /**
+     * Writes a {@link DeadLetter} for a record that could not be deserialized, with its raw key and
+     * value, and waits for it. Returns false (and logs why) when the dead letter could not be written.
+     */
+    public boolean deadLetter(Topic<String, DeadLetter> deadLetters, RecordDeserializationException poison) {
+        TopicPartition tp = poison.topicPartition();
+        byte[] key = bytes(poison.keyBuffer());
+        DeadLetter letter = DeadLetter.newBuilder()
+                .setTopic(tp.topic())
+                .setPartition(tp.partition())
+                .setOffset(poison.offset())
+                .setKey(key == null ? null : ByteBuffer.wrap(key))
+                .setValue(poison.valueBuffer() == null ? null : ByteBuffer.wrap(bytes(poison.valueBuffer())))
+                .setComponent(component)
+                .setCause(describe(poison))
+                .setTimestampMs(System.currentTimeMillis())
+                .build();
+        try {
+            sendAndWait(deadLetters, key == null ? null : new String(key, StandardCharsets.UTF_8), letter, Duration.ofSeconds(30));
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            log.error("Interrupted while dead-lettering {}-{}@{}", tp.topic(), tp.partition(), poison.offset());
+            return false;
+        } catch (KafkaException e) {
+            log.error("Cannot dead-letter {}-{}@{}", tp.topic(), tp.partition(), poison.offset(), e);
+            return false;
+        }
+    }
+
+    private static String describe(RecordDeserializationException poison) {
+        Throwable cause = poison.getCause() == null ? poison : poison.getCause();
+        return "cannot deserialize the record's " + poison.origin().name().toLowerCase() + ": " + cause.getMessage();
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        if (buffer == null) {
+            return null;
+        }
+        ByteBuffer copy = buffer.duplicate();
+        byte[] bytes = new byte[copy.remaining()];
+        copy.get(bytes);
+        return bytes;
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(10));
+    }
+}
