@@ -153,6 +153,10 @@ public final class SkeinConfig {
         return config.getInt("skein.streams.standby-replicas");
     }
 
+    public Duration streamsSessionTimeout() {
+        return config.getDuration("skein.streams.session-timeout");
+    }
+
     public Duration streamsStartupTimeout() {
         return config.getDuration("skein.streams.startup-timeout");
     }

@@ -30,7 +30,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.net.InetAddress;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -140,6 +142,14 @@ public final class SkeinNode implements AutoCloseable {
         overrides.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, (int) config.commitInterval().toMillis());
         overrides.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         overrides.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());
+        // Static membership: a restarted process (even after SIGKILL) takes its tasks back at once
+        // instead of waiting for the group to notice that its previous incarnation is gone. The id
+        // follows the state directory, which only one process can hold at a time.
+        overrides.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+                config.streamsApplicationId() + "-" + InetAddress.getLocalHost().getHostName() + "-"
+                        + Integer.toHexString(stateDir.toAbsolutePath().toString().hashCode()));
+        overrides.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
+                (int) config.streamsSessionTimeout().toMillis());
         sessions = new SessionService(topics, config.sessionTopology(), SessionStreamsConfig.properties(
                 bootstrapServers, config.streamsApplicationId(), stateDir, topics, config.replicationFactor(), overrides));
         started.push(sessions);
