@@ -15,6 +15,10 @@ import dev.skein.events.ToolDefinition;
 import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
 import dev.skein.events.ToolStatus;
+import dev.skein.events.WorkerHeartbeat;
+import dev.skein.events.CommandKind;
+import dev.skein.topologies.cache.ResultCache;
+import dev.skein.topologies.routing.TierRouter;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
@@ -22,6 +26,7 @@ import dev.skein.schemas.SessionAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
@@ -65,9 +70,14 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private KeyValueStore<String, SessionMeta> metas;
     private KeyValueStore<Bytes, String> deadlines;
     private TimestampedKeyValueStore<String, ToolDefinition> catalog;
+    private TimestampedKeyValueStore<String, WorkerHeartbeat> workers;
+    private ResultCache cache;
+    private final TierRouter router;
+    private final ToolArguments arguments = new ToolArguments();
 
     public SessionProcessor(SessionTopologyConfig config) {
         this.config = config;
+        this.router = new TierRouter(config.tiers(), config.workerTimeout());
     }
 
     @Override
@@ -77,6 +87,8 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         this.metas = context.getStateStore(SessionStores.META);
         this.deadlines = context.getStateStore(SessionStores.DEADLINES);
         this.catalog = context.getStateStore(SessionStores.TOOL_CATALOG);
+        this.workers = context.getStateStore(SessionStores.WORKERS);
+        this.cache = new ResultCache(context.getStateStore(ResultCache.STORE), config.cacheTtl());
         context.schedule(config.deadlineCheckInterval(), PunctuationType.WALL_CLOCK_TIME, this::expireDeadlines);
     }
 
@@ -237,40 +249,95 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         List<PendingCall> pending = new ArrayList<>();
         Set<String> callIds = new HashSet<>();
         for (ToolCall call : step.getToolCalls()) {
-            PendingCall entry = PendingCall.newBuilder().setCallId(call.getCallId()).setTool(call.getName()).build();
+            PendingCall entry = PendingCall.newBuilder().setCallId(call.getCallId()).setTool(call.getName())
+                    .setArgumentsJson(call.getArgumentsJson()).build();
             pending.add(entry);
             if (!callIds.add(call.getCallId())) {
                 entry.setResult(immediateError(meta, active, call, "call id " + call.getCallId()
                         + " is used twice in one step; each tool call needs its own id"));
                 continue;
             }
-            ValueAndTimestamp<ToolDefinition> found = catalog.get(call.getName());
-            ToolDefinition tool = found == null ? null : found.value();
+            ToolDefinition tool = toolNamed(call.getName());
             String refusal = refusal(call, tool);
             if (refusal != null) {
                 entry.setResult(immediateError(meta, active, call, refusal));
                 continue;
             }
-            entry.setTier(tool.getTier());
-            ToolRequest request = ToolRequest.newBuilder()
-                    .setTenant(meta.getTenant())
-                    .setSessionId(meta.getSessionId())
-                    .setTurnId(active.getTurnId())
-                    .setStep(active.getStep())
-                    .setCallId(call.getCallId())
-                    .setTool(call.getName())
-                    .setArgumentsJson(call.getArgumentsJson())
-                    .setTier(tool.getTier())
-                    .setResources(tool.getResources())
-                    .setDeadlineMs(active.getDeadlineMs())
-                    .setRequestedAtMs(now)
-                    .build();
-            context.forward(new Record<>(call.getCallId(), request, now), TO_TOOL_REQUESTS);
+            Optional<ToolResult> cached = cache.lookup(tool, call.getArgumentsJson(), now);
+            if (cached.isPresent()) {
+                entry.setResult(answerFromCache(cached.get(), meta, active, call));
+                continue;
+            }
+            if (tool.getRequiresApproval()) {
+                // Held until a person approves or denies it (SessionCommand), or the turn's deadline passes.
+                entry.setAwaitingApproval(true);
+                log.info("session {} turn {}: call {} to {} waits for approval", address, active.getTurnId(),
+                        call.getCallId(), call.getName());
+                continue;
+            }
+            dispatch(address, meta, entry, tool, call.getArgumentsJson(), now);
         }
         active.setPendingCalls(pending);
         active.setToolCallCount(active.getToolCallCount() + pending.size());
         meta.setStatus(SessionStatus.AWAITING_TOOLS);
         advanceIfAllAnswered(address, meta);
+    }
+
+    /** Routes one call to a tier and sends it, or answers it with the reason it cannot run. */
+    private void dispatch(String address, SessionMeta meta, PendingCall entry, ToolDefinition tool,
+                          String argumentsJson, long now) {
+        ActiveTurn active = meta.getActiveTurn();
+        TierRouter.Route route = router.route(tool.getName(), tool.getResources(), liveWorkers(), now);
+        if (route instanceof TierRouter.Route.Refused refused) {
+            entry.setResult(immediateError(meta, active, new ToolCall(entry.getCallId(), tool.getName(), argumentsJson),
+                    refused.reason()));
+            return;
+        }
+        String tier = ((TierRouter.Route.Tier) route).name();
+        entry.setTier(tier);
+        ToolRequest request = ToolRequest.newBuilder()
+                .setTenant(meta.getTenant())
+                .setSessionId(meta.getSessionId())
+                .setTurnId(active.getTurnId())
+                .setStep(active.getStep())
+                .setCallId(entry.getCallId())
+                .setTool(tool.getName())
+                .setArgumentsJson(argumentsJson)
+                .setTier(tier)
+                .setResources(tool.getResources())
+                .setDeadlineMs(active.getDeadlineMs())
+                .setRequestedAtMs(now)
+                .build();
+        context.forward(new Record<>(entry.getCallId(), request, now), TO_TOOL_REQUESTS);
+    }
+
+    private List<WorkerHeartbeat> liveWorkers() {
+        List<WorkerHeartbeat> live = new ArrayList<>();
+        try (KeyValueIterator<String, ValueAndTimestamp<WorkerHeartbeat>> it = workers.all()) {
+            it.forEachRemaining(kv -> {
+                if (kv.value != null && kv.value.value() != null) {
+                    live.add(kv.value.value());
+                }
+            });
+        }
+        return live;
+    }
+
+    private ToolDefinition toolNamed(String name) {
+        ValueAndTimestamp<ToolDefinition> found = catalog.get(name);
+        return found == null ? null : found.value();
+    }
+
+    private ToolResult answerFromCache(ToolResult cached, SessionMeta meta, ActiveTurn active, ToolCall call) {
+        return ToolResult.newBuilder(cached)
+                .setTenant(meta.getTenant())
+                .setSessionId(meta.getSessionId())
+                .setTurnId(active.getTurnId())
+                .setStep(active.getStep())
+                .setCallId(call.getCallId())
+                .setCached(true)
+                .setDeliveryCount(0)
+                .build();
     }
 
     /** Why a call cannot be dispatched, in words the agent can act on; null when it can. */
@@ -280,17 +347,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                     .collect(Collectors.joining(", "));
             return "unknown tool '" + call.getName() + "'; available tools: " + (known.isEmpty() ? "none" : known);
         }
-        if (!ToolArguments.isJsonObject(call.getArgumentsJson())) {
-            return "arguments of " + call.getName() + " must be a JSON object, got: " + abbreviate(call.getArgumentsJson());
-        }
-        if (!config.tiers().contains(tool.getTier())) {
-            return "tool " + call.getName() + " runs on tier '" + tool.getTier()
-                    + "', which is not configured here (tiers: " + String.join(", ", config.tiers()) + ")";
-        }
-        if (tool.getRequiresApproval()) {
-            return "tool " + call.getName() + " requires a person's approval, which this deployment cannot give yet";
-        }
-        return null;
+        return arguments.problem(tool, call.getArgumentsJson());
     }
 
     private ToolResult immediateError(SessionMeta meta, ActiveTurn active, ToolCall call, String error) {
@@ -328,6 +385,10 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             return;
         }
         call.setResult(result);
+        ToolDefinition tool = toolNamed(call.getTool());
+        if (tool != null) {
+            cache.remember(tool, call.getArgumentsJson(), result, now());
+        }
         advanceIfAllAnswered(address, meta);
         saveMeta(address, meta);
     }
@@ -361,7 +422,8 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             if (result == null) {
                 message.setToolStatus(ToolStatus.ERROR).setContent("no result: the turn ended before the tool answered");
             } else {
-                message.setToolStatus(result.getStatus()).setContent(result.getOutput()).setWorker(result.getWorker());
+                message.setToolStatus(result.getStatus()).setContent(result.getOutput()).setWorker(result.getWorker())
+                        .setCached(result.getCached()).setDeliveryCount(result.getDeliveryCount());
             }
             append(address, meta, message);
         }
@@ -378,9 +440,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         switch (command.getKind()) {
             case CLEAR_HISTORY -> clearHistory(address, meta);
             case CANCEL_TURN -> cancelTurn(address, meta, command);
-            case APPROVE_TOOL_CALL, DENY_TOOL_CALL -> context.forward(new Record<>(address, deadLetterOf(command,
-                    "tool-call approvals are not supported yet; tools that require approval are refused"), now()),
-                    TO_DEAD_LETTERS);
+            case APPROVE_TOOL_CALL, DENY_TOOL_CALL -> decideApproval(address, meta, command);
         }
         saveMeta(address, meta);
     }
@@ -400,6 +460,30 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         }
         meta.setFirstSequence(meta.getNextSequence());
         log.info("session {}: history cleared", address);
+    }
+
+    private void decideApproval(String address, SessionMeta meta, SessionCommand command) {
+        ActiveTurn active = meta.getActiveTurn();
+        PendingCall call = active == null ? null : active.getPendingCalls().stream()
+                .filter(p -> p.getCallId().equals(command.getCallId()) && p.getAwaitingApproval())
+                .findFirst().orElse(null);
+        if (call == null) {
+            drop(address, meta, command.getKind() + " for call " + command.getCallId() + ", which awaits no approval");
+            return;
+        }
+        call.setAwaitingApproval(false);
+        ToolDefinition tool = toolNamed(call.getTool());
+        ToolCall asked = new ToolCall(call.getCallId(), call.getTool(), call.getArgumentsJson());
+        if (command.getKind() == CommandKind.DENY_TOOL_CALL) {
+            call.setResult(immediateError(meta, active, asked, "a person denied this call"
+                    + (command.getReason() == null ? "" : ": " + command.getReason())));
+        } else if (tool == null) {
+            call.setResult(immediateError(meta, active, asked, "tool " + call.getTool() + " is no longer available"));
+        } else {
+            log.info("session {} turn {}: call {} approved", address, active.getTurnId(), call.getCallId());
+            dispatch(address, meta, call, tool, call.getArgumentsJson(), now());
+        }
+        advanceIfAllAnswered(address, meta);
     }
 
     private void cancelTurn(String address, SessionMeta meta, SessionCommand command) {
@@ -439,7 +523,8 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             }
             String waitingFor = meta.getStatus() == SessionStatus.AWAITING_TOOLS
                     ? "tool results (" + active.getPendingCalls().stream().filter(p -> p.getResult() == null)
-                            .map(p -> p.getTool() + " " + p.getCallId()).collect(Collectors.joining(", ")) + ")"
+                            .map(p -> p.getTool() + " " + p.getCallId() + (p.getAwaitingApproval() ? " awaiting approval" : ""))
+                            .collect(Collectors.joining(", ")) + ")"
                     : "agent '" + active.getAgent() + "' (step " + active.getStep() + ")";
             long allowed = active.getDeadlineMs() - active.getStartedAtMs();
             log.warn("session {} turn {}: deadline of {} ms passed while waiting for {}", address, active.getTurnId(),
@@ -467,7 +552,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 answer, error, active.getStep() + 1, active.getToolCallCount(), active.getRequestedAtMs());
         if (status == TurnStatus.COMPLETED) {
             meta.setTurnsCompleted(meta.getTurnsCompleted() + 1);
-        } else {
+        } else if (status == TurnStatus.FAILED) {
             meta.setTurnsFailed(meta.getTurnsFailed() + 1);
         }
         rememberTurn(meta, active.getTurnId());

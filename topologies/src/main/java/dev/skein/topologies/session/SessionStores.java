@@ -24,6 +24,7 @@ public final class SessionStores {
     public static final String META = "session-meta";
     public static final String DEADLINES = "session-deadlines";
     public static final String TOOL_CATALOG = "tool-catalog";
+    public static final String WORKERS = "workers";
 
     /** Separates the address from the sequence; sorts before every character an address may hold. */
     private static final byte SEPARATOR = 0;

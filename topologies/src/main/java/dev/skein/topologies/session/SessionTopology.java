@@ -2,7 +2,8 @@ package dev.skein.topologies.session;
 
 import dev.skein.events.ChatMessage;
 import dev.skein.events.SessionMeta;
-import dev.skein.events.ToolDefinition;
+import dev.skein.events.ToolResult;
+import dev.skein.topologies.cache.ResultCache;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
 import org.apache.avro.specific.SpecificRecord;
@@ -48,24 +49,34 @@ public final class SessionTopology {
                 Stores.persistentKeyValueStore(SessionStores.DEADLINES), Serdes.Bytes(), Serdes.String()),
                 PROCESSOR);
 
-        // The catalog is small and every task needs all of it: a global store, fed by the compacted topic.
-        topology.addGlobalStore(Stores.timestampedKeyValueStoreBuilder(
-                        Stores.persistentTimestampedKeyValueStore(SessionStores.TOOL_CATALOG),
-                        Serdes.String(), topics.toolCatalog.valueSerde()).withLoggingDisabled(),
-                "tool-catalog-source", Serdes.String().deserializer(), topics.toolCatalog.valueSerde().deserializer(),
-                topics.toolCatalog.name(), "tool-catalog-updater", CatalogUpdater::new);
+        topology.addStateStore(Stores.timestampedKeyValueStoreBuilder(
+                Stores.persistentTimestampedKeyValueStore(ResultCache.STORE), Serdes.String(), topics.serde(ToolResult.class)),
+                PROCESSOR);
+
+        // The catalog and the worker heartbeats are small and every task needs all of them: global
+        // stores, each fed by its compacted topic.
+        addGlobalTable(topology, SessionStores.TOOL_CATALOG, topics.toolCatalog);
+        addGlobalTable(topology, SessionStores.WORKERS, topics.workers);
 
         addSink(topology, SessionProcessor.TO_AGENT_REQUESTS, topics.agentRequests);
         addSink(topology, SessionProcessor.TO_RESPONSES, topics.responses);
         addSink(topology, SessionProcessor.TO_DEAD_LETTERS, topics.deadLetters);
         @SuppressWarnings("unchecked")
         Serializer<SpecificRecord> requestSerializer =
-                (Serializer<SpecificRecord>) (Serializer<?>) topics.tools(config.tiers().getFirst()).valueSerde().serializer();
+                (Serializer<SpecificRecord>) (Serializer<?>) topics.tools(config.tiers().getFirst().name()).valueSerde().serializer();
         // Why a topic-name extractor: each request goes to the topic of the tier the router chose.
         topology.addSink(SessionProcessor.TO_TOOL_REQUESTS,
                 (key, value, recordContext) -> topics.tools(((dev.skein.events.ToolRequest) value).getTier()).name(),
                 Serdes.String().serializer(), requestSerializer, PROCESSOR);
         return topology;
+    }
+
+    private static <V extends SpecificRecord> void addGlobalTable(Topology topology, String store, Topic<String, V> topic) {
+        topology.addGlobalStore(Stores.timestampedKeyValueStoreBuilder(
+                        Stores.persistentTimestampedKeyValueStore(store), Serdes.String(), topic.valueSerde())
+                        .withLoggingDisabled(),
+                store + "-source", Serdes.String().deserializer(), topic.valueSerde().deserializer(),
+                topic.name(), store + "-updater", () -> new GlobalTableUpdater<V>(store));
     }
 
     private static void addSource(Topology topology, String name, Topic<String, ? extends SpecificRecord> topic) {
@@ -78,17 +89,22 @@ public final class SessionTopology {
         topology.addSink(name, topic.name(), Serdes.String().serializer(), serializer, PROCESSOR);
     }
 
-    /** Keeps the global catalog store equal to the compacted topic: latest definition per tool, deleted on tombstone. */
-    static final class CatalogUpdater implements Processor<String, ToolDefinition, Void, Void> {
-        private TimestampedKeyValueStore<String, ToolDefinition> store;
+    /** Keeps a global store equal to its compacted topic: latest value per key, deleted on tombstone. */
+    static final class GlobalTableUpdater<V> implements Processor<String, V, Void, Void> {
+        private final String storeName;
+        private TimestampedKeyValueStore<String, V> store;
 
-        @Override
-        public void init(ProcessorContext<Void, Void> context) {
-            store = context.getStateStore(SessionStores.TOOL_CATALOG);
+        GlobalTableUpdater(String storeName) {
+            this.storeName = storeName;
         }
 
         @Override
-        public void process(Record<String, ToolDefinition> record) {
+        public void init(ProcessorContext<Void, Void> context) {
+            store = context.getStateStore(storeName);
+        }
+
+        @Override
+        public void process(Record<String, V> record) {
             if (record.value() == null) {
                 store.delete(record.key());
             } else {

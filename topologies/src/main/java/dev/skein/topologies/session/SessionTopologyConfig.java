@@ -1,5 +1,6 @@
 package dev.skein.topologies.session;
 
+import dev.skein.topologies.routing.TierEnvelope;
 import java.time.Duration;
 import java.util.List;
 
@@ -12,9 +13,11 @@ import java.util.List;
  * @param maxSteps agent steps one turn may take before it fails
  * @param maxAgentAttempts invocations of one step when the agent reports a retryable error
  * @param contextMessages messages of history sent to the agent with each invocation
- * @param tiers configured tool tiers; the first is the default
+ * @param tiers tool tiers, smallest first: each call goes to the first that fits it and has a live worker
  * @param deadlineCheckInterval how often the wall-clock punctuator looks for due turns
  * @param rememberedTurnIds finished turn ids kept per session to drop duplicates
+ * @param workerTimeout a worker silent for longer than this is considered gone
+ * @param cacheTtl how long a cacheable tool's result is reused, unless the tool sets its own
  */
 public record SessionTopologyConfig(
         String defaultAgent,
@@ -23,9 +26,20 @@ public record SessionTopologyConfig(
         int maxSteps,
         int maxAgentAttempts,
         int contextMessages,
-        List<String> tiers,
+        List<TierEnvelope> tiers,
         Duration deadlineCheckInterval,
-        int rememberedTurnIds) {
+        int rememberedTurnIds,
+        Duration workerTimeout,
+        Duration cacheTtl) {
+
+    private static final long GIB = 1L << 30;
+
+    /** small (1 cpu, 1 GiB), large (8 cpus, 32 GiB), highmem (16 cpus, 256 GiB), gpu (1 to 8 GPUs). */
+    public static final List<TierEnvelope> DEFAULT_TIERS = List.of(
+            TierEnvelope.cpu("small", 1, GIB),
+            TierEnvelope.cpu("large", 8, 32 * GIB),
+            TierEnvelope.cpu("highmem", 16, 256 * GIB),
+            new TierEnvelope("gpu", 32, 512 * GIB, 1, 8, java.util.Map.of()));
 
     public SessionTopologyConfig {
         require(defaultAgent != null && !defaultAgent.isBlank(), "defaultAgent must be set");
@@ -37,22 +51,30 @@ public record SessionTopologyConfig(
         require(tiers != null && !tiers.isEmpty(), "at least one tool tier must be configured");
         require(deadlineCheckInterval.toMillis() > 0, "deadlineCheckInterval must be positive");
         require(rememberedTurnIds >= 1, "rememberedTurnIds must be >= 1");
+        require(workerTimeout.toMillis() > 0, "workerTimeout must be positive");
+        require(!cacheTtl.isNegative(), "cacheTtl must not be negative");
+        require(tiers.stream().map(TierEnvelope::name).distinct().count() == tiers.size(), "tier names must be unique");
         tiers = List.copyOf(tiers);
     }
 
     public static SessionTopologyConfig defaults() {
-        return new SessionTopologyConfig("demo", Duration.ofMinutes(2), 16, 10, 3, 50, List.of("small"),
-                Duration.ofMillis(500), 64);
+        return new SessionTopologyConfig("demo", Duration.ofMinutes(2), 16, 10, 3, 50, DEFAULT_TIERS,
+                Duration.ofMillis(500), 64, Duration.ofSeconds(15), Duration.ofMinutes(10));
     }
 
     public SessionTopologyConfig withTurnTimeout(Duration timeout) {
         return new SessionTopologyConfig(defaultAgent, timeout, maxQueuedTurns, maxSteps, maxAgentAttempts,
-                contextMessages, tiers, deadlineCheckInterval, rememberedTurnIds);
+                contextMessages, tiers, deadlineCheckInterval, rememberedTurnIds, workerTimeout, cacheTtl);
     }
 
     public SessionTopologyConfig withMaxQueuedTurns(int max) {
         return new SessionTopologyConfig(defaultAgent, turnTimeout, max, maxSteps, maxAgentAttempts,
-                contextMessages, tiers, deadlineCheckInterval, rememberedTurnIds);
+                contextMessages, tiers, deadlineCheckInterval, rememberedTurnIds, workerTimeout, cacheTtl);
+    }
+
+    public SessionTopologyConfig withTiers(List<TierEnvelope> newTiers) {
+        return new SessionTopologyConfig(defaultAgent, turnTimeout, maxQueuedTurns, maxSteps, maxAgentAttempts,
+                contextMessages, newTiers, deadlineCheckInterval, rememberedTurnIds, workerTimeout, cacheTtl);
     }
 
     private static void require(boolean condition, String message) {

@@ -22,6 +22,7 @@ import dev.skein.events.ToolStatus;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
+import dev.skein.events.WorkerHeartbeat;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.registry.InMemorySchemaRegistry;
 import java.nio.file.Files;
@@ -57,6 +58,7 @@ class SessionTopologyTest {
     private TestInputTopic<String, ToolResult> results;
     private TestInputTopic<String, SessionCommand> commands;
     private TestInputTopic<String, ToolDefinition> catalog;
+    private TestInputTopic<String, WorkerHeartbeat> heartbeats;
     private TestOutputTopic<String, AgentInvocation> invocations;
     private TestOutputTopic<String, ToolRequest> toolRequests;
     private TestOutputTopic<String, TurnCompleted> responses;
@@ -81,7 +83,9 @@ class SessionTopologyTest {
                 topics.responses.valueSerde().deserializer());
         deadLetters = driver.createOutputTopic(topics.deadLetters.name(), Serdes.String().deserializer(),
                 topics.deadLetters.valueSerde().deserializer());
+        heartbeats = input(topics.workers.name(), topics.workers.valueSerde());
         catalog.pipeInput("calculator", calculator());
+        heartbeats.pipeInput("worker-1", worker("worker-1", List.of("small"), 2, 4, 0));
     }
 
     @AfterEach
@@ -271,6 +275,114 @@ class SessionTopologyTest {
     }
 
     @Test
+    void callsGoToTheSmallestTierThatFitsAndHasALiveWorkerThatFits() {
+        heartbeats.pipeInput("big", worker("big", List.of("large"), 16, 64, 0));
+        heartbeats.pipeInput("gpu", worker("gpu", List.of("gpu"), 8, 32, 1));
+        catalog.pipeInput("embed", tool("embed", needs(2, 16, 0), false, false));
+        catalog.pipeInput("vision", tool("vision", needs(1, 8, 1), false, false));
+        catalog.pipeInput("tiny", tool("tiny", needs(0.5, 0, 0), false, false));
+        TestOutputTopic<String, ToolRequest> large = toolTopic("large");
+        TestOutputTopic<String, ToolRequest> gpu = toolTopic("gpu");
+
+        turns.pipeInput(ADDRESS, turn("t1", "three tools"));
+        steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("a", "embed", "{\"n\":1}"),
+                new ToolCall("b", "vision", "{\"n\":2}"), new ToolCall("c", "tiny", "{\"n\":3}")));
+
+        assertThat(large.readValuesToList()).extracting(ToolRequest::getCallId).containsExactly("a");
+        assertThat(gpu.readValuesToList()).extracting(ToolRequest::getCallId).containsExactly("b");
+        assertThat(toolRequests.readValuesToList()).extracting(ToolRequest::getCallId).containsExactly("c");
+    }
+
+    @Test
+    void aCallNoLiveWorkerCanRunGetsAnErrorThatNamesTheMissingResource() {
+        catalog.pipeInput("vision", tool("vision", needs(1, 8, 1), false, false));
+        catalog.pipeInput("huge", tool("huge", needs(1, 1024, 0), false, false));
+        heartbeats.pipeInput("gpu", worker("gpu", List.of("gpu"), 8, 32, 1));
+        driver.advanceWallClockTime(Duration.ofSeconds(20)); // the gpu worker's heartbeat is now too old
+        heartbeats.pipeInput("worker-1", worker("worker-1", List.of("small"), 2, 4, 0, START.plusSeconds(20)));
+
+        turns.pipeInput(ADDRESS, turn("t1", "look at this"));
+        steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("a", "vision", "{\"n\":1}"),
+                new ToolCall("b", "huge", "{\"n\":1}")));
+
+        assertThat(toolTopic("gpu").isEmpty()).isTrue();
+        AgentInvocation next = invocations.readValuesToList().getLast();
+        assertThat(next.getStep()).isEqualTo(1);
+        List<ChatMessage> results = next.getMessages().subList(2, 4);
+        assertThat(results.get(0).getContent()).contains("no live worker serves tier gpu");
+        assertThat(results.get(1).getContent()).contains("no tier can run huge").contains("memory=1024 GiB");
+    }
+
+    @Test
+    void aLiveWorkerTooSmallForTheCallIsNamedByWhatItLacks() {
+        heartbeats.pipeInput("worker-1", worker("worker-1", List.of("small", "large"), 2, 4, 0));
+        catalog.pipeInput("embed", tool("embed", needs(2, 16, 0), false, false));
+        turns.pipeInput(ADDRESS, turn("t1", "embed"));
+        steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("a", "embed", "{\"n\":1}")));
+
+        assertThat(invocations.readValuesToList().getLast().getMessages().get(2).getContent())
+                .contains("no live worker offers memory=16 GiB");
+    }
+
+    @Test
+    void argumentsThatBreakTheToolsSchemaAreRefusedWithTheReason() {
+        catalog.pipeInput("tiny", tool("tiny", needs(0.5, 0, 0), false, false));
+        turns.pipeInput(ADDRESS, turn("t1", "x"));
+        steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("a", "tiny", "{\"n\":\"three\",\"m\":1}")));
+
+        assertThat(toolRequests.isEmpty()).isTrue();
+        String error = invocations.readValuesToList().getLast().getMessages().get(2).getContent();
+        assertThat(error).contains("invalid arguments for tiny").contains("integer").contains("m");
+    }
+
+    @Test
+    void aCacheableToolsResultIsReusedForEqualArgumentsWithoutDispatching() {
+        catalog.pipeInput("square", tool("square", needs(0.5, 0, 0), true, false));
+        turns.pipeInput(ADDRESS, turn("t1", "square 3"));
+        steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("a", "square", "{\"n\": 3}")));
+        assertThat(toolRequests.readValuesToList()).hasSize(1);
+        results.pipeInput(ADDRESS, result("t1", 0, "a", ToolStatus.OK, "9"));
+        steps.pipeInput(ADDRESS, answer("t1", 1, "9"));
+
+        turns.pipeInput(ADDRESS, turn("t2", "square 3 again"));
+        steps.pipeInput(ADDRESS, toolCalls("t2", 0, new ToolCall("b", "square", "{\"n\":3}")));
+
+        assertThat(toolRequests.isEmpty()).isTrue();
+        ChatMessage cached = history().getLast();
+        assertThat(cached.getRole()).isEqualTo(Role.TOOL);
+        assertThat(cached.getToolCallId()).isEqualTo("b");
+        assertThat(cached.getContent()).isEqualTo("9");
+        assertThat(cached.getCached()).isTrue();
+        assertThat(history().get(2).getCached()).isFalse();
+
+        steps.pipeInput(ADDRESS, answer("t2", 1, "9"));
+        driver.advanceWallClockTime(Duration.ofMinutes(11)); // past the 10-minute default time to live
+        heartbeats.pipeInput("worker-1", worker("worker-1", List.of("small"), 2, 4, 0, START.plusSeconds(660)));
+        turns.pipeInput(ADDRESS, turn("t3", "square 3 once more"));
+        steps.pipeInput(ADDRESS, toolCalls("t3", 0, new ToolCall("c", "square", "{\"n\":3}")));
+        assertThat(toolRequests.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void aToolThatRequiresApprovalRunsOnlyOnceApprovedAndADenialIsAnErrorTheAgentReads() {
+        catalog.pipeInput("deploy", tool("deploy", needs(0.5, 0, 0), false, true));
+        turns.pipeInput(ADDRESS, turn("t1", "deploy twice"));
+        steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("a", "deploy", "{\"n\":1}"),
+                new ToolCall("b", "deploy", "{\"n\":2}")));
+        assertThat(toolRequests.isEmpty()).isTrue();
+
+        commands.pipeInput(ADDRESS, command(CommandKind.APPROVE_TOOL_CALL, "a", null));
+        assertThat(toolRequests.readValuesToList()).extracting(ToolRequest::getCallId).containsExactly("a");
+        commands.pipeInput(ADDRESS, command(CommandKind.DENY_TOOL_CALL, "b", "not on a Friday"));
+        results.pipeInput(ADDRESS, result("t1", 0, "a", ToolStatus.OK, "deployed"));
+
+        AgentInvocation next = invocations.readValuesToList().getLast();
+        assertThat(next.getStep()).isEqualTo(1);
+        assertThat(next.getMessages().get(3).getContent()).isEqualTo("a person denied this call: not on a Friday");
+        assertThat(toolRequests.isEmpty()).isTrue();
+    }
+
+    @Test
     void retryableAgentErrorsAreRetriedThenTheTurnFailsWithTheReason() {
         turns.pipeInput(ADDRESS, turn("t1", "hello"));
         for (int i = 0; i < 3; i++) {
@@ -329,6 +441,20 @@ class SessionTopologyTest {
 
     // ---- helpers -----------------------------------------------------------------------------
 
+    private TestOutputTopic<String, ToolRequest> toolTopic(String tier) {
+        return driver.createOutputTopic(topics.tools(tier).name(), Serdes.String().deserializer(),
+                topics.tools(tier).valueSerde().deserializer());
+    }
+
+    private static ResourceSpec needs(double cpus, long memoryGib, int gpus) {
+        return ResourceSpec.newBuilder().setCpus(cpus).setMemoryBytes(Math.max(memoryGib << 30, 1L << 28)).setGpus(gpus).build();
+    }
+
+    private static SessionCommand command(CommandKind kind, String callId, String reason) {
+        return SessionCommand.newBuilder().setTenant("acme").setSessionId("s1").setCommandId("cmd-" + callId)
+                .setKind(kind).setCallId(callId).setReason(reason).setIssuedAtMs(0).build();
+    }
+
     private <V> TestInputTopic<String, V> input(String name, org.apache.kafka.common.serialization.Serde<V> serde) {
         return driver.createInputTopic(name, Serdes.String().serializer(), serde.serializer(), START, Duration.ZERO);
     }
@@ -374,6 +500,25 @@ class SessionTopologyTest {
     private static ToolDefinition calculator() {
         return ToolDefinition.newBuilder().setName("calculator").setDescription("arithmetic")
                 .setParametersSchema("{\"type\":\"object\"}").setResources(ResourceSpec.newBuilder().build())
-                .setRetry(RetryPolicy.newBuilder().build()).setTier("small").build();
+                .setRetry(RetryPolicy.newBuilder().build()).build();
+    }
+
+    private static ToolDefinition tool(String name, ResourceSpec needs, boolean cacheable, boolean approval) {
+        return ToolDefinition.newBuilder().setName(name).setDescription(name)
+                .setParametersSchema("{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\"}},"
+                        + "\"required\":[\"n\"],\"additionalProperties\":false}")
+                .setResources(needs).setRetry(RetryPolicy.newBuilder().build())
+                .setCacheable(cacheable).setRequiresApproval(approval).build();
+    }
+
+    private static WorkerHeartbeat worker(String id, List<String> tiers, double cpus, long memoryGib, int gpus) {
+        return worker(id, tiers, cpus, memoryGib, gpus, START);
+    }
+
+    private static WorkerHeartbeat worker(String id, List<String> tiers, double cpus, long memoryGib, int gpus,
+                                          Instant at) {
+        return WorkerHeartbeat.newBuilder().setWorkerId(id).setHost("test").setTiers(tiers)
+                .setCapabilities(ResourceSpec.newBuilder().setCpus(cpus).setMemoryBytes(memoryGib << 30).setGpus(gpus).build())
+                .setTools(List.of()).setStartedAtMs(START.toEpochMilli()).setTimestampMs(at.toEpochMilli()).build();
     }
 }
