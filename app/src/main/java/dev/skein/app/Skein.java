@@ -5,6 +5,9 @@ import dev.skein.app.runtime.SkeinNode;
 import dev.skein.app.runtime.SkeinNode.Role;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
+import dev.skein.app.bench.ToolBench;
+import dev.skein.app.kafka.LocalKafka;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -20,7 +23,7 @@ import picocli.CommandLine.Option;
 /** The {@code skein} command line. */
 @Command(name = "skein", mixinStandardHelpOptions = true, version = "skein 0.1.0",
         description = "Durable AI agents on Apache Kafka Streams.",
-        subcommands = {Skein.Up.class, Skein.Core.class, Skein.Agents.class, Skein.Worker.class})
+        subcommands = {Skein.Up.class, Skein.Core.class, Skein.Agents.class, Skein.Worker.class, Skein.Bench.class})
 public final class Skein {
 
     private static final Logger log = LoggerFactory.getLogger(Skein.class);
@@ -55,7 +58,8 @@ public final class Skein {
         Path dataDir;
 
         @Option(names = "--bootstrap-servers",
-                description = "Kafka to use (skein.kafka.bootstrap-servers); empty starts an embedded broker.")
+                description = "Kafka to use (skein.kafka.bootstrap-servers). Without it, `up` starts an embedded"
+                        + " broker and the other commands join the one of a running `skein up`.")
         String bootstrapServers;
 
         @Option(names = "--schema-registry", description = "Schema registry URL (skein.schema-registry.url).")
@@ -139,7 +143,7 @@ public final class Skein {
                       Data         %3$s
                       Agent        %4$s — the built-in demo agent: no model needed, it answers plainly
                                    and sends arithmetic to the calculator tool.
-                      Tools        calculator, count_primes on tier %5$s
+                      Tools        calculator, count_primes, sleep, noop (GET %1$s/v1/tools)
 
                     Try:
                       curl -s -X POST '%1$s/v1/sessions/my-first-session/turns?wait=true' \\
@@ -148,7 +152,7 @@ public final class Skein {
 
                     Stop with Ctrl-C; start again with the same command and the sessions are still there.
                     """.formatted(base, node.bootstrapServers(), config.dataDir(),
-                    config.sessionTopology().defaultAgent(), config.workerTier()));
+                    config.sessionTopology().defaultAgent()));
         }
     }
 
@@ -170,11 +174,29 @@ public final class Skein {
         }
     }
 
-    @Command(name = "worker", description = "Run a tool worker for one tier against a Kafka cluster"
-            + " (default: the embedded broker of a running `skein up`).")
+    @Command(name = "worker", description = "Run a tool worker for one or more tiers against a Kafka cluster"
+            + " (default: the embedded broker of a running `skein up`). What the node offers is detected"
+            + " (cores, memory limit, GPUs from nvidia-smi) unless given.")
     static final class Worker extends NodeCommand {
-        @Option(names = "--tier", description = "The tier to serve (skein.workers.tier, default small).")
-        String tier;
+        @Option(names = "--tier", description = "A tier to serve (repeatable; skein.worker.tiers; default every"
+                + " tier this node can serve).")
+        List<String> tiers;
+
+        @Option(names = "--cpus", description = "CPUs this node offers (skein.worker.cpus), e.g. 8 or 0.5.")
+        Double cpus;
+
+        @Option(names = "--gpus", description = "GPUs this node offers (skein.worker.gpus).")
+        Integer gpus;
+
+        @Option(names = "--memory", description = "Memory this node offers (skein.worker.memory), e.g. 64g, 512MiB.")
+        String memory;
+
+        @Option(names = "--resource", description = "A custom resource this node offers, name=amount (repeatable;"
+                + " skein.worker.resources), e.g. --resource license=2.")
+        Map<String, Double> resources;
+
+        @Option(names = "--worker-id", description = "This worker's id (skein.worker.id; default host-pid).")
+        String workerId;
 
         @Override
         Set<Role> roles() {
@@ -183,8 +205,65 @@ public final class Skein {
 
         @Override
         SkeinConfig configure() {
-            options.put("skein.workers.tier", tier);
+            options.put("skein.worker.tiers", tiers);
+            options.put("skein.worker.cpus", cpus);
+            options.put("skein.worker.gpus", gpus);
+            options.put("skein.worker.memory", memory);
+            options.put("skein.worker.resources", resources);
+            options.put("skein.worker.id", workerId);
             return options.load();
+        }
+    }
+
+    @Command(name = "bench", description = "Benchmarks that start what they need and report figures.",
+            subcommands = {BenchTools.class})
+    static final class Bench {}
+
+    @Command(name = "tools", description = "Tool calls per second and the call round trip with the no-op tool,"
+            + " for 1, 2 and 4 worker processes (each a `skein worker` JVM).")
+    static final class BenchTools implements Callable<Integer> {
+        @Option(names = "--bootstrap-servers", description = "Kafka to use; default: an embedded broker in a temp dir.")
+        String bootstrapServers;
+
+        @Option(names = "--workers", split = ",", defaultValue = "1,2,4", description = "Worker counts (default 1,2,4).")
+        List<Integer> workerCounts;
+
+        @Option(names = "--calls", defaultValue = "3000", description = "Calls per round (default 3000).")
+        int calls;
+
+        @Option(names = "--window", defaultValue = "64", description = "Calls outstanding at once (default 64).")
+        int window;
+
+        @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the tier topic (default 4).")
+        int partitions;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = java.nio.file.Files.createTempDirectory("skein-bench-tools");
+            LocalKafka kafka = null;
+            try {
+                String bootstrap = bootstrapServers;
+                if (bootstrap == null) {
+                    kafka = new LocalKafka(LocalKafka.Options.inDirectory(dir.resolve("kafka"))).start();
+                    bootstrap = kafka.bootstrapServers();
+                }
+                ToolBench bench = new ToolBench(bootstrap, dir);
+                System.out.printf("%nTool calls with the noop tool: %d calls per round, %d outstanding, %d partitions%n",
+                        calls, window, partitions);
+                System.out.println("| workers | calls/s | round trip p50 | p99 | max | workers that answered |");
+                System.out.println("|---:|---:|---:|---:|---:|---|");
+                for (int count : workerCounts) {
+                    ToolBench.Result r = bench.run(count, calls, window, partitions);
+                    System.out.printf("| %d | %.0f | %.1f ms | %.1f ms | %.1f ms | %s |%n", r.workers(), r.callsPerSecond(),
+                            r.p50Ms(), r.p99Ms(), r.maxMs(), r.workersSeen().stream().sorted().toList());
+                }
+                System.out.println("Worker logs: " + dir);
+                return 0;
+            } finally {
+                if (kafka != null) {
+                    kafka.close();
+                }
+            }
         }
     }
 }

@@ -10,6 +10,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -31,20 +32,27 @@ final class IngressVerticle extends VerticleBase {
     private static final Logger log = LoggerFactory.getLogger(IngressVerticle.class);
     private static final String SESSION = "skein.session";
     private static final String JSON = "application/json";
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private final IngressConfig config;
     private final TurnGateway gateway;
     private final SessionEvents events;
     private final HistoryReader history;
     private final Supplier<Health> health;
+    private final CatalogReader catalog;
+    private final PrometheusMeterRegistry prometheus;
     private volatile HttpServer server;
 
-    IngressVerticle(IngressConfig config, TurnGateway gateway, SessionEvents events, HistoryReader history, Supplier<Health> health) {
+    /** @param prometheus the registry {@code /metrics} scrapes; null when this instance exports none */
+    IngressVerticle(IngressConfig config, TurnGateway gateway, SessionEvents events, HistoryReader history, Supplier<Health> health,
+                    CatalogReader catalog, PrometheusMeterRegistry prometheus) {
         this.config = config;
         this.gateway = gateway;
         this.events = events;
         this.history = history;
         this.health = health;
+        this.catalog = catalog;
+        this.prometheus = prometheus;
     }
 
     /** Fails the deployment, with the address in the message, when the port cannot be bound. */
@@ -58,10 +66,13 @@ final class IngressVerticle extends VerticleBase {
         router.get("/v1/sessions/:id/history").handler(this::session).handler(this::getHistory);
         router.delete("/v1/sessions/:id/history").handler(this::session).handler(this::clearHistory);
         router.get("/v1/sessions/:id/stream").handler(this::session).handler(this::stream);
+        router.get("/v1/tools").handler(this::listTools);
+        router.get("/v1/workers").handler(this::listWorkers);
         router.get("/health").handler(this::health);
+        router.get("/metrics").handler(this::metrics);
         router.route().failureHandler(this::failure);
-        router.errorHandler(404, ctx -> error(ctx, 404,
-                "no route " + ctx.request().method() + " " + ctx.request().path() + "; see /v1/sessions/{id}/turns, /history, /stream and /health"));
+        router.errorHandler(404, ctx -> error(ctx, 404, "no route " + ctx.request().method() + " " + ctx.request().path()
+                + "; see /v1/sessions/{id}/turns, /history, /stream, /v1/tools, /v1/workers, /health and /metrics"));
         router.errorHandler(405, ctx -> error(ctx, 405,
                 "method " + ctx.request().method() + " is not allowed on " + ctx.request().path()));
 
@@ -73,7 +84,7 @@ final class IngressVerticle extends VerticleBase {
                 .listen(config.port(), config.host())
                 .onSuccess(listening -> server = listening)
                 .recover(e -> Future.failedFuture(new IllegalStateException("ingress cannot listen on " + config.host() + ":"
-                        + config.port() + ": " + e.getMessage() + " (set ingress.port to a free port, or 0 for any)", e)));
+                        + config.port() + ": " + e.getMessage() + " (set skein.http.port, --port or SKEIN_HTTP_PORT to a free port, or 0 for any)", e)));
     }
 
     @Override
@@ -212,6 +223,32 @@ final class IngressVerticle extends VerticleBase {
                     new JsonObject().put("status", component.up() ? "UP" : "DOWN").put("detail", component.detail())));
             reply(ctx, report.isUp() ? 200 : 503,
                     new JsonObject().put("status", report.isUp() ? "UP" : "DOWN").put("components", components));
+        });
+    }
+
+    /** The catalog is an in-memory snapshot (see {@link CatalogReader}): answered on the event loop. */
+    private void listTools(RoutingContext ctx) {
+        reply(ctx, 200, CatalogJson.tools(catalog.tools()));
+    }
+
+    private void listWorkers(RoutingContext ctx) {
+        reply(ctx, 200, CatalogJson.workers(catalog.workers(), System.currentTimeMillis(), config.workerTimeout()));
+    }
+
+    private void metrics(RoutingContext ctx) {
+        if (prometheus == null) {
+            error(ctx, 404, "this instance exports no Prometheus metrics: give the ingress a PrometheusMeterRegistry");
+            return;
+        }
+        // A scrape walks every meter and formats them all; with many tiers, tools and routes that
+        // takes long enough to stall other requests if done on the event loop.
+        vertx.executeBlocking(prometheus::scrape, false).onComplete(scraped -> {
+            if (scraped.failed()) {
+                log.error("GET /metrics: the Prometheus scrape failed", scraped.cause());
+                error(ctx, 500, "the Prometheus scrape failed; the server log has the details");
+            } else if (!ctx.response().ended() && !ctx.response().closed()) {
+                ctx.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(scraped.result());
+            }
         });
     }
 

@@ -1,6 +1,11 @@
 package dev.skein.ingress;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -16,7 +21,10 @@ import org.slf4j.LoggerFactory;
  * GET    /v1/sessions/{id}/history                     200 messages, 404 unknown session
  * DELETE /v1/sessions/{id}/history                     202 after producing CLEAR_HISTORY
  * GET    /v1/sessions/{id}/stream                      WebSocket: deltas, completions; send turns
+ * GET    /v1/tools                                     200 the tool catalog, sorted by name
+ * GET    /v1/workers                                   200 the workers' latest heartbeats, sorted by id, each live or not
  * GET    /health                                       200 UP, 503 when a component is down
+ * GET    /metrics                                      200 Prometheus text, when given a PrometheusMeterRegistry; else 404
  * </pre>
  *
  * The tenant comes from {@link IngressConfig#tenantHeader()} (default {@link IngressConfig#defaultTenant()}).
@@ -31,16 +39,38 @@ public final class SkeinIngress implements AutoCloseable {
 
     private final IngressConfig config;
     private final IngressVerticle verticle;
+    private final MeterRegistry metrics;
     private Vertx vertx;
 
+    /** An ingress without a tool catalog ({@code /v1/tools} and {@code /v1/workers} list nothing) and without metrics. */
     public SkeinIngress(IngressConfig config, TurnGateway gateway, SessionEvents events, HistoryReader history,
                         Supplier<Health> health) {
+        this(config, gateway, events, history, health, CatalogReader.EMPTY);
+    }
+
+    /** An ingress without metrics: {@code /metrics} answers 404. */
+    public SkeinIngress(IngressConfig config, TurnGateway gateway, SessionEvents events, HistoryReader history,
+                        Supplier<Health> health, CatalogReader catalog) {
+        this(config, gateway, events, history, health, catalog, null);
+    }
+
+    /**
+     * @param metrics receives the Vert.x HTTP server's meters (requests, latency, connections);
+     *                when it is a {@link PrometheusMeterRegistry}, {@code GET /metrics} answers its
+     *                scrape, so every meter registered in it by anyone is exported; null for no
+     *                metrics at all
+     */
+    public SkeinIngress(IngressConfig config, TurnGateway gateway, SessionEvents events, HistoryReader history,
+                        Supplier<Health> health, CatalogReader catalog, MeterRegistry metrics) {
         this.config = Objects.requireNonNull(config, "config");
+        this.metrics = metrics;
         this.verticle = new IngressVerticle(config,
                 Objects.requireNonNull(gateway, "gateway"),
                 Objects.requireNonNull(events, "events"),
                 Objects.requireNonNull(history, "history"),
-                Objects.requireNonNull(health, "health"));
+                Objects.requireNonNull(health, "health"),
+                Objects.requireNonNull(catalog, "catalog"),
+                metrics instanceof PrometheusMeterRegistry prometheus ? prometheus : null);
     }
 
     /**
@@ -53,7 +83,10 @@ public final class SkeinIngress implements AutoCloseable {
         if (vertx != null) {
             throw new IllegalStateException("the ingress is already started");
         }
-        vertx = Vertx.vertx();
+        vertx = metrics == null ? Vertx.vertx() : Vertx.builder()
+                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                .withMetrics(new MicrometerMetricsFactory(metrics))
+                .build();
         try {
             vertx.deployVerticle(verticle).await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {

@@ -2,8 +2,10 @@ package dev.skein.ingress;
 
 import dev.skein.events.AgentDelta;
 import dev.skein.events.SessionCommand;
+import dev.skein.events.ToolDefinition;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
+import dev.skein.events.WorkerHeartbeat;
 import dev.skein.schemas.SessionAddress;
 import java.util.List;
 import java.util.Map;
@@ -103,6 +105,22 @@ final class TestDoubles {
         @Override
         public Optional<SessionView> read(SessionAddress address) {
             return reads.apply(address);
+        }
+    }
+
+    /** A catalog whose snapshots the test sets directly. */
+    static final class FakeCatalog implements CatalogReader {
+        volatile List<ToolDefinition> tools = List.of();
+        volatile List<WorkerHeartbeat> workers = List.of();
+
+        @Override
+        public List<ToolDefinition> tools() {
+            return tools;
+        }
+
+        @Override
+        public List<WorkerHeartbeat> workers() {
+            return workers;
         }
     }
 }

@@ -67,6 +67,21 @@ public final class SkeinTopics {
         return toolTopics.computeIfAbsent(tier, t -> topic("tools." + t, ToolRequest.class));
     }
 
+    /**
+     * A consumer, share or streams group id of this deployment: the prefix with its trailing '.'
+     * as '-', then {@code name} ({@code skein-agents}, {@code skein-workers-gpu} by default), so
+     * that deployments with different prefixes on one cluster never share a group.
+     */
+    public String groupId(String name) {
+        String base = prefix.endsWith(".") ? prefix.substring(0, prefix.length() - 1) + "-" : prefix;
+        return base + name;
+    }
+
+    /** The share group of a tier's worker pool: {@code skein-workers-<tier>} by default. */
+    public String workerGroup(String tier) {
+        return groupId("workers-" + tier);
+    }
+
     /** Topics keyed by session address: they must all have the same partition count. */
     public List<Topic<String, ?>> sessionKeyed() {
         return List.of(turns, sessionCommands, agentRequests, agentSteps, toolResults, responses, deltas);

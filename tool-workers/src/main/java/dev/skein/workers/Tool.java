@@ -1,17 +1,21 @@
 package dev.skein.workers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skein.events.ResourceSpec;
+import java.time.Duration;
 
 /**
  * A tool that Skein's workers run for agents. Implementations are found with
- * {@link java.util.ServiceLoader} ({@code META-INF/services/dev.skein.workers.Tool}) or passed to
- * a {@link ToolWorker} directly.
+ * {@link java.util.ServiceLoader} ({@code META-INF/services/dev.skein.workers.Tool}), passed to a
+ * {@link ToolWorker} directly, or defined in code with {@link Tools#define}. A tool whose
+ * arguments are a Java record extends {@link TypedTool}, which derives the schema from it.
  *
  * <p>A call may be delivered more than once (a worker that dies mid-call loses nothing, so the
  * call runs again elsewhere): a tool with side effects must tolerate that. {@link #run} is called
  * on a virtual thread and interrupted when the call times out; a long computation should check
  * {@link Thread#interrupted()} so the thread is freed.
+ *
+ * <p>The catalog keeps one definition per name: a tool whose schema, needs or flags change must
+ * get a higher {@link #version()}, or workers announcing both refuse to start.
  */
 public interface Tool {
 
@@ -24,18 +28,38 @@ public interface Tool {
     /** The JSON Schema of the arguments object. */
     String parametersSchema();
 
-    /** What one call needs; the default is 1 cpu and 512 MiB. */
-    default ResourceSpec resources() {
-        return ResourceSpec.newBuilder().setCpus(1.0).setGpus(0).setMemoryBytes(512L * 1024 * 1024).build();
+    /** Raised whenever the schema, the needs or the flags change; 1 by default. */
+    default int version() {
+        return 1;
     }
 
-    /** How long one call may run before it is interrupted and answered with TIMEOUT. */
-    default long timeoutMs() {
-        return 30_000;
+    /** What one call needs (the worker admits it only when that much is free); 1 cpu and 512 MiB by default. */
+    default Resources resources() {
+        return Resources.DEFAULT;
+    }
+
+    /** How long one attempt may run before it is interrupted and answered with TIMEOUT; 30 s by default. */
+    default Duration timeout() {
+        return Duration.ofSeconds(30);
+    }
+
+    /** Which failures run again, how often and after how long; by default nothing retries. */
+    default Retry retry() {
+        return Retry.none();
     }
 
     /** True when the same arguments always give the same output, so a result may be reused. */
     default boolean cacheable() {
+        return false;
+    }
+
+    /** How long a cached result may be reused; zero for the deployment's default. */
+    default Duration cacheTtl() {
+        return Duration.ZERO;
+    }
+
+    /** True when a person must approve each call before it runs: the session holds the call until then. */
+    default boolean requiresApproval() {
         return false;
     }
 

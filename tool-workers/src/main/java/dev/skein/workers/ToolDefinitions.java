@@ -1,28 +1,28 @@
 package dev.skein.workers;
 
-import dev.skein.events.RetryPolicy;
 import dev.skein.events.ToolDefinition;
+import java.util.Objects;
 
 /** The catalog entry ({@link ToolDefinition}) a worker publishes for each of its tools. */
 public final class ToolDefinitions {
 
     private ToolDefinitions() {}
 
-    /** The definition of {@code tool} as served by the workers of {@code tier}. */
-    public static ToolDefinition of(Tool tool, String tier) {
-        if (tier == null || tier.isBlank()) {
-            throw new IllegalArgumentException("tool " + tool.name() + " needs a tier");
-        }
+    /** The definition of {@code tool} as announced by the worker {@code publisher}. */
+    public static ToolDefinition of(Tool tool, String publisher) {
+        Objects.requireNonNull(publisher, "publisher");
         return ToolDefinition.newBuilder()
                 .setName(tool.name())
                 .setDescription(tool.description())
+                .setVersion(tool.version())
                 .setParametersSchema(tool.parametersSchema())
-                .setResources(tool.resources())
-                .setTimeoutMs(tool.timeoutMs())
-                .setRetry(RetryPolicy.newBuilder().build())
+                .setResources(tool.resources().toSpec())
+                .setTimeoutMs(tool.timeout().toMillis())
+                .setRetry(tool.retry().toPolicy())
                 .setCacheable(tool.cacheable())
-                .setRequiresApproval(false)
-                .setTier(tier)
+                .setRequiresApproval(tool.requiresApproval())
+                .setCacheTtlMs(tool.cacheTtl().toMillis())
+                .setPublisher(publisher)
                 .build();
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
 import dev.skein.events.ToolStatus;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,10 +20,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one {@link ToolRequest} on this worker's tools and always answers with a {@link ToolResult}:
- * every way a call can go wrong becomes an ERROR or TIMEOUT result whose output the agent reads.
+ * Runs one {@link ToolRequest} on this worker's tools, retrying under the tool's {@link Retry},
+ * and always answers with a {@link ToolResult}: every way a call can go wrong becomes an ERROR or
+ * TIMEOUT result whose output the agent reads.
  */
 public final class ToolInvoker {
+
+    /**
+     * The answer to one call.
+     *
+     * @param result what the session receives
+     * @param exhaustedCause when every allowed attempt failed: what failed, for the dead-letter topic; else null
+     */
+    public record Invocation(ToolResult result, String exhaustedCause) {
+        public boolean exhausted() {
+            return exhaustedCause != null;
+        }
+    }
+
+    /** Waits between attempts; tests pass a recording one. */
+    @FunctionalInterface
+    public interface Sleeper {
+        void sleep(Duration duration) throws InterruptedException;
+    }
+
+    private record Attempt(ToolStatus status, String output, Throwable failure) {}
 
     private static final Logger log = LoggerFactory.getLogger(ToolInvoker.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,12 +54,18 @@ public final class ToolInvoker {
     private final String workerId;
     private final ExecutorService threads;
     private final LongSupplier clock;
+    private final Sleeper sleeper;
 
     /**
      * @param threads where calls run (a virtual thread per call); a call is interrupted on timeout
      * @param clock wall-clock milliseconds, for deadlines and durations
      */
     public ToolInvoker(Collection<? extends Tool> tools, String workerId, ExecutorService threads, LongSupplier clock) {
+        this(tools, workerId, threads, clock, duration -> Thread.sleep(duration));
+    }
+
+    public ToolInvoker(Collection<? extends Tool> tools, String workerId, ExecutorService threads, LongSupplier clock,
+                       Sleeper sleeper) {
         Map<String, Tool> byName = new TreeMap<>();
         for (Tool tool : tools) {
             if (byName.putIfAbsent(tool.name(), tool) != null) {
@@ -48,6 +76,7 @@ public final class ToolInvoker {
         this.workerId = workerId;
         this.threads = threads;
         this.clock = clock;
+        this.sleeper = sleeper;
     }
 
     /** The tools by name. */
@@ -56,73 +85,119 @@ public final class ToolInvoker {
     }
 
     /**
-     * Runs {@code request} and returns its result.
+     * Runs {@code request}, retrying as its tool's policy allows, and returns its result.
      *
      * @param deliveryCount how many times the share group has delivered this request (1 the first time)
      * @throws InterruptedException when the worker is shutting down; the caller releases the request
      */
-    public ToolResult invoke(ToolRequest request, int deliveryCount) throws InterruptedException {
+    public Invocation invoke(ToolRequest request, int deliveryCount) throws InterruptedException {
         long started = clock.getAsLong();
         String address = request.getTenant() + "/" + request.getSessionId();
         Tool tool = tools.get(request.getTool());
         if (tool == null) {
-            return result(request, ToolStatus.ERROR, "no tool named '" + request.getTool() + "' on worker " + workerId
-                    + " (it has: " + String.join(", ", tools.keySet()) + ")", started, deliveryCount);
+            return answer(request, ToolStatus.ERROR, unknownTool(request.getTool()), started, deliveryCount, 0);
         }
-        long timeoutMs = tool.timeoutMs();
-        boolean deadlineBound = false;
-        if (request.getDeadlineMs() > 0) {
-            long untilDeadline = request.getDeadlineMs() - started;
-            if (untilDeadline <= 0) {
-                return result(request, ToolStatus.TIMEOUT, tool.name() + " was not run: the call's deadline passed "
-                        + (-untilDeadline) + " ms before a worker picked it up", started, deliveryCount);
-            }
-            if (untilDeadline < timeoutMs) {
-                timeoutMs = untilDeadline;
-                deadlineBound = true;
-            }
-        }
+        // requiresApproval is honoured upstream: the session holds such a call until a person approves
+        // it, so a request that reaches a worker is approved.
         JsonNode arguments;
         try {
             arguments = JSON.readTree(request.getArgumentsJson());
         } catch (JsonProcessingException e) {
-            return result(request, ToolStatus.ERROR, "the arguments of " + tool.name() + " are not valid JSON ("
-                    + e.getOriginalMessage() + "): " + echo(request.getArgumentsJson()), started, deliveryCount);
+            return answer(request, ToolStatus.ERROR, "the arguments of " + tool.name() + " are not valid JSON ("
+                    + e.getOriginalMessage() + "): " + echo(request.getArgumentsJson()), started, deliveryCount, 0);
         }
         if (arguments == null || !arguments.isObject()) {
-            return result(request, ToolStatus.ERROR, "the arguments of " + tool.name() + " must be a JSON object, got: "
-                    + echo(request.getArgumentsJson()), started, deliveryCount);
+            return answer(request, ToolStatus.ERROR, "the arguments of " + tool.name() + " must be a JSON object, got: "
+                    + echo(request.getArgumentsJson()), started, deliveryCount, 0);
         }
-        log.debug("[{} turn {}] running {} ({}), delivery {}", address, request.getTurnId(), tool.name(),
-                request.getCallId(), deliveryCount);
-        JsonNode args = arguments;
-        Future<String> output = threads.submit(() -> tool.run(args));
+        Retry retry = tool.retry();
+        for (int attempt = 1; ; attempt++) {
+            long now = clock.getAsLong();
+            long timeoutMs = tool.timeout().toMillis();
+            boolean deadlineBound = false;
+            if (request.getDeadlineMs() > 0) {
+                long untilDeadline = request.getDeadlineMs() - now;
+                if (untilDeadline <= 0) {
+                    String message = attempt == 1
+                            ? tool.name() + " was not run: the call's deadline passed " + (-untilDeadline)
+                              + " ms before a worker picked it up"
+                            : tool.name() + " was not tried again: the call's deadline passed after " + (attempt - 1)
+                              + " attempts";
+                    return answer(request, ToolStatus.TIMEOUT, message, started, deliveryCount, attempt - 1);
+                }
+                if (untilDeadline < timeoutMs) {
+                    timeoutMs = untilDeadline;
+                    deadlineBound = true;
+                }
+            }
+            log.debug("[{} turn {}] running {} ({}), delivery {}, attempt {}", address, request.getTurnId(), tool.name(),
+                    request.getCallId(), deliveryCount, attempt);
+            Attempt outcome = runOnce(tool, arguments, timeoutMs, deadlineBound, request, address);
+            if (outcome.status() == ToolStatus.OK) {
+                return answer(request, ToolStatus.OK, outcome.output(), started, deliveryCount, attempt);
+            }
+            boolean retryable = outcome.failure() == null ? retry.retriesTimeout() : retry.retries(outcome.failure());
+            // A timeout at the call's deadline leaves no time for another attempt.
+            if (!retryable || (deadlineBound && outcome.status() == ToolStatus.TIMEOUT)) {
+                return answer(request, outcome.status(), outcome.output(), started, deliveryCount, attempt);
+            }
+            if (attempt >= retry.maxAttempts()) {
+                String output = tool.name() + " failed after " + attempt + (attempt == 1 ? " attempt: " : " attempts: ")
+                        + outcome.output();
+                log.warn("[{} turn {}] {} ({}) gave up: {}", address, request.getTurnId(), tool.name(),
+                        request.getCallId(), output);
+                ToolResult result = result(request, outcome.status(), output, started, deliveryCount, attempt);
+                return new Invocation(result, output);
+            }
+            Duration backoff = retry.backoffBefore(attempt + 1);
+            log.info("[{} turn {}] {} ({}) attempt {} of {} failed ({}); trying again in {} ms", address,
+                    request.getTurnId(), tool.name(), request.getCallId(), attempt, retry.maxAttempts(), outcome.output(),
+                    backoff.toMillis());
+            sleeper.sleep(backoff);
+        }
+    }
+
+    /** The message for a call to a tool this worker does not have. */
+    public String unknownTool(String name) {
+        return "no tool named '" + name + "' on worker " + workerId + " (it has: " + String.join(", ", tools.keySet()) + ")";
+    }
+
+    private Attempt runOnce(Tool tool, JsonNode arguments, long timeoutMs, boolean deadlineBound, ToolRequest request,
+                            String address) throws InterruptedException {
+        Future<String> output = threads.submit(() -> tool.run(arguments));
         try {
             String text = output.get(timeoutMs, TimeUnit.MILLISECONDS);
-            return result(request, ToolStatus.OK, text == null ? "" : text, started, deliveryCount);
+            return new Attempt(ToolStatus.OK, text == null ? "" : text, null);
         } catch (TimeoutException e) {
             output.cancel(true);
-            String message = tool.name() + " timed out after " + timeoutMs + " ms"
-                    + (deadlineBound ? " (the call's deadline)" : "");
+            String message = tool.name() + " timed out after " + timeoutMs + " ms" + (deadlineBound ? " (the call's deadline)" : "");
             log.warn("[{} turn {}] {} ({})", address, request.getTurnId(), message, request.getCallId());
-            return result(request, ToolStatus.TIMEOUT, message, started, deliveryCount);
+            return new Attempt(ToolStatus.TIMEOUT, message, null);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof ToolFailure) {
                 log.info("[{} turn {}] {} ({}) failed: {}", address, request.getTurnId(), tool.name(),
                         request.getCallId(), cause.getMessage());
-                return result(request, ToolStatus.ERROR, cause.getMessage(), started, deliveryCount);
+                return new Attempt(ToolStatus.ERROR, cause.getMessage(), cause);
             }
             log.warn("[{} turn {}] {} ({}) threw", address, request.getTurnId(), tool.name(), request.getCallId(), cause);
-            String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-            return result(request, ToolStatus.ERROR, tool.name() + " failed: " + message, started, deliveryCount);
+            String message = cause.getMessage() == null ? cause.getClass().getSimpleName()
+                    : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+            return new Attempt(ToolStatus.ERROR, tool.name() + " failed: " + message, cause);
         } catch (InterruptedException e) {
             output.cancel(true);
             throw e;
         }
     }
 
-    private ToolResult result(ToolRequest request, ToolStatus status, String output, long started, int deliveryCount) {
+    private Invocation answer(ToolRequest request, ToolStatus status, String output, long started, int deliveryCount,
+                              int attempts) {
+        return new Invocation(result(request, status, output, started, deliveryCount, attempts), null);
+    }
+
+    /** A result for {@code request} answered by this worker without (or after) running it. */
+    public ToolResult result(ToolRequest request, ToolStatus status, String output, long started, int deliveryCount,
+                             int attempts) {
         long now = clock.getAsLong();
         return ToolResult.newBuilder()
                 .setTenant(request.getTenant())
@@ -136,6 +211,8 @@ public final class ToolInvoker {
                 .setWorker(workerId)
                 .setDurationMs(Math.max(0, now - started))
                 .setDeliveryCount(deliveryCount)
+                .setAttempts(attempts)
+                .setCached(false)
                 .setCompletedAtMs(now)
                 .build();
     }

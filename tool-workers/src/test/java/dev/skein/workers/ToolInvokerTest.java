@@ -8,6 +8,9 @@ import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
 import dev.skein.events.ToolStatus;
 import dev.skein.workers.builtin.BuiltinTools;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -22,6 +25,7 @@ class ToolInvokerTest {
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final CountDownLatch interrupted = new CountDownLatch(1);
     private final List<Tool> tools = new ArrayList<>(BuiltinTools.all());
+    private final List<Duration> sleeps = new java.util.concurrent.CopyOnWriteArrayList<>();
     private ToolInvoker invoker;
 
     @AfterEach
@@ -32,7 +36,7 @@ class ToolInvokerTest {
 
     @Test
     void runsTheToolAndReportsWhereAndHowOften() throws Exception {
-        ToolResult result = invoker().invoke(request("calculator", "{\"expression\":\"12*7\"}", 0), 2);
+        ToolResult result = invoker().invoke(request("calculator", "{\"expression\":\"12*7\"}", 0), 2).result();
 
         assertThat(result.getStatus()).isEqualTo(ToolStatus.OK);
         assertThat(result.getOutput()).isEqualTo("84");
@@ -44,7 +48,7 @@ class ToolInvokerTest {
 
     @Test
     void anUnknownToolIsAnError() throws Exception {
-        ToolResult result = invoker().invoke(request("weather", "{}", 0), 1);
+        ToolResult result = invoker().invoke(request("weather", "{}", 0), 1).result();
 
         assertThat(result.getStatus()).isEqualTo(ToolStatus.ERROR);
         assertThat(result.getOutput()).startsWith("no tool named 'weather' on worker w1");
@@ -52,8 +56,8 @@ class ToolInvokerTest {
 
     @Test
     void argumentsMustBeAJsonObject() throws Exception {
-        ToolResult array = invoker().invoke(request("calculator", "[1,2]", 0), 1);
-        ToolResult broken = invoker().invoke(request("calculator", "{\"expression\":", 0), 1);
+        ToolResult array = invoker().invoke(request("calculator", "[1,2]", 0), 1).result();
+        ToolResult broken = invoker().invoke(request("calculator", "{\"expression\":", 0), 1).result();
 
         assertThat(array.getStatus()).isEqualTo(ToolStatus.ERROR);
         assertThat(array.getOutput()).isEqualTo("the arguments of calculator must be a JSON object, got: [1,2]");
@@ -63,7 +67,7 @@ class ToolInvokerTest {
 
     @Test
     void aToolFailureReachesTheAgentWordForWord() throws Exception {
-        ToolResult result = invoker().invoke(request("calculator", "{\"expression\":\"1/0\"}", 0), 1);
+        ToolResult result = invoker().invoke(request("calculator", "{\"expression\":\"1/0\"}", 0), 1).result();
 
         assertThat(result.getStatus()).isEqualTo(ToolStatus.ERROR);
         assertThat(result.getOutput()).isEqualTo("division by zero in '1/0'");
@@ -73,7 +77,7 @@ class ToolInvokerTest {
     void aSlowToolTimesOutAndIsInterrupted() throws Exception {
         tools.add(new SlowTool(200));
 
-        ToolResult result = invoker().invoke(request("slow", "{}", 0), 1);
+        ToolResult result = invoker().invoke(request("slow", "{}", 0), 1).result();
 
         assertThat(result.getStatus()).isEqualTo(ToolStatus.TIMEOUT);
         assertThat(result.getOutput()).isEqualTo("slow timed out after 200 ms");
@@ -84,15 +88,106 @@ class ToolInvokerTest {
     void aCallPastItsDeadlineIsNotRun() throws Exception {
         tools.add(new SlowTool(60_000));
 
-        ToolResult result = invoker().invoke(request("slow", "{}", System.currentTimeMillis() - 1_000), 1);
+        ToolResult result = invoker().invoke(request("slow", "{}", System.currentTimeMillis() - 1_000), 1).result();
 
         assertThat(result.getStatus()).isEqualTo(ToolStatus.TIMEOUT);
         assertThat(result.getOutput()).startsWith("slow was not run: the call's deadline passed");
         assertThat(interrupted.getCount()).as("the tool never started").isEqualTo(1);
     }
 
+    @Test
+    void aRetryableFailureRunsAgainAfterTheBackoffUntilItSucceeds() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        tools.add(Tools.define("flaky")
+                .retry(Retry.none().withMaxAttempts(4).withBackoff(Duration.ofMillis(100), 3.0, Duration.ofMillis(250))
+                        .on(IOException.class))
+                .handler(args -> {
+                    if (calls.incrementAndGet() < 4) {
+                        throw new java.net.SocketException("connection reset " + calls.get());
+                    }
+                    return "done";
+                }));
+
+        ToolInvoker.Invocation invocation = invoker().invoke(request("flaky", "{}", 0), 1);
+
+        assertThat(invocation.result().getStatus()).isEqualTo(ToolStatus.OK);
+        assertThat(invocation.result().getOutput()).isEqualTo("done");
+        assertThat(invocation.result().getAttempts()).isEqualTo(4);
+        assertThat(invocation.exhausted()).isFalse();
+        // SocketException is an IOException: matched as a catch would; backoff 100, 300 capped at 250, 250.
+        assertThat(sleeps).containsExactly(Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(250));
+    }
+
+    @Test
+    void exhaustedRetriesGiveAnErrorThatSaysHowOftenAndACauseForTheDeadLetters() throws Exception {
+        tools.add(Tools.define("broken")
+                .retry(Retry.none().withMaxAttempts(3).on("IllegalStateException"))
+                .handler(args -> {
+                    throw new IllegalStateException("disk full");
+                }));
+
+        ToolInvoker.Invocation invocation = invoker().invoke(request("broken", "{}", 0), 1);
+
+        assertThat(invocation.result().getStatus()).isEqualTo(ToolStatus.ERROR);
+        assertThat(invocation.result().getOutput())
+                .isEqualTo("broken failed after 3 attempts: broken failed: IllegalStateException: disk full");
+        assertThat(invocation.result().getAttempts()).isEqualTo(3);
+        assertThat(invocation.exhaustedCause()).isEqualTo(invocation.result().getOutput());
+        assertThat(sleeps).hasSize(2);
+    }
+
+    @Test
+    void aFailureTheRetryPolicyDoesNotNameIsAnsweredAtOnce() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        tools.add(Tools.define("picky")
+                .retry(Retry.none().withMaxAttempts(5).on(IOException.class))
+                .handler(args -> {
+                    calls.incrementAndGet();
+                    throw new ToolFailure("no such city");
+                }));
+
+        ToolInvoker.Invocation invocation = invoker().invoke(request("picky", "{}", 0), 1);
+
+        assertThat(invocation.result().getOutput()).isEqualTo("no such city");
+        assertThat(invocation.result().getAttempts()).isEqualTo(1);
+        assertThat(invocation.exhausted()).isFalse();
+        assertThat(calls).hasValue(1);
+        assertThat(sleeps).isEmpty();
+    }
+
+    @Test
+    void aRetryableToolFailureRetriesWithoutBeingNamed() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        tools.add(Tools.define("busy")
+                .retry(Retry.none().withMaxAttempts(2))
+                .handler(args -> {
+                    if (calls.incrementAndGet() == 1) {
+                        throw ToolFailure.retryable("busy, try later");
+                    }
+                    return "ok";
+                }));
+
+        assertThat(invoker().invoke(request("busy", "{}", 0), 1).result().getAttempts()).isEqualTo(2);
+    }
+
+    @Test
+    void timeoutsRetryOnlyWhenThePolicySaysSo() throws Exception {
+        tools.add(new SlowTool(50) {
+            @Override
+            public Retry retry() {
+                return Retry.none().withMaxAttempts(2).onTimeout();
+            }
+        });
+
+        ToolInvoker.Invocation invocation = invoker().invoke(request("slow", "{}", 0), 1);
+
+        assertThat(invocation.result().getStatus()).isEqualTo(ToolStatus.TIMEOUT);
+        assertThat(invocation.result().getOutput()).isEqualTo("slow failed after 2 attempts: slow timed out after 50 ms");
+        assertThat(invocation.exhausted()).isTrue();
+    }
+
     private ToolInvoker invoker() {
-        invoker = new ToolInvoker(tools, "w1", threads, System::currentTimeMillis);
+        invoker = new ToolInvoker(tools, "w1", threads, System::currentTimeMillis, sleeps::add);
         return invoker;
     }
 
@@ -106,7 +201,7 @@ class ToolInvokerTest {
     }
 
     /** Sleeps far longer than its timeout and records that it was interrupted. */
-    private final class SlowTool implements Tool {
+    private class SlowTool implements Tool {
         private final long timeoutMs;
 
         SlowTool(long timeoutMs) {
@@ -129,8 +224,8 @@ class ToolInvokerTest {
         }
 
         @Override
-        public long timeoutMs() {
-            return timeoutMs;
+        public Duration timeout() {
+            return Duration.ofMillis(timeoutMs);
         }
 
         @Override

@@ -85,7 +85,7 @@ class DemoAgentTest {
                 user("what is 12*7?"),
                 assistantCalling("c1", "calculator", "{\"expression\":\"12*7\"}"),
                 toolResult("c1", "calculator", ToolStatus.OK, "84"),
-                new ChatMessage(3L, Role.ASSISTANT, "[demo agent] 12*7 = 84.", List.of(), null, null, null, null, "t1", "demo", 0L),
+                message(3L, Role.ASSISTANT).setContent("[demo agent] 12*7 = 84.").setAgent("demo").build(),
                 user("and 2+3?"));
 
         AgentReply reply = agent.decide(invocation(history, "calculator"), streamed::add);
@@ -141,7 +141,6 @@ class DemoAgentTest {
                     .setParametersSchema("{\"type\":\"object\"}")
                     .setResources(ResourceSpec.newBuilder().build())
                     .setRetry(RetryPolicy.newBuilder().build())
-                    .setTier("small")
                     .build());
         }
         return AgentInvocation.newBuilder()
@@ -150,16 +149,22 @@ class DemoAgentTest {
                 .build();
     }
 
+    private static ChatMessage.Builder message(long sequence, Role role) {
+        return ChatMessage.newBuilder().setSequence(sequence).setRole(role).setToolCalls(List.of()).setTurnId("t1")
+                .setTimestampMs(0L);
+    }
+
     private static ChatMessage user(String text) {
-        return new ChatMessage(0L, Role.USER, text, List.of(), null, null, null, null, "t1", null, 0L);
+        return message(0L, Role.USER).setContent(text).build();
     }
 
     private static ChatMessage assistantCalling(String callId, String tool, String arguments) {
-        return new ChatMessage(1L, Role.ASSISTANT, null, List.of(new ToolCall(callId, tool, arguments)),
-                null, null, null, null, "t1", "demo", 0L);
+        return message(1L, Role.ASSISTANT).setToolCalls(List.of(new ToolCall(callId, tool, arguments)))
+                .setAgent("demo").build();
     }
 
     private static ChatMessage toolResult(String callId, String tool, ToolStatus status, String output) {
-        return new ChatMessage(2L, Role.TOOL, output, List.of(), callId, tool, status, "w1", "t1", null, 0L);
+        return message(2L, Role.TOOL).setContent(output).setToolCallId(callId).setToolName(tool)
+                .setToolStatus(status).setWorker("w1").build();
     }
 }

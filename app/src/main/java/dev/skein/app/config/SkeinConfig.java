@@ -11,6 +11,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.ArrayList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigValue;
+import java.util.LinkedHashMap;
+import com.typesafe.config.ConfigValueType;
+import dev.skein.topologies.routing.TierEnvelope;
 
 /**
  * Skein's configuration, layered: defaults ({@code reference.conf}, which documents every key)
@@ -31,16 +39,70 @@ public final class SkeinConfig {
      * @param flags values from the command line, by full key (for example {@code skein.http.port})
      */
     public static SkeinConfig load(Optional<Path> file, Map<String, ?> flags) {
-        Config layered = ConfigFactory.parseMap(flags, "command-line flags");
+        return load(file, flags, System.getenv());
+    }
+
+    /** As {@link #load(Optional, Map)}, with the environment given (for tests). */
+    public static SkeinConfig load(Optional<Path> file, Map<String, ?> flags, Map<String, String> environment) {
+        Config reference = ConfigFactory.defaultReference();
+        Config fromFile = ConfigFactory.empty();
         if (file.isPresent()) {
             if (!Files.isReadable(file.get())) {
                 throw new IllegalArgumentException("configuration file " + file.get() + " cannot be read");
             }
-            layered = layered.withFallback(ConfigFactory.parseFile(file.get().toFile(),
-                    ConfigParseOptions.defaults().setAllowMissing(false)));
+            fromFile = ConfigFactory.parseFile(file.get().toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
         }
-        // reference.conf resolves the ${?SKEIN_...} environment overrides of each key.
-        return new SkeinConfig(layered.withFallback(ConfigFactory.defaultReference()).resolve());
+        try {
+            return new SkeinConfig(ConfigFactory.parseMap(flags, "command-line flags")
+                    .withFallback(fromEnvironment(reference, environment))
+                    .withFallback(fromFile)
+                    .withFallback(reference)
+                    .resolve());
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("Invalid configuration: " + e.getMessage(), e);
+        }
+    }
+
+    /** The environment variable of a key: skein.http.port is SKEIN_HTTP_PORT. */
+    public static String environmentVariableOf(String key) {
+        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    /** Every key with a value, empty objects included (they may be filled from the environment). */
+    private static void collectLeaves(String path, ConfigObject object, Map<String, ConfigValue> leaves) {
+        for (Map.Entry<String, ConfigValue> entry : object.entrySet()) {
+            String key = path + "." + entry.getKey();
+            if (entry.getValue() instanceof ConfigObject child && !child.isEmpty()) {
+                collectLeaves(key, child, leaves);
+            } else {
+                leaves.put(key, entry.getValue());
+            }
+        }
+    }
+
+    private static Config fromEnvironment(Config reference, Map<String, String> environment) {
+        Map<String, Object> values = new HashMap<>();
+        Config layer = ConfigFactory.empty();
+        Map<String, ConfigValue> leaves = new LinkedHashMap<>();
+        collectLeaves("skein", reference.getObject("skein"), leaves);
+        for (Map.Entry<String, ConfigValue> entry : leaves.entrySet()) {
+            String key = entry.getKey();
+            String value = environment.get(environmentVariableOf(key));
+            if (value == null) {
+                continue;
+            }
+            ConfigValueType type = entry.getValue().valueType();
+            if (type == ConfigValueType.LIST || type == ConfigValueType.OBJECT) {
+                // Lists and objects are written in HOCON, e.g. SKEIN_WORKER_TIERS='[small, large]'.
+                layer = layer.withFallback(ConfigFactory.parseString(key + " = " + value,
+                        ConfigParseOptions.defaults().setOriginDescription("environment variable " + environmentVariableOf(key))));
+            } else {
+                // Strings as they are (URLs hold '//', a comment in HOCON); numbers, booleans and
+                // durations convert from strings when read.
+                values.put(key, value);
+            }
+        }
+        return ConfigFactory.parseMap(values, "environment variables").withFallback(layer);
     }
 
     public static SkeinConfig defaults() {
@@ -56,10 +118,15 @@ public final class SkeinConfig {
             if (partitions() < 1) {
                 throw new ConfigException.BadValue("skein.topics.partitions", "must be at least 1");
             }
-            if (!tiers().contains(workerTier())) {
-                throw new ConfigException.BadValue("skein.workers.tier",
-                        "'" + workerTier() + "' is not one of skein.workers.tiers " + tiers());
+            List<String> tierNames = tiers().stream().map(TierEnvelope::name).toList();
+            for (String tier : workerTiers()) {
+                if (!tierNames.contains(tier)) {
+                    throw new ConfigException.BadValue("skein.worker.tiers", "'" + tier + "' is not a configured tier "
+                            + tierNames + " (skein.tiers)");
+                }
             }
+            workerMemoryBytes();
+            workerResources();
             sessionTopology();
             commitInterval();
             registryUrl();
@@ -134,11 +201,14 @@ public final class SkeinConfig {
                 config.getInt("skein.session.context-messages"),
                 tiers(),
                 config.getDuration("skein.session.deadline-check-interval"),
-                config.getInt("skein.session.remembered-turn-ids"));
+                config.getInt("skein.session.remembered-turn-ids"),
+                config.getDuration("skein.session.worker-timeout"),
+                config.getDuration("skein.session.cache-ttl"));
     }
 
-    public String streamsApplicationId() {
-        return config.getString("skein.streams.application-id");
+    /** Empty for the default, {@code <prefix>sessions} (skein-sessions). */
+    public Optional<String> streamsApplicationId() {
+        return nonBlank(config.getString("skein.streams.application-id"));
     }
 
     public Duration commitInterval() {
@@ -161,24 +231,76 @@ public final class SkeinConfig {
         return config.getDuration("skein.streams.startup-timeout");
     }
 
-    public String agentShareGroup() {
-        return config.getString("skein.agents.share-group");
+    /** Empty for the default, {@code <prefix>agents} (skein-agents). */
+    public Optional<String> agentShareGroup() {
+        return nonBlank(config.getString("skein.agents.share-group"));
     }
 
     public Duration agentTimeout() {
         return config.getDuration("skein.agents.timeout");
     }
 
-    public List<String> tiers() {
-        return config.getStringList("skein.workers.tiers");
+    /** The tiers, smallest first, from {@code skein.tiers}. */
+    public List<TierEnvelope> tiers() {
+        List<TierEnvelope> tiers = new ArrayList<>();
+        List<? extends Config> entries = config.getConfigList("skein.tiers");
+        for (int i = 0; i < entries.size(); i++) {
+            Config tier = entries.get(i);
+            String where = "skein.tiers[" + i + "]";
+            try {
+                Map<String, Double> custom = new LinkedHashMap<>();
+                if (tier.hasPath("custom")) {
+                    tier.getConfig("custom").root().keySet()
+                            .forEach(k -> custom.put(k, tier.getConfig("custom").getDouble(k)));
+                }
+                tiers.add(new TierEnvelope(tier.getString("name"), tier.getDouble("max-cpus"),
+                        tier.getBytes("max-memory"),
+                        tier.hasPath("min-gpus") ? tier.getInt("min-gpus") : 0,
+                        tier.hasPath("max-gpus") ? tier.getInt("max-gpus") : 0, custom));
+            } catch (ConfigException | IllegalArgumentException e) {
+                throw new ConfigException.BadValue(where, e.getMessage());
+            }
+        }
+        return tiers;
     }
 
-    public String workerTier() {
-        return config.getString("skein.workers.tier");
+    /** Tiers this process's worker serves; empty for every tier its node can serve. */
+    public List<String> workerTiers() {
+        return config.getStringList("skein.worker.tiers");
+    }
+
+    /** Empty for the default id (host-pid). */
+    public Optional<String> workerId() {
+        return nonBlank(config.getString("skein.worker.id"));
+    }
+
+    /** Configured cpus, or empty to detect them. */
+    public Optional<Double> workerCpus() {
+        double cpus = config.getDouble("skein.worker.cpus");
+        return cpus > 0 ? Optional.of(cpus) : Optional.empty();
+    }
+
+    /** Configured GPUs, or empty to detect them. */
+    public Optional<Integer> workerGpus() {
+        int gpus = config.getInt("skein.worker.gpus");
+        return gpus >= 0 ? Optional.of(gpus) : Optional.empty();
+    }
+
+    /** Configured memory in bytes, or empty to detect it. */
+    public Optional<Long> workerMemoryBytes() {
+        return nonBlank(config.getString("skein.worker.memory")).map(v -> config.getBytes("skein.worker.memory"));
+    }
+
+    /** Custom resources this node offers. */
+    public Map<String, Double> workerResources() {
+        Config resources = config.getConfig("skein.worker.resources");
+        Map<String, Double> result = new LinkedHashMap<>();
+        resources.root().keySet().forEach(k -> result.put(k, resources.getDouble(k)));
+        return result;
     }
 
     public Duration heartbeatInterval() {
-        return config.getDuration("skein.workers.heartbeat-interval");
+        return config.getDuration("skein.worker.heartbeat-interval");
     }
 
     private static Optional<String> nonBlank(String value) {

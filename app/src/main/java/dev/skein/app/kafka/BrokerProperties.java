@@ -67,14 +67,25 @@ final class BrokerProperties {
         props.setProperty("group.streams.initial.rebalance.delay.ms", "0");
         // New members of share, consumer (KIP-848) and streams (KIP-1071) groups receive their
         // partitions on a later heartbeat; the 5 s default made a fresh worker wait that long
-        // before
-        // its first record. One heartbeat a second per member is nothing for a local broker.
+        // before its first record. One heartbeat a second per member is nothing for a local broker.
         for (String group : new String[] {"share", "consumer", "streams"}) {
             props.setProperty("group." + group + ".min.heartbeat.interval.ms", "500");
             props.setProperty("group." + group + ".heartbeat.interval.ms", "1000");
         }
-        // Topics are declared by Skein with their partition counts; a typo must fail, not create
-        // one.
+        // A share-group member that dies without leaving (SIGKILL) keeps the partitions assigned to
+        // it until its session times out: 45 s by default, during which nobody else fetches them.
+        // 10 s lets a restarted process or a surviving worker take over sooner; heartbeats come
+        // every second, so a live member never comes close.
+        props.setProperty("group.share.min.session.timeout.ms", "6000");
+        props.setProperty("group.share.session.timeout.ms", "10000");
+        // Lets a share group shorten its record lock (share.record.lock.duration.ms) below the 15 s
+        // broker minimum, so that work held by a crashed worker returns sooner where that matters.
+        props.setProperty("group.share.min.record.lock.duration.ms", "1000");
+        // Internal topics sized for one node: 50 partitions each only slow the first use of a group.
+        props.setProperty("offsets.topic.num.partitions", "4");
+        props.setProperty("transaction.state.log.num.partitions", "4");
+        props.setProperty("share.coordinator.state.topic.num.partitions", "4");
+        // Topics are declared by Skein with their partition counts; a typo must fail, not create one.
         props.setProperty("auto.create.topics.enable", "false");
         props.setProperty("num.partitions", "1");
 

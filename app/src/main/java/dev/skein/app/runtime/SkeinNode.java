@@ -1,5 +1,6 @@
 package dev.skein.app.runtime;
 
+import dev.skein.adapters.AgentAdapter;
 import dev.skein.adapters.AgentRunner;
 import dev.skein.adapters.demo.DemoAgent;
 import dev.skein.app.config.SkeinConfig;
@@ -7,7 +8,12 @@ import dev.skein.app.kafka.LocalKafka;
 import dev.skein.ingress.Health;
 import dev.skein.ingress.HistoryReader;
 import dev.skein.ingress.IngressConfig;
+import dev.skein.ingress.KafkaCatalogView;
 import dev.skein.ingress.KafkaSessionEvents;
+import dev.skein.app.metrics.TierMetrics;
+import dev.skein.topologies.routing.TierEnvelope;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.skein.ingress.KafkaTurnGateway;
 import dev.skein.ingress.SessionView;
 import dev.skein.ingress.SkeinIngress;
@@ -19,7 +25,9 @@ import dev.skein.schemas.registry.SchemaRegistry;
 import dev.skein.topologies.session.CoPartitioning;
 import dev.skein.topologies.session.SessionStreamsConfig;
 import dev.skein.workers.ToolWorker;
-import dev.skein.workers.builtin.BuiltinTools;
+import dev.skein.workers.Tool;
+import dev.skein.workers.Tools;
+import dev.skein.workers.node.NodeCapabilities;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -30,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.net.InetAddress;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -66,13 +75,17 @@ public final class SkeinNode implements AutoCloseable {
     private SessionService sessions;
     private SkeinIngress ingress;
     private KafkaSessionEvents events;
+    private KafkaCatalogView catalog;
+    private PrometheusMeterRegistry metrics;
 
     private final boolean embedBroker;
+    private final List<AgentAdapter> adapters;
 
-    private SkeinNode(SkeinConfig config, Set<Role> roles, boolean embedBroker) {
+    private SkeinNode(SkeinConfig config, Set<Role> roles, boolean embedBroker, List<AgentAdapter> adapters) {
         this.config = config;
         this.roles = EnumSet.copyOf(roles);
         this.embedBroker = embedBroker;
+        this.adapters = List.copyOf(adapters);
     }
 
     /**
@@ -82,7 +95,13 @@ public final class SkeinNode implements AutoCloseable {
      *     false joins the embedded broker of a {@code skein up} already running on this machine
      */
     public static SkeinNode start(SkeinConfig config, Set<Role> roles, boolean embedBroker) throws Exception {
-        SkeinNode node = new SkeinNode(config, roles, embedBroker);
+        return start(config, roles, embedBroker, List.of(new DemoAgent()));
+    }
+
+    /** As {@link #start(SkeinConfig, Set, boolean)}, with the agents the runner offers, by name. */
+    public static SkeinNode start(SkeinConfig config, Set<Role> roles, boolean embedBroker,
+                                  List<AgentAdapter> adapters) throws Exception {
+        SkeinNode node = new SkeinNode(config, roles, embedBroker, adapters);
         try {
             node.startParts();
             return node;
@@ -94,6 +113,8 @@ public final class SkeinNode implements AutoCloseable {
 
     private void startParts() throws Exception {
         Files.createDirectories(config.dataDir());
+        metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        started.push(metrics::close);
         bootstrapServers = config.bootstrapServers().orElseGet(() -> embedBroker
                 ? startEmbeddedBroker() : "127.0.0.1:" + config.embeddedKafkaPort());
         Map<String, Object> clients = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -108,24 +129,18 @@ public final class SkeinNode implements AutoCloseable {
         try (Admin admin = Admin.create(Map.copyOf(clients))) {
             TopicSetup.ensure(admin, topics, config.tiers(), config.partitions(), config.replicationFactor());
             CoPartitioning.verify(admin, topics);
-            ShareGroups.configure(admin, config.agentShareGroup());
-            for (String tier : config.tiers()) {
-                ShareGroups.configure(admin, ToolWorker.shareGroupOf(tier));
+            ShareGroups.configure(admin, agentGroup());
+            for (TierEnvelope tier : config.tiers()) {
+                ShareGroups.configure(admin, topics.workerGroup(tier.name()));
             }
         }
 
         if (roles.contains(Role.WORKER)) {
-            ToolWorker worker = new ToolWorker(clients, topics, BuiltinTools.all(),
-                    ToolWorker.Options.defaults().withTier(config.workerTier())
-                            .withHeartbeatInterval(config.heartbeatInterval()));
-            started.push(worker);
-            worker.start();
-            log.info("Tool worker {} serving tier {} with tools {}", worker.workerId(), config.workerTier(),
-                    BuiltinTools.all().stream().map(t -> t.name()).toList());
+            startWorker(clients);
         }
         if (roles.contains(Role.AGENTS)) {
-            AgentRunner runner = new AgentRunner(clients, topics, List.of(new DemoAgent()),
-                    AgentRunner.Options.defaults().withGroupId(config.agentShareGroup())
+            AgentRunner runner = new AgentRunner(clients, topics, adapters,
+                    AgentRunner.Options.defaults().withGroupId(agentGroup())
                             .withDefaultAgent(config.sessionTopology().defaultAgent())
                             .withAgentTimeout(config.agentTimeout()));
             started.push(runner);
@@ -134,6 +149,32 @@ public final class SkeinNode implements AutoCloseable {
         if (roles.contains(Role.CORE)) {
             startCore(clients);
         }
+    }
+
+    private void startWorker(Map<String, Object> clients) throws InterruptedException {
+        NodeCapabilities node = NodeCapabilities.detect();
+        node = config.workerCpus().map(node::withCpus).orElse(node);
+        node = config.workerGpus().map(node::withGpus).orElse(node);
+        node = config.workerMemoryBytes().map(node::withMemoryBytes).orElse(node);
+        node = node.withResources(config.workerResources());
+        int gpus = node.resources().gpus();
+        List<String> tiers = config.workerTiers().isEmpty()
+                // Every tier whose work this node could take: a GPU tier only on a node with GPUs.
+                ? config.tiers().stream().filter(t -> t.minGpus() <= gpus).map(TierEnvelope::name).toList()
+                : config.workerTiers();
+        ToolWorker.Options options = ToolWorker.Options.defaults()
+                .withTiers(tiers)
+                .withCapabilities(node)
+                .withHeartbeatInterval(config.heartbeatInterval());
+        if (config.workerId().isPresent()) {
+            options = options.withWorkerId(config.workerId().get());
+        }
+        List<Tool> tools = Tools.discover();
+        ToolWorker worker = new ToolWorker(clients, topics, tools, options, metrics);
+        started.push(worker);
+        worker.start();
+        log.info("Tool worker {} serving tiers {} with {} and tools {}", worker.workerId(), tiers, node.resources(),
+                tools.stream().map(Tool::name).sorted().toList());
     }
 
     private void startCore(Map<String, Object> clients) throws Exception {
@@ -146,12 +187,12 @@ public final class SkeinNode implements AutoCloseable {
         // instead of waiting for the group to notice that its previous incarnation is gone. The id
         // follows the state directory, which only one process can hold at a time.
         overrides.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
-                config.streamsApplicationId() + "-" + InetAddress.getLocalHost().getHostName() + "-"
+                streamsApplicationId() + "-" + InetAddress.getLocalHost().getHostName() + "-"
                         + Integer.toHexString(stateDir.toAbsolutePath().toString().hashCode()));
         overrides.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
                 (int) config.streamsSessionTimeout().toMillis());
         sessions = new SessionService(topics, config.sessionTopology(), SessionStreamsConfig.properties(
-                bootstrapServers, config.streamsApplicationId(), stateDir, topics, config.replicationFactor(), overrides));
+                bootstrapServers, streamsApplicationId(), stateDir, topics, config.replicationFactor(), overrides));
         started.push(sessions);
         sessions.start(config.streamsStartupTimeout());
 
@@ -165,8 +206,22 @@ public final class SkeinNode implements AutoCloseable {
                 .withHost(config.httpHost())
                 .withPort(config.httpPort())
                 .withMaxMessageBytes(config.maxMessageBytes())
-                .withWaits(config.defaultWait(), config.maxWait());
-        ingress = new SkeinIngress(ingressConfig, gateway, events, history, this::health);
+                .withDefaultTenant(config.defaultTenant())
+                .withWaits(config.defaultWait(), config.maxWait())
+                .withWorkerTimeout(config.sessionTopology().workerTimeout());
+        catalog = new KafkaCatalogView(clients, topics);
+        started.push(catalog);
+        Admin metricsAdmin = Admin.create(Map.copyOf(clients));
+        started.push(metricsAdmin);
+        TierMetrics tierMetrics = new TierMetrics(metricsAdmin, topics,
+                config.tiers().stream().map(TierEnvelope::name).toList(), topics::workerGroup,
+                catalog::workers, config.sessionTopology().workerTimeout(), metrics);
+        started.push(tierMetrics);
+        tierMetrics.start();
+
+        // Listen only once completions can be seen: a turn waited on at once must not miss its answer.
+        events.ready().get(config.streamsStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        ingress = new SkeinIngress(ingressConfig, gateway, events, history, this::health, catalog, metrics);
         started.push(ingress);
         ingress.start();
     }
@@ -180,6 +235,14 @@ public final class SkeinNode implements AutoCloseable {
         return kafka.bootstrapServers();
     }
 
+    private String agentGroup() {
+        return config.agentShareGroup().orElseGet(() -> topics.groupId("agents"));
+    }
+
+    private String streamsApplicationId() {
+        return config.streamsApplicationId().orElseGet(() -> topics.groupId("sessions"));
+    }
+
     /** What {@code GET /health} reports. */
     public Health health() {
         Map<String, Health.Component> components = new LinkedHashMap<>();
@@ -190,6 +253,9 @@ public final class SkeinNode implements AutoCloseable {
         }
         if (events != null) {
             components.put("session-events", events.health());
+        }
+        if (catalog != null) {
+            components.put("tool-catalog", catalog.health());
         }
         return new Health(components);
     }

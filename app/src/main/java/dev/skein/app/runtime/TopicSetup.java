@@ -2,6 +2,7 @@ package dev.skein.app.runtime;
 
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
+import dev.skein.topologies.routing.TierEnvelope;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,8 @@ public final class TopicSetup {
 
     private TopicSetup() {}
 
-    public static void ensure(Admin admin, SkeinTopics topics, List<String> tiers, int partitions, short replication) {
+    public static void ensure(Admin admin, SkeinTopics topics, List<TierEnvelope> tiers, int partitions,
+                              short replication) {
         List<NewTopic> wanted = new ArrayList<>();
         for (Topic<String, ?> topic : topics.sessionKeyed()) {
             NewTopic t = new NewTopic(topic.name(), partitions, replication);
@@ -36,8 +38,8 @@ public final class TopicSetup {
             }
             wanted.add(t);
         }
-        for (String tier : tiers) {
-            wanted.add(new NewTopic(topics.tools(tier).name(), partitions, replication));
+        for (TierEnvelope tier : tiers) {
+            wanted.add(new NewTopic(topics.tools(tier.name()).name(), partitions, replication));
         }
         wanted.add(compacted(topics.toolCatalog.name(), replication));
         wanted.add(compacted(topics.workers.name(), replication));

@@ -1,5 +1,6 @@
 package dev.skein.app.runtime;
 
+import dev.skein.app.testing.TopicReader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -155,7 +156,6 @@ class AgentRunnerIT {
             .setParametersSchema("{\"type\":\"object\"}")
             .setResources(ResourceSpec.newBuilder().build())
             .setRetry(RetryPolicy.newBuilder().build())
-            .setTier("small")
             .build();
     return AgentInvocation.newBuilder()
         .setTenant("acme")
@@ -163,7 +163,8 @@ class AgentRunnerIT {
         .setTurnId(turnId)
         .setStep(0)
         .setAgent(agent)
-        .setMessages(List.of(new ChatMessage(0L, Role.USER, question, List.of(), null, null, null, null, turnId, null, 0L)))
+        .setMessages(List.of(ChatMessage.newBuilder().setSequence(0L).setRole(Role.USER).setContent(question)
+            .setToolCalls(List.of()).setTurnId(turnId).setTimestampMs(0L).build()))
         .setTools(List.of(calculator))
         .setDeadlineMs(System.currentTimeMillis() + 120_000)
         .setRequestedAtMs(System.currentTimeMillis())

@@ -1,5 +1,6 @@
 package dev.skein.app.runtime;
 
+import dev.skein.app.testing.TopicReader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -84,13 +85,13 @@ class ToolWorkerIT {
     try (TopicReader<ToolDefinition> catalog = new TopicReader<>(bootstrap, topics.toolCatalog);
         TopicReader<WorkerHeartbeat> heartbeats = new TopicReader<>(bootstrap, topics.workers)) {
       ToolDefinition primes = catalog.await(r -> r.key().equals("count_primes"), TIMEOUT).value();
-      assertThat(primes.getTier()).isEqualTo(tier);
+      assertThat(primes.getPublisher()).isEqualTo("it-worker");
       assertThat(primes.getParametersSchema()).contains("\"limit\"");
       assertThat(catalog.await(r -> r.key().equals("calculator"), TIMEOUT).value().getCacheable()).isTrue();
 
       WorkerHeartbeat first = heartbeats.await(r -> r.key().equals("it-worker"), TIMEOUT).value();
       assertThat(first.getTiers()).containsExactly(tier);
-      assertThat(first.getTools()).containsExactlyInAnyOrder("calculator", "count_primes");
+      assertThat(first.getTools()).containsExactlyInAnyOrder("calculator", "count_primes", "sleep", "noop");
       assertThat(first.getCapabilities().getCpus()).isEqualTo(Runtime.getRuntime().availableProcessors());
       assertThat(first.getStopping()).isFalse();
 

@@ -49,7 +49,7 @@ class CountPrimesToolTest {
     @Test
     void builtInsAreFoundByServiceLoader() {
         assertThat(ServiceLoader.load(Tool.class).stream().map(p -> p.get().name()))
-                .containsExactlyInAnyOrder("calculator", "count_primes");
-        assertThat(BuiltinTools.all()).extracting(Tool::name).containsExactly("calculator", "count_primes");
+                .containsExactlyInAnyOrder("calculator", "count_primes", "sleep", "noop");
+        assertThat(BuiltinTools.all()).extracting(Tool::name).containsExactly("calculator", "count_primes", "sleep", "noop");
     }
 }

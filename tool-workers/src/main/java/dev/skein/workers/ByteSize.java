@@ -1,0 +1,51 @@
+package dev.skein.workers;
+
+import java.math.BigDecimal;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Memory sizes as people write them: {@code 512m}, {@code 64g}, {@code 16GiB}, {@code 1.5g},
+ * {@code 1048576}. Every unit is binary (k = 1024), as in the JVM's {@code -Xmx} and Kubernetes'
+ * {@code Gi}: a worker configured with {@code --memory 64g} and a tool needing {@code 64GiB} agree.
+ */
+public final class ByteSize {
+
+    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgtp]?)(i?b?)", Pattern.CASE_INSENSITIVE);
+    private static final String UNITS = "kmgtp";
+    private static final String[] NAMES = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+
+    private ByteSize() {}
+
+    /**
+     * The number of bytes {@code text} stands for.
+     *
+     * @throws IllegalArgumentException when it is not a size, or is larger than {@link Long#MAX_VALUE}
+     */
+    public static long parse(String text) {
+        Matcher m = text == null ? null : SIZE.matcher(text.strip());
+        if (m == null || !m.matches() || (m.group(2).isEmpty() && m.group(3).equalsIgnoreCase("i"))) {
+            throw new IllegalArgumentException("'" + text + "' is not a size: write a number with an optional unit"
+                    + " k, m, g or t, e.g. 512m, 64g or 16GiB");
+        }
+        int power = m.group(2).isEmpty() ? 0 : UNITS.indexOf(m.group(2).toLowerCase(Locale.ROOT)) + 1;
+        BigDecimal bytes = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(1024).pow(power));
+        if (bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+            throw new IllegalArgumentException("'" + text + "' is larger than " + Long.MAX_VALUE + " bytes");
+        }
+        return bytes.longValue();
+    }
+
+    /** {@code bytes} in the largest binary unit that keeps it readable: {@code 512 MiB}, {@code 1.5 GiB}. */
+    public static String format(long bytes) {
+        int unit = 0;
+        double value = bytes;
+        while (Math.abs(value) >= 1024 && unit < NAMES.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        String number = BigDecimal.valueOf(value).setScale(2, java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
+        return number + " " + NAMES[unit];
+    }
+}
