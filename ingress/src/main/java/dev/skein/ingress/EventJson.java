@@ -85,6 +85,8 @@ final class EventJson {
                 .put("toolName", message.getToolName())
                 .put("toolStatus", message.getToolStatus() == null ? null : message.getToolStatus().name())
                 .put("worker", message.getWorker())
+                .put("cached", message.getCached())
+                .put("deliveryCount", message.getDeliveryCount())
                 .put("turnId", message.getTurnId())
                 .put("agent", message.getAgent())
                 .put("timestamp", Instant.ofEpochMilli(message.getTimestampMs()).toString());

@@ -66,13 +66,20 @@ final class IngressVerticle extends VerticleBase {
         router.get("/v1/sessions/:id/history").handler(this::session).handler(this::getHistory);
         router.delete("/v1/sessions/:id/history").handler(this::session).handler(this::clearHistory);
         router.get("/v1/sessions/:id/stream").handler(this::session).handler(this::stream);
+        router.post("/v1/sessions/:id/turns/:turnId/cancel").handler(body).handler(this::session)
+                .handler(ctx -> command(ctx, CommandKind.CANCEL_TURN));
+        router.post("/v1/sessions/:id/tool-calls/:callId/approve").handler(body).handler(this::session)
+                .handler(ctx -> command(ctx, CommandKind.APPROVE_TOOL_CALL));
+        router.post("/v1/sessions/:id/tool-calls/:callId/deny").handler(body).handler(this::session)
+                .handler(ctx -> command(ctx, CommandKind.DENY_TOOL_CALL));
         router.get("/v1/tools").handler(this::listTools);
         router.get("/v1/workers").handler(this::listWorkers);
         router.get("/health").handler(this::health);
         router.get("/metrics").handler(this::metrics);
         router.route().failureHandler(this::failure);
         router.errorHandler(404, ctx -> error(ctx, 404, "no route " + ctx.request().method() + " " + ctx.request().path()
-                + "; see /v1/sessions/{id}/turns, /history, /stream, /v1/tools, /v1/workers, /health and /metrics"));
+                + "; see /v1/sessions/{id}/turns, /history, /stream, /turns/{turnId}/cancel,"
+                + " /tool-calls/{callId}/approve and /deny, /v1/tools, /v1/workers, /health and /metrics"));
         router.errorHandler(405, ctx -> error(ctx, 405,
                 "method " + ctx.request().method() + " is not allowed on " + ctx.request().path()));
 
@@ -179,23 +186,64 @@ final class IngressVerticle extends VerticleBase {
     }
 
     private void clearHistory(RoutingContext ctx) {
+        command(ctx, CommandKind.CLEAR_HISTORY);
+    }
+
+    /**
+     * Sends a session command; 202 once it is durably accepted. The session applies it in order
+     * with its other events; a command that no longer applies (a call that awaits no approval, a
+     * turn that already ended) is dropped there. An optional body {@code {"reason": "..."}} is
+     * passed on (a denial's reason reaches the agent).
+     */
+    private void command(RoutingContext ctx, CommandKind kind) {
         SessionAddress address = ctx.get(SESSION);
+        String reason;
+        try {
+            reason = reasonOf(ctx);
+        } catch (IllegalArgumentException e) {
+            error(ctx, 400, e.getMessage());
+            return;
+        }
         SessionCommand command = SessionCommand.newBuilder()
                 .setTenant(address.tenant())
                 .setSessionId(address.sessionId())
                 .setCommandId(UUID.randomUUID().toString())
-                .setKind(CommandKind.CLEAR_HISTORY)
+                .setKind(kind)
+                .setTurnId(ctx.pathParam("turnId"))
+                .setCallId(ctx.pathParam("callId"))
+                .setReason(reason)
                 .setIssuedAtMs(System.currentTimeMillis())
                 .build();
         fromGateway(() -> gateway.submit(command)).onComplete(submitted -> {
             if (submitted.failed()) {
                 submitFailed(ctx, address, "command " + command.getCommandId(), submitted.cause());
             } else {
-                log.info("session {}: clear history requested (command {})", address, command.getCommandId());
+                log.info("session {}: {} requested (command {})", address, kind, command.getCommandId());
                 reply(ctx, 202, new JsonObject().put("commandId", command.getCommandId())
-                        .put("session", address.toString()).put("status", "ACCEPTED"));
+                        .put("session", address.toString()).put("command", kind.name()).put("status", "ACCEPTED"));
             }
         });
+    }
+
+    private static String reasonOf(RoutingContext ctx) {
+        String text = ctx.body() == null ? null : ctx.body().asString();
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        JsonObject body;
+        try {
+            body = new JsonObject(text);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("the body is not valid JSON; send {\"reason\": \"...\"} or nothing");
+        }
+        Object reason = body.getValue("reason");
+        if (reason != null && !(reason instanceof String)) {
+            throw new IllegalArgumentException("'reason' must be a string");
+        }
+        if (body.fieldNames().stream().anyMatch(f -> !f.equals("reason"))) {
+            throw new IllegalArgumentException("unknown field; a command body has only 'reason'");
+        }
+        return (String) reason;
     }
 
     private void stream(RoutingContext ctx) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.skein.events.AgentDelta;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.CommandKind;
+import dev.skein.events.SessionCommand;
 import dev.skein.events.DeltaKind;
 import dev.skein.events.Role;
 import dev.skein.events.SessionMeta;
@@ -257,6 +258,25 @@ class SkeinIngressTest {
 
         assertThat(response.statusCode()).isEqualTo(500);
         assertThat(error(response)).isEqualTo("reading the history of session default/h3 failed; the server log has the details");
+    }
+
+    @Test
+    void approvingDenyingAndCancellingProduceTheirCommandsWithIdsAndReason() throws Exception {
+        assertThat(send("POST", "/v1/sessions/c1/tool-calls/call-7/approve", null, TENANT, "acme").statusCode())
+                .isEqualTo(202);
+        assertThat(send("POST", "/v1/sessions/c1/tool-calls/call-8/deny", "{\"reason\":\"not on a Friday\"}",
+                TENANT, "acme").statusCode()).isEqualTo(202);
+        assertThat(send("POST", "/v1/sessions/c1/turns/t-3/cancel", null, TENANT, "acme").statusCode()).isEqualTo(202);
+        HttpResponse<String> badReason = send("POST", "/v1/sessions/c1/tool-calls/call-9/deny", "{\"reason\":3}",
+                TENANT, "acme");
+
+        assertThat(badReason.statusCode()).isEqualTo(400);
+        assertThat(error(badReason)).isEqualTo("'reason' must be a string");
+        assertThat(gateway.commands).extracting(SessionCommand::getKind)
+                .containsExactly(CommandKind.APPROVE_TOOL_CALL, CommandKind.DENY_TOOL_CALL, CommandKind.CANCEL_TURN);
+        assertThat(gateway.commands.get(0).getCallId()).isEqualTo("call-7");
+        assertThat(gateway.commands.get(1).getReason()).isEqualTo("not on a Friday");
+        assertThat(gateway.commands.get(2).getTurnId()).isEqualTo("t-3");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.skein.app.testing.SkeinClient;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.skein.app.testing.SkeinClient;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.runtime.SkeinNode;
 import dev.skein.app.runtime.SkeinNode.Role;
@@ -148,7 +149,7 @@ class SkeinEndToEndIT {
     @Test
     void healthReportsTheTopologyRunning() {
         SkeinClient.Response health = client.health();
-        assertThat(health.status()).isEqualTo(200);
+        assertThat(health.status()).as(health.body().toString()).isEqualTo(200);
         assertThat(health.body().path("status").asText()).isEqualTo("UP");
     }
 

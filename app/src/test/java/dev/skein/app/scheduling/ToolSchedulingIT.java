@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skein.adapters.demo.DemoAgent;
 import dev.skein.app.config.SkeinConfig;
-import dev.skein.app.e2e.SkeinClient;
+import dev.skein.app.testing.SkeinClient;
 import dev.skein.app.runtime.SkeinNode;
 import dev.skein.app.runtime.SkeinNode.Role;
 import dev.skein.app.testing.KafkaFixture;
@@ -111,7 +111,8 @@ class ToolSchedulingIT {
         assertThat(StreamSupport.stream(workersView.spliterator(), false).map(w -> w.path("id").asText()))
                 .contains("small-a", "big", "gpu");
         String metrics = metrics();
-        assertThat(metrics).contains("skein_worker_tasks_admitted_total").contains("skein_tier_workers_live");
+        // Tier figures come from the workers' heartbeats and the share groups' offsets.
+        assertThat(metrics).contains("skein_tier_workers_live{tier=\"gpu\"}").contains("skein_tier_queue_depth{tier=\"small\"}");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.skein.app.e2e;
+package dev.skein.app.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,20 +15,20 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** What a user does with Skein over HTTP and WebSocket, for the end-to-end tests. */
-final class SkeinClient {
+public final class SkeinClient {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper();
 
-    record Response(int status, JsonNode body) {}
+    public record Response(int status, JsonNode body) {}
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
 
-    SkeinClient(int port) {
+    public SkeinClient(int port) {
         this.base = "http://127.0.0.1:" + port;
     }
 
-    Response postTurn(String session, String message, boolean wait) {
+    public Response postTurn(String session, String message, boolean wait) {
         String body = JSON.createObjectNode().put("message", message).toString();
         return send(HttpRequest.newBuilder(URI.create(base + "/v1/sessions/" + session + "/turns"
                         + (wait ? "?wait=60" : "")))
@@ -36,21 +36,21 @@ final class SkeinClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
-    Response postRaw(String session, String body) {
+    public Response postRaw(String session, String body) {
         return send(HttpRequest.newBuilder(URI.create(base + "/v1/sessions/" + session + "/turns"))
                 .header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
-    Response history(String session) {
+    public Response history(String session) {
         return send(HttpRequest.newBuilder(URI.create(base + "/v1/sessions/" + session + "/history")).GET());
     }
 
-    Response health() {
+    public Response health() {
         return send(HttpRequest.newBuilder(URI.create(base + "/health")).GET());
     }
 
-    Response send(HttpRequest.Builder request) {
+    public Response send(HttpRequest.Builder request) {
         try {
             HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(90)).build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -65,7 +65,7 @@ final class SkeinClient {
     }
 
     /** A WebSocket on a session's stream whose frames are queued as JSON. */
-    Stream stream(String session) {
+    public Stream stream(String session) {
         Stream stream = new Stream();
         stream.socket = http.newWebSocketBuilder()
                 .buildAsync(URI.create(base.replace("http", "ws") + "/v1/sessions/" + session + "/stream"), stream)
@@ -73,7 +73,7 @@ final class SkeinClient {
         return stream;
     }
 
-    static final class Stream implements WebSocket.Listener, AutoCloseable {
+    public static final class Stream implements WebSocket.Listener, AutoCloseable {
         private final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
         private final StringBuilder partial = new StringBuilder();
         WebSocket socket;
@@ -93,12 +93,12 @@ final class SkeinClient {
             return null;
         }
 
-        void send(String text) {
+        public void send(String text) {
             socket.sendText(text, true).join();
         }
 
         /** The next frame, or null after {@code timeout}. */
-        JsonNode next(Duration timeout) throws InterruptedException {
+        public JsonNode next(Duration timeout) throws InterruptedException {
             return frames.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
 
