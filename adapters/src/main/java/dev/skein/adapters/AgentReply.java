@@ -6,10 +6,39 @@ import java.util.Objects;
 /** What an {@link AgentAdapter} decided for one step. */
 public sealed interface AgentReply {
 
+    /** Tokens the provider reports for one step; either may be null when it reports none. */
+    record Usage(Long inputTokens, Long outputTokens) {
+        public static final Usage UNKNOWN = new Usage(null, null);
+    }
+
+    /** Token usage of this step, as the provider reported it. */
+    Usage usage();
+
     /** The final answer of the turn. */
-    record Answer(String content) implements AgentReply {
+    record Answer(String content, Usage usage) implements AgentReply {
         public Answer {
             Objects.requireNonNull(content, "answer content must not be null (use an empty string)");
+            usage = usage == null ? Usage.UNKNOWN : usage;
+        }
+
+        public Answer(String content) {
+            this(content, Usage.UNKNOWN);
+        }
+    }
+
+    /**
+     * Hands the session to another agent (the Swarm pattern): the adapter saw its model call the
+     * platform tool {@code transfer_to_<agent>} that the runner offered it. The named agent takes
+     * this turn's next step and the session's later turns.
+     *
+     * @param callId the model's id of the transfer call, or null to let the runner assign one
+     */
+    record Handoff(String callId, String agent, String content, Usage usage) implements AgentReply {
+        public Handoff {
+            if (agent == null || agent.isBlank()) {
+                throw new IllegalArgumentException("a handoff names the agent to hand to");
+            }
+            usage = usage == null ? Usage.UNKNOWN : usage;
         }
     }
 
@@ -19,12 +48,17 @@ public sealed interface AgentReply {
      * @param content optional text the model produced alongside its calls; may be null
      * @param calls at least one call
      */
-    record ToolCalls(String content, List<Call> calls) implements AgentReply {
+    record ToolCalls(String content, List<Call> calls, Usage usage) implements AgentReply {
         public ToolCalls {
             if (calls == null || calls.isEmpty()) {
                 throw new IllegalArgumentException("a ToolCalls reply needs at least one call");
             }
             calls = List.copyOf(calls);
+            usage = usage == null ? Usage.UNKNOWN : usage;
+        }
+
+        public ToolCalls(String content, List<Call> calls) {
+            this(content, calls, Usage.UNKNOWN);
         }
     }
 
@@ -53,6 +87,11 @@ public sealed interface AgentReply {
     record Failure(String message, boolean retryable) implements AgentReply {
         public Failure {
             Objects.requireNonNull(message, "failure message must not be null");
+        }
+
+        @Override
+        public Usage usage() {
+            return Usage.UNKNOWN;
         }
     }
 }

@@ -105,6 +105,7 @@ public final class AgentRunner implements AutoCloseable {
     private final Map<String, Object> kafkaConfig;
     private final SkeinTopics topics;
     private final Map<String, AgentAdapter> adapters;
+    private final Map<String, AgentSpec> specs;
     private final Options options;
     private final EventProducer producer;
     private final ShareBatchLoop<AgentInvocation> loop;
@@ -121,6 +122,16 @@ public final class AgentRunner implements AutoCloseable {
      */
     public AgentRunner(Map<String, Object> kafkaConfig, SkeinTopics topics, Collection<? extends AgentAdapter> adapters,
                        Options options) {
+        this(kafkaConfig, topics, adapters, Map.of(), options);
+    }
+
+    /**
+     * @param specs the configuration of each agent, by name: its handoffs (offered as
+     *     {@code transfer_to_<agent>} tools) and its timeout; agents without one use the runner's
+     */
+    public AgentRunner(Map<String, Object> kafkaConfig, SkeinTopics topics, Collection<? extends AgentAdapter> adapters,
+                       Map<String, AgentSpec> specs, Options options) {
+        this.specs = Map.copyOf(specs);
         this.kafkaConfig = Map.copyOf(kafkaConfig);
         this.topics = Objects.requireNonNull(topics, "topics");
         this.options = Objects.requireNonNull(options, "options");
@@ -229,7 +240,8 @@ public final class AgentRunner implements AutoCloseable {
             log.warn("[{} turn {}] {}", address, invocation.getTurnId(), message);
             return AgentSteps.error(invocation, name, message, false, System.currentTimeMillis());
         }
-        long timeoutMs = options.agentTimeout().toMillis();
+        AgentSpec spec = specs.get(name);
+        long timeoutMs = spec == null ? options.agentTimeout().toMillis() : spec.timeout().toMillis();
         if (invocation.getDeadlineMs() > 0) {
             long untilDeadline = invocation.getDeadlineMs() - System.currentTimeMillis();
             if (untilDeadline <= 0) {
@@ -241,12 +253,15 @@ public final class AgentRunner implements AutoCloseable {
         }
         DeltaSink deltas = chunk -> sendDelta(address, invocation, DeltaKind.TEXT, chunk, null, null);
         log.debug("[{} turn {} step {}] asking agent {}", address, invocation.getTurnId(), invocation.getStep(), name);
-        Future<AgentReply> reply = adapterThreads.submit(() -> adapter.decide(invocation, deltas));
+        AgentInvocation offered = spec == null || spec.handoffs().isEmpty() ? invocation
+                : AgentInvocation.newBuilder(invocation).setTools(Handoffs.offered(invocation.getTools(), spec)).build();
+        Future<AgentReply> reply = adapterThreads.submit(() -> adapter.decide(offered, deltas));
         try {
             AgentReply decided = reply.get(timeoutMs, TimeUnit.MILLISECONDS);
             if (decided == null) {
                 throw new ExecutionException(new IllegalStateException("agent '" + name + "' returned no reply"));
             }
+            decided = asHandoff(decided, spec);
             AgentStep step = AgentSteps.from(invocation, name, decided, System.currentTimeMillis());
             for (ToolCall call : step.getToolCalls()) {
                 sendDelta(address, invocation, DeltaKind.TOOL_CALL, null, call.getCallId(), call.getName());
@@ -272,6 +287,18 @@ public final class AgentRunner implements AutoCloseable {
             reply.cancel(true);
             throw e;
         }
+    }
+
+    /** A lone call of an offered {@code transfer_to_<agent>} tool is a handoff, whatever the adapter. */
+    private static AgentReply asHandoff(AgentReply reply, AgentSpec spec) {
+        if (spec != null && reply instanceof AgentReply.ToolCalls calls && calls.calls().size() == 1) {
+            AgentReply.Call call = calls.calls().getFirst();
+            var target = Handoffs.target(call.name()).filter(spec.handoffs()::contains);
+            if (target.isPresent()) {
+                return new AgentReply.Handoff(call.callId(), target.get(), calls.content(), calls.usage());
+            }
+        }
+        return reply;
     }
 
     private void sendDelta(String address, AgentInvocation invocation, DeltaKind kind, String text, String callId, String tool) {

@@ -16,12 +16,20 @@ public final class AgentSteps {
 
     /** The step for {@code reply}, answering {@code invocation} on behalf of {@code agent}. */
     public static AgentStep from(AgentInvocation invocation, String agent, AgentReply reply, long nowMs) {
-        AgentStep.Builder step = base(invocation, agent, nowMs);
+        AgentStep.Builder step = base(invocation, agent, nowMs)
+                .setInputTokens(reply.usage().inputTokens())
+                .setOutputTokens(reply.usage().outputTokens());
         return switch (reply) {
             case AgentReply.Answer answer -> step.setKind(StepKind.FINAL).setContent(answer.content()).build();
             case AgentReply.ToolCalls calls -> step.setKind(StepKind.TOOL_CALLS)
                     .setContent(calls.content())
                     .setToolCalls(assignCallIds(invocation.getTurnId(), invocation.getStep(), calls.calls()))
+                    .build();
+            case AgentReply.Handoff handoff -> step.setKind(StepKind.HANDOFF)
+                    .setContent(handoff.content())
+                    .setHandoffTo(handoff.agent())
+                    .setToolCalls(assignCallIds(invocation.getTurnId(), invocation.getStep(), List.of(
+                            new AgentReply.Call(handoff.callId(), Handoffs.toolName(handoff.agent()), "{}"))))
                     .build();
             case AgentReply.Failure failure -> step.setKind(StepKind.ERROR)
                     .setError(failure.message())

@@ -141,8 +141,8 @@ public final class Skein {
                       HTTP API     %1$s   (health: %1$s/health)
                       Kafka        %2$s
                       Data         %3$s
-                      Agent        %4$s — the built-in demo agent: no model needed, it answers plainly
-                                   and sends arithmetic to the calculator tool.
+                      Agent        %4$s
+                      %6$s
                       Tools        calculator, count_primes, sleep, noop (GET %1$s/v1/tools)
 
                     Try:
@@ -152,8 +152,21 @@ public final class Skein {
 
                     Stop with Ctrl-C; start again with the same command and the sessions are still there.
                     """.formatted(base, node.bootstrapServers(), config.dataDir(),
-                    config.sessionTopology().defaultAgent()));
+                    config.defaultAgent(), agentHint(config)));
         }
+    }
+
+    /** What to say about the default agent, and how to configure a real one. */
+    static String agentHint(SkeinConfig config) {
+        if (!config.defaultAgent().equals("demo")) {
+            return "Agents: " + config.agents().stream().map(a -> a.name() + " (" + a.kind() + ")").toList();
+        }
+        return """
+                The built-in demo agent: no model needed; it answers plainly and sends arithmetic
+                                   to the calculator tool. For a real model, set OPENAI_API_KEY (and OPENAI_BASE_URL,
+                                   OPENAI_MODEL for any OpenAI-compatible server, e.g. a local Ollama:
+                                   OPENAI_BASE_URL=http://localhost:11434/v1 OPENAI_MODEL=llama3.1), or define
+                                   agents in a --config file (docs/adapters.md).""".strip();
     }
 
     @Command(name = "core", description = "Run the session topology and the HTTP API against a Kafka cluster"

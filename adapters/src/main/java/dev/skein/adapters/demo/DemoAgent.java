@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skein.adapters.AgentAdapter;
 import dev.skein.adapters.AgentReply;
 import dev.skein.adapters.DeltaSink;
+import dev.skein.adapters.Handoffs;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.Role;
@@ -53,9 +54,20 @@ public final class DemoAgent implements AgentAdapter {
     private static final Pattern NUMBER = Pattern.compile("\\d[\\d,_]*");
     private static final int WORDS_PER_CHUNK = 3;
 
+    private final String name;
+
+    public DemoAgent() {
+        this(NAME);
+    }
+
+    /** A demo agent under another name (for example to try handoffs between two agents). */
+    public DemoAgent(String name) {
+        this.name = name;
+    }
+
     @Override
     public String name() {
-        return NAME;
+        return name;
     }
 
     @Override
@@ -64,7 +76,8 @@ public final class DemoAgent implements AgentAdapter {
         int lastUser = lastUserIndex(messages);
         List<ChatMessage> toolResults = new ArrayList<>();
         for (int i = lastUser + 1; i < messages.size(); i++) {
-            if (messages.get(i).getRole() == Role.TOOL) {
+            // A handoff's transfer result is how this agent got the turn, not an answer to use.
+            if (messages.get(i).getRole() == Role.TOOL && Handoffs.target(messages.get(i).getToolName()).isEmpty()) {
                 toolResults.add(messages.get(i));
             }
         }

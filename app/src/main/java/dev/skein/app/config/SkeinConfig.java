@@ -19,6 +19,8 @@ import com.typesafe.config.ConfigValue;
 import java.util.LinkedHashMap;
 import com.typesafe.config.ConfigValueType;
 import dev.skein.topologies.routing.TierEnvelope;
+import dev.skein.adapters.AgentSpec;
+import com.typesafe.config.ConfigUtil;
 
 /**
  * Skein's configuration, layered: defaults ({@code reference.conf}, which documents every key)
@@ -28,9 +30,11 @@ import dev.skein.topologies.routing.TierEnvelope;
 public final class SkeinConfig {
 
     private final Config config;
+    private final Map<String, String> environment;
 
-    private SkeinConfig(Config config) {
+    private SkeinConfig(Config config, Map<String, String> environment) {
         this.config = config;
+        this.environment = Map.copyOf(environment);
         validate();
     }
 
@@ -57,7 +61,7 @@ public final class SkeinConfig {
                     .withFallback(fromEnvironment(reference, environment))
                     .withFallback(fromFile)
                     .withFallback(reference)
-                    .resolve());
+                    .resolve(), environment);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("Invalid configuration: " + e.getMessage(), e);
         }
@@ -128,6 +132,20 @@ public final class SkeinConfig {
             workerMemoryBytes();
             workerResources();
             sessionTopology();
+            List<AgentSpec> agents = agents();
+            List<String> names = agents.stream().map(AgentSpec::name).toList();
+            if (!names.contains(defaultAgent())) {
+                throw new ConfigException.BadValue("skein.session.default-agent",
+                        "'" + defaultAgent() + "' is not a defined agent " + names + " (skein.agents.definitions)");
+            }
+            for (AgentSpec agent : agents) {
+                for (String target : agent.handoffs()) {
+                    if (!names.contains(target)) {
+                        throw new ConfigException.BadValue("skein.agents.definitions." + agent.name() + ".handoffs",
+                                "'" + target + "' is not a defined agent " + names);
+                    }
+                }
+            }
             commitInterval();
             registryUrl();
         } catch (ConfigException e) {
@@ -193,7 +211,7 @@ public final class SkeinConfig {
 
     public SessionTopologyConfig sessionTopology() {
         return new SessionTopologyConfig(
-                config.getString("skein.session.default-agent"),
+                defaultAgent(),
                 config.getDuration("skein.session.turn-timeout"),
                 config.getInt("skein.session.max-queued-turns"),
                 config.getInt("skein.session.max-steps"),
@@ -236,8 +254,57 @@ public final class SkeinConfig {
         return nonBlank(config.getString("skein.agents.share-group"));
     }
 
+    public Map<String, String> environment() {
+        return environment;
+    }
+
     public Duration agentTimeout() {
         return config.getDuration("skein.agents.timeout");
+    }
+
+    /** The agent of turns that name none. */
+    public String defaultAgent() {
+        return nonBlank(config.getString("skein.session.default-agent"))
+                .orElse(openAiFromEnvironment() ? OPENAI_FROM_ENVIRONMENT : "demo");
+    }
+
+    private static final String OPENAI_FROM_ENVIRONMENT = "openai";
+
+    /** True when the environment names an OpenAI-compatible endpoint and no agent but demo is defined. */
+    private boolean openAiFromEnvironment() {
+        boolean onlyDemo = config.getObject("skein.agents.definitions").keySet().equals(java.util.Set.of("demo"));
+        return onlyDemo && (environment.containsKey("OPENAI_API_KEY") || environment.containsKey("OPENAI_BASE_URL"));
+    }
+
+    /** The agents by name, from {@code skein.agents.definitions} (and the environment, see reference.conf). */
+    public List<AgentSpec> agents() {
+        List<AgentSpec> agents = new ArrayList<>();
+        Config definitions = config.getConfig("skein.agents.definitions");
+        for (String name : new java.util.TreeSet<>(definitions.root().keySet())) {
+            String where = "skein.agents.definitions." + name;
+            try {
+                Config agent = definitions.getConfig(ConfigUtil.quoteString(name));
+                Map<String, String> options = new LinkedHashMap<>();
+                for (var entry : agent.entrySet()) {
+                    String key = entry.getKey();
+                    if (!List.of("kind", "system-prompt", "timeout", "handoffs").contains(key)) {
+                        options.put(key, String.valueOf(entry.getValue().unwrapped()));
+                    }
+                }
+                agents.add(new AgentSpec(name, agent.getString("kind"), options,
+                        agent.hasPath("system-prompt") ? agent.getString("system-prompt") : "",
+                        agent.hasPath("timeout") ? agent.getDuration("timeout") : config.getDuration("skein.agents.timeout"),
+                        agent.hasPath("handoffs") ? agent.getStringList("handoffs") : List.of()));
+            } catch (ConfigException | IllegalArgumentException e) {
+                throw new ConfigException.BadValue(where, e.getMessage());
+            }
+        }
+        if (openAiFromEnvironment()) {
+            agents.add(new AgentSpec(OPENAI_FROM_ENVIRONMENT, "openai",
+                    Map.of("model", environment.getOrDefault("OPENAI_MODEL", "gpt-4o-mini")), "",
+                    config.getDuration("skein.agents.timeout"), List.of()));
+        }
+        return agents;
     }
 
     /** The tiers, smallest first, from {@code skein.tiers}. */
@@ -297,6 +364,10 @@ public final class SkeinConfig {
         Map<String, Double> result = new LinkedHashMap<>();
         resources.root().keySet().forEach(k -> result.put(k, resources.getDouble(k)));
         return result;
+    }
+
+    public int workerMaxInFlight() {
+        return config.getInt("skein.worker.max-in-flight");
     }
 
     public Duration heartbeatInterval() {

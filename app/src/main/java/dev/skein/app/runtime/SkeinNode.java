@@ -2,7 +2,7 @@ package dev.skein.app.runtime;
 
 import dev.skein.adapters.AgentAdapter;
 import dev.skein.adapters.AgentRunner;
-import dev.skein.adapters.demo.DemoAgent;
+import dev.skein.adapters.AgentSpec;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.kafka.LocalKafka;
 import dev.skein.ingress.Health;
@@ -95,10 +95,13 @@ public final class SkeinNode implements AutoCloseable {
      *     false joins the embedded broker of a {@code skein up} already running on this machine
      */
     public static SkeinNode start(SkeinConfig config, Set<Role> roles, boolean embedBroker) throws Exception {
-        return start(config, roles, embedBroker, List.of(new DemoAgent()));
+        return start(config, roles, embedBroker, List.of());
     }
 
-    /** As {@link #start(SkeinConfig, Set, boolean)}, with the agents the runner offers, by name. */
+    /**
+     * As {@link #start(SkeinConfig, Set, boolean)}, with agents built in code beside the configured
+     * ones (a name may not be both).
+     */
     public static SkeinNode start(SkeinConfig config, Set<Role> roles, boolean embedBroker,
                                   List<AgentAdapter> adapters) throws Exception {
         SkeinNode node = new SkeinNode(config, roles, embedBroker, adapters);
@@ -139,7 +142,11 @@ public final class SkeinNode implements AutoCloseable {
             startWorker(clients);
         }
         if (roles.contains(Role.AGENTS)) {
-            AgentRunner runner = new AgentRunner(clients, topics, adapters,
+            List<AgentSpec> specs = config.agents();
+            List<AgentAdapter> agents = Agents.build(specs, adapters, config.environment());
+            Map<String, AgentSpec> specsByName = new LinkedHashMap<>();
+            specs.forEach(spec -> specsByName.put(spec.name(), spec));
+            AgentRunner runner = new AgentRunner(clients, topics, agents, specsByName,
                     AgentRunner.Options.defaults().withGroupId(agentGroup())
                             .withDefaultAgent(config.sessionTopology().defaultAgent())
                             .withAgentTimeout(config.agentTimeout()));
@@ -165,7 +172,8 @@ public final class SkeinNode implements AutoCloseable {
         ToolWorker.Options options = ToolWorker.Options.defaults()
                 .withTiers(tiers)
                 .withCapabilities(node)
-                .withHeartbeatInterval(config.heartbeatInterval());
+                .withHeartbeatInterval(config.heartbeatInterval())
+                .withMaxInFlight(config.workerMaxInFlight());
         if (config.workerId().isPresent()) {
             options = options.withWorkerId(config.workerId().get());
         }

@@ -75,6 +75,8 @@ class SkeinCrashRecoveryIT {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("skein.log").toFile()));
         builder.environment().put("SKEIN_KAFKA_EMBEDDED_PORT", String.valueOf(kafkaPort));
+        // The demo agent, whatever this machine's environment says about OpenAI.
+        builder.environment().put("SKEIN_SESSION_DEFAULT_AGENT", "demo");
         Process process = builder.start();
         processes.add(process);
         return process;

@@ -42,6 +42,7 @@ class SkeinEndToEndIT {
                 "skein.topics.prefix", name + ".",
                 "skein.streams.application-id", name,
                 "skein.agents.share-group", name + "-agents",
+                "skein.session.default-agent", "demo",
                 "skein.http.port", 0));
         node = SkeinNode.start(config, Set.of(Role.CORE, Role.AGENTS, Role.WORKER), false);
         client = new SkeinClient(node.httpPort().orElseThrow());

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skein.adapters.demo.DemoAgent;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.testing.SkeinClient;
 import dev.skein.app.runtime.SkeinNode;
@@ -58,7 +57,7 @@ class ToolSchedulingIT {
                         "skein.topics.prefix", prefix,
                         "skein.session.default-agent", ScriptedAgent.NAME,
                         "skein.http.port", 0), Map.of()),
-                Set.of(Role.CORE, Role.AGENTS), false, List.of(new ScriptedAgent(), new DemoAgent()));
+                Set.of(Role.CORE, Role.AGENTS), false, List.of(new ScriptedAgent()));
         client = new SkeinClient(core.httpPort().orElseThrow());
         // Work held by a killed worker comes back after the lock duration: 5 s instead of 30 s.
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaFixture.bootstrapServers()))) {

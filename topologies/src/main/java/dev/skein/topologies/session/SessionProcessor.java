@@ -214,6 +214,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 }
             }
             case ERROR -> onAgentError(address, meta, step);
+            case HANDOFF -> handOff(address, meta, step);
         }
         saveMeta(address, meta);
     }
@@ -223,6 +224,43 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         String answer = step.getContent() == null ? "" : step.getContent();
         append(address, meta, message(meta, Role.ASSISTANT, active.getTurnId(), active.getAgent(), now()).setContent(answer));
         finishTurn(address, meta, TurnStatus.COMPLETED, answer, null);
+    }
+
+    /**
+     * The Swarm pattern: the active agent called its platform tool {@code transfer_to_<agent>}.
+     * The call and its result are recorded like any tool call (so the history shows both agents
+     * and stays well-formed for providers), the session's active agent changes, and the same turn
+     * continues with the new agent's step.
+     */
+    private void handOff(String address, SessionMeta meta, AgentStep step) {
+        ActiveTurn active = meta.getActiveTurn();
+        String target = step.getHandoffTo();
+        if (target == null || target.isBlank() || step.getToolCalls().size() != 1) {
+            finishTurn(address, meta, TurnStatus.FAILED, null, "agent '" + active.getAgent()
+                    + "' asked for a handoff without naming exactly one agent to hand to");
+            return;
+        }
+        ToolCall transfer = step.getToolCalls().getFirst();
+        long now = now();
+        append(address, meta, message(meta, Role.ASSISTANT, active.getTurnId(), active.getAgent(), now)
+                .setContent(step.getContent())
+                .setToolCalls(List.of(transfer)));
+        append(address, meta, message(meta, Role.TOOL, active.getTurnId(), active.getAgent(), now)
+                .setToolCallId(transfer.getCallId())
+                .setToolName(transfer.getName())
+                .setToolStatus(ToolStatus.OK)
+                .setContent("Transferred to agent '" + target + "'; it continues the conversation."));
+        log.info("session {} turn {}: agent {} hands off to {}", address, active.getTurnId(), active.getAgent(), target);
+        meta.setActiveAgent(target);
+        if (active.getStep() + 1 >= config.maxSteps()) {
+            finishTurn(address, meta, TurnStatus.FAILED, null, "agent '" + active.getAgent()
+                    + "' did not give an answer within " + config.maxSteps() + " steps");
+            return;
+        }
+        active.setAgent(target);
+        active.setStep(active.getStep() + 1);
+        active.setAgentAttempt(1);
+        invokeAgent(address, meta);
     }
 
     private void onAgentError(String address, SessionMeta meta, AgentStep step) {
@@ -342,6 +380,10 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
 
     /** Why a call cannot be dispatched, in words the agent can act on; null when it can. */
     private String refusal(ToolCall call, ToolDefinition tool) {
+        if (tool == null && call.getName().startsWith("transfer_to_")) {
+            return "a handoff (" + call.getName() + ") must be the only call of its step, to an agent this agent"
+                    + " may hand to; call it alone";
+        }
         if (tool == null) {
             String known = availableTools().stream().map(ToolDefinition::getName).sorted()
                     .collect(Collectors.joining(", "));

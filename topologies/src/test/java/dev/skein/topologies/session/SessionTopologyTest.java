@@ -399,6 +399,31 @@ class SessionTopologyTest {
     }
 
     @Test
+    void aHandoffRecordsTheTransferAndTheNextStepAndLaterTurnsGoToTheNewAgent() {
+        turns.pipeInput(ADDRESS, turn("t1", "I want a refund"));
+        steps.pipeInput(ADDRESS, step("t1", 0, StepKind.HANDOFF).setHandoffTo("refunds")
+                .setToolCalls(List.of(new ToolCall("h1", "transfer_to_refunds", "{}"))).build());
+
+        AgentInvocation next = invocations.readValuesToList().getLast();
+        assertThat(next.getAgent()).isEqualTo("refunds");
+        assertThat(next.getStep()).isEqualTo(1);
+        steps.pipeInput(ADDRESS, step("t1", 1, StepKind.FINAL).setAgent("refunds").setContent("Refund issued.").build());
+
+        TurnCompleted done = responses.readValue();
+        assertThat(done.getAgent()).isEqualTo("refunds");
+        assertThat(done.getAnswer()).isEqualTo("Refund issued.");
+        List<ChatMessage> history = history();
+        assertThat(history).extracting(ChatMessage::getRole)
+                .containsExactly(Role.USER, Role.ASSISTANT, Role.TOOL, Role.ASSISTANT);
+        assertThat(history).extracting(ChatMessage::getAgent).containsExactly("demo", "demo", "demo", "refunds");
+        assertThat(history.get(1).getToolCalls()).extracting(ToolCall::getName).containsExactly("transfer_to_refunds");
+        assertThat(history.get(2).getToolCallId()).isEqualTo("h1");
+
+        turns.pipeInput(ADDRESS, turn("t2", "and another one"));
+        assertThat(invocations.readValuesToList().getLast().getAgent()).isEqualTo("refunds");
+    }
+
+    @Test
     void clearingHistoryCancelsTheActiveTurnAndStartsAfresh() {
         turns.pipeInput(ADDRESS, turn("t1", "hello"));
         steps.pipeInput(ADDRESS, answer("t1", 0, "hi"));

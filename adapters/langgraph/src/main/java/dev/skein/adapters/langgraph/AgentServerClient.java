@@ -1,0 +1,183 @@
+package dev.skein.adapters.langgraph;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The few endpoints of the LangGraph Agent Server (LangGraph Platform) REST API that Skein uses:
+ * threads, thread state and blocking runs.
+ *
+ * <p>Errors: 4xx answers (401, 403, 404, 409, 422 ...) are not retryable and carry the server's
+ * {@code detail}; 429, 5xx, connection failures and timeouts are retryable. A request is repeated
+ * here, with exponential backoff, only when the server cannot have acted on it: the connection
+ * was refused, or the answer was 429 or 503. A 500 or a read timeout on a run may mean the graph
+ * ran, so those go back to the session as retryable failures instead of being sent again blindly.
+ */
+final class AgentServerClient {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentServerClient.class);
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    private final String baseUrl;
+    private final String apiKey;
+    private final Duration timeout;
+    private final int maxRetries;
+    private final HttpClient http;
+    private final ObjectMapper json;
+
+    /**
+     * @param baseUrl the server, e.g. {@code http://localhost:2024}
+     * @param apiKey sent as {@code x-api-key} when not null
+     * @param timeout how long one request may take (a blocking run included)
+     * @param maxRetries how many times a request the server did not act on is repeated
+     */
+    AgentServerClient(URI baseUrl, String apiKey, Duration timeout, int maxRetries, ObjectMapper json) {
+        // Paths are appended, not resolved, so a server behind a path prefix keeps its prefix.
+        this.baseUrl = Objects.requireNonNull(baseUrl, "baseUrl").toString().replaceAll("/+$", "");
+        this.apiKey = apiKey;
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.maxRetries = maxRetries;
+        this.json = json;
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10))
+                .build();
+    }
+
+    /** Creates the thread, or leaves it as it is when it exists ({@code if_exists: do_nothing}). */
+    JsonNode ensureThread(String threadId, ObjectNode metadata) throws AgentServerException, IOException, InterruptedException {
+        ObjectNode body = json.createObjectNode()
+                .put("thread_id", threadId)
+                .put("if_exists", "do_nothing");
+        body.set("metadata", metadata);
+        return send("POST", "/threads", body);
+    }
+
+    /** The thread's current state: values, pending nodes ({@code next}), tasks and their interrupts. */
+    JsonNode state(String threadId) throws AgentServerException, IOException, InterruptedException {
+        return send("GET", "/threads/" + threadId + "/state", null);
+    }
+
+    /** Starts a run and waits for it to finish or pause; answers the run's output values. */
+    JsonNode runAndWait(String threadId, ObjectNode run) throws AgentServerException, IOException, InterruptedException {
+        return send("POST", "/threads/" + threadId + "/runs/wait", run);
+    }
+
+    private JsonNode send(String method, String path, JsonNode body) throws AgentServerException, IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(timeout)
+                .header("Accept", "application/json");
+        if (apiKey != null) {
+            request.header("x-api-key", apiKey);
+        }
+        if (body == null) {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body), StandardCharsets.UTF_8));
+        }
+        Duration backoff = FIRST_BACKOFF;
+        for (int attempt = 0; ; attempt++) {
+            HttpResponse<String> response;
+            try {
+                response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            } catch (ConnectException e) {
+                if (attempt < maxRetries) {
+                    log.debug("{} {} could not connect ({}); retrying in {}", method, path, e.getMessage(), backoff);
+                    Thread.sleep(backoff);
+                    backoff = next(backoff);
+                    continue;
+                }
+                throw new AgentServerException("cannot connect to the LangGraph Agent Server at " + baseUrl + ": "
+                        + describe(e), true);
+            } catch (HttpTimeoutException e) {
+                throw new AgentServerException(method + " " + path + " timed out after " + timeout.toMillis() + " ms", true);
+            }
+            int status = response.statusCode();
+            if (status >= 200 && status < 300) {
+                return parse(method, path, response.body());
+            }
+            if ((status == 429 || status == 503) && attempt < maxRetries) {
+                Duration wait = retryAfter(response).orElse(backoff);
+                log.debug("{} {} answered {}; retrying in {}", method, path, status, wait);
+                Thread.sleep(wait);
+                backoff = next(backoff);
+                continue;
+            }
+            boolean retryable = status == 429 || status >= 500;
+            throw new AgentServerException("LangGraph Agent Server answered " + status + " to " + method + " " + path
+                    + ": " + detail(response.body()), retryable);
+        }
+    }
+
+    private JsonNode parse(String method, String path, String body) throws AgentServerException {
+        try {
+            JsonNode parsed = json.readTree(body);
+            if (parsed == null || parsed.isMissingNode()) {
+                throw new AgentServerException("LangGraph Agent Server answered " + method + " " + path + " with an empty body", false);
+            }
+            return parsed;
+        } catch (JsonProcessingException e) {
+            throw new AgentServerException("LangGraph Agent Server answered " + method + " " + path + " with something"
+                    + " that is not JSON: " + abbreviate(body), false);
+        }
+    }
+
+    /** The server's {@code detail} (FastAPI's error field), else the body itself. */
+    private String detail(String body) {
+        try {
+            JsonNode error = json.readTree(body);
+            if (error != null && error.hasNonNull("detail")) {
+                JsonNode detail = error.get("detail");
+                return detail.isTextual() ? detail.asText() : detail.toString();
+            }
+        } catch (JsonProcessingException e) {
+            // Proxies answer errors in HTML or plain text: show that text instead.
+            log.trace("error body is not JSON: {}", e.getMessage());
+        }
+        return body == null || body.isBlank() ? "(no detail)" : abbreviate(body);
+    }
+
+    private static Optional<Duration> retryAfter(HttpResponse<?> response) {
+        return response.headers().firstValue("Retry-After").flatMap(value -> {
+            try {
+                long seconds = Long.parseLong(value.trim());
+                return Optional.of(Duration.ofSeconds(Math.max(0, seconds))).map(d -> d.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : d);
+            } catch (NumberFormatException e) {
+                // An HTTP date instead of seconds: fall back to our own backoff.
+                return Optional.empty();
+            }
+        });
+    }
+
+    private static Duration next(Duration backoff) {
+        Duration doubled = backoff.multipliedBy(2);
+        return doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
+    }
+
+    private static String describe(IOException e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    static String abbreviate(String text) {
+        if (text == null) {
+            return "";
+        }
+        return text.length() > 300 ? text.substring(0, 297) + "..." : text;
+    }
+}
