@@ -141,8 +141,7 @@ public final class Skein {
                       HTTP API     %1$s   (health: %1$s/health)
                       Kafka        %2$s
                       Data         %3$s
-                      Agent        %4$s
-                      %6$s
+                      Agent        %4$s%5$s
                       Tools        calculator, count_primes, sleep, noop (GET %1$s/v1/tools)
 
                     Try:
@@ -159,14 +158,14 @@ public final class Skein {
     /** What to say about the default agent, and how to configure a real one. */
     static String agentHint(SkeinConfig config) {
         if (!config.defaultAgent().equals("demo")) {
-            return "Agents: " + config.agents().stream().map(a -> a.name() + " (" + a.kind() + ")").toList();
+            return " (agents: " + config.agents().stream().map(a -> a.name() + " = " + a.kind()).toList() + ")";
         }
-        return """
-                The built-in demo agent: no model needed; it answers plainly and sends arithmetic
-                                   to the calculator tool. For a real model, set OPENAI_API_KEY (and OPENAI_BASE_URL,
-                                   OPENAI_MODEL for any OpenAI-compatible server, e.g. a local Ollama:
-                                   OPENAI_BASE_URL=http://localhost:11434/v1 OPENAI_MODEL=llama3.1), or define
-                                   agents in a --config file (docs/adapters.md).""".strip();
+        String indent = "\n" + " ".repeat(15);
+        return " — the built-in demo agent: no model needed; it answers plainly and"
+                + indent + "sends arithmetic to the calculator tool. For a real model set OPENAI_API_KEY"
+                + indent + "(any OpenAI-compatible server: OPENAI_BASE_URL and OPENAI_MODEL; a local Ollama is"
+                + indent + "OPENAI_BASE_URL=http://localhost:11434/v1 OPENAI_MODEL=llama3.1), or define"
+                + indent + "agents in a --config file (docs/adapters.md).";
     }
 
     @Command(name = "core", description = "Run the session topology and the HTTP API against a Kafka cluster"

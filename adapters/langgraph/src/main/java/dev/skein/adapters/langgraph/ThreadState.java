@@ -121,7 +121,7 @@ record ThreadState(List<JsonNode> messages, List<Interrupt> interrupts) {
         return Optional.empty();
     }
 
-    /** True when the last message is an AI message (the one that asked for the pending tools). */
+    /** The last message when it is an AI message (the one that asked for the pending tools). */
     Optional<JsonNode> trailingAiMessage() {
         return messages.isEmpty() || !isAi(messages.getLast()) ? Optional.empty() : Optional.of(messages.getLast());
     }

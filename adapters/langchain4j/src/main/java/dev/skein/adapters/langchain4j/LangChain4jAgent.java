@@ -1,0 +1,130 @@
+package dev.skein.adapters.langchain4j;
+
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.model.ModelProvider;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.output.TokenUsage;
+import dev.skein.adapters.AgentAdapter;
+import dev.skein.adapters.AgentReply;
+import dev.skein.adapters.AgentSpec;
+import dev.skein.adapters.DeltaSink;
+import dev.skein.adapters.Handoffs;
+import dev.skein.events.AgentInvocation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An agent backed by any LangChain4j {@link ChatModel}: the factory builds Anthropic and OpenAI
+ * models from configuration, and code can pass any other (Gemini, Bedrock, Mistral, Ollama, ...)
+ * to {@link #LangChain4jAgent(AgentSpec, ChatModel)}.
+ *
+ * <p>Only the low-level {@link ChatModel#chat(ChatRequest)} is used, never {@code AiServices}:
+ * AiServices executes tools itself, and Skein runs every tool call on its own workers. One
+ * {@link #decide} is one model call; the tool calls it returns go back to the session.
+ */
+public final class LangChain4jAgent implements AgentAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(LangChain4jAgent.class);
+
+    private final AgentSpec spec;
+    private final ChatModel model;
+    private final String provider;
+
+    /**
+     * @param spec the agent's name, system prompt and handoffs (its options are not read here)
+     * @param model a ready model; it should retry transient errors itself (most have {@code maxRetries})
+     */
+    public LangChain4jAgent(AgentSpec spec, ChatModel model) {
+        this.spec = Objects.requireNonNull(spec, "spec");
+        this.model = Objects.requireNonNull(model, "model");
+        ModelProvider named = model.provider();
+        this.provider = named == null || named == ModelProvider.OTHER ? model.getClass().getSimpleName() : named.name().toLowerCase();
+    }
+
+    @Override
+    public String name() {
+        return spec.name();
+    }
+
+    @Override
+    public AgentReply decide(AgentInvocation invocation, DeltaSink deltas) throws InterruptedException {
+        String where = invocation.getTenant() + "/" + invocation.getSessionId() + " turn " + invocation.getTurnId()
+                + " step " + invocation.getStep();
+        List<ToolSpecification> tools;
+        try {
+            tools = ToolSpecifications.from(invocation.getTools());
+        } catch (IllegalArgumentException e) {
+            log.warn("[{}] agent {}: {}", where, spec.name(), e.getMessage());
+            return new AgentReply.Failure(e.getMessage() + "; fix the tool's definition", false);
+        }
+        List<ChatMessage> messages = ChatHistory.from(spec, invocation.getMessages());
+        ChatRequest.Builder request = ChatRequest.builder().messages(messages);
+        if (!tools.isEmpty()) {
+            request.toolSpecifications(tools);
+        }
+        ChatResponse response;
+        try {
+            response = model.chat(request.build());
+        } catch (RuntimeException e) {
+            AgentReply.Failure failure = ProviderFailures.from(provider, e);
+            log.warn("[{}] agent {} failed ({}): {}", where, spec.name(),
+                    failure.retryable() ? "retryable" : "not retryable", failure.message(), e);
+            return failure;
+        }
+        return reply(where, response);
+    }
+
+    private AgentReply reply(String where, ChatResponse response) {
+        AiMessage message = response.aiMessage();
+        if (message == null) {
+            return new AgentReply.Failure(provider + " returned a reply without a message", false);
+        }
+        AgentReply.Usage usage = usage(response.tokenUsage());
+        String text = message.text();
+        if (!message.hasToolExecutionRequests()) {
+            return new AgentReply.Answer(text == null ? "" : text, usage);
+        }
+        List<AgentReply.Call> calls = new ArrayList<>();
+        for (ToolExecutionRequest request : message.toolExecutionRequests()) {
+            if (request.name() == null || request.name().isBlank()) {
+                // A call without a tool name cannot be answered, not even with an error the model could read.
+                String failure = provider + " asked for a tool call without a tool name (call id " + request.id() + ")";
+                log.warn("[{}] agent {}: {}", where, spec.name(), failure);
+                return new AgentReply.Failure(failure, false);
+            }
+            // Arguments are passed on exactly as the model wrote them, even when they are not JSON:
+            // the session topology validates them and answers the model with an error it can fix.
+            String arguments = request.arguments() == null ? "{}" : request.arguments();
+            calls.add(new AgentReply.Call(request.id(), request.name(), arguments));
+        }
+        if (calls.size() == 1) {
+            AgentReply.Call only = calls.getFirst();
+            Optional<String> target = Handoffs.target(only.name()).filter(spec.handoffs()::contains);
+            if (target.isPresent()) {
+                return new AgentReply.Handoff(only.callId(), target.get(), text, usage);
+            }
+        }
+        log.debug("[{}] agent {} asks for {} tool call(s)", where, spec.name(), calls.size());
+        return new AgentReply.ToolCalls(text, calls, usage);
+    }
+
+    private static AgentReply.Usage usage(TokenUsage usage) {
+        if (usage == null) {
+            return AgentReply.Usage.UNKNOWN;
+        }
+        return new AgentReply.Usage(toLong(usage.inputTokenCount()), toLong(usage.outputTokenCount()));
+    }
+
+    private static Long toLong(Integer count) {
+        return count == null ? null : count.longValue();
+    }
+}
