@@ -17,6 +17,7 @@ import dev.skein.adapters.Handoffs;
 import dev.skein.events.AgentInvocation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -47,7 +48,8 @@ public final class LangChain4jAgent implements AgentAdapter {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.model = Objects.requireNonNull(model, "model");
         ModelProvider named = model.provider();
-        this.provider = named == null || named == ModelProvider.OTHER ? model.getClass().getSimpleName() : named.name().toLowerCase();
+        this.provider = named == null || named == ModelProvider.OTHER ? model.getClass().getSimpleName()
+                : named == ModelProvider.OPEN_AI ? "openai" : named.name().toLowerCase(Locale.ROOT);
     }
 
     @Override
@@ -80,10 +82,10 @@ public final class LangChain4jAgent implements AgentAdapter {
                     failure.retryable() ? "retryable" : "not retryable", failure.message(), e);
             return failure;
         }
-        return reply(where, response);
+        return reply(where, response, deltas);
     }
 
-    private AgentReply reply(String where, ChatResponse response) {
+    private AgentReply reply(String where, ChatResponse response, DeltaSink deltas) {
         AiMessage message = response.aiMessage();
         if (message == null) {
             return new AgentReply.Failure(provider + " returned a reply without a message", false);
@@ -91,7 +93,13 @@ public final class LangChain4jAgent implements AgentAdapter {
         AgentReply.Usage usage = usage(response.tokenUsage());
         String text = message.text();
         if (!message.hasToolExecutionRequests()) {
-            return new AgentReply.Answer(text == null ? "" : text, usage);
+            String answer = text == null ? "" : text;
+            // ChatModel answers in one piece (token streaming would need StreamingChatModel), so
+            // watchers of the session get the answer as a single delta.
+            if (!answer.isEmpty()) {
+                deltas.text(answer);
+            }
+            return new AgentReply.Answer(answer, usage);
         }
         List<AgentReply.Call> calls = new ArrayList<>();
         for (ToolExecutionRequest request : message.toolExecutionRequests()) {
@@ -101,10 +109,9 @@ public final class LangChain4jAgent implements AgentAdapter {
                 log.warn("[{}] agent {}: {}", where, spec.name(), failure);
                 return new AgentReply.Failure(failure, false);
             }
-            // Arguments are passed on exactly as the model wrote them, even when they are not JSON:
-            // the session topology validates them and answers the model with an error it can fix.
-            String arguments = request.arguments() == null ? "{}" : request.arguments();
-            calls.add(new AgentReply.Call(request.id(), request.name(), arguments));
+            // Arguments that are not JSON are passed on as they are: the session topology validates
+            // them and answers the model with an error it can fix.
+            calls.add(new AgentReply.Call(request.id(), request.name(), ToolArguments.normalized(request.arguments())));
         }
         if (calls.size() == 1) {
             AgentReply.Call only = calls.getFirst();

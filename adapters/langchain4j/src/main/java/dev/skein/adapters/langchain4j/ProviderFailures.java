@@ -59,7 +59,8 @@ final class ProviderFailures {
         }
         IOException io = find(error, IOException.class);
         if (io != null) {
-            return new Failure("cannot reach " + provider + ": " + message(io), true);
+            String detail = io.getMessage() == null || io.getMessage().isBlank() ? "" : ": " + abbreviate(io.getMessage());
+            return new Failure("cannot reach " + provider + " (" + io.getClass().getSimpleName() + detail + ")", true);
         }
         return new Failure(provider + " call failed: " + message(error), false);
     }

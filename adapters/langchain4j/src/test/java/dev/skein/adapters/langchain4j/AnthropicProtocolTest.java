@@ -10,6 +10,7 @@ import dev.skein.adapters.AgentReply;
 import dev.skein.adapters.DeltaSink;
 import dev.skein.events.AgentInvocation;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -55,9 +56,12 @@ class AnthropicProtocolTest {
     void finalAnswer() throws Exception {
         server.reply(200, "anthropic/final-answer.response.json");
 
-        AgentReply reply = agent(0).decide(Conversations.question("What is the capital of France?"), DeltaSink.NONE);
+        List<String> deltas = new ArrayList<>();
+
+        AgentReply reply = agent(0).decide(Conversations.question("What is the capital of France?"), deltas::add);
 
         assertThat(reply).isEqualTo(new AgentReply.Answer("Paris is the capital of France.", new AgentReply.Usage(31L, 10L)));
+        assertThat(deltas).containsExactly("Paris is the capital of France.");
         FakeProvider.Request request = single();
         assertThat(request.body()).satisfies(body -> assertThat(Fixtures.parse(body))
                 .isEqualTo(Fixtures.json("anthropic/final-answer.request.json")));

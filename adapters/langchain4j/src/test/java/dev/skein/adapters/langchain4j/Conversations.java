@@ -71,7 +71,8 @@ final class Conversations {
     }
 
     private static ChatMessage.Builder message(long sequence, Role role) {
-        return ChatMessage.newBuilder().setSequence(sequence).setRole(role).setTurnId(TURN).setTimestampMs(1_741_569_950_000L + sequence);
+        // toolCalls is set so Avro does not resolve its default (it would refuse the generated ToolCall class).
+        return ChatMessage.newBuilder().setSequence(sequence).setRole(role).setToolCalls(List.of()).setTurnId(TURN).setTimestampMs(1_741_569_950_000L + sequence);
     }
 
     static AgentInvocation invocation(int step, List<ChatMessage> messages, List<ToolDefinition> tools) {

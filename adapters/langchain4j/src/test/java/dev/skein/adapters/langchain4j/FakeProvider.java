@@ -90,10 +90,6 @@ final class FakeProvider implements AutoCloseable {
                 requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers,
                         new String(in.readAllBytes(), StandardCharsets.UTF_8)));
             }
-            // TEMP-RECORD
-            java.nio.file.Path dump = java.nio.file.Path.of("target/recorded/" + System.nanoTime() + exchange.getRequestURI().getPath().replace('/', '_') + ".json");
-            java.nio.file.Files.createDirectories(dump.getParent());
-            synchronized (requests) { java.nio.file.Files.writeString(dump, requests.getLast().body() + "\n" + requests.getLast().headers()); }
             Reply reply;
             synchronized (replies) {
                 reply = replies.poll();

@@ -22,8 +22,10 @@ import org.slf4j.LoggerFactory;
  * The few endpoints of the LangGraph Agent Server (LangGraph Platform) REST API that Skein uses:
  * threads, thread state and blocking runs.
  *
- * <p>Errors: 4xx answers (401, 403, 404, 409, 422 ...) are not retryable and carry the server's
- * {@code detail}; 429, 5xx, connection failures and timeouts are retryable. A request is repeated
+ * <p>Errors: 4xx answers (401, 403, 404, 422 ...) are not retryable and carry the server's
+ * {@code detail}; 429, 5xx, connection failures and timeouts are retryable, and so is 409, which
+ * the server answers while another run of the thread is still going (its default
+ * {@code multitask_strategy} is {@code reject}). A request is repeated
  * here, with exponential backoff, only when the server cannot have acted on it: the connection
  * was refused, or the answer was 429 or 503. A 500 or a read timeout on a run may mean the graph
  * ran, so those go back to the session as retryable failures instead of being sent again blindly.
@@ -54,7 +56,10 @@ final class AgentServerClient {
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.maxRetries = maxRetries;
         this.json = json;
+        // HTTP/1.1: the Agent Server (uvicorn) speaks it, and an h2c upgrade on a POST with a
+        // body is one more thing a proxy in between can get wrong.
         this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10))
                 .build();
     }
@@ -119,7 +124,7 @@ final class AgentServerClient {
                 backoff = next(backoff);
                 continue;
             }
-            boolean retryable = status == 429 || status >= 500;
+            boolean retryable = status == 409 || status == 429 || status >= 500;
             throw new AgentServerException("LangGraph Agent Server answered " + status + " to " + method + " " + path
                     + ": " + detail(response.body()), retryable);
         }

@@ -14,7 +14,8 @@ import java.util.Map;
  *   <li>{@code base-url} (required): the Agent Server, e.g. {@code http://localhost:2024};</li>
  *   <li>{@code assistant-id} (required): the assistant or graph id to run, e.g. {@code agent};</li>
  *   <li>{@code api-key-env} (default {@value #DEFAULT_API_KEY_ENV}): the environment variable
- *       holding the key sent as {@code x-api-key}; no header when it is unset (local servers);</li>
+ *       holding the key sent as {@code x-api-key}; when the default variable is unset no key is
+ *       sent (local servers), when a variable named here is unset the agent is refused;</li>
  *   <li>{@code max-retries} (default {@value #DEFAULT_MAX_RETRIES}): how often a request the
  *       server refused without acting on it (429, 503, connection refused) is repeated.</li>
  * </ul>
@@ -37,6 +38,12 @@ public final class LangGraphAgentFactory implements AgentAdapterFactory {
         String assistantId = spec.required("assistant-id");
         String keyVariable = spec.option("api-key-env").orElse(DEFAULT_API_KEY_ENV);
         String apiKey = environment.get(keyVariable);
+        // A local server (langgraph dev) needs no key, so the default variable may be unset; one
+        // named on purpose must be there.
+        if (spec.option("api-key-env").isPresent() && (apiKey == null || apiKey.isBlank())) {
+            throw new IllegalArgumentException("agent " + spec.name() + ": the environment variable " + keyVariable
+                    + " named by api-key-env is not set");
+        }
         int maxRetries = maxRetries(spec);
         ObjectMapper json = new ObjectMapper();
         AgentServerClient server = new AgentServerClient(baseUrl, apiKey == null || apiKey.isBlank() ? null : apiKey,

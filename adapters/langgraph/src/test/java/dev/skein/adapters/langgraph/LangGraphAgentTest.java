@@ -258,6 +258,30 @@ class LangGraphAgentTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("skein.agents.definitions.weather.assistant-id");
         assertThat(factory.create(spec(Map.of()), Map.of()).name()).isEqualTo("weather");
+        assertThatThrownBy(() -> factory.create(spec(Map.of("api-key-env", "MY_LANGGRAPH_KEY")), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("MY_LANGGRAPH_KEY");
+    }
+
+    @Test
+    void aLocalServerWithoutAKeyGetsNoKeyHeader() throws Exception {
+        server.respond(401, fixture("error-401.json"));
+
+        new LangGraphAgentFactory().create(spec(Map.of()), Map.of())
+                .decide(invocation("t-6", 1, List.of(user(11, "t-6", "hi"))), deltas::add);
+
+        assertThat(server.requests().getFirst().headers()).doesNotContainKey("x-api-key");
+    }
+
+    @Test
+    void aBusyThreadIsRetryable() throws Exception {
+        server.respond(200, fixture("thread-created.json"))
+                .respond(409, "{\"detail\":\"Thread is busy with another run\"}");
+
+        AgentReply reply = agent(Map.of()).decide(invocation("t-6", 1, List.of(user(11, "t-6", "hi"))), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Failure("LangGraph Agent Server answered 409 to POST /threads/" + THREAD
+                + "/runs/wait: Thread is busy with another run", true));
     }
 
     private AgentAdapter agent(Map<String, String> extra) {

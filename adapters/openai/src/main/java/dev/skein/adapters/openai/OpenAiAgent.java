@@ -1,5 +1,6 @@
 package dev.skein.adapters.openai;
 
+import com.openai.azure.credential.AzureApiKeyCredential;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
@@ -10,7 +11,6 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionMessage;
 import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
 import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
-import com.openai.azure.credential.AzureApiKeyCredential;
 import dev.skein.adapters.AgentAdapter;
 import dev.skein.adapters.AgentReply;
 import dev.skein.adapters.AgentSpec;
@@ -79,11 +79,6 @@ public final class OpenAiAgent implements AgentAdapter, AutoCloseable {
         return spec.name();
     }
 
-    /** How this agent connects; for logs and tests. */
-    public OpenAiSettings settings() {
-        return settings;
-    }
-
     @Override
     public AgentReply decide(AgentInvocation invocation, DeltaSink deltas) throws InterruptedException {
         String address = invocation.getTenant() + "/" + invocation.getSessionId();
@@ -126,7 +121,7 @@ public final class OpenAiAgent implements AgentAdapter, AutoCloseable {
             Iterator<ChatCompletionChunk> chunks = stream.stream().iterator();
             while (chunks.hasNext()) {
                 message.accept(chunks.next(), deltas);
-                if (Thread.currentThread().isInterrupted()) {
+                if (Thread.interrupted()) {
                     throw new InterruptedException("interrupted while the reply was streaming");
                 }
             }
@@ -156,10 +151,13 @@ public final class OpenAiAgent implements AgentAdapter, AutoCloseable {
                 throw new MalformedReplyException("the model made a custom tool call; Skein offers only function tools");
             }
         }
-        return new ModelMessage(content, calls, usage, choice._finishReason().asKnown().map(r -> r.asString()).orElse(null));
+        String finishReason = choice._finishReason().asKnown().map(ChatCompletion.Choice.FinishReason::asString).orElse(null);
+        return new ModelMessage(content, calls, usage, finishReason);
     }
 
     private static InterruptedException interrupted(Exception cause) {
+        // Thrown in place of the interrupt, so the flag is cleared as a blocking call would.
+        Thread.interrupted();
         InterruptedException interrupted = new InterruptedException("interrupted while waiting for the model");
         interrupted.initCause(cause);
         return interrupted;

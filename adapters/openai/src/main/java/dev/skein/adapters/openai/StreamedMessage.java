@@ -41,21 +41,25 @@ final class StreamedMessage {
                 continue;
             }
             choice.finishReason().ifPresent(reason -> finishReason = reason.asString());
-            ChatCompletionChunk.Choice.Delta delta = choice.delta();
-            delta.content().filter(text -> !text.isEmpty()).ifPresent(text -> {
-                content.append(text);
-                deltas.text(text);
-            });
-            // A refusal is what the user gets instead of an answer: shown the same way.
-            delta.refusal().filter(text -> !text.isEmpty()).ifPresent(text -> {
-                refusal.append(text);
-                deltas.text(text);
-            });
-            delta.toolCalls().ifPresent(fragments -> fragments.forEach(this::accept));
+            // Some servers end with a chunk that carries only finish_reason, without a delta.
+            choice._delta().asKnown().ifPresent(delta -> accept(delta, deltas));
         }
     }
 
-    private void accept(ChatCompletionChunk.Choice.Delta.ToolCall fragment) {
+    private void accept(ChatCompletionChunk.Choice.Delta delta, DeltaSink deltas) {
+        delta.content().filter(text -> !text.isEmpty()).ifPresent(text -> {
+            content.append(text);
+            deltas.text(text);
+        });
+        // A refusal is what the user gets instead of an answer: shown the same way.
+        delta.refusal().filter(text -> !text.isEmpty()).ifPresent(text -> {
+            refusal.append(text);
+            deltas.text(text);
+        });
+        delta.toolCalls().ifPresent(fragments -> fragments.forEach(this::acceptToolCall));
+    }
+
+    private void acceptToolCall(ChatCompletionChunk.Choice.Delta.ToolCall fragment) {
         // Some servers leave out the index: a fragment with an id starts a new call, one without
         // continues the last.
         long index = fragment._index().asKnown()

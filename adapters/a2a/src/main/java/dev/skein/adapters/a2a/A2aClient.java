@@ -1,0 +1,308 @@
+package dev.skein.adapters.a2a;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The A2A 0.3 wire protocol over HTTP: agent card discovery, JSON-RPC 2.0 calls and their
+ * Server-Sent Events streams.
+ *
+ * <p>Written on Jackson trees rather than the types of {@code a2a-java-sdk-spec}: those records
+ * reject cards and tasks that lack fields the spec marks required (skills, default modes,
+ * version ...) which agents in the wild omit, and they bring Jackson modules of another version
+ * than the one Avro pins. Skein reads a handful of fields, tolerantly.
+ *
+ * <p>Errors: 401, 403, 404 and other 4xx are not retryable; 429, 5xx, connection failures and
+ * timeouts are. A request is repeated here, with exponential backoff, only when the agent cannot
+ * have acted on it: the connection was refused, or the answer was 429 or 503.
+ */
+final class A2aClient {
+
+    /** Receives the {@code result} of each event of a stream; returns false to stop reading. */
+    @FunctionalInterface
+    interface EventHandler {
+        boolean onResult(JsonNode result) throws A2aException;
+    }
+
+    static final String CARD_PATH = "/.well-known/agent-card.json";
+    /** Where agents before protocol 0.3 serve their card. */
+    static final String LEGACY_CARD_PATH = "/.well-known/agent.json";
+
+    private static final Logger log = LoggerFactory.getLogger(A2aClient.class);
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    private final String apiKey;
+    private final Duration timeout;
+    private final int maxRetries;
+    private final ObjectMapper json;
+    private final HttpClient http;
+
+    A2aClient(String apiKey, Duration timeout, int maxRetries, ObjectMapper json) {
+        this.apiKey = apiKey;
+        this.timeout = timeout;
+        this.maxRetries = maxRetries;
+        this.json = json;
+        // HTTP/1.1: the agents' servers (uvicorn, Kestrel, Quarkus) speak it, and an h2c upgrade
+        // on a POST with a body is one more thing a proxy in between can get wrong.
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
+    }
+
+    /** The card at {@code cardUrl}. */
+    AgentCard card(URI cardUrl) throws A2aException, IOException, InterruptedException {
+        HttpResponse<String> response = send(request(cardUrl, "application/json").GET().build(), "GET " + cardUrl);
+        if (response.statusCode() != 200) {
+            throw httpError("GET " + cardUrl, response);
+        }
+        return AgentCard.from(parse("the agent card at " + cardUrl, response.body()), cardUrl);
+    }
+
+    /** The card of the agent at {@code baseUrl}: the 0.3 location first, then the older one. */
+    AgentCard discover(String baseUrl) throws A2aException, IOException, InterruptedException {
+        URI current = URI.create(baseUrl + CARD_PATH);
+        HttpResponse<String> response = send(request(current, "application/json").GET().build(), "GET " + current);
+        if (response.statusCode() == 404) {
+            log.debug("No agent card at {}; trying {}", current, LEGACY_CARD_PATH);
+            return card(URI.create(baseUrl + LEGACY_CARD_PATH));
+        }
+        if (response.statusCode() != 200) {
+            throw httpError("GET " + current, response);
+        }
+        return AgentCard.from(parse("the agent card at " + current, response.body()), current);
+    }
+
+    /** Calls {@code method} and answers its {@code result}. */
+    JsonNode call(URI endpoint, String id, String method, JsonNode params) throws A2aException, IOException, InterruptedException {
+        HttpRequest request = request(endpoint, "application/json")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(envelope(id, method, params), StandardCharsets.UTF_8))
+                .build();
+        HttpResponse<String> response = send(request, method);
+        if (response.statusCode() != 200) {
+            throw httpError(method, response);
+        }
+        return result(method, parse("the answer to " + method, response.body()));
+    }
+
+    /**
+     * Calls a streaming {@code method} and hands the {@code result} of each event to
+     * {@code handler}, until the stream ends or the handler stops it.
+     */
+    void stream(URI endpoint, String id, String method, JsonNode params, EventHandler handler)
+            throws A2aException, IOException, InterruptedException {
+        HttpRequest request = request(endpoint, "text/event-stream")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(envelope(id, method, params), StandardCharsets.UTF_8))
+                .build();
+        HttpResponse<Stream<String>> response = sendStreaming(request, method);
+        try (Stream<String> lines = response.body()) {
+            if (response.statusCode() != 200) {
+                String body = String.join("\n", (Iterable<String>) lines::iterator);
+                throw httpError(method, response.statusCode(), body);
+            }
+            String contentType = response.headers().firstValue("Content-Type").orElse("");
+            if (!contentType.startsWith("text/event-stream")) {
+                // An agent may answer a stream request with one plain JSON-RPC response (an error, usually).
+                String body = String.join("\n", (Iterable<String>) lines::iterator);
+                handler.onResult(result(method, parse("the answer to " + method, body)));
+                return;
+            }
+            readEvents(lines.iterator(), method, handler);
+        } catch (UncheckedIOException e) {
+            // Reading a stream blocks outside HttpClient#send: an interrupt surfaces as an I/O error.
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException("interrupted while reading the " + method + " stream");
+            }
+            throw e.getCause();
+        }
+    }
+
+    // Server-Sent Events: "data:" lines accumulate until a blank line ends the event; comments
+    // (":") and other fields (event, id, retry) carry nothing A2A needs.
+    private void readEvents(Iterator<String> lines, String method, EventHandler handler) throws A2aException {
+        StringBuilder data = new StringBuilder();
+        while (lines.hasNext()) {
+            String line = lines.next();
+            if (line.isEmpty()) {
+                if (!data.isEmpty()) {
+                    boolean more = handler.onResult(result(method, parse("an event of " + method, data.toString())));
+                    data.setLength(0);
+                    if (!more) {
+                        return;
+                    }
+                }
+            } else if (line.startsWith("data:")) {
+                if (!data.isEmpty()) {
+                    data.append('\n');
+                }
+                data.append(line.startsWith("data: ") ? line.substring(6) : line.substring(5));
+            }
+        }
+        if (!data.isEmpty()) {
+            handler.onResult(result(method, parse("an event of " + method, data.toString())));
+        }
+    }
+
+    private String envelope(String id, String method, JsonNode params) throws JsonProcessingException {
+        ObjectNode envelope = json.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
+        envelope.set("params", params);
+        return json.writeValueAsString(envelope);
+    }
+
+    /** The {@code result} of a JSON-RPC response, or its {@code error} as an exception. */
+    private JsonNode result(String method, JsonNode response) throws A2aException {
+        JsonNode error = response.path("error");
+        if (error.isObject()) {
+            int code = error.path("code").asInt();
+            String message = error.path("message").asText("(no message)");
+            JsonNode data = error.path("data");
+            // -32603 is the agent's own internal error, which may pass; every other code says the
+            // request itself is wrong (parse, params, method, task not found, unsupported ...).
+            throw new A2aException("A2A agent answered " + method + " with error " + code + ": " + message
+                    + (data.isMissingNode() || data.isNull() ? "" : " (" + abbreviate(data.toString()) + ")"), code == -32603);
+        }
+        JsonNode result = response.path("result");
+        if (!result.isObject()) {
+            throw new A2aException("A2A agent answered " + method + " without a result object: " + abbreviate(response.toString()),
+                    false);
+        }
+        return result;
+    }
+
+    private HttpRequest.Builder request(URI uri, String accept) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", accept);
+        if (apiKey != null) {
+            request.header("Authorization", "Bearer " + apiKey);
+        }
+        return request;
+    }
+
+    private HttpResponse<String> send(HttpRequest request, String what) throws A2aException, IOException, InterruptedException {
+        return retrying(request, what, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    private HttpResponse<Stream<String>> sendStreaming(HttpRequest request, String what)
+            throws A2aException, IOException, InterruptedException {
+        return retrying(request, what, HttpResponse.BodyHandlers.ofLines());
+    }
+
+    private <T> HttpResponse<T> retrying(HttpRequest request, String what, HttpResponse.BodyHandler<T> body)
+            throws A2aException, IOException, InterruptedException {
+        Duration backoff = FIRST_BACKOFF;
+        for (int attempt = 0; ; attempt++) {
+            HttpResponse<T> response;
+            try {
+                response = http.send(request, body);
+            } catch (ConnectException e) {
+                if (attempt < maxRetries) {
+                    log.debug("{}: cannot connect to {} ({}); retrying in {}", what, request.uri(), e.getMessage(), backoff);
+                    Thread.sleep(backoff);
+                    backoff = next(backoff);
+                    continue;
+                }
+                throw new A2aException("cannot connect to the A2A agent at " + request.uri() + ": "
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), true);
+            } catch (HttpTimeoutException e) {
+                throw new A2aException(what + " to " + request.uri() + " timed out after " + timeout.toMillis() + " ms", true);
+            }
+            int status = response.statusCode();
+            if ((status == 429 || status == 503) && attempt < maxRetries) {
+                Duration wait = retryAfter(response).orElse(backoff);
+                log.debug("{}: {} answered {}; retrying in {}", what, request.uri(), status, wait);
+                if (response.body() instanceof Stream<?> lines) {
+                    lines.close();
+                }
+                Thread.sleep(wait);
+                backoff = next(backoff);
+                continue;
+            }
+            return response;
+        }
+    }
+
+    private A2aException httpError(String what, HttpResponse<String> response) {
+        return httpError(what, response.statusCode(), response.body());
+    }
+
+    private A2aException httpError(String what, int status, String body) {
+        String reason = switch (status) {
+            case 401, 403 -> " (check the credentials in the variable named by api-key-env)";
+            default -> "";
+        };
+        return new A2aException("A2A agent answered " + status + " to " + what + reason + ": " + detail(body),
+                status == 429 || status >= 500);
+    }
+
+    // A JSON-RPC error or a FastAPI/Starlette "detail" when the body has one, else the body.
+    private String detail(String body) {
+        try {
+            JsonNode error = json.readTree(body);
+            if (error != null && error.path("error").hasNonNull("message")) {
+                return error.path("error").path("message").asText();
+            }
+            if (error != null && error.hasNonNull("detail")) {
+                return error.get("detail").isTextual() ? error.get("detail").asText() : error.get("detail").toString();
+            }
+        } catch (JsonProcessingException e) {
+            log.trace("error body is not JSON: {}", e.getMessage());
+        }
+        return body == null || body.isBlank() ? "(no detail)" : abbreviate(body);
+    }
+
+    private JsonNode parse(String what, String body) throws A2aException {
+        try {
+            JsonNode parsed = json.readTree(body);
+            if (parsed == null || !parsed.isObject()) {
+                throw new A2aException(what + " is not a JSON object: " + abbreviate(body), false);
+            }
+            return parsed;
+        } catch (JsonProcessingException e) {
+            throw new A2aException(what + " is not JSON: " + abbreviate(body), false);
+        }
+    }
+
+    private static Optional<Duration> retryAfter(HttpResponse<?> response) {
+        return response.headers().firstValue("Retry-After").flatMap(value -> {
+            try {
+                Duration wait = Duration.ofSeconds(Math.max(0, Long.parseLong(value.trim())));
+                return Optional.of(wait.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait);
+            } catch (NumberFormatException e) {
+                // An HTTP date instead of seconds: fall back to our own backoff.
+                return Optional.empty();
+            }
+        });
+    }
+
+    private static Duration next(Duration backoff) {
+        Duration doubled = backoff.multipliedBy(2);
+        return doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
+    }
+
+    static String abbreviate(String text) {
+        if (text == null) {
+            return "";
+        }
+        return text.length() > 300 ? text.substring(0, 297) + "..." : text;
+    }
+}

@@ -1,0 +1,319 @@
+package dev.skein.adapters.a2a;
+
+import static dev.skein.adapters.a2a.FakeA2aServer.fixture;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skein.adapters.AgentAdapter;
+import dev.skein.adapters.AgentAdapterFactory;
+import dev.skein.adapters.AgentReply;
+import dev.skein.adapters.AgentSpec;
+import dev.skein.events.AgentInvocation;
+import dev.skein.events.ChatMessage;
+import dev.skein.events.Role;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class A2aAgentTest {
+
+    // Derived from agent "travel" and session acme/s-42 (and message 5): the remote agent keeps
+    // its history under them, so they must never change.
+    private static final String CONTEXT = "e57c84e4-4594-3ca4-8aee-b871c796da69";
+    private static final String MESSAGE = "cf322baf-872e-3488-bb8a-45c1c9da30f3";
+    private static final String ITINERARY = "Take the ICE 9553 at 09:55 from Paris Est: Berlin Hbf at 17:58, 8 h 03 min, from 59 EUR.";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private FakeA2aServer server;
+    private final List<String> deltas = new ArrayList<>();
+
+    @BeforeEach
+    void startServer() throws IOException {
+        server = new FakeA2aServer();
+    }
+
+    @AfterEach
+    void stopServer() {
+        server.close();
+    }
+
+    @Test
+    void idsAreDerivedFromAgentSessionAndMessage() {
+        assertThat(A2aAgent.contextId("travel", "acme/s-42")).isEqualTo(CONTEXT);
+        assertThat(A2aAgent.messageId("travel", "acme/s-42", 5)).isEqualTo(MESSAGE);
+    }
+
+    @Test
+    void discoversTheCardAndAnswersFromACompletedTasksArtifacts() throws Exception {
+        server.json(200, fixture("agent-card.json")).json(200, fixture("response-completed.json"));
+        AgentAdapter agent = agent(Map.of());
+
+        AgentReply reply = agent.decide(invocation(), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Answer(ITINERARY));
+        assertThat(deltas).containsExactly(ITINERARY);
+        List<FakeA2aServer.Request> requests = server.requests();
+        assertThat(requests).extracting(r -> r.method() + " " + r.path())
+                .containsExactly("GET /.well-known/agent-card.json", "POST /a2a/v1");
+        assertThat(requests.get(0).headers()).containsEntry("authorization", "Bearer a2a-test-token");
+        assertThat(requests.get(1).headers()).containsEntry("authorization", "Bearer a2a-test-token")
+                .containsEntry("content-type", "application/json");
+        assertThat(json(requests.get(1).body())).isEqualTo(json(fixture("request-send.json")));
+
+        // The card is read once per adapter.
+        server.json(200, fixture("response-completed.json"));
+        agent.decide(invocation(), deltas::add);
+        assertThat(server.requests()).extracting(r -> r.method() + " " + r.path())
+                .containsExactly("GET /.well-known/agent-card.json", "POST /a2a/v1", "POST /a2a/v1");
+    }
+
+    @Test
+    void fallsBackToTheCardLocationOfEarlierProtocolVersions() throws Exception {
+        server.json(404, "{\"detail\":\"Not Found\"}")
+                .json(200, fixture("agent-card-legacy.json"))
+                .json(200, fixture("response-message.json"));
+
+        AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Answer("Hello! I plan trips."));
+        assertThat(server.requests()).extracting(r -> r.method() + " " + r.path()).containsExactly(
+                "GET /.well-known/agent-card.json", "GET /.well-known/agent.json", "POST /a2a/v1");
+    }
+
+    @Test
+    void aCardUrlIsReadAsGiven() throws Exception {
+        server.json(200, fixture("agent-card.json")).json(200, fixture("response-completed.json"));
+        Map<String, String> options = new HashMap<>();
+        options.put("card-url", server.base() + "/agents/travel/card.json");
+
+        AgentReply reply = create(new AgentSpec("travel", "a2a", options, "Answer in one paragraph.", Duration.ofSeconds(5),
+                List.of())).decide(invocation(), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Answer(ITINERARY));
+        assertThat(server.requests()).extracting(FakeA2aServer.Request::path).containsExactly("/agents/travel/card.json", "/a2a/v1");
+    }
+
+    @Test
+    void streamsArtifactTextWhenTheCardOffersStreaming() throws Exception {
+        server.json(200, fixture("agent-card-streaming.json")).events(fixture("stream-completed.sse"));
+
+        AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Answer(ITINERARY));
+        assertThat(deltas).containsExactly("Take the ICE 9553 ", "at 09:55 from Paris Est: ",
+                "Berlin Hbf at 17:58, 8 h 03 min, from 59 EUR.");
+        FakeA2aServer.Request stream = server.requests().get(1);
+        assertThat(stream.headers()).containsEntry("accept", "text/event-stream");
+        assertThat(json(stream.body())).isEqualTo(json(fixture("request-stream.json")));
+    }
+
+    @Test
+    void streamingCanBeTurnedOff() throws Exception {
+        server.json(200, fixture("agent-card-streaming.json")).json(200, fixture("response-completed.json"));
+
+        AgentReply reply = agent(Map.of("streaming", "false")).decide(invocation(), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Answer(ITINERARY));
+        assertThat(json(server.requests().get(1).body())).isEqualTo(json(fixture("request-send.json")));
+    }
+
+    @Test
+    void inputRequiredBecomesAnAnswerThatAsksTheUser() throws Exception {
+        server.json(200, fixture("agent-card.json")).json(200, fixture("response-input-required.json"));
+
+        AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Answer(
+                "The agent needs more information: Which Friday do you mean, and do you prefer trains or flights?"));
+    }
+
+    @Test
+    void inputRequiredAlsoEndsAStream() throws Exception {
+        server.json(200, fixture("agent-card-streaming.json")).events(fixture("stream-input-required.sse"));
+
+        AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Answer("The agent needs more information: Which Friday do you mean?"));
+        assertThat(String.join("", deltas)).isEqualTo("The agent needs more information: Which Friday do you mean?");
+    }
+
+    @Test
+    void aFailedTaskFailsTheTurnWithTheAgentsMessage() throws Exception {
+        server.json(200, fixture("agent-card.json")).json(200, fixture("response-failed.json"));
+
+        AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Failure("A2A agent Travel Planner failed task "
+                + "b7a3c2e1-5d4f-4e6a-9b8c-0d1e2f3a4b5c: The rail pricing service is unavailable.", false));
+        assertThat(deltas).isEmpty();
+    }
+
+    @Test
+    void authRequiredFailsTheTurnSayingSo() throws Exception {
+        server.json(200, fixture("agent-card.json")).json(200, fixture("response-auth-required.json"));
+
+        AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
+
+        assertThat(reply).isInstanceOf(AgentReply.Failure.class);
+        assertThat(((AgentReply.Failure) reply).message()).startsWith("A2A agent Travel Planner requires authentication")
+                .contains("Sign in to your rail account to book.");
+        assertThat(((AgentReply.Failure) reply).retryable()).isFalse();
+    }
+
+    @Test
+    void aNonBlockingSendIsPolledUntilTheTaskSettles() throws Exception {
+        server.json(200, fixture("agent-card.json"))
+                .json(200, fixture("response-working.json"))
+                .json(200, fixture("response-get-working.json"))
+                .json(200, fixture("response-get-completed.json"));
+
+        AgentReply reply = agent(Map.of("blocking", "false")).decide(invocation(), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Answer(ITINERARY));
+        List<FakeA2aServer.Request> requests = server.requests();
+        assertThat(requests).hasSize(4);
+        assertThat(json(requests.get(1).body())).isEqualTo(json(fixture("request-send-nonblocking.json")));
+        assertThat(json(requests.get(2).body())).isEqualTo(json(fixture("request-tasks-get.json")));
+        assertThat(json(requests.get(3).body()).path("id").asText()).isEqualTo(MESSAGE + "/poll-2");
+    }
+
+    @Test
+    void aJsonRpcErrorFailsTheTurnWithItsCodeAndMessage() throws Exception {
+        server.json(200, fixture("agent-card.json")).json(200, fixture("response-jsonrpc-error.json"));
+
+        AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Failure("A2A agent answered message/send with error -32005: "
+                + "Incompatible content types ({\"accepted\":[\"text/plain\",\"text/markdown\",\"application/json\"],"
+                + "\"produced\":[\"image/png\"]})", false));
+    }
+
+    @Test
+    void authenticationErrorsAreNotRetryable() throws Exception {
+        server.json(200, fixture("agent-card.json")).json(401, "{\"detail\":\"Invalid bearer token\"}");
+
+        AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Failure("A2A agent answered 401 to message/send (check the credentials in"
+                + " the variable named by api-key-env): Invalid bearer token", false));
+    }
+
+    @Test
+    void rateLimitsAreRetriedThenReportedAsRetryable() throws Exception {
+        server.json(200, fixture("agent-card.json"))
+                .respond(429, "application/json", "{\"detail\":\"slow down\"}", Map.of("Retry-After", "0"))
+                .respond(429, "application/json", "{\"detail\":\"slow down\"}", Map.of("Retry-After", "0"));
+
+        AgentReply reply = agent(Map.of("max-retries", "1")).decide(invocation(), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Failure("A2A agent answered 429 to message/send: slow down", true));
+        assertThat(server.requests()).hasSize(3);
+    }
+
+    @Test
+    void aServerErrorIsRetryable() throws Exception {
+        server.json(200, fixture("agent-card.json")).respond(502, "text/html", "<html>Bad Gateway</html>", Map.of());
+
+        AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Failure("A2A agent answered 502 to message/send: <html>Bad Gateway</html>", true));
+    }
+
+    @Test
+    void aReplyWithoutAResultIsAFailureNotAnException() throws Exception {
+        server.json(200, fixture("agent-card.json")).json(200, fixture("response-no-result.json"));
+
+        AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Failure("A2A agent answered message/send without a result object: "
+                + "{\"jsonrpc\":\"2.0\",\"id\":\"" + MESSAGE + "\"}", false));
+    }
+
+    @Test
+    void aReplyThatIsNotJsonIsAFailureNotAnException() throws Exception {
+        server.json(200, fixture("agent-card.json")).json(200, "{\"jsonrpc\": \"2.0\", \"result\": {\"kind\": \"task\", ");
+
+        AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
+
+        assertThat(reply).isInstanceOf(AgentReply.Failure.class);
+        assertThat(((AgentReply.Failure) reply).message()).startsWith("the answer to message/send is not JSON");
+        assertThat(((AgentReply.Failure) reply).retryable()).isFalse();
+    }
+
+    @Test
+    void aCardWithoutAUrlSaysSo() throws Exception {
+        server.json(200, "{\"name\": \"Broken\", \"capabilities\": {}}");
+
+        AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Failure("agent card " + server.base()
+                + "/.well-known/agent-card.json (Broken) has no \"url\" to send messages to", false));
+    }
+
+    @Test
+    void theFactoryIsFoundByKindAndNamesMissingOptions() {
+        AgentAdapterFactory factory = ServiceLoader.load(AgentAdapterFactory.class).stream()
+                .map(ServiceLoader.Provider::get)
+                .filter(f -> f.kind().equals("a2a"))
+                .findFirst().orElseThrow();
+
+        assertThatThrownBy(() -> factory.create(AgentSpec.of("travel", "a2a"), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("skein.agents.definitions.travel.card-url")
+                .hasMessageContaining("skein.agents.definitions.travel.base-url");
+        assertThatThrownBy(() -> factory.create(spec(Map.of()), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("A2A_TOKEN");
+        assertThatThrownBy(() -> factory.create(spec(Map.of("blocking", "sometimes")), Map.of("A2A_TOKEN", "t")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("blocking");
+    }
+
+    private AgentAdapter agent(Map<String, String> extra) {
+        return create(spec(extra));
+    }
+
+    private static AgentAdapter create(AgentSpec spec) {
+        return new A2aAgentFactory().create(spec, Map.of("A2A_TOKEN", "a2a-test-token"));
+    }
+
+    private AgentSpec spec(Map<String, String> extra) {
+        Map<String, String> options = new HashMap<>(Map.of("base-url", server.base() + "/", "api-key-env", "A2A_TOKEN"));
+        options.putAll(extra);
+        return new AgentSpec("travel", "a2a", options, "Answer in one paragraph.", Duration.ofSeconds(5), List.of());
+    }
+
+    private static JsonNode json(String text) throws IOException {
+        return JSON.readTree(text);
+    }
+
+    // Lists are set explicitly: the builder's default for them needs Avro's class trust, which
+    // only the serdes configure.
+    private static AgentInvocation invocation() {
+        List<ChatMessage> messages = List.of(
+                message(1, Role.USER, "Hi"),
+                message(2, Role.ASSISTANT, "Hello! I plan trips."),
+                message(5, Role.USER, "Fastest way from Paris to Berlin on Friday?"));
+        return AgentInvocation.newBuilder()
+                .setTenant("acme").setSessionId("s-42").setTurnId("t-3").setStep(1).setAttempt(1)
+                .setAgent("travel")
+                .setMessages(messages)
+                .setTools(List.of())
+                .setDeadlineMs(0).setRequestedAtMs(0)
+                .build();
+    }
+
+    private static ChatMessage message(long sequence, Role role, String text) {
+        return ChatMessage.newBuilder().setSequence(sequence).setRole(role).setContent(text).setToolCalls(List.of())
+                .setTurnId("t-3").setTimestampMs(0).build();
+    }
+}
