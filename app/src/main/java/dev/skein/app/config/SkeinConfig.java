@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import com.typesafe.config.ConfigValueType;
 import dev.skein.topologies.routing.TierEnvelope;
 import dev.skein.adapters.AgentSpec;
+import dev.skein.workers.ByteSize;
 import com.typesafe.config.ConfigUtil;
 
 /**
@@ -77,6 +78,8 @@ public final class SkeinConfig {
         for (Map.Entry<String, ConfigValue> entry : object.entrySet()) {
             String key = path + "." + entry.getKey();
             if (entry.getValue() instanceof ConfigObject child && !child.isEmpty()) {
+                // An object can be set whole (SKEIN_AGENTS_DEFINITIONS='{...}') or key by key.
+                leaves.put(key, child);
                 collectLeaves(key, child, leaves);
             } else {
                 leaves.put(key, entry.getValue());
@@ -134,10 +137,7 @@ public final class SkeinConfig {
             sessionTopology();
             List<AgentSpec> agents = agents();
             List<String> names = agents.stream().map(AgentSpec::name).toList();
-            if (!names.contains(defaultAgent())) {
-                throw new ConfigException.BadValue("skein.session.default-agent",
-                        "'" + defaultAgent() + "' is not a defined agent " + names + " (skein.agents.definitions)");
-            }
+            // Whether the default agent exists is checked where agents are built: it may be one built in code.
             for (AgentSpec agent : agents) {
                 for (String target : agent.handoffs()) {
                     if (!names.contains(target)) {
@@ -355,7 +355,8 @@ public final class SkeinConfig {
 
     /** Configured memory in bytes, or empty to detect it. */
     public Optional<Long> workerMemoryBytes() {
-        return nonBlank(config.getString("skein.worker.memory")).map(v -> config.getBytes("skein.worker.memory"));
+        // The same reading of sizes as the tool API's (ByteSize: every unit binary, 64g = 64GB = 64 GiB).
+        return nonBlank(config.getString("skein.worker.memory")).map(ByteSize::parse);
     }
 
     /** Custom resources this node offers. */

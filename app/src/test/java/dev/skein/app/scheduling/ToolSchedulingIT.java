@@ -134,10 +134,10 @@ class ToolSchedulingIT {
 
         long start = System.nanoTime();
         await().atMost(Duration.ofSeconds(10)).until(() -> ask("gpu-gone-" + System.nanoTime(), call("gpu_infer", 1))
-                .getFirst().contains("no live worker serves tier gpu"));
+                .getFirst().contains("no live worker with tool gpu_infer serves tier gpu"));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
         List<String> lines = ask("gpu-gone", call("gpu_infer", 2), call("small_job", 2));
-        assertThat(lines.get(0)).contains("|null|ERROR|").contains("no live worker serves tier gpu");
+        assertThat(lines.get(0)).contains("|null|ERROR|").contains("no live worker with tool gpu_infer serves tier gpu");
         assertThat(lines.get(1)).startsWith("small_job|small-a|OK");
     }
 

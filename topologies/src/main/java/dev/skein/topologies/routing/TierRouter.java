@@ -54,7 +54,10 @@ public final class TierRouter {
             return new Route.Refused("no tier can run " + tool + ", which needs " + Resources.describe(needs)
                     + "; tiers: " + tiers.stream().map(TierEnvelope::describe).collect(Collectors.joining(", ")));
         }
-        List<WorkerHeartbeat> live = workers.stream().filter(w -> isLive(w, nowMs)).toList();
+        // Only workers that announced the tool: one without it would release the call until the
+        // delivery limit, and the agent would wait for nothing.
+        List<WorkerHeartbeat> live = workers.stream()
+                .filter(w -> isLive(w, nowMs) && w.getTools().contains(tool)).toList();
         List<WorkerHeartbeat> candidates = new ArrayList<>();
         for (TierEnvelope tier : fitting) {
             for (WorkerHeartbeat worker : live) {
@@ -68,7 +71,7 @@ public final class TierRouter {
         }
         String tierNames = fitting.stream().map(TierEnvelope::name).collect(Collectors.joining(", "));
         if (candidates.isEmpty()) {
-            return new Route.Refused("no live worker serves tier " + tierNames + ", where " + tool
+            return new Route.Refused("no live worker with tool " + tool + " serves tier " + tierNames + ", where " + tool
                     + " (needs " + Resources.describe(needs) + ") would run; start one with `skein worker --tier "
                     + fitting.getFirst().name() + "`");
         }

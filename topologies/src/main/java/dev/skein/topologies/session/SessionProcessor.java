@@ -251,12 +251,13 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 .setToolStatus(ToolStatus.OK)
                 .setContent("Transferred to agent '" + target + "'; it continues the conversation."));
         log.info("session {} turn {}: agent {} hands off to {}", address, active.getTurnId(), active.getAgent(), target);
-        meta.setActiveAgent(target);
         if (active.getStep() + 1 >= config.maxSteps()) {
-            finishTurn(address, meta, TurnStatus.FAILED, null, "agent '" + active.getAgent()
-                    + "' did not give an answer within " + config.maxSteps() + " steps");
+            finishTurn(address, meta, TurnStatus.FAILED, null, "agents did not give an answer within "
+                    + config.maxSteps() + " steps (the last, '" + active.getAgent() + "', handed off to '" + target + "')");
+            meta.setActiveAgent(target);
             return;
         }
+        meta.setActiveAgent(target);
         active.setAgent(target);
         active.setStep(active.getStep() + 1);
         active.setAgentAttempt(1);
@@ -301,16 +302,16 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 entry.setResult(immediateError(meta, active, call, refusal));
                 continue;
             }
-            Optional<ToolResult> cached = cache.lookup(tool, call.getArgumentsJson(), now);
-            if (cached.isPresent()) {
-                entry.setResult(answerFromCache(cached.get(), meta, active, call));
-                continue;
-            }
             if (tool.getRequiresApproval()) {
-                // Held until a person approves or denies it (SessionCommand), or the turn's deadline passes.
+                // Held (before any cache lookup: every run needs its approval) until a person approves or denies it (SessionCommand), or the turn's deadline passes.
                 entry.setAwaitingApproval(true);
                 log.info("session {} turn {}: call {} to {} waits for approval", address, active.getTurnId(),
                         call.getCallId(), call.getName());
+                continue;
+            }
+            Optional<ToolResult> cached = cache.lookup(tool, call.getArgumentsJson(), now);
+            if (cached.isPresent()) {
+                entry.setResult(answerFromCache(cached.get(), meta, active, call));
                 continue;
             }
             dispatch(address, meta, entry, tool, call.getArgumentsJson(), now);

@@ -309,7 +309,7 @@ class SessionTopologyTest {
         AgentInvocation next = invocations.readValuesToList().getLast();
         assertThat(next.getStep()).isEqualTo(1);
         List<ChatMessage> results = next.getMessages().subList(2, 4);
-        assertThat(results.get(0).getContent()).contains("no live worker serves tier gpu");
+        assertThat(results.get(0).getContent()).contains("no live worker with tool vision serves tier gpu");
         assertThat(results.get(1).getContent()).contains("no tier can run huge").contains("memory=1024 GiB");
     }
 
@@ -544,6 +544,7 @@ class SessionTopologyTest {
                                           Instant at) {
         return WorkerHeartbeat.newBuilder().setWorkerId(id).setHost("test").setTiers(tiers)
                 .setCapabilities(ResourceSpec.newBuilder().setCpus(cpus).setMemoryBytes(memoryGib << 30).setGpus(gpus).build())
-                .setTools(List.of()).setStartedAtMs(START.toEpochMilli()).setTimestampMs(at.toEpochMilli()).build();
+                .setTools(List.of("calculator", "embed", "vision", "tiny", "huge", "square", "deploy"))
+                .setStartedAtMs(START.toEpochMilli()).setTimestampMs(at.toEpochMilli()).build();
     }
 }
