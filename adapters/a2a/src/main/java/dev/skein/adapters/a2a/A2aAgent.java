@@ -1,5 +1,7 @@
 package dev.skein.adapters.a2a;
 
+import static dev.skein.adapters.http.RetryingHttpClient.abbreviate;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -170,7 +172,7 @@ public final class A2aAgent implements AgentAdapter {
             case "message" -> TaskReplies.fromMessage(result);
             case "task" -> TaskReplies.fromTask(agentCard.name(), settle(agentCard, messageId, result, deadline), null);
             default -> throw new A2aException("A2A agent " + agentCard.name() + " answered message/send with neither a task nor"
-                    + " a message: " + A2aClient.abbreviate(result.toString()), false);
+                    + " a message: " + abbreviate(result.toString()), false);
         };
         if (reply instanceof AgentReply.Answer answer && !answer.content().isEmpty()) {
             deltas.text(answer.content());
@@ -187,7 +189,7 @@ public final class A2aAgent implements AgentAdapter {
             String taskId = current.path("id").asText(null);
             if (taskId == null) {
                 throw new A2aException("A2A agent " + agentCard.name() + " answered with an unfinished task without an id: "
-                        + A2aClient.abbreviate(current.toString()), false);
+                        + abbreviate(current.toString()), false);
             }
             if (System.nanoTime() + wait.toNanos() > deadline) {
                 throw new A2aException("A2A agent " + agentCard.name() + " task " + taskId + " is still "
@@ -282,7 +284,7 @@ public final class A2aAgent implements AgentAdapter {
                     }
                     return true;
                 }
-                default -> throw new A2aException("unexpected event in the stream: " + A2aClient.abbreviate(result.toString()), false);
+                default -> throw new A2aException("unexpected event in the stream: " + abbreviate(result.toString()), false);
             }
         }
 

@@ -1,9 +1,12 @@
 package dev.skein.adapters.a2a;
 
+import static dev.skein.adapters.http.RetryingHttpClient.abbreviate;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skein.adapters.http.RetryingHttpClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
@@ -15,7 +18,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Iterator;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * than the one Avro pins. Skein reads a handful of fields, tolerantly.
  *
  * <p>Errors: 401, 403, 404 and other 4xx are not retryable; 429, 5xx, connection failures and
- * timeouts are. A request is repeated here, with exponential backoff, only when the agent cannot
- * have acted on it: the connection was refused, or the answer was 429 or 503.
+ * timeouts are. A request is repeated ({@link RetryingHttpClient}), with exponential backoff,
+ * only when the agent cannot have acted on it: the connection was refused, or the answer was
+ * 429 or 503.
  */
 final class A2aClient {
 
@@ -46,27 +49,15 @@ final class A2aClient {
     static final String LEGACY_CARD_PATH = "/.well-known/agent.json";
 
     private static final Logger log = LoggerFactory.getLogger(A2aClient.class);
-    private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     private final String apiKey;
-    private final Duration timeout;
-    private final int maxRetries;
     private final ObjectMapper json;
-    private final HttpClient http;
+    private final RetryingHttpClient http;
 
     A2aClient(String apiKey, Duration timeout, int maxRetries, ObjectMapper json) {
         this.apiKey = apiKey;
-        this.timeout = timeout;
-        this.maxRetries = maxRetries;
         this.json = json;
-        // HTTP/1.1: the agents' servers (uvicorn, Kestrel, Quarkus) speak it, and an h2c upgrade
-        // on a POST with a body is one more thing a proxy in between can get wrong.
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build();
+        this.http = new RetryingHttpClient(timeout, maxRetries, HttpClient.Redirect.NORMAL);
     }
 
     /** The card at {@code cardUrl}. */
@@ -191,7 +182,7 @@ final class A2aClient {
     }
 
     private HttpRequest.Builder request(URI uri, String accept) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", accept);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(http.timeout()).header("Accept", accept);
         if (apiKey != null) {
             request.header("Authorization", "Bearer " + apiKey);
         }
@@ -209,35 +200,12 @@ final class A2aClient {
 
     private <T> HttpResponse<T> retrying(HttpRequest request, String what, HttpResponse.BodyHandler<T> body)
             throws A2aException, IOException, InterruptedException {
-        Duration backoff = FIRST_BACKOFF;
-        for (int attempt = 0; ; attempt++) {
-            HttpResponse<T> response;
-            try {
-                response = http.send(request, body);
-            } catch (ConnectException e) {
-                if (attempt < maxRetries) {
-                    log.debug("{}: cannot connect to {} ({}); retrying in {}", what, request.uri(), e.getMessage(), backoff);
-                    Thread.sleep(backoff);
-                    backoff = next(backoff);
-                    continue;
-                }
-                throw new A2aException("cannot connect to the A2A agent at " + request.uri() + ": "
-                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), true);
-            } catch (HttpTimeoutException e) {
-                throw new A2aException(what + " to " + request.uri() + " timed out after " + timeout.toMillis() + " ms", true);
-            }
-            int status = response.statusCode();
-            if ((status == 429 || status == 503) && attempt < maxRetries) {
-                Duration wait = retryAfter(response).orElse(backoff);
-                log.debug("{}: {} answered {}; retrying in {}", what, request.uri(), status, wait);
-                if (response.body() instanceof Stream<?> lines) {
-                    lines.close();
-                }
-                Thread.sleep(wait);
-                backoff = next(backoff);
-                continue;
-            }
-            return response;
+        try {
+            return http.send(request, body, what);
+        } catch (ConnectException e) {
+            throw new A2aException("cannot connect to the A2A agent at " + request.uri() + ": " + RetryingHttpClient.describe(e), true);
+        } catch (HttpTimeoutException e) {
+            throw new A2aException(what + " to " + request.uri() + " timed out after " + http.timeout().toMillis() + " ms", true);
         }
     }
 
@@ -280,29 +248,5 @@ final class A2aClient {
         } catch (JsonProcessingException e) {
             throw new A2aException(what + " is not JSON: " + abbreviate(body), false);
         }
-    }
-
-    private static Optional<Duration> retryAfter(HttpResponse<?> response) {
-        return response.headers().firstValue("Retry-After").flatMap(value -> {
-            try {
-                Duration wait = Duration.ofSeconds(Math.max(0, Long.parseLong(value.trim())));
-                return Optional.of(wait.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait);
-            } catch (NumberFormatException e) {
-                // An HTTP date instead of seconds: fall back to our own backoff.
-                return Optional.empty();
-            }
-        });
-    }
-
-    private static Duration next(Duration backoff) {
-        Duration doubled = backoff.multipliedBy(2);
-        return doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
-    }
-
-    static String abbreviate(String text) {
-        if (text == null) {
-            return "";
-        }
-        return text.length() > 300 ? text.substring(0, 297) + "..." : text;
     }
 }

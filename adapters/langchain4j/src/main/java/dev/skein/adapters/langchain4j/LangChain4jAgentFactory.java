@@ -32,7 +32,6 @@ import java.util.Optional;
 public final class LangChain4jAgentFactory implements AgentAdapterFactory {
 
     public static final String KIND = "langchain4j";
-    static final int DEFAULT_MAX_RETRIES = 2;
 
     @Override
     public String kind() {
@@ -59,11 +58,11 @@ public final class LangChain4jAgentFactory implements AgentAdapterFactory {
     private static ChatModel anthropic(AgentSpec spec, Map<String, String> environment) {
         AnthropicChatModel.AnthropicChatModelBuilder builder = AnthropicChatModel.builder()
                 .modelName(spec.required("model"))
-                .apiKey(apiKey(spec, environment, "ANTHROPIC_API_KEY"))
+                .apiKey(spec.requiredApiKey(environment, "ANTHROPIC_API_KEY"))
                 .timeout(spec.timeout())
-                .maxRetries(integer(spec, "max-retries").orElse(DEFAULT_MAX_RETRIES));
+                .maxRetries(spec.maxRetries());
         spec.option("base-url").ifPresent(builder::baseUrl);
-        integer(spec, "max-tokens").ifPresent(builder::maxTokens);
+        spec.wholeNumber("max-tokens").ifPresent(builder::maxTokens);
         decimal(spec, "temperature").ifPresent(builder::temperature);
         return builder.build();
     }
@@ -71,40 +70,14 @@ public final class LangChain4jAgentFactory implements AgentAdapterFactory {
     private static ChatModel openAi(AgentSpec spec, Map<String, String> environment) {
         OpenAiChatModel.OpenAiChatModelBuilder builder = OpenAiChatModel.builder()
                 .modelName(spec.required("model"))
-                .apiKey(apiKey(spec, environment, "OPENAI_API_KEY"))
+                .apiKey(spec.requiredApiKey(environment, "OPENAI_API_KEY"))
                 .timeout(spec.timeout())
-                .maxRetries(integer(spec, "max-retries").orElse(DEFAULT_MAX_RETRIES));
+                .maxRetries(spec.maxRetries());
         spec.option("base-url").ifPresent(builder::baseUrl);
         // max_completion_tokens: OpenAI's current name; max_tokens is refused by its reasoning models.
-        integer(spec, "max-tokens").ifPresent(builder::maxCompletionTokens);
+        spec.wholeNumber("max-tokens").ifPresent(builder::maxCompletionTokens);
         decimal(spec, "temperature").ifPresent(builder::temperature);
         return builder.build();
-    }
-
-    private static String apiKey(AgentSpec spec, Map<String, String> environment, String defaultVariable) {
-        String variable = spec.option("api-key-env").orElse(defaultVariable);
-        String key = environment.get(variable);
-        if (key == null || key.isBlank()) {
-            throw new IllegalArgumentException("agent " + spec.name() + " (" + KIND + ") reads its API key from the environment"
-                    + " variable " + variable + ", which is not set; set it, or name another one with skein.agents.definitions."
-                    + spec.name() + ".api-key-env");
-        }
-        return key;
-    }
-
-    private static Optional<Integer> integer(AgentSpec spec, String key) {
-        return spec.option(key).map(value -> {
-            try {
-                int parsed = Integer.parseInt(value.strip());
-                if (parsed < 0) {
-                    throw new NumberFormatException("negative");
-                }
-                return parsed;
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("skein.agents.definitions." + spec.name() + "." + key
-                        + " must be a whole number of 0 or more, got '" + value + "'", e);
-            }
-        });
     }
 
     private static Optional<Double> decimal(AgentSpec spec, String key) {

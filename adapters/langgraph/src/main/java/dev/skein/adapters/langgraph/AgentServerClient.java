@@ -1,9 +1,12 @@
 package dev.skein.adapters.langgraph;
 
+import static dev.skein.adapters.http.RetryingHttpClient.abbreviate;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skein.adapters.http.RetryingHttpClient;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -14,7 +17,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,21 +28,17 @@ import org.slf4j.LoggerFactory;
  * {@code detail}; 429, 5xx, connection failures and timeouts are retryable, and so is 409, which
  * the server answers while another run of the thread is still going (its default
  * {@code multitask_strategy} is {@code reject}). A request is repeated
- * here, with exponential backoff, only when the server cannot have acted on it: the connection
+ * ({@link RetryingHttpClient}), with exponential backoff, only when the server cannot have acted on it: the connection
  * was refused, or the answer was 429 or 503. A 500 or a read timeout on a run may mean the graph
  * ran, so those go back to the session as retryable failures instead of being sent again blindly.
  */
 final class AgentServerClient {
 
     private static final Logger log = LoggerFactory.getLogger(AgentServerClient.class);
-    private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     private final String baseUrl;
     private final String apiKey;
-    private final Duration timeout;
-    private final int maxRetries;
-    private final HttpClient http;
+    private final RetryingHttpClient http;
     private final ObjectMapper json;
 
     /**
@@ -53,15 +51,8 @@ final class AgentServerClient {
         // Paths are appended, not resolved, so a server behind a path prefix keeps its prefix.
         this.baseUrl = Objects.requireNonNull(baseUrl, "baseUrl").toString().replaceAll("/+$", "");
         this.apiKey = apiKey;
-        this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.maxRetries = maxRetries;
         this.json = json;
-        // HTTP/1.1: the Agent Server (uvicorn) speaks it, and an h2c upgrade on a POST with a
-        // body is one more thing a proxy in between can get wrong.
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(timeout.compareTo(Duration.ofSeconds(10)) < 0 ? timeout : Duration.ofSeconds(10))
-                .build();
+        this.http = new RetryingHttpClient(timeout, maxRetries, HttpClient.Redirect.NEVER);
     }
 
     /** Creates the thread, or leaves it as it is when it exists ({@code if_exists: do_nothing}). */
@@ -85,7 +76,7 @@ final class AgentServerClient {
 
     private JsonNode send(String method, String path, JsonNode body) throws AgentServerException, IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
-                .timeout(timeout)
+                .timeout(http.timeout())
                 .header("Accept", "application/json");
         if (apiKey != null) {
             request.header("x-api-key", apiKey);
@@ -96,38 +87,22 @@ final class AgentServerClient {
             request.header("Content-Type", "application/json")
                     .method(method, HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body), StandardCharsets.UTF_8));
         }
-        Duration backoff = FIRST_BACKOFF;
-        for (int attempt = 0; ; attempt++) {
-            HttpResponse<String> response;
-            try {
-                response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            } catch (ConnectException e) {
-                if (attempt < maxRetries) {
-                    log.debug("{} {} could not connect ({}); retrying in {}", method, path, e.getMessage(), backoff);
-                    Thread.sleep(backoff);
-                    backoff = next(backoff);
-                    continue;
-                }
-                throw new AgentServerException("cannot connect to the LangGraph Agent Server at " + baseUrl + ": "
-                        + describe(e), true);
-            } catch (HttpTimeoutException e) {
-                throw new AgentServerException(method + " " + path + " timed out after " + timeout.toMillis() + " ms", true);
-            }
-            int status = response.statusCode();
-            if (status >= 200 && status < 300) {
-                return parse(method, path, response.body());
-            }
-            if ((status == 429 || status == 503) && attempt < maxRetries) {
-                Duration wait = retryAfter(response).orElse(backoff);
-                log.debug("{} {} answered {}; retrying in {}", method, path, status, wait);
-                Thread.sleep(wait);
-                backoff = next(backoff);
-                continue;
-            }
-            boolean retryable = status == 409 || status == 429 || status >= 500;
-            throw new AgentServerException("LangGraph Agent Server answered " + status + " to " + method + " " + path
-                    + ": " + detail(response.body()), retryable);
+        HttpResponse<String> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8), method + " " + path);
+        } catch (ConnectException e) {
+            throw new AgentServerException("cannot connect to the LangGraph Agent Server at " + baseUrl + ": "
+                    + RetryingHttpClient.describe(e), true);
+        } catch (HttpTimeoutException e) {
+            throw new AgentServerException(method + " " + path + " timed out after " + http.timeout().toMillis() + " ms", true);
         }
+        int status = response.statusCode();
+        if (status >= 200 && status < 300) {
+            return parse(method, path, response.body());
+        }
+        boolean retryable = status == 409 || status == 429 || status >= 500;
+        throw new AgentServerException("LangGraph Agent Server answered " + status + " to " + method + " " + path
+                + ": " + detail(response.body()), retryable);
     }
 
     private JsonNode parse(String method, String path, String body) throws AgentServerException {
@@ -156,33 +131,5 @@ final class AgentServerClient {
             log.trace("error body is not JSON: {}", e.getMessage());
         }
         return body == null || body.isBlank() ? "(no detail)" : abbreviate(body);
-    }
-
-    private static Optional<Duration> retryAfter(HttpResponse<?> response) {
-        return response.headers().firstValue("Retry-After").flatMap(value -> {
-            try {
-                long seconds = Long.parseLong(value.trim());
-                return Optional.of(Duration.ofSeconds(Math.max(0, seconds))).map(d -> d.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : d);
-            } catch (NumberFormatException e) {
-                // An HTTP date instead of seconds: fall back to our own backoff.
-                return Optional.empty();
-            }
-        });
-    }
-
-    private static Duration next(Duration backoff) {
-        Duration doubled = backoff.multipliedBy(2);
-        return doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
-    }
-
-    private static String describe(IOException e) {
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    }
-
-    static String abbreviate(String text) {
-        if (text == null) {
-            return "";
-        }
-        return text.length() > 300 ? text.substring(0, 297) + "..." : text;
     }
 }

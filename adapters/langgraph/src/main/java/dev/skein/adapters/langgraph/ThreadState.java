@@ -1,5 +1,7 @@
 package dev.skein.adapters.langgraph;
 
+import static dev.skein.adapters.http.RetryingHttpClient.abbreviate;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skein.adapters.AgentReply;
 import java.util.ArrayList;
@@ -38,12 +40,12 @@ record ThreadState(List<JsonNode> messages, List<Interrupt> interrupts) {
         JsonNode values = state.path("values");
         if (!values.isObject() && !values.isNull() && !values.isMissingNode()) {
             throw new AgentServerException("the thread state's values are not an object: "
-                    + AgentServerClient.abbreviate(values.toString()), false);
+                    + abbreviate(values.toString()), false);
         }
         JsonNode messages = values.path("messages");
         if (!messages.isMissingNode() && !messages.isNull() && !messages.isArray()) {
             throw new AgentServerException("the thread state's messages are not a list: "
-                    + AgentServerClient.abbreviate(messages.toString()), false);
+                    + abbreviate(messages.toString()), false);
         }
         List<JsonNode> list = new ArrayList<>();
         messages.forEach(list::add);
@@ -90,14 +92,14 @@ record ThreadState(List<JsonNode> messages, List<Interrupt> interrupts) {
             JsonNode toolCalls = interrupt.value().path("tool_calls");
             if (!toolCalls.isArray() || toolCalls.isEmpty()) {
                 throw new AgentServerException("the graph paused with an interrupt Skein cannot act on: "
-                        + AgentServerClient.abbreviate(interrupt.value().toString())
+                        + abbreviate(interrupt.value().toString())
                         + " (Skein resumes interrupts whose value is {\"tool_calls\": [{\"id\", \"name\", \"args\"}]})", false);
             }
             for (JsonNode call : toolCalls) {
                 JsonNode name = call.path("name");
                 if (!name.isTextual() || name.asText().isBlank()) {
                     throw new AgentServerException("the graph paused on a tool call without a name: "
-                            + AgentServerClient.abbreviate(call.toString()), false);
+                            + abbreviate(call.toString()), false);
                 }
                 String id = call.hasNonNull("id") && !call.get("id").asText().isBlank() ? call.get("id").asText() : null;
                 JsonNode args = call.path("args");

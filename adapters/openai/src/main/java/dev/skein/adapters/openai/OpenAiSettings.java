@@ -71,7 +71,7 @@ public record OpenAiSettings(String baseUrl, String model, Optional<String> apiK
         return new OpenAiSettings(baseUrl, model, nonBlank(environment.get(apiKeyEnv)), apiKeyEnv,
                 positiveLong(spec, "max-tokens"), positiveLong(spec, "max-completion-tokens"),
                 temperature(spec), bool(spec, "stream", true),
-                spec.option("max-retries").map(v -> nonNegativeInt(spec, "max-retries", v)).orElse(2),
+                spec.maxRetries(),
                 spec.timeout());
     }
 
@@ -108,14 +108,6 @@ public record OpenAiSettings(String baseUrl, String model, Optional<String> apiK
             }
             return parsed;
         }).orElse(null);
-    }
-
-    private static int nonNegativeInt(AgentSpec spec, String option, String value) {
-        int parsed = parse(spec, option, value, "a whole number of at least 0", Integer::parseInt);
-        if (parsed < 0) {
-            throw new IllegalArgumentException(key(spec, option) + " must be a whole number of at least 0, got '" + value + "'");
-        }
-        return parsed;
     }
 
     private static Double temperature(AgentSpec spec) {
