@@ -6,7 +6,9 @@ import dev.skein.app.runtime.SkeinNode.Role;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import dev.skein.app.bench.SkeinBench;
 import dev.skein.app.bench.ToolBench;
+import java.util.EnumSet;
 import dev.skein.app.kafka.LocalKafka;
 import java.util.Map;
 import java.util.Optional;
@@ -227,9 +229,116 @@ public final class Skein {
         }
     }
 
-    @Command(name = "bench", description = "Benchmarks that start what they need and report figures.",
-            subcommands = {BenchTools.class})
-    static final class Bench {}
+    /** Options of every {@code skein bench} scenario command. */
+    static final class BenchRunOptions {
+        @Option(names = "--quick", description = "Seconds instead of minutes: proves the harness, figures are rough.")
+        boolean quick;
+
+        @Option(names = "--out", defaultValue = "bench-results",
+                description = "Where bench.json and the PNG charts go (default bench-results).")
+        Path out;
+
+        @Option(names = "--bootstrap-servers", description = "Kafka to use; default: an embedded broker in a temp dir.")
+        String bootstrapServers;
+
+        int run(Set<SkeinBench.Scenario> scenarios) throws Exception {
+            new SkeinBench(new SkeinBench.Options(quick, out, Optional.ofNullable(bootstrapServers), scenarios),
+                    System.out).run();
+            return 0;
+        }
+    }
+
+    @Command(name = "bench", description = "Benchmarks that start what they need (an embedded broker unless"
+            + " --bootstrap-servers, a whole Skein node in this JVM) and report each figure beside the Kafka floor"
+            + " measured in the same run. Without a scenario: all of them.",
+            subcommands = {BenchAll.class, BenchFloor.class, BenchSimple.class, BenchTool.class, BenchHttp.class, BenchHistory.class,
+                    BenchThroughput.class, BenchTools.class})
+    static final class Bench implements Callable<Integer> {
+        @Mixin
+        BenchRunOptions run;
+
+        @Override
+        public Integer call() throws Exception {
+            return run.run(EnumSet.allOf(SkeinBench.Scenario.class));
+        }
+    }
+
+    @Command(name = "all", description = "Every scenario: floor, simple turn, tool turn, history growth, throughput.")
+    static final class BenchAll implements Callable<Integer> {
+        @Mixin
+        BenchRunOptions run;
+
+        @Override
+        public Integer call() throws Exception {
+            return run.run(EnumSet.allOf(SkeinBench.Scenario.class));
+        }
+    }
+
+    @Command(name = "floor", description = "Raw Kafka round trip and single-client records/s on the same broker.")
+    static final class BenchFloor implements Callable<Integer> {
+        @Mixin
+        BenchRunOptions run;
+
+        @Override
+        public Integer call() throws Exception {
+            return run.run(EnumSet.of(SkeinBench.Scenario.FLOOR));
+        }
+    }
+
+    @Command(name = "simple", description = "Simple turns (demo agent, no tool), closed loop at 1, 8, 64 sessions.")
+    static final class BenchSimple implements Callable<Integer> {
+        @Mixin
+        BenchRunOptions run;
+
+        @Override
+        public Integer call() throws Exception {
+            return run.run(EnumSet.of(SkeinBench.Scenario.SIMPLE));
+        }
+    }
+
+    @Command(name = "tool", description = "Turns with one calculator call, closed loop at 1, 8, 64 sessions.")
+    static final class BenchTool implements Callable<Integer> {
+        @Mixin
+        BenchRunOptions run;
+
+        @Override
+        public Integer call() throws Exception {
+            return run.run(EnumSet.of(SkeinBench.Scenario.TOOL));
+        }
+    }
+
+    @Command(name = "http", description = "Simple turns posted over HTTP (?wait) by wrk, 1, 8, 64 connections.")
+    static final class BenchHttp implements Callable<Integer> {
+        @Mixin
+        BenchRunOptions run;
+
+        @Override
+        public Integer call() throws Exception {
+            return run.run(EnumSet.of(SkeinBench.Scenario.HTTP));
+        }
+    }
+
+    @Command(name = "history", description = "One session to 2,000 turns: changelog bytes per turn and latency.")
+    static final class BenchHistory implements Callable<Integer> {
+        @Mixin
+        BenchRunOptions run;
+
+        @Override
+        public Integer call() throws Exception {
+            return run.run(EnumSet.of(SkeinBench.Scenario.HISTORY));
+        }
+    }
+
+    @Command(name = "throughput", description = "Open loop at rising rates until p99 passes one second.")
+    static final class BenchThroughput implements Callable<Integer> {
+        @Mixin
+        BenchRunOptions run;
+
+        @Override
+        public Integer call() throws Exception {
+            return run.run(EnumSet.of(SkeinBench.Scenario.THROUGHPUT));
+        }
+    }
 
     @Command(name = "tools", description = "Tool calls per second and the call round trip with the no-op tool,"
             + " for 1, 2 and 4 worker processes (each a `skein worker` JVM).")
