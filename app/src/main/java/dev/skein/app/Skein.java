@@ -21,6 +21,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** The {@code skein} command line. */
 @Command(name = "skein", mixinStandardHelpOptions = true, version = "skein 0.1.0",
@@ -229,8 +230,18 @@ public final class Skein {
         }
     }
 
-    /** Options of every {@code skein bench} scenario command. */
-    static final class BenchRunOptions {
+    @Command(name = "bench", description = "Benchmarks that start what they need (an embedded broker unless"
+            + " --bootstrap-servers, a whole Skein node in this JVM) and report each figure beside the Kafka floor"
+            + " measured in the same run. Scenarios: floor (raw Kafka round trip and records/s), simple (turns"
+            + " without a tool, 1, 8, 64 sessions), tool (turns with one calculator call), http (turns posted by"
+            + " wrk), history (one session to 2,000 turns), throughput (open loop until p99 passes 1 s)."
+            + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools.",
+            subcommands = {BenchTools.class}, mixinStandardHelpOptions = true)
+    static final class Bench implements Callable<Integer> {
+        @Parameters(arity = "0..*", paramLabel = "SCENARIO", description = "floor, simple, tool, http, history,"
+                + " throughput or all (default all).")
+        List<String> scenarios = List.of();
+
         @Option(names = "--quick", description = "Seconds instead of minutes: proves the harness, figures are rough.")
         boolean quick;
 
@@ -241,102 +252,27 @@ public final class Skein {
         @Option(names = "--bootstrap-servers", description = "Kafka to use; default: an embedded broker in a temp dir.")
         String bootstrapServers;
 
-        int run(Set<SkeinBench.Scenario> scenarios) throws Exception {
-            new SkeinBench(new SkeinBench.Options(quick, out, Optional.ofNullable(bootstrapServers), scenarios),
+        @Override
+        public Integer call() throws Exception {
+            Set<SkeinBench.Scenario> chosen = EnumSet.noneOf(SkeinBench.Scenario.class);
+            for (String name : scenarios) {
+                if (name.equalsIgnoreCase("all")) {
+                    chosen.addAll(EnumSet.allOf(SkeinBench.Scenario.class));
+                    continue;
+                }
+                try {
+                    chosen.add(SkeinBench.Scenario.valueOf(name.toUpperCase(java.util.Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(new CommandLine(this), "unknown scenario '" + name
+                            + "'; choose from floor, simple, tool, http, history, throughput, all");
+                }
+            }
+            if (chosen.isEmpty()) {
+                chosen = EnumSet.allOf(SkeinBench.Scenario.class);
+            }
+            new SkeinBench(new SkeinBench.Options(quick, out, Optional.ofNullable(bootstrapServers), chosen),
                     System.out).run();
             return 0;
-        }
-    }
-
-    @Command(name = "bench", description = "Benchmarks that start what they need (an embedded broker unless"
-            + " --bootstrap-servers, a whole Skein node in this JVM) and report each figure beside the Kafka floor"
-            + " measured in the same run. Without a scenario: all of them.",
-            subcommands = {BenchAll.class, BenchFloor.class, BenchSimple.class, BenchTool.class, BenchHttp.class, BenchHistory.class,
-                    BenchThroughput.class, BenchTools.class})
-    static final class Bench implements Callable<Integer> {
-        @Mixin
-        BenchRunOptions run;
-
-        @Override
-        public Integer call() throws Exception {
-            return run.run(EnumSet.allOf(SkeinBench.Scenario.class));
-        }
-    }
-
-    @Command(name = "all", description = "Every scenario: floor, simple turn, tool turn, history growth, throughput.")
-    static final class BenchAll implements Callable<Integer> {
-        @Mixin
-        BenchRunOptions run;
-
-        @Override
-        public Integer call() throws Exception {
-            return run.run(EnumSet.allOf(SkeinBench.Scenario.class));
-        }
-    }
-
-    @Command(name = "floor", description = "Raw Kafka round trip and single-client records/s on the same broker.")
-    static final class BenchFloor implements Callable<Integer> {
-        @Mixin
-        BenchRunOptions run;
-
-        @Override
-        public Integer call() throws Exception {
-            return run.run(EnumSet.of(SkeinBench.Scenario.FLOOR));
-        }
-    }
-
-    @Command(name = "simple", description = "Simple turns (demo agent, no tool), closed loop at 1, 8, 64 sessions.")
-    static final class BenchSimple implements Callable<Integer> {
-        @Mixin
-        BenchRunOptions run;
-
-        @Override
-        public Integer call() throws Exception {
-            return run.run(EnumSet.of(SkeinBench.Scenario.SIMPLE));
-        }
-    }
-
-    @Command(name = "tool", description = "Turns with one calculator call, closed loop at 1, 8, 64 sessions.")
-    static final class BenchTool implements Callable<Integer> {
-        @Mixin
-        BenchRunOptions run;
-
-        @Override
-        public Integer call() throws Exception {
-            return run.run(EnumSet.of(SkeinBench.Scenario.TOOL));
-        }
-    }
-
-    @Command(name = "http", description = "Simple turns posted over HTTP (?wait) by wrk, 1, 8, 64 connections.")
-    static final class BenchHttp implements Callable<Integer> {
-        @Mixin
-        BenchRunOptions run;
-
-        @Override
-        public Integer call() throws Exception {
-            return run.run(EnumSet.of(SkeinBench.Scenario.HTTP));
-        }
-    }
-
-    @Command(name = "history", description = "One session to 2,000 turns: changelog bytes per turn and latency.")
-    static final class BenchHistory implements Callable<Integer> {
-        @Mixin
-        BenchRunOptions run;
-
-        @Override
-        public Integer call() throws Exception {
-            return run.run(EnumSet.of(SkeinBench.Scenario.HISTORY));
-        }
-    }
-
-    @Command(name = "throughput", description = "Open loop at rising rates until p99 passes one second.")
-    static final class BenchThroughput implements Callable<Integer> {
-        @Mixin
-        BenchRunOptions run;
-
-        @Override
-        public Integer call() throws Exception {
-            return run.run(EnumSet.of(SkeinBench.Scenario.THROUGHPUT));
         }
     }
 
