@@ -1,5 +1,6 @@
 package dev.skein.app.workers;
 
+import dev.skein.app.testing.TestEvents;
 import dev.skein.app.testing.TopicReader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.skein.app.testing.KafkaFixture;
 import dev.skein.events.DeadLetter;
-import dev.skein.events.ResourceSpec;
 import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
 import dev.skein.events.ToolStatus;
@@ -307,19 +307,7 @@ class ToolWorkerSchedulingIT {
     }
 
     private ToolRequest request(String callId, String tool, String arguments) {
-        return ToolRequest.newBuilder()
-                .setTenant("acme")
-                .setSessionId("s1")
-                .setTurnId("t1")
-                .setStep(0)
-                .setCallId(callId)
-                .setTool(tool)
-                .setArgumentsJson(arguments)
-                .setTier(tier)
-                .setResources(ResourceSpec.newBuilder().build())
-                .setDeadlineMs(System.currentTimeMillis() + 120_000)
-                .setRequestedAtMs(System.currentTimeMillis())
-                .build();
+        return TestEvents.toolRequest(tier, callId, tool, arguments);
     }
 
     private static byte[] bytes(ByteBuffer buffer) {
