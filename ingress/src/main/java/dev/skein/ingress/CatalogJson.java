@@ -1,5 +1,6 @@
 package dev.skein.ingress;
 
+import dev.skein.schemas.WorkerLiveness;
 import dev.skein.events.ResourceSpec;
 import dev.skein.events.RetryPolicy;
 import dev.skein.events.ToolDefinition;
@@ -76,7 +77,7 @@ final class CatalogJson {
                 .put("startedAt", Instant.ofEpochMilli(worker.getStartedAtMs()).toString())
                 .put("lastHeartbeat", Instant.ofEpochMilli(worker.getTimestampMs()).toString())
                 .put("stopping", worker.getStopping())
-                .put("live", CatalogReader.isLive(worker, nowMs, workerTimeout));
+                .put("live", WorkerLiveness.isLive(worker, nowMs, workerTimeout));
     }
 
     static JsonObject resources(ResourceSpec spec) {

@@ -1,5 +1,6 @@
 package dev.skein.app.metrics;
 
+import dev.skein.schemas.WorkerLiveness;
 import dev.skein.events.ResourceSpec;
 import dev.skein.events.WorkerHeartbeat;
 import dev.skein.ingress.CatalogReader;
@@ -192,7 +193,7 @@ public final class TierMetrics implements AutoCloseable {
     }
 
     private void refreshWorkers(long nowMs) {
-        List<WorkerHeartbeat> live = heartbeats.get().stream().filter(w -> CatalogReader.isLive(w, nowMs, workerTimeout)).toList();
+        List<WorkerHeartbeat> live = heartbeats.get().stream().filter(w -> WorkerLiveness.isLive(w, nowMs, workerTimeout)).toList();
         for (Map.Entry<String, TierValues> entry : values.entrySet()) {
             String tier = entry.getKey();
             TierValues tierValues = entry.getValue();

@@ -18,7 +18,6 @@ import dev.skein.ingress.KafkaTurnGateway;
 import dev.skein.ingress.SessionView;
 import dev.skein.ingress.SkeinIngress;
 import dev.skein.schemas.SkeinTopics;
-import dev.skein.schemas.kafka.ShareGroups;
 import dev.skein.schemas.registry.EmbeddedSchemaRegistry;
 import dev.skein.schemas.registry.RestSchemaRegistry;
 import dev.skein.schemas.registry.SchemaRegistry;
@@ -132,10 +131,7 @@ public final class SkeinNode implements AutoCloseable {
         try (Admin admin = Admin.create(Map.copyOf(clients))) {
             TopicSetup.ensure(admin, topics, config.tiers(), config.partitions(), config.replicationFactor());
             CoPartitioning.verify(admin, topics);
-            ShareGroups.configure(admin, agentGroup());
-            for (TierEnvelope tier : config.tiers()) {
-                ShareGroups.configure(admin, topics.workerGroup(tier.name()));
-            }
+            // Share groups are configured by the runner and the workers themselves, before they join.
         }
 
         if (roles.contains(Role.WORKER)) {

@@ -2,6 +2,7 @@ package dev.skein.topologies.routing;
 
 import dev.skein.events.ResourceSpec;
 import dev.skein.events.WorkerHeartbeat;
+import dev.skein.schemas.WorkerLiveness;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -45,7 +46,7 @@ public final class TierRouter {
 
     /** True when the worker's last heartbeat is recent and it has not said it is stopping. */
     public boolean isLive(WorkerHeartbeat worker, long nowMs) {
-        return !worker.getStopping() && nowMs - worker.getTimestampMs() <= workerTimeout.toMillis();
+        return WorkerLiveness.isLive(worker, nowMs, workerTimeout);
     }
 
     public Route route(String tool, ResourceSpec needs, Collection<WorkerHeartbeat> workers, long nowMs) {

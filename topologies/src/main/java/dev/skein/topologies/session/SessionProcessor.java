@@ -179,15 +179,20 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     }
 
     private List<ToolDefinition> availableTools() {
-        List<ToolDefinition> tools = new ArrayList<>();
-        try (KeyValueIterator<String, ValueAndTimestamp<ToolDefinition>> it = catalog.all()) {
+        return valuesOf(catalog);
+    }
+
+    /** Every value of a global store (the catalog, the heartbeats): small, read whole. */
+    private static <V> List<V> valuesOf(TimestampedKeyValueStore<String, V> store) {
+        List<V> values = new ArrayList<>();
+        try (KeyValueIterator<String, ValueAndTimestamp<V>> it = store.all()) {
             it.forEachRemaining(kv -> {
                 if (kv.value != null && kv.value.value() != null) {
-                    tools.add(kv.value.value());
+                    values.add(kv.value.value());
                 }
             });
         }
-        return tools;
+        return values;
     }
 
     // ---- agent steps -------------------------------------------------------------------------
@@ -326,7 +331,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private void dispatch(String address, SessionMeta meta, PendingCall entry, ToolDefinition tool,
                           String argumentsJson, long now) {
         ActiveTurn active = meta.getActiveTurn();
-        TierRouter.Route route = router.route(tool.getName(), tool.getResources(), liveWorkers(), now);
+        TierRouter.Route route = router.route(tool.getName(), tool.getResources(), valuesOf(workers), now);
         if (route instanceof TierRouter.Route.Refused refused) {
             entry.setResult(immediateError(meta, active, new ToolCall(entry.getCallId(), tool.getName(), argumentsJson),
                     refused.reason()));
@@ -348,18 +353,6 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 .setRequestedAtMs(now)
                 .build();
         context.forward(new Record<>(entry.getCallId(), request, now), TO_TOOL_REQUESTS);
-    }
-
-    private List<WorkerHeartbeat> liveWorkers() {
-        List<WorkerHeartbeat> live = new ArrayList<>();
-        try (KeyValueIterator<String, ValueAndTimestamp<WorkerHeartbeat>> it = workers.all()) {
-            it.forEachRemaining(kv -> {
-                if (kv.value != null && kv.value.value() != null) {
-                    live.add(kv.value.value());
-                }
-            });
-        }
-        return live;
     }
 
     private ToolDefinition toolNamed(String name) {
