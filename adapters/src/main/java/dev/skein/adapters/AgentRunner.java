@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -59,7 +60,8 @@ public final class AgentRunner implements AutoCloseable {
      * @param maxInFlight how many requests one runner works on at once (the records of one poll)
      * @param pollTimeout how long a poll waits for records
      */
-    public record Options(String groupId, String defaultAgent, Duration agentTimeout, int maxInFlight, Duration pollTimeout) {
+    public record Options(String groupId, String defaultAgent, Duration agentTimeout, int maxInFlight, Duration pollTimeout,
+                          Optional<Duration> sessionTimeout) {
 
         public static final String DEFAULT_GROUP_ID = "skein-agents";
 
@@ -73,22 +75,33 @@ public final class AgentRunner implements AutoCloseable {
                 throw new IllegalArgumentException("maxInFlight must be at least 1, got " + maxInFlight);
             }
             Objects.requireNonNull(pollTimeout, "pollTimeout");
+            Objects.requireNonNull(sessionTimeout, "sessionTimeout");
         }
 
         public static Options defaults() {
-            return new Options(DEFAULT_GROUP_ID, "demo", Duration.ofSeconds(25), 64, Duration.ofSeconds(1));
+            return new Options(DEFAULT_GROUP_ID, "demo", Duration.ofSeconds(25), 64, Duration.ofSeconds(1),
+                    Optional.empty());
         }
 
         public Options withGroupId(String id) {
-            return new Options(id, defaultAgent, agentTimeout, maxInFlight, pollTimeout);
+            return new Options(id, defaultAgent, agentTimeout, maxInFlight, pollTimeout, sessionTimeout);
         }
 
         public Options withDefaultAgent(String name) {
-            return new Options(groupId, name, agentTimeout, maxInFlight, pollTimeout);
+            return new Options(groupId, name, agentTimeout, maxInFlight, pollTimeout, sessionTimeout);
         }
 
         public Options withAgentTimeout(Duration timeout) {
-            return new Options(groupId, defaultAgent, timeout, maxInFlight, pollTimeout);
+            return new Options(groupId, defaultAgent, timeout, maxInFlight, pollTimeout, sessionTimeout);
+        }
+
+        /**
+         * The share group's session timeout ({@code share.session.timeout.ms}): how long the
+         * partitions of a runner that died without leaving stay assigned to it, so that nobody
+         * fetches their requests. Empty keeps the broker's {@code group.share.session.timeout.ms}.
+         */
+        public Options withSessionTimeout(Duration timeout) {
+            return new Options(groupId, defaultAgent, agentTimeout, maxInFlight, pollTimeout, Optional.of(timeout));
         }
 
         private static void requireText(String key, String value) {
@@ -180,7 +193,8 @@ public final class AgentRunner implements AutoCloseable {
     /** Configures the share group (earliest offset, read_committed) and starts consuming. */
     public void start() {
         try (Admin admin = Admin.create(kafkaConfig)) {
-            ShareGroups.configure(admin, options.groupId());
+            ShareGroups.configure(admin, options.groupId(), options.sessionTimeout().map(timeout ->
+                    Map.of("share.session.timeout.ms", String.valueOf(timeout.toMillis()))).orElse(Map.of()));
         }
         loop.start(List.of(topics.agentRequests.name()));
         log.info("Agent runner started in share group {} on {} with agents {} (default {})",

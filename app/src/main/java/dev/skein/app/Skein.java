@@ -234,12 +234,14 @@ public final class Skein {
             + " --bootstrap-servers, a whole Skein node in this JVM) and report each figure beside the Kafka floor"
             + " measured in the same run. Scenarios: floor (raw Kafka round trip and records/s), simple (turns"
             + " without a tool, 1, 8, 64 sessions), tool (turns with one calculator call), http (turns posted by"
-            + " wrk), history (one session to 2,000 turns), throughput (open loop until p99 passes 1 s)."
+            + " wrk, and over HTTP with answers over WebSocket), history (one session to 2,000 turns), throughput"
+            + " (open loop until p99 passes 1 s), recovery (10,000 sessions, SIGKILL of a skein up process: restart,"
+            + " and a standby in a second process)."
             + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools.",
             subcommands = {BenchTools.class}, mixinStandardHelpOptions = true)
     static final class Bench implements Callable<Integer> {
         @Parameters(arity = "0..*", paramLabel = "SCENARIO", description = "floor, simple, tool, http, history,"
-                + " throughput or all (default all).")
+                + " throughput, recovery or all (default all).")
         List<String> scenarios = List.of();
 
         @Option(names = "--quick", description = "Seconds instead of minutes: proves the harness, figures are rough.")

@@ -20,6 +20,7 @@ public record BenchReport(
         List<HttpPath.Result> http,
         HistoryGrowth.Result historyGrowth,
         Throughput throughput,
+        Recovery.Result recovery,
         Map<String, String> skipped) {
 
     /** Round trip on plain Kafka, and what one producer and one consumer reach. */

@@ -64,6 +64,19 @@ final class BenchTable {
                         c.changelogRecordsPerTurn(), c.latencyP50Ms()));
             }
         }
+        if (report.recovery() != null) {
+            out.append("\nRecovery: SIGKILL of a skein up process, then one turn to probe sessions of every partition"
+                    + " (ms from the kill to the answer)\n");
+            out.append("| case | processes | sessions | history records | probes | first answer ms | all answered ms"
+                    + " | restarted process healthy ms | histories intact |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+            for (Recovery.Case c : report.recovery().cases()) {
+                out.append(String.format("| %s | %d | %d | %d | %d | %.0f | %s | %s | %d/%d |%n", c.name(), c.processes(),
+                        c.sessions(), c.historyRecords(), c.probes(), c.firstAnswerMs(),
+                        c.unanswered() > 0 ? c.unanswered() + " unanswered" : String.format("%.0f", c.allAnswerMs()),
+                        c.restartedHealthyMs() > 0 ? String.format("%.0f", c.restartedHealthyMs()) : "-",
+                        c.historiesIntact(), c.probes()));
+            }
+        }
         report.skipped().forEach((what, why) -> out.append(String.format("%nNot measured: %s: %s", what, why)));
         if (!report.skipped().isEmpty()) {
             out.append('\n');

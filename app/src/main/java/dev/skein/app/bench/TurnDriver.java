@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -28,6 +29,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +55,9 @@ final class TurnDriver implements AutoCloseable {
                       Latency latency) {}
 
     private final SkeinTopics topics;
+    private final Serializer<String> keySerializer;
     private final KafkaProducer<String, TurnRequested> producer;
+    private final int turnPartitions;
     private final KafkaConsumer<String, TurnCompleted> consumer;
     private final Map<String, CompletableFuture<Answer>> waiting = new ConcurrentHashMap<>();
     private final Thread reader;
@@ -65,8 +70,9 @@ final class TurnDriver implements AutoCloseable {
         producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producer = new KafkaProducer<>(producerConfig, topics.turns.keySerde().serializer(),
-                topics.turns.valueSerde().serializer());
+        keySerializer = topics.turns.keySerde().serializer();
+        producer = new KafkaProducer<>(producerConfig, keySerializer, topics.turns.valueSerde().serializer());
+        turnPartitions = producer.partitionsFor(topics.turns.name()).size();
         Map<String, Object> consumerConfig = new HashMap<>();
         consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -217,6 +223,33 @@ final class TurnDriver implements AutoCloseable {
         double seconds = Math.max(measure.toNanos(), lastAnswer.get() - start) / 1e9;
         return new LoadResult(sessions, perSecond, histogram.getTotalCount(), failed.get() + missing,
                 histogram.getTotalCount() / seconds, Latency.of(histogram));
+    }
+
+    /**
+     * One turn to each of {@code sessions} sessions ({@code <prefix>-0} ...), at most {@code window}
+     * awaited at once: gives them all a history. Returns how many did not complete.
+     */
+    long seed(String sessionPrefix, int sessions, String message, int window) throws InterruptedException {
+        Semaphore outstanding = new Semaphore(window);
+        AtomicLong failed = new AtomicLong();
+        for (int i = 0; i < sessions; i++) {
+            outstanding.acquire();
+            submit(sessionPrefix + "-" + i, message).orTimeout(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .whenComplete((answer, e) -> {
+                        if (e != null || answer.completed().getStatus() != TurnStatus.COMPLETED) {
+                            failed.incrementAndGet();
+                        }
+                        outstanding.release();
+                    });
+        }
+        outstanding.acquire(window);
+        return failed.get();
+    }
+
+    /** The partition of the turns topic (and so of the session's state) a session's turns go to. */
+    int partitionOf(String sessionId) {
+        byte[] key = keySerializer.serialize(topics.turns.name(), TENANT + "/" + sessionId);
+        return Utils.toPositive(Utils.murmur2(key)) % turnPartitions;
     }
 
     /** Forgets turns still awaited (after an open-loop step that overran). */

@@ -262,6 +262,12 @@ public final class SkeinConfig {
         return config.getDuration("skein.agents.timeout");
     }
 
+    /** The agents share group's session timeout; empty: the broker's default. */
+    public Optional<Duration> agentSessionTimeout() {
+        return nonBlank(config.getString("skein.agents.session-timeout"))
+                .map(text -> config.getDuration("skein.agents.session-timeout"));
+    }
+
     /** The agent of turns that name none. */
     public String defaultAgent() {
         return nonBlank(config.getString("skein.session.default-agent"))

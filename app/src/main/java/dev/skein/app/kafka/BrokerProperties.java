@@ -76,8 +76,12 @@ final class BrokerProperties {
         // it until its session times out: 45 s by default, during which nobody else fetches them.
         // 10 s lets a restarted process or a surviving worker take over sooner; heartbeats come
         // every second, so a live member never comes close.
-        props.setProperty("group.share.min.session.timeout.ms", "6000");
         props.setProperty("group.share.session.timeout.ms", "10000");
+        // Failure detection is a trade a deployment makes (skein.agents.session-timeout,
+        // skein.streams.session-timeout): this broker allows down to one second, a stock broker 45 s
+        // for share groups and 6 s for consumer groups (docs/running.md, failover).
+        props.setProperty("group.share.min.session.timeout.ms", "1000");
+        props.setProperty("group.min.session.timeout.ms", "1000");
         // Lets a share group shorten its record lock (share.record.lock.duration.ms) below the 15 s
         // broker minimum, so that work held by a crashed worker returns sooner where that matters.
         props.setProperty("group.share.min.record.lock.duration.ms", "1000");

@@ -40,7 +40,16 @@ public final class SessionService implements AutoCloseable {
 
     /** Starts and waits until RUNNING (state restored), or fails after {@code timeout}. */
     public void start(Duration timeout) throws InterruptedException {
+        start();
+        awaitRunning(timeout);
+    }
+
+    /** Starts the topology without waiting: it joins its group and restores its stores meanwhile. */
+    public void start() {
         streams.start();
+    }
+
+    public void awaitRunning(Duration timeout) throws InterruptedException {
         if (!running.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException("The session topology did not reach RUNNING within " + timeout
                     + " (state " + streams.state() + "); is the broker reachable?");

@@ -134,6 +134,10 @@ public final class SkeinNode implements AutoCloseable {
             // Share groups are configured by the runner and the workers themselves, before they join.
         }
 
+        if (roles.contains(Role.CORE)) {
+            // First, so that joining the group and restoring the stores overlap the rest of the start.
+            startSessions();
+        }
         if (roles.contains(Role.WORKER)) {
             startWorker(clients);
         }
@@ -142,10 +146,11 @@ public final class SkeinNode implements AutoCloseable {
             List<AgentAdapter> agents = Agents.build(specs, adapters, config.environment());
             Map<String, AgentSpec> specsByName = new LinkedHashMap<>();
             specs.forEach(spec -> specsByName.put(spec.name(), spec));
-            AgentRunner runner = new AgentRunner(clients, topics, agents, specsByName,
-                    AgentRunner.Options.defaults().withGroupId(agentGroup())
-                            .withDefaultAgent(config.sessionTopology().defaultAgent())
-                            .withAgentTimeout(config.agentTimeout()));
+            AgentRunner.Options options = AgentRunner.Options.defaults().withGroupId(agentGroup())
+                    .withDefaultAgent(config.sessionTopology().defaultAgent())
+                    .withAgentTimeout(config.agentTimeout());
+            options = config.agentSessionTimeout().map(options::withSessionTimeout).orElse(options);
+            AgentRunner runner = new AgentRunner(clients, topics, agents, specsByName, options);
             started.push(runner);
             runner.start();
         }
@@ -181,7 +186,7 @@ public final class SkeinNode implements AutoCloseable {
                 tools.stream().map(Tool::name).sorted().toList());
     }
 
-    private void startCore(Map<String, Object> clients) throws Exception {
+    private void startSessions() throws Exception {
         Path stateDir = config.dataDir().resolve("streams");
         Map<String, Object> overrides = new LinkedHashMap<>();
         overrides.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, (int) config.commitInterval().toMillis());
@@ -193,12 +198,19 @@ public final class SkeinNode implements AutoCloseable {
         overrides.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
                 streamsApplicationId() + "-" + InetAddress.getLocalHost().getHostName() + "-"
                         + Integer.toHexString(stateDir.toAbsolutePath().toString().hashCode()));
-        overrides.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
-                (int) config.streamsSessionTimeout().toMillis());
+        int sessionTimeoutMs = (int) config.streamsSessionTimeout().toMillis();
+        overrides.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), sessionTimeoutMs);
+        // Three heartbeats per session timeout (the consumer's 3 s default would not fit a short one).
+        overrides.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
+                Math.min(3000, sessionTimeoutMs / 3));
         sessions = new SessionService(topics, config.sessionTopology(), SessionStreamsConfig.properties(
                 bootstrapServers, streamsApplicationId(), stateDir, topics, config.replicationFactor(), overrides));
         started.push(sessions);
-        sessions.start(config.streamsStartupTimeout());
+        sessions.start();
+    }
+
+    private void startCore(Map<String, Object> clients) throws Exception {
+        sessions.awaitRunning(config.streamsStartupTimeout());
 
         KafkaTurnGateway gateway = new KafkaTurnGateway(clients, topics);
         started.push(gateway);

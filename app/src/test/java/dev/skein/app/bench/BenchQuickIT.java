@@ -73,6 +73,20 @@ class BenchQuickIT {
         // An append writes the new messages only: the bytes of a turn do not grow with the history.
         assertThat(last).isCloseTo(first, within(first * 0.10));
 
+        JsonNode recovery = report.at("/recovery/cases");
+        assertThat(recovery).extracting(c -> c.path("name").asText()).containsExactly("restart", "standby");
+        for (JsonNode c : recovery) {
+            String name = c.path("name").asText();
+            assertThat(c.path("unanswered").asLong()).as(name).isZero();
+            // Every probe session answered with its seeded history intact, on every partition.
+            assertThat(c.path("historiesIntact").asInt()).as(name).isEqualTo(c.path("probes").asInt()).isPositive();
+            assertThat(c.path("partitions").asInt()).as(name).isEqualTo(4);
+            assertThat(c.path("historyRecords").asLong()).as(name).isGreaterThanOrEqualTo(2L * c.path("sessions").asLong());
+            assertThat(c.path("allAnswerMs").asDouble()).as(name)
+                    .isGreaterThanOrEqualTo(c.path("firstAnswerMs").asDouble()).isPositive();
+        }
+        assertThat(out.resolve("recovery-logs/standby-1.log")).isNotEmptyFile();
+
         assertThat(out.resolve("latency-distribution.png")).isNotEmptyFile();
         assertThat(out.resolve("history-growth-bytes.png")).isNotEmptyFile();
         assertThat(console.toString(StandardCharsets.UTF_8)).contains("| simple turn (4 hops) | 8 |");

@@ -1,5 +1,6 @@
 package dev.skein.schemas.kafka;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -25,10 +26,19 @@ public final class ShareGroups {
 
     /** Sets earliest reset and read_committed isolation on {@code groupId}; idempotent. */
     public static void configure(Admin admin, String groupId) {
+        configure(admin, groupId, Map.of());
+    }
+
+    /**
+     * As {@link #configure(Admin, String)}, plus {@code extra} group configs (for example
+     * {@code share.session.timeout.ms}); the broker refuses values outside its bounds.
+     */
+    public static void configure(Admin admin, String groupId, Map<String, String> extra) {
         ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, groupId);
-        List<AlterConfigOp> ops = List.of(
+        List<AlterConfigOp> ops = new ArrayList<>(List.of(
                 set("share.auto.offset.reset", "earliest"),
-                set("share.isolation.level", "read_committed"));
+                set("share.isolation.level", "read_committed")));
+        extra.forEach((name, value) -> ops.add(set(name, value)));
         try {
             admin.incrementalAlterConfigs(Map.of(group, ops)).all().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
