@@ -18,6 +18,7 @@ public record BenchReport(
         TurnAnatomy.Result simpleTurnAnatomy,
         TurnScenario toolTurn,
         List<HttpPath.Result> http,
+        List<WebSocketLoad.Result> httpWebSocket,
         HistoryGrowth.Result historyGrowth,
         Throughput throughput,
         Recovery.Result recovery,

@@ -23,6 +23,15 @@ final class BenchTable {
         }
         turns(out, "simple turn", report.simpleTurn());
         turns(out, "tool turn", report.toolTurn());
+        if (report.httpWebSocket() != null) {
+            for (WebSocketLoad.Result r : report.httpWebSocket()) {
+                out.append(String.format("| HTTP POST, answer on WebSocket%s | %d | %d | %.0f | %.1f | %.1f | %.1f | %.1f | - |%n",
+                        r.errors() > 0 ? ", " + r.errors() + " errors" : "", r.connections(), r.turns(),
+                        r.turnsPerSecond(), r.latencyMs().getOrDefault("p50", 0.0),
+                        r.latencyMs().getOrDefault("p90", 0.0), r.latencyMs().getOrDefault("p99", 0.0),
+                        r.latencyMs().getOrDefault("p999", 0.0)));
+            }
+        }
         if (report.http() != null) {
             for (HttpPath.Result r : report.http()) {
                 out.append(String.format("| HTTP POST ?wait, wrk%s | %d | %d | %.0f | %.1f | %.1f | %.1f | - | - |%n",
@@ -46,6 +55,10 @@ final class BenchTable {
             out.append("| segment | median ms |\n|---|---:|\n");
             report.simpleTurnAnatomy().medianMs().forEach((segment, ms) ->
                     out.append(String.format("| %s | %.1f |%n", segment, ms)));
+            out.append("\nLog entries a simple turn adds per topic (records and transaction markers)\n");
+            out.append("| topic | entries/turn |\n|---|---:|\n");
+            report.simpleTurnAnatomy().logEntriesPerTurn().forEach((topic, entries) ->
+                    out.append(String.format("| %s | %.2f |%n", topic, entries)));
         }
         if (report.throughput() != null) {
             out.append(String.format("%nThroughput, open loop (sustained = highest rate held with p99 <= 1 s):"

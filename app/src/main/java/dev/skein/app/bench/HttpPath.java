@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 /**
  * Simple turns through the HTTP ingress, driven by wrk in another process: each request posts a
  * turn to a new session with {@code ?wait=30}, so the response is the answer and wrk's latency is
- * the whole turn as an HTTP client sees it. Answers over WebSocket are not measured here.
+ * the whole turn as an HTTP client sees it. Answers over WebSocket: {@link WebSocketLoad}.
  */
 final class HttpPath {
 

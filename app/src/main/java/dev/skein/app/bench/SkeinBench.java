@@ -111,6 +111,7 @@ public final class SkeinBench {
         BenchReport.TurnScenario tool = null;
         TurnAnatomy.Result anatomy = null;
         List<HttpPath.Result> http = null;
+        List<WebSocketLoad.Result> webSocket = null;
         HistoryGrowth.Result history = null;
         BenchReport.Throughput throughput = null;
         Map<String, Object> settings = settings(broker, prefix);
@@ -135,16 +136,23 @@ public final class SkeinBench {
                     tool = closedLoop(driver, floor, "tool", TOOL_MESSAGE, TOOL_HOPS, TOOL_PATH);
                 }
                 if (scenarios.contains(Scenario.HTTP)) {
+                    Duration measure = plan.measure().compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2)
+                            : plan.measure();
+                    webSocket = new ArrayList<>();
+                    for (int connections : plan.sessionLevels()) {
+                        console.printf("HTTP path: %d sessions posting turns, answers over WebSocket (another JVM) ...%n",
+                                connections);
+                        webSocket.add(WebSocketLoad.run(node.httpPort(), connections, plan.warmup(), measure,
+                                "ws-" + connections));
+                    }
                     Optional<Path> wrk = HttpPath.wrk();
                     if (wrk.isEmpty()) {
-                        skipped.put("http", "wrk is not installed (apt-get install wrk): the HTTP path was not measured");
+                        skipped.put("http", "wrk is not installed (apt-get install wrk): POST ?wait was not measured");
                     } else {
                         http = new ArrayList<>();
                         for (int connections : plan.sessionLevels()) {
                             console.printf("HTTP path: wrk, %d connections, simple turns with ?wait ...%n", connections);
-                            http.add(HttpPath.run(wrk.get(), node.httpPort(), connections,
-                                    plan.measure().compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2)
-                                            : plan.measure(), work));
+                            http.add(HttpPath.run(wrk.get(), node.httpPort(), connections, measure, work));
                         }
                         drain(driver); // wrk stops sending, not the turns it left running
                     }
@@ -166,11 +174,8 @@ public final class SkeinBench {
             recovery = new Recovery(bootstrap, prefix, work.resolve("recovery"), options.out().resolve("recovery-logs"),
                     console).run(plan.recoverySessions());
         }
-        if (options.scenarios().containsAll(EnumSet.allOf(Scenario.class))) {
-            skipped.putAll(notYetMeasured());
-        }
         return new BenchReport(startedAt.toString(), (System.nanoTime() - began) / 1e9, machine(), settings, floor,
-                simple, anatomy, tool, http, history, throughput, recovery, skipped);
+                simple, anatomy, tool, http, webSocket, history, throughput, recovery, skipped);
     }
 
     /**
@@ -254,14 +259,6 @@ public final class SkeinBench {
                 : r.latency().p50() / (floor.oneHopP50Ms() * hops);
         return new BenchReport.TurnLevel(r.sessions(), r.targetPerSecond(), r.turns(), r.failed(), r.turnsPerSecond(),
                 r.latency(), ratio);
-    }
-
-    /** What the issue asks for that this harness does not measure yet, and why. */
-    static Map<String, String> notYetMeasured() {
-        Map<String, String> skipped = new LinkedHashMap<>();
-        skipped.put("http-websocket", "answers over WebSocket are not measured: the HTTP scenario waits for the"
-                + " answer in the POST response (?wait); a WebSocket reader in the bench is still to be written");
-        return skipped;
     }
 
     private Map<String, Object> settings(String broker, String prefix) {

@@ -15,6 +15,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -29,8 +32,11 @@ import org.apache.kafka.common.errors.WakeupException;
  */
 final class TurnAnatomy {
 
-    /** Medians of each segment, in the order a turn crosses them. */
-    record Result(int turns, Map<String, Double> medianMs) {}
+    /**
+     * Medians of each segment, in the order a turn crosses them; and the log entries (records and
+     * transaction markers: each takes an offset) each turn added to every topic of the deployment.
+     */
+    record Result(int turns, Map<String, Double> medianMs, Map<String, Double> logEntriesPerTurn) {}
 
     private record Seen(long nanos, long recordTimestampMs) {}
 
@@ -47,6 +53,7 @@ final class TurnAnatomy {
         Map<String, Seen> steps = new ConcurrentHashMap<>();
         try (Watcher<AgentInvocation> a = new Watcher<>(topics.agentRequests, AgentInvocation::getTurnId, invocations);
              Watcher<AgentStep> b = new Watcher<>(topics.agentSteps, AgentStep::getTurnId, steps)) {
+            Map<TopicPartition, Long> before = endOffsets();
             double[][] segments = new double[6][turns];
             for (int i = 0; i < turns; i++) {
                 long startNanos = System.nanoTime();
@@ -77,8 +84,39 @@ final class TurnAnatomy {
                 Arrays.sort(values);
                 medians.put(names[s], values[values.length / 2]);
             }
-            return new Result(turns, medians);
+            return new Result(turns, medians, perTurn(before, endOffsets(), turns));
         }
+    }
+
+    /** End offsets of every partition of the deployment's topics (its prefix) and changelogs (its application id). */
+    private Map<TopicPartition, Long> endOffsets() throws Exception {
+        String applicationId = topics.groupId("sessions") + "-";
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            List<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                    .filter(n -> n.startsWith(topics.prefix()) || n.startsWith(applicationId)).toList();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).forEach((name, description) ->
+                    description.partitions().forEach(p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
+            return ends;
+        }
+    }
+
+    /** Per topic (prefix dropped), entries added per turn, largest first; topics that did not grow are left out. */
+    private Map<String, Double> perTurn(Map<TopicPartition, Long> before, Map<TopicPartition, Long> after, int turns) {
+        Map<String, Long> added = new HashMap<>();
+        after.forEach((tp, end) -> added.merge(tp.topic(), end - before.getOrDefault(tp, 0L), Long::sum));
+        Map<String, Double> result = new LinkedHashMap<>();
+        added.entrySet().stream().filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(e -> result.put(shortName(e.getKey()), (double) e.getValue() / turns));
+        return result;
+    }
+
+    private String shortName(String topic) {
+        return topic.startsWith(topics.prefix()) ? topic.substring(topics.prefix().length())
+                : topic.substring(topics.groupId("sessions").length() + 1);
     }
 
     private static Seen await(Map<String, Seen> seen, String turnId) throws InterruptedException, TimeoutException {

@@ -134,6 +134,8 @@ public final class SkeinConfig {
             }
             workerMemoryBytes();
             workerResources();
+            streamsProperties();
+            agentSessionTimeout();
             sessionTopology();
             List<AgentSpec> agents = agents();
             List<String> names = agents.stream().map(AgentSpec::name).toList();
@@ -366,6 +368,20 @@ public final class SkeinConfig {
     }
 
     /** Custom resources this node offers. */
+    /**
+     * Kafka Streams properties of the session topology, applied after Skein's own (which they may
+     * override): {@code skein.streams.properties { "max.task.idle.ms" = -1 }}. Dotted keys may be
+     * quoted or not; either way they become the dotted property name.
+     */
+    public Map<String, String> streamsProperties() {
+        Map<String, String> result = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigValue> entry : config.getConfig("skein.streams.properties").entrySet()) {
+            result.put(String.join(".", ConfigUtil.splitPath(entry.getKey())),
+                    String.valueOf(entry.getValue().unwrapped()));
+        }
+        return result;
+    }
+
     public Map<String, Double> workerResources() {
         Config resources = config.getConfig("skein.worker.resources");
         Map<String, Double> result = new LinkedHashMap<>();

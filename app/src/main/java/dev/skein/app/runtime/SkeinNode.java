@@ -203,6 +203,7 @@ public final class SkeinNode implements AutoCloseable {
         // Three heartbeats per session timeout (the consumer's 3 s default would not fit a short one).
         overrides.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
                 Math.min(3000, sessionTimeoutMs / 3));
+        overrides.putAll(config.streamsProperties());
         sessions = new SessionService(topics, config.sessionTopology(), SessionStreamsConfig.properties(
                 bootstrapServers, streamsApplicationId(), stateDir, topics, config.replicationFactor(), overrides));
         started.push(sessions);

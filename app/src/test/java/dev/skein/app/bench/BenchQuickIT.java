@@ -55,6 +55,15 @@ class BenchQuickIT {
         assertThat(report.at("/simpleTurnAnatomy/turns").asInt()).isPositive();
         assertThat(report.at("/simpleTurnAnatomy/medianMs").path("whole turn").asDouble()).isPositive();
         assertThat(report.at("/throughput/simpleSteps/0/turns").asLong()).isPositive();
+        JsonNode webSocket = report.path("httpWebSocket");
+        assertThat(webSocket).hasSize(2);
+        for (JsonNode level : webSocket) {
+            assertThat(level.path("turns").asLong()).isPositive();
+            assertThat(level.path("errors").asLong()).isZero();
+            assertThat(level.at("/latencyMs/p50").asDouble()).isPositive();
+            assertThat(level.at("/latencyMs/p99").asDouble()).isGreaterThanOrEqualTo(level.at("/latencyMs/p50").asDouble());
+        }
+        assertThat(report.path("skipped").has("http-websocket")).isFalse();
         if (HttpPath.wrk().isPresent()) {
             assertThat(report.at("/http/0/requests").asLong()).isPositive();
             assertThat(report.at("/http/0/errors").asLong()).isZero();

@@ -1,0 +1,57 @@
+package dev.skein.app.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SkeinConfigTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void flagsWinOverTheEnvironmentWhichWinsOverTheFileWhichWinsOverTheDefaults() throws Exception {
+        Path file = dir.resolve("skein.conf");
+        Files.writeString(file, "skein.streams.commit-interval = 30ms\nskein.streams.threads = 3\nskein.http.port = 9000\n");
+        SkeinConfig config = SkeinConfig.load(Optional.of(file), Map.of("skein.http.port", 9100),
+                Map.of("SKEIN_STREAMS_THREADS", "2", "SKEIN_HTTP_PORT", "9200"));
+
+        assertThat(config.httpPort()).isEqualTo(9100);
+        assertThat(config.streamThreads()).isEqualTo(2);
+        assertThat(config.commitInterval()).isEqualTo(Duration.ofMillis(30));
+        assertThat(config.standbyReplicas()).isZero();
+    }
+
+    @Test
+    void theAgentsSessionTimeoutIsTheBrokersUnlessSet() {
+        assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of()).agentSessionTimeout()).isEmpty();
+        assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of("SKEIN_AGENTS_SESSION_TIMEOUT", "3s"))
+                .agentSessionTimeout()).contains(Duration.ofSeconds(3));
+        assertThatThrownBy(() -> SkeinConfig.load(Optional.empty(), Map.of(),
+                Map.of("SKEIN_AGENTS_SESSION_TIMEOUT", "soon"))).hasMessageContaining("skein.agents.session-timeout");
+    }
+
+    @Test
+    void streamsPropertiesKeepTheirDottedNamesQuotedOrNot() throws Exception {
+        Path file = dir.resolve("skein.conf");
+        Files.writeString(file, """
+                skein.streams.properties {
+                  "max.task.idle.ms" = -1
+                  producer.compression.type = lz4
+                }
+                """);
+        assertThat(SkeinConfig.load(Optional.of(file), Map.of(), Map.of()).streamsProperties())
+                .containsOnly(Map.entry("max.task.idle.ms", "-1"), Map.entry("producer.compression.type", "lz4"));
+        assertThat(SkeinConfig.load(Optional.empty(), Map.of(),
+                Map.of("SKEIN_STREAMS_PROPERTIES", "{\"max.task.idle.ms\" = -1}")).streamsProperties())
+                .containsOnly(Map.entry("max.task.idle.ms", "-1"));
+        assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of()).streamsProperties()).isEmpty();
+    }
+}
