@@ -440,6 +440,11 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
         properties.remove(ConsumerConfig.GROUP_ID_CONFIG);
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // After a poll the consumer leaves a fetch parked at the broker, and the broker answers one
+        // request per connection at a time: with the default 500 ms wait, the endOffsets call of the
+        // next registration queued behind it, and every new schema cost half a second (six of them
+        // delayed a fresh node's first turn by three).
+        properties.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
         properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         return properties;
