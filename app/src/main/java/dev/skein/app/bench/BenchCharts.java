@@ -58,13 +58,22 @@ final class BenchCharts {
                 addCurve(chart, name + ", " + level.sessions() + " sessions", level.latency());
             }
         }
+        if (report.httpWebSocket() != null) {
+            for (WebSocketLoad.Result level : report.httpWebSocket()) {
+                addCurve(chart, "HTTP + WebSocket, " + level.connections() + " sessions", level.percentileCurve());
+            }
+        }
         return chart;
     }
 
     private static void addCurve(XYChart chart, String name, Latency latency) {
+        addCurve(chart, name, latency.percentileCurve());
+    }
+
+    private static void addCurve(XYChart chart, String name, List<double[]> percentileCurve) {
         List<Double> x = new ArrayList<>();
         List<Double> y = new ArrayList<>();
-        for (double[] point : latency.percentileCurve()) {
+        for (double[] point : percentileCurve) {
             x.add(1.0 / (1.0 - point[0] / 100.0));
             y.add(Math.max(point[1], 0.01));
         }

@@ -53,7 +53,7 @@ final class WebSocketLoad {
 
     /** The figures of one run; latency percentiles, max and mean in milliseconds. */
     record Result(int connections, double seconds, long turns, long errors, double turnsPerSecond,
-                  Map<String, Double> latencyMs) {}
+                  Map<String, Double> latencyMs, List<double[]> percentileCurve) {}
 
     /** What the child is told on its command line. */
     record Options(String host, int port, int connections, Duration warmup, Duration measure, String sessionPrefix) {
@@ -300,7 +300,7 @@ final class WebSocketLoad {
         latencyMs.put("max", latency.max());
         latencyMs.put("mean", latency.mean());
         return new Result(options.connections(), seconds, histogram.getTotalCount(), counts.errors().get(),
-                histogram.getTotalCount() / seconds, latencyMs);
+                histogram.getTotalCount() / seconds, latencyMs, latency.percentileCurve());
     }
 
     /** A turn posted and not yet answered. */

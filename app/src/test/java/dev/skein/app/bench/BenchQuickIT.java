@@ -62,6 +62,7 @@ class BenchQuickIT {
             assertThat(level.path("errors").asLong()).isZero();
             assertThat(level.at("/latencyMs/p50").asDouble()).isPositive();
             assertThat(level.at("/latencyMs/p99").asDouble()).isGreaterThanOrEqualTo(level.at("/latencyMs/p50").asDouble());
+            assertThat(level.path("percentileCurve")).isNotEmpty();
         }
         assertThat(report.path("skipped").has("http-websocket")).isFalse();
         if (HttpPath.wrk().isPresent()) {
