@@ -45,7 +45,7 @@ final class Recovery {
     record Case(String name, String description, int processes, int sessions, double seedSeconds,
                 long historyRecords, int partitions, int probes, double firstAnswerMs, double allAnswerMs,
                 double restartedHealthyMs, long unanswered, int historiesIntact, Map<String, String> settings,
-                List<Double> probeAnswerMs) {}
+                List<Double> probeAnswerMs, Background.Figures background) {}
 
     record Result(List<Case> cases) {}
 
@@ -74,20 +74,23 @@ final class Recovery {
      * Runs both cases. Every process gets {@link #failureDetection()}; the standby case adds
      * {@code skein.streams.standby-replicas = 1}.
      */
-    Result run(int sessions) throws Exception {
+    Result run(int sessions, int backgroundPerSecond) throws Exception {
         Map<String, String> settings = failureDetection();
         List<Case> cases = new ArrayList<>();
         cases.add(measure("restart", "one skein up process, SIGKILLed and started again on the same data directory",
-                1, sessions, settings));
+                1, sessions, settings, 0));
         Map<String, String> standby = new LinkedHashMap<>(settings);
         standby.put("skein.streams.standby-replicas", "1");
         cases.add(measure("standby", "two skein up processes with one standby replica each; one SIGKILLed, the"
-                + " survivor takes over its sessions", 2, sessions, standby));
+                + " survivor takes over its sessions", 2, sessions, standby, 0));
+        cases.add(measure("standby-under-load", "as standby, with " + backgroundPerSecond + " turns/s to other"
+                + " sessions from 2 s before the kill until the probes are answered", 2, sessions, standby,
+                backgroundPerSecond));
         return new Result(cases);
     }
 
-    private Case measure(String name, String description, int processes, int sessions, Map<String, String> common)
-            throws Exception {
+    private Case measure(String name, String description, int processes, int sessions, Map<String, String> common,
+                         int backgroundPerSecond) throws Exception {
         String casePrefix = prefix + "recovery-" + name + ".";
         Map<String, String> settings = new LinkedHashMap<>(common);
         settings.put("skein.topics.prefix", casePrefix);
@@ -122,6 +125,11 @@ final class Recovery {
                 Thread.sleep(2000); // the standby replica reads the changelog continuously; let it catch up
                 long historyRecords = historyRecords(topics);
 
+                Background background = backgroundPerSecond == 0 ? null
+                        : new Background(driver, backgroundPerSecond, sessions / 2, sessions);
+                if (background != null) {
+                    Thread.sleep(2000);
+                }
                 console.printf("Recovery (%s): SIGKILL of process %d, then a turn to %d probe sessions ...%n", name,
                         nodes.get(0).pid(), probes.size());
                 long killedAt = System.nanoTime();
@@ -146,13 +154,14 @@ final class Recovery {
                         unanswered++;
                     }
                 }
+                Background.Figures load = background == null ? null : background.finish(PROBE_TIMEOUT);
                 SkeinProcess survivor = processes == 1 ? nodes.get(0) : nodes.get(1);
                 int intact = intactHistories(survivor, probes);
                 answeredMs.sort(Double::compare);
                 double first = answeredMs.isEmpty() ? -1 : answeredMs.get(0);
                 double all = unanswered > 0 || answeredMs.isEmpty() ? -1 : answeredMs.get(answeredMs.size() - 1);
                 return new Case(name, description, processes, sessions, seedSeconds, historyRecords, partitions,
-                        probes.size(), first, all, restartedHealthyMs, unanswered, intact, settings, answeredMs);
+                        probes.size(), first, all, restartedHealthyMs, unanswered, intact, settings, answeredMs, load);
             }
         } finally {
             Files.createDirectories(logs);
@@ -189,6 +198,65 @@ final class Recovery {
     private static long longValue(Config config, String name, long otherwise) {
         ConfigEntry entry = config.get(name);
         return entry == null || entry.value() == null ? otherwise : Long.parseLong(entry.value());
+    }
+
+    /**
+     * Turns at a steady rate, each to another seeded session of the upper half (the probes are
+     * from the lower), sent across the kill until {@link #finish} is called: every one must be
+     * answered, and their latency shows what the kill cost the turns in flight.
+     */
+    static final class Background {
+
+        /** Latencies in ms, from the send to the answer. */
+        record Figures(int perSecond, long sent, long completed, long failed, long unanswered, double p50Ms,
+                       double p99Ms, double maxMs) {}
+
+        private record Sent(long nanos, CompletableFuture<TurnDriver.Answer> answer) {}
+
+        private final List<Sent> sent = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final int perSecond;
+        private final Thread sender;
+        private volatile boolean running = true;
+
+        Background(TurnDriver driver, int perSecond, int firstSession, int endSession) {
+            this.perSecond = perSecond;
+            long period = 1_000_000_000L / perSecond;
+            sender = Thread.ofPlatform().name("bench-recovery-load").daemon(true).start(() -> {
+                long next = System.nanoTime();
+                for (int i = 0; running; i++) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(next - System.nanoTime());
+                    next += period;
+                    String session = "recovery-" + (firstSession + i % (endSession - firstSession));
+                    sent.add(new Sent(System.nanoTime(), driver.submit(session, SkeinBench.SIMPLE_MESSAGE)));
+                }
+            });
+        }
+
+        /** Stops sending and waits for every answer, at most {@code wait}. */
+        Figures finish(Duration wait) throws InterruptedException {
+            running = false;
+            sender.join();
+            long deadline = System.nanoTime() + wait.toNanos();
+            org.HdrHistogram.Histogram latency = Latency.histogram();
+            long completed = 0;
+            long failed = 0;
+            long unanswered = 0;
+            for (Sent turn : sent) {
+                try {
+                    TurnDriver.Answer a = turn.answer().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    if (a.completed().getStatus() == dev.skein.events.TurnStatus.COMPLETED) {
+                        completed++;
+                        latency.recordValue(a.receivedNanos() - turn.nanos());
+                    } else {
+                        failed++;
+                    }
+                } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+                    unanswered++;
+                }
+            }
+            Latency l = Latency.of(latency);
+            return new Figures(perSecond, sent.size(), completed, failed, unanswered, l.p50(), l.p99(), l.max());
+        }
     }
 
     /** {@value #PROBES_PER_PARTITION} seeded sessions of every partition. */

@@ -172,7 +172,7 @@ public final class SkeinBench {
             // After the in-process node has stopped: the recovery processes get the machine to themselves.
             settings.put("recoverySessions", plan.recoverySessions());
             recovery = new Recovery(bootstrap, prefix, work.resolve("recovery"), options.out().resolve("recovery-logs"),
-                    console).run(plan.recoverySessions());
+                    console).run(plan.recoverySessions(), plan.recoveryLoadPerSecond());
         }
         return new BenchReport(startedAt.toString(), (System.nanoTime() - began) / 1e9, machine(), settings, floor,
                 simple, anatomy, tool, http, webSocket, history, throughput, recovery, skipped);

@@ -84,7 +84,8 @@ class BenchQuickIT {
         assertThat(last).isCloseTo(first, within(first * 0.10));
 
         JsonNode recovery = report.at("/recovery/cases");
-        assertThat(recovery).extracting(c -> c.path("name").asText()).containsExactly("restart", "standby");
+        assertThat(recovery).extracting(c -> c.path("name").asText())
+                .containsExactly("restart", "standby", "standby-under-load");
         for (JsonNode c : recovery) {
             String name = c.path("name").asText();
             assertThat(c.path("unanswered").asLong()).as(name).isZero();
@@ -95,6 +96,11 @@ class BenchQuickIT {
             assertThat(c.path("allAnswerMs").asDouble()).as(name)
                     .isGreaterThanOrEqualTo(c.path("firstAnswerMs").asDouble()).isPositive();
         }
+        // Turns in flight across the kill: every one answered, none failed.
+        JsonNode load = recovery.get(2).path("background");
+        assertThat(load.path("sent").asLong()).isPositive();
+        assertThat(load.path("completed").asLong()).isEqualTo(load.path("sent").asLong());
+        assertThat(recovery.get(0).path("background").isNull()).isTrue();
         assertThat(out.resolve("recovery-logs/standby-1.log")).isNotEmptyFile();
 
         assertThat(out.resolve("latency-distribution.png")).isNotEmptyFile();
