@@ -28,6 +28,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -81,7 +82,8 @@ public final class ToolWorker implements AutoCloseable {
      * @param drainTimeout how long {@link #close()} lets running calls finish before interrupting them
      */
     public record Options(String workerId, List<String> tiers, NodeCapabilities capabilities, Duration heartbeatInterval,
-                          int maxInFlight, Duration pollTimeout, int deliveryLimit, Duration drainTimeout) {
+                          int maxInFlight, Duration pollTimeout, int deliveryLimit, Duration drainTimeout,
+                          Optional<Duration> sessionTimeout) {
 
         public static final String DEFAULT_TIER = "small";
         /** The broker's default {@code share.delivery.count.limit}. */
@@ -112,6 +114,7 @@ public final class ToolWorker implements AutoCloseable {
                 throw new IllegalArgumentException("deliveryLimit must be at least 2 (the broker's minimum), got "
                         + deliveryLimit);
             }
+            Objects.requireNonNull(sessionTimeout, "sessionTimeout");
             if (drainTimeout == null || drainTimeout.isNegative()) {
                 throw new IllegalArgumentException("drainTimeout must be zero or positive, got " + drainTimeout);
             }
@@ -124,11 +127,12 @@ public final class ToolWorker implements AutoCloseable {
         public static Options defaults() {
             return new Options(hostName() + "-" + ProcessHandle.current().pid(), List.of(DEFAULT_TIER),
                     NodeCapabilities.detect(), Duration.ofSeconds(5), Runtime.getRuntime().availableProcessors(),
-                    Duration.ofSeconds(1), DEFAULT_DELIVERY_LIMIT, Duration.ofSeconds(30));
+                    Duration.ofSeconds(1), DEFAULT_DELIVERY_LIMIT, Duration.ofSeconds(30), Optional.empty());
         }
 
         public Options withWorkerId(String id) {
-            return new Options(id, tiers, capabilities, heartbeatInterval, maxInFlight, pollTimeout, deliveryLimit, drainTimeout);
+            return new Options(id, tiers, capabilities, heartbeatInterval, maxInFlight, pollTimeout, deliveryLimit,
+                    drainTimeout, sessionTimeout);
         }
 
         /** Serves only {@code tier}. */
@@ -137,31 +141,48 @@ public final class ToolWorker implements AutoCloseable {
         }
 
         public Options withTiers(List<String> names) {
-            return new Options(workerId, names, capabilities, heartbeatInterval, maxInFlight, pollTimeout, deliveryLimit, drainTimeout);
+            return new Options(workerId, names, capabilities, heartbeatInterval, maxInFlight, pollTimeout, deliveryLimit,
+                    drainTimeout, sessionTimeout);
         }
 
         public Options withCapabilities(NodeCapabilities offered) {
-            return new Options(workerId, tiers, offered, heartbeatInterval, maxInFlight, pollTimeout, deliveryLimit, drainTimeout);
+            return new Options(workerId, tiers, offered, heartbeatInterval, maxInFlight, pollTimeout, deliveryLimit,
+                    drainTimeout, sessionTimeout);
         }
 
         public Options withHeartbeatInterval(Duration interval) {
-            return new Options(workerId, tiers, capabilities, interval, maxInFlight, pollTimeout, deliveryLimit, drainTimeout);
+            return new Options(workerId, tiers, capabilities, interval, maxInFlight, pollTimeout, deliveryLimit,
+                    drainTimeout, sessionTimeout);
         }
 
         public Options withMaxInFlight(int max) {
-            return new Options(workerId, tiers, capabilities, heartbeatInterval, max, pollTimeout, deliveryLimit, drainTimeout);
+            return new Options(workerId, tiers, capabilities, heartbeatInterval, max, pollTimeout, deliveryLimit,
+                    drainTimeout, sessionTimeout);
         }
 
         public Options withPollTimeout(Duration timeout) {
-            return new Options(workerId, tiers, capabilities, heartbeatInterval, maxInFlight, timeout, deliveryLimit, drainTimeout);
+            return new Options(workerId, tiers, capabilities, heartbeatInterval, maxInFlight, timeout, deliveryLimit,
+                    drainTimeout, sessionTimeout);
         }
 
         public Options withDeliveryLimit(int limit) {
-            return new Options(workerId, tiers, capabilities, heartbeatInterval, maxInFlight, pollTimeout, limit, drainTimeout);
+            return new Options(workerId, tiers, capabilities, heartbeatInterval, maxInFlight, pollTimeout, limit,
+                    drainTimeout, sessionTimeout);
+        }
+
+        /**
+         * The tier share groups' session timeout ({@code share.session.timeout.ms}): how long the
+         * partitions of a worker that died without leaving stay assigned to it, so that nobody
+         * fetches their requests. Empty keeps the broker's {@code group.share.session.timeout.ms}.
+         */
+        public Options withSessionTimeout(Duration timeout) {
+            return new Options(workerId, tiers, capabilities, heartbeatInterval, maxInFlight, pollTimeout, deliveryLimit,
+                    drainTimeout, Optional.of(timeout));
         }
 
         public Options withDrainTimeout(Duration timeout) {
-            return new Options(workerId, tiers, capabilities, heartbeatInterval, maxInFlight, pollTimeout, deliveryLimit, timeout);
+            return new Options(workerId, tiers, capabilities, heartbeatInterval, maxInFlight, pollTimeout, deliveryLimit,
+                    timeout, sessionTimeout);
         }
     }
 
@@ -238,7 +259,8 @@ public final class ToolWorker implements AutoCloseable {
         producer.sendAndWait(topics.workers, options.workerId(), heartbeat(false), PRODUCE_TIMEOUT);
         try (Admin admin = Admin.create(kafkaConfig)) {
             for (String tier : options.tiers()) {
-                ShareGroups.configure(admin, topics.workerGroup(tier));
+                ShareGroups.configure(admin, topics.workerGroup(tier), options.sessionTimeout().map(timeout ->
+                        Map.of("share.session.timeout.ms", String.valueOf(timeout.toMillis()))).orElse(Map.of()));
             }
         }
         for (String tier : options.tiers()) {

@@ -92,7 +92,7 @@ final class BenchTable {
             for (Recovery.Case c : report.recovery().cases()) {
                 Recovery.Background.Figures b = c.background();
                 if (b != null) {
-                    out.append(String.format("%s: %d turns/s to other sessions across the kill: %d sent, %d completed,"
+                    out.append(String.format("%s: %d tool turns/s to other sessions across the kill: %d sent, %d completed,"
                                     + " %d failed, %d unanswered; latency p50 %.0f ms, p99 %.0f ms, max %.0f ms%n",
                             c.name(), b.perSecond(), b.sent(), b.completed(), b.failed(), b.unanswered(), b.p50Ms(),
                             b.p99Ms(), b.maxMs()));

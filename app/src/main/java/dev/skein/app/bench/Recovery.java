@@ -83,7 +83,7 @@ final class Recovery {
         standby.put("skein.streams.standby-replicas", "1");
         cases.add(measure("standby", "two skein up processes with one standby replica each; one SIGKILLed, the"
                 + " survivor takes over its sessions", 2, sessions, standby, 0));
-        cases.add(measure("standby-under-load", "as standby, with " + backgroundPerSecond + " turns/s to other"
+        cases.add(measure("standby-under-load", "as standby, with " + backgroundPerSecond + " tool turns/s to other"
                 + " sessions from 2 s before the kill until the probes are answered", 2, sessions, standby,
                 backgroundPerSecond));
         return new Result(cases);
@@ -176,7 +176,7 @@ final class Recovery {
     }
 
     /**
-     * The session timeouts of the session topology's group and of the agents' share group: how long
+     * The session timeouts of the session topology's group and of the agents' and workers' share groups: how long
      * a process that died without leaving keeps its partitions. {@value #DETECTION_MS} ms (three
      * missed one-second heartbeats), or the least this broker allows ({@code group.min.session.timeout.ms},
      * {@code group.share.min.session.timeout.ms}: 6 s and 45 s on a stock broker, 1 s on Skein's embedded one).
@@ -191,6 +191,10 @@ final class Recovery {
             Map<String, String> settings = new LinkedHashMap<>();
             settings.put("skein.streams.session-timeout", Math.max(DETECTION_MS, groupMin) + "ms");
             settings.put("skein.agents.session-timeout", Math.max(DETECTION_MS, shareMin) + "ms");
+            settings.put("skein.worker.session-timeout", Math.max(DETECTION_MS, shareMin) + "ms");
+            // A transaction the killed process left open holds back every read_committed reader of
+            // its partitions until the broker aborts it: Kafka Streams' 10 s default is too long.
+            settings.put("skein.streams.properties", "{\"producer.transaction.timeout.ms\" = " + DETECTION_MS + "}");
             return settings;
         }
     }
@@ -201,8 +205,9 @@ final class Recovery {
     }
 
     /**
-     * Turns at a steady rate, each to another seeded session of the upper half (the probes are
-     * from the lower), sent across the kill until {@link #finish} is called: every one must be
+     * Tool turns (one calculator call each: the agents' and the workers' share groups are both on
+     * their path) at a steady rate, each to another seeded session of the upper half (the probes
+     * are from the lower), sent across the kill until {@link #finish} is called: every one must be
      * answered, and their latency shows what the kill cost the turns in flight.
      */
     static final class Background {
@@ -227,7 +232,7 @@ final class Recovery {
                     java.util.concurrent.locks.LockSupport.parkNanos(next - System.nanoTime());
                     next += period;
                     String session = "recovery-" + (firstSession + i % (endSession - firstSession));
-                    sent.add(new Sent(System.nanoTime(), driver.submit(session, SkeinBench.SIMPLE_MESSAGE)));
+                    sent.add(new Sent(System.nanoTime(), driver.submit(session, SkeinBench.TOOL_MESSAGE)));
                 }
             });
         }

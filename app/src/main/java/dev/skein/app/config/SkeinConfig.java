@@ -136,6 +136,7 @@ public final class SkeinConfig {
             workerResources();
             streamsProperties();
             agentSessionTimeout();
+            workerSessionTimeout();
             sessionTopology();
             List<AgentSpec> agents = agents();
             List<String> names = agents.stream().map(AgentSpec::name).toList();
@@ -262,6 +263,12 @@ public final class SkeinConfig {
 
     public Duration agentTimeout() {
         return config.getDuration("skein.agents.timeout");
+    }
+
+    /** The tier share groups' session timeout; empty: the broker's default. */
+    public Optional<Duration> workerSessionTimeout() {
+        return nonBlank(config.getString("skein.worker.session-timeout"))
+                .map(text -> config.getDuration("skein.worker.session-timeout"));
     }
 
     /** The agents share group's session timeout; empty: the broker's default. */

@@ -82,6 +82,10 @@ final class BrokerProperties {
         // for share groups and 6 s for consumer groups (docs/running.md, failover).
         props.setProperty("group.share.min.session.timeout.ms", "1000");
         props.setProperty("group.min.session.timeout.ms", "1000");
+        // A transaction left open by a process that died is aborted once its timeout has passed,
+        // but the broker only looks every 10 s by default; until then read_committed readers of
+        // its partitions (a standby taking over included) are stuck behind it.
+        props.setProperty("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
         // Lets a share group shorten its record lock (share.record.lock.duration.ms) below the 15 s
         // broker minimum, so that work held by a crashed worker returns sooner where that matters.
         props.setProperty("group.share.min.record.lock.duration.ms", "1000");

@@ -178,6 +178,7 @@ public final class SkeinNode implements AutoCloseable {
         if (config.workerId().isPresent()) {
             options = options.withWorkerId(config.workerId().get());
         }
+        options = config.workerSessionTimeout().map(options::withSessionTimeout).orElse(options);
         List<Tool> tools = Tools.discover();
         ToolWorker worker = new ToolWorker(clients, topics, tools, options, metrics);
         started.push(worker);

@@ -30,12 +30,15 @@ class SkeinConfigTest {
     }
 
     @Test
-    void theAgentsSessionTimeoutIsTheBrokersUnlessSet() {
+    void shareGroupSessionTimeoutsAreTheBrokersUnlessSet() {
         assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of()).agentSessionTimeout()).isEmpty();
         assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of("SKEIN_AGENTS_SESSION_TIMEOUT", "3s"))
                 .agentSessionTimeout()).contains(Duration.ofSeconds(3));
         assertThatThrownBy(() -> SkeinConfig.load(Optional.empty(), Map.of(),
                 Map.of("SKEIN_AGENTS_SESSION_TIMEOUT", "soon"))).hasMessageContaining("skein.agents.session-timeout");
+        assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of()).workerSessionTimeout()).isEmpty();
+        assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of("SKEIN_WORKER_SESSION_TIMEOUT", "2500ms"))
+                .workerSessionTimeout()).contains(Duration.ofMillis(2500));
     }
 
     @Test
