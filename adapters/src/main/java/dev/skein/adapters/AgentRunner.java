@@ -193,8 +193,7 @@ public final class AgentRunner implements AutoCloseable {
     /** Configures the share group (earliest offset, read_committed) and starts consuming. */
     public void start() {
         try (Admin admin = Admin.create(kafkaConfig)) {
-            ShareGroups.configure(admin, options.groupId(), options.sessionTimeout().map(timeout ->
-                    Map.of("share.session.timeout.ms", String.valueOf(timeout.toMillis()))).orElse(Map.of()));
+            ShareGroups.configure(admin, options.groupId(), options.sessionTimeout());
         }
         loop.start(List.of(topics.agentRequests.name()));
         log.info("Agent runner started in share group {} on {} with agents {} (default {})",

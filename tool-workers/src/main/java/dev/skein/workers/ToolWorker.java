@@ -259,8 +259,7 @@ public final class ToolWorker implements AutoCloseable {
         producer.sendAndWait(topics.workers, options.workerId(), heartbeat(false), PRODUCE_TIMEOUT);
         try (Admin admin = Admin.create(kafkaConfig)) {
             for (String tier : options.tiers()) {
-                ShareGroups.configure(admin, topics.workerGroup(tier), options.sessionTimeout().map(timeout ->
-                        Map.of("share.session.timeout.ms", String.valueOf(timeout.toMillis()))).orElse(Map.of()));
+                ShareGroups.configure(admin, topics.workerGroup(tier), options.sessionTimeout());
             }
         }
         for (String tier : options.tiers()) {

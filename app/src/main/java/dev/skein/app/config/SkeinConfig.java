@@ -267,14 +267,17 @@ public final class SkeinConfig {
 
     /** The tier share groups' session timeout; empty: the broker's default. */
     public Optional<Duration> workerSessionTimeout() {
-        return nonBlank(config.getString("skein.worker.session-timeout"))
-                .map(text -> config.getDuration("skein.worker.session-timeout"));
+        return optionalDuration("skein.worker.session-timeout");
     }
 
     /** The agents share group's session timeout; empty: the broker's default. */
     public Optional<Duration> agentSessionTimeout() {
-        return nonBlank(config.getString("skein.agents.session-timeout"))
-                .map(text -> config.getDuration("skein.agents.session-timeout"));
+        return optionalDuration("skein.agents.session-timeout");
+    }
+
+    /** A duration whose empty string means "not set" (the broker's default applies). */
+    private Optional<Duration> optionalDuration(String key) {
+        return nonBlank(config.getString(key)).map(text -> config.getDuration(key));
     }
 
     /** The agent of turns that name none. */

@@ -39,11 +39,6 @@ public final class SessionService implements AutoCloseable {
     }
 
     /** Starts and waits until RUNNING (state restored), or fails after {@code timeout}. */
-    public void start(Duration timeout) throws InterruptedException {
-        start();
-        awaitRunning(timeout);
-    }
-
     /** Starts the topology without waiting: it joins its group and restores its stores meanwhile. */
     public void start() {
         streams.start();

@@ -1,8 +1,10 @@
 package dev.skein.schemas.kafka;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -26,19 +28,21 @@ public final class ShareGroups {
 
     /** Sets earliest reset and read_committed isolation on {@code groupId}; idempotent. */
     public static void configure(Admin admin, String groupId) {
-        configure(admin, groupId, Map.of());
+        configure(admin, groupId, Optional.empty());
     }
 
     /**
-     * As {@link #configure(Admin, String)}, plus {@code extra} group configs (for example
-     * {@code share.session.timeout.ms}); the broker refuses values outside its bounds.
+     * As {@link #configure(Admin, String)}, and, when given, the group's session timeout
+     * ({@code share.session.timeout.ms}): how long the partitions of a member that died without
+     * leaving stay assigned to it. The broker refuses values outside its
+     * {@code group.share.min/max.session.timeout.ms}.
      */
-    public static void configure(Admin admin, String groupId, Map<String, String> extra) {
+    public static void configure(Admin admin, String groupId, Optional<Duration> sessionTimeout) {
         ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, groupId);
         List<AlterConfigOp> ops = new ArrayList<>(List.of(
                 set("share.auto.offset.reset", "earliest"),
                 set("share.isolation.level", "read_committed")));
-        extra.forEach((name, value) -> ops.add(set(name, value)));
+        sessionTimeout.ifPresent(timeout -> ops.add(set("share.session.timeout.ms", String.valueOf(timeout.toMillis()))));
         try {
             admin.incrementalAlterConfigs(Map.of(group, ops)).all().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
