@@ -1,5 +1,7 @@
 package dev.skein.app.bench;
 
+import dev.skein.app.Skein;
+import dev.skein.app.runtime.ChildJvm;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -46,15 +48,14 @@ final class SkeinProcess implements AutoCloseable {
     static SkeinProcess start(String bootstrapServers, Path dataDir, Map<String, String> settings) throws IOException {
         Files.createDirectories(dataDir);
         int port = freePort();
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse("java"));
-        command.addAll(List.of("-Xmx1g", "--enable-native-access=ALL-UNNAMED"));
+        // As ./skein runs it: RocksDB loads a native library, Kafka still uses sun.misc.Unsafe.
+        List<String> jvmOptions = new ArrayList<>(List.of("-Xmx1g", "--enable-native-access=ALL-UNNAMED"));
         if (Runtime.version().feature() >= 24) {
-            command.add("--sun-misc-unsafe-memory-access=allow");
+            jvmOptions.add("--sun-misc-unsafe-memory-access=allow");
         }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.skein.app.Skein", "up",
+        List<String> command = ChildJvm.command(jvmOptions, Skein.class.getName(), List.of("up",
                 "--bootstrap-servers", bootstrapServers, "--data-dir", dataDir.toString(), "--port", String.valueOf(port)));
-        SkeinProcess skein = new SkeinProcess(List.copyOf(command), Map.copyOf(settings), dataDir, port);
+        SkeinProcess skein = new SkeinProcess(command, Map.copyOf(settings), dataDir, port);
         skein.launch();
         return skein;
     }

@@ -1,5 +1,7 @@
 package dev.skein.app.bench;
 
+import dev.skein.app.Skein;
+import dev.skein.app.runtime.ChildJvm;
 import dev.skein.app.runtime.TopicSetup;
 import dev.skein.events.ResourceSpec;
 import dev.skein.events.ToolRequest;
@@ -92,10 +94,8 @@ public final class ToolBench {
     }
 
     private Process startWorker(String prefix, String id) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "dev.skein.app.Skein", "worker", "--bootstrap-servers", bootstrapServers, "--tier", TIER,
-                "--worker-id", id)
+        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(List.of(), Skein.class.getName(),
+                List.of("worker", "--bootstrap-servers", bootstrapServers, "--tier", TIER, "--worker-id", id)))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(id + ".log").toFile()));
         builder.environment().put("SKEIN_TOPICS_PREFIX", prefix);

@@ -2,6 +2,7 @@ package dev.skein.app.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skein.app.runtime.ChildJvm;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -145,10 +146,9 @@ final class WebSocketLoad {
         Path work = Files.createTempDirectory("skein-websocket-load");
         Path stdout = work.resolve("result.json");
         Path stderr = work.resolve("stderr.log");
-        List<String> command = List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), WebSocketLoad.class.getName(),
-                "127.0.0.1", Integer.toString(port), Integer.toString(connections),
-                Long.toString(warmup.toMillis()), Long.toString(measure.toMillis()), sessionPrefix);
+        List<String> command = ChildJvm.command(List.of("-Xmx256m", "-XX:+UseSerialGC"), WebSocketLoad.class.getName(),
+                List.of("127.0.0.1", Integer.toString(port), Integer.toString(connections),
+                        Long.toString(warmup.toMillis()), Long.toString(measure.toMillis()), sessionPrefix));
         Duration limit = warmup.plus(measure).plus(CHILD_SLACK);
         // Both streams go to files: the child can never block on a full pipe nobody reads.
         Process child = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
@@ -166,11 +166,6 @@ final class WebSocketLoad {
             child.destroyForcibly(); // a no-op when it has exited; otherwise nothing is left behind
             deleteQuietly(stdout, stderr, work);
         }
-    }
-
-    private static String javaBinary() {
-        return ProcessHandle.current().info().command()
-                .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
     private static Result parse(String stdout, Path stderr) {

@@ -1,5 +1,6 @@
 package dev.skein.app.kafka;
 
+import dev.skein.app.runtime.ChildJvm;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -277,14 +278,8 @@ public final class LocalKafka implements AutoCloseable {
 
     private void startChild(Path configFile, long deadline) {
         Path logFile = options.dataDir().resolve(CHILD_LOG_FILE);
-        List<String> command =
-                List.of(
-                        javaBinary(),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        "-XX:+ExitOnOutOfMemoryError",
-                        ChildBroker.class.getName(),
-                        configFile.toAbsolutePath().toString());
+        List<String> command = ChildJvm.command(List.of("-XX:+ExitOnOutOfMemoryError"),
+                ChildBroker.class.getName(), List.of(configFile.toAbsolutePath().toString()));
         try {
             child = new ProcessBuilder(command).redirectErrorStream(true).start();
         } catch (IOException e) {
@@ -450,14 +445,6 @@ public final class LocalKafka implements AutoCloseable {
             return "(cannot read the log: " + e + ")";
         }
         return String.join("\n", lines);
-    }
-
-    private static String javaBinary() {
-        return ProcessHandle.current()
-                .info()
-                .command()
-                .orElseGet(
-                        () -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
     private static long remainingMillis(long deadline) {

@@ -1,0 +1,29 @@
+package dev.skein.app.runtime;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command line of a JVM started from this one, with the same java binary and class path: the
+ * child broker, the bench's worker, node and load-generator processes.
+ */
+public final class ChildJvm {
+
+    private ChildJvm() {}
+
+    /** {@code java <jvmOptions> -cp <this JVM's class path> <mainClass> <args>}. */
+    public static List<String> command(List<String> jvmOptions, String mainClass, List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(javaBinary());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(args);
+        return List.copyOf(command);
+    }
+
+    private static String javaBinary() {
+        return ProcessHandle.current().info().command()
+                .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+}
