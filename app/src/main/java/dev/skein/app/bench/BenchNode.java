@@ -52,7 +52,7 @@ final class BenchNode implements AutoCloseable {
     /** The changelog topic of the session-messages store. */
     String messagesChangelog() {
         String applicationId = config.streamsApplicationId().orElseGet(() -> topics().groupId("sessions"));
-        return applicationId + "-" + SessionStores.MESSAGES + "-changelog";
+        return SessionStores.changelogTopic(applicationId, SessionStores.MESSAGES);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.skein.app.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skein.events.TurnStatus;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.registry.EmbeddedSchemaRegistry;
 import dev.skein.topologies.session.SessionStores;
@@ -13,18 +14,20 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 
 /**
@@ -150,7 +153,7 @@ final class Recovery {
                     try {
                         TurnDriver.Answer a = answer.get(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                         answeredMs.add((a.receivedNanos() - killedAt) / 1e6);
-                    } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+                    } catch (TimeoutException | ExecutionException e) {
                         unanswered++;
                     }
                 }
@@ -218,7 +221,7 @@ final class Recovery {
 
         private record Sent(long nanos, CompletableFuture<TurnDriver.Answer> answer) {}
 
-        private final List<Sent> sent = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final List<Sent> sent = Collections.synchronizedList(new ArrayList<>());
         private final int perSecond;
         private final Thread sender;
         private volatile boolean running = true;
@@ -229,7 +232,7 @@ final class Recovery {
             sender = Thread.ofPlatform().name("bench-recovery-load").daemon(true).start(() -> {
                 long next = System.nanoTime();
                 for (int i = 0; running; i++) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(next - System.nanoTime());
+                    LockSupport.parkNanos(next - System.nanoTime());
                     next += period;
                     String session = "recovery-" + (firstSession + i % (endSession - firstSession));
                     sent.add(new Sent(System.nanoTime(), driver.submit(session, SkeinBench.TOOL_MESSAGE)));
@@ -242,20 +245,20 @@ final class Recovery {
             running = false;
             sender.join();
             long deadline = System.nanoTime() + wait.toNanos();
-            org.HdrHistogram.Histogram latency = Latency.histogram();
+            Histogram latency = Latency.histogram();
             long completed = 0;
             long failed = 0;
             long unanswered = 0;
             for (Sent turn : sent) {
                 try {
                     TurnDriver.Answer a = turn.answer().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    if (a.completed().getStatus() == dev.skein.events.TurnStatus.COMPLETED) {
+                    if (a.completed().getStatus() == TurnStatus.COMPLETED) {
                         completed++;
                         latency.recordValue(a.receivedNanos() - turn.nanos());
                     } else {
                         failed++;
                     }
-                } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+                } catch (TimeoutException | ExecutionException e) {
                     unanswered++;
                 }
             }
@@ -279,14 +282,8 @@ final class Recovery {
 
     /** Records in the session-messages changelog: the history a process restores. */
     private long historyRecords(SkeinTopics topics) throws Exception {
-        String changelog = topics.groupId("sessions") + "-" + SessionStores.MESSAGES + "-changelog";
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            Map<TopicPartition, OffsetSpec> ends = new LinkedHashMap<>();
-            admin.describeTopics(List.of(changelog)).allTopicNames().get(30, TimeUnit.SECONDS).get(changelog)
-                    .partitions().forEach(p -> ends.put(new TopicPartition(changelog, p.partition()), OffsetSpec.latest()));
-            return admin.listOffsets(ends).all().get(30, TimeUnit.SECONDS).values().stream()
-                    .mapToLong(info -> info.offset()).sum();
-        }
+        String changelog = SessionStores.changelogTopic(topics.groupId("sessions"), SessionStores.MESSAGES);
+        return EndOffsets.of(bootstrapServers, List.of(changelog)).values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** Probe sessions whose history is the seeded turn and the probe turn: four messages, in order. */

@@ -23,6 +23,11 @@ public final class SessionStores {
     public static final String MESSAGES = "session-messages";
     public static final String META = "session-meta";
     public static final String DEADLINES = "session-deadlines";
+
+    /** Kafka Streams' name for the changelog topic of {@code store} in application {@code applicationId}. */
+    public static String changelogTopic(String applicationId, String store) {
+        return applicationId + "-" + store + "-changelog";
+    }
     public static final String TOOL_CATALOG = "tool-catalog";
     public static final String WORKERS = "workers";
 
