@@ -1,7 +1,5 @@
 package dev.skein.adapters;
 
-import dev.skein.schemas.kafka.EventProducer;
-import dev.skein.schemas.kafka.ShareBatchLoop;
 import dev.skein.events.AgentDelta;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.AgentStep;
@@ -9,6 +7,8 @@ import dev.skein.events.DeltaKind;
 import dev.skein.events.StepKind;
 import dev.skein.events.ToolCall;
 import dev.skein.schemas.SkeinTopics;
+import dev.skein.schemas.kafka.EventProducer;
+import dev.skein.schemas.kafka.ShareBatchLoop;
 import dev.skein.schemas.kafka.ShareGroups;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -60,8 +60,13 @@ public final class AgentRunner implements AutoCloseable {
      * @param maxInFlight how many requests one runner works on at once (the records of one poll)
      * @param pollTimeout how long a poll waits for records
      */
-    public record Options(String groupId, String defaultAgent, Duration agentTimeout, int maxInFlight, Duration pollTimeout,
-                          Optional<Duration> sessionTimeout) {
+    public record Options(
+            String groupId,
+            String defaultAgent,
+            Duration agentTimeout,
+            int maxInFlight,
+            Duration pollTimeout,
+            Optional<Duration> sessionTimeout) {
 
         public static final String DEFAULT_GROUP_ID = "skein-agents";
 
@@ -79,8 +84,8 @@ public final class AgentRunner implements AutoCloseable {
         }
 
         public static Options defaults() {
-            return new Options(DEFAULT_GROUP_ID, "demo", Duration.ofSeconds(25), 64, Duration.ofSeconds(1),
-                    Optional.empty());
+            return new Options(
+                    DEFAULT_GROUP_ID, "demo", Duration.ofSeconds(25), 64, Duration.ofSeconds(1), Optional.empty());
         }
 
         public Options withGroupId(String id) {
@@ -122,8 +127,8 @@ public final class AgentRunner implements AutoCloseable {
     private final Options options;
     private final EventProducer producer;
     private final ShareBatchLoop<AgentInvocation> loop;
-    private final ExecutorService adapterThreads =
-            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skein-agent-", 0).factory());
+    private final ExecutorService adapterThreads = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("skein-agent-", 0).factory());
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong processed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -133,8 +138,11 @@ public final class AgentRunner implements AutoCloseable {
      * @param kafkaConfig connection settings shared by the consumer, producer and admin client
      * @param adapters the agents this runner serves, by {@link AgentAdapter#name()}; names must be unique
      */
-    public AgentRunner(Map<String, Object> kafkaConfig, SkeinTopics topics, Collection<? extends AgentAdapter> adapters,
-                       Options options) {
+    public AgentRunner(
+            Map<String, Object> kafkaConfig,
+            SkeinTopics topics,
+            Collection<? extends AgentAdapter> adapters,
+            Options options) {
         this(kafkaConfig, topics, adapters, Map.of(), options);
     }
 
@@ -142,20 +150,24 @@ public final class AgentRunner implements AutoCloseable {
      * @param specs the configuration of each agent, by name: its handoffs (offered as
      *     {@code transfer_to_<agent>} tools) and its timeout; agents without one use the runner's
      */
-    public AgentRunner(Map<String, Object> kafkaConfig, SkeinTopics topics, Collection<? extends AgentAdapter> adapters,
-                       Map<String, AgentSpec> specs, Options options) {
+    public AgentRunner(
+            Map<String, Object> kafkaConfig,
+            SkeinTopics topics,
+            Collection<? extends AgentAdapter> adapters,
+            Map<String, AgentSpec> specs,
+            Options options) {
         this.specs = Map.copyOf(specs);
         this.kafkaConfig = Map.copyOf(kafkaConfig);
         this.topics = Objects.requireNonNull(topics, "topics");
         this.options = Objects.requireNonNull(options, "options");
         this.adapters = byName(adapters);
         if (!this.adapters.containsKey(options.defaultAgent())) {
-            throw new IllegalArgumentException("default agent '" + options.defaultAgent() + "' is not among the configured agents "
-                    + this.adapters.keySet());
+            throw new IllegalArgumentException("default agent '" + options.defaultAgent()
+                    + "' is not among the configured agents " + this.adapters.keySet());
         }
         this.producer = new EventProducer(this.kafkaConfig, COMPONENT);
-        this.loop = new ShareBatchLoop<>("skein-agent-runner", consumer(), options.pollTimeout(), this::handle,
-                poison -> {
+        this.loop =
+                new ShareBatchLoop<>("skein-agent-runner", consumer(), options.pollTimeout(), this::handle, poison -> {
                     boolean written = producer.deadLetter(topics.deadLetters, poison);
                     if (written) {
                         deadLettered.incrementAndGet();
@@ -187,7 +199,10 @@ public final class AgentRunner implements AutoCloseable {
         // requests than it works on.
         config.put("share.acquire.mode", "record_limit");
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, options.maxInFlight());
-        return new KafkaShareConsumer<>(config, new StringDeserializer(), topics.agentRequests.valueSerde().deserializer());
+        return new KafkaShareConsumer<>(
+                config,
+                new StringDeserializer(),
+                topics.agentRequests.valueSerde().deserializer());
     }
 
     /** Configures the share group (earliest offset, read_committed) and starts consuming. */
@@ -196,8 +211,12 @@ public final class AgentRunner implements AutoCloseable {
             ShareGroups.configure(admin, options.groupId(), options.sessionTimeout());
         }
         loop.start(List.of(topics.agentRequests.name()));
-        log.info("Agent runner started in share group {} on {} with agents {} (default {})",
-                options.groupId(), topics.agentRequests.name(), adapters.keySet(), options.defaultAgent());
+        log.info(
+                "Agent runner started in share group {} on {} with agents {} (default {})",
+                options.groupId(),
+                topics.agentRequests.name(),
+                adapters.keySet(),
+                options.defaultAgent());
     }
 
     /** Requests answered with a step (of any kind). */
@@ -223,8 +242,12 @@ public final class AgentRunner implements AutoCloseable {
     private AcknowledgeType handle(ConsumerRecord<String, AgentInvocation> record) throws InterruptedException {
         AgentInvocation invocation = record.value();
         if (invocation == null) {
-            log.error("Agent request {}-{}@{} with key {} has no value; rejected", record.topic(), record.partition(),
-                    record.offset(), record.key());
+            log.error(
+                    "Agent request {}-{}@{} with key {} has no value; rejected",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    record.key());
             return AcknowledgeType.REJECT;
         }
         String address = invocation.getTenant() + "/" + invocation.getSessionId();
@@ -233,8 +256,12 @@ public final class AgentRunner implements AutoCloseable {
             producer.sendAndWait(topics.agentSteps, address, step, PRODUCE_TIMEOUT);
         } catch (KafkaException e) {
             failed.incrementAndGet();
-            log.error("[{} turn {} step {}] cannot write the agent step; the request is released for another try",
-                    address, invocation.getTurnId(), invocation.getStep(), e);
+            log.error(
+                    "[{} turn {} step {}] cannot write the agent step; the request is released for another try",
+                    address,
+                    invocation.getTurnId(),
+                    invocation.getStep(),
+                    e);
             return AcknowledgeType.RELEASE;
         }
         processed.incrementAndGet();
@@ -246,15 +273,19 @@ public final class AgentRunner implements AutoCloseable {
 
     private AgentStep decide(String address, AgentInvocation invocation) throws InterruptedException {
         String name = invocation.getAgent() == null || invocation.getAgent().isBlank()
-                ? options.defaultAgent() : invocation.getAgent();
+                ? options.defaultAgent()
+                : invocation.getAgent();
         AgentAdapter adapter = adapters.get(name);
         if (adapter == null) {
-            String message = "no agent named '" + name + "' is configured (configured: " + String.join(", ", adapters.keySet()) + ")";
+            String message = "no agent named '" + name + "' is configured (configured: "
+                    + String.join(", ", adapters.keySet()) + ")";
             log.warn("[{} turn {}] {}", address, invocation.getTurnId(), message);
             return AgentSteps.error(invocation, name, message, false, System.currentTimeMillis());
         }
         AgentSpec spec = specs.get(name);
-        long timeoutMs = spec == null ? options.agentTimeout().toMillis() : spec.timeout().toMillis();
+        long timeoutMs = spec == null
+                ? options.agentTimeout().toMillis()
+                : spec.timeout().toMillis();
         if (invocation.getDeadlineMs() > 0) {
             long untilDeadline = invocation.getDeadlineMs() - System.currentTimeMillis();
             if (untilDeadline <= 0) {
@@ -266,8 +297,11 @@ public final class AgentRunner implements AutoCloseable {
         }
         DeltaSink deltas = chunk -> sendDelta(address, invocation, DeltaKind.TEXT, chunk, null, null);
         log.debug("[{} turn {} step {}] asking agent {}", address, invocation.getTurnId(), invocation.getStep(), name);
-        AgentInvocation offered = spec == null || spec.handoffs().isEmpty() ? invocation
-                : AgentInvocation.newBuilder(invocation).setTools(Handoffs.offered(invocation.getTools(), spec)).build();
+        AgentInvocation offered = spec == null || spec.handoffs().isEmpty()
+                ? invocation
+                : AgentInvocation.newBuilder(invocation)
+                        .setTools(Handoffs.offered(invocation.getTools(), spec))
+                        .build();
         Future<AgentReply> reply = adapterThreads.submit(() -> adapter.decide(offered, deltas));
         try {
             AgentReply decided = reply.get(timeoutMs, TimeUnit.MILLISECONDS);
@@ -279,8 +313,13 @@ public final class AgentRunner implements AutoCloseable {
             for (ToolCall call : step.getToolCalls()) {
                 sendDelta(address, invocation, DeltaKind.TOOL_CALL, null, call.getCallId(), call.getName());
             }
-            log.info("[{} turn {} step {}] agent {} decided {}", address, invocation.getTurnId(), invocation.getStep(),
-                    name, step.getKind());
+            log.info(
+                    "[{} turn {} step {}] agent {} decided {}",
+                    address,
+                    invocation.getTurnId(),
+                    invocation.getStep(),
+                    name,
+                    step.getKind());
             return step;
         } catch (TimeoutException e) {
             reply.cancel(true);
@@ -289,13 +328,20 @@ public final class AgentRunner implements AutoCloseable {
             return AgentSteps.error(invocation, name, message, true, System.currentTimeMillis());
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            boolean retryable = cause instanceof IOException || cause instanceof UncheckedIOException
+            boolean retryable = cause instanceof IOException
+                    || cause instanceof UncheckedIOException
                     || cause instanceof TimeoutException;
             String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-            log.warn("[{} turn {}] agent {} failed ({}): {}", address, invocation.getTurnId(), name,
-                    retryable ? "retryable" : "not retryable", message, cause);
-            return AgentSteps.error(invocation, name, "agent '" + name + "' failed: " + message, retryable,
-                    System.currentTimeMillis());
+            log.warn(
+                    "[{} turn {}] agent {} failed ({}): {}",
+                    address,
+                    invocation.getTurnId(),
+                    name,
+                    retryable ? "retryable" : "not retryable",
+                    message,
+                    cause);
+            return AgentSteps.error(
+                    invocation, name, "agent '" + name + "' failed: " + message, retryable, System.currentTimeMillis());
         } catch (InterruptedException e) {
             reply.cancel(true);
             throw e;
@@ -304,7 +350,9 @@ public final class AgentRunner implements AutoCloseable {
 
     /** A lone call of an offered {@code transfer_to_<agent>} tool is a handoff, whatever the adapter. */
     private static AgentReply asHandoff(AgentReply reply, AgentSpec spec) {
-        if (spec != null && reply instanceof AgentReply.ToolCalls calls && calls.calls().size() == 1) {
+        if (spec != null
+                && reply instanceof AgentReply.ToolCalls calls
+                && calls.calls().size() == 1) {
             AgentReply.Call call = calls.calls().getFirst();
             var target = Handoffs.target(call.name()).filter(spec.handoffs()::contains);
             if (target.isPresent()) {
@@ -314,7 +362,8 @@ public final class AgentRunner implements AutoCloseable {
         return reply;
     }
 
-    private void sendDelta(String address, AgentInvocation invocation, DeltaKind kind, String text, String callId, String tool) {
+    private void sendDelta(
+            String address, AgentInvocation invocation, DeltaKind kind, String text, String callId, String tool) {
         AgentDelta delta = AgentDelta.newBuilder()
                 .setTenant(invocation.getTenant())
                 .setSessionId(invocation.getSessionId())
@@ -330,7 +379,12 @@ public final class AgentRunner implements AutoCloseable {
         // so they are not waited for; failures are logged.
         producer.send(topics.deltas, address, delta).whenComplete((metadata, error) -> {
             if (error != null) {
-                log.warn("[{} turn {}] a {} delta was not written: {}", address, invocation.getTurnId(), kind, error.getMessage());
+                log.warn(
+                        "[{} turn {}] a {} delta was not written: {}",
+                        address,
+                        invocation.getTurnId(),
+                        kind,
+                        error.getMessage());
             }
         });
     }
@@ -344,7 +398,10 @@ public final class AgentRunner implements AutoCloseable {
         loop.close(options.agentTimeout().plus(PRODUCE_TIMEOUT));
         adapterThreads.shutdownNow();
         producer.close();
-        log.info("Agent runner stopped: {} requests processed, {} failed, {} dead-lettered",
-                processed(), failed(), deadLettered());
+        log.info(
+                "Agent runner stopped: {} requests processed, {} failed, {} dead-lettered",
+                processed(),
+                failed(),
+                deadLettered());
     }
 }

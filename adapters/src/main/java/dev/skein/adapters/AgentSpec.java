@@ -19,15 +19,21 @@ import java.util.Optional;
  * @param timeout how long one step may take before it fails as retryable
  * @param handoffs agents this one may hand the session to (offered as {@code transfer_to_<name>} tools)
  */
-public record AgentSpec(String name, String kind, Map<String, String> options, String systemPrompt,
-                        Duration timeout, List<String> handoffs) {
+public record AgentSpec(
+        String name,
+        String kind,
+        Map<String, String> options,
+        String systemPrompt,
+        Duration timeout,
+        List<String> handoffs) {
 
     public AgentSpec {
         if (name == null || !name.matches("[A-Za-z0-9._-]{1,64}")) {
             throw new IllegalArgumentException("agent name '" + name + "' must be 1 to 64 of A-Z a-z 0-9 . _ -");
         }
         if (kind == null || kind.isBlank()) {
-            throw new IllegalArgumentException("agent " + name + " needs a kind (demo, openai, langchain4j, langgraph, a2a)");
+            throw new IllegalArgumentException(
+                    "agent " + name + " needs a kind (demo, openai, langchain4j, langgraph, a2a)");
         }
         options = Map.copyOf(options);
         systemPrompt = systemPrompt == null ? "" : systemPrompt;
@@ -47,8 +53,9 @@ public record AgentSpec(String name, String kind, Map<String, String> options, S
 
     /** The option, or a clear error naming the key to set. */
     public String required(String key) {
-        return option(key).orElseThrow(() -> new IllegalArgumentException(
-                "agent " + name + " (" + kind + ") needs skein.agents.definitions." + name + "." + key));
+        return option(key)
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "agent " + name + " (" + kind + ") needs skein.agents.definitions." + name + "." + key));
     }
 
     /** The option as an {@code http} or {@code https} URL with a host; required. */
@@ -57,7 +64,8 @@ public record AgentSpec(String name, String kind, Map<String, String> options, S
         try {
             URI uri = new URI(value);
             if ((!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) || uri.getHost() == null) {
-                throw new IllegalArgumentException("agent " + name + ": " + key + " must be an http(s) URL, got '" + value + "'");
+                throw new IllegalArgumentException(
+                        "agent " + name + ": " + key + " must be an http(s) URL, got '" + value + "'");
             }
             return uri;
         } catch (URISyntaxException e) {
@@ -75,8 +83,10 @@ public record AgentSpec(String name, String kind, Map<String, String> options, S
                 }
                 return parsed;
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("skein.agents.definitions." + name + "." + key
-                        + " must be a whole number of 0 or more, got '" + value + "'", e);
+                throw new IllegalArgumentException(
+                        "skein.agents.definitions." + name + "." + key + " must be a whole number of 0 or more, got '"
+                                + value + "'",
+                        e);
             }
         });
     }
@@ -99,7 +109,8 @@ public record AgentSpec(String name, String kind, Map<String, String> options, S
     public Optional<String> apiKey(Map<String, String> environment, String defaultVariable) {
         Optional<String> named = option("api-key-env");
         String variable = named.orElse(defaultVariable);
-        Optional<String> key = Optional.ofNullable(variable).map(environment::get).filter(value -> !value.isBlank());
+        Optional<String> key =
+                Optional.ofNullable(variable).map(environment::get).filter(value -> !value.isBlank());
         if (named.isPresent() && key.isEmpty()) {
             throw apiKeyNotSet(variable);
         }
@@ -112,7 +123,8 @@ public record AgentSpec(String name, String kind, Map<String, String> options, S
     }
 
     private IllegalArgumentException apiKeyNotSet(String variable) {
-        return new IllegalArgumentException("agent " + name + " (" + kind + ") reads its API key from the environment variable "
+        return new IllegalArgumentException("agent " + name + " (" + kind
+                + ") reads its API key from the environment variable "
                 + variable + ", which is not set; set it, or name another one with skein.agents.definitions." + name
                 + ".api-key-env");
     }

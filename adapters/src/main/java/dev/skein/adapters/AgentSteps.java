@@ -20,27 +20,39 @@ public final class AgentSteps {
                 .setInputTokens(reply.usage().inputTokens())
                 .setOutputTokens(reply.usage().outputTokens());
         return switch (reply) {
-            case AgentReply.Answer answer -> step.setKind(StepKind.FINAL).setContent(answer.content()).build();
-            case AgentReply.ToolCalls calls -> step.setKind(StepKind.TOOL_CALLS)
-                    .setContent(calls.content())
-                    .setToolCalls(assignCallIds(invocation.getTurnId(), invocation.getStep(), calls.calls()))
-                    .build();
-            case AgentReply.Handoff handoff -> step.setKind(StepKind.HANDOFF)
-                    .setContent(handoff.content())
-                    .setHandoffTo(handoff.agent())
-                    .setToolCalls(assignCallIds(invocation.getTurnId(), invocation.getStep(), List.of(
-                            new AgentReply.Call(handoff.callId(), Handoffs.toolName(handoff.agent()), "{}"))))
-                    .build();
-            case AgentReply.Failure failure -> step.setKind(StepKind.ERROR)
-                    .setError(failure.message())
-                    .setRetryable(failure.retryable())
-                    .build();
+            case AgentReply.Answer answer ->
+                step.setKind(StepKind.FINAL).setContent(answer.content()).build();
+            case AgentReply.ToolCalls calls ->
+                step.setKind(StepKind.TOOL_CALLS)
+                        .setContent(calls.content())
+                        .setToolCalls(assignCallIds(invocation.getTurnId(), invocation.getStep(), calls.calls()))
+                        .build();
+            case AgentReply.Handoff handoff ->
+                step.setKind(StepKind.HANDOFF)
+                        .setContent(handoff.content())
+                        .setHandoffTo(handoff.agent())
+                        .setToolCalls(assignCallIds(
+                                invocation.getTurnId(),
+                                invocation.getStep(),
+                                List.of(new AgentReply.Call(
+                                        handoff.callId(), Handoffs.toolName(handoff.agent()), "{}"))))
+                        .build();
+            case AgentReply.Failure failure ->
+                step.setKind(StepKind.ERROR)
+                        .setError(failure.message())
+                        .setRetryable(failure.retryable())
+                        .build();
         };
     }
 
     /** An error step: the session fails the turn, or asks again when {@code retryable}. */
-    public static AgentStep error(AgentInvocation invocation, String agent, String message, boolean retryable, long nowMs) {
-        return base(invocation, agent, nowMs).setKind(StepKind.ERROR).setError(message).setRetryable(retryable).build();
+    public static AgentStep error(
+            AgentInvocation invocation, String agent, String message, boolean retryable, long nowMs) {
+        return base(invocation, agent, nowMs)
+                .setKind(StepKind.ERROR)
+                .setError(message)
+                .setRetryable(retryable)
+                .build();
     }
 
     /**

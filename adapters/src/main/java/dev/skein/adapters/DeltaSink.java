@@ -5,7 +5,7 @@ package dev.skein.adapters;
 public interface DeltaSink {
 
     /** A sink that drops everything: for callers that do not stream. */
-    DeltaSink NONE = chunk -> { };
+    DeltaSink NONE = chunk -> {};
 
     /** The next piece of text, in order; the pieces concatenated are the answer. */
     void text(String chunk);

@@ -26,7 +26,8 @@ public final class Handoffs {
     /** The agent a tool call transfers to, when the call is a handoff. */
     public static Optional<String> target(String toolName) {
         return toolName != null && toolName.startsWith(PREFIX) && toolName.length() > PREFIX.length()
-                ? Optional.of(toolName.substring(PREFIX.length())) : Optional.empty();
+                ? Optional.of(toolName.substring(PREFIX.length()))
+                : Optional.empty();
     }
 
     /** The tools an agent sees: the session's tools, plus one transfer tool per agent it may hand to. */
@@ -40,7 +41,10 @@ public final class Handoffs {
                     .setName(toolName(agent))
                     .setDescription("Hand this conversation to the agent '" + agent + "', which then answers the user.")
                     .setParametersSchema("{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}")
-                    .setResources(ResourceSpec.newBuilder().setCpus(0).setMemoryBytes(0).build())
+                    .setResources(ResourceSpec.newBuilder()
+                            .setCpus(0)
+                            .setMemoryBytes(0)
+                            .build())
                     .setRetry(RetryPolicy.newBuilder().build())
                     .build());
         }

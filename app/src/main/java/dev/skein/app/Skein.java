@@ -1,15 +1,15 @@
 package dev.skein.app;
 
+import dev.skein.app.bench.SkeinBench;
+import dev.skein.app.bench.ToolBench;
 import dev.skein.app.config.SkeinConfig;
+import dev.skein.app.kafka.LocalKafka;
 import dev.skein.app.runtime.SkeinNode;
 import dev.skein.app.runtime.SkeinNode.Role;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
-import dev.skein.app.bench.SkeinBench;
-import dev.skein.app.bench.ToolBench;
-import java.util.EnumSet;
-import dev.skein.app.kafka.LocalKafka;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -24,7 +24,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** The {@code skein} command line. */
-@Command(name = "skein", mixinStandardHelpOptions = true, version = "skein 0.1.0",
+@Command(
+        name = "skein",
+        mixinStandardHelpOptions = true,
+        version = "skein 0.1.0",
         description = "Durable AI agents on Apache Kafka Streams.",
         subcommands = {Skein.Up.class, Skein.Core.class, Skein.Agents.class, Skein.Worker.class, Skein.Bench.class})
 public final class Skein {
@@ -60,7 +63,8 @@ public final class Skein {
         @Option(names = "--data-dir", description = "Where data is kept (skein.data-dir, default ./data).")
         Path dataDir;
 
-        @Option(names = "--bootstrap-servers",
+        @Option(
+                names = "--bootstrap-servers",
                 description = "Kafka to use (skein.kafka.bootstrap-servers). Without it, `up` starts an embedded"
                         + " broker and the other commands join the one of a running `skein up`.")
         String bootstrapServers;
@@ -111,19 +115,24 @@ public final class Skein {
             SkeinConfig config = configure();
             SkeinNode node = SkeinNode.start(config, roles(), embedsBroker());
             CountDownLatch stopped = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                log.info("Stopping Skein");
-                node.close();
-                stopped.countDown();
-            }, "skein-shutdown-hook"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                log.info("Stopping Skein");
+                                node.close();
+                                stopped.countDown();
+                            },
+                            "skein-shutdown-hook"));
             started(node, config);
             stopped.await();
             return 0;
         }
     }
 
-    @Command(name = "up", description = "Start everything on this machine: broker (unless --bootstrap-servers),"
-            + " registry, session topology, agent runner, a tool worker and the HTTP API.")
+    @Command(
+            name = "up",
+            description = "Start everything on this machine: broker (unless --bootstrap-servers),"
+                    + " registry, session topology, agent runner, a tool worker and the HTTP API.")
     static final class Up extends NodeCommand {
         @Override
         Set<Role> roles() {
@@ -153,15 +162,18 @@ public final class Skein {
                       curl -s %1$s/v1/sessions/my-first-session/history
 
                     Stop with Ctrl-C; start again with the same command and the sessions are still there.
-                    """.formatted(base, node.bootstrapServers(), config.dataDir(),
-                    config.defaultAgent(), agentHint(config)));
+                    """.formatted(
+                            base, node.bootstrapServers(), config.dataDir(), config.defaultAgent(), agentHint(config)));
         }
     }
 
     /** What to say about the default agent, and how to configure a real one. */
     static String agentHint(SkeinConfig config) {
         if (!config.defaultAgent().equals("demo")) {
-            return " (agents: " + config.agents().stream().map(a -> a.name() + " = " + a.kind()).toList() + ")";
+            return " (agents: "
+                    + config.agents().stream()
+                            .map(a -> a.name() + " = " + a.kind())
+                            .toList() + ")";
         }
         String indent = "\n" + " ".repeat(15);
         return " — the built-in demo agent: no model needed; it answers plainly and"
@@ -171,8 +183,10 @@ public final class Skein {
                 + indent + "agents in a --config file (docs/adapters.md).";
     }
 
-    @Command(name = "core", description = "Run the session topology and the HTTP API against a Kafka cluster"
-            + " (default: the embedded broker of a running `skein up`).")
+    @Command(
+            name = "core",
+            description = "Run the session topology and the HTTP API against a Kafka cluster"
+                    + " (default: the embedded broker of a running `skein up`).")
     static final class Core extends NodeCommand {
         @Override
         Set<Role> roles() {
@@ -180,8 +194,10 @@ public final class Skein {
         }
     }
 
-    @Command(name = "agents", description = "Run an agent runner against a Kafka cluster"
-            + " (default: the embedded broker of a running `skein up`).")
+    @Command(
+            name = "agents",
+            description = "Run an agent runner against a Kafka cluster"
+                    + " (default: the embedded broker of a running `skein up`).")
     static final class Agents extends NodeCommand {
         @Override
         Set<Role> roles() {
@@ -189,12 +205,16 @@ public final class Skein {
         }
     }
 
-    @Command(name = "worker", description = "Run a tool worker for one or more tiers against a Kafka cluster"
-            + " (default: the embedded broker of a running `skein up`). What the node offers is detected"
-            + " (cores, memory limit, GPUs from nvidia-smi) unless given.")
+    @Command(
+            name = "worker",
+            description = "Run a tool worker for one or more tiers against a Kafka cluster"
+                    + " (default: the embedded broker of a running `skein up`). What the node offers is detected"
+                    + " (cores, memory limit, GPUs from nvidia-smi) unless given.")
     static final class Worker extends NodeCommand {
-        @Option(names = "--tier", description = "A tier to serve (repeatable; skein.worker.tiers; default every"
-                + " tier this node can serve).")
+        @Option(
+                names = "--tier",
+                description = "A tier to serve (repeatable; skein.worker.tiers; default every"
+                        + " tier this node can serve).")
         List<String> tiers;
 
         @Option(names = "--cpus", description = "CPUs this node offers (skein.worker.cpus), e.g. 8 or 0.5.")
@@ -206,8 +226,10 @@ public final class Skein {
         @Option(names = "--memory", description = "Memory this node offers (skein.worker.memory), e.g. 64g, 512MiB.")
         String memory;
 
-        @Option(names = "--resource", description = "A custom resource this node offers, name=amount (repeatable;"
-                + " skein.worker.resources), e.g. --resource license=2.")
+        @Option(
+                names = "--resource",
+                description = "A custom resource this node offers, name=amount (repeatable;"
+                        + " skein.worker.resources), e.g. --resource license=2.")
         Map<String, Double> resources;
 
         @Option(names = "--worker-id", description = "This worker's id (skein.worker.id; default host-pid).")
@@ -230,24 +252,31 @@ public final class Skein {
         }
     }
 
-    @Command(name = "bench", description = "Benchmarks that start what they need (an embedded broker unless"
-            + " --bootstrap-servers, a whole Skein node in this JVM) and report each figure beside the Kafka floor"
-            + " measured in the same run. Scenarios: floor (raw Kafka round trip and records/s), simple (turns"
-            + " without a tool, 1, 8, 64 sessions), tool (turns with one calculator call), http (turns posted by"
-            + " wrk, and over HTTP with answers over WebSocket), history (one session to 2,000 turns), throughput"
-            + " (open loop until p99 passes 1 s), recovery (10,000 sessions, SIGKILL of a skein up process: restart,"
-            + " and a standby in a second process)."
-            + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools.",
-            subcommands = {BenchTools.class}, mixinStandardHelpOptions = true)
+    @Command(
+            name = "bench",
+            description = "Benchmarks that start what they need (an embedded broker unless"
+                    + " --bootstrap-servers, a whole Skein node in this JVM) and report each figure beside the Kafka floor"
+                    + " measured in the same run. Scenarios: floor (raw Kafka round trip and records/s), simple (turns"
+                    + " without a tool, 1, 8, 64 sessions), tool (turns with one calculator call), http (turns posted by"
+                    + " wrk, and over HTTP with answers over WebSocket), history (one session to 2,000 turns), throughput"
+                    + " (open loop until p99 passes 1 s), recovery (10,000 sessions, SIGKILL of a skein up process: restart,"
+                    + " and a standby in a second process)."
+                    + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools.",
+            subcommands = {BenchTools.class},
+            mixinStandardHelpOptions = true)
     static final class Bench implements Callable<Integer> {
-        @Parameters(arity = "0..*", paramLabel = "SCENARIO", description = "floor, simple, tool, http, history,"
-                + " throughput, recovery or all (default all).")
+        @Parameters(
+                arity = "0..*",
+                paramLabel = "SCENARIO",
+                description = "floor, simple, tool, http, history," + " throughput, recovery or all (default all).")
         List<String> scenarios = List.of();
 
         @Option(names = "--quick", description = "Seconds instead of minutes: proves the harness, figures are rough.")
         boolean quick;
 
-        @Option(names = "--out", defaultValue = "bench-results",
+        @Option(
+                names = "--out",
+                defaultValue = "bench-results",
                 description = "Where bench.json and the PNG charts go (default bench-results).")
         Path out;
 
@@ -265,26 +294,36 @@ public final class Skein {
                 try {
                     chosen.add(SkeinBench.Scenario.valueOf(name.toUpperCase(java.util.Locale.ROOT)));
                 } catch (IllegalArgumentException e) {
-                    throw new CommandLine.ParameterException(new CommandLine(this), "unknown scenario '" + name
-                            + "'; choose from floor, simple, tool, http, history, throughput, all");
+                    throw new CommandLine.ParameterException(
+                            new CommandLine(this),
+                            "unknown scenario '" + name
+                                    + "'; choose from floor, simple, tool, http, history, throughput, all");
                 }
             }
             if (chosen.isEmpty()) {
                 chosen = EnumSet.allOf(SkeinBench.Scenario.class);
             }
-            new SkeinBench(new SkeinBench.Options(quick, out, Optional.ofNullable(bootstrapServers), chosen),
-                    System.out).run();
+            new SkeinBench(
+                            new SkeinBench.Options(quick, out, Optional.ofNullable(bootstrapServers), chosen),
+                            System.out)
+                    .run();
             return 0;
         }
     }
 
-    @Command(name = "tools", description = "Tool calls per second and the call round trip with the no-op tool,"
-            + " for 1, 2 and 4 worker processes (each a `skein worker` JVM).")
+    @Command(
+            name = "tools",
+            description = "Tool calls per second and the call round trip with the no-op tool,"
+                    + " for 1, 2 and 4 worker processes (each a `skein worker` JVM).")
     static final class BenchTools implements Callable<Integer> {
         @Option(names = "--bootstrap-servers", description = "Kafka to use; default: an embedded broker in a temp dir.")
         String bootstrapServers;
 
-        @Option(names = "--workers", split = ",", defaultValue = "1,2,4", description = "Worker counts (default 1,2,4).")
+        @Option(
+                names = "--workers",
+                split = ",",
+                defaultValue = "1,2,4",
+                description = "Worker counts (default 1,2,4).")
         List<Integer> workerCounts;
 
         @Option(names = "--calls", defaultValue = "3000", description = "Calls per round (default 3000).")
@@ -307,14 +346,21 @@ public final class Skein {
                     bootstrap = kafka.bootstrapServers();
                 }
                 ToolBench bench = new ToolBench(bootstrap, dir);
-                System.out.printf("%nTool calls with the noop tool: %d calls per round, %d outstanding, %d partitions%n",
+                System.out.printf(
+                        "%nTool calls with the noop tool: %d calls per round, %d outstanding, %d partitions%n",
                         calls, window, partitions);
                 System.out.println("| workers | calls/s | round trip p50 | p99 | max | workers that answered |");
                 System.out.println("|---:|---:|---:|---:|---:|---|");
                 for (int count : workerCounts) {
                     ToolBench.Result r = bench.run(count, calls, window, partitions);
-                    System.out.printf("| %d | %.0f | %.1f ms | %.1f ms | %.1f ms | %s |%n", r.workers(), r.callsPerSecond(),
-                            r.p50Ms(), r.p99Ms(), r.maxMs(), r.workersSeen().stream().sorted().toList());
+                    System.out.printf(
+                            "| %d | %.0f | %.1f ms | %.1f ms | %.1f ms | %s |%n",
+                            r.workers(),
+                            r.callsPerSecond(),
+                            r.p50Ms(),
+                            r.p99Ms(),
+                            r.maxMs(),
+                            r.workersSeen().stream().sorted().toList());
                 }
                 System.out.println("Worker logs: " + dir);
                 return 0;

@@ -1,10 +1,10 @@
 package dev.skein.ingress;
 
-import dev.skein.schemas.WorkerLiveness;
 import dev.skein.events.ResourceSpec;
 import dev.skein.events.RetryPolicy;
 import dev.skein.events.ToolDefinition;
 import dev.skein.events.WorkerHeartbeat;
+import dev.skein.schemas.WorkerLiveness;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
@@ -30,14 +30,17 @@ final class CatalogJson {
     /** {@code {"tools": [...]}}, sorted by name. */
     static JsonObject tools(List<ToolDefinition> definitions) {
         JsonArray tools = new JsonArray();
-        definitions.stream().sorted(Comparator.comparing(ToolDefinition::getName)).forEach(tool -> tools.add(tool(tool)));
+        definitions.stream()
+                .sorted(Comparator.comparing(ToolDefinition::getName))
+                .forEach(tool -> tools.add(tool(tool)));
         return new JsonObject().put("tools", tools);
     }
 
     /** {@code {"workers": [...]}}, sorted by id; {@code live} as of {@code nowMs}. */
     static JsonObject workers(List<WorkerHeartbeat> heartbeats, long nowMs, Duration workerTimeout) {
         JsonArray workers = new JsonArray();
-        heartbeats.stream().sorted(Comparator.comparing(WorkerHeartbeat::getWorkerId))
+        heartbeats.stream()
+                .sorted(Comparator.comparing(WorkerHeartbeat::getWorkerId))
                 .forEach(worker -> workers.add(worker(worker, nowMs, workerTimeout)));
         return new JsonObject().put("workers", workers);
     }
@@ -51,12 +54,14 @@ final class CatalogJson {
                 .put("parameters", parameters(tool))
                 .put("resources", resources(tool.getResources()))
                 .put("timeoutMs", tool.getTimeoutMs())
-                .put("retry", new JsonObject()
-                        .put("maxAttempts", retry.getMaxAttempts())
-                        .put("initialBackoffMs", retry.getInitialBackoffMs())
-                        .put("multiplier", retry.getMultiplier())
-                        .put("maxBackoffMs", retry.getMaxBackoffMs())
-                        .put("retryOn", new JsonArray(List.copyOf(retry.getRetryOn()))))
+                .put(
+                        "retry",
+                        new JsonObject()
+                                .put("maxAttempts", retry.getMaxAttempts())
+                                .put("initialBackoffMs", retry.getInitialBackoffMs())
+                                .put("multiplier", retry.getMultiplier())
+                                .put("maxBackoffMs", retry.getMaxBackoffMs())
+                                .put("retryOn", new JsonArray(List.copyOf(retry.getRetryOn()))))
                 .put("cacheable", tool.getCacheable())
                 .put("requiresApproval", tool.getRequiresApproval())
                 .put("cacheTtlMs", tool.getCacheTtlMs())
@@ -75,7 +80,9 @@ final class CatalogJson {
                 .put("admitted", worker.getAdmitted())
                 .put("released", worker.getReleased())
                 .put("startedAt", Instant.ofEpochMilli(worker.getStartedAtMs()).toString())
-                .put("lastHeartbeat", Instant.ofEpochMilli(worker.getTimestampMs()).toString())
+                .put(
+                        "lastHeartbeat",
+                        Instant.ofEpochMilli(worker.getTimestampMs()).toString())
                 .put("stopping", worker.getStopping())
                 .put("live", WorkerLiveness.isLive(worker, nowMs, workerTimeout));
     }
@@ -116,7 +123,10 @@ final class CatalogJson {
         try {
             return Json.decodeValue(tool.getParametersSchema());
         } catch (DecodeException e) {
-            log.debug("tool {}: its parameters schema is not valid JSON; shown as a string: {}", tool.getName(), e.getMessage());
+            log.debug(
+                    "tool {}: its parameters schema is not valid JSON; shown as a string: {}",
+                    tool.getName(),
+                    e.getMessage());
             return tool.getParametersSchema();
         }
     }

@@ -23,7 +23,8 @@ final class EventJson {
 
     /** A finished turn as answered by {@code POST ...?wait}: {@code turnId, session, status, answer, ...}. */
     static JsonObject completion(TurnCompleted completed) {
-        Long latencyMs = completed.getRequestedAtMs() > 0 ? completed.getCompletedAtMs() - completed.getRequestedAtMs() : null;
+        Long latencyMs =
+                completed.getRequestedAtMs() > 0 ? completed.getCompletedAtMs() - completed.getRequestedAtMs() : null;
         return new JsonObject()
                 .put("turnId", completed.getTurnId())
                 .put("session", completed.getTenant() + "/" + completed.getSessionId())
@@ -83,7 +84,11 @@ final class EventJson {
                 .put("toolCalls", toolCalls)
                 .put("toolCallId", message.getToolCallId())
                 .put("toolName", message.getToolName())
-                .put("toolStatus", message.getToolStatus() == null ? null : message.getToolStatus().name())
+                .put(
+                        "toolStatus",
+                        message.getToolStatus() == null
+                                ? null
+                                : message.getToolStatus().name())
                 .put("worker", message.getWorker())
                 .put("cached", message.getCached())
                 .put("deliveryCount", message.getDeliveryCount())
@@ -101,8 +106,11 @@ final class EventJson {
         try {
             return Json.decodeValue(call.getArgumentsJson());
         } catch (DecodeException e) {
-            log.debug("session {}: arguments of tool call {} are not valid JSON; shown as a string: {}",
-                    address, call.getCallId(), e.getMessage());
+            log.debug(
+                    "session {}: arguments of tool call {} are not valid JSON; shown as a string: {}",
+                    address,
+                    call.getCallId(),
+                    e.getMessage());
             return call.getArgumentsJson();
         }
     }

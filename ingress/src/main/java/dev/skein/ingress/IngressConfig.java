@@ -34,7 +34,8 @@ public record IngressConfig(
             throw new IllegalArgumentException("skein.http.host must not be blank");
         }
         if (port < 0 || port > 65_535) {
-            throw new IllegalArgumentException("skein.http.port must be between 0 and 65535 (0 picks a free port), got " + port);
+            throw new IllegalArgumentException(
+                    "skein.http.port must be between 0 and 65535 (0 picks a free port), got " + port);
         }
         if (maxMessageBytes < 1) {
             throw new IllegalArgumentException("skein.http.max-message-bytes must be positive, got " + maxMessageBytes);
@@ -49,9 +50,13 @@ public record IngressConfig(
         if (maxWait == null || maxWait.isNegative() || maxWait.isZero()) {
             throw new IllegalArgumentException("skein.http.max-wait must be positive, got " + maxWait);
         }
-        if (defaultWait == null || defaultWait.isNegative() || defaultWait.isZero() || defaultWait.compareTo(maxWait) > 0) {
+        if (defaultWait == null
+                || defaultWait.isNegative()
+                || defaultWait.isZero()
+                || defaultWait.compareTo(maxWait) > 0) {
             throw new IllegalArgumentException(
-                    "skein.http.default-wait must be positive and at most skein.http.max-wait (" + maxWait + "), got " + defaultWait);
+                    "skein.http.default-wait must be positive and at most skein.http.max-wait (" + maxWait + "), got "
+                            + defaultWait);
         }
         if (workerTimeout == null || workerTimeout.isNegative() || workerTimeout.isZero()) {
             throw new IllegalArgumentException("skein.session.worker-timeout must be positive, got " + workerTimeout);
@@ -59,22 +64,37 @@ public record IngressConfig(
     }
 
     /** The settings before {@code workerTimeout} existed: it takes its default of 15 s. */
-    public IngressConfig(String host, int port, int maxMessageBytes, String defaultTenant, String tenantHeader,
-                         Duration defaultWait, Duration maxWait) {
+    public IngressConfig(
+            String host,
+            int port,
+            int maxMessageBytes,
+            String defaultTenant,
+            String tenantHeader,
+            Duration defaultWait,
+            Duration maxWait) {
         this(host, port, maxMessageBytes, defaultTenant, tenantHeader, defaultWait, maxWait, DEFAULT_WORKER_TIMEOUT);
     }
 
     public static IngressConfig defaults() {
-        return new IngressConfig("0.0.0.0", 8080, 32_768, "default", "X-Skein-Tenant",
-                Duration.ofSeconds(30), Duration.ofSeconds(120), DEFAULT_WORKER_TIMEOUT);
+        return new IngressConfig(
+                "0.0.0.0",
+                8080,
+                32_768,
+                "default",
+                "X-Skein-Tenant",
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(120),
+                DEFAULT_WORKER_TIMEOUT);
     }
 
     public IngressConfig withHost(String newHost) {
-        return new IngressConfig(newHost, port, maxMessageBytes, defaultTenant, tenantHeader, defaultWait, maxWait, workerTimeout);
+        return new IngressConfig(
+                newHost, port, maxMessageBytes, defaultTenant, tenantHeader, defaultWait, maxWait, workerTimeout);
     }
 
     public IngressConfig withPort(int newPort) {
-        return new IngressConfig(host, newPort, maxMessageBytes, defaultTenant, tenantHeader, defaultWait, maxWait, workerTimeout);
+        return new IngressConfig(
+                host, newPort, maxMessageBytes, defaultTenant, tenantHeader, defaultWait, maxWait, workerTimeout);
     }
 
     public IngressConfig withMaxMessageBytes(int newMax) {
@@ -82,15 +102,18 @@ public record IngressConfig(
     }
 
     public IngressConfig withDefaultTenant(String tenant) {
-        return new IngressConfig(host, port, maxMessageBytes, tenant, tenantHeader, defaultWait, maxWait, workerTimeout);
+        return new IngressConfig(
+                host, port, maxMessageBytes, tenant, tenantHeader, defaultWait, maxWait, workerTimeout);
     }
 
     public IngressConfig withWaits(Duration newDefaultWait, Duration newMaxWait) {
-        return new IngressConfig(host, port, maxMessageBytes, defaultTenant, tenantHeader, newDefaultWait, newMaxWait, workerTimeout);
+        return new IngressConfig(
+                host, port, maxMessageBytes, defaultTenant, tenantHeader, newDefaultWait, newMaxWait, workerTimeout);
     }
 
     public IngressConfig withWorkerTimeout(Duration newWorkerTimeout) {
-        return new IngressConfig(host, port, maxMessageBytes, defaultTenant, tenantHeader, defaultWait, maxWait, newWorkerTimeout);
+        return new IngressConfig(
+                host, port, maxMessageBytes, defaultTenant, tenantHeader, defaultWait, maxWait, newWorkerTimeout);
     }
 
     /**

@@ -5,12 +5,12 @@ import dev.skein.events.SessionCommand;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.schemas.SessionAddress;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -44,8 +44,14 @@ final class IngressVerticle extends VerticleBase {
     private volatile HttpServer server;
 
     /** @param prometheus the registry {@code /metrics} scrapes; null when this instance exports none */
-    IngressVerticle(IngressConfig config, TurnGateway gateway, SessionEvents events, HistoryReader history, Supplier<Health> health,
-                    CatalogReader catalog, PrometheusMeterRegistry prometheus) {
+    IngressVerticle(
+            IngressConfig config,
+            TurnGateway gateway,
+            SessionEvents events,
+            HistoryReader history,
+            Supplier<Health> health,
+            CatalogReader catalog,
+            PrometheusMeterRegistry prometheus) {
         this.config = config;
         this.gateway = gateway;
         this.events = events;
@@ -62,26 +68,46 @@ final class IngressVerticle extends VerticleBase {
         // Only routes that read a body get the BodyHandler: it would consume a WebSocket upgrade.
         BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
 
-        router.post("/v1/sessions/:id/turns").handler(body).handler(this::session).handler(this::postTurn);
+        router.post("/v1/sessions/:id/turns")
+                .handler(body)
+                .handler(this::session)
+                .handler(this::postTurn);
         router.get("/v1/sessions/:id/history").handler(this::session).handler(this::getHistory);
         router.delete("/v1/sessions/:id/history").handler(this::session).handler(this::clearHistory);
         router.get("/v1/sessions/:id/stream").handler(this::session).handler(this::stream);
-        router.post("/v1/sessions/:id/turns/:turnId/cancel").handler(body).handler(this::session)
+        router.post("/v1/sessions/:id/turns/:turnId/cancel")
+                .handler(body)
+                .handler(this::session)
                 .handler(ctx -> command(ctx, CommandKind.CANCEL_TURN));
-        router.post("/v1/sessions/:id/tool-calls/:callId/approve").handler(body).handler(this::session)
+        router.post("/v1/sessions/:id/tool-calls/:callId/approve")
+                .handler(body)
+                .handler(this::session)
                 .handler(ctx -> command(ctx, CommandKind.APPROVE_TOOL_CALL));
-        router.post("/v1/sessions/:id/tool-calls/:callId/deny").handler(body).handler(this::session)
+        router.post("/v1/sessions/:id/tool-calls/:callId/deny")
+                .handler(body)
+                .handler(this::session)
                 .handler(ctx -> command(ctx, CommandKind.DENY_TOOL_CALL));
         router.get("/v1/tools").handler(this::listTools);
         router.get("/v1/workers").handler(this::listWorkers);
         router.get("/health").handler(this::health);
         router.get("/metrics").handler(this::metrics);
         router.route().failureHandler(this::failure);
-        router.errorHandler(404, ctx -> error(ctx, 404, "no route " + ctx.request().method() + " " + ctx.request().path()
-                + "; see /v1/sessions/{id}/turns, /history, /stream, /turns/{turnId}/cancel,"
-                + " /tool-calls/{callId}/approve and /deny, /v1/tools, /v1/workers, /health and /metrics"));
-        router.errorHandler(405, ctx -> error(ctx, 405,
-                "method " + ctx.request().method() + " is not allowed on " + ctx.request().path()));
+        router.errorHandler(
+                404,
+                ctx -> error(
+                        ctx,
+                        404,
+                        "no route " + ctx.request().method() + " "
+                                + ctx.request().path()
+                                + "; see /v1/sessions/{id}/turns, /history, /stream, /turns/{turnId}/cancel,"
+                                + " /tool-calls/{callId}/approve and /deny, /v1/tools, /v1/workers, /health and /metrics"));
+        router.errorHandler(
+                405,
+                ctx -> error(
+                        ctx,
+                        405,
+                        "method " + ctx.request().method() + " is not allowed on "
+                                + ctx.request().path()));
 
         HttpServerOptions options = new HttpServerOptions()
                 .setMaxWebSocketMessageSize(config.maxBodyBytes())
@@ -90,8 +116,10 @@ final class IngressVerticle extends VerticleBase {
                 .requestHandler(router)
                 .listen(config.port(), config.host())
                 .onSuccess(listening -> server = listening)
-                .recover(e -> Future.failedFuture(new IllegalStateException("ingress cannot listen on " + config.host() + ":"
-                        + config.port() + ": " + e.getMessage() + " (set skein.http.port, --port or SKEIN_HTTP_PORT to a free port, or 0 for any)", e)));
+                .recover(e -> Future.failedFuture(new IllegalStateException(
+                        "ingress cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage()
+                                + " (set skein.http.port, --port or SKEIN_HTTP_PORT to a free port, or 0 for any)",
+                        e)));
     }
 
     @Override
@@ -110,7 +138,8 @@ final class IngressVerticle extends VerticleBase {
 
     /** Guard: resolves the session address from the tenant header and the path, or answers 400. */
     private void session(RoutingContext ctx) {
-        String tenant = Optional.ofNullable(ctx.request().getHeader(config.tenantHeader())).orElse(config.defaultTenant());
+        String tenant = Optional.ofNullable(ctx.request().getHeader(config.tenantHeader()))
+                .orElse(config.defaultTenant());
         SessionAddress address;
         try {
             address = new SessionAddress(tenant, ctx.pathParam("id"));
@@ -131,7 +160,8 @@ final class IngressVerticle extends VerticleBase {
     private void postTurn(RoutingContext ctx) {
         SessionAddress address = ctx.get(SESSION);
         Duration wait = waitParameter(ctx);
-        TurnRequested turn = TurnRequestBody.parse(ctx.body().asString(), address, config.maxMessageBytes(), System.currentTimeMillis());
+        TurnRequested turn = TurnRequestBody.parse(
+                ctx.body().asString(), address, config.maxMessageBytes(), System.currentTimeMillis());
         String turnId = turn.getTurnId();
         // Registered before the turn is submitted, so that a fast completion cannot be missed.
         CompletableFuture<TurnCompleted> completion = wait == null ? null : events.expect(address, turnId);
@@ -143,30 +173,56 @@ final class IngressVerticle extends VerticleBase {
                 submitFailed(ctx, address, "turn " + turnId, submitted.cause());
             } else if (completion == null) {
                 log.debug("session {} turn {}: accepted", address, turnId);
-                reply(ctx, 202, new JsonObject().put("turnId", turnId).put("session", address.toString()).put("status", "ACCEPTED"));
+                reply(
+                        ctx,
+                        202,
+                        new JsonObject()
+                                .put("turnId", turnId)
+                                .put("session", address.toString())
+                                .put("status", "ACCEPTED"));
             } else {
                 awaitCompletion(ctx, address, turnId, completion, wait);
             }
         });
     }
 
-    private void awaitCompletion(RoutingContext ctx, SessionAddress address, String turnId,
-                                 CompletableFuture<TurnCompleted> completion, Duration wait) {
+    private void awaitCompletion(
+            RoutingContext ctx,
+            SessionAddress address,
+            String turnId,
+            CompletableFuture<TurnCompleted> completion,
+            Duration wait) {
         Future.fromCompletionStage(completion, context)
                 .timeout(wait.toMillis(), TimeUnit.MILLISECONDS)
                 .onComplete(done -> {
                     events.forget(address, turnId);
                     if (done.succeeded()) {
-                        log.debug("session {} turn {}: {}", address, turnId, done.result().getStatus());
+                        log.debug(
+                                "session {} turn {}: {}",
+                                address,
+                                turnId,
+                                done.result().getStatus());
                         reply(ctx, 200, EventJson.completion(done.result()));
                     } else if (!completion.isDone()) {
-                        log.info("session {} turn {}: not completed within {}; the client got 504", address, turnId, wait);
-                        error(ctx, 504, "turn " + turnId + " did not complete within " + seconds(wait) + "s; it is still running: GET /v1/sessions/"
-                                + address.sessionId() + "/history or stream /v1/sessions/" + address.sessionId() + "/stream");
+                        log.info(
+                                "session {} turn {}: not completed within {}; the client got 504",
+                                address,
+                                turnId,
+                                wait);
+                        error(
+                                ctx,
+                                504,
+                                "turn " + turnId + " did not complete within " + seconds(wait)
+                                        + "s; it is still running: GET /v1/sessions/" + address.sessionId()
+                                        + "/history or stream /v1/sessions/" + address.sessionId() + "/stream");
                     } else {
                         log.warn("session {} turn {}: cannot wait for the completion", address, turnId, done.cause());
-                        error(ctx, 503, "turn " + turnId + " was accepted, but its completion cannot be awaited: "
-                                + done.cause().getMessage() + "; read GET /v1/sessions/" + address.sessionId() + "/history");
+                        error(
+                                ctx,
+                                503,
+                                "turn " + turnId + " was accepted, but its completion cannot be awaited: "
+                                        + done.cause().getMessage() + "; read GET /v1/sessions/" + address.sessionId()
+                                        + "/history");
                     }
                 });
     }
@@ -219,8 +275,14 @@ final class IngressVerticle extends VerticleBase {
                 submitFailed(ctx, address, "command " + command.getCommandId(), submitted.cause());
             } else {
                 log.info("session {}: {} requested (command {})", address, kind, command.getCommandId());
-                reply(ctx, 202, new JsonObject().put("commandId", command.getCommandId())
-                        .put("session", address.toString()).put("command", kind.name()).put("status", "ACCEPTED"));
+                reply(
+                        ctx,
+                        202,
+                        new JsonObject()
+                                .put("commandId", command.getCommandId())
+                                .put("session", address.toString())
+                                .put("command", kind.name())
+                                .put("status", "ACCEPTED"));
             }
         });
     }
@@ -249,11 +311,16 @@ final class IngressVerticle extends VerticleBase {
     private void stream(RoutingContext ctx) {
         SessionAddress address = ctx.get(SESSION);
         if (!ctx.request().canUpgradeToWebSocket()) {
-            error(ctx, 400, ctx.request().path() + " is a WebSocket: connect with a WebSocket client (Upgrade: websocket)");
+            error(
+                    ctx,
+                    400,
+                    ctx.request().path() + " is a WebSocket: connect with a WebSocket client (Upgrade: websocket)");
             return;
         }
-        ctx.request().toWebSocket()
-                .onSuccess(socket -> new SessionStream(address, socket, context, config.maxMessageBytes(), gateway).open(events))
+        ctx.request()
+                .toWebSocket()
+                .onSuccess(socket ->
+                        new SessionStream(address, socket, context, config.maxMessageBytes(), gateway).open(events))
                 .onFailure(e -> log.warn("session {}: WebSocket upgrade failed", address, e));
     }
 
@@ -262,15 +329,31 @@ final class IngressVerticle extends VerticleBase {
         vertx.executeBlocking(health::get, false).onComplete(checked -> {
             if (checked.failed()) {
                 log.warn("health check failed", checked.cause());
-                reply(ctx, 503, new JsonObject().put("status", "DOWN").put("error", "health check failed: " + checked.cause().getMessage()));
+                reply(
+                        ctx,
+                        503,
+                        new JsonObject()
+                                .put("status", "DOWN")
+                                .put(
+                                        "error",
+                                        "health check failed: "
+                                                + checked.cause().getMessage()));
                 return;
             }
             Health report = checked.result();
             JsonObject components = new JsonObject();
-            report.components().forEach((name, component) -> components.put(name,
-                    new JsonObject().put("status", component.up() ? "UP" : "DOWN").put("detail", component.detail())));
-            reply(ctx, report.isUp() ? 200 : 503,
-                    new JsonObject().put("status", report.isUp() ? "UP" : "DOWN").put("components", components));
+            report.components()
+                    .forEach((name, component) -> components.put(
+                            name,
+                            new JsonObject()
+                                    .put("status", component.up() ? "UP" : "DOWN")
+                                    .put("detail", component.detail())));
+            reply(
+                    ctx,
+                    report.isUp() ? 200 : 503,
+                    new JsonObject()
+                            .put("status", report.isUp() ? "UP" : "DOWN")
+                            .put("components", components));
         });
     }
 
@@ -295,7 +378,10 @@ final class IngressVerticle extends VerticleBase {
                 log.error("GET /metrics: the Prometheus scrape failed", scraped.cause());
                 error(ctx, 500, "the Prometheus scrape failed; the server log has the details");
             } else if (!ctx.response().ended() && !ctx.response().closed()) {
-                ctx.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(scraped.result());
+                ctx.response()
+                        .setStatusCode(200)
+                        .putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT)
+                        .end(scraped.result());
             }
         });
     }
@@ -306,20 +392,30 @@ final class IngressVerticle extends VerticleBase {
         if (cause instanceof HttpFailure refused) {
             error(ctx, refused.status(), refused.getMessage());
         } else if (ctx.statusCode() == 413) {
-            error(ctx, 413, "request body exceeds " + config.maxBodyBytes() + " bytes; messages are limited to "
-                    + config.maxMessageBytes() + " bytes");
+            error(
+                    ctx,
+                    413,
+                    "request body exceeds " + config.maxBodyBytes() + " bytes; messages are limited to "
+                            + config.maxMessageBytes() + " bytes");
         } else if (cause == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
             error(ctx, ctx.statusCode(), "bad request: " + ctx.response().getStatusMessage());
         } else {
             log.error("{} {} failed", ctx.request().method(), ctx.request().path(), cause);
-            error(ctx, 500, "internal error while handling " + ctx.request().method() + " " + ctx.request().path()
-                    + "; the server log has the details");
+            error(
+                    ctx,
+                    500,
+                    "internal error while handling " + ctx.request().method() + " "
+                            + ctx.request().path() + "; the server log has the details");
         }
     }
 
     private void submitFailed(RoutingContext ctx, SessionAddress address, String what, Throwable cause) {
         log.warn("session {}: could not submit {}", address, what, cause);
-        error(ctx, 503, "could not submit " + what + " of session " + address + ": " + cause.getMessage() + "; it was not accepted, retry");
+        error(
+                ctx,
+                503,
+                "could not submit " + what + " of session " + address + ": " + cause.getMessage()
+                        + "; it was not accepted, retry");
     }
 
     private void historyFailed(RoutingContext ctx, SessionAddress address, Throwable cause) {
@@ -375,7 +471,10 @@ final class IngressVerticle extends VerticleBase {
         if (ctx.response().ended() || ctx.response().closed()) {
             return;
         }
-        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body.encode());
+        ctx.response()
+                .setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+                .end(body.encode());
     }
 
     private static void error(RoutingContext ctx, int status, String message) {

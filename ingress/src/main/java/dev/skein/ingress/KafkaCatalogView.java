@@ -50,9 +50,17 @@ public final class KafkaCatalogView implements CatalogReader, AutoCloseable {
     KafkaCatalogView(Consumer<byte[], byte[]> consumer, SkeinTopics topics) {
         this.topics = topics;
         // After the fields apply() reads: the reader thread starts here.
-        this.tail = new TopicTail(consumer, List.of(topics.toolCatalog.name(), topics.workers.name()),
-                TopicTail.From.BEGINNING, POLL_TIMEOUT, NAMES, this::apply, () -> {});
-        tail.ready().thenRun(() -> log.info("catalog view: caught up with {} tools and {} workers", tools.size(), workers.size()));
+        this.tail = new TopicTail(
+                consumer,
+                List.of(topics.toolCatalog.name(), topics.workers.name()),
+                TopicTail.From.BEGINNING,
+                POLL_TIMEOUT,
+                NAMES,
+                this::apply,
+                () -> {});
+        tail.ready()
+                .thenRun(() ->
+                        log.info("catalog view: caught up with {} tools and {} workers", tools.size(), workers.size()));
     }
 
     static Map<String, Object> consumerConfig(Map<String, Object> kafkaClientProps) {
@@ -97,11 +105,19 @@ public final class KafkaCatalogView implements CatalogReader, AutoCloseable {
     }
 
     /** A record that cannot be deserialized throws before the map changes: the tail skips it. */
-    private static <V> void apply(ConsumerRecord<byte[], byte[]> record, Topic<String, V> topic, Map<String, V> latest) {
-        String key = record.key() == null ? null : topic.keySerde().deserializer().deserialize(record.topic(), record.key());
-        V value = record.value() == null ? null : topic.valueSerde().deserializer().deserialize(record.topic(), record.value());
+    private static <V> void apply(
+            ConsumerRecord<byte[], byte[]> record, Topic<String, V> topic, Map<String, V> latest) {
+        String key =
+                record.key() == null ? null : topic.keySerde().deserializer().deserialize(record.topic(), record.key());
+        V value = record.value() == null
+                ? null
+                : topic.valueSerde().deserializer().deserialize(record.topic(), record.value());
         if (key == null) {
-            log.warn("catalog view: skipping a record without a key at {}-{}@{}", record.topic(), record.partition(), record.offset());
+            log.warn(
+                    "catalog view: skipping a record without a key at {}-{}@{}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset());
         } else if (value == null) {
             latest.remove(key);
         } else {

@@ -54,8 +54,14 @@ public final class KafkaSessionEvents implements SessionEvents, AutoCloseable {
     KafkaSessionEvents(org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer, SkeinTopics topics) {
         this.topics = topics;
         // Last statement: the reader thread starts here and sees a fully built object.
-        this.tail = new TopicTail(consumer, List.of(topics.responses.name(), topics.deltas.name()),
-                TopicTail.From.END, POLL_TIMEOUT, NAMES, this::dispatch, this::failWaiters);
+        this.tail = new TopicTail(
+                consumer,
+                List.of(topics.responses.name(), topics.deltas.name()),
+                TopicTail.From.END,
+                POLL_TIMEOUT,
+                NAMES,
+                this::dispatch,
+                this::failWaiters);
     }
 
     static Map<String, Object> consumerConfig(Map<String, Object> kafkaClientProps) {
@@ -111,7 +117,8 @@ public final class KafkaSessionEvents implements SessionEvents, AutoCloseable {
         if (record.value() == null) {
             log.warn("skipping an empty record at {}-{}@{}", record.topic(), record.partition(), record.offset());
         } else if (record.topic().equals(topics.responses.name())) {
-            TurnCompleted completed = topics.responses.valueSerde().deserializer().deserialize(record.topic(), record.value());
+            TurnCompleted completed =
+                    topics.responses.valueSerde().deserializer().deserialize(record.topic(), record.value());
             SessionAddress address = new SessionAddress(completed.getTenant(), completed.getSessionId());
             CompletableFuture<TurnCompleted> waiter = waiters.remove(new TurnKey(address, completed.getTurnId()));
             if (waiter != null) {
@@ -130,7 +137,11 @@ public final class KafkaSessionEvents implements SessionEvents, AutoCloseable {
             try {
                 event.accept(subscription.listener());
             } catch (RuntimeException e) {
-                log.warn("session {} turn {}: a listener failed; other listeners still get the event", address, turnId, e);
+                log.warn(
+                        "session {} turn {}: a listener failed; other listeners still get the event",
+                        address,
+                        turnId,
+                        e);
             }
         }
     }

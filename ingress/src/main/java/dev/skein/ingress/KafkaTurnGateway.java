@@ -36,12 +36,15 @@ public final class KafkaTurnGateway implements TurnGateway, AutoCloseable {
 
     private final Producer<String, byte[]> producer;
     private final SkeinTopics topics;
-    private final ExecutorService sender =
-            Executors.newSingleThreadExecutor(Thread.ofPlatform().name("skein-ingress-producer").daemon(true).factory());
+    private final ExecutorService sender = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("skein-ingress-producer").daemon(true).factory());
 
     /** @param kafkaClientProps common client settings (bootstrap servers, security); serializers are set here */
     public KafkaTurnGateway(Map<String, Object> kafkaClientProps, SkeinTopics topics) {
-        this(new KafkaProducer<>(producerConfig(kafkaClientProps), new StringSerializer(), new ByteArraySerializer()), topics);
+        this(
+                new KafkaProducer<>(
+                        producerConfig(kafkaClientProps), new StringSerializer(), new ByteArraySerializer()),
+                topics);
     }
 
     /** For tests: any producer, e.g. {@code MockProducer}. */
@@ -72,7 +75,10 @@ public final class KafkaTurnGateway implements TurnGateway, AutoCloseable {
 
     @Override
     public CompletableFuture<Void> submit(SessionCommand command) {
-        return send(topics.sessionCommands, command.getTenant() + "/" + command.getSessionId(), command,
+        return send(
+                topics.sessionCommands,
+                command.getTenant() + "/" + command.getSessionId(),
+                command,
                 command.getKind() + " command " + command.getCommandId());
     }
 
@@ -87,7 +93,13 @@ public final class KafkaTurnGateway implements TurnGateway, AutoCloseable {
                             log.warn("session {}: {} not written to {}: {}", key, what, topic.name(), e.toString());
                             acked.completeExceptionally(e);
                         } else {
-                            log.debug("session {}: {} written to {}-{}@{}", key, what, topic.name(), metadata.partition(), metadata.offset());
+                            log.debug(
+                                    "session {}: {} written to {}-{}@{}",
+                                    key,
+                                    what,
+                                    topic.name(),
+                                    metadata.partition(),
+                                    metadata.offset());
                             acked.complete(null);
                         }
                     });

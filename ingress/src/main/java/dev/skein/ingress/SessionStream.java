@@ -33,7 +33,8 @@ final class SessionStream implements SessionListener {
     private final TurnGateway gateway;
     private AutoCloseable subscription;
 
-    SessionStream(SessionAddress address, ServerWebSocket socket, Context context, int maxMessageBytes, TurnGateway gateway) {
+    SessionStream(
+            SessionAddress address, ServerWebSocket socket, Context context, int maxMessageBytes, TurnGateway gateway) {
         this.address = address;
         this.socket = socket;
         this.context = context;
@@ -80,10 +81,14 @@ final class SessionStream implements SessionListener {
         submit(turn).onComplete(ar -> {
             if (ar.succeeded()) {
                 log.debug("session {} turn {}: accepted over WebSocket", address, turnId);
-                send(new JsonObject().put("type", "accepted").put("turnId", turnId).put("session", address.toString()));
+                send(new JsonObject()
+                        .put("type", "accepted")
+                        .put("turnId", turnId)
+                        .put("session", address.toString()));
             } else {
                 log.warn("session {} turn {}: could not submit", address, turnId, ar.cause());
-                send(error("could not submit turn " + turnId + ": " + ar.cause().getMessage() + "; it was not accepted, retry")
+                send(error("could not submit turn " + turnId + ": " + ar.cause().getMessage()
+                                + "; it was not accepted, retry")
                         .put("turnId", turnId));
             }
         });

@@ -43,14 +43,23 @@ public final class SkeinIngress implements AutoCloseable {
     private Vertx vertx;
 
     /** An ingress without a tool catalog ({@code /v1/tools} and {@code /v1/workers} list nothing) and without metrics. */
-    public SkeinIngress(IngressConfig config, TurnGateway gateway, SessionEvents events, HistoryReader history,
-                        Supplier<Health> health) {
+    public SkeinIngress(
+            IngressConfig config,
+            TurnGateway gateway,
+            SessionEvents events,
+            HistoryReader history,
+            Supplier<Health> health) {
         this(config, gateway, events, history, health, CatalogReader.EMPTY);
     }
 
     /** An ingress without metrics: {@code /metrics} answers 404. */
-    public SkeinIngress(IngressConfig config, TurnGateway gateway, SessionEvents events, HistoryReader history,
-                        Supplier<Health> health, CatalogReader catalog) {
+    public SkeinIngress(
+            IngressConfig config,
+            TurnGateway gateway,
+            SessionEvents events,
+            HistoryReader history,
+            Supplier<Health> health,
+            CatalogReader catalog) {
         this(config, gateway, events, history, health, catalog, null);
     }
 
@@ -60,11 +69,18 @@ public final class SkeinIngress implements AutoCloseable {
      *                scrape, so every meter registered in it by anyone is exported; null for no
      *                metrics at all
      */
-    public SkeinIngress(IngressConfig config, TurnGateway gateway, SessionEvents events, HistoryReader history,
-                        Supplier<Health> health, CatalogReader catalog, MeterRegistry metrics) {
+    public SkeinIngress(
+            IngressConfig config,
+            TurnGateway gateway,
+            SessionEvents events,
+            HistoryReader history,
+            Supplier<Health> health,
+            CatalogReader catalog,
+            MeterRegistry metrics) {
         this.config = Objects.requireNonNull(config, "config");
         this.metrics = metrics;
-        this.verticle = new IngressVerticle(config,
+        this.verticle = new IngressVerticle(
+                config,
                 Objects.requireNonNull(gateway, "gateway"),
                 Objects.requireNonNull(events, "events"),
                 Objects.requireNonNull(history, "history"),
@@ -83,19 +99,25 @@ public final class SkeinIngress implements AutoCloseable {
         if (vertx != null) {
             throw new IllegalStateException("the ingress is already started");
         }
-        vertx = metrics == null ? Vertx.vertx() : Vertx.builder()
-                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
-                .withMetrics(new MicrometerMetricsFactory(metrics))
-                .build();
+        vertx = metrics == null
+                ? Vertx.vertx()
+                : Vertx.builder()
+                        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                        .withMetrics(new MicrometerMetricsFactory(metrics))
+                        .build();
         try {
             vertx.deployVerticle(verticle).await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
             close();
-            throw new IllegalStateException("ingress did not start listening on " + config.host() + ":" + config.port()
-                    + " within " + START_TIMEOUT_SECONDS + "s", e);
+            throw new IllegalStateException(
+                    "ingress did not start listening on " + config.host() + ":" + config.port() + " within "
+                            + START_TIMEOUT_SECONDS + "s",
+                    e);
         } catch (RuntimeException e) {
             close();
-            throw e instanceof IllegalStateException ? e : new IllegalStateException("ingress failed to start: " + e.getMessage(), e);
+            throw e instanceof IllegalStateException
+                    ? e
+                    : new IllegalStateException("ingress failed to start: " + e.getMessage(), e);
         }
         int port = verticle.actualPort();
         log.info("ingress listening on {}:{}", config.host(), port);

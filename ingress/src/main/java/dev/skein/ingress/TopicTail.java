@@ -67,6 +67,7 @@ final class TopicTail implements AutoCloseable {
     private final Thread reader;
     /** Reader thread only: the end offsets still to reach before {@link #ready()} completes. */
     private final Map<TopicPartition, Long> catchUp = new HashMap<>();
+
     private volatile String problem = "starting";
 
     /**
@@ -75,8 +76,14 @@ final class TopicTail implements AutoCloseable {
      * @param onRecord called on the reader thread for every record, in order within a partition
      * @param onStop   called on the reader thread once it stops, before the consumer is closed
      */
-    TopicTail(Consumer<byte[], byte[]> consumer, List<String> topics, From from, Duration pollTimeout, Names names,
-            java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> onRecord, Runnable onStop) {
+    TopicTail(
+            Consumer<byte[], byte[]> consumer,
+            List<String> topics,
+            From from,
+            Duration pollTimeout,
+            Names names,
+            java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> onRecord,
+            Runnable onStop) {
         this.consumer = consumer;
         this.topics = List.copyOf(topics);
         this.from = from;
@@ -144,7 +151,8 @@ final class TopicTail implements AutoCloseable {
             problem = "the " + names.reader() + " stopped: " + e;
             log.error("{}: the reader stopped; {}", names.log(), names.lostOnStop(), e);
         } finally {
-            ready.completeExceptionally(new IllegalStateException("the " + names.reader() + " closed before it was ready"));
+            ready.completeExceptionally(
+                    new IllegalStateException("the " + names.reader() + " closed before it was ready"));
             onStop.run();
             consumer.close(Duration.ofMillis(CLOSE_TIMEOUT_MS));
         }
@@ -225,8 +233,13 @@ final class TopicTail implements AutoCloseable {
         try {
             onRecord.accept(record);
         } catch (RuntimeException e) {
-            log.warn("{}: skipping a record that cannot be read at {}-{}@{}: {}",
-                    names.log(), record.topic(), record.partition(), record.offset(), e.toString());
+            log.warn(
+                    "{}: skipping a record that cannot be read at {}-{}@{}: {}",
+                    names.log(),
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    e.toString());
         }
     }
 

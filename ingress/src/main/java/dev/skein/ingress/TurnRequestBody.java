@@ -29,7 +29,8 @@ final class TurnRequestBody {
             if (!FIELDS.contains(field)) {
                 // Rejected rather than ignored: a misspelt "mesage" would otherwise become a
                 // confusing "message is missing", and a misspelt "agent" would silently be dropped.
-                throw HttpFailure.badRequest("unknown field '" + field + "'; a turn has the fields message, agent, turnId, timeoutMs");
+                throw HttpFailure.badRequest(
+                        "unknown field '" + field + "'; a turn has the fields message, agent, turnId, timeoutMs");
             }
         }
         String message = message(body, maxMessageBytes);
@@ -38,7 +39,8 @@ final class TurnRequestBody {
         if (turnId == null) {
             turnId = UUID.randomUUID().toString();
         } else if (!SessionAddress.isValidPart(turnId)) {
-            throw HttpFailure.badRequest("turnId '" + turnId + "' is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
+            throw HttpFailure.badRequest(
+                    "turnId '" + turnId + "' is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
         }
         return TurnRequested.newBuilder()
                 .setTenant(address.tenant())
@@ -81,7 +83,8 @@ final class TurnRequestBody {
         }
         int bytes = message.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > maxMessageBytes) {
-            throw new HttpFailure(413, "'message' is " + bytes + " bytes; the limit is " + maxMessageBytes + " bytes (UTF-8)");
+            throw new HttpFailure(
+                    413, "'message' is " + bytes + " bytes; the limit is " + maxMessageBytes + " bytes (UTF-8)");
         }
         return message;
     }

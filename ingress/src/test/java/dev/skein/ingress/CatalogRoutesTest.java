@@ -48,9 +48,16 @@ class CatalogRoutesTest {
         // trusted packages; AvroSerde registers Skein's, as it does in production.
         AvroSerde.of(ChatMessage.class, new InMemorySchemaRegistry());
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        IngressConfig config = IngressConfig.defaults().withHost("127.0.0.1").withPort(0).withWorkerTimeout(WORKER_TIMEOUT);
-        ingress = new SkeinIngress(config, new RecordingGateway(), new InMemorySessionEvents(), new FakeHistory(),
-                () -> new Health(Map.of()), catalog, registry);
+        IngressConfig config =
+                IngressConfig.defaults().withHost("127.0.0.1").withPort(0).withWorkerTimeout(WORKER_TIMEOUT);
+        ingress = new SkeinIngress(
+                config,
+                new RecordingGateway(),
+                new InMemorySessionEvents(),
+                new FakeHistory(),
+                () -> new Health(Map.of()),
+                catalog,
+                registry);
         ingress.start();
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     }
@@ -70,7 +77,9 @@ class CatalogRoutesTest {
 
     @Test
     void toolsAreListedByNameWithTheirSchemaAsJsonAndTheirNeeds() throws Exception {
-        ToolDefinition render = tool("render", "{\"type\":\"object\",\"properties\":{\"scene\":{\"type\":\"string\"}}}",
+        ToolDefinition render = tool(
+                "render",
+                "{\"type\":\"object\",\"properties\":{\"scene\":{\"type\":\"string\"}}}",
                 resources(4, 1, 16 * 1024 * MIB, Map.of("licence", 1.0)));
         ToolDefinition echo = tool("echo", "{\"type\":\"object\"}", resources(0.5, 0, 512 * MIB, Map.of()));
         catalog.tools = List.of(render, echo);
@@ -84,7 +93,10 @@ class CatalogRoutesTest {
         JsonObject rendered = tools.getJsonObject(1);
         assertThat(rendered.getString("description")).isEqualTo("the render tool");
         assertThat(rendered.getInteger("version")).isEqualTo(2);
-        assertThat(rendered.getJsonObject("parameters").getJsonObject("properties").getJsonObject("scene").getString("type"))
+        assertThat(rendered.getJsonObject("parameters")
+                        .getJsonObject("properties")
+                        .getJsonObject("scene")
+                        .getString("type"))
                 .isEqualTo("string");
         JsonObject needs = rendered.getJsonObject("resources");
         assertThat(needs.getDouble("cpus")).isEqualTo(4.0);
@@ -103,7 +115,8 @@ class CatalogRoutesTest {
         assertThat(rendered.getBoolean("requiresApproval")).isFalse();
         assertThat(rendered.getLong("cacheTtlMs")).isEqualTo(30_000L);
         assertThat(rendered.getString("publisher")).isEqualTo("worker-1");
-        assertThat(tools.getJsonObject(0).getJsonObject("resources").getString("memory")).isEqualTo("512 MiB");
+        assertThat(tools.getJsonObject(0).getJsonObject("resources").getString("memory"))
+                .isEqualTo("512 MiB");
     }
 
     @Test
@@ -113,7 +126,10 @@ class CatalogRoutesTest {
         HttpResponse<String> response = get("/v1/tools");
 
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(new JsonObject(response.body()).getJsonArray("tools").getJsonObject(0).getValue("parameters"))
+        assertThat(new JsonObject(response.body())
+                        .getJsonArray("tools")
+                        .getJsonObject(0)
+                        .getValue("parameters"))
                 .isEqualTo("{not json");
     }
 
@@ -130,7 +146,8 @@ class CatalogRoutesTest {
         assertThat(response.statusCode()).isEqualTo(200);
         JsonArray workers = new JsonObject(response.body()).getJsonArray("workers");
         assertThat(workers.stream().map(w -> ((JsonObject) w).getString("id"))).containsExactly("w-a", "w-b", "w-c");
-        assertThat(workers.stream().map(w -> ((JsonObject) w).getBoolean("live"))).containsExactly(false, true, false);
+        assertThat(workers.stream().map(w -> ((JsonObject) w).getBoolean("live")))
+                .containsExactly(false, true, false);
         JsonObject b = workers.getJsonObject(1);
         assertThat(b.getString("host")).isEqualTo("host-w-b");
         assertThat(b.getJsonArray("tiers").getList()).containsExactly("small", "gpu");
@@ -141,16 +158,22 @@ class CatalogRoutesTest {
         assertThat(b.getInteger("inFlight")).isEqualTo(2);
         assertThat(b.getLong("admitted")).isEqualTo(40L);
         assertThat(b.getLong("released")).isEqualTo(1L);
-        assertThat(b.getString("startedAt")).isEqualTo(Instant.ofEpochMilli(now - 3_600_000).toString());
-        assertThat(b.getString("lastHeartbeat")).isEqualTo(Instant.ofEpochMilli(now - 1_000).toString());
+        assertThat(b.getString("startedAt"))
+                .isEqualTo(Instant.ofEpochMilli(now - 3_600_000).toString());
+        assertThat(b.getString("lastHeartbeat"))
+                .isEqualTo(Instant.ofEpochMilli(now - 1_000).toString());
     }
 
     @Test
     void aWorkerThatDoesNotReportItsUseShowsNull() throws Exception {
-        WorkerHeartbeat old = WorkerHeartbeat.newBuilder(worker("w-old", System.currentTimeMillis(), false)).setInUse(null).build();
+        WorkerHeartbeat old = WorkerHeartbeat.newBuilder(worker("w-old", System.currentTimeMillis(), false))
+                .setInUse(null)
+                .build();
         catalog.workers = List.of(old);
 
-        JsonObject shown = new JsonObject(get("/v1/workers").body()).getJsonArray("workers").getJsonObject(0);
+        JsonObject shown = new JsonObject(get("/v1/workers").body())
+                .getJsonArray("workers")
+                .getJsonObject(0);
 
         assertThat(shown.containsKey("inUse")).isTrue();
         assertThat(shown.getValue("inUse")).isNull();
@@ -167,14 +190,19 @@ class CatalogRoutesTest {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("content-type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
         assertThat(response.body()).contains("skein_test_probe_total{tier=\"small\"} 3.0");
-        assertThat(response.body()).as("Vert.x's HTTP server meters are bound to the registry")
+        assertThat(response.body())
+                .as("Vert.x's HTTP server meters are bound to the registry")
                 .contains("vertx_http_server_requests_total");
     }
 
     @Test
     void withoutARegistryMetricsAre404AndWithoutACatalogNothingIsListed() throws Exception {
         IngressConfig config = IngressConfig.defaults().withHost("127.0.0.1").withPort(0);
-        try (SkeinIngress bare = new SkeinIngress(config, new RecordingGateway(), new InMemorySessionEvents(), new FakeHistory(),
+        try (SkeinIngress bare = new SkeinIngress(
+                config,
+                new RecordingGateway(),
+                new InMemorySessionEvents(),
+                new FakeHistory(),
                 () -> new Health(Map.of()))) {
             int port = bare.start();
 
@@ -192,12 +220,17 @@ class CatalogRoutesTest {
     @Test
     void workerTimeoutDefaultsTo15SecondsAndMustBePositive() {
         assertThat(IngressConfig.defaults().workerTimeout()).isEqualTo(Duration.ofSeconds(15));
-        assertThat(new IngressConfig("h", 1, 1, "t", "X-T", Duration.ofSeconds(1), Duration.ofSeconds(2)).workerTimeout())
+        assertThat(new IngressConfig("h", 1, 1, "t", "X-T", Duration.ofSeconds(1), Duration.ofSeconds(2))
+                        .workerTimeout())
                 .isEqualTo(Duration.ofSeconds(15));
-        assertThat(IngressConfig.defaults().withWorkerTimeout(Duration.ofSeconds(3)).withPort(9).workerTimeout())
+        assertThat(IngressConfig.defaults()
+                        .withWorkerTimeout(Duration.ofSeconds(3))
+                        .withPort(9)
+                        .workerTimeout())
                 .isEqualTo(Duration.ofSeconds(3));
         assertThatThrownBy(() -> IngressConfig.defaults().withWorkerTimeout(Duration.ZERO))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("skein.session.worker-timeout");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("skein.session.worker-timeout");
     }
 
     @Test
@@ -218,8 +251,13 @@ class CatalogRoutesTest {
                 .setParametersSchema(schema)
                 .setResources(needs)
                 .setTimeoutMs(60_000)
-                .setRetry(RetryPolicy.newBuilder().setMaxAttempts(3).setInitialBackoffMs(100).setMultiplier(2.0)
-                        .setMaxBackoffMs(5_000).setRetryOn(List.of("timeout")).build())
+                .setRetry(RetryPolicy.newBuilder()
+                        .setMaxAttempts(3)
+                        .setInitialBackoffMs(100)
+                        .setMultiplier(2.0)
+                        .setMaxBackoffMs(5_000)
+                        .setRetryOn(List.of("timeout"))
+                        .build())
                 .setCacheable(true)
                 .setRequiresApproval(false)
                 .setCacheTtlMs(30_000)
@@ -228,7 +266,12 @@ class CatalogRoutesTest {
     }
 
     private static ResourceSpec resources(double cpus, int gpus, long memoryBytes, Map<String, Double> custom) {
-        return ResourceSpec.newBuilder().setCpus(cpus).setGpus(gpus).setMemoryBytes(memoryBytes).setCustom(Map.copyOf(custom)).build();
+        return ResourceSpec.newBuilder()
+                .setCpus(cpus)
+                .setGpus(gpus)
+                .setMemoryBytes(memoryBytes)
+                .setCustom(Map.copyOf(custom))
+                .build();
     }
 
     private static WorkerHeartbeat worker(String id, long lastHeartbeatMs, boolean stopping) {
@@ -253,7 +296,10 @@ class CatalogRoutesTest {
     }
 
     private static HttpResponse<String> get(int port, String path) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).GET().build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10))
+                .GET()
+                .build();
         return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
 }

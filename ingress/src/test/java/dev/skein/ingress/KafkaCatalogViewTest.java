@@ -66,7 +66,9 @@ class KafkaCatalogViewTest {
             assertThat(t.getName()).isEqualTo("echo");
             assertThat(t.getVersion()).isEqualTo(2);
         });
-        assertThat(view.workers()).singleElement().satisfies(w -> assertThat(w.getTimestampMs()).isEqualTo(2L));
+        assertThat(view.workers())
+                .singleElement()
+                .satisfies(w -> assertThat(w.getTimestampMs()).isEqualTo(2L));
         assertThat(view.health().up()).isTrue();
     }
 
@@ -75,13 +77,16 @@ class KafkaCatalogViewTest {
         consumer.updateEndOffsets(Map.of(catalog, 2L, workers, 0L));
         consumer.schedulePollTask(() -> {
             tool(0, "echo", tool("echo", 1));
-            consumer.addRecord(new ConsumerRecord<>(catalog.topic(), 0, 1, key("echo"), "not avro".getBytes(StandardCharsets.UTF_8)));
+            consumer.addRecord(new ConsumerRecord<>(
+                    catalog.topic(), 0, 1, key("echo"), "not avro".getBytes(StandardCharsets.UTF_8)));
         });
         view = new KafkaCatalogView(consumer, topics);
 
         view.ready().get(5, TimeUnit.SECONDS);
 
-        assertThat(view.tools()).singleElement().satisfies(t -> assertThat(t.getVersion()).isEqualTo(1));
+        assertThat(view.tools())
+                .singleElement()
+                .satisfies(t -> assertThat(t.getVersion()).isEqualTo(1));
     }
 
     @Test
@@ -90,8 +95,11 @@ class KafkaCatalogViewTest {
         consumer.schedulePollTask(() -> tool(0, "echo", tool("echo", 1)));
         view = new KafkaCatalogView(consumer, topics);
 
-        assertThat(view.ready()).as("offset 1 of the catalog is still to be read")
-                .failsWithin(500, TimeUnit.MILLISECONDS).withThrowableThat().isInstanceOf(java.util.concurrent.TimeoutException.class);
+        assertThat(view.ready())
+                .as("offset 1 of the catalog is still to be read")
+                .failsWithin(500, TimeUnit.MILLISECONDS)
+                .withThrowableThat()
+                .isInstanceOf(java.util.concurrent.TimeoutException.class);
         assertThat(view.tools()).hasSize(1);
 
         consumer.schedulePollTask(() -> tool(1, "grep", tool("grep", 1)));
@@ -111,12 +119,20 @@ class KafkaCatalogViewTest {
     }
 
     private void tool(long offset, String key, ToolDefinition value) {
-        consumer.addRecord(new ConsumerRecord<>(catalog.topic(), 0, offset, key(key),
+        consumer.addRecord(new ConsumerRecord<>(
+                catalog.topic(),
+                0,
+                offset,
+                key(key),
                 topics.toolCatalog.valueSerde().serializer().serialize(catalog.topic(), value)));
     }
 
     private void worker(long offset, String key, WorkerHeartbeat value) {
-        consumer.addRecord(new ConsumerRecord<>(workers.topic(), 0, offset, key(key),
+        consumer.addRecord(new ConsumerRecord<>(
+                workers.topic(),
+                0,
+                offset,
+                key(key),
                 topics.workers.valueSerde().serializer().serialize(workers.topic(), value)));
     }
 
@@ -129,7 +145,10 @@ class KafkaCatalogViewTest {
     }
 
     static ToolDefinition tool(String name, int version) {
-        return ToolDefinition.newBuilder().setName(name).setDescription(name).setVersion(version)
+        return ToolDefinition.newBuilder()
+                .setName(name)
+                .setDescription(name)
+                .setVersion(version)
                 .setParametersSchema("{\"type\":\"object\"}")
                 .setResources(ResourceSpec.newBuilder().build())
                 .setRetry(RetryPolicy.newBuilder().build())
@@ -137,8 +156,14 @@ class KafkaCatalogViewTest {
     }
 
     static WorkerHeartbeat worker(String id, long timestampMs) {
-        return WorkerHeartbeat.newBuilder().setWorkerId(id).setHost("h").setTiers(List.of("small"))
-                .setCapabilities(ResourceSpec.newBuilder().build()).setTools(List.of("echo"))
-                .setStartedAtMs(0).setTimestampMs(timestampMs).build();
+        return WorkerHeartbeat.newBuilder()
+                .setWorkerId(id)
+                .setHost("h")
+                .setTiers(List.of("small"))
+                .setCapabilities(ResourceSpec.newBuilder().build())
+                .setTools(List.of("echo"))
+                .setStartedAtMs(0)
+                .setTimestampMs(timestampMs)
+                .build();
     }
 }

@@ -75,11 +75,24 @@ class KafkaSessionEventsTest {
         });
 
         addRecord(responses, "not avro".getBytes());
-        AgentDelta delta = AgentDelta.newBuilder().setTenant("acme").setSessionId("s1").setTurnId("t1").setStep(0)
-                .setKind(DeltaKind.TEXT).setText("Hel").setTimestampMs(1).build();
+        AgentDelta delta = AgentDelta.newBuilder()
+                .setTenant("acme")
+                .setSessionId("s1")
+                .setTurnId("t1")
+                .setStep(0)
+                .setKind(DeltaKind.TEXT)
+                .setText("Hel")
+                .setTimestampMs(1)
+                .build();
         addRecord(deltas, topics.deltas.valueSerde().serializer().serialize("t.deltas", delta));
-        TurnCompleted completed = TurnCompleted.newBuilder().setTenant("acme").setSessionId("s1").setTurnId("t1")
-                .setStatus(TurnStatus.COMPLETED).setAnswer("Hello").setCompletedAtMs(2).build();
+        TurnCompleted completed = TurnCompleted.newBuilder()
+                .setTenant("acme")
+                .setSessionId("s1")
+                .setTurnId("t1")
+                .setStatus(TurnStatus.COMPLETED)
+                .setAnswer("Hello")
+                .setCompletedAtMs(2)
+                .build();
         addRecord(responses, topics.responses.valueSerde().serializer().serialize("t.responses", completed));
 
         assertThat(waiter.get(5, TimeUnit.SECONDS)).isEqualTo(completed);
@@ -91,8 +104,16 @@ class KafkaSessionEventsTest {
         subscription.close();
         addRecord(deltas, topics.deltas.valueSerde().serializer().serialize("t.deltas", delta));
         CompletableFuture<TurnCompleted> later = events.expect(ACME, "t2");
-        addRecord(responses, topics.responses.valueSerde().serializer().serialize("t.responses",
-                TurnCompleted.newBuilder(completed).setTurnId("t2").build()));
+        addRecord(
+                responses,
+                topics.responses
+                        .valueSerde()
+                        .serializer()
+                        .serialize(
+                                "t.responses",
+                                TurnCompleted.newBuilder(completed)
+                                        .setTurnId("t2")
+                                        .build()));
         later.get(5, TimeUnit.SECONDS);
         assertThat(seen).as("nothing after unsubscribing").isEmpty();
     }
@@ -119,13 +140,15 @@ class KafkaSessionEventsTest {
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092",
                 ConsumerConfig.GROUP_ID_CONFIG, "someone-elses"));
 
-        assertThat(config).doesNotContainKey(ConsumerConfig.GROUP_ID_CONFIG)
+        assertThat(config)
+                .doesNotContainKey(ConsumerConfig.GROUP_ID_CONFIG)
                 .containsEntry(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
                 .containsEntry(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     }
 
     private void addRecord(TopicPartition partition, byte[] value) {
         long offset = partition.equals(responses) ? responseOffset++ : deltaOffset++;
-        consumer.addRecord(new ConsumerRecord<>(partition.topic(), partition.partition(), offset, "acme/s1".getBytes(), value));
+        consumer.addRecord(
+                new ConsumerRecord<>(partition.topic(), partition.partition(), offset, "acme/s1".getBytes(), value));
     }
 }

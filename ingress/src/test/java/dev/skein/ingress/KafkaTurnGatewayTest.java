@@ -26,8 +26,13 @@ class KafkaTurnGatewayTest {
 
     @Test
     void aTurnIsWrittenKeyedByAddressAndCompletesOnAck() throws Exception {
-        TurnRequested turn = TurnRequested.newBuilder().setTenant("acme").setSessionId("s1").setTurnId("t1")
-                .setMessage("hello").setRequestedAtMs(1).build();
+        TurnRequested turn = TurnRequested.newBuilder()
+                .setTenant("acme")
+                .setSessionId("s1")
+                .setTurnId("t1")
+                .setMessage("hello")
+                .setRequestedAtMs(1)
+                .build();
         try (KafkaTurnGateway gateway = new KafkaTurnGateway(producer, topics)) {
             CompletableFuture<Void> acked = gateway.submit(turn);
             awaitSent(1);
@@ -39,15 +44,21 @@ class KafkaTurnGatewayTest {
             var record = producer.history().get(0);
             assertThat(record.topic()).isEqualTo("t.turns");
             assertThat(record.key()).isEqualTo("acme/s1");
-            assertThat(topics.turns.valueSerde().deserializer().deserialize(record.topic(), record.value())).isEqualTo(turn);
+            assertThat(topics.turns.valueSerde().deserializer().deserialize(record.topic(), record.value()))
+                    .isEqualTo(turn);
         }
         assertThat(producer.closed()).isTrue();
     }
 
     @Test
     void aCommandGoesToSessionCommandsAndAFailedSendFailsTheFuture() throws Exception {
-        SessionCommand command = SessionCommand.newBuilder().setTenant("acme").setSessionId("s1").setCommandId("c1")
-                .setKind(CommandKind.CLEAR_HISTORY).setIssuedAtMs(1).build();
+        SessionCommand command = SessionCommand.newBuilder()
+                .setTenant("acme")
+                .setSessionId("s1")
+                .setCommandId("c1")
+                .setKind(CommandKind.CLEAR_HISTORY)
+                .setIssuedAtMs(1)
+                .build();
         try (KafkaTurnGateway gateway = new KafkaTurnGateway(producer, topics)) {
             CompletableFuture<Void> acked = gateway.submit(command);
             awaitSent(1);
@@ -72,7 +83,8 @@ class KafkaTurnGatewayTest {
                 ProducerConfig.ACKS_CONFIG, "1",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false));
 
-        assertThat(config).containsEntry(ProducerConfig.ACKS_CONFIG, "all")
+        assertThat(config)
+                .containsEntry(ProducerConfig.ACKS_CONFIG, "all")
                 .containsEntry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
                 .containsEntry(ProducerConfig.LINGER_MS_CONFIG, 0)
                 .containsEntry(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092");

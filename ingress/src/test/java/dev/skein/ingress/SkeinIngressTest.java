@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.skein.events.AgentDelta;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.CommandKind;
-import dev.skein.events.SessionCommand;
 import dev.skein.events.DeltaKind;
 import dev.skein.events.Role;
+import dev.skein.events.SessionCommand;
 import dev.skein.events.SessionMeta;
 import dev.skein.events.SessionStatus;
 import dev.skein.events.ToolCall;
@@ -65,8 +65,11 @@ class SkeinIngressTest {
         // Avro builders resolve record defaults by class name, which Avro 1.12 allows only for
         // trusted packages; AvroSerde registers Skein's, as it does in production.
         AvroSerde.of(ChatMessage.class, new InMemorySchemaRegistry());
-        IngressConfig config = IngressConfig.defaults().withHost("127.0.0.1").withPort(0)
-                .withMaxMessageBytes(MAX_MESSAGE_BYTES).withWaits(Duration.ofSeconds(2), Duration.ofSeconds(5));
+        IngressConfig config = IngressConfig.defaults()
+                .withHost("127.0.0.1")
+                .withPort(0)
+                .withMaxMessageBytes(MAX_MESSAGE_BYTES)
+                .withWaits(Duration.ofSeconds(2), Duration.ofSeconds(5));
         ingress = new SkeinIngress(config, gateway, events, history, () -> health.get());
         port = ingress.start();
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -89,8 +92,12 @@ class SkeinIngressTest {
     @Test
     void postTurnAnswers202AndSubmitsTheTurn() throws Exception {
         long before = System.currentTimeMillis();
-        HttpResponse<String> response = send("POST", "/v1/sessions/s1/turns",
-                "{\"message\":\"hello\",\"agent\":\"helper\",\"timeoutMs\":5000}", TENANT, "acme");
+        HttpResponse<String> response = send(
+                "POST",
+                "/v1/sessions/s1/turns",
+                "{\"message\":\"hello\",\"agent\":\"helper\",\"timeoutMs\":5000}",
+                TENANT,
+                "acme");
         long after = System.currentTimeMillis();
 
         assertThat(response.statusCode()).isEqualTo(202);
@@ -112,7 +119,8 @@ class SkeinIngressTest {
 
     @Test
     void postTurnUsesTheDefaultTenantAndTheClientsTurnId() throws Exception {
-        HttpResponse<String> response = send("POST", "/v1/sessions/s2/turns", "{\"message\":\"hi\",\"turnId\":\"t-1\"}");
+        HttpResponse<String> response =
+                send("POST", "/v1/sessions/s2/turns", "{\"message\":\"hi\",\"turnId\":\"t-1\"}");
 
         assertThat(response.statusCode()).isEqualTo(202);
         assertThat(new JsonObject(response.body()).getString("turnId")).isEqualTo("t-1");
@@ -130,7 +138,8 @@ class SkeinIngressTest {
         // before submitting sees it.
         gateway.onTurn = turn -> events.publish(completion(turn, TurnStatus.COMPLETED, "Paris", null));
 
-        HttpResponse<String> response = send("POST", "/v1/sessions/s3/turns?wait=true", "{\"message\":\"capital of France?\"}", TENANT, "acme");
+        HttpResponse<String> response =
+                send("POST", "/v1/sessions/s3/turns?wait=true", "{\"message\":\"capital of France?\"}", TENANT, "acme");
 
         assertThat(response.statusCode()).isEqualTo(200);
         JsonObject body = new JsonObject(response.body());
@@ -161,11 +170,13 @@ class SkeinIngressTest {
 
     @Test
     void waitingTooLongAnswers504AndForgetsTheWaiter() throws Exception {
-        HttpResponse<String> response = send("POST", "/v1/sessions/s5/turns?wait=0.3", "{\"message\":\"slow\",\"turnId\":\"slow-1\"}");
+        HttpResponse<String> response =
+                send("POST", "/v1/sessions/s5/turns?wait=0.3", "{\"message\":\"slow\",\"turnId\":\"slow-1\"}");
 
         assertThat(response.statusCode()).isEqualTo(504);
-        assertThat(error(response)).isEqualTo("turn slow-1 did not complete within 0.3s; it is still running: "
-                + "GET /v1/sessions/s5/history or stream /v1/sessions/s5/stream");
+        assertThat(error(response))
+                .isEqualTo("turn slow-1 did not complete within 0.3s; it is still running: "
+                        + "GET /v1/sessions/s5/history or stream /v1/sessions/s5/stream");
         assertThat(gateway.turns).hasSize(1);
         assertThat(events.waiters).isEmpty();
     }
@@ -175,7 +186,8 @@ class SkeinIngressTest {
         gateway.onTurn = turn -> events.publish(completion(
                 TurnRequested.newBuilder(turn).setTenant("other").build(), TurnStatus.COMPLETED, "secret", null));
 
-        HttpResponse<String> response = send("POST", "/v1/sessions/s6/turns?wait=0.3", "{\"message\":\"hi\",\"turnId\":\"same\"}", TENANT, "acme");
+        HttpResponse<String> response = send(
+                "POST", "/v1/sessions/s6/turns?wait=0.3", "{\"message\":\"hi\",\"turnId\":\"same\"}", TENANT, "acme");
 
         assertThat(response.statusCode()).isEqualTo(504);
         assertThat(response.body()).doesNotContain("secret");
@@ -185,12 +197,16 @@ class SkeinIngressTest {
     void gatewayFailureIs503WithTheCause() throws Exception {
         gateway.failure = new IllegalStateException("Topic skein.turns not present in metadata after 10000 ms.");
 
-        HttpResponse<String> response = send("POST", "/v1/sessions/s7/turns?wait=true", "{\"message\":\"hi\",\"turnId\":\"t-7\"}");
+        HttpResponse<String> response =
+                send("POST", "/v1/sessions/s7/turns?wait=true", "{\"message\":\"hi\",\"turnId\":\"t-7\"}");
 
         assertThat(response.statusCode()).isEqualTo(503);
-        assertThat(error(response)).isEqualTo("could not submit turn t-7 of session default/s7: "
-                + "Topic skein.turns not present in metadata after 10000 ms.; it was not accepted, retry");
-        assertThat(events.waiters).as("the waiter of a turn that was not submitted is dropped").isEmpty();
+        assertThat(error(response))
+                .isEqualTo("could not submit turn t-7 of session default/s7: "
+                        + "Topic skein.turns not present in metadata after 10000 ms.; it was not accepted, retry");
+        assertThat(events.waiters)
+                .as("the waiter of a turn that was not submitted is dropped")
+                .isEmpty();
     }
 
     @Test
@@ -244,8 +260,9 @@ class SkeinIngressTest {
         HttpResponse<String> response = send("GET", "/v1/sessions/h2/history", null);
 
         assertThat(response.statusCode()).isEqualTo(503);
-        assertThat(error(response)).isEqualTo("history of session default/h2 is not available right now: "
-                + "store session-messages is not ready: the instance is rebalancing");
+        assertThat(error(response))
+                .isEqualTo("history of session default/h2 is not available right now: "
+                        + "store session-messages is not ready: the instance is rebalancing");
     }
 
     @Test
@@ -257,22 +274,33 @@ class SkeinIngressTest {
         HttpResponse<String> response = send("GET", "/v1/sessions/h3/history", null);
 
         assertThat(response.statusCode()).isEqualTo(500);
-        assertThat(error(response)).isEqualTo("reading the history of session default/h3 failed; the server log has the details");
+        assertThat(error(response))
+                .isEqualTo("reading the history of session default/h3 failed; the server log has the details");
     }
 
     @Test
     void approvingDenyingAndCancellingProduceTheirCommandsWithIdsAndReason() throws Exception {
-        assertThat(send("POST", "/v1/sessions/c1/tool-calls/call-7/approve", null, TENANT, "acme").statusCode())
+        assertThat(send("POST", "/v1/sessions/c1/tool-calls/call-7/approve", null, TENANT, "acme")
+                        .statusCode())
                 .isEqualTo(202);
-        assertThat(send("POST", "/v1/sessions/c1/tool-calls/call-8/deny", "{\"reason\":\"not on a Friday\"}",
-                TENANT, "acme").statusCode()).isEqualTo(202);
-        assertThat(send("POST", "/v1/sessions/c1/turns/t-3/cancel", null, TENANT, "acme").statusCode()).isEqualTo(202);
-        HttpResponse<String> badReason = send("POST", "/v1/sessions/c1/tool-calls/call-9/deny", "{\"reason\":3}",
-                TENANT, "acme");
+        assertThat(send(
+                                "POST",
+                                "/v1/sessions/c1/tool-calls/call-8/deny",
+                                "{\"reason\":\"not on a Friday\"}",
+                                TENANT,
+                                "acme")
+                        .statusCode())
+                .isEqualTo(202);
+        assertThat(send("POST", "/v1/sessions/c1/turns/t-3/cancel", null, TENANT, "acme")
+                        .statusCode())
+                .isEqualTo(202);
+        HttpResponse<String> badReason =
+                send("POST", "/v1/sessions/c1/tool-calls/call-9/deny", "{\"reason\":3}", TENANT, "acme");
 
         assertThat(badReason.statusCode()).isEqualTo(400);
         assertThat(error(badReason)).isEqualTo("'reason' must be a string");
-        assertThat(gateway.commands).extracting(SessionCommand::getKind)
+        assertThat(gateway.commands)
+                .extracting(SessionCommand::getKind)
                 .containsExactly(CommandKind.APPROVE_TOOL_CALL, CommandKind.DENY_TOOL_CALL, CommandKind.CANCEL_TURN);
         assertThat(gateway.commands.get(0).getCallId()).isEqualTo("call-7");
         assertThat(gateway.commands.get(1).getReason()).isEqualTo("not on a Friday");
@@ -298,31 +326,77 @@ class SkeinIngressTest {
     static Stream<Arguments> refusals() {
         String tooLong = "x".repeat(MAX_MESSAGE_BYTES + 1);
         return Stream.of(
-                Arguments.of("POST", "/v1/sessions/s/turns", "{\"message\":", null, 400, "request body is not valid JSON"),
+                Arguments.of(
+                        "POST", "/v1/sessions/s/turns", "{\"message\":", null, 400, "request body is not valid JSON"),
                 Arguments.of("POST", "/v1/sessions/s/turns", "", null, 400, "request body is empty"),
-                Arguments.of("POST", "/v1/sessions/s/turns", "[\"hello\"]", null, 400, "request body must be a JSON object"),
+                Arguments.of(
+                        "POST", "/v1/sessions/s/turns", "[\"hello\"]", null, 400, "request body must be a JSON object"),
                 Arguments.of("POST", "/v1/sessions/s/turns", "{\"agent\":\"a\"}", null, 400, "'message' is missing"),
                 Arguments.of("POST", "/v1/sessions/s/turns", "{\"message\":\"  \"}", null, 400, "'message' is blank"),
-                Arguments.of("POST", "/v1/sessions/s/turns", "{\"message\":42}", null, 400, "'message' must be a string"),
-                Arguments.of("POST", "/v1/sessions/s/turns", "{\"mesage\":\"hi\"}", null, 400, "unknown field 'mesage'"),
-                Arguments.of("POST", "/v1/sessions/s/turns", "{\"message\":\"hi\",\"turnId\":\"a/b\"}", null, 400, "turnId 'a/b' is invalid"),
-                Arguments.of("POST", "/v1/sessions/s/turns", "{\"message\":\"hi\",\"timeoutMs\":-1}", null, 400, "'timeoutMs' must be a positive whole number"),
-                Arguments.of("POST", "/v1/sessions/s/turns?wait=soon", "{\"message\":\"hi\"}", null, 400, "wait must be true, false or a number of seconds"),
-                Arguments.of("POST", "/v1/sessions/bad%20id/turns", "{\"message\":\"hi\"}", null, 400, "session id 'bad id' is invalid"),
+                Arguments.of(
+                        "POST", "/v1/sessions/s/turns", "{\"message\":42}", null, 400, "'message' must be a string"),
+                Arguments.of(
+                        "POST", "/v1/sessions/s/turns", "{\"mesage\":\"hi\"}", null, 400, "unknown field 'mesage'"),
+                Arguments.of(
+                        "POST",
+                        "/v1/sessions/s/turns",
+                        "{\"message\":\"hi\",\"turnId\":\"a/b\"}",
+                        null,
+                        400,
+                        "turnId 'a/b' is invalid"),
+                Arguments.of(
+                        "POST",
+                        "/v1/sessions/s/turns",
+                        "{\"message\":\"hi\",\"timeoutMs\":-1}",
+                        null,
+                        400,
+                        "'timeoutMs' must be a positive whole number"),
+                Arguments.of(
+                        "POST",
+                        "/v1/sessions/s/turns?wait=soon",
+                        "{\"message\":\"hi\"}",
+                        null,
+                        400,
+                        "wait must be true, false or a number of seconds"),
+                Arguments.of(
+                        "POST",
+                        "/v1/sessions/bad%20id/turns",
+                        "{\"message\":\"hi\"}",
+                        null,
+                        400,
+                        "session id 'bad id' is invalid"),
                 Arguments.of("GET", "/v1/sessions/s/history", null, "acme corp", 400, "tenant 'acme corp' is invalid"),
-                Arguments.of("POST", "/v1/sessions/s/turns", "{\"message\":\"" + tooLong + "\"}", null, 413,
+                Arguments.of(
+                        "POST",
+                        "/v1/sessions/s/turns",
+                        "{\"message\":\"" + tooLong + "\"}",
+                        null,
+                        413,
                         "'message' is 65 bytes; the limit is 64 bytes"),
-                Arguments.of("POST", "/v1/sessions/s/turns", "{\"message\":\"" + "y".repeat(10_000) + "\"}", null, 413,
+                Arguments.of(
+                        "POST",
+                        "/v1/sessions/s/turns",
+                        "{\"message\":\"" + "y".repeat(10_000) + "\"}",
+                        null,
+                        413,
                         "messages are limited to 64 bytes"),
                 Arguments.of("GET", "/v1/sessions/s/stream", null, null, 400, "is a WebSocket"),
                 Arguments.of("GET", "/v1/nowhere", null, null, 404, "no route GET /v1/nowhere"),
-                Arguments.of("PUT", "/v1/sessions/s/turns", "{}", null, 405, "method PUT is not allowed on /v1/sessions/s/turns"));
+                Arguments.of(
+                        "PUT",
+                        "/v1/sessions/s/turns",
+                        "{}",
+                        null,
+                        405,
+                        "method PUT is not allowed on /v1/sessions/s/turns"));
     }
 
     @ParameterizedTest(name = "{0} {1} -> {4}")
     @MethodSource("refusals")
-    void refusalsAreJsonWithAMessage(String method, String path, String body, String tenant, int status, String message) throws Exception {
-        HttpResponse<String> response = tenant == null ? send(method, path, body) : send(method, path, body, TENANT, tenant);
+    void refusalsAreJsonWithAMessage(String method, String path, String body, String tenant, int status, String message)
+            throws Exception {
+        HttpResponse<String> response =
+                tenant == null ? send(method, path, body) : send(method, path, body, TENANT, tenant);
 
         assertThat(response.statusCode()).isEqualTo(status);
         assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
@@ -334,7 +408,8 @@ class SkeinIngressTest {
     void webSocketStreamsEventsAndAcceptsTurns() throws Exception {
         SessionAddress address = new SessionAddress("acme", "w1");
         Frames frames = new Frames();
-        WebSocket socket = http.newWebSocketBuilder().header(TENANT, "acme")
+        WebSocket socket = http.newWebSocketBuilder()
+                .header(TENANT, "acme")
                 .buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/sessions/w1/stream"), frames)
                 .get(5, TimeUnit.SECONDS);
         try {
@@ -342,8 +417,13 @@ class SkeinIngressTest {
 
             events.publish(delta("acme", "other", "not for you"));
             events.publish(delta("acme", "w1", "Hel"));
-            TurnRequested earlier = TurnRequested.newBuilder().setTenant("acme").setSessionId("w1").setTurnId("t-ws")
-                    .setMessage("m").setRequestedAtMs(1_000).build();
+            TurnRequested earlier = TurnRequested.newBuilder()
+                    .setTenant("acme")
+                    .setSessionId("w1")
+                    .setTurnId("t-ws")
+                    .setMessage("m")
+                    .setRequestedAtMs(1_000)
+                    .build();
             events.publish(completion(earlier, TurnStatus.COMPLETED, "Hello", null));
 
             JsonObject delta = frames.next();
@@ -356,7 +436,8 @@ class SkeinIngressTest {
             assertThat(completed.getString("turnId")).isEqualTo("t-ws");
             assertThat(completed.getString("answer")).isEqualTo("Hello");
 
-            socket.sendText("{\"message\":\"over the socket\",\"turnId\":\"ws-1\"}", true).get(5, TimeUnit.SECONDS);
+            socket.sendText("{\"message\":\"over the socket\",\"turnId\":\"ws-1\"}", true)
+                    .get(5, TimeUnit.SECONDS);
             JsonObject accepted = frames.next();
             assertThat(accepted.getString("type")).isEqualTo("accepted");
             assertThat(accepted.getString("turnId")).isEqualTo("ws-1");
@@ -407,7 +488,8 @@ class SkeinIngressTest {
         assertThat(response.statusCode()).isEqualTo(503);
         JsonObject body = new JsonObject(response.body());
         assertThat(body.getString("status")).isEqualTo("DOWN");
-        assertThat(body.getJsonObject("components").getJsonObject("streams").getString("detail")).isEqualTo("state REBALANCING");
+        assertThat(body.getJsonObject("components").getJsonObject("streams").getString("detail"))
+                .isEqualTo("state REBALANCING");
     }
 
     @Test
@@ -422,10 +504,13 @@ class SkeinIngressTest {
 
     // --- helpers ---
 
-    private static HttpResponse<String> send(String method, String path, String body, String... headers) throws Exception {
+    private static HttpResponse<String> send(String method, String path, String body, String... headers)
+            throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(10))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (headers.length > 0) {
             request.headers(headers);
         }
@@ -453,21 +538,53 @@ class SkeinIngressTest {
     }
 
     private static AgentDelta delta(String tenant, String session, String text) {
-        return AgentDelta.newBuilder().setTenant(tenant).setSessionId(session).setTurnId("t-ws").setStep(0)
-                .setKind(DeltaKind.TEXT).setText(text).setTimestampMs(1_000).build();
+        return AgentDelta.newBuilder()
+                .setTenant(tenant)
+                .setSessionId(session)
+                .setTurnId("t-ws")
+                .setStep(0)
+                .setKind(DeltaKind.TEXT)
+                .setText(text)
+                .setTimestampMs(1_000)
+                .build();
     }
 
     private static SessionView sessionWithHistory() {
         long at = 1_735_689_600_000L; // 2025-01-01T00:00:00Z
-        SessionMeta meta = SessionMeta.newBuilder().setTenant("acme").setSessionId("h1").setNextSequence(3)
-                .setStatus(SessionStatus.IDLE).setCreatedAtMs(at).setUpdatedAtMs(at).build();
-        ChatMessage user = ChatMessage.newBuilder().setSequence(0).setRole(Role.USER).setContent("weather in Paris?")
-                .setTurnId("t1").setTimestampMs(at).build();
-        ChatMessage assistant = ChatMessage.newBuilder().setSequence(1).setRole(Role.ASSISTANT).setAgent("helper")
-                .setToolCalls(List.of(new ToolCall("c1", "weather", "{\"city\":\"Paris\"}"))).setTurnId("t1").setTimestampMs(at).build();
-        ChatMessage tool = ChatMessage.newBuilder().setSequence(2).setRole(Role.TOOL).setContent("{\"celsius\":21}")
-                .setToolCallId("c1").setToolName("weather").setToolStatus(ToolStatus.OK).setWorker("cpu-1")
-                .setTurnId("t1").setTimestampMs(at).build();
+        SessionMeta meta = SessionMeta.newBuilder()
+                .setTenant("acme")
+                .setSessionId("h1")
+                .setNextSequence(3)
+                .setStatus(SessionStatus.IDLE)
+                .setCreatedAtMs(at)
+                .setUpdatedAtMs(at)
+                .build();
+        ChatMessage user = ChatMessage.newBuilder()
+                .setSequence(0)
+                .setRole(Role.USER)
+                .setContent("weather in Paris?")
+                .setTurnId("t1")
+                .setTimestampMs(at)
+                .build();
+        ChatMessage assistant = ChatMessage.newBuilder()
+                .setSequence(1)
+                .setRole(Role.ASSISTANT)
+                .setAgent("helper")
+                .setToolCalls(List.of(new ToolCall("c1", "weather", "{\"city\":\"Paris\"}")))
+                .setTurnId("t1")
+                .setTimestampMs(at)
+                .build();
+        ChatMessage tool = ChatMessage.newBuilder()
+                .setSequence(2)
+                .setRole(Role.TOOL)
+                .setContent("{\"celsius\":21}")
+                .setToolCallId("c1")
+                .setToolName("weather")
+                .setToolStatus(ToolStatus.OK)
+                .setWorker("cpu-1")
+                .setTurnId("t1")
+                .setTimestampMs(at)
+                .build();
         return new SessionView(meta, List.of(user, assistant, tool));
     }
 

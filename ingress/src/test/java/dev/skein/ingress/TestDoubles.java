@@ -71,7 +71,9 @@ final class TestDoubles {
 
         @Override
         public AutoCloseable subscribe(SessionAddress address, SessionListener listener) {
-            listeners.computeIfAbsent(address, a -> new CopyOnWriteArrayList<>()).add(listener);
+            listeners
+                    .computeIfAbsent(address, a -> new CopyOnWriteArrayList<>())
+                    .add(listener);
             return () -> listeners.get(address).remove(listener);
         }
 

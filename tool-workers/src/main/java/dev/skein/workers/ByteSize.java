@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  */
 public final class ByteSize {
 
-    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgtp]?)(i?b?)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern SIZE =
+            Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgtp]?)(i?b?)", Pattern.CASE_INSENSITIVE);
     private static final String UNITS = "kmgtp";
     private static final String[] NAMES = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
 
@@ -30,7 +31,8 @@ public final class ByteSize {
                     + " k, m, g or t, e.g. 512m, 64g or 16GiB");
         }
         int power = m.group(2).isEmpty() ? 0 : UNITS.indexOf(m.group(2).toLowerCase(Locale.ROOT)) + 1;
-        BigDecimal bytes = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(1024).pow(power));
+        BigDecimal bytes =
+                new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(1024).pow(power));
         if (bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
             throw new IllegalArgumentException("'" + text + "' is larger than " + Long.MAX_VALUE + " bytes");
         }
@@ -45,7 +47,10 @@ public final class ByteSize {
             value /= 1024;
             unit++;
         }
-        String number = BigDecimal.valueOf(value).setScale(2, java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
+        String number = BigDecimal.valueOf(value)
+                .setScale(2, java.math.RoundingMode.HALF_UP)
+                .stripTrailingZeros()
+                .toPlainString();
         return number + " " + NAMES[unit];
     }
 }

@@ -41,15 +41,17 @@ public final class RecordArguments<A extends Record> {
     private static final SchemaGenerator GENERATOR = generator();
 
     private static SchemaGenerator generator() {
-        SchemaGeneratorConfigBuilder config = new SchemaGeneratorConfigBuilder(SchemaVersion.DRAFT_2020_12,
-                OptionPreset.PLAIN_JSON)
+        SchemaGeneratorConfigBuilder config = new SchemaGeneratorConfigBuilder(
+                        SchemaVersion.DRAFT_2020_12, OptionPreset.PLAIN_JSON)
                 .with(new JacksonModule(JacksonOption.RESPECT_JSONPROPERTY_REQUIRED))
-                .with(new JakartaValidationModule(JakartaValidationOption.NOT_NULLABLE_FIELD_IS_REQUIRED,
+                .with(new JakartaValidationModule(
+                        JakartaValidationOption.NOT_NULLABLE_FIELD_IS_REQUIRED,
                         JakartaValidationOption.INCLUDE_PATTERN_EXPRESSIONS))
                 .with(Option.FORBIDDEN_ADDITIONAL_PROPERTIES_BY_DEFAULT)
                 .without(Option.SCHEMA_VERSION_INDICATOR);
         // A primitive cannot be absent: Jackson would silently make it 0.
-        config.forFields().withRequiredCheck(field -> field.getType().getErasedType().isPrimitive());
+        config.forFields()
+                .withRequiredCheck(field -> field.getType().getErasedType().isPrimitive());
         return new SchemaGenerator(config.build());
     }
 
@@ -98,7 +100,9 @@ public final class RecordArguments<A extends Record> {
         if (arguments == null || !arguments.isObject()) {
             throw new ToolFailure(toolName + " takes a JSON object " + takes() + ", got: " + arguments);
         }
-        List<String> missing = required.stream().filter(name -> !arguments.has(name) || arguments.get(name).isNull()).toList();
+        List<String> missing = required.stream()
+                .filter(name -> !arguments.has(name) || arguments.get(name).isNull())
+                .toList();
         if (!missing.isEmpty()) {
             throw new ToolFailure(toolName + " is missing " + (missing.size() == 1 ? "argument " : "arguments ")
                     + missing.stream().map(name -> "'" + name + "'").collect(Collectors.joining(", ")) + "; it takes "
@@ -109,15 +113,19 @@ public final class RecordArguments<A extends Record> {
         } catch (UnrecognizedPropertyException e) {
             throw new ToolFailure(toolName + " has no argument '" + e.getPropertyName() + "'; it takes " + takes(), e);
         } catch (InvalidFormatException e) {
-            throw new ToolFailure("argument '" + path(e) + "' of " + toolName + " must be " + expected(e)
-                    + ", got " + e.getValue() + "; it takes " + takes(), e);
+            throw new ToolFailure(
+                    "argument '" + path(e) + "' of " + toolName + " must be " + expected(e) + ", got " + e.getValue()
+                            + "; it takes " + takes(),
+                    e);
         } catch (MismatchedInputException e) {
-            throw new ToolFailure("argument '" + path(e) + "' of " + toolName + " must be " + expected(e)
-                    + "; it takes " + takes(), e);
+            throw new ToolFailure(
+                    "argument '" + path(e) + "' of " + toolName + " must be " + expected(e) + "; it takes " + takes(),
+                    e);
         } catch (JsonProcessingException | IllegalArgumentException e) {
             // A record's own constructor check (IllegalArgumentException) speaks for itself.
             String message = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-            throw new ToolFailure("the arguments of " + toolName + " are not valid: " + message + "; it takes " + takes(), e);
+            throw new ToolFailure(
+                    "the arguments of " + toolName + " are not valid: " + message + "; it takes " + takes(), e);
         }
     }
 
@@ -136,8 +144,12 @@ public final class RecordArguments<A extends Record> {
         if (target == null) {
             return "of another type";
         }
-        if (target == int.class || target == long.class || target == Integer.class || target == Long.class
-                || target == short.class || target == Short.class) {
+        if (target == int.class
+                || target == long.class
+                || target == Integer.class
+                || target == Long.class
+                || target == short.class
+                || target == Short.class) {
             return "an integer";
         }
         if (target == double.class || target == float.class || target == Double.class || target == Float.class) {

@@ -42,14 +42,16 @@ public record Resources(double cpus, int gpus, long memoryBytes, Map<String, Dou
         TreeMap<String, Double> sorted = new TreeMap<>();
         for (Map.Entry<String, Double> entry : custom.entrySet()) {
             String name = entry.getKey();
-            if (name == null || !name.matches("[a-z][a-z0-9_.-]{0,63}") || Set.of("cpus", "gpus", "memory").contains(name)) {
+            if (name == null
+                    || !name.matches("[a-z][a-z0-9_.-]{0,63}")
+                    || Set.of("cpus", "gpus", "memory").contains(name)) {
                 throw new IllegalArgumentException("custom resource name '" + name
                         + "' must be 1 to 64 of a-z 0-9 _ . - starting with a letter, and not cpus, gpus or memory");
             }
             Double amount = entry.getValue();
             if (amount == null || !Double.isFinite(amount) || amount < 0) {
-                throw new IllegalArgumentException("custom resource " + name + " must be a finite amount of at least 0, got "
-                        + amount);
+                throw new IllegalArgumentException(
+                        "custom resource " + name + " must be a finite amount of at least 0, got " + amount);
             }
             sorted.put(name, amount);
         }
@@ -57,7 +59,10 @@ public record Resources(double cpus, int gpus, long memoryBytes, Map<String, Dou
     }
 
     public static Resources of(ResourceSpec spec) {
-        return new Resources(spec.getCpus(), spec.getGpus(), spec.getMemoryBytes(),
+        return new Resources(
+                spec.getCpus(),
+                spec.getGpus(),
+                spec.getMemoryBytes(),
                 spec.getCustom() == null ? Map.of() : Map.copyOf(spec.getCustom()));
     }
 
@@ -124,8 +129,11 @@ public record Resources(double cpus, int gpus, long memoryBytes, Map<String, Dou
         Map<String, Double> sum = new TreeMap<>(custom);
         other.custom.forEach((name, amount) -> sum.merge(name, sign * amount, Double::sum));
         sum.replaceAll((name, amount) -> Math.max(0, amount));
-        return new Resources(Math.max(0, cpus + sign * other.cpus), Math.max(0, gpus + sign * other.gpus),
-                Math.max(0, memoryBytes + sign * other.memoryBytes), sum);
+        return new Resources(
+                Math.max(0, cpus + sign * other.cpus),
+                Math.max(0, gpus + sign * other.gpus),
+                Math.max(0, memoryBytes + sign * other.memoryBytes),
+                sum);
     }
 
     /** True when every resource of this fits within {@code capacity}. */
@@ -139,7 +147,9 @@ public record Resources(double cpus, int gpus, long memoryBytes, Map<String, Dou
         all.addAll(capacity.custom.keySet());
         List<String> names = new ArrayList<>(List.of("cpus", "gpus", "memory"));
         names.addAll(all);
-        return names.stream().filter(name -> amount(name) > capacity.amount(name) + EPSILON).toList();
+        return names.stream()
+                .filter(name -> amount(name) > capacity.amount(name) + EPSILON)
+                .toList();
     }
 
     /** {@code resource=amount} for each of {@code resources}: {@code gpus=1}, {@code memory=16 GiB}, {@code cpus=0.5}. */

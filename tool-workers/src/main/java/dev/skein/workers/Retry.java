@@ -16,7 +16,8 @@ import java.util.Objects;
  *
  * <p>The wire form is the catalog's {@link RetryPolicy}, whose defaults match {@link #none()}.
  */
-public record Retry(int maxAttempts, Duration initialBackoff, double multiplier, Duration maxBackoff, List<String> retryOn) {
+public record Retry(
+        int maxAttempts, Duration initialBackoff, double multiplier, Duration maxBackoff, List<String> retryOn) {
 
     /** The {@code retryOn} entry for timeouts. */
     public static final String TIMEOUT = "timeout";
@@ -28,8 +29,8 @@ public record Retry(int maxAttempts, Duration initialBackoff, double multiplier,
         Objects.requireNonNull(initialBackoff, "initialBackoff");
         Objects.requireNonNull(maxBackoff, "maxBackoff");
         if (initialBackoff.isNegative() || maxBackoff.compareTo(initialBackoff) < 0) {
-            throw new IllegalArgumentException("backoff must satisfy 0 <= initial (" + initialBackoff + ") <= max ("
-                    + maxBackoff + ")");
+            throw new IllegalArgumentException(
+                    "backoff must satisfy 0 <= initial (" + initialBackoff + ") <= max (" + maxBackoff + ")");
         }
         if (!Double.isFinite(multiplier) || multiplier < 1) {
             throw new IllegalArgumentException("multiplier must be at least 1, got " + multiplier);
@@ -43,8 +44,12 @@ public record Retry(int maxAttempts, Duration initialBackoff, double multiplier,
     }
 
     public static Retry of(RetryPolicy policy) {
-        return new Retry(policy.getMaxAttempts(), Duration.ofMillis(policy.getInitialBackoffMs()), policy.getMultiplier(),
-                Duration.ofMillis(policy.getMaxBackoffMs()), policy.getRetryOn());
+        return new Retry(
+                policy.getMaxAttempts(),
+                Duration.ofMillis(policy.getInitialBackoffMs()),
+                policy.getMultiplier(),
+                Duration.ofMillis(policy.getMaxBackoffMs()),
+                policy.getRetryOn());
     }
 
     public RetryPolicy toPolicy() {

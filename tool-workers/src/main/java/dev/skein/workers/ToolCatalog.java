@@ -43,27 +43,30 @@ public final class ToolCatalog {
      *
      * @throws KafkaException when the end is not reached within {@code timeout}
      */
-    public static Map<String, ToolDefinition> read(Map<String, Object> kafkaConfig, Topic<String, ToolDefinition> topic,
-                                                   Duration timeout) {
+    public static Map<String, ToolDefinition> read(
+            Map<String, Object> kafkaConfig, Topic<String, ToolDefinition> topic, Duration timeout) {
         Map<String, Object> config = new HashMap<>(kafkaConfig);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "skein-catalog-reader");
         Map<String, ToolDefinition> latest = new HashMap<>();
-        try (KafkaConsumer<String, ToolDefinition> consumer =
-                     new KafkaConsumer<>(config, new StringDeserializer(), topic.valueSerde().deserializer())) {
+        try (KafkaConsumer<String, ToolDefinition> consumer = new KafkaConsumer<>(
+                config, new StringDeserializer(), topic.valueSerde().deserializer())) {
             List<PartitionInfo> infos = consumer.partitionsFor(topic.name(), timeout);
             if (infos == null || infos.isEmpty()) {
                 throw new KafkaException("the tool catalog topic " + topic.name() + " does not exist");
             }
-            List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            List<TopicPartition> partitions = infos.stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!reached(consumer, end)) {
                 if (System.nanoTime() > deadline) {
-                    throw new KafkaException("could not read the tool catalog " + topic.name() + " to its end within " + timeout);
+                    throw new KafkaException(
+                            "could not read the tool catalog " + topic.name() + " to its end within " + timeout);
                 }
                 for (ConsumerRecord<String, ToolDefinition> record : consumer.poll(Duration.ofMillis(200))) {
                     if (record.value() == null) {
@@ -125,9 +128,15 @@ public final class ToolCatalog {
         if (!a.equals(b)) {
             List<String> names = new ArrayList<>(a.names());
             b.names().stream().filter(n -> !names.contains(n)).forEach(names::add);
-            List<String> changed = names.stream().filter(n -> a.amount(n) != b.amount(n)).toList();
-            out.add("resources (" + changed.stream().map(n -> n + " " + show(a, n) + " vs " + show(b, n)).toList()
-                    .toString().replaceAll("^\\[|]$", "") + ")");
+            List<String> changed =
+                    names.stream().filter(n -> a.amount(n) != b.amount(n)).toList();
+            out.add("resources ("
+                    + changed.stream()
+                            .map(n -> n + " " + show(a, n) + " vs " + show(b, n))
+                            .toList()
+                            .toString()
+                            .replaceAll("^\\[|]$", "")
+                    + ")");
         }
         diff(out, "timeoutMs", theirs.getTimeoutMs(), mine.getTimeoutMs());
         diff(out, "retry", Retry.of(theirs.getRetry()), Retry.of(mine.getRetry()));
@@ -159,6 +168,7 @@ public final class ToolCatalog {
 
     private static String publisher(ToolDefinition definition) {
         return definition.getPublisher() == null || definition.getPublisher().isBlank()
-                ? "(unknown)" : definition.getPublisher();
+                ? "(unknown)"
+                : definition.getPublisher();
     }
 }

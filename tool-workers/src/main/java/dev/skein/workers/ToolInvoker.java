@@ -64,8 +64,12 @@ public final class ToolInvoker {
         this(tools, workerId, threads, clock, duration -> Thread.sleep(duration));
     }
 
-    public ToolInvoker(Collection<? extends Tool> tools, String workerId, ExecutorService threads, LongSupplier clock,
-                       Sleeper sleeper) {
+    public ToolInvoker(
+            Collection<? extends Tool> tools,
+            String workerId,
+            ExecutorService threads,
+            LongSupplier clock,
+            Sleeper sleeper) {
         Map<String, Tool> byName = new TreeMap<>();
         for (Tool tool : tools) {
             if (byName.putIfAbsent(tool.name(), tool) != null) {
@@ -103,12 +107,24 @@ public final class ToolInvoker {
         try {
             arguments = JSON.readTree(request.getArgumentsJson());
         } catch (JsonProcessingException e) {
-            return answer(request, ToolStatus.ERROR, "the arguments of " + tool.name() + " are not valid JSON ("
-                    + e.getOriginalMessage() + "): " + echo(request.getArgumentsJson()), started, deliveryCount, 0);
+            return answer(
+                    request,
+                    ToolStatus.ERROR,
+                    "the arguments of " + tool.name() + " are not valid JSON (" + e.getOriginalMessage() + "): "
+                            + echo(request.getArgumentsJson()),
+                    started,
+                    deliveryCount,
+                    0);
         }
         if (arguments == null || !arguments.isObject()) {
-            return answer(request, ToolStatus.ERROR, "the arguments of " + tool.name() + " must be a JSON object, got: "
-                    + echo(request.getArgumentsJson()), started, deliveryCount, 0);
+            return answer(
+                    request,
+                    ToolStatus.ERROR,
+                    "the arguments of " + tool.name() + " must be a JSON object, got: "
+                            + echo(request.getArgumentsJson()),
+                    started,
+                    deliveryCount,
+                    0);
         }
         Retry retry = tool.retry();
         for (int attempt = 1; ; attempt++) {
@@ -120,9 +136,9 @@ public final class ToolInvoker {
                 if (untilDeadline <= 0) {
                     String message = attempt == 1
                             ? tool.name() + " was not run: the call's deadline passed " + (-untilDeadline)
-                              + " ms before a worker picked it up"
+                                    + " ms before a worker picked it up"
                             : tool.name() + " was not tried again: the call's deadline passed after " + (attempt - 1)
-                              + " attempts";
+                                    + " attempts";
                     return answer(request, ToolStatus.TIMEOUT, message, started, deliveryCount, attempt - 1);
                 }
                 if (untilDeadline < timeoutMs) {
@@ -130,8 +146,14 @@ public final class ToolInvoker {
                     deadlineBound = true;
                 }
             }
-            log.debug("[{} turn {}] running {} ({}), delivery {}, attempt {}", address, request.getTurnId(), tool.name(),
-                    request.getCallId(), deliveryCount, attempt);
+            log.debug(
+                    "[{} turn {}] running {} ({}), delivery {}, attempt {}",
+                    address,
+                    request.getTurnId(),
+                    tool.name(),
+                    request.getCallId(),
+                    deliveryCount,
+                    attempt);
             Attempt outcome = runOnce(tool, arguments, timeoutMs, deadlineBound, request, address);
             if (outcome.status() == ToolStatus.OK) {
                 return answer(request, ToolStatus.OK, outcome.output(), started, deliveryCount, attempt);
@@ -144,14 +166,26 @@ public final class ToolInvoker {
             if (attempt >= retry.maxAttempts()) {
                 String output = tool.name() + " failed after " + attempt + (attempt == 1 ? " attempt: " : " attempts: ")
                         + outcome.output();
-                log.warn("[{} turn {}] {} ({}) gave up: {}", address, request.getTurnId(), tool.name(),
-                        request.getCallId(), output);
+                log.warn(
+                        "[{} turn {}] {} ({}) gave up: {}",
+                        address,
+                        request.getTurnId(),
+                        tool.name(),
+                        request.getCallId(),
+                        output);
                 ToolResult result = result(request, outcome.status(), output, started, deliveryCount, attempt);
                 return new Invocation(result, output);
             }
             Duration backoff = retry.backoffBefore(attempt + 1);
-            log.info("[{} turn {}] {} ({}) attempt {} of {} failed ({}); trying again in {} ms", address,
-                    request.getTurnId(), tool.name(), request.getCallId(), attempt, retry.maxAttempts(), outcome.output(),
+            log.info(
+                    "[{} turn {}] {} ({}) attempt {} of {} failed ({}); trying again in {} ms",
+                    address,
+                    request.getTurnId(),
+                    tool.name(),
+                    request.getCallId(),
+                    attempt,
+                    retry.maxAttempts(),
+                    outcome.output(),
                     backoff.toMillis());
             sleeper.sleep(backoff);
         }
@@ -159,29 +193,44 @@ public final class ToolInvoker {
 
     /** The message for a call to a tool this worker does not have. */
     public String unknownTool(String name) {
-        return "no tool named '" + name + "' on worker " + workerId + " (it has: " + String.join(", ", tools.keySet()) + ")";
+        return "no tool named '" + name + "' on worker " + workerId + " (it has: " + String.join(", ", tools.keySet())
+                + ")";
     }
 
-    private Attempt runOnce(Tool tool, JsonNode arguments, long timeoutMs, boolean deadlineBound, ToolRequest request,
-                            String address) throws InterruptedException {
+    private Attempt runOnce(
+            Tool tool, JsonNode arguments, long timeoutMs, boolean deadlineBound, ToolRequest request, String address)
+            throws InterruptedException {
         Future<String> output = threads.submit(() -> tool.run(arguments));
         try {
             String text = output.get(timeoutMs, TimeUnit.MILLISECONDS);
             return new Attempt(ToolStatus.OK, text == null ? "" : text, null);
         } catch (TimeoutException e) {
             output.cancel(true);
-            String message = tool.name() + " timed out after " + timeoutMs + " ms" + (deadlineBound ? " (the call's deadline)" : "");
+            String message = tool.name() + " timed out after " + timeoutMs + " ms"
+                    + (deadlineBound ? " (the call's deadline)" : "");
             log.warn("[{} turn {}] {} ({})", address, request.getTurnId(), message, request.getCallId());
             return new Attempt(ToolStatus.TIMEOUT, message, null);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof ToolFailure) {
-                log.info("[{} turn {}] {} ({}) failed: {}", address, request.getTurnId(), tool.name(),
-                        request.getCallId(), cause.getMessage());
+                log.info(
+                        "[{} turn {}] {} ({}) failed: {}",
+                        address,
+                        request.getTurnId(),
+                        tool.name(),
+                        request.getCallId(),
+                        cause.getMessage());
                 return new Attempt(ToolStatus.ERROR, cause.getMessage(), cause);
             }
-            log.warn("[{} turn {}] {} ({}) threw", address, request.getTurnId(), tool.name(), request.getCallId(), cause);
-            String message = cause.getMessage() == null ? cause.getClass().getSimpleName()
+            log.warn(
+                    "[{} turn {}] {} ({}) threw",
+                    address,
+                    request.getTurnId(),
+                    tool.name(),
+                    request.getCallId(),
+                    cause);
+            String message = cause.getMessage() == null
+                    ? cause.getClass().getSimpleName()
                     : cause.getClass().getSimpleName() + ": " + cause.getMessage();
             return new Attempt(ToolStatus.ERROR, tool.name() + " failed: " + message, cause);
         } catch (InterruptedException e) {
@@ -190,14 +239,14 @@ public final class ToolInvoker {
         }
     }
 
-    private Invocation answer(ToolRequest request, ToolStatus status, String output, long started, int deliveryCount,
-                              int attempts) {
+    private Invocation answer(
+            ToolRequest request, ToolStatus status, String output, long started, int deliveryCount, int attempts) {
         return new Invocation(result(request, status, output, started, deliveryCount, attempts), null);
     }
 
     /** A result for {@code request} answered by this worker without (or after) running it. */
-    public ToolResult result(ToolRequest request, ToolStatus status, String output, long started, int deliveryCount,
-                             int attempts) {
+    public ToolResult result(
+            ToolRequest request, ToolStatus status, String output, long started, int deliveryCount, int attempts) {
         long now = clock.getAsLong();
         return ToolResult.newBuilder()
                 .setTenant(request.getTenant())

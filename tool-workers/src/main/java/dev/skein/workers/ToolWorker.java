@@ -81,9 +81,16 @@ public final class ToolWorker implements AutoCloseable {
      *     request that no worker could take is answered with an error instead of released again
      * @param drainTimeout how long {@link #close()} lets running calls finish before interrupting them
      */
-    public record Options(String workerId, List<String> tiers, NodeCapabilities capabilities, Duration heartbeatInterval,
-                          int maxInFlight, Duration pollTimeout, int deliveryLimit, Duration drainTimeout,
-                          Optional<Duration> sessionTimeout) {
+    public record Options(
+            String workerId,
+            List<String> tiers,
+            NodeCapabilities capabilities,
+            Duration heartbeatInterval,
+            int maxInFlight,
+            Duration pollTimeout,
+            int deliveryLimit,
+            Duration drainTimeout,
+            Optional<Duration> sessionTimeout) {
 
         public static final String DEFAULT_TIER = "small";
         /** The broker's default {@code share.delivery.count.limit}. */
@@ -111,8 +118,8 @@ public final class ToolWorker implements AutoCloseable {
             }
             Objects.requireNonNull(pollTimeout, "pollTimeout");
             if (deliveryLimit < 2) {
-                throw new IllegalArgumentException("deliveryLimit must be at least 2 (the broker's minimum), got "
-                        + deliveryLimit);
+                throw new IllegalArgumentException(
+                        "deliveryLimit must be at least 2 (the broker's minimum), got " + deliveryLimit);
             }
             Objects.requireNonNull(sessionTimeout, "sessionTimeout");
             if (drainTimeout == null || drainTimeout.isNegative()) {
@@ -125,14 +132,29 @@ public final class ToolWorker implements AutoCloseable {
          * 5 s, one request per core, delivery limit 5, 30 s to drain at close.
          */
         public static Options defaults() {
-            return new Options(hostName() + "-" + ProcessHandle.current().pid(), List.of(DEFAULT_TIER),
-                    NodeCapabilities.detect(), Duration.ofSeconds(5), Runtime.getRuntime().availableProcessors(),
-                    Duration.ofSeconds(1), DEFAULT_DELIVERY_LIMIT, Duration.ofSeconds(30), Optional.empty());
+            return new Options(
+                    hostName() + "-" + ProcessHandle.current().pid(),
+                    List.of(DEFAULT_TIER),
+                    NodeCapabilities.detect(),
+                    Duration.ofSeconds(5),
+                    Runtime.getRuntime().availableProcessors(),
+                    Duration.ofSeconds(1),
+                    DEFAULT_DELIVERY_LIMIT,
+                    Duration.ofSeconds(30),
+                    Optional.empty());
         }
 
         public Options withWorkerId(String id) {
-            return new Options(id, tiers, capabilities, heartbeatInterval, maxInFlight, pollTimeout, deliveryLimit,
-                    drainTimeout, sessionTimeout);
+            return new Options(
+                    id,
+                    tiers,
+                    capabilities,
+                    heartbeatInterval,
+                    maxInFlight,
+                    pollTimeout,
+                    deliveryLimit,
+                    drainTimeout,
+                    sessionTimeout);
         }
 
         /** Serves only {@code tier}. */
@@ -141,33 +163,81 @@ public final class ToolWorker implements AutoCloseable {
         }
 
         public Options withTiers(List<String> names) {
-            return new Options(workerId, names, capabilities, heartbeatInterval, maxInFlight, pollTimeout, deliveryLimit,
-                    drainTimeout, sessionTimeout);
+            return new Options(
+                    workerId,
+                    names,
+                    capabilities,
+                    heartbeatInterval,
+                    maxInFlight,
+                    pollTimeout,
+                    deliveryLimit,
+                    drainTimeout,
+                    sessionTimeout);
         }
 
         public Options withCapabilities(NodeCapabilities offered) {
-            return new Options(workerId, tiers, offered, heartbeatInterval, maxInFlight, pollTimeout, deliveryLimit,
-                    drainTimeout, sessionTimeout);
+            return new Options(
+                    workerId,
+                    tiers,
+                    offered,
+                    heartbeatInterval,
+                    maxInFlight,
+                    pollTimeout,
+                    deliveryLimit,
+                    drainTimeout,
+                    sessionTimeout);
         }
 
         public Options withHeartbeatInterval(Duration interval) {
-            return new Options(workerId, tiers, capabilities, interval, maxInFlight, pollTimeout, deliveryLimit,
-                    drainTimeout, sessionTimeout);
+            return new Options(
+                    workerId,
+                    tiers,
+                    capabilities,
+                    interval,
+                    maxInFlight,
+                    pollTimeout,
+                    deliveryLimit,
+                    drainTimeout,
+                    sessionTimeout);
         }
 
         public Options withMaxInFlight(int max) {
-            return new Options(workerId, tiers, capabilities, heartbeatInterval, max, pollTimeout, deliveryLimit,
-                    drainTimeout, sessionTimeout);
+            return new Options(
+                    workerId,
+                    tiers,
+                    capabilities,
+                    heartbeatInterval,
+                    max,
+                    pollTimeout,
+                    deliveryLimit,
+                    drainTimeout,
+                    sessionTimeout);
         }
 
         public Options withPollTimeout(Duration timeout) {
-            return new Options(workerId, tiers, capabilities, heartbeatInterval, maxInFlight, timeout, deliveryLimit,
-                    drainTimeout, sessionTimeout);
+            return new Options(
+                    workerId,
+                    tiers,
+                    capabilities,
+                    heartbeatInterval,
+                    maxInFlight,
+                    timeout,
+                    deliveryLimit,
+                    drainTimeout,
+                    sessionTimeout);
         }
 
         public Options withDeliveryLimit(int limit) {
-            return new Options(workerId, tiers, capabilities, heartbeatInterval, maxInFlight, pollTimeout, limit,
-                    drainTimeout, sessionTimeout);
+            return new Options(
+                    workerId,
+                    tiers,
+                    capabilities,
+                    heartbeatInterval,
+                    maxInFlight,
+                    pollTimeout,
+                    limit,
+                    drainTimeout,
+                    sessionTimeout);
         }
 
         /**
@@ -176,20 +246,35 @@ public final class ToolWorker implements AutoCloseable {
          * fetches their requests. Empty keeps the broker's {@code group.share.session.timeout.ms}.
          */
         public Options withSessionTimeout(Duration timeout) {
-            return new Options(workerId, tiers, capabilities, heartbeatInterval, maxInFlight, pollTimeout, deliveryLimit,
-                    drainTimeout, Optional.of(timeout));
+            return new Options(
+                    workerId,
+                    tiers,
+                    capabilities,
+                    heartbeatInterval,
+                    maxInFlight,
+                    pollTimeout,
+                    deliveryLimit,
+                    drainTimeout,
+                    Optional.of(timeout));
         }
 
         public Options withDrainTimeout(Duration timeout) {
-            return new Options(workerId, tiers, capabilities, heartbeatInterval, maxInFlight, pollTimeout, deliveryLimit,
-                    timeout, sessionTimeout);
+            return new Options(
+                    workerId,
+                    tiers,
+                    capabilities,
+                    heartbeatInterval,
+                    maxInFlight,
+                    pollTimeout,
+                    deliveryLimit,
+                    timeout,
+                    sessionTimeout);
         }
     }
 
     private static final Logger log = LoggerFactory.getLogger(ToolWorker.class);
     private static final Duration PRODUCE_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration CATALOG_TIMEOUT = Duration.ofSeconds(30);
-
 
     private final Map<String, Object> kafkaConfig;
     private final SkeinTopics topics;
@@ -210,12 +295,17 @@ public final class ToolWorker implements AutoCloseable {
     private final AtomicLong deadLettered = new AtomicLong();
 
     /** A worker with its meters in a private {@link SimpleMeterRegistry}. */
-    public ToolWorker(Map<String, Object> kafkaConfig, SkeinTopics topics, Collection<? extends Tool> tools, Options options) {
+    public ToolWorker(
+            Map<String, Object> kafkaConfig, SkeinTopics topics, Collection<? extends Tool> tools, Options options) {
         this(kafkaConfig, topics, tools, options, new SimpleMeterRegistry());
     }
 
-    public ToolWorker(Map<String, Object> kafkaConfig, SkeinTopics topics, Collection<? extends Tool> tools, Options options,
-                      MeterRegistry registry) {
+    public ToolWorker(
+            Map<String, Object> kafkaConfig,
+            SkeinTopics topics,
+            Collection<? extends Tool> tools,
+            Options options,
+            MeterRegistry registry) {
         this.kafkaConfig = Map.copyOf(kafkaConfig);
         this.topics = Objects.requireNonNull(topics, "topics");
         this.options = Objects.requireNonNull(options, "options");
@@ -224,7 +314,8 @@ public final class ToolWorker implements AutoCloseable {
             throw new IllegalArgumentException("worker " + options.workerId() + " has no tools to run");
         }
         this.component = "worker:" + options.workerId();
-        this.toolThreads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skein-tool-", 0).factory());
+        this.toolThreads = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("skein-tool-", 0).factory());
         this.invoker = new ToolInvoker(tools, options.workerId(), toolThreads, System::currentTimeMillis);
         this.admission = new WorkerAdmission(options.capabilities().resources());
         this.metrics = new WorkerMetrics(registry, options.workerId(), options.tiers(), admission);
@@ -263,15 +354,23 @@ public final class ToolWorker implements AutoCloseable {
             }
         }
         for (String tier : options.tiers()) {
-            ShareBatchLoop<byte[]> loop = new ShareBatchLoop<>("skein-worker-" + tier, consumer(tier),
-                    options.pollTimeout(), record -> handle(tier, record), this::deadLetterPoison);
+            ShareBatchLoop<byte[]> loop = new ShareBatchLoop<>(
+                    "skein-worker-" + tier,
+                    consumer(tier),
+                    options.pollTimeout(),
+                    record -> handle(tier, record),
+                    this::deadLetterPoison);
             loops.add(loop);
             loop.start(List.of(topics.tools(tier).name()));
         }
         long every = options.heartbeatInterval().toMillis();
         heartbeats.scheduleAtFixedRate(this::sendHeartbeat, every, every, TimeUnit.MILLISECONDS);
-        log.info("Worker {} started on tiers {} offering {} with tools {}", options.workerId(), options.tiers(),
-                options.capabilities(), invoker.tools().keySet());
+        log.info(
+                "Worker {} started on tiers {} offering {} with tools {}",
+                options.workerId(),
+                options.tiers(),
+                options.capabilities(),
+                invoker.tools().keySet());
     }
 
     // Values are read as bytes and deserialized per record, so that a dead letter carries the
@@ -335,27 +434,43 @@ public final class ToolWorker implements AutoCloseable {
 
     private AcknowledgeType handle(String tier, ConsumerRecord<String, byte[]> record) throws InterruptedException {
         if (record.value() == null) {
-            log.error("Tool request {}-{}@{} with key {} has no value; rejected", record.topic(), record.partition(),
-                    record.offset(), record.key());
+            log.error(
+                    "Tool request {}-{}@{} with key {} has no value; rejected",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    record.key());
             return AcknowledgeType.REJECT;
         }
         ToolRequest request;
         try {
             request = topics.tools(tier).valueSerde().deserializer().deserialize(record.topic(), record.value());
         } catch (RuntimeException e) {
-            log.error("Tool request {}-{}@{} with key {} cannot be read: {}", record.topic(), record.partition(),
-                    record.offset(), record.key(), e.toString());
+            log.error(
+                    "Tool request {}-{}@{} with key {} cannot be read: {}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    record.key(),
+                    e.toString());
             return deadLetter(record, "cannot deserialize the record's value: " + e.getMessage())
-                    ? AcknowledgeType.REJECT : AcknowledgeType.RELEASE;
+                    ? AcknowledgeType.REJECT
+                    : AcknowledgeType.RELEASE;
         }
         String address = request.getTenant() + "/" + request.getSessionId();
         int deliveryCount = record.deliveryCount().map(Short::intValue).orElse(1);
         if (deliveryCount > 1) {
-            log.info("[{} turn {}] {} ({}) delivered for the {} time", address, request.getTurnId(), request.getTool(),
-                    request.getCallId(), ordinal(deliveryCount));
+            log.info(
+                    "[{} turn {}] {} ({}) delivered for the {} time",
+                    address,
+                    request.getTurnId(),
+                    request.getTool(),
+                    request.getCallId(),
+                    ordinal(deliveryCount));
         }
         Tool tool = invoker.tools().get(request.getTool());
-        String refusal = tool == null ? invoker.unknownTool(request.getTool()) : admission.whyNeverFits(tool.resources());
+        String refusal =
+                tool == null ? invoker.unknownTool(request.getTool()) : admission.whyNeverFits(tool.resources());
         if (refusal != null) {
             return refuse(tier, request, address, deliveryCount, tool, refusal);
         }
@@ -373,39 +488,72 @@ public final class ToolWorker implements AutoCloseable {
         }
         ToolResult result = invocation.result();
         metrics.finished(tier, tool.name(), result.getStatus(), Duration.ofNanos(System.nanoTime() - admittedAt));
-        sendDelta(tier, address, request, DeltaKind.TOOL_FINISHED, result.getStatus().name());
+        sendDelta(
+                tier,
+                address,
+                request,
+                DeltaKind.TOOL_FINISHED,
+                result.getStatus().name());
         if (!answer(address, request, result)) {
             return AcknowledgeType.RELEASE;
         }
         if (invocation.exhausted() && !deadLetter(record, invocation.exhaustedCause())) {
-            log.error("[{} turn {}] {} ({}) exhausted its retries and its dead letter was not written; the agent has"
-                    + " the error result", address, request.getTurnId(), request.getTool(), request.getCallId());
+            log.error(
+                    "[{} turn {}] {} ({}) exhausted its retries and its dead letter was not written; the agent has"
+                            + " the error result",
+                    address,
+                    request.getTurnId(),
+                    request.getTool(),
+                    request.getCallId());
         }
-        log.info("[{} turn {}] {} ({}) {} in {} ms after {} attempt(s)", address, request.getTurnId(), request.getTool(),
-                request.getCallId(), result.getStatus(), result.getDurationMs(), result.getAttempts());
+        log.info(
+                "[{} turn {}] {} ({}) {} in {} ms after {} attempt(s)",
+                address,
+                request.getTurnId(),
+                request.getTool(),
+                request.getCallId(),
+                result.getStatus(),
+                result.getDurationMs(),
+                result.getAttempts());
         return AcknowledgeType.ACCEPT;
     }
 
     // A call this worker cannot take goes back to the pool, until the group would archive it: then
     // it is answered, so that the agent learns why instead of waiting for a result that never comes.
-    private AcknowledgeType refuse(String tier, ToolRequest request, String address, int deliveryCount, Tool tool,
-                                   String reason) throws InterruptedException {
-        String what = tool == null ? "unknown-tool" : tool.resources().exceeding(admission.capacity()).getFirst();
+    private AcknowledgeType refuse(
+            String tier, ToolRequest request, String address, int deliveryCount, Tool tool, String reason)
+            throws InterruptedException {
+        String what = tool == null
+                ? "unknown-tool"
+                : tool.resources().exceeding(admission.capacity()).getFirst();
         if (deliveryCount < options.deliveryLimit()) {
             admission.countReleased();
             metrics.released(tier, what);
-            log.info("[{} turn {}] {} ({}) released for another worker: {} (delivery {} of at most {})", address,
-                    request.getTurnId(), request.getTool(), request.getCallId(), reason, deliveryCount,
+            log.info(
+                    "[{} turn {}] {} ({}) released for another worker: {} (delivery {} of at most {})",
+                    address,
+                    request.getTurnId(),
+                    request.getTool(),
+                    request.getCallId(),
+                    reason,
+                    deliveryCount,
                     options.deliveryLimit());
             return AcknowledgeType.RELEASE;
         }
         String output = tool == null
-                ? reason + "; nor did the other workers of tier " + tier + " take it (delivered " + deliveryCount + " times)"
+                ? reason + "; nor did the other workers of tier " + tier + " take it (delivered " + deliveryCount
+                        + " times)"
                 : "no worker could fit " + request.getTool() + ": it was delivered " + deliveryCount
-                  + " times (the limit) and on worker " + options.workerId() + " it " + reason;
-        log.warn("[{} turn {}] {} ({}) answered with an error at the delivery limit: {}", address, request.getTurnId(),
-                request.getTool(), request.getCallId(), output);
-        ToolResult result = invoker.result(request, ToolStatus.ERROR, output, System.currentTimeMillis(), deliveryCount, 0);
+                        + " times (the limit) and on worker " + options.workerId() + " it " + reason;
+        log.warn(
+                "[{} turn {}] {} ({}) answered with an error at the delivery limit: {}",
+                address,
+                request.getTurnId(),
+                request.getTool(),
+                request.getCallId(),
+                output);
+        ToolResult result =
+                invoker.result(request, ToolStatus.ERROR, output, System.currentTimeMillis(), deliveryCount, 0);
         return answer(address, request, result) ? AcknowledgeType.ACCEPT : AcknowledgeType.RELEASE;
     }
 
@@ -415,8 +563,13 @@ public final class ToolWorker implements AutoCloseable {
             producer.sendAndWait(topics.toolResults, address, result, PRODUCE_TIMEOUT);
         } catch (KafkaException e) {
             failed.incrementAndGet();
-            log.error("[{} turn {}] cannot write the result of {} ({}); the request is released for another try",
-                    address, request.getTurnId(), request.getTool(), request.getCallId(), e);
+            log.error(
+                    "[{} turn {}] cannot write the result of {} ({}); the request is released for another try",
+                    address,
+                    request.getTurnId(),
+                    request.getTool(),
+                    request.getCallId(),
+                    e);
             return false;
         }
         completed.incrementAndGet();
@@ -431,7 +584,10 @@ public final class ToolWorker implements AutoCloseable {
                 .setTopic(record.topic())
                 .setPartition(record.partition())
                 .setOffset(record.offset())
-                .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key().getBytes(StandardCharsets.UTF_8)))
+                .setKey(
+                        record.key() == null
+                                ? null
+                                : ByteBuffer.wrap(record.key().getBytes(StandardCharsets.UTF_8)))
                 .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
                 .setComponent(component)
                 .setCause(cause)
@@ -442,7 +598,8 @@ public final class ToolWorker implements AutoCloseable {
             deadLettered.incrementAndGet();
             return true;
         } catch (KafkaException e) {
-            log.error("Cannot dead-letter {}-{}@{} ({})", record.topic(), record.partition(), record.offset(), cause, e);
+            log.error(
+                    "Cannot dead-letter {}-{}@{} ({})", record.topic(), record.partition(), record.offset(), cause, e);
             return false;
         }
     }
@@ -472,7 +629,12 @@ public final class ToolWorker implements AutoCloseable {
         // Deltas are a live view with short retention: not waited for; failures are logged.
         producer.send(topics.deltas, address, delta).whenComplete((metadata, error) -> {
             if (error != null) {
-                log.warn("[{} turn {}] a {} delta was not written: {}", address, request.getTurnId(), kind, error.getMessage());
+                log.warn(
+                        "[{} turn {}] a {} delta was not written: {}",
+                        address,
+                        request.getTurnId(),
+                        kind,
+                        error.getMessage());
             }
         });
     }
@@ -539,14 +701,22 @@ public final class ToolWorker implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 log.warn("Worker {}: interrupted before its last heartbeat was written", options.workerId());
             } catch (KafkaException e) {
-                log.warn("Worker {}: its stopping heartbeat was not written; routers will notice it is gone when"
-                        + " heartbeats stop", options.workerId(), e);
+                log.warn(
+                        "Worker {}: its stopping heartbeat was not written; routers will notice it is gone when"
+                                + " heartbeats stop",
+                        options.workerId(),
+                        e);
             }
         }
         toolThreads.shutdownNow();
         producer.close();
-        log.info("Worker {} stopped: {} calls completed, {} failed, {} released, {} dead-lettered",
-                options.workerId(), completed(), failed(), released(), deadLettered());
+        log.info(
+                "Worker {} stopped: {} calls completed, {} failed, {} released, {} dead-lettered",
+                options.workerId(),
+                completed(),
+                failed(),
+                released(),
+                deadLettered());
     }
 
     private static String hostName() {
@@ -561,11 +731,14 @@ public final class ToolWorker implements AutoCloseable {
     }
 
     private static String ordinal(int n) {
-        return n + (n % 100 >= 11 && n % 100 <= 13 ? "th" : switch (n % 10) {
-            case 1 -> "st";
-            case 2 -> "nd";
-            case 3 -> "rd";
-            default -> "th";
-        });
+        return n
+                + (n % 100 >= 11 && n % 100 <= 13
+                        ? "th"
+                        : switch (n % 10) {
+                            case 1 -> "st";
+                            case 2 -> "nd";
+                            case 3 -> "rd";
+                            default -> "th";
+                        });
     }
 }

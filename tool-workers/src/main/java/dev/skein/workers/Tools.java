@@ -29,7 +29,9 @@ public final class Tools {
 
     /** Every tool listed in {@code META-INF/services/dev.skein.workers.Tool} on the class path. */
     public static List<Tool> discover() {
-        return ServiceLoader.load(Tool.class).stream().map(ServiceLoader.Provider::get).toList();
+        return ServiceLoader.load(Tool.class).stream()
+                .map(ServiceLoader.Provider::get)
+                .toList();
     }
 
     /** Starts the definition of the tool {@code name} (lower case, digits and underscores). */
@@ -61,8 +63,8 @@ public final class Tools {
 
         private Builder(String name, Binder<A> binder, String schema) {
             if (name == null || !name.matches("[a-z][a-z0-9_]{0,63}")) {
-                throw new IllegalArgumentException("tool name '" + name
-                        + "' must be 1 to 64 of a-z 0-9 _ starting with a letter");
+                throw new IllegalArgumentException(
+                        "tool name '" + name + "' must be 1 to 64 of a-z 0-9 _ starting with a letter");
             }
             this.name = name;
             this.binder = binder;
@@ -171,8 +173,19 @@ public final class Tools {
         /** Completes the definition: the tool that runs {@code handler} for each call. */
         public Tool handler(Handler<A> handler) {
             Objects.requireNonNull(handler, "handler");
-            return new DefinedTool<>(name, description, schema, version, resources, timeout, retry, cacheable, cacheTtl,
-                    requiresApproval, binder, handler);
+            return new DefinedTool<>(
+                    name,
+                    description,
+                    schema,
+                    version,
+                    resources,
+                    timeout,
+                    retry,
+                    cacheable,
+                    cacheTtl,
+                    requiresApproval,
+                    binder,
+                    handler);
         }
     }
 
@@ -181,9 +194,19 @@ public final class Tools {
         A bind(JsonNode arguments) throws ToolFailure;
     }
 
-    private record DefinedTool<A>(String name, String description, String parametersSchema, int version,
-                                  Resources resources, Duration timeout, Retry retry, boolean cacheable,
-                                  Duration cacheTtl, boolean requiresApproval, Binder<A> binder, Handler<A> handler)
+    private record DefinedTool<A>(
+            String name,
+            String description,
+            String parametersSchema,
+            int version,
+            Resources resources,
+            Duration timeout,
+            Retry retry,
+            boolean cacheable,
+            Duration cacheTtl,
+            boolean requiresApproval,
+            Binder<A> binder,
+            Handler<A> handler)
             implements Tool {
 
         @Override

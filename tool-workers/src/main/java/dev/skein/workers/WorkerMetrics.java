@@ -43,10 +43,12 @@ final class WorkerMetrics {
                     .description("Tool calls running now")
                     .tags(tags(tier))
                     .register(registry);
-            admitted.put(tier, Counter.builder("skein.worker.tasks.admitted")
-                    .description("Tool calls admitted to run")
-                    .tags(tags(tier))
-                    .register(registry));
+            admitted.put(
+                    tier,
+                    Counter.builder("skein.worker.tasks.admitted")
+                            .description("Tool calls admitted to run")
+                            .tags(tags(tier))
+                            .register(registry));
         }
         for (String resource : admission.capacity().names()) {
             Gauge.builder("skein.worker.resource.utilisation", admission, a -> a.utilisation(resource))

@@ -22,7 +22,8 @@ class ByteSizeTest {
     @Test
     void refusesWhatIsNotASize() {
         for (String bad : new String[] {"", "g", "64x", "-1g", "1,5g", "i"}) {
-            assertThatThrownBy(() -> ByteSize.parse(bad)).as(bad)
+            assertThatThrownBy(() -> ByteSize.parse(bad))
+                    .as(bad)
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("is not a size");
         }

@@ -33,9 +33,12 @@ class RetryTest {
         assertThat(bySimple.retries(new FileNotFoundException("x"))).isTrue();
         assertThat(byQualified.retries(new FileNotFoundException("x"))).isTrue();
         assertThat(byQualified.retriesTimeout()).isFalse();
-        assertThat(bySimple.retries(new UncheckedIOException(new IOException("wrapped")))).isFalse();
+        assertThat(bySimple.retries(new UncheckedIOException(new IOException("wrapped"))))
+                .isFalse();
         assertThat(bySimple.retries(new TimeoutException())).isFalse();
-        assertThat(Retry.none().retries(new IOException())).as("empty retryOn: nothing retries").isFalse();
+        assertThat(Retry.none().retries(new IOException()))
+                .as("empty retryOn: nothing retries")
+                .isFalse();
         assertThat(Retry.none().onTimeout().retriesTimeout()).isTrue();
     }
 
@@ -47,8 +50,11 @@ class RetryTest {
 
     @Test
     void theWireFormRoundTripsAndItsDefaultsAreNone() {
-        Retry retry = Retry.none().withMaxAttempts(3).withBackoff(Duration.ofMillis(50), 1.5, Duration.ofSeconds(2))
-                .onTimeout().on(IOException.class);
+        Retry retry = Retry.none()
+                .withMaxAttempts(3)
+                .withBackoff(Duration.ofMillis(50), 1.5, Duration.ofSeconds(2))
+                .onTimeout()
+                .on(IOException.class);
 
         assertThat(Retry.of(retry.toPolicy())).isEqualTo(retry);
         assertThat(Retry.of(dev.skein.events.RetryPolicy.newBuilder().build())).isEqualTo(Retry.none());
@@ -56,7 +62,8 @@ class RetryTest {
 
     @Test
     void nonsenseIsRefusedWithTheReason() {
-        assertThatThrownBy(() -> Retry.none().withMaxAttempts(0)).hasMessageContaining("maxAttempts must be at least 1");
+        assertThatThrownBy(() -> Retry.none().withMaxAttempts(0))
+                .hasMessageContaining("maxAttempts must be at least 1");
         assertThatThrownBy(() -> Retry.none().withBackoff(Duration.ofSeconds(5), 2, Duration.ofSeconds(1)))
                 .hasMessageContaining("initial");
         assertThatThrownBy(() -> Retry.none().withBackoff(Duration.ofSeconds(1), 0.5, Duration.ofSeconds(1)))

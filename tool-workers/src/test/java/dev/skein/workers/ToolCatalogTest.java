@@ -10,21 +10,23 @@ import org.junit.jupiter.api.Test;
 
 class ToolCatalogTest {
 
-    private final ToolDefinition registered = ToolDefinitions.of(
-            Tools.define("render").description("v1").cpus(1).handler(args -> ""), "w-old");
+    private final ToolDefinition registered =
+            ToolDefinitions.of(Tools.define("render").description("v1").cpus(1).handler(args -> ""), "w-old");
 
     @Test
     void theSameDefinitionFromAnotherWorkerOrWithANewDescriptionIsFine() {
-        ToolDefinition same = ToolDefinitions.of(Tools.define("render").description("better words").cpus(1)
-                .handler(args -> ""), "w-new");
+        ToolDefinition same = ToolDefinitions.of(
+                Tools.define("render").description("better words").cpus(1).handler(args -> ""), "w-new");
 
-        assertThatCode(() -> ToolCatalog.check(List.of(same), Map.of("render", registered))).doesNotThrowAnyException();
+        assertThatCode(() -> ToolCatalog.check(List.of(same), Map.of("render", registered)))
+                .doesNotThrowAnyException();
         assertThatCode(() -> ToolCatalog.check(List.of(same), Map.of())).doesNotThrowAnyException();
     }
 
     @Test
     void aChangedToolWithTheSameVersionIsRefusedWithWhatDiffers() {
-        ToolDefinition changed = ToolDefinitions.of(Tools.define("render").cpus(2).handler(args -> ""), "w-new");
+        ToolDefinition changed =
+                ToolDefinitions.of(Tools.define("render").cpus(2).handler(args -> ""), "w-new");
 
         assertThatThrownBy(() -> ToolCatalog.check(List.of(changed), Map.of("render", registered)))
                 .isInstanceOf(ToolCatalog.ConflictException.class)
@@ -34,9 +36,14 @@ class ToolCatalogTest {
 
     @Test
     void aChangedSchemaOrFlagIsAConflictButReformattedJsonIsNot() {
-        ToolDefinition reformatted = ToolDefinitions.of(Tools.define("render").cpus(1).schema("{ \"type\" : \"object\" }")
-                .handler(args -> ""), "w-new");
-        ToolDefinition cacheable = ToolDefinitions.of(Tools.define("render").cpus(1).cacheable().handler(args -> ""), "w");
+        ToolDefinition reformatted = ToolDefinitions.of(
+                Tools.define("render")
+                        .cpus(1)
+                        .schema("{ \"type\" : \"object\" }")
+                        .handler(args -> ""),
+                "w-new");
+        ToolDefinition cacheable =
+                ToolDefinitions.of(Tools.define("render").cpus(1).cacheable().handler(args -> ""), "w");
 
         assertThatCode(() -> ToolCatalog.check(List.of(reformatted), Map.of("render", registered)))
                 .doesNotThrowAnyException();
@@ -46,11 +53,13 @@ class ToolCatalogTest {
 
     @Test
     void aNewerRegisteredVersionIsRefusedAndANewerOwnVersionIsNot() {
-        ToolDefinition v3 = ToolDefinitions.of(Tools.define("render").version(3).cpus(4).handler(args -> ""), "w3");
+        ToolDefinition v3 =
+                ToolDefinitions.of(Tools.define("render").version(3).cpus(4).handler(args -> ""), "w3");
 
         assertThatThrownBy(() -> ToolCatalog.check(List.of(registered), Map.of("render", v3)))
                 .isInstanceOf(ToolCatalog.ConflictException.class)
                 .hasMessageStartingWith("a newer version 3 of tool 'render' is registered (by worker w3)");
-        assertThatCode(() -> ToolCatalog.check(List.of(v3), Map.of("render", registered))).doesNotThrowAnyException();
+        assertThatCode(() -> ToolCatalog.check(List.of(v3), Map.of("render", registered)))
+                .doesNotThrowAnyException();
     }
 }

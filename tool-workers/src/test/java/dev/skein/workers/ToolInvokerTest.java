@@ -8,7 +8,6 @@ import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
 import dev.skein.events.ToolStatus;
 import dev.skein.workers.builtin.BuiltinTools;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +36,9 @@ class ToolInvokerTest {
 
     @Test
     void runsTheToolAndReportsWhereAndHowOften() throws Exception {
-        ToolResult result = invoker().invoke(request("calculator", "{\"expression\":\"12*7\"}", 0), 2).result();
+        ToolResult result = invoker()
+                .invoke(request("calculator", "{\"expression\":\"12*7\"}", 0), 2)
+                .result();
 
         assertThat(result.getStatus()).isEqualTo(ToolStatus.OK);
         assertThat(result.getOutput()).isEqualTo("84");
@@ -56,8 +58,11 @@ class ToolInvokerTest {
 
     @Test
     void argumentsMustBeAJsonObject() throws Exception {
-        ToolResult array = invoker().invoke(request("calculator", "[1,2]", 0), 1).result();
-        ToolResult broken = invoker().invoke(request("calculator", "{\"expression\":", 0), 1).result();
+        ToolResult array =
+                invoker().invoke(request("calculator", "[1,2]", 0), 1).result();
+        ToolResult broken = invoker()
+                .invoke(request("calculator", "{\"expression\":", 0), 1)
+                .result();
 
         assertThat(array.getStatus()).isEqualTo(ToolStatus.ERROR);
         assertThat(array.getOutput()).isEqualTo("the arguments of calculator must be a JSON object, got: [1,2]");
@@ -67,7 +72,9 @@ class ToolInvokerTest {
 
     @Test
     void aToolFailureReachesTheAgentWordForWord() throws Exception {
-        ToolResult result = invoker().invoke(request("calculator", "{\"expression\":\"1/0\"}", 0), 1).result();
+        ToolResult result = invoker()
+                .invoke(request("calculator", "{\"expression\":\"1/0\"}", 0), 1)
+                .result();
 
         assertThat(result.getStatus()).isEqualTo(ToolStatus.ERROR);
         assertThat(result.getOutput()).isEqualTo("division by zero in '1/0'");
@@ -81,14 +88,18 @@ class ToolInvokerTest {
 
         assertThat(result.getStatus()).isEqualTo(ToolStatus.TIMEOUT);
         assertThat(result.getOutput()).isEqualTo("slow timed out after 200 ms");
-        assertThat(interrupted.await(5, TimeUnit.SECONDS)).as("the tool's thread was interrupted").isTrue();
+        assertThat(interrupted.await(5, TimeUnit.SECONDS))
+                .as("the tool's thread was interrupted")
+                .isTrue();
     }
 
     @Test
     void aCallPastItsDeadlineIsNotRun() throws Exception {
         tools.add(new SlowTool(60_000));
 
-        ToolResult result = invoker().invoke(request("slow", "{}", System.currentTimeMillis() - 1_000), 1).result();
+        ToolResult result = invoker()
+                .invoke(request("slow", "{}", System.currentTimeMillis() - 1_000), 1)
+                .result();
 
         assertThat(result.getStatus()).isEqualTo(ToolStatus.TIMEOUT);
         assertThat(result.getOutput()).startsWith("slow was not run: the call's deadline passed");
@@ -99,7 +110,9 @@ class ToolInvokerTest {
     void aRetryableFailureRunsAgainAfterTheBackoffUntilItSucceeds() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         tools.add(Tools.define("flaky")
-                .retry(Retry.none().withMaxAttempts(4).withBackoff(Duration.ofMillis(100), 3.0, Duration.ofMillis(250))
+                .retry(Retry.none()
+                        .withMaxAttempts(4)
+                        .withBackoff(Duration.ofMillis(100), 3.0, Duration.ofMillis(250))
                         .on(IOException.class))
                 .handler(args -> {
                     if (calls.incrementAndGet() < 4) {
@@ -158,16 +171,15 @@ class ToolInvokerTest {
     @Test
     void aRetryableToolFailureRetriesWithoutBeingNamed() throws Exception {
         AtomicInteger calls = new AtomicInteger();
-        tools.add(Tools.define("busy")
-                .retry(Retry.none().withMaxAttempts(2))
-                .handler(args -> {
-                    if (calls.incrementAndGet() == 1) {
-                        throw ToolFailure.retryable("busy, try later");
-                    }
-                    return "ok";
-                }));
+        tools.add(Tools.define("busy").retry(Retry.none().withMaxAttempts(2)).handler(args -> {
+            if (calls.incrementAndGet() == 1) {
+                throw ToolFailure.retryable("busy, try later");
+            }
+            return "ok";
+        }));
 
-        assertThat(invoker().invoke(request("busy", "{}", 0), 1).result().getAttempts()).isEqualTo(2);
+        assertThat(invoker().invoke(request("busy", "{}", 0), 1).result().getAttempts())
+                .isEqualTo(2);
     }
 
     @Test
@@ -182,7 +194,8 @@ class ToolInvokerTest {
         ToolInvoker.Invocation invocation = invoker().invoke(request("slow", "{}", 0), 1);
 
         assertThat(invocation.result().getStatus()).isEqualTo(ToolStatus.TIMEOUT);
-        assertThat(invocation.result().getOutput()).isEqualTo("slow failed after 2 attempts: slow timed out after 50 ms");
+        assertThat(invocation.result().getOutput())
+                .isEqualTo("slow failed after 2 attempts: slow timed out after 50 ms");
         assertThat(invocation.exhausted()).isTrue();
     }
 
@@ -193,10 +206,17 @@ class ToolInvokerTest {
 
     private static ToolRequest request(String tool, String arguments, long deadlineMs) {
         return ToolRequest.newBuilder()
-                .setTenant("acme").setSessionId("s1").setTurnId("t1").setStep(0).setCallId("call-1")
-                .setTool(tool).setArgumentsJson(arguments).setTier("small")
+                .setTenant("acme")
+                .setSessionId("s1")
+                .setTurnId("t1")
+                .setStep(0)
+                .setCallId("call-1")
+                .setTool(tool)
+                .setArgumentsJson(arguments)
+                .setTier("small")
                 .setResources(ResourceSpec.newBuilder().build())
-                .setDeadlineMs(deadlineMs).setRequestedAtMs(0)
+                .setDeadlineMs(deadlineMs)
+                .setRequestedAtMs(0)
                 .build();
     }
 

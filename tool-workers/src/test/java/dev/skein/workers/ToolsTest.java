@@ -23,13 +23,17 @@ class ToolsTest {
                 .description("Renders a scene")
                 .version(3)
                 .arguments(Scene.class)
-                .cpus(0.5).memory("2g").gpus(1).resource("license", 1)
+                .cpus(0.5)
+                .memory("2g")
+                .gpus(1)
+                .resource("license", 1)
                 .timeout(Duration.ofMinutes(5))
                 .retry(Retry.none().withMaxAttempts(3).on(IOException.class))
                 .cacheable(Duration.ofMinutes(10))
                 .handler(scene -> scene.name() + "@" + scene.width());
 
-        assertThat(render.run(JSON.readTree("{\"name\":\"hall\",\"width\":640}"))).isEqualTo("hall@640");
+        assertThat(render.run(JSON.readTree("{\"name\":\"hall\",\"width\":640}")))
+                .isEqualTo("hall@640");
         assertThat(render.resources()).isEqualTo(new Resources(0.5, 1, 2L << 30, Map.of("license", 1.0)));
 
         ToolDefinition definition = ToolDefinitions.of(render, "w7");
@@ -45,7 +49,8 @@ class ToolsTest {
         assertThat(definition.getRequiresApproval()).isFalse();
         assertThat(definition.getResources().getCustom()).containsEntry("license", 1.0);
         assertThat(JSON.readTree(definition.getParametersSchema()).get("required"))
-                .extracting(n -> n.asText()).containsExactly("width");
+                .extracting(n -> n.asText())
+                .containsExactly("width");
     }
 
     @Test
@@ -72,8 +77,10 @@ class ToolsTest {
 
     @Test
     void theBuiltinsAreFoundByTheServiceLoader() {
-        assertThat(Tools.discover()).extracting(Tool::name)
-                .containsExactlyInAnyOrderElementsOf(BuiltinTools.all().stream().map(Tool::name).toList())
+        assertThat(Tools.discover())
+                .extracting(Tool::name)
+                .containsExactlyInAnyOrderElementsOf(
+                        BuiltinTools.all().stream().map(Tool::name).toList())
                 .contains("sleep", "noop");
     }
 }

@@ -18,9 +18,10 @@ class TypedToolTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A forecast request: city required, days optional (boxed), units optional. */
-    record Forecast(@NotNull @JsonPropertyDescription("The city") String city,
-                    @Max(14) Integer days,
-                    List<String> units) {}
+    record Forecast(
+            @NotNull @JsonPropertyDescription("The city") String city,
+            @Max(14) Integer days,
+            List<String> units) {}
 
     static final class ForecastTool extends TypedTool<Forecast> {
         ForecastTool() {
@@ -61,7 +62,8 @@ class TypedToolTest {
     void argumentsAreBoundToTheRecord() throws Exception {
         ForecastTool tool = new ForecastTool();
 
-        assertThat(tool.run(JSON.readTree("{\"city\":\"Oslo\",\"days\":5,\"units\":[\"C\"]}"))).isEqualTo("Oslo 5 [C]");
+        assertThat(tool.run(JSON.readTree("{\"city\":\"Oslo\",\"days\":5,\"units\":[\"C\"]}")))
+                .isEqualTo("Oslo 5 [C]");
         assertThat(tool.run(JSON.readTree("{\"city\":\"Oslo\"}"))).isEqualTo("Oslo 3 null");
     }
 
@@ -91,9 +93,11 @@ class TypedToolTest {
         assertThat(schema.get("required")).extracting(JsonNode::asText).containsExactly("ms");
         assertThat(schema.at("/properties/ms/maximum").asLong()).isEqualTo(600_000);
         assertThat(schema.at("/properties/ms/minimum").asLong()).isZero();
-        assertThatThrownBy(() -> sleep.run(JSON.readTree("{}"))).hasMessageStartingWith("sleep is missing argument 'ms'");
+        assertThatThrownBy(() -> sleep.run(JSON.readTree("{}")))
+                .hasMessageStartingWith("sleep is missing argument 'ms'");
         assertThatThrownBy(() -> sleep.run(JSON.readTree("{\"ms\":null}"))).hasMessageStartingWith("sleep is missing");
-        assertThatThrownBy(() -> sleep.run(JSON.readTree("{\"ms\":700000}"))).hasMessage("ms must be between 0 and 600000, got 700000");
+        assertThatThrownBy(() -> sleep.run(JSON.readTree("{\"ms\":700000}")))
+                .hasMessage("ms must be between 0 and 600000, got 700000");
         assertThat(sleep.run(JSON.readTree("{\"ms\":20}"))).isEqualTo("slept 20 ms");
     }
 
@@ -120,7 +124,11 @@ class TypedToolTest {
         NoopTool noop = new NoopTool();
 
         assertThat(noop.run(JSON.readTree("{}"))).isEqualTo("ok");
-        assertThat(JSON.readTree(noop.parametersSchema()).get("additionalProperties").asBoolean()).isFalse();
-        assertThatThrownBy(() -> noop.run(JSON.readTree("{\"x\":1}"))).hasMessageStartingWith("noop has no argument 'x'");
+        assertThat(JSON.readTree(noop.parametersSchema())
+                        .get("additionalProperties")
+                        .asBoolean())
+                .isFalse();
+        assertThatThrownBy(() -> noop.run(JSON.readTree("{\"x\":1}")))
+                .hasMessageStartingWith("noop has no argument 'x'");
     }
 }

@@ -77,7 +77,8 @@ public final class DemoAgent implements AgentAdapter {
         List<ChatMessage> toolResults = new ArrayList<>();
         for (int i = lastUser + 1; i < messages.size(); i++) {
             // A handoff's transfer result is how this agent got the turn, not an answer to use.
-            if (messages.get(i).getRole() == Role.TOOL && Handoffs.target(messages.get(i).getToolName()).isEmpty()) {
+            if (messages.get(i).getRole() == Role.TOOL
+                    && Handoffs.target(messages.get(i).getToolName()).isEmpty()) {
                 toolResults.add(messages.get(i));
             }
         }
@@ -85,7 +86,8 @@ public final class DemoAgent implements AgentAdapter {
             return answer(fromToolResults(messages, toolResults), deltas);
         }
         String question = lastUser < 0 || messages.get(lastUser).getContent() == null
-                ? "" : messages.get(lastUser).getContent();
+                ? ""
+                : messages.get(lastUser).getContent();
         Optional<Long> limit = primeLimit(question);
         if (limit.isPresent() && offers(invocation, COUNT_PRIMES)) {
             return call(COUNT_PRIMES, Map.of("limit", limit.get()));
@@ -170,7 +172,8 @@ public final class DemoAgent implements AgentAdapter {
 
     private static AgentReply call(String tool, Map<String, Object> arguments) {
         try {
-            return new AgentReply.ToolCalls(null, List.of(new AgentReply.Call(null, tool, JSON.writeValueAsString(arguments))));
+            return new AgentReply.ToolCalls(
+                    null, List.of(new AgentReply.Call(null, tool, JSON.writeValueAsString(arguments))));
         } catch (JsonProcessingException e) {
             // A map of a string or a number always serializes; reaching this is a bug, not a user error.
             throw new IllegalStateException("cannot write arguments for " + tool, e);
@@ -181,16 +184,19 @@ public final class DemoAgent implements AgentAdapter {
         List<String> sentences = new ArrayList<>();
         for (ChatMessage result : results) {
             String tool = result.getToolName() == null ? "the tool" : result.getToolName();
-            String output = result.getContent() == null ? "" : result.getContent().strip();
+            String output =
+                    result.getContent() == null ? "" : result.getContent().strip();
             ToolStatus status = result.getToolStatus() == null ? ToolStatus.OK : result.getToolStatus();
             JsonNode arguments = argumentsOf(messages, result.getToolCallId());
-            sentences.add(switch (status) {
-                case ERROR -> "The tool " + tool + " failed: " + output;
-                case TIMEOUT -> "The tool " + tool + " timed out: " + output;
-                case OK -> describeSuccess(tool, arguments, output);
-            });
+            sentences.add(
+                    switch (status) {
+                        case ERROR -> "The tool " + tool + " failed: " + output;
+                        case TIMEOUT -> "The tool " + tool + " timed out: " + output;
+                        case OK -> describeSuccess(tool, arguments, output);
+                    });
         }
-        return LABEL + String.join(" ", sentences.stream().map(DemoAgent::sentence).toList());
+        return LABEL
+                + String.join(" ", sentences.stream().map(DemoAgent::sentence).toList());
     }
 
     private static String describeSuccess(String tool, JsonNode arguments, String output) {
@@ -198,7 +204,8 @@ public final class DemoAgent implements AgentAdapter {
             return arguments.get("expression").asText() + " = " + output;
         }
         if (COUNT_PRIMES.equals(tool) && arguments.hasNonNull("limit")) {
-            return "There are " + output + " primes below " + arguments.get("limit").asText();
+            return "There are " + output + " primes below "
+                    + arguments.get("limit").asText();
         }
         return tool + " returned: " + output;
     }
@@ -226,7 +233,8 @@ public final class DemoAgent implements AgentAdapter {
     }
 
     private static String plainAnswer(String question) {
-        String understood = question.isBlank() ? "an empty message"
+        String understood = question.isBlank()
+                ? "an empty message"
                 : "\"" + (question.length() > 120 ? question.substring(0, 117) + "..." : question.strip()) + "\"";
         return LABEL + "I understood " + understood + ", but I am Skein's built-in demo agent: I can only do"
                 + " arithmetic with the calculator and count primes with count_primes. Configure a model-backed"

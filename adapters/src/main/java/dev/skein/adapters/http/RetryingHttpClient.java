@@ -75,7 +75,8 @@ public final class RetryingHttpClient {
                 if (attempt >= maxRetries) {
                     throw e;
                 }
-                log.debug("{}: cannot connect to {} ({}); retrying in {}", what, request.uri(), e.getMessage(), backoff);
+                log.debug(
+                        "{}: cannot connect to {} ({}); retrying in {}", what, request.uri(), e.getMessage(), backoff);
                 Thread.sleep(backoff);
                 backoff = next(backoff);
                 continue;

@@ -22,20 +22,24 @@ class DemoAgentTest {
 
     @Test
     void asksTheCalculatorForArithmetic() {
-        AgentReply reply = agent.decide(invocation(List.of(user("what is 12*7?")), "calculator", "count_primes"), streamed::add);
+        AgentReply reply =
+                agent.decide(invocation(List.of(user("what is 12*7?")), "calculator", "count_primes"), streamed::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.ToolCalls(null,
-                List.of(new AgentReply.Call(null, "calculator", "{\"expression\":\"12*7\"}"))));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.ToolCalls(
+                        null, List.of(new AgentReply.Call(null, "calculator", "{\"expression\":\"12*7\"}"))));
         assertThat(streamed).isEmpty();
     }
 
     @Test
     void asksCountPrimesForPrimeQuestions() {
-        AgentReply reply = agent.decide(invocation(List.of(user("How many primes below 100,000?")), "calculator", "count_primes"),
+        AgentReply reply = agent.decide(
+                invocation(List.of(user("How many primes below 100,000?")), "calculator", "count_primes"),
                 streamed::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.ToolCalls(null,
-                List.of(new AgentReply.Call(null, "count_primes", "{\"limit\":100000}"))));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.ToolCalls(
+                        null, List.of(new AgentReply.Call(null, "count_primes", "{\"limit\":100000}"))));
     }
 
     @Test
@@ -85,13 +89,17 @@ class DemoAgentTest {
                 user("what is 12*7?"),
                 assistantCalling("c1", "calculator", "{\"expression\":\"12*7\"}"),
                 toolResult("c1", "calculator", ToolStatus.OK, "84"),
-                message(3L, Role.ASSISTANT).setContent("[demo agent] 12*7 = 84.").setAgent("demo").build(),
+                message(3L, Role.ASSISTANT)
+                        .setContent("[demo agent] 12*7 = 84.")
+                        .setAgent("demo")
+                        .build(),
                 user("and 2+3?"));
 
         AgentReply reply = agent.decide(invocation(history, "calculator"), streamed::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.ToolCalls(null,
-                List.of(new AgentReply.Call(null, "calculator", "{\"expression\":\"2+3\"}"))));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.ToolCalls(
+                        null, List.of(new AgentReply.Call(null, "calculator", "{\"expression\":\"2+3\"}"))));
     }
 
     @Test
@@ -109,7 +117,9 @@ class DemoAgentTest {
         AgentReply reply = agent.decide(invocation(List.of(user("hello there")), "calculator"), streamed::add);
 
         String content = ((AgentReply.Answer) reply).content();
-        assertThat(content).startsWith("[demo agent] I understood \"hello there\"").contains("model");
+        assertThat(content)
+                .startsWith("[demo agent] I understood \"hello there\"")
+                .contains("model");
         assertThat(String.join("", streamed)).isEqualTo(content);
     }
 
@@ -144,13 +154,24 @@ class DemoAgentTest {
                     .build());
         }
         return AgentInvocation.newBuilder()
-                .setTenant("acme").setSessionId("s1").setTurnId("t1").setStep(0).setAgent("demo")
-                .setMessages(messages).setTools(definitions).setDeadlineMs(0).setRequestedAtMs(0)
+                .setTenant("acme")
+                .setSessionId("s1")
+                .setTurnId("t1")
+                .setStep(0)
+                .setAgent("demo")
+                .setMessages(messages)
+                .setTools(definitions)
+                .setDeadlineMs(0)
+                .setRequestedAtMs(0)
                 .build();
     }
 
     private static ChatMessage.Builder message(long sequence, Role role) {
-        return ChatMessage.newBuilder().setSequence(sequence).setRole(role).setToolCalls(List.of()).setTurnId("t1")
+        return ChatMessage.newBuilder()
+                .setSequence(sequence)
+                .setRole(role)
+                .setToolCalls(List.of())
+                .setTurnId("t1")
                 .setTimestampMs(0L);
     }
 
@@ -159,12 +180,19 @@ class DemoAgentTest {
     }
 
     private static ChatMessage assistantCalling(String callId, String tool, String arguments) {
-        return message(1L, Role.ASSISTANT).setToolCalls(List.of(new ToolCall(callId, tool, arguments)))
-                .setAgent("demo").build();
+        return message(1L, Role.ASSISTANT)
+                .setToolCalls(List.of(new ToolCall(callId, tool, arguments)))
+                .setAgent("demo")
+                .build();
     }
 
     private static ChatMessage toolResult(String callId, String tool, ToolStatus status, String output) {
-        return message(2L, Role.TOOL).setContent(output).setToolCallId(callId).setToolName(tool)
-                .setToolStatus(status).setWorker("w1").build();
+        return message(2L, Role.TOOL)
+                .setContent(output)
+                .setToolCallId(callId)
+                .setToolName(tool)
+                .setToolStatus(status)
+                .setWorker("w1")
+                .build();
     }
 }

@@ -42,14 +42,19 @@ final class BenchCharts {
      * p99 and p99.9 are evenly spaced and the tail is visible.
      */
     private static XYChart latencyDistribution(BenchReport report) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+        XYChart chart = new XYChartBuilder()
+                .width(WIDTH)
+                .height(HEIGHT)
                 .title("Latency distribution (x: 10 = p90, 100 = p99, 1000 = p99.9)")
-                .xAxisTitle("1 / (1 - percentile)").yAxisTitle("latency (ms)").build();
+                .xAxisTitle("1 / (1 - percentile)")
+                .yAxisTitle("latency (ms)")
+                .build();
         chart.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true).setMarkerSize(0);
         if (report.floor() != null) {
             addCurve(chart, "Kafka round trip (floor)", report.floor().roundTrip());
         }
-        for (BenchReport.TurnScenario scenario : new BenchReport.TurnScenario[] {report.simpleTurn(), report.toolTurn()}) {
+        for (BenchReport.TurnScenario scenario :
+                new BenchReport.TurnScenario[] {report.simpleTurn(), report.toolTurn()}) {
             if (scenario == null) {
                 continue;
             }
@@ -83,30 +88,50 @@ final class BenchCharts {
     }
 
     private static XYChart historyBytes(HistoryGrowth.Result history) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("History growth: session-messages changelog bytes per turn (window of "
-                        + HistoryGrowth.WINDOW + " turns)")
-                .xAxisTitle("turn of the session").yAxisTitle("changelog bytes per turn").build();
+        XYChart chart = new XYChartBuilder()
+                .width(WIDTH)
+                .height(HEIGHT)
+                .title("History growth: session-messages changelog bytes per turn (window of " + HistoryGrowth.WINDOW
+                        + " turns)")
+                .xAxisTitle("turn of the session")
+                .yAxisTitle("changelog bytes per turn")
+                .build();
         chart.getStyler().setYAxisMin(0.0).setMarkerSize(3);
-        chart.addSeries("bytes per turn", history.windows().stream().map(c -> (double) c.turn()).toList(),
-                history.windows().stream().map(HistoryGrowth.Checkpoint::changelogBytesPerTurn).toList());
+        chart.addSeries(
+                "bytes per turn",
+                history.windows().stream().map(c -> (double) c.turn()).toList(),
+                history.windows().stream()
+                        .map(HistoryGrowth.Checkpoint::changelogBytesPerTurn)
+                        .toList());
         return chart;
     }
 
     private static XYChart historyLatency(HistoryGrowth.Result history) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+        XYChart chart = new XYChartBuilder()
+                .width(WIDTH)
+                .height(HEIGHT)
                 .title("History growth: turn latency (median of each " + HistoryGrowth.WINDOW + " turns)")
-                .xAxisTitle("turn of the session").yAxisTitle("latency (ms)").build();
+                .xAxisTitle("turn of the session")
+                .yAxisTitle("latency (ms)")
+                .build();
         chart.getStyler().setYAxisMin(0.0).setMarkerSize(3);
-        chart.addSeries("median latency", history.windows().stream().map(c -> (double) c.turn()).toList(),
-                history.windows().stream().map(HistoryGrowth.Checkpoint::latencyP50Ms).toList());
+        chart.addSeries(
+                "median latency",
+                history.windows().stream().map(c -> (double) c.turn()).toList(),
+                history.windows().stream()
+                        .map(HistoryGrowth.Checkpoint::latencyP50Ms)
+                        .toList());
         return chart;
     }
 
     private static XYChart throughput(BenchReport.Throughput throughput) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+        XYChart chart = new XYChartBuilder()
+                .width(WIDTH)
+                .height(HEIGHT)
                 .title("Open-loop throughput: p99 latency at each offered rate")
-                .xAxisTitle("offered turns per second").yAxisTitle("p99 latency (ms)").build();
+                .xAxisTitle("offered turns per second")
+                .yAxisTitle("p99 latency (ms)")
+                .build();
         chart.getStyler().setYAxisLogarithmic(true).setMarkerSize(6);
         addSteps(chart, "simple turn p99", throughput.simpleSteps());
         addSteps(chart, "tool turn p99", throughput.toolSteps());
@@ -117,7 +142,9 @@ final class BenchCharts {
         if (steps == null || steps.isEmpty()) {
             return;
         }
-        XYSeries series = chart.addSeries(name, steps.stream().map(BenchReport.TurnLevel::targetPerSecond).toList(),
+        XYSeries series = chart.addSeries(
+                name,
+                steps.stream().map(BenchReport.TurnLevel::targetPerSecond).toList(),
                 steps.stream().map(s -> Math.max(s.latency().p99(), 0.01)).toList());
         series.setMarker(SeriesMarkers.CIRCLE);
     }

@@ -23,13 +23,36 @@ record BenchPlan(
         int recoveryLoadPerSecond) {
 
     static BenchPlan fullPlan() {
-        return new BenchPlan(false, Duration.ofSeconds(4), Duration.ofSeconds(12), 300_000, List.of(1, 8, 64),
-                2000, List.of(10, 100, 1000, 2000), List.of(100, 250, 500, 750, 1000, 1250, 1500, 2000, 3000, 4000),
-                Duration.ofSeconds(8), 1000, 300, 10_000, 200);
+        return new BenchPlan(
+                false,
+                Duration.ofSeconds(4),
+                Duration.ofSeconds(12),
+                300_000,
+                List.of(1, 8, 64),
+                2000,
+                List.of(10, 100, 1000, 2000),
+                List.of(100, 250, 500, 750, 1000, 1250, 1500, 2000, 3000, 4000),
+                Duration.ofSeconds(8),
+                1000,
+                300,
+                10_000,
+                200);
     }
 
     static BenchPlan quickPlan() {
-        return new BenchPlan(true, Duration.ofMillis(500), Duration.ofMillis(1500), 20_000, List.of(1, 8),
-                200, List.of(10, 100, 200), List.of(50), Duration.ofSeconds(2), 100, 30, 200, 10);
+        return new BenchPlan(
+                true,
+                Duration.ofMillis(500),
+                Duration.ofMillis(1500),
+                20_000,
+                List.of(1, 8),
+                200,
+                List.of(10, 100, 200),
+                List.of(50),
+                Duration.ofSeconds(2),
+                100,
+                30,
+                200,
+                10);
     }
 }

@@ -25,8 +25,13 @@ public record BenchReport(
         Map<String, String> skipped) {
 
     /** Round trip on plain Kafka, and what one producer and one consumer reach. */
-    public record Floor(Latency roundTrip, double oneHopP50Ms, double producerRecordsPerSecond,
-                       double consumerRecordsPerSecond, int recordBytes, int records) {}
+    public record Floor(
+            Latency roundTrip,
+            double oneHopP50Ms,
+            double producerRecordsPerSecond,
+            double consumerRecordsPerSecond,
+            int recordBytes,
+            int records) {}
 
     /**
      * Closed-loop turns at each concurrency. {@code hops} counts one-way topic hops;
@@ -35,10 +40,20 @@ public record BenchReport(
     public record TurnScenario(String message, int hops, String hopPath, List<TurnLevel> levels) {}
 
     /** One load level: closed loop ({@code targetPerSecond} 0) or one open-loop step. */
-    public record TurnLevel(int sessions, double targetPerSecond, long turns, long failed, double turnsPerSecond,
-                            Latency latency, double ratioToFloor) {}
+    public record TurnLevel(
+            int sessions,
+            double targetPerSecond,
+            long turns,
+            long failed,
+            double turnsPerSecond,
+            Latency latency,
+            double ratioToFloor) {}
 
     /** Open-loop steps at rising rates; the highest rate held with p99 at most one second. */
-    public record Throughput(List<TurnLevel> simpleSteps, double simpleSustainedPerSecond,
-                             List<TurnLevel> toolSteps, double toolSustainedPerSecond, List<Integer> targetRates) {}
+    public record Throughput(
+            List<TurnLevel> simpleSteps,
+            double simpleSustainedPerSecond,
+            List<TurnLevel> toolSteps,
+            double toolSustainedPerSecond,
+            List<Integer> targetRates) {}
 }

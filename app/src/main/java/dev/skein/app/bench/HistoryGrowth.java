@@ -44,7 +44,8 @@ final class HistoryGrowth {
     Result run(String session, int turns, List<Integer> checkpointTurns) throws InterruptedException {
         try (KafkaConsumer<byte[], byte[]> reader = consumer()) {
             List<TopicPartition> partitions = reader.partitionsFor(changelog).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             reader.assign(partitions);
             List<Map<TopicPartition, Long>> bounds = new ArrayList<>();
             bounds.add(reader.endOffsets(partitions));
@@ -62,26 +63,32 @@ final class HistoryGrowth {
             }
             long[] bytes = new long[bounds.size() - 1];
             long[] records = new long[bounds.size() - 1];
-            byte[] keyPrefix = (TurnDriver.TENANT + "/" + session + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] keyPrefix =
+                    (TurnDriver.TENANT + "/" + session + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
             count(reader, partitions, bounds, keyPrefix, bytes, records);
             List<Checkpoint> windows = new ArrayList<>();
             for (int w = 0; w < bytes.length; w++) {
                 int lastTurn = (w + 1) * WINDOW;
                 long[] window = java.util.Arrays.copyOfRange(latencies, lastTurn - WINDOW, lastTurn);
                 java.util.Arrays.sort(window);
-                windows.add(new Checkpoint(lastTurn, bytes[w] / (double) WINDOW, records[w] / (double) WINDOW,
-                        window[WINDOW / 2] / 1e6));
+                windows.add(new Checkpoint(
+                        lastTurn, bytes[w] / (double) WINDOW, records[w] / (double) WINDOW, window[WINDOW / 2] / 1e6));
             }
             List<Checkpoint> checkpoints = windows.stream()
-                    .filter(c -> checkpointTurns.contains(c.turn())).toList();
+                    .filter(c -> checkpointTurns.contains(c.turn()))
+                    .toList();
             return new Result(turns, checkpoints, windows);
         }
     }
 
     /** Reads the changelog from the first bound to the last, adding each record to its window. */
-    private static void count(KafkaConsumer<byte[], byte[]> reader, List<TopicPartition> partitions,
-                              List<Map<TopicPartition, Long>> bounds, byte[] keyPrefix, long[] bytes,
-                              long[] records) {
+    private static void count(
+            KafkaConsumer<byte[], byte[]> reader,
+            List<TopicPartition> partitions,
+            List<Map<TopicPartition, Long>> bounds,
+            byte[] keyPrefix,
+            long[] bytes,
+            long[] records) {
         Map<TopicPartition, TreeMap<Long, Integer>> windowStarts = new HashMap<>();
         for (TopicPartition partition : partitions) {
             TreeMap<Long, Integer> starts = new TreeMap<>();
@@ -102,7 +109,8 @@ final class HistoryGrowth {
                 if (record.offset() >= end.get(partition) || !startsWith(record.key(), keyPrefix)) {
                     continue;
                 }
-                int window = windowStarts.get(partition).floorEntry(record.offset()).getValue();
+                int window =
+                        windowStarts.get(partition).floorEntry(record.offset()).getValue();
                 bytes[window] += Math.max(0, record.serializedKeySize()) + Math.max(0, record.serializedValueSize());
                 records[window]++;
             }
@@ -110,7 +118,8 @@ final class HistoryGrowth {
     }
 
     private static boolean startsWith(byte[] key, byte[] prefix) {
-        return key != null && key.length >= prefix.length
+        return key != null
+                && key.length >= prefix.length
                 && java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
     }
 

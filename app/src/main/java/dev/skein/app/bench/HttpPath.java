@@ -20,14 +20,21 @@ import java.util.regex.Pattern;
 final class HttpPath {
 
     /** wrk's figures; latency percentiles in milliseconds. */
-    record Result(int connections, double seconds, double requestsPerSecond, long requests, long errors,
-                  Map<String, Double> latencyMs, String wrkVersion) {}
+    record Result(
+            int connections,
+            double seconds,
+            double requestsPerSecond,
+            long requests,
+            long errors,
+            Map<String, Double> latencyMs,
+            String wrkVersion) {}
 
     private static final Pattern PERCENTILE = Pattern.compile("^\\s*(50|75|90|99)%\\s+([0-9.]+)(us|ms|s)\\s*$");
     private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern TOTAL = Pattern.compile("(\\d+) requests in");
     private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses:\\s+(\\d+)");
-    private static final Pattern SOCKET_ERRORS = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
+    private static final Pattern SOCKET_ERRORS =
+            Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
 
     private static final String SCRIPT = """
             local counter = 0
@@ -56,13 +63,23 @@ final class HttpPath {
         return Optional.empty();
     }
 
-    static Result run(Path wrk, int port, int connections, Duration duration, Path work) throws IOException,
-            InterruptedException {
+    static Result run(Path wrk, int port, int connections, Duration duration, Path work)
+            throws IOException, InterruptedException {
         Path script = work.resolve("bench-turns.lua");
         Files.writeString(script, SCRIPT);
-        Process process = new ProcessBuilder(wrk.toString(), "-t1", "-c" + connections, "-d" + duration.toSeconds() + "s",
-                "--timeout", "35s", "--latency", "-s", script.toString(), "http://127.0.0.1:" + port)
-                .redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(
+                        wrk.toString(),
+                        "-t1",
+                        "-c" + connections,
+                        "-d" + duration.toSeconds() + "s",
+                        "--timeout",
+                        "35s",
+                        "--latency",
+                        "-s",
+                        script.toString(),
+                        "http://127.0.0.1:" + port)
+                .redirectErrorStream(true)
+                .start();
         String output;
         try {
             output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -102,8 +119,14 @@ final class HttpPath {
         if (latency.isEmpty()) {
             throw new IllegalStateException("no latency distribution in wrk's output: " + output);
         }
-        return new Result(connections, duration.toSeconds(), find(RATE, output).map(Double::parseDouble).orElse(0.0),
-                find(TOTAL, output).map(Long::parseLong).orElse(0L), errors, latency, "wrk");
+        return new Result(
+                connections,
+                duration.toSeconds(),
+                find(RATE, output).map(Double::parseDouble).orElse(0.0),
+                find(TOTAL, output).map(Long::parseLong).orElse(0L),
+                errors,
+                latency,
+                "wrk");
     }
 
     private static Optional<String> find(Pattern pattern, String text) {

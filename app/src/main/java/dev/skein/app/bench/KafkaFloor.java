@@ -30,8 +30,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class KafkaFloor {
 
     /** Round trip percentiles and raw single-client rates. */
-    record Result(Latency roundTrip, double producerRecordsPerSecond, double consumerRecordsPerSecond,
-                  int recordBytes, int records) {}
+    record Result(
+            Latency roundTrip,
+            double producerRecordsPerSecond,
+            double consumerRecordsPerSecond,
+            int recordBytes,
+            int records) {}
 
     private static final int RECORD_BYTES = 200; // about the size of a serialized TurnRequested
 
@@ -48,8 +52,12 @@ final class KafkaFloor {
         String replies = prefix + "floor-replies";
         String bulk = prefix + "floor-bulk";
         try (Admin admin = Admin.create(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            admin.createTopics(List.of(new NewTopic(requests, 1, (short) 1), new NewTopic(replies, 1, (short) 1),
-                    new NewTopic(bulk, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(
+                            new NewTopic(requests, 1, (short) 1),
+                            new NewTopic(replies, 1, (short) 1),
+                            new NewTopic(bulk, 1, (short) 1)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
         Latency roundTrip = roundTrip(requests, replies, warmup, measure);
         double produced = produce(bulk, throughputRecords);
@@ -63,10 +71,10 @@ final class KafkaFloor {
         AtomicBoolean running = new AtomicBoolean(true);
         CompletableFuture<Void> echoed = new CompletableFuture<>();
         try (KafkaProducer<byte[], byte[]> producer = producer();
-             KafkaConsumer<byte[], byte[]> replyConsumer = consumer(replies)) {
+                KafkaConsumer<byte[], byte[]> replyConsumer = consumer(replies)) {
             Thread echo = Thread.ofPlatform().name("bench-floor-echo").start(() -> {
                 try (KafkaConsumer<byte[], byte[]> requestConsumer = consumer(requests);
-                     KafkaProducer<byte[], byte[]> replier = producer()) {
+                        KafkaProducer<byte[], byte[]> replier = producer()) {
                     echoed.complete(null);
                     while (running.get()) {
                         for (ConsumerRecord<byte[], byte[]> record : requestConsumer.poll(Duration.ofMillis(50))) {
@@ -152,8 +160,8 @@ final class KafkaFloor {
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
+        KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         TopicPartition partition = new TopicPartition(topic, 0);
         consumer.assign(List.of(partition));
         consumer.seekToEnd(List.of(partition));

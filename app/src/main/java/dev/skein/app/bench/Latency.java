@@ -13,8 +13,15 @@ import org.HdrHistogram.HistogramIterationValue;
  *
  * @param percentileCurve (percentile, milliseconds) points of the whole distribution, for charts
  */
-public record Latency(long count, double p50, double p90, double p99, double p999, double max, double mean,
-                      List<double[]> percentileCurve) {
+public record Latency(
+        long count,
+        double p50,
+        double p90,
+        double p99,
+        double p999,
+        double max,
+        double mean,
+        List<double[]> percentileCurve) {
 
     /** A histogram that threads may record into at once. */
     public static Histogram histogram() {
@@ -32,8 +39,15 @@ public record Latency(long count, double p50, double p90, double p99, double p99
                 curve.add(new double[] {percentile, value.getValueIteratedTo() / 1e6});
             }
         }
-        return new Latency(nanos.getTotalCount(), ms(nanos, 50), ms(nanos, 90), ms(nanos, 99), ms(nanos, 99.9),
-                nanos.getMaxValue() / 1e6, nanos.getTotalCount() == 0 ? 0 : nanos.getMean() / 1e6, List.copyOf(curve));
+        return new Latency(
+                nanos.getTotalCount(),
+                ms(nanos, 50),
+                ms(nanos, 90),
+                ms(nanos, 99),
+                ms(nanos, 99.9),
+                nanos.getMaxValue() / 1e6,
+                nanos.getTotalCount() == 0 ? 0 : nanos.getMean() / 1e6,
+                List.copyOf(curve));
     }
 
     private static double ms(Histogram nanos, double percentile) {

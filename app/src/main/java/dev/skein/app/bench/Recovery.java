@@ -45,10 +45,23 @@ import org.apache.kafka.common.config.ConfigResource;
 final class Recovery {
 
     /** Figures of one case; times in milliseconds from the SIGKILL. */
-    record Case(String name, String description, int processes, int sessions, double seedSeconds,
-                long historyRecords, int partitions, int probes, double firstAnswerMs, double allAnswerMs,
-                double restartedHealthyMs, long unanswered, int historiesIntact, Map<String, String> settings,
-                List<Double> probeAnswerMs, Background.Figures background) {}
+    record Case(
+            String name,
+            String description,
+            int processes,
+            int sessions,
+            double seedSeconds,
+            long historyRecords,
+            int partitions,
+            int probes,
+            double firstAnswerMs,
+            double allAnswerMs,
+            double restartedHealthyMs,
+            long unanswered,
+            int historiesIntact,
+            Map<String, String> settings,
+            List<Double> probeAnswerMs,
+            Background.Figures background) {}
 
     record Result(List<Case> cases) {}
 
@@ -80,20 +93,42 @@ final class Recovery {
     Result run(int sessions, int backgroundPerSecond) throws Exception {
         Map<String, String> settings = failureDetection();
         List<Case> cases = new ArrayList<>();
-        cases.add(measure("restart", "one skein up process, SIGKILLed and started again on the same data directory",
-                1, sessions, settings, 0));
+        cases.add(measure(
+                "restart",
+                "one skein up process, SIGKILLed and started again on the same data directory",
+                1,
+                sessions,
+                settings,
+                0));
         Map<String, String> standby = new LinkedHashMap<>(settings);
         standby.put("skein.streams.standby-replicas", "1");
-        cases.add(measure("standby", "two skein up processes with one standby replica each; one SIGKILLed, the"
-                + " survivor takes over its sessions", 2, sessions, standby, 0));
-        cases.add(measure("standby-under-load", "as standby, with " + backgroundPerSecond + " tool turns/s to other"
-                + " sessions from 2 s before the kill until the probes are answered", 2, sessions, standby,
+        cases.add(measure(
+                "standby",
+                "two skein up processes with one standby replica each; one SIGKILLed, the"
+                        + " survivor takes over its sessions",
+                2,
+                sessions,
+                standby,
+                0));
+        cases.add(measure(
+                "standby-under-load",
+                "as standby, with " + backgroundPerSecond + " tool turns/s to other"
+                        + " sessions from 2 s before the kill until the probes are answered",
+                2,
+                sessions,
+                standby,
                 backgroundPerSecond));
         return new Result(cases);
     }
 
-    private Case measure(String name, String description, int processes, int sessions, Map<String, String> common,
-                         int backgroundPerSecond) throws Exception {
+    private Case measure(
+            String name,
+            String description,
+            int processes,
+            int sessions,
+            Map<String, String> common,
+            int backgroundPerSecond)
+            throws Exception {
         String casePrefix = prefix + "recovery-" + name + ".";
         Map<String, String> settings = new LinkedHashMap<>(common);
         settings.put("skein.topics.prefix", casePrefix);
@@ -101,16 +136,16 @@ final class Recovery {
         List<SkeinProcess> nodes = new ArrayList<>();
         EmbeddedSchemaRegistry registry = null;
         try {
-            console.printf("Recovery (%s): starting %d skein up process%s ...%n", name, processes,
-                    processes == 1 ? "" : "es");
+            console.printf(
+                    "Recovery (%s): starting %d skein up process%s ...%n", name, processes, processes == 1 ? "" : "es");
             for (int i = 0; i < processes; i++) {
                 nodes.add(SkeinProcess.start(bootstrapServers, work.resolve(name + "-" + i), settings));
             }
             for (SkeinProcess node : nodes) {
                 node.awaitHealthy(STARTUP_TIMEOUT);
             }
-            registry = new EmbeddedSchemaRegistry(bootstrapServers, EmbeddedSchemaRegistry.defaultTopic(casePrefix),
-                    (short) 1);
+            registry = new EmbeddedSchemaRegistry(
+                    bootstrapServers, EmbeddedSchemaRegistry.defaultTopic(casePrefix), (short) 1);
             SkeinTopics topics = new SkeinTopics(casePrefix, registry);
             try (TurnDriver driver = new TurnDriver(bootstrapServers, topics)) {
                 for (int i = 0; i < 20; i++) {
@@ -121,20 +156,24 @@ final class Recovery {
                 long seedFailed = driver.seed("recovery", sessions, SkeinBench.SIMPLE_MESSAGE, 128);
                 double seedSeconds = (System.nanoTime() - seedStart) / 1e9;
                 if (seedFailed > 0) {
-                    throw new IllegalStateException(seedFailed + " of the " + sessions + " seed turns did not complete");
+                    throw new IllegalStateException(
+                            seedFailed + " of the " + sessions + " seed turns did not complete");
                 }
                 List<String> probes = probes(driver, sessions);
-                int partitions = (int) probes.stream().mapToInt(driver::partitionOf).distinct().count();
+                int partitions = (int)
+                        probes.stream().mapToInt(driver::partitionOf).distinct().count();
                 Thread.sleep(2000); // the standby replica reads the changelog continuously; let it catch up
                 long historyRecords = historyRecords(topics);
 
-                Background background = backgroundPerSecond == 0 ? null
+                Background background = backgroundPerSecond == 0
+                        ? null
                         : new Background(driver, backgroundPerSecond, sessions / 2, sessions);
                 if (background != null) {
                     Thread.sleep(2000);
                 }
-                console.printf("Recovery (%s): SIGKILL of process %d, then a turn to %d probe sessions ...%n", name,
-                        nodes.get(0).pid(), probes.size());
+                console.printf(
+                        "Recovery (%s): SIGKILL of process %d, then a turn to %d probe sessions ...%n",
+                        name, nodes.get(0).pid(), probes.size());
                 long killedAt = System.nanoTime();
                 nodes.get(0).kill();
                 List<CompletableFuture<TurnDriver.Answer>> answers = new ArrayList<>();
@@ -163,14 +202,30 @@ final class Recovery {
                 answeredMs.sort(Double::compare);
                 double first = answeredMs.isEmpty() ? -1 : answeredMs.get(0);
                 double all = unanswered > 0 || answeredMs.isEmpty() ? -1 : answeredMs.get(answeredMs.size() - 1);
-                return new Case(name, description, processes, sessions, seedSeconds, historyRecords, partitions,
-                        probes.size(), first, all, restartedHealthyMs, unanswered, intact, settings, answeredMs, load);
+                return new Case(
+                        name,
+                        description,
+                        processes,
+                        sessions,
+                        seedSeconds,
+                        historyRecords,
+                        partitions,
+                        probes.size(),
+                        first,
+                        all,
+                        restartedHealthyMs,
+                        unanswered,
+                        intact,
+                        settings,
+                        answeredMs,
+                        load);
             }
         } finally {
             Files.createDirectories(logs);
             for (int i = 0; i < nodes.size(); i++) {
                 nodes.get(i).close();
-                Files.copy(nodes.get(i).log(), logs.resolve(name + "-" + i + ".log"), StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(
+                        nodes.get(i).log(), logs.resolve(name + "-" + i + ".log"), StandardCopyOption.REPLACE_EXISTING);
             }
             if (registry != null) {
                 registry.close();
@@ -186,9 +241,17 @@ final class Recovery {
      */
     private Map<String, String> failureDetection() throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            String broker = String.valueOf(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).iterator().next().id());
+            String broker = String.valueOf(admin.describeCluster()
+                    .nodes()
+                    .get(30, TimeUnit.SECONDS)
+                    .iterator()
+                    .next()
+                    .id());
             ConfigResource resource = new ConfigResource(ConfigResource.Type.BROKER, broker);
-            Config config = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
+            Config config = admin.describeConfigs(List.of(resource))
+                    .all()
+                    .get(30, TimeUnit.SECONDS)
+                    .get(resource);
             long groupMin = longValue(config, "group.min.session.timeout.ms", 6000);
             long shareMin = longValue(config, "group.share.min.session.timeout.ms", 45000);
             Map<String, String> settings = new LinkedHashMap<>();
@@ -216,8 +279,15 @@ final class Recovery {
     static final class Background {
 
         /** Latencies in ms, from the send to the answer. */
-        record Figures(int perSecond, long sent, long completed, long failed, long unanswered, double p50Ms,
-                       double p99Ms, double maxMs) {}
+        record Figures(
+                int perSecond,
+                long sent,
+                long completed,
+                long failed,
+                long unanswered,
+                double p50Ms,
+                double p99Ms,
+                double maxMs) {}
 
         private record Sent(long nanos, CompletableFuture<TurnDriver.Answer> answer) {}
 
@@ -229,15 +299,18 @@ final class Recovery {
         Background(TurnDriver driver, int perSecond, int firstSession, int endSession) {
             this.perSecond = perSecond;
             long period = 1_000_000_000L / perSecond;
-            sender = Thread.ofPlatform().name("bench-recovery-load").daemon(true).start(() -> {
-                long next = System.nanoTime();
-                for (int i = 0; running; i++) {
-                    LockSupport.parkNanos(next - System.nanoTime());
-                    next += period;
-                    String session = "recovery-" + (firstSession + i % (endSession - firstSession));
-                    sent.add(new Sent(System.nanoTime(), driver.submit(session, SkeinBench.TOOL_MESSAGE)));
-                }
-            });
+            sender = Thread.ofPlatform()
+                    .name("bench-recovery-load")
+                    .daemon(true)
+                    .start(() -> {
+                        long next = System.nanoTime();
+                        for (int i = 0; running; i++) {
+                            LockSupport.parkNanos(next - System.nanoTime());
+                            next += period;
+                            String session = "recovery-" + (firstSession + i % (endSession - firstSession));
+                            sent.add(new Sent(System.nanoTime(), driver.submit(session, SkeinBench.TOOL_MESSAGE)));
+                        }
+                    });
         }
 
         /** Stops sending and waits for every answer, at most {@code wait}. */
@@ -251,7 +324,8 @@ final class Recovery {
             long unanswered = 0;
             for (Sent turn : sent) {
                 try {
-                    TurnDriver.Answer a = turn.answer().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    TurnDriver.Answer a =
+                            turn.answer().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                     if (a.completed().getStatus() == TurnStatus.COMPLETED) {
                         completed++;
                         latency.recordValue(a.receivedNanos() - turn.nanos());
@@ -283,7 +357,9 @@ final class Recovery {
     /** Records in the session-messages changelog: the history a process restores. */
     private long historyRecords(SkeinTopics topics) throws Exception {
         String changelog = SessionStores.changelogTopic(topics.groupId("sessions"), SessionStores.MESSAGES);
-        return EndOffsets.of(bootstrapServers, List.of(changelog)).values().stream().mapToLong(Long::longValue).sum();
+        return EndOffsets.of(bootstrapServers, List.of(changelog)).values().stream()
+                .mapToLong(Long::longValue)
+                .sum();
     }
 
     /** Probe sessions whose history is the seeded turn and the probe turn: four messages, in order. */
@@ -293,7 +369,8 @@ final class Recovery {
             try {
                 HttpResponse<String> response = node.get("/v1/sessions/" + probe + "/history");
                 JsonNode messages = JSON.readTree(response.body()).path("messages");
-                if (response.statusCode() == 200 && messages.size() == 4
+                if (response.statusCode() == 200
+                        && messages.size() == 4
                         && messages.get(0).path("sequence").asLong() == 0
                         && messages.get(3).path("sequence").asLong() == 3) {
                     intact++;

@@ -32,7 +32,15 @@ import org.slf4j.LoggerFactory;
 public final class SkeinBench {
 
     /** What a run can measure. */
-    public enum Scenario { FLOOR, SIMPLE, TOOL, HTTP, HISTORY, THROUGHPUT, RECOVERY }
+    public enum Scenario {
+        FLOOR,
+        SIMPLE,
+        TOOL,
+        HTTP,
+        HISTORY,
+        THROUGHPUT,
+        RECOVERY
+    }
 
     /**
      * @param bootstrapServers a cluster to use; empty starts an embedded broker in a temporary directory
@@ -42,10 +50,12 @@ public final class SkeinBench {
 
     /** One-way topic hops of a simple turn: turns, agent-requests, agent-steps, responses. */
     static final int SIMPLE_HOPS = 4;
+
     static final String SIMPLE_PATH = "turns -> topology -> agent-requests -> runner -> agent-steps -> topology"
             + " -> responses (the hops out of the topology wait for its transaction to commit)";
     /** A tool call adds: tools.small, tool-results, then a second agent-requests and agent-steps. */
     static final int TOOL_HOPS = 8;
+
     static final String TOOL_PATH = "turns -> topology -> agent-requests -> runner -> agent-steps -> topology"
             + " -> tools.small -> worker -> tool-results -> topology -> agent-requests -> runner -> agent-steps"
             + " -> topology -> responses";
@@ -84,7 +94,13 @@ public final class SkeinBench {
                 kafka = new LocalKafka(LocalKafka.Options.inDirectory(work.resolve("kafka"))).start();
                 bootstrap = kafka.bootstrapServers();
             }
-            BenchReport report = measure(scenarios, bootstrap, prefix, work, startedAt, began,
+            BenchReport report = measure(
+                    scenarios,
+                    bootstrap,
+                    prefix,
+                    work,
+                    startedAt,
+                    began,
                     kafka == null ? "given cluster " + bootstrap : "embedded single-node broker in this JVM");
             write(report);
             return report;
@@ -97,15 +113,28 @@ public final class SkeinBench {
         }
     }
 
-    private BenchReport measure(Set<Scenario> scenarios, String bootstrap, String prefix, Path work,
-                                Instant startedAt, long began, String broker) throws Exception {
+    private BenchReport measure(
+            Set<Scenario> scenarios,
+            String bootstrap,
+            String prefix,
+            Path work,
+            Instant startedAt,
+            long began,
+            String broker)
+            throws Exception {
         Map<String, String> skipped = new LinkedHashMap<>();
         BenchReport.Floor floor = null;
         if (scenarios.contains(Scenario.FLOOR)) {
             console.println("Floor: raw Kafka round trip and single-client rates ...");
-            KafkaFloor.Result r = new KafkaFloor(bootstrap, prefix).run(plan.warmup(), plan.measure(), plan.floorRecords());
-            floor = new BenchReport.Floor(r.roundTrip(), r.roundTrip().p50() / 2, r.producerRecordsPerSecond(),
-                    r.consumerRecordsPerSecond(), r.recordBytes(), r.records());
+            KafkaFloor.Result r =
+                    new KafkaFloor(bootstrap, prefix).run(plan.warmup(), plan.measure(), plan.floorRecords());
+            floor = new BenchReport.Floor(
+                    r.roundTrip(),
+                    r.roundTrip().p50() / 2,
+                    r.producerRecordsPerSecond(),
+                    r.consumerRecordsPerSecond(),
+                    r.recordBytes(),
+                    r.records());
         }
         BenchReport.TurnScenario simple = null;
         BenchReport.TurnScenario tool = null;
@@ -117,16 +146,18 @@ public final class SkeinBench {
         Map<String, Object> settings = settings(broker, prefix);
         boolean needsNode = scenarios.stream().anyMatch(s -> s != Scenario.FLOOR && s != Scenario.RECOVERY);
         if (needsNode) {
-            console.println("Starting a Skein node (topology, agent runner, worker, ingress) on prefix " + prefix + " ...");
+            console.println(
+                    "Starting a Skein node (topology, agent runner, worker, ingress) on prefix " + prefix + " ...");
             try (BenchNode node = BenchNode.start(bootstrap, prefix, work.resolve("node"));
-                 TurnDriver driver = new TurnDriver(bootstrap, node.topics())) {
+                    TurnDriver driver = new TurnDriver(bootstrap, node.topics())) {
                 settings.put("partitions", node.config().partitions());
                 settings.put("streamThreads", node.config().streamThreads());
                 settings.put("standbyReplicas", node.config().standbyReplicas());
                 settings.put("commitIntervalMs", node.config().commitInterval().toMillis());
                 settings.put("workerMaxInFlight", node.config().workerMaxInFlight());
                 // JIT, connections, share sessions and the first transaction: not part of any figure.
-                driver.closedLoop("warmup", 4, TOOL_MESSAGE, Duration.ZERO, plan.warmup().multipliedBy(2));
+                driver.closedLoop(
+                        "warmup", 4, TOOL_MESSAGE, Duration.ZERO, plan.warmup().multipliedBy(2));
                 if (scenarios.contains(Scenario.SIMPLE)) {
                     simple = closedLoop(driver, floor, "simple", SIMPLE_MESSAGE, SIMPLE_HOPS, SIMPLE_PATH);
                     console.printf("Simple turn anatomy: %d turns of one session ...%n", plan.anatomyTurns());
@@ -136,14 +167,16 @@ public final class SkeinBench {
                     tool = closedLoop(driver, floor, "tool", TOOL_MESSAGE, TOOL_HOPS, TOOL_PATH);
                 }
                 if (scenarios.contains(Scenario.HTTP)) {
-                    Duration measure = plan.measure().compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2)
+                    Duration measure = plan.measure().compareTo(Duration.ofSeconds(2)) < 0
+                            ? Duration.ofSeconds(2)
                             : plan.measure();
                     webSocket = new ArrayList<>();
                     for (int connections : plan.sessionLevels()) {
-                        console.printf("HTTP path: %d sessions posting turns, answers over WebSocket (another JVM) ...%n",
+                        console.printf(
+                                "HTTP path: %d sessions posting turns, answers over WebSocket (another JVM) ...%n",
                                 connections);
-                        webSocket.add(WebSocketLoad.run(node.httpPort(), connections, plan.warmup(), measure,
-                                "ws-" + connections));
+                        webSocket.add(WebSocketLoad.run(
+                                node.httpPort(), connections, plan.warmup(), measure, "ws-" + connections));
                     }
                     Optional<Path> wrk = HttpPath.wrk();
                     if (wrk.isEmpty()) {
@@ -151,7 +184,8 @@ public final class SkeinBench {
                     } else {
                         http = new ArrayList<>();
                         for (int connections : plan.sessionLevels()) {
-                            console.printf("HTTP path: wrk, %d connections, simple turns with ?wait ...%n", connections);
+                            console.printf(
+                                    "HTTP path: wrk, %d connections, simple turns with ?wait ...%n", connections);
                             http.add(HttpPath.run(wrk.get(), node.httpPort(), connections, measure, work));
                         }
                         drain(driver); // wrk stops sending, not the turns it left running
@@ -171,11 +205,29 @@ public final class SkeinBench {
         if (scenarios.contains(Scenario.RECOVERY)) {
             // After the in-process node has stopped: the recovery processes get the machine to themselves.
             settings.put("recoverySessions", plan.recoverySessions());
-            recovery = new Recovery(bootstrap, prefix, work.resolve("recovery"), options.out().resolve("recovery-logs"),
-                    console).run(plan.recoverySessions(), plan.recoveryLoadPerSecond());
+            recovery = new Recovery(
+                            bootstrap,
+                            prefix,
+                            work.resolve("recovery"),
+                            options.out().resolve("recovery-logs"),
+                            console)
+                    .run(plan.recoverySessions(), plan.recoveryLoadPerSecond());
         }
-        return new BenchReport(startedAt.toString(), (System.nanoTime() - began) / 1e9, machine(), settings, floor,
-                simple, anatomy, tool, http, webSocket, history, throughput, recovery, skipped);
+        return new BenchReport(
+                startedAt.toString(),
+                (System.nanoTime() - began) / 1e9,
+                machine(),
+                settings,
+                floor,
+                simple,
+                anatomy,
+                tool,
+                http,
+                webSocket,
+                history,
+                throughput,
+                recovery,
+                skipped);
     }
 
     /**
@@ -191,13 +243,14 @@ public final class SkeinBench {
         return null;
     }
 
-    private BenchReport.TurnScenario closedLoop(TurnDriver driver, BenchReport.Floor floor, String name,
-                                                String message, int hops, String path) throws InterruptedException {
+    private BenchReport.TurnScenario closedLoop(
+            TurnDriver driver, BenchReport.Floor floor, String name, String message, int hops, String path)
+            throws InterruptedException {
         List<BenchReport.TurnLevel> levels = new ArrayList<>();
         for (int sessions : plan.sessionLevels()) {
             console.printf("%s turn, closed loop, %d sessions ...%n", capitalized(name), sessions);
-            TurnDriver.LoadResult r = driver.closedLoop(name + "-" + sessions, sessions, message, plan.warmup(),
-                    plan.measure());
+            TurnDriver.LoadResult r =
+                    driver.closedLoop(name + "-" + sessions, sessions, message, plan.warmup(), plan.measure());
             levels.add(level(r, floor, hops));
         }
         return new BenchReport.TurnScenario(message, hops, path, levels);
@@ -208,8 +261,8 @@ public final class SkeinBench {
         drain(driver);
         List<BenchReport.TurnLevel> toolSteps = openLoop(driver, "open-tool", TOOL_MESSAGE);
         drain(driver);
-        return new BenchReport.Throughput(simpleSteps, sustained(simpleSteps), toolSteps, sustained(toolSteps),
-                plan.throughputRates());
+        return new BenchReport.Throughput(
+                simpleSteps, sustained(simpleSteps), toolSteps, sustained(toolSteps), plan.throughputRates());
     }
 
     /** Rising rates until a step's p99 passes one second or it cannot keep up. */
@@ -218,8 +271,8 @@ public final class SkeinBench {
         List<BenchReport.TurnLevel> steps = new ArrayList<>();
         for (int rate : plan.throughputRates()) {
             console.printf("Throughput (%s), open loop at %d turns/s ...%n", message, rate);
-            TurnDriver.LoadResult r = driver.openLoop(name + "-" + rate, plan.throughputSessions(), rate, message,
-                    plan.throughputStep());
+            TurnDriver.LoadResult r =
+                    driver.openLoop(name + "-" + rate, plan.throughputSessions(), rate, message, plan.throughputStep());
             BenchReport.TurnLevel step = level(r, null, 0);
             steps.add(step);
             if (!held(step)) {
@@ -233,12 +286,17 @@ public final class SkeinBench {
     /** A step is held when its p99 is at most one second and nearly every turn was answered. */
     static boolean held(BenchReport.TurnLevel step) {
         long sent = step.turns() + step.failed();
-        return step.latency().p99() <= 1000 && step.failed() <= Math.max(1, sent / 100)
+        return step.latency().p99() <= 1000
+                && step.failed() <= Math.max(1, sent / 100)
                 && step.turnsPerSecond() >= 0.9 * step.targetPerSecond();
     }
 
     private static double sustained(List<BenchReport.TurnLevel> steps) {
-        return steps.stream().filter(SkeinBench::held).mapToDouble(BenchReport.TurnLevel::turnsPerSecond).max().orElse(0);
+        return steps.stream()
+                .filter(SkeinBench::held)
+                .mapToDouble(BenchReport.TurnLevel::turnsPerSecond)
+                .max()
+                .orElse(0);
     }
 
     /** Waits until a probe turn answers within half a second: an overload's backlog is gone. */
@@ -255,10 +313,11 @@ public final class SkeinBench {
     }
 
     private static BenchReport.TurnLevel level(TurnDriver.LoadResult r, BenchReport.Floor floor, int hops) {
-        double ratio = floor == null || hops == 0 || floor.oneHopP50Ms() <= 0 ? 0
+        double ratio = floor == null || hops == 0 || floor.oneHopP50Ms() <= 0
+                ? 0
                 : r.latency().p50() / (floor.oneHopP50Ms() * hops);
-        return new BenchReport.TurnLevel(r.sessions(), r.targetPerSecond(), r.turns(), r.failed(), r.turnsPerSecond(),
-                r.latency(), ratio);
+        return new BenchReport.TurnLevel(
+                r.sessions(), r.targetPerSecond(), r.turns(), r.failed(), r.turnsPerSecond(), r.latency(), ratio);
     }
 
     private Map<String, Object> settings(String broker, String prefix) {
@@ -293,16 +352,20 @@ public final class SkeinBench {
         machine.put("loadAverage", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         machine.put("jvmMaxHeapBytes", Runtime.getRuntime().maxMemory());
         machine.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
-        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-                + System.getProperty("os.arch"));
+        machine.put(
+                "os",
+                System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch"));
         machine.put("kafka", AppInfoParser.getVersion());
         return machine;
     }
 
     private static String cpuModel() {
         try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("model name")).findFirst()
-                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("unknown");
+            return lines.filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip())
+                    .orElse("unknown");
         } catch (IOException e) {
             return "unknown";
         }
@@ -326,7 +389,8 @@ public final class SkeinBench {
 
     private static void deleteQuietly(Path dir) {
         try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            paths.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             log.warn("Cannot delete the bench's temporary directory {}: {}", dir, e.toString());
         }

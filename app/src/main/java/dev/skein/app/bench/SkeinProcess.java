@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class SkeinProcess implements AutoCloseable {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final List<String> command;
     private final Map<String, String> settings;
@@ -53,8 +54,17 @@ final class SkeinProcess implements AutoCloseable {
         if (Runtime.version().feature() >= 24) {
             jvmOptions.add("--sun-misc-unsafe-memory-access=allow");
         }
-        List<String> command = ChildJvm.command(jvmOptions, Skein.class.getName(), List.of("up",
-                "--bootstrap-servers", bootstrapServers, "--data-dir", dataDir.toString(), "--port", String.valueOf(port)));
+        List<String> command = ChildJvm.command(
+                jvmOptions,
+                Skein.class.getName(),
+                List.of(
+                        "up",
+                        "--bootstrap-servers",
+                        bootstrapServers,
+                        "--data-dir",
+                        dataDir.toString(),
+                        "--port",
+                        String.valueOf(port)));
         SkeinProcess skein = new SkeinProcess(command, Map.copyOf(settings), dataDir, port);
         skein.launch();
         return skein;
@@ -66,7 +76,8 @@ final class SkeinProcess implements AutoCloseable {
     }
 
     private void launch() throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));
         settings.forEach((key, value) -> builder.environment().put(environmentName(key), value));
         process = builder.start();
@@ -112,8 +123,12 @@ final class SkeinProcess implements AutoCloseable {
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                .header("X-Skein-Tenant", TurnDriver.TENANT).timeout(Duration.ofSeconds(10)).GET().build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                        .header("X-Skein-Tenant", TurnDriver.TENANT)
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -48,8 +48,15 @@ public final class ToolBench {
     private static final String TIER = "small";
 
     /** The figures of one round. */
-    public record Result(int workers, int calls, int window, double callsPerSecond, double p50Ms, double p99Ms,
-                         double maxMs, Set<String> workersSeen) {
+    public record Result(
+            int workers,
+            int calls,
+            int window,
+            double callsPerSecond,
+            double p50Ms,
+            double p99Ms,
+            double maxMs,
+            Set<String> workersSeen) {
         Result withWorkers(int count) {
             return new Result(count, calls, window, callsPerSecond, p50Ms, p99Ms, maxMs, workersSeen);
         }
@@ -66,9 +73,9 @@ public final class ToolBench {
     public Result run(int workers, int calls, int window, int partitions) throws Exception {
         String prefix = "bench-" + workers + "w-" + UUID.randomUUID().toString().substring(0, 8) + ".";
         Map<String, Object> clients = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        try (EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(bootstrapServers,
-                     EmbeddedSchemaRegistry.defaultTopic(prefix), (short) 1);
-             Admin admin = Admin.create(clients)) {
+        try (EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(
+                        bootstrapServers, EmbeddedSchemaRegistry.defaultTopic(prefix), (short) 1);
+                Admin admin = Admin.create(clients)) {
             SkeinTopics topics = new SkeinTopics(prefix, registry);
             TopicSetup.ensure(admin, topics, List.of(TierEnvelope.cpu(TIER, 1, 1L << 30)), partitions, (short) 1);
             ShareGroups.configure(admin, topics.workerGroup(TIER));
@@ -94,19 +101,24 @@ public final class ToolBench {
     }
 
     private Process startWorker(String prefix, String id) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(List.of(), Skein.class.getName(),
-                List.of("worker", "--bootstrap-servers", bootstrapServers, "--tier", TIER, "--worker-id", id)))
+        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(
+                        List.of(),
+                        Skein.class.getName(),
+                        List.of("worker", "--bootstrap-servers", bootstrapServers, "--tier", TIER, "--worker-id", id)))
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(id + ".log").toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        logDir.resolve(id + ".log").toFile()));
         builder.environment().put("SKEIN_TOPICS_PREFIX", prefix);
         builder.environment().put("SKEIN_DATA_DIR", logDir.resolve(id).toString());
         return builder.start();
     }
 
     private void awaitWorkers(SkeinTopics topics, int expected) {
-        try (KafkaConsumer<String, WorkerHeartbeat> consumer = consumer(topics.workers.valueSerde().deserializer())) {
+        try (KafkaConsumer<String, WorkerHeartbeat> consumer =
+                consumer(topics.workers.valueSerde().deserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topics.workers.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Set<String> live = new HashSet<>();
@@ -132,14 +144,21 @@ public final class ToolBench {
         Set<String> workersSeen = ConcurrentHashMap.newKeySet();
         Semaphore outstanding = new Semaphore(window);
         AtomicInteger received = new AtomicInteger();
-        try (KafkaConsumer<String, ToolResult> consumer = consumer(topics.toolResults.valueSerde().deserializer());
-             KafkaProducer<String, ToolRequest> producer = new KafkaProducer<>(Map.of(
-                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                     ProducerConfig.LINGER_MS_CONFIG, 0,
-                     ProducerConfig.ACKS_CONFIG, "all"),
-                     topics.tools(TIER).keySerde().serializer(), topics.tools(TIER).valueSerde().serializer())) {
+        try (KafkaConsumer<String, ToolResult> consumer =
+                        consumer(topics.toolResults.valueSerde().deserializer());
+                KafkaProducer<String, ToolRequest> producer = new KafkaProducer<>(
+                        Map.of(
+                                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                bootstrapServers,
+                                ProducerConfig.LINGER_MS_CONFIG,
+                                0,
+                                ProducerConfig.ACKS_CONFIG,
+                                "all"),
+                        topics.tools(TIER).keySerde().serializer(),
+                        topics.tools(TIER).valueSerde().serializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topics.toolResults.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position); // resolve the end now, before the first request
@@ -168,22 +187,46 @@ public final class ToolBench {
             }
             reader.join(TimeUnit.SECONDS.toMillis(120));
             double seconds = (System.nanoTime() - began) / 1e9;
-            return new Result(0, calls, window, calls / seconds, latency.getValueAtPercentile(50) / 1e6,
-                    latency.getValueAtPercentile(99) / 1e6, latency.getMaxValue() / 1e6, Set.copyOf(workersSeen));
+            return new Result(
+                    0,
+                    calls,
+                    window,
+                    calls / seconds,
+                    latency.getValueAtPercentile(50) / 1e6,
+                    latency.getValueAtPercentile(99) / 1e6,
+                    latency.getMaxValue() / 1e6,
+                    Set.copyOf(workersSeen));
         }
     }
 
     private static ToolRequest request(String callId) {
         long now = System.currentTimeMillis();
-        return ToolRequest.newBuilder().setTenant("bench").setSessionId("bench").setTurnId(callId).setStep(0)
-                .setCallId(callId).setTool("noop").setArgumentsJson("{}").setTier(TIER)
-                .setResources(ResourceSpec.newBuilder().setCpus(0.01).setMemoryBytes(1L << 20).build())
-                .setDeadlineMs(now + 60_000).setRequestedAtMs(now).build();
+        return ToolRequest.newBuilder()
+                .setTenant("bench")
+                .setSessionId("bench")
+                .setTurnId(callId)
+                .setStep(0)
+                .setCallId(callId)
+                .setTool("noop")
+                .setArgumentsJson("{}")
+                .setTier(TIER)
+                .setResources(ResourceSpec.newBuilder()
+                        .setCpus(0.01)
+                        .setMemoryBytes(1L << 20)
+                        .build())
+                .setDeadlineMs(now + 60_000)
+                .setRequestedAtMs(now)
+                .build();
     }
 
     private <V> KafkaConsumer<String, V> consumer(org.apache.kafka.common.serialization.Deserializer<V> values) {
-        return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50), new org.apache.kafka.common.serialization.StringDeserializer(),
+        return new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+                        50),
+                new org.apache.kafka.common.serialization.StringDeserializer(),
                 values);
     }
 }

@@ -50,13 +50,14 @@ final class TurnAnatomy {
         Map<String, Seen> invocations = new ConcurrentHashMap<>();
         Map<String, Seen> steps = new ConcurrentHashMap<>();
         try (Watcher<AgentInvocation> a = new Watcher<>(topics.agentRequests, AgentInvocation::getTurnId, invocations);
-             Watcher<AgentStep> b = new Watcher<>(topics.agentSteps, AgentStep::getTurnId, steps)) {
+                Watcher<AgentStep> b = new Watcher<>(topics.agentSteps, AgentStep::getTurnId, steps)) {
             Map<TopicPartition, Long> before = endOffsets();
             double[][] segments = new double[6][turns];
             for (int i = 0; i < turns; i++) {
                 long startNanos = System.nanoTime();
                 long startMs = System.currentTimeMillis();
-                TurnDriver.Answer answer = driver.submit("anatomy", SkeinBench.SIMPLE_MESSAGE).get(60, TimeUnit.SECONDS);
+                TurnDriver.Answer answer =
+                        driver.submit("anatomy", SkeinBench.SIMPLE_MESSAGE).get(60, TimeUnit.SECONDS);
                 String turnId = answer.completed().getTurnId();
                 Seen invocation = await(invocations, turnId);
                 Seen step = await(steps, turnId);
@@ -65,7 +66,8 @@ final class TurnAnatomy {
                 segments[0][i] = (invocation.recordTimestampMs() - startMs);
                 segments[1][i] = (invocationMs - invocation.recordTimestampMs());
                 segments[2][i] = (step.nanos() - invocation.nanos()) / 1e6;
-                segments[3][i] = (answer.completed().getCompletedAtMs() - (startMs + (step.nanos() - startNanos) / 1_000_000));
+                segments[3][i] =
+                        (answer.completed().getCompletedAtMs() - (startMs + (step.nanos() - startNanos) / 1_000_000));
                 segments[4][i] = (answerMs - answer.completed().getCompletedAtMs());
                 segments[5][i] = (answer.receivedNanos() - startNanos) / 1e6;
             }
@@ -75,7 +77,8 @@ final class TurnAnatomy {
                 "invocation visible -> agent step visible (share fetch, demo agent, produce)",
                 "step visible -> topology processed it and emitted TurnCompleted",
                 "TurnCompleted emitted -> seen by the client (transaction commit, fetch)",
-                "whole turn"};
+                "whole turn"
+            };
             Map<String, Double> medians = new LinkedHashMap<>();
             for (int s = 0; s < names.length; s++) {
                 double[] values = segments[s].clone();
@@ -91,7 +94,8 @@ final class TurnAnatomy {
         String applicationId = topics.groupId("sessions") + "-";
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             List<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
-                    .filter(n -> n.startsWith(topics.prefix()) || n.startsWith(applicationId)).toList();
+                    .filter(n -> n.startsWith(topics.prefix()) || n.startsWith(applicationId))
+                    .toList();
             return EndOffsets.of(admin, names);
         }
     }
@@ -101,14 +105,16 @@ final class TurnAnatomy {
         Map<String, Long> added = new HashMap<>();
         after.forEach((tp, end) -> added.merge(tp.topic(), end - before.getOrDefault(tp, 0L), Long::sum));
         Map<String, Double> result = new LinkedHashMap<>();
-        added.entrySet().stream().filter(e -> e.getValue() > 0)
+        added.entrySet().stream()
+                .filter(e -> e.getValue() > 0)
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .forEach(e -> result.put(shortName(e.getKey()), (double) e.getValue() / turns));
         return result;
     }
 
     private String shortName(String topic) {
-        return topic.startsWith(topics.prefix()) ? topic.substring(topics.prefix().length())
+        return topic.startsWith(topics.prefix())
+                ? topic.substring(topics.prefix().length())
                 : topic.substring(topics.groupId("sessions").length() + 1);
     }
 
@@ -135,29 +141,36 @@ final class TurnAnatomy {
             config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
             config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            consumer = new KafkaConsumer<>(config, topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+            consumer = new KafkaConsumer<>(
+                    config, topic.keySerde().deserializer(), topic.valueSerde().deserializer());
             List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position);
-            thread = Thread.ofPlatform().name("bench-anatomy-" + topic.name()).daemon(true).start(() -> {
-                try {
-                    while (running) {
-                        for (ConsumerRecord<String, V> record : consumer.poll(Duration.ofMillis(100))) {
-                            if (record.value() != null) {
-                                seen.put(turnId.apply(record.value()), new Seen(System.nanoTime(), record.timestamp()));
+            thread = Thread.ofPlatform()
+                    .name("bench-anatomy-" + topic.name())
+                    .daemon(true)
+                    .start(() -> {
+                        try {
+                            while (running) {
+                                for (ConsumerRecord<String, V> record : consumer.poll(Duration.ofMillis(100))) {
+                                    if (record.value() != null) {
+                                        seen.put(
+                                                turnId.apply(record.value()),
+                                                new Seen(System.nanoTime(), record.timestamp()));
+                                    }
+                                }
                             }
+                        } catch (WakeupException e) {
+                            if (running) {
+                                throw e;
+                            }
+                        } finally {
+                            consumer.close(Duration.ofSeconds(5));
                         }
-                    }
-                } catch (WakeupException e) {
-                    if (running) {
-                        throw e;
-                    }
-                } finally {
-                    consumer.close(Duration.ofSeconds(5));
-                }
-            });
+                    });
         }
 
         @Override

@@ -15,8 +15,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -51,8 +51,8 @@ final class TurnDriver implements AutoCloseable {
     record Answer(TurnCompleted completed, long receivedNanos) {}
 
     /** The figures of one load level. */
-    record LoadResult(int sessions, double targetPerSecond, long turns, long failed, double turnsPerSecond,
-                      Latency latency) {}
+    record LoadResult(
+            int sessions, double targetPerSecond, long turns, long failed, double turnsPerSecond, Latency latency) {}
 
     private final SkeinTopics topics;
     private final Serializer<String> keySerializer;
@@ -71,16 +71,20 @@ final class TurnDriver implements AutoCloseable {
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         keySerializer = topics.turns.keySerde().serializer();
-        producer = new KafkaProducer<>(producerConfig, keySerializer, topics.turns.valueSerde().serializer());
+        producer = new KafkaProducer<>(
+                producerConfig, keySerializer, topics.turns.valueSerde().serializer());
         turnPartitions = producer.partitionsFor(topics.turns.name()).size();
         Map<String, Object> consumerConfig = new HashMap<>();
         consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumer = new KafkaConsumer<>(consumerConfig, topics.responses.keySerde().deserializer(),
+        consumer = new KafkaConsumer<>(
+                consumerConfig,
+                topics.responses.keySerde().deserializer(),
                 topics.responses.valueSerde().deserializer());
         List<TopicPartition> partitions = consumer.partitionsFor(topics.responses.name()).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                .map(p -> new TopicPartition(p.topic(), p.partition()))
+                .toList();
         consumer.assign(partitions);
         consumer.seekToEnd(partitions);
         partitions.forEach(consumer::position); // fix the start now: no answer to a later turn is missed
@@ -92,7 +96,8 @@ final class TurnDriver implements AutoCloseable {
             while (running) {
                 for (ConsumerRecord<String, TurnCompleted> record : consumer.poll(Duration.ofMillis(100))) {
                     long now = System.nanoTime();
-                    CompletableFuture<Answer> answer = record.value() == null ? null
+                    CompletableFuture<Answer> answer = record.value() == null
+                            ? null
                             : waiting.remove(record.value().getTurnId());
                     if (answer != null) {
                         answer.complete(new Answer(record.value(), now));
@@ -113,8 +118,13 @@ final class TurnDriver implements AutoCloseable {
         String turnId = UUID.randomUUID().toString();
         CompletableFuture<Answer> answer = new CompletableFuture<>();
         waiting.put(turnId, answer);
-        TurnRequested turn = TurnRequested.newBuilder().setTenant(TENANT).setSessionId(sessionId).setTurnId(turnId)
-                .setMessage(message).setRequestedAtMs(System.currentTimeMillis()).build();
+        TurnRequested turn = TurnRequested.newBuilder()
+                .setTenant(TENANT)
+                .setSessionId(sessionId)
+                .setTurnId(turnId)
+                .setMessage(message)
+                .setRequestedAtMs(System.currentTimeMillis())
+                .build();
         producer.send(new ProducerRecord<>(topics.turns.name(), TENANT + "/" + sessionId, turn), (metadata, e) -> {
             if (e != null) {
                 waiting.remove(turnId);
@@ -130,7 +140,10 @@ final class TurnDriver implements AutoCloseable {
         try {
             Answer answer = submit(sessionId, message).get(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             if (answer.completed().getStatus() != TurnStatus.COMPLETED) {
-                log.warn("bench turn of session {} ended {}: {}", sessionId, answer.completed().getStatus(),
+                log.warn(
+                        "bench turn of session {} ended {}: {}",
+                        sessionId,
+                        answer.completed().getStatus(),
                         answer.completed().getError());
                 return -1;
             }
@@ -181,8 +194,13 @@ final class TurnDriver implements AutoCloseable {
             done.await();
         }
         double seconds = Math.max(1e-9, (lastAnswer.get() - warmupEnd) / 1e9);
-        return new LoadResult(sessions, 0, histogram.getTotalCount(), failed.get(),
-                histogram.getTotalCount() / seconds, Latency.of(histogram));
+        return new LoadResult(
+                sessions,
+                0,
+                histogram.getTotalCount(),
+                failed.get(),
+                histogram.getTotalCount() / seconds,
+                Latency.of(histogram));
     }
 
     /**
@@ -221,8 +239,13 @@ final class TurnDriver implements AutoCloseable {
         // Answered turns over the time from the first send to the last answer: a backlog that
         // drains after the sends stop lowers the rate instead of flattering it.
         double seconds = Math.max(measure.toNanos(), lastAnswer.get() - start) / 1e9;
-        return new LoadResult(sessions, perSecond, histogram.getTotalCount(), failed.get() + missing,
-                histogram.getTotalCount() / seconds, Latency.of(histogram));
+        return new LoadResult(
+                sessions,
+                perSecond,
+                histogram.getTotalCount(),
+                failed.get() + missing,
+                histogram.getTotalCount() / seconds,
+                Latency.of(histogram));
     }
 
     /**
@@ -234,7 +257,8 @@ final class TurnDriver implements AutoCloseable {
         AtomicLong failed = new AtomicLong();
         for (int i = 0; i < sessions; i++) {
             outstanding.acquire();
-            submit(sessionPrefix + "-" + i, message).orTimeout(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+            submit(sessionPrefix + "-" + i, message)
+                    .orTimeout(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS)
                     .whenComplete((answer, e) -> {
                         if (e != null || answer.completed().getStatus() != TurnStatus.COMPLETED) {
                             failed.incrementAndGet();

@@ -53,13 +53,20 @@ import org.slf4j.LoggerFactory;
 final class WebSocketLoad {
 
     /** The figures of one run; latency percentiles, max and mean in milliseconds. */
-    record Result(int connections, double seconds, long turns, long errors, double turnsPerSecond,
-                  Map<String, Double> latencyMs, List<double[]> percentileCurve) {}
+    record Result(
+            int connections,
+            double seconds,
+            long turns,
+            long errors,
+            double turnsPerSecond,
+            Map<String, Double> latencyMs,
+            List<double[]> percentileCurve) {}
 
     /** What the child is told on its command line. */
     record Options(String host, int port, int connections, Duration warmup, Duration measure, String sessionPrefix) {
 
-        static final String USAGE = "usage: WebSocketLoad <host> <port> <connections> <warmup-ms> <measure-ms> <session-prefix>";
+        static final String USAGE =
+                "usage: WebSocketLoad <host> <port> <connections> <warmup-ms> <measure-ms> <session-prefix>";
 
         static Options parse(String[] args) {
             if (args.length != 6) {
@@ -73,8 +80,12 @@ final class WebSocketLoad {
                 throw new IllegalArgumentException("session prefix '" + args[5]
                         + "' is invalid: use 1 to 100 of the characters A-Z a-z 0-9 . _ -");
             }
-            return new Options(args[0], port, positive("connections", args[2]),
-                    Duration.ofMillis(nonNegative("warmup-ms", args[3])), Duration.ofMillis(positive("measure-ms", args[4])),
+            return new Options(
+                    args[0],
+                    port,
+                    positive("connections", args[2]),
+                    Duration.ofMillis(nonNegative("warmup-ms", args[3])),
+                    Duration.ofMillis(positive("measure-ms", args[4])),
                     args[5]);
         }
 
@@ -100,11 +111,19 @@ final class WebSocketLoad {
     }
 
     /** What every client records into: shared, thread-safe. */
-    private record Counts(Histogram latencyNanos, AtomicLong errors, AtomicLong lastAnswerNanos,
-                          Map<String, LongAdder> framesByType, LongAdder completedBeforeAccepted) {
+    private record Counts(
+            Histogram latencyNanos,
+            AtomicLong errors,
+            AtomicLong lastAnswerNanos,
+            Map<String, LongAdder> framesByType,
+            LongAdder completedBeforeAccepted) {
 
         static Counts create() {
-            return new Counts(Latency.histogram(), new AtomicLong(), new AtomicLong(), new ConcurrentHashMap<>(),
+            return new Counts(
+                    Latency.histogram(),
+                    new AtomicLong(),
+                    new AtomicLong(),
+                    new ConcurrentHashMap<>(),
                     new LongAdder());
         }
     }
@@ -121,6 +140,7 @@ final class WebSocketLoad {
     private static final Duration RETRY_PAUSE = Duration.ofMillis(100);
     /** Beyond the run itself: JVM start, connecting, draining, closing. */
     private static final Duration CHILD_SLACK = Duration.ofSeconds(60);
+
     private static final int STDERR_TAIL_LINES = 30;
 
     private final Options options;
@@ -146,16 +166,26 @@ final class WebSocketLoad {
         Path work = Files.createTempDirectory("skein-websocket-load");
         Path stdout = work.resolve("result.json");
         Path stderr = work.resolve("stderr.log");
-        List<String> command = ChildJvm.command(List.of("-Xmx256m", "-XX:+UseSerialGC"), WebSocketLoad.class.getName(),
-                List.of("127.0.0.1", Integer.toString(port), Integer.toString(connections),
-                        Long.toString(warmup.toMillis()), Long.toString(measure.toMillis()), sessionPrefix));
+        List<String> command = ChildJvm.command(
+                List.of("-Xmx256m", "-XX:+UseSerialGC"),
+                WebSocketLoad.class.getName(),
+                List.of(
+                        "127.0.0.1",
+                        Integer.toString(port),
+                        Integer.toString(connections),
+                        Long.toString(warmup.toMillis()),
+                        Long.toString(measure.toMillis()),
+                        sessionPrefix));
         Duration limit = warmup.plus(measure).plus(CHILD_SLACK);
         // Both streams go to files: the child can never block on a full pipe nobody reads.
-        Process child = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        Process child = new ProcessBuilder(command)
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile())
+                .start();
         try {
             if (!child.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new IllegalStateException("the WebSocket load generator did not finish within " + limit.toSeconds()
-                        + " s and was killed; its stderr ends with:\n" + tail(stderr));
+                throw new IllegalStateException("the WebSocket load generator did not finish within "
+                        + limit.toSeconds() + " s and was killed; its stderr ends with:\n" + tail(stderr));
             }
             if (child.exitValue() != 0) {
                 throw new IllegalStateException("the WebSocket load generator failed (exit " + child.exitValue()
@@ -174,8 +204,10 @@ final class WebSocketLoad {
         try {
             return JSON.readValue(line, Result.class);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("the WebSocket load generator printed no result line (" + e.getOriginalMessage()
-                    + "); its stdout was '" + stdout + "' and its stderr ends with:\n" + tail(stderr), e);
+            throw new IllegalStateException(
+                    "the WebSocket load generator printed no result line (" + e.getOriginalMessage()
+                            + "); its stdout was '" + stdout + "' and its stderr ends with:\n" + tail(stderr),
+                    e);
         }
     }
 
@@ -248,12 +280,17 @@ final class WebSocketLoad {
                 Future.all(deployments).await(SUBSCRIBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 long subscribed = deployments.stream().filter(Future::succeeded).count();
-                throw new IllegalStateException("only " + subscribed + " of " + options.connections()
-                        + " WebSockets were open and subscribed within " + SUBSCRIBE_TIMEOUT.toSeconds()
-                        + " s; is the node at " + options.host() + ":" + options.port() + " healthy?", e);
+                throw new IllegalStateException(
+                        "only " + subscribed + " of " + options.connections()
+                                + " WebSockets were open and subscribed within " + SUBSCRIBE_TIMEOUT.toSeconds()
+                                + " s; is the node at " + options.host() + ":" + options.port() + " healthy?",
+                        e);
             }
-            log.info("{} sessions subscribed; warm-up {} ms, then {} ms measured", options.connections(),
-                    options.warmup().toMillis(), options.measure().toMillis());
+            log.info(
+                    "{} sessions subscribed; warm-up {} ms, then {} ms measured",
+                    options.connections(),
+                    options.warmup().toMillis(),
+                    options.measure().toMillis());
             warmupEnd = System.nanoTime() + options.warmup().toNanos();
             long end = warmupEnd + options.measure().toNanos();
             clients.forEach(client -> client.begin(warmupEnd, end));
@@ -267,8 +304,10 @@ final class WebSocketLoad {
         } finally {
             close(vertx); // undeploys every client: its stop() counts a turn still unanswered
         }
-        log.info("frames received: {}; completed frames read before the POST's 202: {}",
-                new TreeMap<>(counts.framesByType()), counts.completedBeforeAccepted().sum());
+        log.info(
+                "frames received: {}; completed frames read before the POST's 202: {}",
+                new TreeMap<>(counts.framesByType()),
+                counts.completedBeforeAccepted().sum());
         return result(counts, warmupEnd);
     }
 
@@ -294,8 +333,14 @@ final class WebSocketLoad {
         latencyMs.put("p999", latency.p999());
         latencyMs.put("max", latency.max());
         latencyMs.put("mean", latency.mean());
-        return new Result(options.connections(), seconds, histogram.getTotalCount(), counts.errors().get(),
-                histogram.getTotalCount() / seconds, latencyMs, latency.percentileCurve());
+        return new Result(
+                options.connections(),
+                seconds,
+                histogram.getTotalCount(),
+                counts.errors().get(),
+                histogram.getTotalCount() / seconds,
+                latencyMs,
+                latency.percentileCurve());
     }
 
     /** A turn posted and not yet answered. */
@@ -305,6 +350,7 @@ final class WebSocketLoad {
         final boolean counted;
         /** From the 202; null until then. */
         String id;
+
         long timer;
 
         Turn(long startNanos, boolean counted) {
@@ -334,6 +380,7 @@ final class WebSocketLoad {
          * the garbage collector finds it, and its connections with it (close code 1000).
          */
         private WebSocketClient webSockets;
+
         private HttpClient http;
         private long warmupEnd;
         private long end;
@@ -353,14 +400,20 @@ final class WebSocketLoad {
         /** Opens the socket and completes once the server said {@code subscribed}. */
         @Override
         public Future<?> start() {
-            http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(1));
+            http = vertx.createHttpClient(
+                    new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(1));
             String uri = "/v1/sessions/" + sessionId + "/stream";
             webSockets = vertx.createWebSocketClient();
             return webSockets
-                    .connect(new WebSocketConnectOptions().setHost(options.host()).setPort(options.port()).setURI(uri))
-                    .recover(e -> Future.failedFuture(new IllegalStateException("cannot open the WebSocket ws://"
-                            + options.host() + ":" + options.port() + uri + ": " + e.getMessage()
-                            + "; is a Skein node listening there?", e)))
+                    .connect(new WebSocketConnectOptions()
+                            .setHost(options.host())
+                            .setPort(options.port())
+                            .setURI(uri))
+                    .recover(e -> Future.failedFuture(new IllegalStateException(
+                            "cannot open the WebSocket ws://"
+                                    + options.host() + ":" + options.port() + uri + ": " + e.getMessage()
+                                    + "; is a Skein node listening there?",
+                            e)))
                     .compose(ws -> {
                         ws.textMessageHandler(this::onFrame);
                         ws.exceptionHandler(e -> log.warn("session {}: WebSocket error: {}", sessionId, e.toString()));
@@ -387,8 +440,10 @@ final class WebSocketLoad {
             completedEarly.clear(); // only late answers to turns already given up on can be there
             posted.timer = vertx.setTimer(ANSWER_TIMEOUT.toMillis(), id -> onTimeout(posted));
             http.request(HttpMethod.POST, options.port(), options.host(), "/v1/sessions/" + sessionId + "/turns")
-                    .compose(request -> request.putHeader("content-type", "application/json").send(BODY))
-                    .compose(response -> response.body().map(body -> acceptedTurnId(response.statusCode(), body.toString())))
+                    .compose(request -> request.putHeader("content-type", "application/json")
+                            .send(BODY))
+                    .compose(response ->
+                            response.body().map(body -> acceptedTurnId(response.statusCode(), body.toString())))
                     .onComplete(accepted -> {
                         if (accepted.succeeded()) {
                             onAccepted(posted, accepted.result());
@@ -400,11 +455,13 @@ final class WebSocketLoad {
 
         private String acceptedTurnId(int status, String body) {
             if (status != 202) {
-                throw new IllegalStateException("POST /v1/sessions/" + sessionId + "/turns answered " + status + ": " + body);
+                throw new IllegalStateException(
+                        "POST /v1/sessions/" + sessionId + "/turns answered " + status + ": " + body);
             }
             String turnId = new JsonObject(body).getString("turnId");
             if (turnId == null) {
-                throw new IllegalStateException("the 202 of POST /v1/sessions/" + sessionId + "/turns has no turnId: " + body);
+                throw new IllegalStateException(
+                        "the 202 of POST /v1/sessions/" + sessionId + "/turns has no turnId: " + body);
             }
             return turnId;
         }
@@ -448,8 +505,9 @@ final class WebSocketLoad {
             switch (type) {
                 case "subscribed" -> subscribed.tryComplete();
                 case "completed" -> onCompleted(frame, receivedNanos);
-                case "error" -> log.warn("session {}: the server sent an error frame: {}", sessionId, frame.getString("error"));
-                default -> { } // deltas: the whole answer comes in the completed frame
+                case "error" ->
+                    log.warn("session {}: the server sent an error frame: {}", sessionId, frame.getString("error"));
+                default -> {} // deltas: the whole answer comes in the completed frame
             }
         }
 
@@ -474,8 +532,12 @@ final class WebSocketLoad {
                     counts.lastAnswerNanos().accumulateAndGet(receivedNanos, Math::max);
                 } else {
                     counts.errors().incrementAndGet();
-                    log.warn("session {} turn {}: ended {}, counted as an error: {}", sessionId, answered.id,
-                            frame.getString("status"), frame.getString("error"));
+                    log.warn(
+                            "session {} turn {}: ended {}, counted as an error: {}",
+                            sessionId,
+                            answered.id,
+                            frame.getString("status"),
+                            frame.getString("error"));
                 }
             }
             nextTurn();
@@ -489,8 +551,11 @@ final class WebSocketLoad {
             if (posted.counted) {
                 counts.errors().incrementAndGet();
             }
-            log.warn("session {} turn {}: no completed frame within {} s, counted as an error", sessionId,
-                    posted.id, ANSWER_TIMEOUT.toSeconds());
+            log.warn(
+                    "session {} turn {}: no completed frame within {} s, counted as an error",
+                    sessionId,
+                    posted.id,
+                    ANSWER_TIMEOUT.toSeconds());
             nextTurn();
         }
 
@@ -513,7 +578,9 @@ final class WebSocketLoad {
                 vertx.cancelTimer(turn.timer);
                 if (turn.counted) {
                     counts.errors().incrementAndGet();
-                    log.warn("session {} turn {}: unanswered at the end of the run, counted as an error", sessionId,
+                    log.warn(
+                            "session {} turn {}: unanswered at the end of the run, counted as an error",
+                            sessionId,
                             turn.id);
                 }
                 turn = null;

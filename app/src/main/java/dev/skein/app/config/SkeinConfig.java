@@ -3,25 +3,25 @@ package dev.skein.app.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import dev.skein.adapters.AgentSpec;
+import dev.skein.topologies.routing.TierEnvelope;
 import dev.skein.topologies.session.SessionTopologyConfig;
+import dev.skein.workers.ByteSize;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.HashMap;
-import java.util.Locale;
-import java.util.ArrayList;
-import com.typesafe.config.ConfigObject;
-import com.typesafe.config.ConfigValue;
-import java.util.LinkedHashMap;
-import com.typesafe.config.ConfigValueType;
-import dev.skein.topologies.routing.TierEnvelope;
-import dev.skein.adapters.AgentSpec;
-import dev.skein.workers.ByteSize;
-import com.typesafe.config.ConfigUtil;
 
 /**
  * Skein's configuration, layered: defaults ({@code reference.conf}, which documents every key)
@@ -55,14 +55,17 @@ public final class SkeinConfig {
             if (!Files.isReadable(file.get())) {
                 throw new IllegalArgumentException("configuration file " + file.get() + " cannot be read");
             }
-            fromFile = ConfigFactory.parseFile(file.get().toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            fromFile = ConfigFactory.parseFile(
+                    file.get().toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
         }
         try {
-            return new SkeinConfig(ConfigFactory.parseMap(flags, "command-line flags")
-                    .withFallback(fromEnvironment(reference, environment))
-                    .withFallback(fromFile)
-                    .withFallback(reference)
-                    .resolve(), environment);
+            return new SkeinConfig(
+                    ConfigFactory.parseMap(flags, "command-line flags")
+                            .withFallback(fromEnvironment(reference, environment))
+                            .withFallback(fromFile)
+                            .withFallback(reference)
+                            .resolve(),
+                    environment);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("Invalid configuration: " + e.getMessage(), e);
         }
@@ -101,8 +104,10 @@ public final class SkeinConfig {
             ConfigValueType type = entry.getValue().valueType();
             if (type == ConfigValueType.LIST || type == ConfigValueType.OBJECT) {
                 // Lists and objects are written in HOCON, e.g. SKEIN_WORKER_TIERS='[small, large]'.
-                layer = layer.withFallback(ConfigFactory.parseString(key + " = " + value,
-                        ConfigParseOptions.defaults().setOriginDescription("environment variable " + environmentVariableOf(key))));
+                layer = layer.withFallback(ConfigFactory.parseString(
+                        key + " = " + value,
+                        ConfigParseOptions.defaults()
+                                .setOriginDescription("environment variable " + environmentVariableOf(key))));
             } else {
                 // Strings as they are (URLs hold '//', a comment in HOCON); numbers, booleans and
                 // durations convert from strings when read.
@@ -128,8 +133,9 @@ public final class SkeinConfig {
             List<String> tierNames = tiers().stream().map(TierEnvelope::name).toList();
             for (String tier : workerTiers()) {
                 if (!tierNames.contains(tier)) {
-                    throw new ConfigException.BadValue("skein.worker.tiers", "'" + tier + "' is not a configured tier "
-                            + tierNames + " (skein.tiers)");
+                    throw new ConfigException.BadValue(
+                            "skein.worker.tiers",
+                            "'" + tier + "' is not a configured tier " + tierNames + " (skein.tiers)");
                 }
             }
             workerMemoryBytes();
@@ -144,7 +150,8 @@ public final class SkeinConfig {
             for (AgentSpec agent : agents) {
                 for (String target : agent.handoffs()) {
                     if (!names.contains(target)) {
-                        throw new ConfigException.BadValue("skein.agents.definitions." + agent.name() + ".handoffs",
+                        throw new ConfigException.BadValue(
+                                "skein.agents.definitions." + agent.name() + ".handoffs",
                                 "'" + target + "' is not a defined agent " + names);
                     }
                 }
@@ -309,18 +316,27 @@ public final class SkeinConfig {
                         options.put(key, String.valueOf(entry.getValue().unwrapped()));
                     }
                 }
-                agents.add(new AgentSpec(name, agent.getString("kind"), options,
+                agents.add(new AgentSpec(
+                        name,
+                        agent.getString("kind"),
+                        options,
                         agent.hasPath("system-prompt") ? agent.getString("system-prompt") : "",
-                        agent.hasPath("timeout") ? agent.getDuration("timeout") : config.getDuration("skein.agents.timeout"),
+                        agent.hasPath("timeout")
+                                ? agent.getDuration("timeout")
+                                : config.getDuration("skein.agents.timeout"),
                         agent.hasPath("handoffs") ? agent.getStringList("handoffs") : List.of()));
             } catch (ConfigException | IllegalArgumentException e) {
                 throw new ConfigException.BadValue(where, e.getMessage());
             }
         }
         if (openAiFromEnvironment()) {
-            agents.add(new AgentSpec(OPENAI_FROM_ENVIRONMENT, "openai",
-                    Map.of("model", environment.getOrDefault("OPENAI_MODEL", "gpt-4o-mini")), "",
-                    config.getDuration("skein.agents.timeout"), List.of()));
+            agents.add(new AgentSpec(
+                    OPENAI_FROM_ENVIRONMENT,
+                    "openai",
+                    Map.of("model", environment.getOrDefault("OPENAI_MODEL", "gpt-4o-mini")),
+                    "",
+                    config.getDuration("skein.agents.timeout"),
+                    List.of()));
         }
         return agents;
     }
@@ -335,13 +351,18 @@ public final class SkeinConfig {
             try {
                 Map<String, Double> custom = new LinkedHashMap<>();
                 if (tier.hasPath("custom")) {
-                    tier.getConfig("custom").root().keySet()
+                    tier.getConfig("custom")
+                            .root()
+                            .keySet()
                             .forEach(k -> custom.put(k, tier.getConfig("custom").getDouble(k)));
                 }
-                tiers.add(new TierEnvelope(tier.getString("name"), tier.getDouble("max-cpus"),
+                tiers.add(new TierEnvelope(
+                        tier.getString("name"),
+                        tier.getDouble("max-cpus"),
                         tier.getBytes("max-memory"),
                         tier.hasPath("min-gpus") ? tier.getInt("min-gpus") : 0,
-                        tier.hasPath("max-gpus") ? tier.getInt("max-gpus") : 0, custom));
+                        tier.hasPath("max-gpus") ? tier.getInt("max-gpus") : 0,
+                        custom));
             } catch (ConfigException | IllegalArgumentException e) {
                 throw new ConfigException.BadValue(where, e.getMessage());
             }
@@ -385,8 +406,10 @@ public final class SkeinConfig {
      */
     public Map<String, String> streamsProperties() {
         Map<String, String> result = new LinkedHashMap<>();
-        for (Map.Entry<String, ConfigValue> entry : config.getConfig("skein.streams.properties").entrySet()) {
-            result.put(String.join(".", ConfigUtil.splitPath(entry.getKey())),
+        for (Map.Entry<String, ConfigValue> entry :
+                config.getConfig("skein.streams.properties").entrySet()) {
+            result.put(
+                    String.join(".", ConfigUtil.splitPath(entry.getKey())),
                     String.valueOf(entry.getValue().unwrapped()));
         }
         return result;

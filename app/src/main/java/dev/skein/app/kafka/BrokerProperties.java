@@ -19,8 +19,7 @@ final class BrokerProperties {
      *
      * @param logDir where partitions and the metadata log live; must survive restarts
      */
-    static Properties singleNode(
-            Path logDir, int brokerPort, int controllerPort, Map<String, String> extra) {
+    static Properties singleNode(Path logDir, int brokerPort, int controllerPort, Map<String, String> extra) {
         Properties props = new Properties();
         props.setProperty("process.roles", "broker,controller");
         props.setProperty("node.id", Integer.toString(NODE_ID));
@@ -31,8 +30,7 @@ final class BrokerProperties {
         props.setProperty("controller.listener.names", CONTROLLER_LISTENER);
         props.setProperty("inter.broker.listener.name", BROKER_LISTENER);
         props.setProperty(
-                "listener.security.protocol.map",
-                BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+                "listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
         // Loopback only: this broker is for one machine and has no authentication.
         props.setProperty(
                 "listeners",
@@ -47,8 +45,7 @@ final class BrokerProperties {
                         + HOST
                         + ":"
                         + controllerPort);
-        props.setProperty(
-                "advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + brokerPort);
+        props.setProperty("advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + brokerPort);
         props.setProperty("log.dirs", logDir.toAbsolutePath().toString());
 
         // Internal topics default to three replicas; with one broker they could never be created

@@ -1,11 +1,10 @@
 package dev.skein.app.kafka;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Entry point of the child JVM that {@link LocalKafka} starts in {@link

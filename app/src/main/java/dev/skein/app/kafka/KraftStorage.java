@@ -1,11 +1,5 @@
 package dev.skein.app.kafka;
 
-import kafka.tools.StorageTool;
-
-import org.apache.kafka.common.Uuid;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
+import kafka.tools.StorageTool;
+import org.apache.kafka.common.Uuid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Formats a KRaft log directory once and keeps its cluster id across restarts. */
 final class KraftStorage {
@@ -38,27 +36,13 @@ final class KraftStorage {
         ByteArrayOutputStream output = new ByteArrayOutputStream();
         int status;
         try (PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8)) {
-            status =
-                    StorageTool.execute(
-                            new String[] {
-                                "format",
-                                "-t",
-                                clusterId,
-                                "-c",
-                                configFile.toString(),
-                                "--ignore-formatted"
-                            },
-                            out);
+            status = StorageTool.execute(
+                    new String[] {"format", "-t", clusterId, "-c", configFile.toString(), "--ignore-formatted"}, out);
         }
         String text = output.toString(StandardCharsets.UTF_8).strip();
         if (status != 0) {
             throw new IllegalStateException(
-                    "Formatting Kafka log directory "
-                            + logDir
-                            + " failed (status "
-                            + status
-                            + "): "
-                            + text);
+                    "Formatting Kafka log directory " + logDir + " failed (status " + status + "): " + text);
         }
         LOG.info("Formatted Kafka log directory {} for new cluster {}", logDir, clusterId);
         LOG.debug("kafka-storage format said: {}", text);
@@ -80,10 +64,7 @@ final class KraftStorage {
         String clusterId = props.getProperty("cluster.id");
         if (clusterId == null || clusterId.isBlank()) {
             throw new IllegalStateException(
-                    meta
-                            + " has no cluster.id: delete "
-                            + logDir
-                            + " to start a new, empty cluster");
+                    meta + " has no cluster.id: delete " + logDir + " to start a new, empty cluster");
         }
         return clusterId;
     }

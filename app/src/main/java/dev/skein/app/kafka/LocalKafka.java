@@ -1,13 +1,6 @@
 package dev.skein.app.kafka;
 
 import dev.skein.app.runtime.ChildJvm;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.apache.kafka.common.Node;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -33,6 +26,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.Node;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A single-node Kafka cluster (KRaft, broker and controller in one node) on this machine, for
@@ -81,8 +80,7 @@ public final class LocalKafka implements AutoCloseable {
             checkPort("brokerPort", brokerPort);
             checkPort("controllerPort", controllerPort);
             if (startTimeout.isNegative() || startTimeout.isZero()) {
-                throw new IllegalArgumentException(
-                        "startTimeout must be positive, was " + startTimeout);
+                throw new IllegalArgumentException("startTimeout must be positive, was " + startTimeout);
             }
             brokerProperties = Map.copyOf(brokerProperties);
         }
@@ -101,8 +99,7 @@ public final class LocalKafka implements AutoCloseable {
         }
 
         public Options withMode(Mode newMode) {
-            return new Options(
-                    dataDir, brokerPort, controllerPort, newMode, brokerProperties, startTimeout);
+            return new Options(dataDir, brokerPort, controllerPort, newMode, brokerProperties, startTimeout);
         }
 
         public Options withBrokerProperties(Map<String, String> props) {
@@ -110,14 +107,12 @@ public final class LocalKafka implements AutoCloseable {
         }
 
         public Options withStartTimeout(Duration timeout) {
-            return new Options(
-                    dataDir, brokerPort, controllerPort, mode, brokerProperties, timeout);
+            return new Options(dataDir, brokerPort, controllerPort, mode, brokerProperties, timeout);
         }
 
         private static void checkPort(String name, int port) {
             if (port < 0 || port > 65_535) {
-                throw new IllegalArgumentException(
-                        name + " must be 0 (pick a free port) or 1-65535, was " + port);
+                throw new IllegalArgumentException(name + " must be 0 (pick a free port) or 1-65535, was " + port);
             }
         }
     }
@@ -174,11 +169,7 @@ public final class LocalKafka implements AutoCloseable {
             close();
             throw e;
         }
-        LOG.info(
-                "Kafka ready at {} ({}, data in {})",
-                bootstrapServers(),
-                options.mode(),
-                options.dataDir());
+        LOG.info("Kafka ready at {} ({}, data in {})", bootstrapServers(), options.mode(), options.dataDir());
         return this;
     }
 
@@ -228,18 +219,12 @@ public final class LocalKafka implements AutoCloseable {
         try {
             Files.createDirectories(dataDir.resolve(LOG_DIR));
             brokerPort = chooseBrokerPort();
-            int controllerPort =
-                    options.controllerPort() != 0 ? options.controllerPort() : freePort();
-            Properties props =
-                    BrokerProperties.singleNode(
-                            dataDir.resolve(LOG_DIR),
-                            brokerPort,
-                            controllerPort,
-                            options.brokerProperties());
+            int controllerPort = options.controllerPort() != 0 ? options.controllerPort() : freePort();
+            Properties props = BrokerProperties.singleNode(
+                    dataDir.resolve(LOG_DIR), brokerPort, controllerPort, options.brokerProperties());
             Path configFile = dataDir.resolve(CONFIG_FILE);
             try (Writer out = Files.newBufferedWriter(configFile, StandardCharsets.UTF_8)) {
-                props.store(
-                        out, "Written by Skein's LocalKafka on every start; edits are overwritten");
+                props.store(out, "Written by Skein's LocalKafka on every start; edits are overwritten");
             }
             Files.writeString(dataDir.resolve(PORT_FILE), Integer.toString(brokerPort));
             return configFile;
@@ -268,31 +253,27 @@ public final class LocalKafka implements AutoCloseable {
             embedded = EmbeddedBroker.start(configFile);
         } catch (RuntimeException e) {
             throw new IllegalStateException(
-                    "Kafka broker failed to start in this JVM from "
-                            + options.dataDir()
-                            + ": "
-                            + e.getMessage(),
-                    e);
+                    "Kafka broker failed to start in this JVM from " + options.dataDir() + ": " + e.getMessage(), e);
         }
     }
 
     private void startChild(Path configFile, long deadline) {
         Path logFile = options.dataDir().resolve(CHILD_LOG_FILE);
-        List<String> command = ChildJvm.command(List.of("-XX:+ExitOnOutOfMemoryError"),
-                ChildBroker.class.getName(), List.of(configFile.toAbsolutePath().toString()));
+        List<String> command = ChildJvm.command(
+                List.of("-XX:+ExitOnOutOfMemoryError"),
+                ChildBroker.class.getName(),
+                List.of(configFile.toAbsolutePath().toString()));
         try {
             child = new ProcessBuilder(command).redirectErrorStream(true).start();
         } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "Cannot start the Kafka child JVM " + command.getFirst(), e);
+            throw new UncheckedIOException("Cannot start the Kafka child JVM " + command.getFirst(), e);
         }
         LOG.debug("Kafka child JVM pid {} logs to {}", child.pid(), logFile);
         CompletableFuture<Void> ready = new CompletableFuture<>();
-        childOutputPump =
-                Thread.ofPlatform()
-                        .daemon()
-                        .name("local-kafka-child-output")
-                        .start(() -> pumpChildOutput(child, logFile, ready));
+        childOutputPump = Thread.ofPlatform()
+                .daemon()
+                .name("local-kafka-child-output")
+                .start(() -> pumpChildOutput(child, logFile, ready));
         try {
             ready.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -320,18 +301,11 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     /** Copies the child's output to its log file and completes {@code ready} on its ready line. */
-    private static void pumpChildOutput(
-            Process process, Path logFile, CompletableFuture<Void> ready) {
+    private static void pumpChildOutput(Process process, Path logFile, CompletableFuture<Void> ready) {
         try (BufferedReader in =
-                        new BufferedReader(
-                                new InputStreamReader(
-                                        process.getInputStream(), StandardCharsets.UTF_8));
-                Writer out =
-                        Files.newBufferedWriter(
-                                logFile,
-                                StandardCharsets.UTF_8,
-                                StandardOpenOption.CREATE,
-                                StandardOpenOption.APPEND)) {
+                        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                Writer out = Files.newBufferedWriter(
+                        logFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             String line;
             while ((line = in.readLine()) != null) {
                 if (line.equals(ChildBroker.READY_LINE)) {
@@ -351,13 +325,10 @@ public final class LocalKafka implements AutoCloseable {
 
     private void awaitMetadata(long deadline) {
         long remaining = remainingMillis(deadline);
-        try (Admin admin =
-                Admin.create(
-                        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
-            Collection<Node> nodes =
-                    admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) remaining))
-                            .nodes()
-                            .get(remaining + 1_000, TimeUnit.MILLISECONDS);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) remaining))
+                    .nodes()
+                    .get(remaining + 1_000, TimeUnit.MILLISECONDS);
             LOG.debug("Kafka at {} answered with nodes {}", bootstrapServers(), nodes);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException(
@@ -378,10 +349,7 @@ public final class LocalKafka implements AutoCloseable {
             // End of input is the child's cue to shut the broker down cleanly and exit.
             closeStdin();
             if (!child.waitFor(GRACEFUL_STOP.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.warn(
-                        "Kafka child JVM {} still running after {}: terminating it",
-                        child.pid(),
-                        GRACEFUL_STOP);
+                LOG.warn("Kafka child JVM {} still running after {}: terminating it", child.pid(), GRACEFUL_STOP);
                 child.destroy();
                 if (!child.waitFor(FORCED_STOP.toMillis(), TimeUnit.MILLISECONDS)) {
                     LOG.warn("Kafka child JVM {} ignored SIGTERM: killing it", child.pid());
@@ -393,8 +361,7 @@ public final class LocalKafka implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             child.destroyForcibly();
-            throw new IllegalStateException(
-                    "Interrupted while stopping the Kafka child JVM " + child.pid(), e);
+            throw new IllegalStateException("Interrupted while stopping the Kafka child JVM " + child.pid(), e);
         }
     }
 

@@ -1,10 +1,9 @@
 package dev.skein.app.metrics;
 
-import dev.skein.schemas.WorkerLiveness;
 import dev.skein.events.ResourceSpec;
 import dev.skein.events.WorkerHeartbeat;
-import dev.skein.ingress.CatalogReader;
 import dev.skein.schemas.SkeinTopics;
+import dev.skein.schemas.WorkerLiveness;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -88,8 +87,8 @@ public final class TierMetrics implements AutoCloseable {
         }
     }
 
-    private record TierValues(Value depth, Value live, Value inFlight, Value admitted, Value released,
-                              Map<String, Value> utilisation) {}
+    private record TierValues(
+            Value depth, Value live, Value inFlight, Value admitted, Value released, Map<String, Value> utilisation) {}
 
     private final Admin admin;
     private final SkeinTopics topics;
@@ -105,9 +104,14 @@ public final class TierMetrics implements AutoCloseable {
     private final Map<String, Long> lastWarnedMs = new ConcurrentHashMap<>();
 
     /** As the full constructor, refreshing every {@link #DEFAULT_INTERVAL}. */
-    public TierMetrics(Admin admin, SkeinTopics topics, List<String> tiers, Function<String, String> shareGroupOf,
-                       Supplier<? extends Collection<WorkerHeartbeat>> heartbeats, Duration workerTimeout,
-                       MeterRegistry registry) {
+    public TierMetrics(
+            Admin admin,
+            SkeinTopics topics,
+            List<String> tiers,
+            Function<String, String> shareGroupOf,
+            Supplier<? extends Collection<WorkerHeartbeat>> heartbeats,
+            Duration workerTimeout,
+            MeterRegistry registry) {
         this(admin, topics, tiers, shareGroupOf, heartbeats, workerTimeout, registry, DEFAULT_INTERVAL);
     }
 
@@ -118,9 +122,15 @@ public final class TierMetrics implements AutoCloseable {
      * @param shareGroupOf the share group of a tier's worker pool, e.g. {@code ToolWorker::shareGroupOf}
      * @param heartbeats   the latest heartbeat of every worker, e.g. {@code KafkaCatalogView::workers}
      */
-    public TierMetrics(Admin admin, SkeinTopics topics, List<String> tiers, Function<String, String> shareGroupOf,
-                       Supplier<? extends Collection<WorkerHeartbeat>> heartbeats, Duration workerTimeout,
-                       MeterRegistry registry, Duration interval) {
+    public TierMetrics(
+            Admin admin,
+            SkeinTopics topics,
+            List<String> tiers,
+            Function<String, String> shareGroupOf,
+            Supplier<? extends Collection<WorkerHeartbeat>> heartbeats,
+            Duration workerTimeout,
+            MeterRegistry registry,
+            Duration interval) {
         this.admin = Objects.requireNonNull(admin, "admin");
         this.topics = Objects.requireNonNull(topics, "topics");
         this.tiers = List.copyOf(tiers);
@@ -133,22 +143,45 @@ public final class TierMetrics implements AutoCloseable {
             throw new IllegalArgumentException("tier metrics need at least one tier");
         }
         if (workerTimeout.isNegative() || workerTimeout.isZero() || interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException("workerTimeout and interval must be positive, got " + workerTimeout + " and " + interval);
+            throw new IllegalArgumentException(
+                    "workerTimeout and interval must be positive, got " + workerTimeout + " and " + interval);
         }
         for (String tier : this.tiers) {
-            TierValues tierValues = new TierValues(new Value(Double.NaN), new Value(0), new Value(0), new Value(0), new Value(0),
+            TierValues tierValues = new TierValues(
+                    new Value(Double.NaN),
+                    new Value(0),
+                    new Value(0),
+                    new Value(0),
+                    new Value(0),
                     new ConcurrentHashMap<>());
             values.put(tier, tierValues);
-            register(QUEUE_DEPTH, "requests on the tier topic not yet acknowledged by its worker pool", Tags.of("tier", tier), tierValues.depth());
+            register(
+                    QUEUE_DEPTH,
+                    "requests on the tier topic not yet acknowledged by its worker pool",
+                    Tags.of("tier", tier),
+                    tierValues.depth());
             register(WORKERS_LIVE, "live workers serving the tier", Tags.of("tier", tier), tierValues.live());
-            register(IN_FLIGHT, "tasks the tier's live workers are running", Tags.of("tier", tier), tierValues.inFlight());
-            register(ADMITTED, "tasks admitted by the tier's live workers since they started", Tags.of("tier", tier), tierValues.admitted());
-            register(RELEASED, "tasks the tier's live workers handed back as never fitting", Tags.of("tier", tier), tierValues.released());
+            register(
+                    IN_FLIGHT,
+                    "tasks the tier's live workers are running",
+                    Tags.of("tier", tier),
+                    tierValues.inFlight());
+            register(
+                    ADMITTED,
+                    "tasks admitted by the tier's live workers since they started",
+                    Tags.of("tier", tier),
+                    tierValues.admitted());
+            register(
+                    RELEASED,
+                    "tasks the tier's live workers handed back as never fitting",
+                    Tags.of("tier", tier),
+                    tierValues.released());
             for (String resource : List.of("cpus", "gpus", "memory")) {
                 utilisation(tier, resource);
             }
         }
-        this.poller = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("skein-tier-metrics").daemon(true).factory());
+        this.poller = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("skein-tier-metrics").daemon(true).factory());
     }
 
     /** Refreshes now and then every interval; each refresh waits for the previous one. */
@@ -187,21 +220,29 @@ public final class TierMetrics implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            failed("depth", "cannot read the queue depths of tiers " + tiers + " from Kafka",
+            failed(
+                    "depth",
+                    "cannot read the queue depths of tiers " + tiers + " from Kafka",
                     e instanceof ExecutionException ? e.getCause() : e);
         }
     }
 
     private void refreshWorkers(long nowMs) {
-        List<WorkerHeartbeat> live = heartbeats.get().stream().filter(w -> WorkerLiveness.isLive(w, nowMs, workerTimeout)).toList();
+        List<WorkerHeartbeat> live = heartbeats.get().stream()
+                .filter(w -> WorkerLiveness.isLive(w, nowMs, workerTimeout))
+                .toList();
         for (Map.Entry<String, TierValues> entry : values.entrySet()) {
             String tier = entry.getKey();
             TierValues tierValues = entry.getValue();
-            List<WorkerHeartbeat> serving = live.stream().filter(w -> w.getTiers().contains(tier)).toList();
+            List<WorkerHeartbeat> serving =
+                    live.stream().filter(w -> w.getTiers().contains(tier)).toList();
             tierValues.live().current = serving.size();
-            tierValues.inFlight().current = serving.stream().mapToLong(WorkerHeartbeat::getInFlight).sum();
-            tierValues.admitted().current = serving.stream().mapToLong(WorkerHeartbeat::getAdmitted).sum();
-            tierValues.released().current = serving.stream().mapToLong(WorkerHeartbeat::getReleased).sum();
+            tierValues.inFlight().current =
+                    serving.stream().mapToLong(WorkerHeartbeat::getInFlight).sum();
+            tierValues.admitted().current =
+                    serving.stream().mapToLong(WorkerHeartbeat::getAdmitted).sum();
+            tierValues.released().current =
+                    serving.stream().mapToLong(WorkerHeartbeat::getReleased).sum();
 
             Map<String, double[]> usedAndOffered = new HashMap<>();
             for (String resource : List.of("cpus", "gpus", "memory")) {
@@ -232,13 +273,14 @@ public final class TierMetrics implements AutoCloseable {
     private void refreshQueueDepths() throws InterruptedException, ExecutionException, TimeoutException {
         Map<String, String> topicOfTier = new LinkedHashMap<>();
         tiers.forEach(tier -> topicOfTier.put(tier, topics.tools(tier).name()));
-        Map<String, TopicDescription> described = admin.describeTopics(topicOfTier.values()).allTopicNames()
-                .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        Map<String, TopicDescription> described =
+                admin.describeTopics(topicOfTier.values()).allTopicNames().get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         Map<String, List<TopicPartition>> partitionsOfTier = new LinkedHashMap<>();
         List<TopicPartition> all = new ArrayList<>();
         topicOfTier.forEach((tier, topic) -> {
             List<TopicPartition> partitions = described.get(topic).partitions().stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             partitionsOfTier.put(tier, partitions);
             all.addAll(partitions);
         });
@@ -249,10 +291,12 @@ public final class TierMetrics implements AutoCloseable {
         Map<TopicPartition, ListOffsetsResultInfo> earliest = offsets(all, OffsetSpec.earliest(), committed);
 
         for (Map.Entry<String, List<TopicPartition>> entry : partitionsOfTier.entrySet()) {
-            Map<TopicPartition, SharePartitionOffsetInfo> group = shareGroupOffsets(shareGroupOf.apply(entry.getKey()), entry.getValue());
+            Map<TopicPartition, SharePartitionOffsetInfo> group =
+                    shareGroupOffsets(shareGroupOf.apply(entry.getKey()), entry.getValue());
             long depth = 0;
             for (TopicPartition partition : entry.getValue()) {
-                depth += depth(ends.get(partition).offset(), earliest.get(partition).offset(), group.get(partition));
+                depth += depth(
+                        ends.get(partition).offset(), earliest.get(partition).offset(), group.get(partition));
             }
             values.get(entry.getKey()).depth().current = depth;
         }
@@ -274,17 +318,19 @@ public final class TierMetrics implements AutoCloseable {
         return Math.max(0, end - start);
     }
 
-    private Map<TopicPartition, ListOffsetsResultInfo> offsets(List<TopicPartition> partitions, OffsetSpec spec, ListOffsetsOptions options)
+    private Map<TopicPartition, ListOffsetsResultInfo> offsets(
+            List<TopicPartition> partitions, OffsetSpec spec, ListOffsetsOptions options)
             throws InterruptedException, ExecutionException, TimeoutException {
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
         partitions.forEach(partition -> request.put(partition, spec));
         return admin.listOffsets(request, options).all().get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     }
 
-    private Map<TopicPartition, SharePartitionOffsetInfo> shareGroupOffsets(String group, List<TopicPartition> partitions)
+    private Map<TopicPartition, SharePartitionOffsetInfo> shareGroupOffsets(
+            String group, List<TopicPartition> partitions)
             throws InterruptedException, ExecutionException, TimeoutException {
-        KafkaFuture<Map<TopicPartition, SharePartitionOffsetInfo>> future = admin
-                .listShareGroupOffsets(Map.of(group, new ListShareGroupOffsetsSpec().topicPartitions(partitions)))
+        KafkaFuture<Map<TopicPartition, SharePartitionOffsetInfo>> future = admin.listShareGroupOffsets(
+                        Map.of(group, new ListShareGroupOffsetsSpec().topicPartitions(partitions)))
                 .partitionsToOffsetInfo(group);
         try {
             Map<TopicPartition, SharePartitionOffsetInfo> offsets = future.get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
@@ -301,14 +347,21 @@ public final class TierMetrics implements AutoCloseable {
     private void utilisation(String tier, String resource) {
         values.get(tier).utilisation().computeIfAbsent(resource, r -> {
             Value value = new Value(0);
-            register(UTILISATION, "share of the resource the tier's live workers offer that running tasks use",
-                    Tags.of("tier", tier, "resource", r), value);
+            register(
+                    UTILISATION,
+                    "share of the resource the tier's live workers offer that running tasks use",
+                    Tags.of("tier", tier, "resource", r),
+                    value);
             return value;
         });
     }
 
     private void register(String name, String description, Tags tags, Value value) {
-        Gauge gauge = Gauge.builder(name, value, Value::get).description(description).tags(tags).strongReference(true).register(registry);
+        Gauge gauge = Gauge.builder(name, value, Value::get)
+                .description(description)
+                .tags(tags)
+                .strongReference(true)
+                .register(registry);
         synchronized (meters) {
             meters.add(gauge);
         }
@@ -319,8 +372,11 @@ public final class TierMetrics implements AutoCloseable {
         Long last = lastWarnedMs.get(what);
         if (last == null || now - last >= WARN_EVERY_MS) {
             lastWarnedMs.put(what, now);
-            log.warn("tier metrics: {}; keeping the last values (next warning in {} s at the earliest): {}",
-                    message, WARN_EVERY_MS / 1000, cause.toString());
+            log.warn(
+                    "tier metrics: {}; keeping the last values (next warning in {} s at the earliest): {}",
+                    message,
+                    WARN_EVERY_MS / 1000,
+                    cause.toString());
         } else {
             log.debug("tier metrics: {}", message, cause);
         }

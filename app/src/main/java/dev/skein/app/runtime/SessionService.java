@@ -46,8 +46,8 @@ public final class SessionService implements AutoCloseable {
 
     public void awaitRunning(Duration timeout) throws InterruptedException {
         if (!running.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            throw new IllegalStateException("The session topology did not reach RUNNING within " + timeout
-                    + " (state " + streams.state() + "); is the broker reachable?");
+            throw new IllegalStateException("The session topology did not reach RUNNING within " + timeout + " (state "
+                    + streams.state() + "); is the broker reachable?");
         }
     }
 

@@ -5,15 +5,12 @@ import dev.skein.adapters.AgentRunner;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.kafka.LocalKafka;
+import dev.skein.app.metrics.TierMetrics;
 import dev.skein.ingress.Health;
 import dev.skein.ingress.HistoryReader;
 import dev.skein.ingress.IngressConfig;
 import dev.skein.ingress.KafkaCatalogView;
 import dev.skein.ingress.KafkaSessionEvents;
-import dev.skein.app.metrics.TierMetrics;
-import dev.skein.topologies.routing.TierEnvelope;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.skein.ingress.KafkaTurnGateway;
 import dev.skein.ingress.SessionView;
 import dev.skein.ingress.SkeinIngress;
@@ -21,12 +18,16 @@ import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.registry.EmbeddedSchemaRegistry;
 import dev.skein.schemas.registry.RestSchemaRegistry;
 import dev.skein.schemas.registry.SchemaRegistry;
+import dev.skein.topologies.routing.TierEnvelope;
 import dev.skein.topologies.session.CoPartitioning;
 import dev.skein.topologies.session.SessionStreamsConfig;
-import dev.skein.workers.ToolWorker;
 import dev.skein.workers.Tool;
+import dev.skein.workers.ToolWorker;
 import dev.skein.workers.Tools;
 import dev.skein.workers.node.NodeCapabilities;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -38,10 +39,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.net.InetAddress;
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
@@ -101,8 +101,8 @@ public final class SkeinNode implements AutoCloseable {
      * As {@link #start(SkeinConfig, Set, boolean)}, with agents built in code beside the configured
      * ones (a name may not be both).
      */
-    public static SkeinNode start(SkeinConfig config, Set<Role> roles, boolean embedBroker,
-                                  List<AgentAdapter> adapters) throws Exception {
+    public static SkeinNode start(SkeinConfig config, Set<Role> roles, boolean embedBroker, List<AgentAdapter> adapters)
+            throws Exception {
         SkeinNode node = new SkeinNode(config, roles, embedBroker, adapters);
         try {
             node.startParts();
@@ -117,14 +117,16 @@ public final class SkeinNode implements AutoCloseable {
         Files.createDirectories(config.dataDir());
         metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         started.push(metrics::close);
-        bootstrapServers = config.bootstrapServers().orElseGet(() -> embedBroker
-                ? startEmbeddedBroker() : "127.0.0.1:" + config.embeddedKafkaPort());
+        bootstrapServers = config.bootstrapServers()
+                .orElseGet(() -> embedBroker ? startEmbeddedBroker() : "127.0.0.1:" + config.embeddedKafkaPort());
         Map<String, Object> clients = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
 
         SchemaRegistry registry = config.registryUrl()
                 .<SchemaRegistry>map(RestSchemaRegistry::new)
-                .orElseGet(() -> new EmbeddedSchemaRegistry(bootstrapServers,
-                        EmbeddedSchemaRegistry.defaultTopic(config.topicPrefix()), config.replicationFactor()));
+                .orElseGet(() -> new EmbeddedSchemaRegistry(
+                        bootstrapServers,
+                        EmbeddedSchemaRegistry.defaultTopic(config.topicPrefix()),
+                        config.replicationFactor()));
         started.push(registry);
         topics = new SkeinTopics(config.topicPrefix(), registry);
 
@@ -146,10 +148,13 @@ public final class SkeinNode implements AutoCloseable {
             List<AgentAdapter> agents = Agents.build(specs, adapters, config.environment());
             Map<String, AgentSpec> specsByName = new LinkedHashMap<>();
             specs.forEach(spec -> specsByName.put(spec.name(), spec));
-            AgentRunner.Options options = AgentRunner.Options.defaults().withGroupId(agentGroup())
+            AgentRunner.Options options = AgentRunner.Options.defaults()
+                    .withGroupId(agentGroup())
                     .withDefaultAgent(config.sessionTopology().defaultAgent())
                     .withAgentTimeout(config.agentTimeout());
-            options = config.agentSessionTimeout().map(options::withSessionTimeout).orElse(options);
+            options = config.agentSessionTimeout()
+                    .map(options::withSessionTimeout)
+                    .orElse(options);
             AgentRunner runner = new AgentRunner(clients, topics, agents, specsByName, options);
             started.push(runner);
             runner.start();
@@ -168,7 +173,10 @@ public final class SkeinNode implements AutoCloseable {
         int gpus = node.resources().gpus();
         List<String> tiers = config.workerTiers().isEmpty()
                 // Every tier whose work this node could take: a GPU tier only on a node with GPUs.
-                ? config.tiers().stream().filter(t -> t.minGpus() <= gpus).map(TierEnvelope::name).toList()
+                ? config.tiers().stream()
+                        .filter(t -> t.minGpus() <= gpus)
+                        .map(TierEnvelope::name)
+                        .toList()
                 : config.workerTiers();
         ToolWorker.Options options = ToolWorker.Options.defaults()
                 .withTiers(tiers)
@@ -183,30 +191,46 @@ public final class SkeinNode implements AutoCloseable {
         ToolWorker worker = new ToolWorker(clients, topics, tools, options, metrics);
         started.push(worker);
         worker.start();
-        log.info("Tool worker {} serving tiers {} with {} and tools {}", worker.workerId(), tiers, node.resources(),
+        log.info(
+                "Tool worker {} serving tiers {} with {} and tools {}",
+                worker.workerId(),
+                tiers,
+                node.resources(),
                 tools.stream().map(Tool::name).sorted().toList());
     }
 
     private void startSessions() throws Exception {
         Path stateDir = config.dataDir().resolve("streams");
         Map<String, Object> overrides = new LinkedHashMap<>();
-        overrides.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, (int) config.commitInterval().toMillis());
+        overrides.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, (int)
+                config.commitInterval().toMillis());
         overrides.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         overrides.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());
         // Static membership: a restarted process (even after SIGKILL) takes its tasks back at once
         // instead of waiting for the group to notice that its previous incarnation is gone. The id
         // follows the state directory, which only one process can hold at a time.
-        overrides.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+        overrides.put(
+                StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
                 streamsApplicationId() + "-" + InetAddress.getLocalHost().getHostName() + "-"
-                        + Integer.toHexString(stateDir.toAbsolutePath().toString().hashCode()));
+                        + Integer.toHexString(
+                                stateDir.toAbsolutePath().toString().hashCode()));
         int sessionTimeoutMs = (int) config.streamsSessionTimeout().toMillis();
         overrides.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), sessionTimeoutMs);
         // Three heartbeats per session timeout (the consumer's 3 s default would not fit a short one).
-        overrides.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
+        overrides.put(
+                StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
                 Math.min(3000, sessionTimeoutMs / 3));
         overrides.putAll(config.streamsProperties());
-        sessions = new SessionService(topics, config.sessionTopology(), SessionStreamsConfig.properties(
-                bootstrapServers, streamsApplicationId(), stateDir, topics, config.replicationFactor(), overrides));
+        sessions = new SessionService(
+                topics,
+                config.sessionTopology(),
+                SessionStreamsConfig.properties(
+                        bootstrapServers,
+                        streamsApplicationId(),
+                        stateDir,
+                        topics,
+                        config.replicationFactor(),
+                        overrides));
         started.push(sessions);
         sessions.start();
     }
@@ -218,8 +242,8 @@ public final class SkeinNode implements AutoCloseable {
         started.push(gateway);
         events = new KafkaSessionEvents(clients, topics);
         started.push(events);
-        HistoryReader history = address -> sessions.queries().session(address.toString())
-                .map(s -> new SessionView(s.meta(), s.messages()));
+        HistoryReader history = address ->
+                sessions.queries().session(address.toString()).map(s -> new SessionView(s.meta(), s.messages()));
         IngressConfig ingressConfig = IngressConfig.defaults()
                 .withHost(config.httpHost())
                 .withPort(config.httpPort())
@@ -231,9 +255,14 @@ public final class SkeinNode implements AutoCloseable {
         started.push(catalog);
         Admin metricsAdmin = Admin.create(Map.copyOf(clients));
         started.push(metricsAdmin);
-        TierMetrics tierMetrics = new TierMetrics(metricsAdmin, topics,
-                config.tiers().stream().map(TierEnvelope::name).toList(), topics::workerGroup,
-                catalog::workers, config.sessionTopology().workerTimeout(), metrics);
+        TierMetrics tierMetrics = new TierMetrics(
+                metricsAdmin,
+                topics,
+                config.tiers().stream().map(TierEnvelope::name).toList(),
+                topics::workerGroup,
+                catalog::workers,
+                config.sessionTopology().workerTimeout(),
+                metrics);
         started.push(tierMetrics);
         tierMetrics.start();
 
@@ -245,11 +274,15 @@ public final class SkeinNode implements AutoCloseable {
     }
 
     private String startEmbeddedBroker() {
-        LocalKafka kafka = new LocalKafka(LocalKafka.Options.inDirectory(config.dataDir().resolve("kafka"))
-                .withBrokerPort(config.embeddedKafkaPort()));
+        LocalKafka kafka =
+                new LocalKafka(LocalKafka.Options.inDirectory(config.dataDir().resolve("kafka"))
+                        .withBrokerPort(config.embeddedKafkaPort()));
         started.push(kafka);
         kafka.start();
-        log.info("Embedded Kafka broker on {} (data in {})", kafka.bootstrapServers(), config.dataDir().resolve("kafka"));
+        log.info(
+                "Embedded Kafka broker on {} (data in {})",
+                kafka.bootstrapServers(),
+                config.dataDir().resolve("kafka"));
         return kafka.bootstrapServers();
     }
 
@@ -266,8 +299,11 @@ public final class SkeinNode implements AutoCloseable {
         Map<String, Health.Component> components = new LinkedHashMap<>();
         if (sessions != null) {
             KafkaStreams.State state = sessions.state();
-            components.put("session-topology", state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING
-                    ? Health.Component.up(state.name()) : Health.Component.down(state.name()));
+            components.put(
+                    "session-topology",
+                    state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING
+                            ? Health.Component.up(state.name())
+                            : Health.Component.down(state.name()));
         }
         if (events != null) {
             components.put("session-events", events.health());

@@ -28,8 +28,8 @@ public final class TopicSetup {
 
     private TopicSetup() {}
 
-    public static void ensure(Admin admin, SkeinTopics topics, List<TierEnvelope> tiers, int partitions,
-                              short replication) {
+    public static void ensure(
+            Admin admin, SkeinTopics topics, List<TierEnvelope> tiers, int partitions, short replication) {
         List<NewTopic> wanted = new ArrayList<>();
         for (Topic<String, ?> topic : topics.sessionKeyed()) {
             NewTopic t = new NewTopic(topic.name(), partitions, replication);
@@ -48,7 +48,8 @@ public final class TopicSetup {
                 .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, FOURTEEN_DAYS_MS)));
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
+            List<NewTopic> missing =
+                    wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (missing.isEmpty()) {
                 return;
             }

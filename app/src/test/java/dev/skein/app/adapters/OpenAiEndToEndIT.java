@@ -49,7 +49,8 @@ class OpenAiEndToEndIT {
     private static final String AGENT = "mock-openai";
     private static final String KEY_ENV = "SKEIN_E2E_OPENAI_KEY";
     private static final String KEY = "sk-e2e-7d41";
-    private static final String SYSTEM_PROMPT = "You are Skein's end-to-end test agent. Use the calculator for arithmetic.";
+    private static final String SYSTEM_PROMPT =
+            "You are Skein's end-to-end test agent. Use the calculator for arithmetic.";
     private static final String CALL_ID = "call_e2e6x7Qm2LwP9sVb3KtN8rYd";
     private static final String CHUNK = "\"object\":\"chat.completion.chunk\",\"created\":1753190700,"
             + "\"model\":\"gpt-4o-mini-2024-07-18\",\"system_fingerprint\":\"fp_34a54ae93c\"";
@@ -106,22 +107,27 @@ class OpenAiEndToEndIT {
         String name = KafkaFixture.uniqueName("e2e-openai");
         Path dataDir = Files.createTempDirectory("skein-e2e-openai");
         String agent = "skein.agents.definitions." + AGENT + ".";
-        SkeinConfig config = SkeinConfig.load(Optional.empty(), Map.ofEntries(
-                Map.entry("skein.kafka.bootstrap-servers", KafkaFixture.bootstrapServers()),
-                Map.entry("skein.data-dir", dataDir.toString()),
-                Map.entry("skein.topics.prefix", name + "."),
-                Map.entry("skein.streams.application-id", name),
-                Map.entry("skein.agents.share-group", name + "-agents"),
-                Map.entry("skein.http.port", 0),
-                Map.entry(agent + "kind", "openai"),
-                Map.entry(agent + "base-url", baseUrl),
-                Map.entry(agent + "model", "gpt-4o-mini"),
-                Map.entry(agent + "api-key-env", KEY_ENV),
-                Map.entry(agent + "system-prompt", SYSTEM_PROMPT),
-                Map.entry("skein.session.default-agent", AGENT)),
+        SkeinConfig config = SkeinConfig.load(
+                Optional.empty(),
+                Map.ofEntries(
+                        Map.entry("skein.kafka.bootstrap-servers", KafkaFixture.bootstrapServers()),
+                        Map.entry("skein.data-dir", dataDir.toString()),
+                        Map.entry("skein.topics.prefix", name + "."),
+                        Map.entry("skein.streams.application-id", name),
+                        Map.entry("skein.agents.share-group", name + "-agents"),
+                        Map.entry("skein.http.port", 0),
+                        Map.entry(agent + "kind", "openai"),
+                        Map.entry(agent + "base-url", baseUrl),
+                        Map.entry(agent + "model", "gpt-4o-mini"),
+                        Map.entry(agent + "api-key-env", KEY_ENV),
+                        Map.entry(agent + "system-prompt", SYSTEM_PROMPT),
+                        Map.entry("skein.session.default-agent", AGENT)),
                 Map.of(KEY_ENV, KEY));
-        assertThat(config.agents()).filteredOn(a -> a.name().equals(AGENT)).singleElement()
-                .extracting(AgentSpec::kind).isEqualTo(OpenAiAgentFactory.KIND);
+        assertThat(config.agents())
+                .filteredOn(a -> a.name().equals(AGENT))
+                .singleElement()
+                .extracting(AgentSpec::kind)
+                .isEqualTo(OpenAiAgentFactory.KIND);
 
         // The node builds the configured agent itself, with the factory ServiceLoader finds for
         // kind "openai": the path a deployment takes.
@@ -129,9 +135,14 @@ class OpenAiEndToEndIT {
         client = new SkeinClient(node.httpPort().orElseThrow());
         // The calculator must be in the catalog before the turn, or the session answers its call
         // as an unknown tool.
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
-                client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort().orElseThrow() + "/v1/tools"))
-                        .GET()).body().toString().contains("\"calculator\""));
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> client.send(HttpRequest.newBuilder(URI.create(
+                                        "http://127.0.0.1:" + node.httpPort().orElseThrow() + "/v1/tools"))
+                                .GET())
+                        .body()
+                        .toString()
+                        .contains("\"calculator\""));
     }
 
     @AfterAll
@@ -148,11 +159,15 @@ class OpenAiEndToEndIT {
     private static void answer(HttpExchange exchange) throws IOException {
         try (exchange) {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            requests.add(new Recorded(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                    exchange.getRequestHeaders().getFirst("Authorization"), SkeinClient.JSON.readTree(body)));
+            requests.add(new Recorded(
+                    exchange.getRequestMethod(),
+                    exchange.getRequestURI().getPath(),
+                    exchange.getRequestHeaders().getFirst("Authorization"),
+                    SkeinClient.JSON.readTree(body)));
             String next = script.poll();
-            byte[] reply = (next != null ? next
-                    : "{\"error\":{\"message\":\"no scripted reply left\",\"type\":\"server_error\",\"param\":null,\"code\":null}}")
+            byte[] reply = (next != null
+                            ? next
+                            : "{\"error\":{\"message\":\"no scripted reply left\",\"type\":\"server_error\",\"param\":null,\"code\":null}}")
                     .getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", next != null ? "text/event-stream" : "application/json");
             exchange.sendResponseHeaders(next != null ? 200 : 500, reply.length);
@@ -174,12 +189,14 @@ class OpenAiEndToEndIT {
         assertThat(response.body().path("answer").asText()).isEqualTo("6*7 is 42");
 
         JsonNode history = client.history("openai-e2e").body().path("messages");
-        assertThat(StreamSupport.stream(history.spliterator(), false).map(m -> m.path("role").asText()))
+        assertThat(StreamSupport.stream(history.spliterator(), false)
+                        .map(m -> m.path("role").asText()))
                 .containsExactly("user", "assistant", "tool", "assistant");
         assertThat(history.get(0).path("content").asText()).isEqualTo("What is 6*7?");
         assertThat(history.get(1).path("toolCalls")).hasSize(1);
         assertThat(history.get(1).path("toolCalls").get(0).path("id").asText()).isEqualTo(CALL_ID);
-        assertThat(history.get(1).path("toolCalls").get(0).path("name").asText()).isEqualTo("calculator");
+        assertThat(history.get(1).path("toolCalls").get(0).path("name").asText())
+                .isEqualTo("calculator");
         assertThat(history.get(1).path("toolCalls").get(0).path("arguments"))
                 .isEqualTo(SkeinClient.JSON.readTree("{\"expression\":\"6*7\"}"));
         assertThat(history.get(2).path("toolCallId").asText()).isEqualTo(CALL_ID);
@@ -194,9 +211,16 @@ class OpenAiEndToEndIT {
             assertThat(request.authorization()).isEqualTo("Bearer " + KEY);
             assertThat(request.body().path("model").asText()).isEqualTo("gpt-4o-mini");
             assertThat(request.body().path("stream").asBoolean()).isTrue();
-            assertThat(request.body().path("stream_options").path("include_usage").asBoolean()).isTrue();
-            JsonNode calculator = StreamSupport.stream(request.body().path("tools").spliterator(), false)
-                    .filter(t -> t.path("function").path("name").asText().equals("calculator")).findFirst().orElseThrow();
+            assertThat(request.body()
+                            .path("stream_options")
+                            .path("include_usage")
+                            .asBoolean())
+                    .isTrue();
+            JsonNode calculator = StreamSupport.stream(
+                            request.body().path("tools").spliterator(), false)
+                    .filter(t -> t.path("function").path("name").asText().equals("calculator"))
+                    .findFirst()
+                    .orElseThrow();
             assertThat(calculator.path("type").asText()).isEqualTo("function");
             assertThat(calculator.path("function").path("parameters").path("required"))
                     .isEqualTo(SkeinClient.JSON.readTree("[\"expression\"]"));
@@ -215,25 +239,32 @@ class OpenAiEndToEndIT {
                  {"role":"tool","tool_call_id":"%s","content":"42"}]""".formatted(SYSTEM_PROMPT, CALL_ID, CALL_ID)));
         ArrayNode sawAfterSystemPrompt = second.deepCopy();
         sawAfterSystemPrompt.remove(0);
-        assertThat(asProviderMessages(history.get(0), history.get(1), history.get(2))).isEqualTo(sawAfterSystemPrompt);
+        assertThat(asProviderMessages(history.get(0), history.get(1), history.get(2)))
+                .isEqualTo(sawAfterSystemPrompt);
     }
 
     /** History messages in the chat completions format, to compare with what the provider received. */
     private static ArrayNode asProviderMessages(JsonNode... history) {
         ArrayNode messages = SkeinClient.JSON.createArrayNode();
         for (JsonNode message : history) {
-            ObjectNode converted = messages.addObject().put("role", message.path("role").asText());
+            ObjectNode converted =
+                    messages.addObject().put("role", message.path("role").asText());
             switch (message.path("role").asText()) {
                 case "assistant" -> {
                     ArrayNode calls = converted.putArray("tool_calls");
                     for (JsonNode call : message.path("toolCalls")) {
-                        calls.addObject().put("id", call.path("id").asText()).put("type", "function")
-                                .putObject("function").put("name", call.path("name").asText())
+                        calls.addObject()
+                                .put("id", call.path("id").asText())
+                                .put("type", "function")
+                                .putObject("function")
+                                .put("name", call.path("name").asText())
                                 .put("arguments", call.path("arguments").toString());
                     }
                 }
-                case "tool" -> converted.put("tool_call_id", message.path("toolCallId").asText())
-                        .put("content", message.path("content").asText());
+                case "tool" ->
+                    converted
+                            .put("tool_call_id", message.path("toolCallId").asText())
+                            .put("content", message.path("content").asText());
                 default -> converted.put("content", message.path("content").asText());
             }
         }

@@ -22,29 +22,47 @@ class HandoffIT {
     @Test
     void triageHandsOffToTheDemoAgentWhichAnswersAndKeepsTheSession() throws Exception {
         String prefix = KafkaFixture.uniqueName("handoff") + ".";
-        SkeinConfig config = SkeinConfig.load(Optional.empty(), Map.of(
-                "skein.kafka.bootstrap-servers", KafkaFixture.bootstrapServers(),
-                "skein.data-dir", Files.createTempDirectory("skein-handoff").toString(),
-                "skein.topics.prefix", prefix,
-                "skein.agents.definitions", Map.of(
-                        "demo", Map.of("kind", "demo"),
-                        "triage", Map.of("kind", "triage", "handoffs", List.of("demo"))),
-                "skein.session.default-agent", "triage",
-                "skein.http.port", 0), Map.of());
+        SkeinConfig config = SkeinConfig.load(
+                Optional.empty(),
+                Map.of(
+                        "skein.kafka.bootstrap-servers",
+                        KafkaFixture.bootstrapServers(),
+                        "skein.data-dir",
+                        Files.createTempDirectory("skein-handoff").toString(),
+                        "skein.topics.prefix",
+                        prefix,
+                        "skein.agents.definitions",
+                        Map.of(
+                                "demo", Map.of("kind", "demo"),
+                                "triage", Map.of("kind", "triage", "handoffs", List.of("demo"))),
+                        "skein.session.default-agent",
+                        "triage",
+                        "skein.http.port",
+                        0),
+                Map.of());
         try (SkeinNode node = SkeinNode.start(config, Set.of(Role.CORE, Role.AGENTS, Role.WORKER), false)) {
             SkeinClient client = new SkeinClient(node.httpPort().orElseThrow());
 
             SkeinClient.Response first = client.postTurn("handed", "what is 12*7?", true);
-            assertThat(first.body().path("status").asText()).as(first.body().toString()).isEqualTo("COMPLETED");
+            assertThat(first.body().path("status").asText())
+                    .as(first.body().toString())
+                    .isEqualTo("COMPLETED");
             assertThat(first.body().path("answer").asText()).contains("84");
             assertThat(first.body().path("agent").asText()).isEqualTo("demo");
 
             JsonNode messages = client.history("handed").body().path("messages");
             assertThat(StreamSupport.stream(messages.spliterator(), false)
-                    .map(m -> m.path("role").asText() + ":" + m.path("agent").asText()))
-                    .containsExactly("user:triage", "assistant:triage", "tool:triage", "assistant:demo", "tool:demo",
+                            .map(m -> m.path("role").asText() + ":"
+                                    + m.path("agent").asText()))
+                    .containsExactly(
+                            "user:triage",
+                            "assistant:triage",
+                            "tool:triage",
+                            "assistant:demo",
+                            "tool:demo",
                             "assistant:demo");
-            assertThat(messages.get(1).path("toolCalls").get(0).path("name").asText()).isEqualTo("transfer_to_demo");
+            assertThat(messages.get(1).path("toolCalls").get(0).path("name").asText())
+                    .isEqualTo("transfer_to_demo");
             assertThat(messages.get(2).path("content").asText()).contains("Transferred to agent 'demo'");
 
             // The session stays with the agent it was handed to.

@@ -31,12 +31,13 @@ public final class TriageAgentFactory implements AgentAdapterFactory {
 
             @Override
             public AgentReply decide(dev.skein.events.AgentInvocation invocation, dev.skein.adapters.DeltaSink deltas) {
-                boolean offered = invocation.getTools().stream()
-                        .anyMatch(t -> t.getName().equals(Handoffs.toolName(target)));
+                boolean offered =
+                        invocation.getTools().stream().anyMatch(t -> t.getName().equals(Handoffs.toolName(target)));
                 if (invocation.getMessages().getLast().getRole() != Role.USER || !offered) {
                     return new AgentReply.Failure("triage expected a user message and a transfer tool", false);
                 }
-                return new AgentReply.ToolCalls("Let me pass you to " + target + ".",
+                return new AgentReply.ToolCalls(
+                        "Let me pass you to " + target + ".",
                         List.of(new AgentReply.Call(null, Handoffs.toolName(target), "{}")));
             }
         };

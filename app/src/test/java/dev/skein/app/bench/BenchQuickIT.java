@@ -9,7 +9,6 @@ import dev.skein.app.testing.KafkaFixture;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Optional;
@@ -25,8 +24,14 @@ class BenchQuickIT {
     @Test
     void theQuickBenchWritesPositiveFiguresForEveryScenarioAndTheHistoryDoesNotGrow() throws Exception {
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        new SkeinBench(new SkeinBench.Options(true, out, Optional.of(KafkaFixture.bootstrapServers()),
-                EnumSet.allOf(SkeinBench.Scenario.class)), new PrintStream(console, true, StandardCharsets.UTF_8)).run();
+        new SkeinBench(
+                        new SkeinBench.Options(
+                                true,
+                                out,
+                                Optional.of(KafkaFixture.bootstrapServers()),
+                                EnumSet.allOf(SkeinBench.Scenario.class)),
+                        new PrintStream(console, true, StandardCharsets.UTF_8))
+                .run();
 
         JsonNode report = new ObjectMapper().readTree(out.resolve("bench.json").toFile());
         assertThat(report.at("/machine/cores").asInt()).isPositive();
@@ -47,13 +52,15 @@ class BenchQuickIT {
                 assertThat(level.path("failed").asLong()).as(scenario).isZero();
                 assertThat(level.path("turnsPerSecond").asDouble()).as(scenario).isPositive();
                 assertThat(level.at("/latency/p50").asDouble()).as(scenario).isPositive();
-                assertThat(level.at("/latency/p999").asDouble()).as(scenario)
+                assertThat(level.at("/latency/p999").asDouble())
+                        .as(scenario)
                         .isGreaterThanOrEqualTo(level.at("/latency/p50").asDouble());
                 assertThat(level.path("ratioToFloor").asDouble()).as(scenario).isPositive();
             }
         }
         assertThat(report.at("/simpleTurnAnatomy/turns").asInt()).isPositive();
-        assertThat(report.at("/simpleTurnAnatomy/medianMs").path("whole turn").asDouble()).isPositive();
+        assertThat(report.at("/simpleTurnAnatomy/medianMs").path("whole turn").asDouble())
+                .isPositive();
         assertThat(report.at("/throughput/simpleSteps/0/turns").asLong()).isPositive();
         JsonNode webSocket = report.path("httpWebSocket");
         assertThat(webSocket).hasSize(2);
@@ -61,7 +68,8 @@ class BenchQuickIT {
             assertThat(level.path("turns").asLong()).isPositive();
             assertThat(level.path("errors").asLong()).isZero();
             assertThat(level.at("/latencyMs/p50").asDouble()).isPositive();
-            assertThat(level.at("/latencyMs/p99").asDouble()).isGreaterThanOrEqualTo(level.at("/latencyMs/p50").asDouble());
+            assertThat(level.at("/latencyMs/p99").asDouble())
+                    .isGreaterThanOrEqualTo(level.at("/latencyMs/p50").asDouble());
             assertThat(level.path("percentileCurve")).isNotEmpty();
         }
         assertThat(report.path("skipped").has("http-websocket")).isFalse();
@@ -77,24 +85,35 @@ class BenchQuickIT {
         JsonNode checkpoints = report.at("/historyGrowth/checkpoints");
         assertThat(checkpoints).hasSize(3);
         double first = checkpoints.get(0).path("changelogBytesPerTurn").asDouble();
-        double last = checkpoints.get(checkpoints.size() - 1).path("changelogBytesPerTurn").asDouble();
+        double last = checkpoints
+                .get(checkpoints.size() - 1)
+                .path("changelogBytesPerTurn")
+                .asDouble();
         assertThat(checkpoints.get(checkpoints.size() - 1).path("turn").asInt()).isEqualTo(200);
         assertThat(first).isPositive();
         // An append writes the new messages only: the bytes of a turn do not grow with the history.
         assertThat(last).isCloseTo(first, within(first * 0.10));
 
         JsonNode recovery = report.at("/recovery/cases");
-        assertThat(recovery).extracting(c -> c.path("name").asText())
+        assertThat(recovery)
+                .extracting(c -> c.path("name").asText())
                 .containsExactly("restart", "standby", "standby-under-load");
         for (JsonNode c : recovery) {
             String name = c.path("name").asText();
             assertThat(c.path("unanswered").asLong()).as(name).isZero();
             // Every probe session answered with its seeded history intact, on every partition.
-            assertThat(c.path("historiesIntact").asInt()).as(name).isEqualTo(c.path("probes").asInt()).isPositive();
+            assertThat(c.path("historiesIntact").asInt())
+                    .as(name)
+                    .isEqualTo(c.path("probes").asInt())
+                    .isPositive();
             assertThat(c.path("partitions").asInt()).as(name).isEqualTo(4);
-            assertThat(c.path("historyRecords").asLong()).as(name).isGreaterThanOrEqualTo(2L * c.path("sessions").asLong());
-            assertThat(c.path("allAnswerMs").asDouble()).as(name)
-                    .isGreaterThanOrEqualTo(c.path("firstAnswerMs").asDouble()).isPositive();
+            assertThat(c.path("historyRecords").asLong())
+                    .as(name)
+                    .isGreaterThanOrEqualTo(2L * c.path("sessions").asLong());
+            assertThat(c.path("allAnswerMs").asDouble())
+                    .as(name)
+                    .isGreaterThanOrEqualTo(c.path("firstAnswerMs").asDouble())
+                    .isPositive();
         }
         // Turns in flight across the kill: every one answered, none failed.
         JsonNode load = recovery.get(2).path("background");

@@ -19,8 +19,11 @@ class SkeinConfigTest {
     @Test
     void flagsWinOverTheEnvironmentWhichWinsOverTheFileWhichWinsOverTheDefaults() throws Exception {
         Path file = dir.resolve("skein.conf");
-        Files.writeString(file, "skein.streams.commit-interval = 30ms\nskein.streams.threads = 3\nskein.http.port = 9000\n");
-        SkeinConfig config = SkeinConfig.load(Optional.of(file), Map.of("skein.http.port", 9100),
+        Files.writeString(
+                file, "skein.streams.commit-interval = 30ms\nskein.streams.threads = 3\nskein.http.port = 9000\n");
+        SkeinConfig config = SkeinConfig.load(
+                Optional.of(file),
+                Map.of("skein.http.port", 9100),
                 Map.of("SKEIN_STREAMS_THREADS", "2", "SKEIN_HTTP_PORT", "9200"));
 
         assertThat(config.httpPort()).isEqualTo(9100);
@@ -31,14 +34,19 @@ class SkeinConfigTest {
 
     @Test
     void shareGroupSessionTimeoutsAreTheBrokersUnlessSet() {
-        assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of()).agentSessionTimeout()).isEmpty();
+        assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of()).agentSessionTimeout())
+                .isEmpty();
         assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of("SKEIN_AGENTS_SESSION_TIMEOUT", "3s"))
-                .agentSessionTimeout()).contains(Duration.ofSeconds(3));
-        assertThatThrownBy(() -> SkeinConfig.load(Optional.empty(), Map.of(),
-                Map.of("SKEIN_AGENTS_SESSION_TIMEOUT", "soon"))).hasMessageContaining("skein.agents.session-timeout");
-        assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of()).workerSessionTimeout()).isEmpty();
+                        .agentSessionTimeout())
+                .contains(Duration.ofSeconds(3));
+        assertThatThrownBy(() ->
+                        SkeinConfig.load(Optional.empty(), Map.of(), Map.of("SKEIN_AGENTS_SESSION_TIMEOUT", "soon")))
+                .hasMessageContaining("skein.agents.session-timeout");
+        assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of()).workerSessionTimeout())
+                .isEmpty();
         assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of("SKEIN_WORKER_SESSION_TIMEOUT", "2500ms"))
-                .workerSessionTimeout()).contains(Duration.ofMillis(2500));
+                        .workerSessionTimeout())
+                .contains(Duration.ofMillis(2500));
     }
 
     @Test
@@ -52,9 +60,13 @@ class SkeinConfigTest {
                 """);
         assertThat(SkeinConfig.load(Optional.of(file), Map.of(), Map.of()).streamsProperties())
                 .containsOnly(Map.entry("max.task.idle.ms", "-1"), Map.entry("producer.compression.type", "lz4"));
-        assertThat(SkeinConfig.load(Optional.empty(), Map.of(),
-                Map.of("SKEIN_STREAMS_PROPERTIES", "{\"max.task.idle.ms\" = -1}")).streamsProperties())
+        assertThat(SkeinConfig.load(
+                                Optional.empty(),
+                                Map.of(),
+                                Map.of("SKEIN_STREAMS_PROPERTIES", "{\"max.task.idle.ms\" = -1}"))
+                        .streamsProperties())
                 .containsOnly(Map.entry("max.task.idle.ms", "-1"));
-        assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of()).streamsProperties()).isEmpty();
+        assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of()).streamsProperties())
+                .isEmpty();
     }
 }

@@ -44,9 +44,17 @@ class SkeinCrashRecoveryIT {
         Process first = skeinUp(dataDir, httpPort, kafkaPort);
         SkeinClient client = new SkeinClient(httpPort);
         awaitHealthy(client, first);
-        assertThat(client.postTurn("durable", "what is 12*7?", true).body().path("answer").asText()).contains("84");
+        assertThat(client.postTurn("durable", "what is 12*7?", true)
+                        .body()
+                        .path("answer")
+                        .asText())
+                .contains("84");
         assertThat(client.postTurn("durable", "hello again", true).status()).isEqualTo(200);
-        assertThat(client.postTurn("other", "what is 3*3?", true).body().path("answer").asText()).contains("9");
+        assertThat(client.postTurn("other", "what is 3*3?", true)
+                        .body()
+                        .path("answer")
+                        .asText())
+                .contains("9");
         JsonNode before = client.history("durable").body().path("messages");
         assertThat(before).hasSize(6);
 
@@ -62,18 +70,38 @@ class SkeinCrashRecoveryIT {
         SkeinClient.Response next = client.postTurn("durable", "what is 2+3?", true);
         assertThat(next.body().path("answer").asText()).contains("5");
         JsonNode history = client.history("durable").body().path("messages");
-        assertThat(SkeinEndToEndIT.roles(history)).containsExactly(
-                "user", "assistant", "tool", "assistant", "user", "assistant", "user", "assistant", "tool", "assistant");
-        assertThat(StreamSupport.stream(history.spliterator(), false).map(m -> m.path("sequence").asLong()))
+        assertThat(SkeinEndToEndIT.roles(history))
+                .containsExactly(
+                        "user",
+                        "assistant",
+                        "tool",
+                        "assistant",
+                        "user",
+                        "assistant",
+                        "user",
+                        "assistant",
+                        "tool",
+                        "assistant");
+        assertThat(StreamSupport.stream(history.spliterator(), false)
+                        .map(m -> m.path("sequence").asLong()))
                 .containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
     }
 
     private Process skeinUp(Path dataDir, int httpPort, int kafkaPort) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "dev.skein.app.Skein", "up", "--data-dir", dataDir.toString(), "--port", String.valueOf(httpPort))
+        ProcessBuilder builder = new ProcessBuilder(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "dev.skein.app.Skein",
+                        "up",
+                        "--data-dir",
+                        dataDir.toString(),
+                        "--port",
+                        String.valueOf(httpPort))
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("skein.log").toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dataDir.resolve("skein.log").toFile()));
         builder.environment().put("SKEIN_KAFKA_EMBEDDED_PORT", String.valueOf(kafkaPort));
         // The demo agent, whatever this machine's environment says about OpenAI.
         builder.environment().put("SKEIN_SESSION_DEFAULT_AGENT", "demo");
@@ -83,16 +111,18 @@ class SkeinCrashRecoveryIT {
     }
 
     private static void awaitHealthy(SkeinClient client, Process process) {
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() -> {
-            if (!process.isAlive()) {
-                throw new AssertionError("skein up exited with " + process.exitValue() + "; see its log");
-            }
-            try {
-                return client.health().status() == 200;
-            } catch (RuntimeException notYetListening) {
-                return false;
-            }
-        });
+        await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new AssertionError("skein up exited with " + process.exitValue() + "; see its log");
+                    }
+                    try {
+                        return client.health().status() == 200;
+                    } catch (RuntimeException notYetListening) {
+                        return false;
+                    }
+                });
     }
 
     private static int freePort() throws IOException {

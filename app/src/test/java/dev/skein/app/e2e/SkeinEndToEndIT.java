@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skein.app.testing.SkeinClient;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.runtime.SkeinNode;
 import dev.skein.app.runtime.SkeinNode.Role;
 import dev.skein.app.testing.KafkaFixture;
+import dev.skein.app.testing.SkeinClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,14 +36,23 @@ class SkeinEndToEndIT {
     static void start() throws Exception {
         String name = KafkaFixture.uniqueName("e2e");
         Path dataDir = Files.createTempDirectory("skein-e2e");
-        SkeinConfig config = SkeinConfig.load(Optional.empty(), Map.of(
-                "skein.kafka.bootstrap-servers", KafkaFixture.bootstrapServers(),
-                "skein.data-dir", dataDir.toString(),
-                "skein.topics.prefix", name + ".",
-                "skein.streams.application-id", name,
-                "skein.agents.share-group", name + "-agents",
-                "skein.session.default-agent", "demo",
-                "skein.http.port", 0));
+        SkeinConfig config = SkeinConfig.load(
+                Optional.empty(),
+                Map.of(
+                        "skein.kafka.bootstrap-servers",
+                        KafkaFixture.bootstrapServers(),
+                        "skein.data-dir",
+                        dataDir.toString(),
+                        "skein.topics.prefix",
+                        name + ".",
+                        "skein.streams.application-id",
+                        name,
+                        "skein.agents.share-group",
+                        name + "-agents",
+                        "skein.session.default-agent",
+                        "demo",
+                        "skein.http.port",
+                        0));
         node = SkeinNode.start(config, Set.of(Role.CORE, Role.AGENTS, Role.WORKER), false);
         client = new SkeinClient(node.httpPort().orElseThrow());
     }
@@ -67,7 +76,8 @@ class SkeinEndToEndIT {
         assertThat(messages).hasSize(4);
         assertThat(roles(messages)).containsExactly("user", "assistant", "tool", "assistant");
         assertThat(messages.get(0).path("content").asText()).isEqualTo("what is 12*7?");
-        assertThat(messages.get(1).path("toolCalls").get(0).path("name").asText()).isEqualTo("calculator");
+        assertThat(messages.get(1).path("toolCalls").get(0).path("name").asText())
+                .isEqualTo("calculator");
         assertThat(messages.get(2).path("content").asText()).isEqualTo("84");
         assertThat(messages.get(2).path("worker").asText()).isNotBlank();
         assertThat(messages.get(2).path("toolCallId").asText())
@@ -78,7 +88,8 @@ class SkeinEndToEndIT {
     @Test
     void theWebSocketShowsTheTurnProgressAndTheAnswer() throws Exception {
         try (SkeinClient.Stream stream = client.stream("ws-session")) {
-            assertThat(stream.next(Duration.ofSeconds(10)).path("type").asText()).isEqualTo("subscribed");
+            assertThat(stream.next(Duration.ofSeconds(10)).path("type").asText())
+                    .isEqualTo("subscribed");
             stream.send("{\"message\":\"what is 6*7?\"}");
             List<JsonNode> frames = new ArrayList<>();
             JsonNode frame;
@@ -88,8 +99,12 @@ class SkeinEndToEndIT {
                     break;
                 }
             }
-            assertThat(frames).extracting(f -> f.path("type").asText()).startsWith("accepted").endsWith("completed");
-            assertThat(frames).extracting(f -> f.path("kind").asText())
+            assertThat(frames)
+                    .extracting(f -> f.path("type").asText())
+                    .startsWith("accepted")
+                    .endsWith("completed");
+            assertThat(frames)
+                    .extracting(f -> f.path("kind").asText())
                     .contains("TOOL_CALL", "TOOL_STARTED", "TOOL_FINISHED", "TEXT");
             assertThat(frames.getLast().path("answer").asText()).contains("42");
             String turnId = frames.getFirst().path("turnId").asText();
@@ -121,9 +136,11 @@ class SkeinEndToEndIT {
         JsonNode quickHistory = awaitHistory(client, "quick", 6);
         assertThat(roles(quickHistory)).containsExactly("user", "assistant", "user", "assistant", "user", "assistant");
         assertThat(StreamSupport.stream(quickHistory.spliterator(), false)
-                .filter(m -> m.path("role").asText().equals("user")).map(m -> m.path("content").asText()))
+                        .filter(m -> m.path("role").asText().equals("user"))
+                        .map(m -> m.path("content").asText()))
                 .containsExactly("hello number 0", "hello number 1", "hello number 2");
-        assertThat(StreamSupport.stream(quickHistory.spliterator(), false).map(m -> m.path("sequence").asLong()))
+        assertThat(StreamSupport.stream(quickHistory.spliterator(), false)
+                        .map(m -> m.path("sequence").asLong()))
                 .containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
     }
 
@@ -155,13 +172,18 @@ class SkeinEndToEndIT {
     }
 
     static JsonNode awaitHistory(SkeinClient client, String session, int size) {
-        return await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> client.history(session),
+        return await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () -> client.history(session),
                         r -> r.status() == 200 && r.body().path("messages").size() >= size)
-                .body().path("messages");
+                .body()
+                .path("messages");
     }
 
     static List<String> roles(JsonNode messages) {
-        return StreamSupport.stream(messages.spliterator(), false).map(m -> m.path("role").asText()).toList();
+        return StreamSupport.stream(messages.spliterator(), false)
+                .map(m -> m.path("role").asText())
+                .toList();
     }
 }

@@ -4,7 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skein.app.testing.KafkaFixture;
-
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -24,26 +35,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Collections;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-
 class LocalKafkaIT {
 
     private static final Duration RECEIVE_TIMEOUT = Duration.ofSeconds(30);
 
     @Test
-    void inProcessBrokerServesPlainTransactionalAndShareTraffic(@TempDir Path dataDir)
-            throws Exception {
+    void inProcessBrokerServesPlainTransactionalAndShareTraffic(@TempDir Path dataDir) throws Exception {
         try (LocalKafka kafka = new LocalKafka(LocalKafka.Options.inDirectory(dataDir)).start()) {
             String bootstrap = kafka.bootstrapServers();
             assertThat(bootstrap).matches("127\\.0\\.0\\.1:\\d+");
@@ -60,17 +57,17 @@ class LocalKafkaIT {
                 producer.send(new ProducerRecord<>("transactional", "k", "committed"));
                 producer.commitTransaction();
             }
-            assertThat(readAll(bootstrap, "transactional", "read_committed", 1))
-                    .containsExactly("committed");
+            assertThat(readAll(bootstrap, "transactional", "read_committed", 1)).containsExactly("committed");
 
             try (Admin admin = admin(bootstrap)) {
-                FinalizedVersionRange share =
-                        admin.describeFeatures()
-                                .featureMetadata()
-                                .get()
-                                .finalizedFeatures()
-                                .get("share.version");
-                assertThat(share).as("share.version finalized on a fresh broker").isNotNull();
+                FinalizedVersionRange share = admin.describeFeatures()
+                        .featureMetadata()
+                        .get()
+                        .finalizedFeatures()
+                        .get("share.version");
+                assertThat(share)
+                        .as("share.version finalized on a fresh broker")
+                        .isNotNull();
                 assertThat(share.maxVersionLevel()).isGreaterThanOrEqualTo((short) 1);
                 // Trap: a new share group starts at the LATEST offset
                 // (share.auto.offset.reset=latest), so
@@ -102,8 +99,7 @@ class LocalKafkaIT {
                     .as("the remembered port is reused")
                     .isEqualTo(firstBootstrap);
             try (Admin admin = admin(kafka.bootstrapServers())) {
-                assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
-                        .contains("durable");
+                assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("durable");
             }
             assertThat(readAll(kafka.bootstrapServers(), "durable", "read_committed", 1))
                     .containsExactly("before-restart");
@@ -113,9 +109,7 @@ class LocalKafkaIT {
     @Test
     void childProcessBrokerStopsWithItsParentsSignal(@TempDir Path dataDir) throws Exception {
         LocalKafka kafka =
-                new LocalKafka(
-                        LocalKafka.Options.inDirectory(dataDir)
-                                .withMode(LocalKafka.Mode.CHILD_PROCESS));
+                new LocalKafka(LocalKafka.Options.inDirectory(dataDir).withMode(LocalKafka.Mode.CHILD_PROCESS));
         Process child;
         try {
             kafka.start();
@@ -136,15 +130,14 @@ class LocalKafkaIT {
 
     @Test
     void childProcessBrokerDiesWhenItsParentIsKilled(@TempDir Path dataDir) throws Exception {
-        Process parent =
-                new ProcessBuilder(
-                                ProcessHandle.current().info().command().orElseThrow(),
-                                "-cp",
-                                System.getProperty("java.class.path"),
-                                ParentThatDies.class.getName(),
-                                dataDir.toString())
-                        .redirectErrorStream(true)
-                        .start();
+        Process parent = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElseThrow(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ParentThatDies.class.getName(),
+                        dataDir.toString())
+                .redirectErrorStream(true)
+                .start();
         ProcessHandle child = null;
         try {
             child = ProcessHandle.of(readChildPid(parent)).orElseThrow();
@@ -166,11 +159,9 @@ class LocalKafkaIT {
 
     @Test
     void childThatCannotStartFailsWithItsLogTail(@TempDir Path dataDir) {
-        LocalKafka kafka =
-                new LocalKafka(
-                        LocalKafka.Options.inDirectory(dataDir)
-                                .withMode(LocalKafka.Mode.CHILD_PROCESS)
-                                .withBrokerProperties(Map.of("num.io.threads", "0")));
+        LocalKafka kafka = new LocalKafka(LocalKafka.Options.inDirectory(dataDir)
+                .withMode(LocalKafka.Mode.CHILD_PROCESS)
+                .withBrokerProperties(Map.of("num.io.threads", "0")));
 
         assertThatThrownBy(kafka::start)
                 .isInstanceOf(IllegalStateException.class)
@@ -182,12 +173,11 @@ class LocalKafkaIT {
     /** Stands in for a Skein process that starts a child broker and is then killed. */
     public static final class ParentThatDies {
         public static void main(String[] args) throws InterruptedException {
-            LocalKafka kafka =
-                    new LocalKafka(
-                                    LocalKafka.Options.inDirectory(Path.of(args[0]))
-                                            .withMode(LocalKafka.Mode.CHILD_PROCESS))
-                            .start();
-            System.out.println(CHILD_PID_PREFIX + kafka.childProcess().orElseThrow().pid());
+            LocalKafka kafka = new LocalKafka(
+                            LocalKafka.Options.inDirectory(Path.of(args[0])).withMode(LocalKafka.Mode.CHILD_PROCESS))
+                    .start();
+            System.out.println(
+                    CHILD_PID_PREFIX + kafka.childProcess().orElseThrow().pid());
             System.out.flush();
             Thread.sleep(Long.MAX_VALUE);
         }
@@ -199,39 +189,29 @@ class LocalKafkaIT {
         CompletableFuture<Long> pid = new CompletableFuture<>();
         List<String> output = Collections.synchronizedList(new ArrayList<>());
         // Keeps draining the parent's output so that its logging never blocks on a full pipe.
-        Thread.ofVirtual()
-                .start(
-                        () -> {
-                            try (BufferedReader in = parent.inputReader()) {
-                                String line;
-                                while ((line = in.readLine()) != null) {
-                                    output.add(line);
-                                    if (line.startsWith(CHILD_PID_PREFIX)) {
-                                        pid.complete(
-                                                Long.parseLong(
-                                                        line.substring(CHILD_PID_PREFIX.length())));
-                                    }
-                                }
-                                pid.completeExceptionally(
-                                        new AssertionError(
-                                                "parent exited without a child pid:\n"
-                                                        + String.join("\n", output)));
-                            } catch (IOException e) {
-                                pid.completeExceptionally(e);
-                            }
-                        });
+        Thread.ofVirtual().start(() -> {
+            try (BufferedReader in = parent.inputReader()) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    output.add(line);
+                    if (line.startsWith(CHILD_PID_PREFIX)) {
+                        pid.complete(Long.parseLong(line.substring(CHILD_PID_PREFIX.length())));
+                    }
+                }
+                pid.completeExceptionally(
+                        new AssertionError("parent exited without a child pid:\n" + String.join("\n", output)));
+            } catch (IOException e) {
+                pid.completeExceptionally(e);
+            }
+        });
         return pid.get(60, TimeUnit.SECONDS);
     }
 
     private static void setShareGroupResetToEarliest(Admin admin, String group) throws Exception {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
         AlterConfigOp earliest =
-                new AlterConfigOp(
-                        new ConfigEntry("share.auto.offset.reset", "earliest"),
-                        AlterConfigOp.OpType.SET);
-        admin.incrementalAlterConfigs(Map.of(resource, List.of(earliest)))
-                .all()
-                .get(30, TimeUnit.SECONDS);
+                new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET);
+        admin.incrementalAlterConfigs(Map.of(resource, List.of(earliest))).all().get(30, TimeUnit.SECONDS);
     }
 
     private static String shareConsume(String bootstrap, String topic, String group) {
@@ -239,44 +219,37 @@ class LocalKafkaIT {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         try (KafkaShareConsumer<String, String> consumer = new KafkaShareConsumer<>(props)) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + RECEIVE_TIMEOUT.toNanos();
             while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> record :
-                        consumer.poll(Duration.ofMillis(500))) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
                     consumer.commitSync();
                     return record.value();
                 }
             }
-            throw new AssertionError(
-                    "No record reached share group " + group + " within " + RECEIVE_TIMEOUT);
+            throw new AssertionError("No record reached share group " + group + " within " + RECEIVE_TIMEOUT);
         }
     }
 
     private static void send(String bootstrap, String topic, String value) throws Exception {
-        try (KafkaProducer<String, String> producer =
-                new KafkaProducer<>(producerProps(bootstrap))) {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps(bootstrap))) {
             producer.send(new ProducerRecord<>(topic, "k", value)).get(30, TimeUnit.SECONDS);
         }
     }
 
-    private static List<String> readAll(
-            String bootstrap, String topic, String isolation, int expected) {
+    private static List<String> readAll(String bootstrap, String topic, String isolation, int expected) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         List<String> values = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
-            Collection<TopicPartition> partitions =
-                    consumer.partitionsFor(topic).stream()
-                            .map(p -> new TopicPartition(topic, p.partition()))
-                            .toList();
+            Collection<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             long deadline = System.nanoTime() + RECEIVE_TIMEOUT.toNanos();

@@ -38,8 +38,10 @@ class KafkaCatalogViewIT {
         bootstrap = KafkaFixture.bootstrapServers();
         topics = new SkeinTopics(KafkaFixture.uniqueName("it") + ".", new InMemorySchemaRegistry());
         KafkaFixture.createTopics(bootstrap, 2, topics.toolCatalog.name(), topics.workers.name());
-        producer = new KafkaProducer<>(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                new StringSerializer(), new ByteArraySerializer());
+        producer = new KafkaProducer<>(
+                Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringSerializer(),
+                new ByteArraySerializer());
     }
 
     @AfterEach
@@ -58,14 +60,17 @@ class KafkaCatalogViewIT {
         publishWorker("w1", 2_000);
         producer.flush();
 
-        try (KafkaCatalogView view = new KafkaCatalogView(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap), topics)) {
+        try (KafkaCatalogView view =
+                new KafkaCatalogView(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap), topics)) {
             view.ready().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
             // Ready means caught up: everything published before the start is there, at once.
             assertThat(view.tools()).extracting(ToolDefinition::getName).containsExactlyInAnyOrder("echo", "render");
             assertThat(view.workers()).extracting(WorkerHeartbeat::getWorkerId).containsExactlyInAnyOrder("w1", "w2");
-            assertThat(view.workers()).filteredOn(w -> w.getWorkerId().equals("w1"))
-                    .singleElement().satisfies(w -> assertThat(w.getTimestampMs()).isEqualTo(2_000L));
+            assertThat(view.workers())
+                    .filteredOn(w -> w.getWorkerId().equals("w1"))
+                    .singleElement()
+                    .satisfies(w -> assertThat(w.getTimestampMs()).isEqualTo(2_000L));
             assertThat(view.health().up()).isTrue();
 
             publishTool("echo", 2);
@@ -78,26 +83,41 @@ class KafkaCatalogViewIT {
                     assertThat(t.getName()).isEqualTo("echo");
                     assertThat(t.getVersion()).isEqualTo(2);
                 });
-                assertThat(view.workers()).extracting(WorkerHeartbeat::getWorkerId).containsExactly("w1");
+                assertThat(view.workers())
+                        .extracting(WorkerHeartbeat::getWorkerId)
+                        .containsExactly("w1");
             });
         }
     }
 
     private void publishTool(String name, int version) {
-        ToolDefinition tool = ToolDefinition.newBuilder().setName(name).setDescription(name).setVersion(version)
+        ToolDefinition tool = ToolDefinition.newBuilder()
+                .setName(name)
+                .setDescription(name)
+                .setVersion(version)
                 .setParametersSchema("{\"type\":\"object\"}")
                 .setResources(ResourceSpec.newBuilder().build())
                 .setRetry(RetryPolicy.newBuilder().build())
                 .build();
-        producer.send(new ProducerRecord<>(topics.toolCatalog.name(), name,
+        producer.send(new ProducerRecord<>(
+                topics.toolCatalog.name(),
+                name,
                 topics.toolCatalog.valueSerde().serializer().serialize(topics.toolCatalog.name(), tool)));
     }
 
     private void publishWorker(String id, long timestampMs) {
-        WorkerHeartbeat heartbeat = WorkerHeartbeat.newBuilder().setWorkerId(id).setHost("h").setTiers(List.of("small"))
-                .setCapabilities(ResourceSpec.newBuilder().build()).setTools(List.of("echo"))
-                .setStartedAtMs(0).setTimestampMs(timestampMs).build();
-        producer.send(new ProducerRecord<>(topics.workers.name(), id,
+        WorkerHeartbeat heartbeat = WorkerHeartbeat.newBuilder()
+                .setWorkerId(id)
+                .setHost("h")
+                .setTiers(List.of("small"))
+                .setCapabilities(ResourceSpec.newBuilder().build())
+                .setTools(List.of("echo"))
+                .setStartedAtMs(0)
+                .setTimestampMs(timestampMs)
+                .build();
+        producer.send(new ProducerRecord<>(
+                topics.workers.name(),
+                id,
                 topics.workers.valueSerde().serializer().serialize(topics.workers.name(), heartbeat)));
     }
 }

@@ -63,7 +63,14 @@ class TierMetricsIT {
         admin = Admin.create(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
         ShareGroups.configure(admin, group);
         registry = new SimpleMeterRegistry();
-        metrics = new TierMetrics(admin, topics, List.of(tier), shareGroupOf, () -> heartbeats, WORKER_TIMEOUT, registry,
+        metrics = new TierMetrics(
+                admin,
+                topics,
+                List.of(tier),
+                shareGroupOf,
+                () -> heartbeats,
+                WORKER_TIMEOUT,
+                registry,
                 Duration.ofMillis(200));
         metrics.start();
     }
@@ -87,10 +94,13 @@ class TierMetricsIT {
         await().atMost(TIMEOUT).until(() -> value(TierMetrics.QUEUE_DEPTH) == 0.0);
 
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(), new ByteArraySerializer())) {
+                Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringSerializer(),
+                new ByteArraySerializer())) {
             for (int i = 0; i < 5; i++) {
                 // Distinct keys spread the requests over both partitions.
-                producer.send(new ProducerRecord<>(topics.tools(tier).name(), "call-" + i, ("request " + i).getBytes(StandardCharsets.UTF_8)));
+                producer.send(new ProducerRecord<>(
+                        topics.tools(tier).name(), "call-" + i, ("request " + i).getBytes(StandardCharsets.UTF_8)));
             }
             producer.flush();
         }
@@ -105,9 +115,23 @@ class TierMetricsIT {
     void workerFiguresCountOnlyLiveWorkersOfTheTier() {
         long now = System.currentTimeMillis();
         heartbeats = List.of(
-                worker("live-1", tier, now, false, 3, spec(4, 0, 8 * GIB, Map.of("licence", 2.0)), spec(1, 0, 2 * GIB, Map.of("licence", 1.0))),
+                worker(
+                        "live-1",
+                        tier,
+                        now,
+                        false,
+                        3,
+                        spec(4, 0, 8 * GIB, Map.of("licence", 2.0)),
+                        spec(1, 0, 2 * GIB, Map.of("licence", 1.0))),
                 worker("live-2", tier, now, false, 1, spec(4, 1, 8 * GIB, Map.of()), spec(1, 1, 2 * GIB, Map.of())),
-                worker("silent", tier, now - WORKER_TIMEOUT.toMillis() - 10_000, false, 7, spec(64, 8, 512 * GIB, Map.of()), null),
+                worker(
+                        "silent",
+                        tier,
+                        now - WORKER_TIMEOUT.toMillis() - 10_000,
+                        false,
+                        7,
+                        spec(64, 8, 512 * GIB, Map.of()),
+                        null),
                 worker("stopping", tier, now, true, 7, spec(64, 8, 512 * GIB, Map.of()), null),
                 worker("elsewhere", "other-tier", now, false, 9, spec(64, 8, 512 * GIB, Map.of()), null));
 
@@ -146,7 +170,8 @@ class TierMetricsIT {
                 CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, group,
                 ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
-        try (KafkaShareConsumer<byte[], byte[]> consumer = new KafkaShareConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaShareConsumer<byte[], byte[]> consumer =
+                new KafkaShareConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topics.tools(tier).name()));
             int accepted = 0;
             long deadline = System.currentTimeMillis() + TIMEOUT.toMillis();
@@ -156,7 +181,9 @@ class TierMetricsIT {
                     accepted++;
                 }
                 Map<TopicIdPartition, Optional<KafkaException>> committed = consumer.commitSync();
-                committed.forEach((partition, failure) -> assertThat(failure).as("acknowledgement of %s", partition).isEmpty());
+                committed.forEach((partition, failure) -> assertThat(failure)
+                        .as("acknowledgement of %s", partition)
+                        .isEmpty());
             }
             assertThat(accepted).isEqualTo(expected);
         }
@@ -181,13 +208,35 @@ class TierMetricsIT {
     }
 
     private static ResourceSpec spec(double cpus, int gpus, long memoryBytes, Map<String, Double> custom) {
-        return ResourceSpec.newBuilder().setCpus(cpus).setGpus(gpus).setMemoryBytes(memoryBytes).setCustom(Map.copyOf(custom)).build();
+        return ResourceSpec.newBuilder()
+                .setCpus(cpus)
+                .setGpus(gpus)
+                .setMemoryBytes(memoryBytes)
+                .setCustom(Map.copyOf(custom))
+                .build();
     }
 
-    private static WorkerHeartbeat worker(String id, String tier, long timestampMs, boolean stopping, int inFlight,
-                                          ResourceSpec capabilities, ResourceSpec inUse) {
-        return WorkerHeartbeat.newBuilder().setWorkerId(id).setHost("h").setTiers(List.of(tier)).setCapabilities(capabilities)
-                .setTools(List.of("echo")).setInFlight(inFlight).setInUse(inUse).setAdmitted(10).setReleased(1)
-                .setStartedAtMs(timestampMs - 60_000).setTimestampMs(timestampMs).setStopping(stopping).build();
+    private static WorkerHeartbeat worker(
+            String id,
+            String tier,
+            long timestampMs,
+            boolean stopping,
+            int inFlight,
+            ResourceSpec capabilities,
+            ResourceSpec inUse) {
+        return WorkerHeartbeat.newBuilder()
+                .setWorkerId(id)
+                .setHost("h")
+                .setTiers(List.of(tier))
+                .setCapabilities(capabilities)
+                .setTools(List.of("echo"))
+                .setInFlight(inFlight)
+                .setInUse(inUse)
+                .setAdmitted(10)
+                .setReleased(1)
+                .setStartedAtMs(timestampMs - 60_000)
+                .setTimestampMs(timestampMs)
+                .setStopping(stopping)
+                .build();
     }
 }

@@ -1,12 +1,12 @@
 package dev.skein.app.runtime;
 
-import dev.skein.app.testing.TopicReader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.skein.adapters.AgentRunner;
 import dev.skein.adapters.demo.DemoAgent;
 import dev.skein.app.testing.KafkaFixture;
+import dev.skein.app.testing.TopicReader;
 import dev.skein.events.AgentDelta;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.AgentStep;
@@ -38,136 +38,154 @@ import org.junit.jupiter.api.Test;
 /** The agent runner on a real broker: requests in, steps and deltas out, poison to dead letters. */
 class AgentRunnerIT {
 
-  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-  private String bootstrap;
-  private SkeinTopics topics;
-  private AgentRunner runner;
-  private KafkaProducer<String, byte[]> producer;
+    private String bootstrap;
+    private SkeinTopics topics;
+    private AgentRunner runner;
+    private KafkaProducer<String, byte[]> producer;
 
-  @BeforeEach
-  void startRunner() {
-    bootstrap = KafkaFixture.bootstrapServers();
-    topics = new SkeinTopics(KafkaFixture.uniqueName("it") + ".", new InMemorySchemaRegistry());
-    KafkaFixture.createTopics(
-        bootstrap,
-        2,
-        topics.agentRequests.name(),
-        topics.agentSteps.name(),
-        topics.deltas.name(),
-        topics.deadLetters.name());
-    Map<String, Object> kafka = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    runner =
-        new AgentRunner(
-            kafka,
-            topics,
-            List.of(new DemoAgent()),
-            AgentRunner.Options.defaults().withGroupId(KafkaFixture.uniqueName("it-agents")));
-    runner.start();
-    producer = new KafkaProducer<>(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-        new StringSerializer(), new ByteArraySerializer());
-  }
-
-  @AfterEach
-  void stop() {
-    if (producer != null) {
-      producer.close();
+    @BeforeEach
+    void startRunner() {
+        bootstrap = KafkaFixture.bootstrapServers();
+        topics = new SkeinTopics(KafkaFixture.uniqueName("it") + ".", new InMemorySchemaRegistry());
+        KafkaFixture.createTopics(
+                bootstrap,
+                2,
+                topics.agentRequests.name(),
+                topics.agentSteps.name(),
+                topics.deltas.name(),
+                topics.deadLetters.name());
+        Map<String, Object> kafka = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        runner = new AgentRunner(
+                kafka,
+                topics,
+                List.of(new DemoAgent()),
+                AgentRunner.Options.defaults().withGroupId(KafkaFixture.uniqueName("it-agents")));
+        runner.start();
+        producer = new KafkaProducer<>(
+                Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringSerializer(),
+                new ByteArraySerializer());
     }
-    if (runner != null) {
-      runner.close();
-      assertThat(runner.isRunning()).isFalse();
+
+    @AfterEach
+    void stop() {
+        if (producer != null) {
+            producer.close();
+        }
+        if (runner != null) {
+            runner.close();
+            assertThat(runner.isRunning()).isFalse();
+        }
     }
-  }
 
-  @Test
-  void answersWithToolCallsAndFinalAnswersAndStreamsText() throws Exception {
-    send(invocation("t1", "demo", "what is 12*7?"));
-    send(invocation("t2", "", "hello there"));
+    @Test
+    void answersWithToolCallsAndFinalAnswersAndStreamsText() throws Exception {
+        send(invocation("t1", "demo", "what is 12*7?"));
+        send(invocation("t2", "", "hello there"));
 
-    try (TopicReader<AgentStep> steps = new TopicReader<>(bootstrap, topics.agentSteps);
-        TopicReader<AgentDelta> deltas = new TopicReader<>(bootstrap, topics.deltas)) {
-      ConsumerRecord<String, AgentStep> calls = steps.await(r -> r.value().getTurnId().equals("t1"), TIMEOUT);
-      assertThat(calls.key()).isEqualTo("acme/s1");
-      assertThat(calls.value().getKind()).isEqualTo(StepKind.TOOL_CALLS);
-      assertThat(calls.value().getToolCalls())
-          .containsExactly(new ToolCall("call_t1_0_0", "calculator", "{\"expression\":\"12*7\"}"));
+        try (TopicReader<AgentStep> steps = new TopicReader<>(bootstrap, topics.agentSteps);
+                TopicReader<AgentDelta> deltas = new TopicReader<>(bootstrap, topics.deltas)) {
+            ConsumerRecord<String, AgentStep> calls =
+                    steps.await(r -> r.value().getTurnId().equals("t1"), TIMEOUT);
+            assertThat(calls.key()).isEqualTo("acme/s1");
+            assertThat(calls.value().getKind()).isEqualTo(StepKind.TOOL_CALLS);
+            assertThat(calls.value().getToolCalls())
+                    .containsExactly(new ToolCall("call_t1_0_0", "calculator", "{\"expression\":\"12*7\"}"));
 
-      AgentStep answer = steps.await(r -> r.value().getTurnId().equals("t2"), TIMEOUT).value();
-      assertThat(answer.getKind()).isEqualTo(StepKind.FINAL);
-      assertThat(answer.getAgent()).isEqualTo("demo");
-      assertThat(answer.getContent()).startsWith("[demo agent] I understood \"hello there\"");
+            AgentStep answer = steps.await(r -> r.value().getTurnId().equals("t2"), TIMEOUT)
+                    .value();
+            assertThat(answer.getKind()).isEqualTo(StepKind.FINAL);
+            assertThat(answer.getAgent()).isEqualTo("demo");
+            assertThat(answer.getContent()).startsWith("[demo agent] I understood \"hello there\"");
 
-      AgentDelta text =
-          deltas.await(r -> r.value().getTurnId().equals("t2") && r.value().getKind() == DeltaKind.TEXT, TIMEOUT).value();
-      assertThat(answer.getContent()).startsWith(text.getText());
-      AgentDelta call =
-          deltas.await(r -> r.value().getTurnId().equals("t1") && r.value().getKind() == DeltaKind.TOOL_CALL, TIMEOUT).value();
-      assertThat(call.getCallId()).isEqualTo("call_t1_0_0");
+            AgentDelta text = deltas.await(
+                            r -> r.value().getTurnId().equals("t2") && r.value().getKind() == DeltaKind.TEXT, TIMEOUT)
+                    .value();
+            assertThat(answer.getContent()).startsWith(text.getText());
+            AgentDelta call = deltas.await(
+                            r -> r.value().getTurnId().equals("t1") && r.value().getKind() == DeltaKind.TOOL_CALL,
+                            TIMEOUT)
+                    .value();
+            assertThat(call.getCallId()).isEqualTo("call_t1_0_0");
+        }
+        // The counter moves just after the broker acked the step, so a reader may see the step first.
+        await().atMost(TIMEOUT).until(() -> runner.processed() == 2);
     }
-    // The counter moves just after the broker acked the step, so a reader may see the step first.
-    await().atMost(TIMEOUT).until(() -> runner.processed() == 2);
-  }
 
-  @Test
-  void anUnknownAgentGetsAClearError() throws Exception {
-    send(invocation("t1", "gpt-9", "hi"));
+    @Test
+    void anUnknownAgentGetsAClearError() throws Exception {
+        send(invocation("t1", "gpt-9", "hi"));
 
-    try (TopicReader<AgentStep> steps = new TopicReader<>(bootstrap, topics.agentSteps)) {
-      AgentStep step = steps.await(r -> r.value().getTurnId().equals("t1"), TIMEOUT).value();
-      assertThat(step.getKind()).isEqualTo(StepKind.ERROR);
-      assertThat(step.getError()).isEqualTo("no agent named 'gpt-9' is configured (configured: demo)");
-      assertThat(step.getRetryable()).isFalse();
+        try (TopicReader<AgentStep> steps = new TopicReader<>(bootstrap, topics.agentSteps)) {
+            AgentStep step = steps.await(r -> r.value().getTurnId().equals("t1"), TIMEOUT)
+                    .value();
+            assertThat(step.getKind()).isEqualTo(StepKind.ERROR);
+            assertThat(step.getError()).isEqualTo("no agent named 'gpt-9' is configured (configured: demo)");
+            assertThat(step.getRetryable()).isFalse();
+        }
+        await().atMost(TIMEOUT).until(() -> runner.failed() == 1);
     }
-    await().atMost(TIMEOUT).until(() -> runner.failed() == 1);
-  }
 
-  @Test
-  void aPoisonRecordIsDeadLetteredAndTheNextRequestStillAnswered() throws Exception {
-    byte[] poison = "not avro".getBytes(StandardCharsets.UTF_8);
-    producer.send(new ProducerRecord<>(topics.agentRequests.name(), "acme/s1", poison)).get();
-    send(invocation("t2", "demo", "hello"));
+    @Test
+    void aPoisonRecordIsDeadLetteredAndTheNextRequestStillAnswered() throws Exception {
+        byte[] poison = "not avro".getBytes(StandardCharsets.UTF_8);
+        producer.send(new ProducerRecord<>(topics.agentRequests.name(), "acme/s1", poison))
+                .get();
+        send(invocation("t2", "demo", "hello"));
 
-    try (TopicReader<DeadLetter> letters = new TopicReader<>(bootstrap, topics.deadLetters);
-        TopicReader<AgentStep> steps = new TopicReader<>(bootstrap, topics.agentSteps)) {
-      ConsumerRecord<String, DeadLetter> letter = letters.await(r -> true, TIMEOUT);
-      assertThat(letter.key()).isEqualTo("acme/s1");
-      assertThat(letter.value().getTopic()).isEqualTo(topics.agentRequests.name());
-      assertThat(letter.value().getComponent()).isEqualTo("agent-runner");
-      assertThat(letter.value().getCause()).contains("not in Confluent's Avro wire format");
-      assertThat(StandardCharsets.UTF_8.decode(letter.value().getValue()).toString()).isEqualTo("not avro");
+        try (TopicReader<DeadLetter> letters = new TopicReader<>(bootstrap, topics.deadLetters);
+                TopicReader<AgentStep> steps = new TopicReader<>(bootstrap, topics.agentSteps)) {
+            ConsumerRecord<String, DeadLetter> letter = letters.await(r -> true, TIMEOUT);
+            assertThat(letter.key()).isEqualTo("acme/s1");
+            assertThat(letter.value().getTopic()).isEqualTo(topics.agentRequests.name());
+            assertThat(letter.value().getComponent()).isEqualTo("agent-runner");
+            assertThat(letter.value().getCause()).contains("not in Confluent's Avro wire format");
+            assertThat(StandardCharsets.UTF_8.decode(letter.value().getValue()).toString())
+                    .isEqualTo("not avro");
 
-      assertThat(steps.await(r -> r.value().getTurnId().equals("t2"), TIMEOUT).value().getKind())
-          .isEqualTo(StepKind.FINAL);
+            assertThat(steps.await(r -> r.value().getTurnId().equals("t2"), TIMEOUT)
+                            .value()
+                            .getKind())
+                    .isEqualTo(StepKind.FINAL);
+        }
+        // Stays at one: the poison was rejected, not released and delivered again.
+        await().during(Duration.ofSeconds(3)).atMost(TIMEOUT).until(() -> runner.deadLettered() == 1);
     }
-    // Stays at one: the poison was rejected, not released and delivered again.
-    await().during(Duration.ofSeconds(3)).atMost(TIMEOUT).until(() -> runner.deadLettered() == 1);
-  }
 
-  private void send(AgentInvocation invocation) throws Exception {
-    byte[] value = topics.agentRequests.valueSerde().serializer().serialize(topics.agentRequests.name(), invocation);
-    producer.send(new ProducerRecord<>(topics.agentRequests.name(), "acme/s1", value)).get();
-  }
+    private void send(AgentInvocation invocation) throws Exception {
+        byte[] value =
+                topics.agentRequests.valueSerde().serializer().serialize(topics.agentRequests.name(), invocation);
+        producer.send(new ProducerRecord<>(topics.agentRequests.name(), "acme/s1", value))
+                .get();
+    }
 
-  private static AgentInvocation invocation(String turnId, String agent, String question) {
-    ToolDefinition calculator =
-        ToolDefinition.newBuilder()
-            .setName("calculator")
-            .setDescription("arithmetic")
-            .setParametersSchema("{\"type\":\"object\"}")
-            .setResources(ResourceSpec.newBuilder().build())
-            .setRetry(RetryPolicy.newBuilder().build())
-            .build();
-    return AgentInvocation.newBuilder()
-        .setTenant("acme")
-        .setSessionId("s1")
-        .setTurnId(turnId)
-        .setStep(0)
-        .setAgent(agent)
-        .setMessages(List.of(ChatMessage.newBuilder().setSequence(0L).setRole(Role.USER).setContent(question)
-            .setToolCalls(List.of()).setTurnId(turnId).setTimestampMs(0L).build()))
-        .setTools(List.of(calculator))
-        .setDeadlineMs(System.currentTimeMillis() + 120_000)
-        .setRequestedAtMs(System.currentTimeMillis())
-        .build();
-  }
+    private static AgentInvocation invocation(String turnId, String agent, String question) {
+        ToolDefinition calculator = ToolDefinition.newBuilder()
+                .setName("calculator")
+                .setDescription("arithmetic")
+                .setParametersSchema("{\"type\":\"object\"}")
+                .setResources(ResourceSpec.newBuilder().build())
+                .setRetry(RetryPolicy.newBuilder().build())
+                .build();
+        return AgentInvocation.newBuilder()
+                .setTenant("acme")
+                .setSessionId("s1")
+                .setTurnId(turnId)
+                .setStep(0)
+                .setAgent(agent)
+                .setMessages(List.of(ChatMessage.newBuilder()
+                        .setSequence(0L)
+                        .setRole(Role.USER)
+                        .setContent(question)
+                        .setToolCalls(List.of())
+                        .setTurnId(turnId)
+                        .setTimestampMs(0L)
+                        .build()))
+                .setTools(List.of(calculator))
+                .setDeadlineMs(System.currentTimeMillis() + 120_000)
+                .setRequestedAtMs(System.currentTimeMillis())
+                .build();
+    }
 }

@@ -41,7 +41,8 @@ final class ScriptedAgent implements AgentAdapter {
         JsonNode script = JSON.readTree(last.getContent());
         List<AgentReply.Call> calls = new ArrayList<>();
         for (JsonNode call : script.path("calls")) {
-            calls.add(new AgentReply.Call(null, call.path("tool").asText(), call.path("arguments").toString()));
+            calls.add(new AgentReply.Call(
+                    null, call.path("tool").asText(), call.path("arguments").toString()));
         }
         return new AgentReply.ToolCalls(null, calls);
     }

@@ -1,15 +1,6 @@
 package dev.skein.app.testing;
 
 import dev.skein.app.kafka.LocalKafka;
-
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.testcontainers.DockerClientFactory;
-import org.testcontainers.kafka.KafkaContainer;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,6 +14,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.kafka.KafkaContainer;
 
 /**
  * One Kafka broker per test JVM, started on first use and stopped by a shutdown hook.
@@ -59,16 +57,13 @@ public final class KafkaFixture {
 
     /** Creates topics with one replica and waits until the broker has them. */
     public static void createTopics(String bootstrap, int partitions, String... names) {
-        List<NewTopic> topics =
-                Arrays.stream(names)
-                        .map(name -> new NewTopic(name, partitions, (short) 1))
-                        .toList();
-        try (Admin admin =
-                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        List<NewTopic> topics = Arrays.stream(names)
+                .map(name -> new NewTopic(name, partitions, (short) 1))
+                .toList();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(topics).all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException(
-                    "Cannot create topics " + Arrays.toString(names) + " on " + bootstrap, e);
+            throw new IllegalStateException("Cannot create topics " + Arrays.toString(names) + " on " + bootstrap, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while creating topics", e);
@@ -89,18 +84,16 @@ public final class KafkaFixture {
 
     private static String startContainer() {
         String image = System.getProperty("skein.test.kafka-image", DEFAULT_IMAGE);
-        KafkaContainer container =
-                new KafkaContainer(image)
-                        // The same single-node settings as LocalKafka, so tests behave alike on
-                        // both.
-                        .withEnv("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR", "1")
-                        .withEnv("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR", "1")
-                        .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
-                        .withEnv("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
-                        .withEnv("KAFKA_NUM_PARTITIONS", "1");
+        KafkaContainer container = new KafkaContainer(image)
+                // The same single-node settings as LocalKafka, so tests behave alike on
+                // both.
+                .withEnv("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR", "1")
+                .withEnv("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR", "1")
+                .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
+                .withEnv("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
+                .withEnv("KAFKA_NUM_PARTITIONS", "1");
         container.start();
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(container::stop, "kafka-fixture-container-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "kafka-fixture-container-shutdown"));
         LOG.info("Tests use Kafka container {} at {}", image, container.getBootstrapServers());
         return container.getBootstrapServers();
     }
@@ -116,13 +109,12 @@ public final class KafkaFixture {
         LocalKafka kafka = new LocalKafka(LocalKafka.Options.inDirectory(dataDir));
         // Registered before start so a failed start still removes the directory.
         Runtime.getRuntime()
-                .addShutdownHook(
-                        new Thread(
-                                () -> {
-                                    kafka.close();
-                                    deleteRecursively(dataDir);
-                                },
-                                "kafka-fixture-shutdown"));
+                .addShutdownHook(new Thread(
+                        () -> {
+                            kafka.close();
+                            deleteRecursively(dataDir);
+                        },
+                        "kafka-fixture-shutdown"));
         kafka.start();
         return kafka.bootstrapServers();
     }

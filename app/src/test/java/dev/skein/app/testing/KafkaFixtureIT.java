@@ -3,14 +3,13 @@ package dev.skein.app.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 class KafkaFixtureIT {
 
@@ -24,14 +23,12 @@ class KafkaFixtureIT {
         String topic = KafkaFixture.uniqueName("fixture");
         KafkaFixture.createTopics(bootstrap, 3, topic);
 
-        try (Admin admin =
-                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            assertThat(
-                            admin.describeTopics(List.of(topic))
-                                    .allTopicNames()
-                                    .get(30, TimeUnit.SECONDS)
-                                    .get(topic)
-                                    .partitions())
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            assertThat(admin.describeTopics(List.of(topic))
+                            .allTopicNames()
+                            .get(30, TimeUnit.SECONDS)
+                            .get(topic)
+                            .partitions())
                     .hasSize(3);
         }
         assertThatThrownBy(() -> KafkaFixture.createTopics(bootstrap, 1, topic))

@@ -21,7 +21,8 @@ public final class SkeinClient {
 
     public record Response(int status, JsonNode body) {}
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
 
     public SkeinClient(int port) {
@@ -30,8 +31,8 @@ public final class SkeinClient {
 
     public Response postTurn(String session, String message, boolean wait) {
         String body = JSON.createObjectNode().put("message", message).toString();
-        return send(HttpRequest.newBuilder(URI.create(base + "/v1/sessions/" + session + "/turns"
-                        + (wait ? "?wait=60" : "")))
+        return send(HttpRequest.newBuilder(
+                        URI.create(base + "/v1/sessions/" + session + "/turns" + (wait ? "?wait=60" : "")))
                 .header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
@@ -43,7 +44,8 @@ public final class SkeinClient {
     }
 
     public Response history(String session) {
-        return send(HttpRequest.newBuilder(URI.create(base + "/v1/sessions/" + session + "/history")).GET());
+        return send(HttpRequest.newBuilder(URI.create(base + "/v1/sessions/" + session + "/history"))
+                .GET());
     }
 
     public Response health() {
@@ -52,8 +54,8 @@ public final class SkeinClient {
 
     public Response send(HttpRequest.Builder request) {
         try {
-            HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(90)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response =
+                    http.send(request.timeout(Duration.ofSeconds(90)).build(), HttpResponse.BodyHandlers.ofString());
             JsonNode body = response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
             return new Response(response.statusCode(), body);
         } catch (IOException e) {
@@ -85,7 +87,8 @@ public final class SkeinClient {
                 try {
                     frames.add(JSON.readTree(partial.toString()));
                 } catch (IOException e) {
-                    frames.add(JSON.createObjectNode().put("type", "unparseable").put("text", partial.toString()));
+                    frames.add(
+                            JSON.createObjectNode().put("type", "unparseable").put("text", partial.toString()));
                 }
                 partial.setLength(0);
             }
@@ -104,7 +107,10 @@ public final class SkeinClient {
 
         @Override
         public void close() {
-            socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "done")
+                    .orTimeout(5, TimeUnit.SECONDS)
+                    .exceptionally(e -> null)
+                    .join();
         }
     }
 }

@@ -20,8 +20,13 @@ public final class TopicReader<V> implements AutoCloseable {
 
     public TopicReader(String bootstrap, Topic<String, V> topic) {
         this.consumer = new KafkaConsumer<>(
-                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new StringDeserializer(), topic.valueSerde().deserializer());
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                new StringDeserializer(),
+                topic.valueSerde().deserializer());
         List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition()))
                 .toList();
@@ -43,7 +48,8 @@ public final class TopicReader<V> implements AutoCloseable {
                 throw new AssertionError("no matching record within " + timeout + "; seen: "
                         + seen.stream().map(ConsumerRecord::value).toList());
             }
-            consumer.poll(Duration.ofNanos(Math.min(left, Duration.ofMillis(200).toNanos()))).forEach(seen::add);
+            consumer.poll(Duration.ofNanos(Math.min(left, Duration.ofMillis(200).toNanos())))
+                    .forEach(seen::add);
         }
     }
 

@@ -1,12 +1,12 @@
 package dev.skein.app.workers;
 
-import dev.skein.app.testing.TestEvents;
-import dev.skein.app.testing.TopicReader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.skein.app.testing.KafkaFixture;
+import dev.skein.app.testing.TestEvents;
+import dev.skein.app.testing.TopicReader;
 import dev.skein.events.DeadLetter;
 import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
@@ -40,7 +40,6 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
@@ -73,8 +72,15 @@ class ToolWorkerSchedulingIT {
         // The share group is named after the tier: a tier of its own keeps tests apart on a shared broker.
         tier = "it-" + UUID.randomUUID().toString().substring(0, 8);
         // One partition for the tier: the pool must still share it.
-        KafkaFixture.createTopics(bootstrap, 1, topics.tools(tier).name(), topics.toolResults.name(),
-                topics.deltas.name(), topics.toolCatalog.name(), topics.workers.name(), topics.deadLetters.name());
+        KafkaFixture.createTopics(
+                bootstrap,
+                1,
+                topics.tools(tier).name(),
+                topics.toolResults.name(),
+                topics.deltas.name(),
+                topics.toolCatalog.name(),
+                topics.workers.name(),
+                topics.deadLetters.name());
         producer = new KafkaProducer<>(clients, new StringSerializer(), new ByteArraySerializer());
     }
 
@@ -94,7 +100,9 @@ class ToolWorkerSchedulingIT {
         List<Long> attemptsAt = new CopyOnWriteArrayList<>();
         Tool flaky = Tools.define("flaky")
                 .description("fails twice, then works")
-                .retry(Retry.none().withMaxAttempts(4).withBackoff(Duration.ofMillis(300), 2.0, Duration.ofSeconds(5))
+                .retry(Retry.none()
+                        .withMaxAttempts(4)
+                        .withBackoff(Duration.ofMillis(300), 2.0, Duration.ofSeconds(5))
                         .on(IOException.class))
                 .handler(args -> {
                     attemptsAt.add(System.nanoTime());
@@ -113,8 +121,10 @@ class ToolWorkerSchedulingIT {
         assertThat(result.getAttempts()).isEqualTo(3);
         assertThat(result.getWorker()).isEqualTo("w-flaky");
         assertThat(attemptsAt).hasSize(3);
-        assertThat(TimeUnit.NANOSECONDS.toMillis(attemptsAt.get(1) - attemptsAt.get(0))).isGreaterThanOrEqualTo(300);
-        assertThat(TimeUnit.NANOSECONDS.toMillis(attemptsAt.get(2) - attemptsAt.get(1))).isGreaterThanOrEqualTo(600);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(attemptsAt.get(1) - attemptsAt.get(0)))
+                .isGreaterThanOrEqualTo(300);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(attemptsAt.get(2) - attemptsAt.get(1)))
+                .isGreaterThanOrEqualTo(600);
         assertThat(sent).isNotEmpty();
         // A success leaves no dead letter.
         assertThat(workers.getFirst().deadLettered()).isZero();
@@ -124,7 +134,9 @@ class ToolWorkerSchedulingIT {
     void exhaustedRetriesGiveAnErrorResultAndADeadLetterWithTheRequest() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         Tool broken = Tools.define("broken")
-                .retry(Retry.none().withMaxAttempts(2).withBackoff(Duration.ofMillis(50), 2.0, Duration.ofSeconds(1))
+                .retry(Retry.none()
+                        .withMaxAttempts(2)
+                        .withBackoff(Duration.ofMillis(50), 2.0, Duration.ofSeconds(1))
                         .on("IllegalStateException"))
                 .handler(args -> {
                     calls.incrementAndGet();
@@ -136,7 +148,8 @@ class ToolWorkerSchedulingIT {
 
         ToolResult result = awaitResult("call-1");
         assertThat(result.getStatus()).isEqualTo(ToolStatus.ERROR);
-        assertThat(result.getOutput()).isEqualTo("broken failed after 2 attempts: broken failed: IllegalStateException: disk full");
+        assertThat(result.getOutput())
+                .isEqualTo("broken failed after 2 attempts: broken failed: IllegalStateException: disk full");
         assertThat(result.getAttempts()).isEqualTo(2);
         try (TopicReader<DeadLetter> letters = new TopicReader<>(bootstrap, topics.deadLetters)) {
             DeadLetter letter = letters.await(r -> true, TIMEOUT).value();
@@ -175,14 +188,18 @@ class ToolWorkerSchedulingIT {
 
         ToolResult result = awaitResult("call-1");
         assertThat(result.getStatus()).isEqualTo(ToolStatus.ERROR);
-        assertThat(result.getOutput()).isEqualTo("no worker could fit train: it was delivered 5 times (the limit) and on"
-                + " worker w-cpu it needs gpus=1, this worker offers gpus=0");
+        assertThat(result.getOutput())
+                .isEqualTo("no worker could fit train: it was delivered 5 times (the limit) and on"
+                        + " worker w-cpu it needs gpus=1, this worker offers gpus=0");
         assertThat(result.getDeliveryCount()).isEqualTo(5);
         assertThat(result.getAttempts()).isZero();
         assertThat(worker.released()).isEqualTo(4);
-        assertThat(awaitResult("call-2").getStatus()).as("the pool goes on with the calls that fit").isEqualTo(ToolStatus.OK);
+        assertThat(awaitResult("call-2").getStatus())
+                .as("the pool goes on with the calls that fit")
+                .isEqualTo(ToolStatus.OK);
         try (TopicReader<WorkerHeartbeat> heartbeats = new TopicReader<>(bootstrap, topics.workers)) {
-            WorkerHeartbeat beat = heartbeats.await(r -> r.value().getReleased() == 4, TIMEOUT).value();
+            WorkerHeartbeat beat =
+                    heartbeats.await(r -> r.value().getReleased() == 4, TIMEOUT).value();
             assertThat(beat.getCapabilities().getGpus()).isZero();
             assertThat(beat.getTiers()).containsExactly(tier);
         }
@@ -191,7 +208,10 @@ class ToolWorkerSchedulingIT {
     @Test
     void aWorkerWhoseToolContradictsTheCatalogRefusesToStart() throws Exception {
         start("w-first", List.of(Tools.define("render").cpus(1).handler(args -> "ok")), capacity());
-        ToolWorker second = new ToolWorker(clients, topics, List.of(Tools.define("render").cpus(2).handler(args -> "ok")),
+        ToolWorker second = new ToolWorker(
+                clients,
+                topics,
+                List.of(Tools.define("render").cpus(2).handler(args -> "ok")),
                 options("w-second", capacity()));
         workers.add(second);
 
@@ -201,11 +221,17 @@ class ToolWorkerSchedulingIT {
                         + " worker w-first; give the changed tool a new version");
         assertThat(second.isRunning()).isFalse();
 
-        ToolWorker newer = new ToolWorker(clients, topics,
-                List.of(Tools.define("render").version(2).cpus(2).handler(args -> "ok")), options("w-newer", capacity()));
+        ToolWorker newer = new ToolWorker(
+                clients,
+                topics,
+                List.of(Tools.define("render").version(2).cpus(2).handler(args -> "ok")),
+                options("w-newer", capacity()));
         workers.add(newer);
         newer.start();
-        ToolWorker older = new ToolWorker(clients, topics, List.of(Tools.define("render").cpus(1).handler(args -> "ok")),
+        ToolWorker older = new ToolWorker(
+                clients,
+                topics,
+                List.of(Tools.define("render").cpus(1).handler(args -> "ok")),
                 options("w-older", capacity()));
         workers.add(older);
         assertThatThrownBy(older::start).hasMessageStartingWith("a newer version 2 of tool 'render' is registered");
@@ -244,18 +270,33 @@ class ToolWorkerSchedulingIT {
         try (TopicReader<ToolResult> results = new TopicReader<>(bootstrap, topics.toolResults)) {
             for (int i = 0; i < 20; i++) {
                 String id = "call-" + i;
-                assertThat(results.await(r -> r.value().getCallId().equals(id), TIMEOUT).value().getStatus())
+                assertThat(results.await(r -> r.value().getCallId().equals(id), TIMEOUT)
+                                .value()
+                                .getStatus())
                         .isEqualTo(ToolStatus.OK);
             }
-            Set<String> ran = results.seen().stream().map(r -> r.value().getWorker()).collect(Collectors.toSet());
+            Set<String> ran =
+                    results.seen().stream().map(r -> r.value().getWorker()).collect(Collectors.toSet());
             assertThat(ran).containsExactlyInAnyOrder("w-a", "w-b");
         }
         assertThat(a.completed() + b.completed()).isEqualTo(20);
-        assertThat(metrics.get("skein.worker.tasks.admitted").tag("tier", tier).tag("worker", "w-a").counter().count())
+        assertThat(metrics.get("skein.worker.tasks.admitted")
+                        .tag("tier", tier)
+                        .tag("worker", "w-a")
+                        .counter()
+                        .count())
                 .isEqualTo(a.admitted());
-        assertThat(metrics.get("skein.worker.task.duration").tag("tool", "sleep").tag("status", "OK").timer().count())
+        assertThat(metrics.get("skein.worker.task.duration")
+                        .tag("tool", "sleep")
+                        .tag("status", "OK")
+                        .timer()
+                        .count())
                 .isEqualTo(a.completed());
-        assertThat(metrics.get("skein.worker.resource.utilisation").tag("resource", "cpus").gauge().value()).isZero();
+        assertThat(metrics.get("skein.worker.resource.utilisation")
+                        .tag("resource", "cpus")
+                        .gauge()
+                        .value())
+                .isZero();
     }
 
     private ToolWorker start(String id, List<Tool> tools, NodeCapabilities capabilities) throws InterruptedException {
@@ -287,22 +328,26 @@ class ToolWorkerSchedulingIT {
 
     private ToolResult awaitResult(String callId) {
         try (TopicReader<ToolResult> results = new TopicReader<>(bootstrap, topics.toolResults)) {
-            return results.await(r -> r.value().getCallId().equals(callId), TIMEOUT).value();
+            return results.await(r -> r.value().getCallId().equals(callId), TIMEOUT)
+                    .value();
         }
     }
 
     private void setGroupConfig(String group, String name, String value) throws Exception {
         try (Admin admin = Admin.create(clients)) {
-            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group),
-                    List.of(new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET))))
-                    .all().get(30, TimeUnit.SECONDS);
+            admin.incrementalAlterConfigs(Map.of(
+                            new ConfigResource(ConfigResource.Type.GROUP, group),
+                            List.of(new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET))))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
     }
 
     private byte[] send(ToolRequest request) throws Exception {
         Topic<String, ToolRequest> topic = topics.tools(tier);
         byte[] value = topic.valueSerde().serializer().serialize(topic.name(), request);
-        producer.send(new ProducerRecord<>(topic.name(), request.getCallId(), value)).get();
+        producer.send(new ProducerRecord<>(topic.name(), request.getCallId(), value))
+                .get();
         return value;
     }
 

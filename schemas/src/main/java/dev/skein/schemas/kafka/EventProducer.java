@@ -73,7 +73,8 @@ public final class EventProducer implements AutoCloseable {
         try {
             return send(topic, key, value).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new KafkaException("Cannot write to " + topic.name() + ": " + e.getCause().getMessage(), e.getCause());
+            throw new KafkaException(
+                    "Cannot write to " + topic.name() + ": " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
             throw new KafkaException("Writing to " + topic.name() + " was not acknowledged within " + timeout, e);
         }
@@ -97,7 +98,11 @@ public final class EventProducer implements AutoCloseable {
                 .setTimestampMs(System.currentTimeMillis())
                 .build();
         try {
-            sendAndWait(deadLetters, key == null ? null : new String(key, StandardCharsets.UTF_8), letter, Duration.ofSeconds(30));
+            sendAndWait(
+                    deadLetters,
+                    key == null ? null : new String(key, StandardCharsets.UTF_8),
+                    letter,
+                    Duration.ofSeconds(30));
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

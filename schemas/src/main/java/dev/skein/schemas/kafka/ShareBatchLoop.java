@@ -105,14 +105,19 @@ public final class ShareBatchLoop<V> implements AutoCloseable {
     private volatile Integer acquisitionLockTimeoutMs;
     private Thread thread;
 
-    public ShareBatchLoop(String name, ShareConsumer<String, V> consumer, Duration pollTimeout,
-                             RecordHandler<V> handler, PoisonHandler poison) {
+    public ShareBatchLoop(
+            String name,
+            ShareConsumer<String, V> consumer,
+            Duration pollTimeout,
+            RecordHandler<V> handler,
+            PoisonHandler poison) {
         this.name = Objects.requireNonNull(name, "name");
         this.consumer = Objects.requireNonNull(consumer, "consumer");
         this.pollTimeout = Objects.requireNonNull(pollTimeout, "pollTimeout");
         this.handler = Objects.requireNonNull(handler, "handler");
         this.poison = Objects.requireNonNull(poison, "poison");
-        this.workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name(name + "-record-", 0).factory());
+        this.workers = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name(name + "-record-", 0).factory());
     }
 
     /** Subscribes to {@code topics} and starts polling on a platform thread named after this loop. */
@@ -168,7 +173,8 @@ public final class ShareBatchLoop<V> implements AutoCloseable {
                     continue;
                 }
                 if (!records.isEmpty()) {
-                    acquisitionLockTimeoutMs = consumer.acquisitionLockTimeoutMs().orElse(null);
+                    acquisitionLockTimeoutMs =
+                            consumer.acquisitionLockTimeoutMs().orElse(null);
                     processBatch(records);
                 }
                 forgetLostLocks();
@@ -181,8 +187,11 @@ public final class ShareBatchLoop<V> implements AutoCloseable {
             log.warn("{} was interrupted while waiting for its records; the unacknowledged ones are released", name);
         } catch (RuntimeException | Error e) {
             failure = e;
-            log.error("{} stopped: {}. Its records will be delivered to other members; restart it to rejoin",
-                    name, e.toString(), e);
+            log.error(
+                    "{} stopped: {}. Its records will be delivered to other members; restart it to rejoin",
+                    name,
+                    e.toString(),
+                    e);
         } finally {
             running = false;
             tasks.values().forEach(task -> task.outcome.cancel(true));
@@ -242,7 +251,11 @@ public final class ShareBatchLoop<V> implements AutoCloseable {
                 consumer.acknowledge(record, outcome(record, task.outcome));
             } else {
                 renewals.incrementAndGet();
-                log.debug("{}: renewing the lock of {}-{}@{}, still running", name, record.topic(), record.partition(),
+                log.debug(
+                        "{}: renewing the lock of {}-{}@{}, still running",
+                        name,
+                        record.topic(),
+                        record.partition(),
                         record.offset());
                 consumer.acknowledge(record, AcknowledgeType.RENEW);
             }
@@ -254,8 +267,13 @@ public final class ShareBatchLoop<V> implements AutoCloseable {
             return outcome.resultNow();
         } catch (IllegalStateException e) {
             Throwable cause = outcome.state() == Future.State.FAILED ? outcome.exceptionNow() : e;
-            log.error("{} could not process {}-{}@{}; it is released for another delivery",
-                    name, record.topic(), record.partition(), record.offset(), cause);
+            log.error(
+                    "{} could not process {}-{}@{}; it is released for another delivery",
+                    name,
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    cause);
             return AcknowledgeType.RELEASE;
         }
     }
@@ -271,8 +289,13 @@ public final class ShareBatchLoop<V> implements AutoCloseable {
             if (now - entry.getValue().lastSeenNanos > limit) {
                 Key key = entry.getKey();
                 lostLocks.incrementAndGet();
-                log.warn("{}: the lock of {}-{}@{} was lost (its renewal was refused); its call is stopped here and"
-                        + " runs on another member", name, key.topic(), key.partition(), key.offset());
+                log.warn(
+                        "{}: the lock of {}-{}@{} was lost (its renewal was refused); its call is stopped here and"
+                                + " runs on another member",
+                        name,
+                        key.topic(),
+                        key.partition(),
+                        key.offset());
                 entry.getValue().outcome.cancel(true);
                 it.remove();
             }
@@ -281,13 +304,22 @@ public final class ShareBatchLoop<V> implements AutoCloseable {
 
     private void rejectPoison(RecordDeserializationException e) {
         TopicPartition tp = e.topicPartition();
-        log.error("{}: record {}-{}@{} cannot be read: {}", name, tp.topic(), tp.partition(), e.offset(),
+        log.error(
+                "{}: record {}-{}@{} cannot be read: {}",
+                name,
+                tp.topic(),
+                tp.partition(),
+                e.offset(),
                 e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
         if (poison.deadLetter(e)) {
             consumer.acknowledge(tp.topic(), tp.partition(), e.offset(), AcknowledgeType.REJECT);
         } else {
-            log.warn("{}: record {}-{}@{} stays released, so it is delivered again until the delivery limit",
-                    name, tp.topic(), tp.partition(), e.offset());
+            log.warn(
+                    "{}: record {}-{}@{} stays released, so it is delivered again until the delivery limit",
+                    name,
+                    tp.topic(),
+                    tp.partition(),
+                    e.offset());
         }
     }
 
@@ -302,14 +334,20 @@ public final class ShareBatchLoop<V> implements AutoCloseable {
     private void commitPending() {
         for (int attempt = 0; attempt < 2; attempt++) {
             try {
-                consumer.commitSync(Duration.ofSeconds(10)).forEach((partition, error) -> error.ifPresent(
-                        e -> log.warn("{}: acknowledgements for {} were not committed ({}); those records will be delivered again",
-                                name, partition, e.getMessage())));
+                consumer.commitSync(Duration.ofSeconds(10))
+                        .forEach((partition, error) -> error.ifPresent(e -> log.warn(
+                                "{}: acknowledgements for {} were not committed ({}); those records will be delivered again",
+                                name,
+                                partition,
+                                e.getMessage())));
                 return;
             } catch (WakeupException e) {
                 log.debug("{}: commit at close woken up; committing again", name);
             } catch (RuntimeException e) {
-                log.warn("{}: could not commit acknowledgements at close; those records will be delivered again", name, e);
+                log.warn(
+                        "{}: could not commit acknowledgements at close; those records will be delivered again",
+                        name,
+                        e);
                 return;
             }
         }

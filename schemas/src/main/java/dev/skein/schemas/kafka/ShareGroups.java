@@ -39,10 +39,10 @@ public final class ShareGroups {
      */
     public static void configure(Admin admin, String groupId, Optional<Duration> sessionTimeout) {
         ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, groupId);
-        List<AlterConfigOp> ops = new ArrayList<>(List.of(
-                set("share.auto.offset.reset", "earliest"),
-                set("share.isolation.level", "read_committed")));
-        sessionTimeout.ifPresent(timeout -> ops.add(set("share.session.timeout.ms", String.valueOf(timeout.toMillis()))));
+        List<AlterConfigOp> ops = new ArrayList<>(
+                List.of(set("share.auto.offset.reset", "earliest"), set("share.isolation.level", "read_committed")));
+        sessionTimeout.ifPresent(
+                timeout -> ops.add(set("share.session.timeout.ms", String.valueOf(timeout.toMillis()))));
         try {
             admin.incrementalAlterConfigs(Map.of(group, ops)).all().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -50,8 +50,10 @@ public final class ShareGroups {
             throw new KafkaException("Interrupted while configuring share group " + groupId, e);
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            throw new KafkaException("Cannot configure share group " + groupId
-                    + " (does the broker have share groups enabled?): " + cause.getMessage(), cause);
+            throw new KafkaException(
+                    "Cannot configure share group " + groupId + " (does the broker have share groups enabled?): "
+                            + cause.getMessage(),
+                    cause);
         }
     }
 

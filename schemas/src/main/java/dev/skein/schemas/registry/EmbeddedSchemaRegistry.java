@@ -96,16 +96,22 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
      * @param timeout the limit of each call to the cluster
      * @throws SchemaRegistryException when the topic cannot be created or read
      */
-    public EmbeddedSchemaRegistry(Properties clientProperties, String topic, short replicationFactor, Duration timeout) {
+    public EmbeddedSchemaRegistry(
+            Properties clientProperties, String topic, short replicationFactor, Duration timeout) {
         Objects.requireNonNull(clientProperties, "clientProperties");
-        if (clientProperties.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "").isBlank()) {
-            throw new IllegalArgumentException("embedded schema registry needs " + CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+        if (clientProperties
+                .getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "")
+                .isBlank()) {
+            throw new IllegalArgumentException(
+                    "embedded schema registry needs " + CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
         }
         if (topic == null || !topic.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("schemas topic '" + topic + "' must be non-empty and use only A-Z a-z 0-9 . _ -");
+            throw new IllegalArgumentException(
+                    "schemas topic '" + topic + "' must be non-empty and use only A-Z a-z 0-9 . _ -");
         }
         if (replicationFactor < 1) {
-            throw new IllegalArgumentException("schemas topic replication factor must be at least 1, got " + replicationFactor);
+            throw new IllegalArgumentException(
+                    "schemas topic replication factor must be at least 1, got " + replicationFactor);
         }
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("embedded schema registry timeout must be positive, got " + timeout);
@@ -117,13 +123,15 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
         try {
             this.producer = new KafkaProducer<>(producerProperties(clientProperties));
         } catch (KafkaException e) {
-            throw new SchemaRegistryException("Cannot open a producer to schemas topic " + topic + ": " + e.getMessage(), e);
+            throw new SchemaRegistryException(
+                    "Cannot open a producer to schemas topic " + topic + ": " + e.getMessage(), e);
         }
         try {
             this.consumer = new KafkaConsumer<>(consumerProperties(clientProperties));
         } catch (KafkaException e) {
             producer.close(timeout);
-            throw new SchemaRegistryException("Cannot open a consumer of schemas topic " + topic + ": " + e.getMessage(), e);
+            throw new SchemaRegistryException(
+                    "Cannot open a consumer of schemas topic " + topic + ": " + e.getMessage(), e);
         }
         try {
             synchronized (topicLock) {
@@ -135,8 +143,11 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
             close();
             throw e;
         }
-        log.info("Embedded schema registry on topic {} holds {} schemas under {} subjects",
-                topic, schemaById.size(), idsBySubject.size());
+        log.info(
+                "Embedded schema registry on topic {} holds {} schemas under {} subjects",
+                topic,
+                schemaById.size(),
+                idsBySubject.size());
     }
 
     /** The default topic for a topic prefix: {@code skein.} gives {@code skein._schemas}. */
@@ -188,7 +199,12 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
             // record in the topic wins in every process, and the loser finds out here.
             readToEnd(written.offset() + 1);
             requireNoCollision(schema, id, canonical);
-            log.info("Schema {} registered under subject {} with id {} in topic {}", schema.getFullName(), subject, id, topic);
+            log.info(
+                    "Schema {} registered under subject {} with id {} in topic {}",
+                    schema.getFullName(),
+                    subject,
+                    id,
+                    topic);
             return id;
         }
     }
@@ -209,9 +225,11 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
         }
         Schema found = schemaById.get(id);
         if (found == null) {
-            throw new SchemaRegistryException("Schema " + id + " not found in schemas topic " + topic
-                    + ": the record was written with another registry. Point Skein at the registry (URL or"
-                    + " schemas topic) its producer used.", 40403);
+            throw new SchemaRegistryException(
+                    "Schema " + id + " not found in schemas topic " + topic
+                            + ": the record was written with another registry. Point Skein at the registry (URL or"
+                            + " schemas topic) its producer used.",
+                    40403);
         }
         return found;
     }
@@ -233,7 +251,9 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
     /** Version {@code version} (from 1) of {@code subject}, if it exists. */
     public Optional<Schema> version(String subject, int version) {
         List<Integer> ids = idsOf(subject);
-        return version < 1 || version > ids.size() ? Optional.empty() : Optional.of(schemaById.get(ids.get(version - 1)));
+        return version < 1 || version > ids.size()
+                ? Optional.empty()
+                : Optional.of(schemaById.get(ids.get(version - 1)));
     }
 
     /** Closes the producer and consumer; registered schemas stay in the topic. */
@@ -256,27 +276,40 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
     private void requireNoCollision(Schema schema, int id, String canonical) {
         String existing = canonicalById.get(id);
         if (existing != null && !existing.equals(canonical)) {
-            throw new SchemaRegistryException("Schema " + schema.getFullName() + " gets id " + id + ", which schema "
-                    + schemaById.get(id).getFullName() + " already has in topic " + topic + ": a fingerprint collision"
-                    + " (about one chance in 2^31). Change the new schema (a field or namespace name), or configure"
-                    + " an external schema registry, which numbers schemas instead.", 409);
+            throw new SchemaRegistryException(
+                    "Schema " + schema.getFullName() + " gets id " + id + ", which schema "
+                            + schemaById.get(id).getFullName() + " already has in topic " + topic
+                            + ": a fingerprint collision"
+                            + " (about one chance in 2^31). Change the new schema (a field or namespace name), or configure"
+                            + " an external schema registry, which numbers schemas instead.",
+                    409);
         }
     }
 
     private RecordMetadata write(String subject, int id, Schema schema) {
-        String value = JSON.createObjectNode().put("subject", subject).put("id", id).put("schema", schema.toString()).toString();
+        String value = JSON.createObjectNode()
+                .put("subject", subject)
+                .put("id", id)
+                .put("schema", schema.toString())
+                .toString();
         try {
             return producer.send(new ProducerRecord<>(topic, 0, subject + ":" + id, value))
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new SchemaRegistryException("Cannot write schema " + schema.getFullName() + " to topic " + topic + ": "
-                    + e.getCause().getMessage() + ". Check that the cluster is up and this client may write the topic.", e.getCause());
+            throw new SchemaRegistryException(
+                    "Cannot write schema " + schema.getFullName() + " to topic " + topic + ": "
+                            + e.getCause().getMessage()
+                            + ". Check that the cluster is up and this client may write the topic.",
+                    e.getCause());
         } catch (TimeoutException e) {
-            throw new SchemaRegistryException("Cannot write schema " + schema.getFullName() + " to topic " + topic
-                    + " within " + timeout + ": check that the cluster is up and the topic has enough in-sync replicas.", e);
+            throw new SchemaRegistryException(
+                    "Cannot write schema " + schema.getFullName() + " to topic " + topic + " within " + timeout
+                            + ": check that the cluster is up and the topic has enough in-sync replicas.",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SchemaRegistryException("Interrupted while writing schema " + schema.getFullName() + " to " + topic, e);
+            throw new SchemaRegistryException(
+                    "Interrupted while writing schema " + schema.getFullName() + " to " + topic, e);
         }
     }
 
@@ -285,20 +318,25 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
         long deadline = System.nanoTime() + timeout.toNanos();
         long end;
         try {
-            end = Math.max(atLeast, consumer.endOffsets(List.of(partition), timeout).getOrDefault(partition, 0L));
+            end = Math.max(
+                    atLeast, consumer.endOffsets(List.of(partition), timeout).getOrDefault(partition, 0L));
             while (consumer.position(partition, timeout) < end) {
                 if (System.nanoTime() > deadline) {
-                    throw new SchemaRegistryException("Cannot read schemas topic " + topic + " to offset " + end
-                            + " within " + timeout + " (at " + consumer.position(partition, timeout)
-                            + "): check that the cluster is up.", -1);
+                    throw new SchemaRegistryException(
+                            "Cannot read schemas topic " + topic + " to offset " + end
+                                    + " within " + timeout + " (at " + consumer.position(partition, timeout)
+                                    + "): check that the cluster is up.",
+                            -1);
                 }
                 for (ConsumerRecord<String, String> record : consumer.poll(POLL)) {
                     apply(record);
                 }
             }
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            throw new SchemaRegistryException("Cannot read schemas topic " + topic + " within " + timeout
-                    + ": check bootstrap servers and that the cluster is up.", e);
+            throw new SchemaRegistryException(
+                    "Cannot read schemas topic " + topic + " within " + timeout
+                            + ": check bootstrap servers and that the cluster is up.",
+                    e);
         } catch (KafkaException e) {
             throw new SchemaRegistryException("Cannot read schemas topic " + topic + ": " + e.getMessage(), e);
         }
@@ -307,7 +345,11 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
     private void apply(ConsumerRecord<String, String> record) {
         if (record.value() == null) {
             // Compaction leaves tombstones only if something else deleted a key: schemas are never deleted here.
-            log.warn("Ignoring tombstone for key {} at offset {} of schemas topic {}", record.key(), record.offset(), topic);
+            log.warn(
+                    "Ignoring tombstone for key {} at offset {} of schemas topic {}",
+                    record.key(),
+                    record.offset(),
+                    topic);
             return;
         }
         String subject;
@@ -319,14 +361,24 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
             claimedId = value.path("id").asInt(0);
             schema = new Schema.Parser().parse(value.path("schema").asText(""));
         } catch (JsonProcessingException | SchemaParseException e) {
-            log.warn("Skipping unreadable record at offset {} of schemas topic {} (key {}): {}",
-                    record.offset(), topic, record.key(), e.getMessage());
+            log.warn(
+                    "Skipping unreadable record at offset {} of schemas topic {} (key {}): {}",
+                    record.offset(),
+                    topic,
+                    record.key(),
+                    e.getMessage());
             return;
         }
         int id = idOf(schema);
         if (subject.isEmpty() || claimedId != id) {
-            log.warn("Skipping record at offset {} of schemas topic {}: subject '{}' and id {} do not match its schema"
-                    + " (id {}); something other than Skein wrote it", record.offset(), topic, subject, claimedId, id);
+            log.warn(
+                    "Skipping record at offset {} of schemas topic {}: subject '{}' and id {} do not match its schema"
+                            + " (id {}); something other than Skein wrote it",
+                    record.offset(),
+                    topic,
+                    subject,
+                    claimedId,
+                    id);
             return;
         }
         String canonical = SchemaNormalization.toParsingForm(schema);
@@ -335,8 +387,13 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
             schemaById.put(id, schema);
         } else if (!known.equals(canonical)) {
             // First record wins in every process, so all agree on what the id means.
-            log.warn("Schema {} at offset {} of schemas topic {} collides with id {} of {}: ignored",
-                    schema.getFullName(), record.offset(), topic, id, schemaById.get(id).getFullName());
+            log.warn(
+                    "Schema {} at offset {} of schemas topic {} collides with id {} of {}: ignored",
+                    schema.getFullName(),
+                    record.offset(),
+                    topic,
+                    id,
+                    schemaById.get(id).getFullName());
             return;
         }
         idsBySubject.computeIfAbsent(subject, s -> new CopyOnWriteArrayList<>()).addIfAbsent(id);
@@ -346,7 +403,9 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
         try (Admin admin = Admin.create(adminProperties(clientProperties))) {
             long timeoutMs = timeout.toMillis();
             try {
-                TopicDescription description = admin.describeTopics(Set.of(topic)).topicNameValues().get(topic)
+                TopicDescription description = admin.describeTopics(Set.of(topic))
+                        .topicNameValues()
+                        .get(topic)
                         .get(timeoutMs, TimeUnit.MILLISECONDS);
                 requireOnePartition(description);
                 warnUnlessCompacted(admin, timeoutMs);
@@ -360,7 +419,10 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
                     .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
             try {
                 admin.createTopics(Set.of(newTopic)).all().get(timeoutMs, TimeUnit.MILLISECONDS);
-                log.info("Created schemas topic {} (compacted, 1 partition, replication factor {})", topic, replicationFactor);
+                log.info(
+                        "Created schemas topic {} (compacted, 1 partition, replication factor {})",
+                        topic,
+                        replicationFactor);
             } catch (ExecutionException e) {
                 // Another process created it between our describe and create: theirs is as good as ours.
                 if (!(e.getCause() instanceof TopicExistsException)) {
@@ -368,12 +430,16 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
                 }
             }
         } catch (ExecutionException e) {
-            throw new SchemaRegistryException("Cannot create or describe schemas topic " + topic + ": "
-                    + e.getCause().getMessage() + ". Check the bootstrap servers, the replication factor ("
-                    + replicationFactor + ") against the number of brokers, and this client's permissions.", e.getCause());
+            throw new SchemaRegistryException(
+                    "Cannot create or describe schemas topic " + topic + ": "
+                            + e.getCause().getMessage() + ". Check the bootstrap servers, the replication factor ("
+                            + replicationFactor + ") against the number of brokers, and this client's permissions.",
+                    e.getCause());
         } catch (TimeoutException e) {
-            throw new SchemaRegistryException("Cannot reach the cluster to create schemas topic " + topic + " within "
-                    + timeout + ": check the bootstrap servers and that the cluster is up.", e);
+            throw new SchemaRegistryException(
+                    "Cannot reach the cluster to create schemas topic " + topic + " within " + timeout
+                            + ": check the bootstrap servers and that the cluster is up.",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SchemaRegistryException("Interrupted while creating schemas topic " + topic, e);
@@ -383,8 +449,11 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
     private void requireOnePartition(TopicDescription description) {
         if (description.partitions().size() != 1) {
             // Ids are read back from partition 0 only; a second partition would hide schemas.
-            throw new SchemaRegistryException("Schemas topic " + topic + " has " + description.partitions().size()
-                    + " partitions; it needs exactly 1. Delete it (if it holds no schemas) or name another topic.", -1);
+            throw new SchemaRegistryException(
+                    "Schemas topic " + topic + " has "
+                            + description.partitions().size()
+                            + " partitions; it needs exactly 1. Delete it (if it holds no schemas) or name another topic.",
+                    -1);
         }
     }
 
@@ -392,17 +461,28 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         Config config;
         try {
-            config = admin.describeConfigs(Set.of(resource)).all().get(timeoutMs, TimeUnit.MILLISECONDS).get(resource);
+            config = admin.describeConfigs(Set.of(resource))
+                    .all()
+                    .get(timeoutMs, TimeUnit.MILLISECONDS)
+                    .get(resource);
         } catch (ExecutionException e) {
             // A client allowed to read and write the topic may still lack DescribeConfigs: only a check is lost.
-            log.warn("Cannot check cleanup.policy of schemas topic {} ({}); it must be compact", topic, e.getCause().toString());
+            log.warn(
+                    "Cannot check cleanup.policy of schemas topic {} ({}); it must be compact",
+                    topic,
+                    e.getCause().toString());
             return;
         }
         String policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG) == null
-                ? "" : config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
-        if (!policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT) || policy.contains(TopicConfig.CLEANUP_POLICY_DELETE)) {
-            log.warn("Schemas topic {} has cleanup.policy={}: schemas will expire and old records become unreadable;"
-                    + " set cleanup.policy=compact", topic, policy);
+                ? ""
+                : config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
+        if (!policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT)
+                || policy.contains(TopicConfig.CLEANUP_POLICY_DELETE)) {
+            log.warn(
+                    "Schemas topic {} has cleanup.policy={}: schemas will expire and old records become unreadable;"
+                            + " set cleanup.policy=compact",
+                    topic,
+                    policy);
         }
     }
 

@@ -18,7 +18,10 @@ record RegistryError(int httpStatus, int errorCode, String message) {
         try {
             JsonNode json = JSON.readTree(body == null ? "" : body);
             if (json != null && json.path("error_code").canConvertToInt()) {
-                return new RegistryError(httpStatus, json.get("error_code").intValue(), json.path("message").asText(""));
+                return new RegistryError(
+                        httpStatus,
+                        json.get("error_code").intValue(),
+                        json.path("message").asText(""));
             }
         } catch (IOException e) {
             // Not JSON (an HTML page from a proxy, say): the status and the raw body are all there is.
@@ -29,28 +32,36 @@ record RegistryError(int httpStatus, int errorCode, String message) {
 
     SchemaRegistryException toException(String action, String subject, String baseUrl) {
         String said = message.isBlank() ? "" : " \"" + message + "\"";
-        return new SchemaRegistryException("Cannot " + action + ": schema registry at " + baseUrl + " answered HTTP "
-                + httpStatus + ", error " + errorCode + said + ". " + advice(subject), errorCode);
+        return new SchemaRegistryException(
+                "Cannot " + action + ": schema registry at " + baseUrl + " answered HTTP " + httpStatus + ", error "
+                        + errorCode + said + ". " + advice(subject),
+                errorCode);
     }
 
     private String advice(String subject) {
         String named = subject == null ? "the subject" : "subject '" + subject + "'";
         return switch (errorCode) {
-            case 40401 -> "No schema was ever registered under " + named + ": check the topic name"
-                    + " (values use subject <topic>-value), or register a schema first.";
+            case 40401 ->
+                "No schema was ever registered under " + named + ": check the topic name"
+                        + " (values use subject <topic>-value), or register a schema first.";
             case 40402 -> "That version of " + named + " does not exist: list its versions first.";
-            case 40403 -> "No schema has that id in this registry: the record was probably written with another"
-                    + " registry; point Skein at the registry its producer used.";
-            case 409 -> "The schema is incompatible with the latest version of " + named + " under its"
-                    + " compatibility level: evolve it compatibly (new fields need defaults, do not remove"
-                    + " fields without defaults or change types) or change the subject's compatibility level.";
-            case 42201 -> "The registry finds the schema invalid: fix the Avro schema (the registry's message says"
-                    + " what it rejects).";
+            case 40403 ->
+                "No schema has that id in this registry: the record was probably written with another"
+                        + " registry; point Skein at the registry its producer used.";
+            case 409 ->
+                "The schema is incompatible with the latest version of " + named + " under its"
+                        + " compatibility level: evolve it compatibly (new fields need defaults, do not remove"
+                        + " fields without defaults or change types) or change the subject's compatibility level.";
+            case 42201 ->
+                "The registry finds the schema invalid: fix the Avro schema (the registry's message says"
+                        + " what it rejects).";
             case 42202 -> "The version is invalid: versions are positive integers or 'latest'.";
-            case 42203 -> "The compatibility level is invalid: use one of BACKWARD, FORWARD, FULL, NONE and their"
-                    + " _TRANSITIVE forms.";
-            case 401 -> "The registry refuses the credentials: check the basic auth user:password (for Confluent"
-                    + " Cloud, the Schema Registry API key and secret, not the Kafka ones).";
+            case 42203 ->
+                "The compatibility level is invalid: use one of BACKWARD, FORWARD, FULL, NONE and their"
+                        + " _TRANSITIVE forms.";
+            case 401 ->
+                "The registry refuses the credentials: check the basic auth user:password (for Confluent"
+                        + " Cloud, the Schema Registry API key and secret, not the Kafka ones).";
             case 403 -> "The credentials lack permission for " + named + ": grant them access in the registry.";
             default -> adviceByRange();
         };

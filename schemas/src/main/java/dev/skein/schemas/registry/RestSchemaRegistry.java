@@ -46,7 +46,8 @@ public final class RestSchemaRegistry implements SchemaRegistry {
     private static final Logger log = LoggerFactory.getLogger(RestSchemaRegistry.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     // Some registries and proxies answer plain JSON; accept it as Confluent's own client does.
-    private static final String ACCEPT = CONTENT_TYPE + ", application/vnd.schemaregistry+json; qs=0.9, application/json; qs=0.5";
+    private static final String ACCEPT =
+            CONTENT_TYPE + ", application/vnd.schemaregistry+json; qs=0.9, application/json; qs=0.5";
 
     private final String baseUrl;
     private final Duration timeout;
@@ -100,7 +101,9 @@ public final class RestSchemaRegistry implements SchemaRegistry {
             return cached;
         }
         // Concurrent first registrations may both reach the registry; it answers both with the same id.
-        JsonNode answer = send("register a schema under subject '" + subject + "'", subject,
+        JsonNode answer = send(
+                "register a schema under subject '" + subject + "'",
+                subject,
                 post("/subjects/" + segment(subject) + "/versions", schemaBody(text)));
         int id = requiredInt(answer, "id", "register");
         ids.put(text, id);
@@ -137,7 +140,9 @@ public final class RestSchemaRegistry implements SchemaRegistry {
      */
     public List<Integer> versions(String subject) {
         requireSubject(subject);
-        JsonNode answer = send("list the versions of subject '" + subject + "'", subject,
+        JsonNode answer = send(
+                "list the versions of subject '" + subject + "'",
+                subject,
                 get("/subjects/" + segment(subject) + "/versions"));
         List<Integer> versions = new ArrayList<>();
         requiredArray(answer, "list versions").forEach(node -> versions.add(node.asInt()));
@@ -151,10 +156,12 @@ public final class RestSchemaRegistry implements SchemaRegistry {
      */
     public SubjectVersion version(String subject, int version) {
         requireSubject(subject);
-        String path = "/subjects/" + segment(subject) + "/versions/" + (version == -1 ? "latest" : Integer.toString(version));
+        String path =
+                "/subjects/" + segment(subject) + "/versions/" + (version == -1 ? "latest" : Integer.toString(version));
         JsonNode answer = send("get version " + version + " of subject '" + subject + "'", subject, get(path));
         int id = requiredInt(answer, "id", "get a version");
-        Schema schema = schemaById.computeIfAbsent(id, i -> parseAnswer(answer, "subject '" + subject + "' version " + version));
+        Schema schema = schemaById.computeIfAbsent(
+                id, i -> parseAnswer(answer, "subject '" + subject + "' version " + version));
         return new SubjectVersion(subject, requiredInt(answer, "version", "get a version"), id, schema);
     }
 
@@ -169,8 +176,12 @@ public final class RestSchemaRegistry implements SchemaRegistry {
     public boolean testCompatibility(String subject, Schema schema) {
         requireSubject(subject);
         Objects.requireNonNull(schema, "schema");
-        JsonNode answer = send("check compatibility with subject '" + subject + "'", subject,
-                post("/compatibility/subjects/" + segment(subject) + "/versions/latest", schemaBody(schema.toString())));
+        JsonNode answer = send(
+                "check compatibility with subject '" + subject + "'",
+                subject,
+                post(
+                        "/compatibility/subjects/" + segment(subject) + "/versions/latest",
+                        schemaBody(schema.toString())));
         JsonNode compatible = answer.get("is_compatible");
         if (compatible == null || !compatible.isBoolean()) {
             throw unexpectedAnswer("check compatibility", "is_compatible", answer);
@@ -212,12 +223,17 @@ public final class RestSchemaRegistry implements SchemaRegistry {
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (HttpTimeoutException e) {
-            throw new SchemaRegistryException("Cannot " + action + ": schema registry at " + baseUrl
-                    + " did not answer " + request.method() + " " + request.uri().getRawPath() + " within " + timeout
-                    + ". Check that it is up and not overloaded, or raise the registry timeout.", e);
+            throw new SchemaRegistryException(
+                    "Cannot " + action + ": schema registry at " + baseUrl
+                            + " did not answer " + request.method() + " "
+                            + request.uri().getRawPath() + " within " + timeout
+                            + ". Check that it is up and not overloaded, or raise the registry timeout.",
+                    e);
         } catch (IOException e) {
-            throw new SchemaRegistryException("Cannot " + action + ": schema registry at " + baseUrl
-                    + " could not be reached (" + e + "). Check the registry URL and that the registry is running.", e);
+            throw new SchemaRegistryException(
+                    "Cannot " + action + ": schema registry at " + baseUrl + " could not be reached (" + e
+                            + "). Check the registry URL and that the registry is running.",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SchemaRegistryException("Interrupted while waiting to " + action + " at " + baseUrl, e);
@@ -229,22 +245,29 @@ public final class RestSchemaRegistry implements SchemaRegistry {
         try {
             return JSON.readTree(response.body());
         } catch (JsonProcessingException e) {
-            throw new SchemaRegistryException("Cannot " + action + ": schema registry at " + baseUrl
-                    + " answered " + status + " with a body that is not JSON: " + RegistryError.abbreviate(response.body())
-                    + ". Check that the URL points at a schema registry, not another service.", e);
+            throw new SchemaRegistryException(
+                    "Cannot " + action + ": schema registry at " + baseUrl
+                            + " answered " + status + " with a body that is not JSON: "
+                            + RegistryError.abbreviate(response.body())
+                            + ". Check that the URL points at a schema registry, not another service.",
+                    e);
         }
     }
 
     private Schema parseAnswer(JsonNode answer, String what) {
         JsonNode references = answer.get("references");
         if (references != null && references.isArray() && !references.isEmpty()) {
-            throw new SchemaRegistryException("The registry's " + what + " uses schema references, which Skein's"
-                    + " registry client does not resolve: register it with its referenced types inlined", -1);
+            throw new SchemaRegistryException(
+                    "The registry's " + what + " uses schema references, which Skein's"
+                            + " registry client does not resolve: register it with its referenced types inlined",
+                    -1);
         }
         JsonNode type = answer.get("schemaType");
         if (type != null && !"AVRO".equals(type.asText())) {
-            throw new SchemaRegistryException("The registry's " + what + " is a " + type.asText()
-                    + " schema; Skein reads only Avro. Check that the topic is one of Skein's.", -1);
+            throw new SchemaRegistryException(
+                    "The registry's " + what + " is a " + type.asText()
+                            + " schema; Skein reads only Avro. Check that the topic is one of Skein's.",
+                    -1);
         }
         JsonNode text = answer.get("schema");
         if (text == null || !text.isTextual()) {
@@ -253,7 +276,8 @@ public final class RestSchemaRegistry implements SchemaRegistry {
         try {
             return new Schema.Parser().parse(text.asText());
         } catch (SchemaParseException e) {
-            throw new SchemaRegistryException("The registry's " + what + " is not a valid Avro schema: " + e.getMessage(), e);
+            throw new SchemaRegistryException(
+                    "The registry's " + what + " is not a valid Avro schema: " + e.getMessage(), e);
         }
     }
 
@@ -273,9 +297,11 @@ public final class RestSchemaRegistry implements SchemaRegistry {
     }
 
     private SchemaRegistryException unexpectedAnswer(String action, String expected, JsonNode answer) {
-        return new SchemaRegistryException("Cannot " + action + ": schema registry at " + baseUrl + " answered without "
-                + expected + ": " + RegistryError.abbreviate(answer.toString())
-                + ". Check that the URL points at a Confluent-compatible schema registry.", -1);
+        return new SchemaRegistryException(
+                "Cannot " + action + ": schema registry at " + baseUrl + " answered without "
+                        + expected + ": " + RegistryError.abbreviate(answer.toString())
+                        + ". Check that the URL points at a Confluent-compatible schema registry.",
+                -1);
     }
 
     private static String schemaBody(String schemaText) {
@@ -305,7 +331,8 @@ public final class RestSchemaRegistry implements SchemaRegistry {
         try {
             uri = URI.create(trimmed);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("schema registry URL '" + baseUrl + "' is not a URL: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "schema registry URL '" + baseUrl + "' is not a URL: " + e.getMessage(), e);
         }
         if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
             throw new IllegalArgumentException("schema registry URL '" + baseUrl
@@ -313,8 +340,8 @@ public final class RestSchemaRegistry implements SchemaRegistry {
         }
         if (uri.getRawUserInfo() != null) {
             // Credentials in the URL would end up in logs and error messages.
-            throw new IllegalArgumentException("schema registry URL must not carry credentials: pass user:password as"
-                    + " basic auth instead");
+            throw new IllegalArgumentException(
+                    "schema registry URL must not carry credentials: pass user:password as" + " basic auth instead");
         }
         return trimmed;
     }
@@ -322,8 +349,8 @@ public final class RestSchemaRegistry implements SchemaRegistry {
     private static String basicAuthorization(String userInfo) {
         int colon = userInfo.indexOf(':');
         if (colon <= 0) {
-            throw new IllegalArgumentException("schema registry basic auth must be user:password (for Confluent Cloud,"
-                    + " API key:API secret)");
+            throw new IllegalArgumentException(
+                    "schema registry basic auth must be user:password (for Confluent Cloud," + " API key:API secret)");
         }
         return "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
     }

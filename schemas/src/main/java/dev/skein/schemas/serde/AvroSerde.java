@@ -37,8 +37,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         // Avro 1.12 refuses to instantiate generated classes by name unless their package is
         // trusted; Skein's own events are, and nothing else is added.
         ClassSecurityValidator.ClassSecurityPredicate previous = ClassSecurityValidator.getGlobal();
-        ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(previous,
-                type -> type.getPackageName().equals("dev.skein.events")));
+        ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(
+                previous, type -> type.getPackageName().equals("dev.skein.events")));
     }
 
     private final Schema readerSchema;
@@ -74,7 +74,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
-            throw new SerializationException("Cannot write " + readerSchema.getName() + " to " + topic + ": " + e.getMessage(), e);
+            throw new SerializationException(
+                    "Cannot write " + readerSchema.getName() + " to " + topic + ": " + e.getMessage(), e);
         }
         return out.toByteArray();
     }
@@ -88,14 +89,16 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
                     + " (expected magic byte 0 and a 4-byte schema id, got " + data.length + " bytes)");
         }
         int id = ByteBuffer.wrap(data, 1, 4).getInt();
-        SpecificDatumReader<T> reader = readerById.computeIfAbsent(id,
-                i -> new SpecificDatumReader<>(registry.schemaById(i), readerSchema));
+        SpecificDatumReader<T> reader =
+                readerById.computeIfAbsent(id, i -> new SpecificDatumReader<>(registry.schemaById(i), readerSchema));
         BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, 5, data.length - 5, null);
         try {
             return reader.read(null, decoder);
         } catch (IOException | RuntimeException e) {
-            throw new SerializationException("Cannot read " + readerSchema.getName() + " (schema id " + id + ") from "
-                    + topic + ": " + e.getMessage(), e);
+            throw new SerializationException(
+                    "Cannot read " + readerSchema.getName() + " (schema id " + id + ") from " + topic + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 

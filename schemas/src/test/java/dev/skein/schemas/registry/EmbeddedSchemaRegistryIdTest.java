@@ -42,7 +42,8 @@ class EmbeddedSchemaRegistryIdTest {
         assertThat(EmbeddedSchemaRegistry.idOf(twoFields))
                 .isPositive()
                 .isNotEqualTo(EmbeddedSchemaRegistry.idOf(GREETING));
-        assertThat(EmbeddedSchemaRegistry.idOf(Schema.create(Schema.Type.STRING))).isPositive();
+        assertThat(EmbeddedSchemaRegistry.idOf(Schema.create(Schema.Type.STRING)))
+                .isPositive();
     }
 
     @Test
@@ -52,7 +53,9 @@ class EmbeddedSchemaRegistryIdTest {
         Schema second = parse(COLLIDER.formatted("ffd64u09qjmmq"));
 
         assertThat(SchemaNormalization.toParsingForm(first)).isNotEqualTo(SchemaNormalization.toParsingForm(second));
-        assertThat(EmbeddedSchemaRegistry.idOf(first)).isEqualTo(EmbeddedSchemaRegistry.idOf(second)).isEqualTo(311_380_947);
+        assertThat(EmbeddedSchemaRegistry.idOf(first))
+                .isEqualTo(EmbeddedSchemaRegistry.idOf(second))
+                .isEqualTo(311_380_947);
     }
 
     @Test
@@ -63,14 +66,18 @@ class EmbeddedSchemaRegistryIdTest {
     @Test
     void badSettingsAreRefusedBeforeAnyConnection() {
         assertThatThrownBy(() -> new EmbeddedSchemaRegistry(" ", "skein._schemas", (short) 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bootstrap servers");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bootstrap servers");
         assertThatThrownBy(() -> new EmbeddedSchemaRegistry("localhost:9092", "bad topic", (short) 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'bad topic'");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'bad topic'");
         assertThatThrownBy(() -> new EmbeddedSchemaRegistry("localhost:9092", "skein._schemas", (short) 0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("replication factor");
-        assertThatThrownBy(() -> new EmbeddedSchemaRegistry(new Properties(), "skein._schemas", (short) 1,
-                        EmbeddedSchemaRegistry.DEFAULT_TIMEOUT))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bootstrap.servers");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("replication factor");
+        assertThatThrownBy(() -> new EmbeddedSchemaRegistry(
+                        new Properties(), "skein._schemas", (short) 1, EmbeddedSchemaRegistry.DEFAULT_TIMEOUT))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bootstrap.servers");
     }
 
     private static Schema parse(String json) {

@@ -32,7 +32,8 @@ import org.apache.avro.SchemaParseException;
  */
 final class FakeConfluentRegistry implements AutoCloseable {
 
-    record Request(String method, String rawPath, String contentType, String accept, String authorization, String body) {}
+    record Request(
+            String method, String rawPath, String contentType, String accept, String authorization, String body) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SUBJECT_VERSIONS = Pattern.compile("/subjects/([^/]+)/versions");
@@ -93,9 +94,13 @@ final class FakeConfluentRegistry implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
-                    exchange.getRequestHeaders().getFirst("Content-Type"), exchange.getRequestHeaders().getFirst("Accept"),
-                    exchange.getRequestHeaders().getFirst("Authorization"), body));
+            requests.add(new Request(
+                    exchange.getRequestMethod(),
+                    exchange.getRequestURI().getRawPath(),
+                    exchange.getRequestHeaders().getFirst("Content-Type"),
+                    exchange.getRequestHeaders().getFirst("Accept"),
+                    exchange.getRequestHeaders().getFirst("Authorization"),
+                    body));
             Handler handler = override;
             if (handler != null) {
                 handler.handle(exchange);
@@ -107,11 +112,17 @@ final class FakeConfluentRegistry implements AutoCloseable {
                 send(exchange, canned.status(), canned.contentType(), canned.body());
                 return;
             }
-            if (expectedAuthorization != null && !expectedAuthorization.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+            if (expectedAuthorization != null
+                    && !expectedAuthorization.equals(
+                            exchange.getRequestHeaders().getFirst("Authorization"))) {
                 error(exchange, 401, 401, "Unauthorized");
                 return;
             }
-            route(exchange, exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), body);
+            route(
+                    exchange,
+                    exchange.getRequestMethod(),
+                    exchange.getRequestURI().getRawPath(),
+                    body);
         }
     }
 
@@ -157,13 +168,19 @@ final class FakeConfluentRegistry implements AutoCloseable {
         }
         List<Integer> ids = idsBySubject.getOrDefault(subject, new ArrayList<>());
         if (!ids.isEmpty() && !compatible(schema, schemaTextById.get(ids.get(ids.size() - 1)))) {
-            error(exchange, 409, 409, "Schema being registered is incompatible with an earlier schema for subject \""
-                    + subject + "\"");
+            error(
+                    exchange,
+                    409,
+                    409,
+                    "Schema being registered is incompatible with an earlier schema for subject \"" + subject + "\"");
             return;
         }
         String text = schema.toString();
-        int id = schemaTextById.entrySet().stream().filter(e -> e.getValue().equals(text)).map(Map.Entry::getKey)
-                .findFirst().orElseGet(() -> {
+        int id = schemaTextById.entrySet().stream()
+                .filter(e -> e.getValue().equals(text))
+                .map(Map.Entry::getKey)
+                .findFirst()
+                .orElseGet(() -> {
                     schemaTextById.put(nextId, text);
                     return nextId++;
                 });
@@ -192,8 +209,13 @@ final class FakeConfluentRegistry implements AutoCloseable {
             return;
         }
         int id = ids.get(v - 1);
-        ok(exchange, JSON.createObjectNode().put("subject", subject).put("version", v).put("id", id)
-                .put("schema", schemaTextById.get(id)));
+        ok(
+                exchange,
+                JSON.createObjectNode()
+                        .put("subject", subject)
+                        .put("version", v)
+                        .put("id", id)
+                        .put("schema", schemaTextById.get(id)));
     }
 
     private void compatibility(HttpExchange exchange, String subject, String body) throws IOException {
@@ -204,8 +226,10 @@ final class FakeConfluentRegistry implements AutoCloseable {
         }
         Schema schema = parse(exchange, body);
         if (schema != null) {
-            ok(exchange, JSON.createObjectNode().put("is_compatible",
-                    compatible(schema, schemaTextById.get(ids.get(ids.size() - 1)))));
+            ok(
+                    exchange,
+                    JSON.createObjectNode()
+                            .put("is_compatible", compatible(schema, schemaTextById.get(ids.get(ids.size() - 1)))));
         }
     }
 
@@ -222,7 +246,8 @@ final class FakeConfluentRegistry implements AutoCloseable {
     // BACKWARD, Confluent's default: consumers with the new schema can read data written with the latest.
     private static boolean compatible(Schema reader, String latestWriter) {
         Schema writer = new Schema.Parser().parse(latestWriter);
-        return SchemaCompatibility.checkReaderWriterCompatibility(reader, writer).getType()
+        return SchemaCompatibility.checkReaderWriterCompatibility(reader, writer)
+                        .getType()
                 == SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE;
     }
 

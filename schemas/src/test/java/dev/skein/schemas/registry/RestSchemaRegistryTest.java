@@ -82,7 +82,8 @@ class RestSchemaRegistryTest {
         int second = registry.register("b-value", GREETING_V1);
 
         assertThat(second).isEqualTo(first);
-        assertThat(server.requests()).extracting(Request::rawPath)
+        assertThat(server.requests())
+                .extracting(Request::rawPath)
                 .containsExactly("/subjects/a-value/versions", "/subjects/b-value/versions");
     }
 
@@ -131,11 +132,13 @@ class RestSchemaRegistryTest {
         assertThat(registry.version("greetings-value", -1))
                 .isEqualTo(new RestSchemaRegistry.SubjectVersion("greetings-value", 2, v2, GREETING_V2));
         assertThat(registry.subjects()).containsExactly("greetings-value");
-        assertThat(server.requests()).extracting(r -> r.method() + " " + r.rawPath()).endsWith(
-                "GET /subjects/greetings-value/versions",
-                "GET /subjects/greetings-value/versions/1",
-                "GET /subjects/greetings-value/versions/latest",
-                "GET /subjects");
+        assertThat(server.requests())
+                .extracting(r -> r.method() + " " + r.rawPath())
+                .endsWith(
+                        "GET /subjects/greetings-value/versions",
+                        "GET /subjects/greetings-value/versions/1",
+                        "GET /subjects/greetings-value/versions/latest",
+                        "GET /subjects");
     }
 
     @Test
@@ -143,13 +146,16 @@ class RestSchemaRegistryTest {
         registry.register("greetings-value", GREETING_V1);
 
         assertThat(registry.testCompatibility("greetings-value", GREETING_V2)).isTrue();
-        assertThat(registry.testCompatibility("greetings-value", GREETING_INCOMPATIBLE)).isFalse();
+        assertThat(registry.testCompatibility("greetings-value", GREETING_INCOMPATIBLE))
+                .isFalse();
 
         Request check = server.requests().get(1);
         assertThat(check.method()).isEqualTo("POST");
         assertThat(check.rawPath()).isEqualTo("/compatibility/subjects/greetings-value/versions/latest");
         assertThat(check.contentType()).isEqualTo(RestSchemaRegistry.CONTENT_TYPE);
-        assertThat(new Schema.Parser().parse(JSON.readTree(check.body()).get("schema").asText())).isEqualTo(GREETING_V2);
+        assertThat(new Schema.Parser()
+                        .parse(JSON.readTree(check.body()).get("schema").asText()))
+                .isEqualTo(GREETING_V2);
         assertThat(registry.versions("greetings-value")).containsExactly(1);
     }
 
@@ -203,7 +209,9 @@ class RestSchemaRegistryTest {
 
     @Test
     void invalidSchemaIs42201() {
-        server.answerNextWith(422, RestSchemaRegistry.CONTENT_TYPE,
+        server.answerNextWith(
+                422,
+                RestSchemaRegistry.CONTENT_TYPE,
                 "{\"error_code\":42201,\"message\":\"Either the input schema or one its references is invalid\"}");
 
         assertThatThrownBy(() -> registry.register("greetings-value", GREETING_V1))
@@ -216,7 +224,9 @@ class RestSchemaRegistryTest {
 
     @Test
     void serverErrorIs5000xAndSaysToRetry() {
-        server.answerNextWith(500, RestSchemaRegistry.CONTENT_TYPE,
+        server.answerNextWith(
+                500,
+                RestSchemaRegistry.CONTENT_TYPE,
                 "{\"error_code\":50001,\"message\":\"Error while registering schema\"}");
 
         assertThatThrownBy(() -> registry.register("greetings-value", GREETING_V1))
@@ -309,13 +319,17 @@ class RestSchemaRegistryTest {
     @Test
     void badSettingsAreRefusedWithTheirName() {
         assertThatThrownBy(() -> new RestSchemaRegistry("localhost:8081"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http://");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("http://");
         assertThatThrownBy(() -> new RestSchemaRegistry("http://user:pw@localhost:8081"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("credentials");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("credentials");
         assertThatThrownBy(() -> new RestSchemaRegistry("http://localhost:8081", "no-colon", Duration.ofSeconds(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("user:password");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("user:password");
         assertThatThrownBy(() -> new RestSchemaRegistry("http://localhost:8081", null, Duration.ZERO))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("timeout");
         try (RestSchemaRegistry trailing = new RestSchemaRegistry("http://localhost:8081/")) {
             assertThat(trailing.baseUrl()).isEqualTo("http://localhost:8081");
         }
@@ -324,20 +338,26 @@ class RestSchemaRegistryTest {
     @Test
     void avroSerdeWritesConfluentWireFormatWithTheRegistrysIdAndReadsItBack() {
         TurnRequested turn = TurnRequested.newBuilder()
-                .setTenant("acme").setSessionId("s-1").setTurnId("t-1").setMessage("hello")
-                .setRequestedAtMs(1_700_000_000_000L).build();
+                .setTenant("acme")
+                .setSessionId("s-1")
+                .setTurnId("t-1")
+                .setMessage("hello")
+                .setRequestedAtMs(1_700_000_000_000L)
+                .build();
 
         byte[] bytes = AvroSerde.of(TurnRequested.class, registry).serializer().serialize("skein.turns", turn);
 
-        assertThat(server.requests()).singleElement().satisfies(request ->
-                assertThat(request.rawPath()).isEqualTo("/subjects/skein.turns-value/versions"));
+        assertThat(server.requests())
+                .singleElement()
+                .satisfies(request -> assertThat(request.rawPath()).isEqualTo("/subjects/skein.turns-value/versions"));
         // 100000 = 0x000186A0, big-endian after the magic byte.
         assertThat(bytes).startsWith(0, 0x00, 0x01, 0x86, 0xA0);
         assertThat(ByteBuffer.wrap(bytes, 1, 4).getInt()).isEqualTo(FIRST_ID);
 
         // A reader in another process knows nothing yet: it fetches the writer's schema by id.
         try (RestSchemaRegistry readerRegistry = new RestSchemaRegistry(server.url())) {
-            TurnRequested read = AvroSerde.of(TurnRequested.class, readerRegistry).deserializer()
+            TurnRequested read = AvroSerde.of(TurnRequested.class, readerRegistry)
+                    .deserializer()
                     .deserialize("skein.turns", bytes);
             assertThat(read).isEqualTo(turn);
         }

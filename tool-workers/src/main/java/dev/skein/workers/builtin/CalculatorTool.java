@@ -48,11 +48,13 @@ public final class CalculatorTool implements Tool {
     public String run(JsonNode arguments) throws ToolFailure {
         JsonNode node = arguments.get("expression");
         if (node == null || !node.isTextual() || node.asText().isBlank()) {
-            throw new ToolFailure("calculator needs {\"expression\": \"<arithmetic>\"}, e.g. {\"expression\": \"12*7\"}");
+            throw new ToolFailure(
+                    "calculator needs {\"expression\": \"<arithmetic>\"}, e.g. {\"expression\": \"12*7\"}");
         }
         String expression = node.asText().strip();
         if (expression.length() > MAX_LENGTH) {
-            throw new ToolFailure("the expression is " + expression.length() + " characters long; the limit is " + MAX_LENGTH);
+            throw new ToolFailure(
+                    "the expression is " + expression.length() + " characters long; the limit is " + MAX_LENGTH);
         }
         double value;
         try {
@@ -62,8 +64,10 @@ public final class CalculatorTool implements Tool {
             throw new ToolFailure("division by zero in '" + expression + "'", e);
         } catch (IllegalArgumentException | IllegalStateException | java.util.EmptyStackException e) {
             // exp4j reports syntax errors (unknown symbols, missing operands, unbalanced parentheses) this way.
-            throw new ToolFailure("'" + expression + "' is not a valid expression: " + e.getMessage()
-                    + ". Use numbers, + - * / ^ %, parentheses and functions like sqrt(x).", e);
+            throw new ToolFailure(
+                    "'" + expression + "' is not a valid expression: " + e.getMessage()
+                            + ". Use numbers, + - * / ^ %, parentheses and functions like sqrt(x).",
+                    e);
         }
         if (Double.isNaN(value) || Double.isInfinite(value)) {
             throw new ToolFailure("'" + expression + "' has no finite result (got " + value + ")");

@@ -19,7 +19,8 @@ public final class SleepTool extends TypedTool<SleepTool.Arguments> {
 
     /** The arguments: how long to sleep. */
     public record Arguments(
-            @JsonPropertyDescription("How long to sleep, in milliseconds (at most 600000)") @Min(0) @Max(MAX_MS) long ms) {}
+            @JsonPropertyDescription("How long to sleep, in milliseconds (at most 600000)") @Min(0) @Max(MAX_MS)
+            long ms) {}
 
     public SleepTool() {
         super(Arguments.class);

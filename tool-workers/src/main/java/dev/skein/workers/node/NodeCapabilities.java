@@ -48,7 +48,10 @@ public final class NodeCapabilities {
 
     /** What this node offers, detected. */
     public static NodeCapabilities detect() {
-        return detect(Runtime.getRuntime().availableProcessors(), Path.of("/sys/fs/cgroup"), machineMemory(),
+        return detect(
+                Runtime.getRuntime().availableProcessors(),
+                Path.of("/sys/fs/cgroup"),
+                machineMemory(),
                 NodeCapabilities::nvidiaSmiGpus);
     }
 
@@ -56,7 +59,8 @@ public final class NodeCapabilities {
         OptionalLong limit = cgroupMemoryLimit(cgroupRoot);
         long memory = limit.isPresent() ? Math.min(limit.getAsLong(), machineMemory) : machineMemory;
         String source = limit.isPresent() ? "cgroup limit" : "machine memory";
-        NodeCapabilities detected = new NodeCapabilities(new Resources(cores, gpus.getAsInt(), memory, Map.of()), source);
+        NodeCapabilities detected =
+                new NodeCapabilities(new Resources(cores, gpus.getAsInt(), memory, Map.of()), source);
         log.info("Detected node capabilities: {} (memory from the {})", detected.resources, source);
         return detected;
     }
@@ -115,8 +119,8 @@ public final class NodeCapabilities {
                 }
                 out.put(parts[0].strip(), Double.parseDouble(parts[1].strip()));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("custom resource '" + entry.strip()
-                        + "' must be written name=amount, e.g. license=2", e);
+                throw new IllegalArgumentException(
+                        "custom resource '" + entry.strip() + "' must be written name=amount, e.g. license=2", e);
             }
         }
         return out;
@@ -174,7 +178,10 @@ public final class NodeCapabilities {
 
     /** The number of {@code GPU n: ...} lines in {@code nvidia-smi -L} output. */
     static int countGpus(List<String> lines) {
-        return (int) lines.stream().map(String::strip).filter(line -> GPU_LINE.matcher(line).matches()).count();
+        return (int) lines.stream()
+                .map(String::strip)
+                .filter(line -> GPU_LINE.matcher(line).matches())
+                .count();
     }
 
     private static int nvidiaSmiGpus() {
@@ -184,7 +191,9 @@ public final class NodeCapabilities {
         }
         Process process = null;
         try {
-            process = new ProcessBuilder(executable.get().toString(), "-L").redirectErrorStream(true).start();
+            process = new ProcessBuilder(executable.get().toString(), "-L")
+                    .redirectErrorStream(true)
+                    .start();
             // Read on a virtual thread so that a hung nvidia-smi cannot hold start-up beyond the timeout.
             InputStream output = process.getInputStream();
             var text = new java.util.concurrent.CompletableFuture<String>();
@@ -196,13 +205,16 @@ public final class NodeCapabilities {
                 }
             });
             if (!process.waitFor(NVIDIA_SMI_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                log.warn("nvidia-smi -L did not answer within {} s; offering 0 GPUs (override with --gpus)",
+                log.warn(
+                        "nvidia-smi -L did not answer within {} s; offering 0 GPUs (override with --gpus)",
                         NVIDIA_SMI_TIMEOUT_SECONDS);
                 return 0;
             }
             String out = text.get(NVIDIA_SMI_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             if (process.exitValue() != 0) {
-                log.warn("nvidia-smi -L exited with {}: {}; offering 0 GPUs (override with --gpus)", process.exitValue(),
+                log.warn(
+                        "nvidia-smi -L exited with {}: {}; offering 0 GPUs (override with --gpus)",
+                        process.exitValue(),
                         out.strip());
                 return 0;
             }

@@ -59,7 +59,8 @@ public final class WorkerAdmission {
      */
     public String whyNeverFits(Resources needs) {
         List<String> missing = needs.exceeding(capacity);
-        return missing.isEmpty() ? null
+        return missing.isEmpty()
+                ? null
                 : "needs " + needs.describe(missing) + ", this worker offers " + capacity.describe(missing);
     }
 

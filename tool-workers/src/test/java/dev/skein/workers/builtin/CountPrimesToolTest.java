@@ -50,6 +50,8 @@ class CountPrimesToolTest {
     void builtInsAreFoundByServiceLoader() {
         assertThat(ServiceLoader.load(Tool.class).stream().map(p -> p.get().name()))
                 .containsExactlyInAnyOrder("calculator", "count_primes", "sleep", "noop");
-        assertThat(BuiltinTools.all()).extracting(Tool::name).containsExactly("calculator", "count_primes", "sleep", "noop");
+        assertThat(BuiltinTools.all())
+                .extracting(Tool::name)
+                .containsExactly("calculator", "count_primes", "sleep", "noop");
     }
 }

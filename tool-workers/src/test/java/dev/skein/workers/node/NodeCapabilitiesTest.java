@@ -33,7 +33,10 @@ class NodeCapabilitiesTest {
     void anUnlimitedCgroupMeansTheMachinesMemory() throws IOException {
         Files.writeString(cgroup.resolve("memory.max"), "max\n");
 
-        assertThat(NodeCapabilities.detect(8, cgroup, MACHINE, () -> 0).resources().memoryBytes()).isEqualTo(MACHINE);
+        assertThat(NodeCapabilities.detect(8, cgroup, MACHINE, () -> 0)
+                        .resources()
+                        .memoryBytes())
+                .isEqualTo(MACHINE);
     }
 
     @Test
@@ -61,7 +64,10 @@ class NodeCapabilitiesTest {
 
         assertThat(NodeCapabilities.countGpus(output)).isEqualTo(2);
         assertThat(NodeCapabilities.countGpus(List.of("NVIDIA-SMI has failed"))).isZero();
-        assertThat(NodeCapabilities.detect(4, cgroup, MACHINE, () -> 2).resources().gpus()).isEqualTo(2);
+        assertThat(NodeCapabilities.detect(4, cgroup, MACHINE, () -> 2)
+                        .resources()
+                        .gpus())
+                .isEqualTo(2);
     }
 
     @Test
@@ -83,7 +89,8 @@ class NodeCapabilitiesTest {
     void aCustomResourceThatIsNotNameEqualsAmountIsRefused() {
         assertThatThrownBy(() -> NodeCapabilities.parseCustom("license")).hasMessageContaining("name=amount");
         assertThatThrownBy(() -> NodeCapabilities.parseCustom("license=two")).hasMessageContaining("'license=two'");
-        assertThatThrownBy(() -> NodeCapabilities.detect(2, cgroup, MACHINE, () -> 0).withResource("cpus", 3))
+        assertThatThrownBy(() ->
+                        NodeCapabilities.detect(2, cgroup, MACHINE, () -> 0).withResource("cpus", 3))
                 .hasMessageContaining("not cpus, gpus or memory");
     }
 

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 
 class WorkerAdmissionTest {
 
-    private final WorkerAdmission admission = new WorkerAdmission(
-            Resources.NONE.withCpus(2).withMemory("4g").with("license", 1));
+    private final WorkerAdmission admission =
+            new WorkerAdmission(Resources.NONE.withCpus(2).withMemory("4g").with("license", 1));
 
     @Test
     void callsThatFitTogetherRunTogether() {
@@ -26,7 +26,9 @@ class WorkerAdmissionTest {
         assertThat(admission.utilisation("cpus")).isEqualTo(1.0);
         assertThat(admission.utilisation("memory")).isEqualTo(0.25);
         assertThat(admission.utilisation("gpus")).as("not offered").isZero();
-        assertThat(admission.tryAcquire(Resources.DEFAULT.withCpus(0.1))).as("no cpu left").isNull();
+        assertThat(admission.tryAcquire(Resources.DEFAULT.withCpus(0.1)))
+                .as("no cpu left")
+                .isNull();
 
         a.close();
         b.close();
@@ -38,7 +40,9 @@ class WorkerAdmissionTest {
     @Test
     void fractionalCpusAddUpExactlyEnough() {
         for (int i = 0; i < 20; i++) {
-            assertThat(admission.tryAcquire(Resources.NONE.withCpus(0.1))).as("call %d", i).isNotNull();
+            assertThat(admission.tryAcquire(Resources.NONE.withCpus(0.1)))
+                    .as("call %d", i)
+                    .isNotNull();
         }
         assertThat(admission.tryAcquire(Resources.NONE.withCpus(0.1))).isNull();
     }

@@ -46,24 +46,39 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler,
     }
 
     @Override
-    public DeserializationExceptionHandler.Response handleError(ErrorHandlerContext context,
-            ConsumerRecord<byte[], byte[]> record, Exception exception) {
-        log.warn("Cannot read record {}-{}@{}: {}; sent to {}", context.topic(), context.partition(), context.offset(),
-                exception.getMessage(), topic);
-        return DeserializationExceptionHandler.Response.resume(
-                List.of(deadLetter(context, record.key(), record.value(), "cannot deserialize: " + exception.getMessage())));
+    public DeserializationExceptionHandler.Response handleError(
+            ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+        log.warn(
+                "Cannot read record {}-{}@{}: {}; sent to {}",
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                exception.getMessage(),
+                topic);
+        return DeserializationExceptionHandler.Response.resume(List.of(
+                deadLetter(context, record.key(), record.value(), "cannot deserialize: " + exception.getMessage())));
     }
 
     @Override
-    public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record,
-            Exception exception) {
-        log.error("Processor {} failed on record {}-{}@{}; sent to {}", context.processorNodeId(), context.topic(),
-                context.partition(), context.offset(), topic, exception);
-        return ProcessingExceptionHandler.Response.resume(List.of(deadLetter(context, context.sourceRawKey(),
-                context.sourceRawValue(), "processing failed in " + context.processorNodeId() + ": " + exception)));
+    public ProcessingExceptionHandler.Response handleError(
+            ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+        log.error(
+                "Processor {} failed on record {}-{}@{}; sent to {}",
+                context.processorNodeId(),
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                topic,
+                exception);
+        return ProcessingExceptionHandler.Response.resume(List.of(deadLetter(
+                context,
+                context.sourceRawKey(),
+                context.sourceRawValue(),
+                "processing failed in " + context.processorNodeId() + ": " + exception)));
     }
 
-    private ProducerRecord<byte[], byte[]> deadLetter(ErrorHandlerContext context, byte[] key, byte[] value, String cause) {
+    private ProducerRecord<byte[], byte[]> deadLetter(
+            ErrorHandlerContext context, byte[] key, byte[] value, String cause) {
         DeadLetter letter = DeadLetter.newBuilder()
                 .setTopic(context.topic())
                 .setPartition(context.partition())

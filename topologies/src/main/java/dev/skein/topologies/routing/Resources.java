@@ -46,7 +46,8 @@ public final class Resources {
             text.append(", gpus=").append(spec.getGpus());
         }
         text.append(", memory=").append(bytes(spec.getMemoryBytes()));
-        new TreeMap<>(spec.getCustom()).forEach((k, v) -> text.append(", ").append(k).append('=').append(number(v)));
+        new TreeMap<>(spec.getCustom())
+                .forEach((k, v) -> text.append(", ").append(k).append('=').append(number(v)));
         return text.toString();
     }
 

@@ -58,7 +58,8 @@ public final class TierRouter {
         // Only workers that announced the tool: one without it would release the call until the
         // delivery limit, and the agent would wait for nothing.
         List<WorkerHeartbeat> live = workers.stream()
-                .filter(w -> isLive(w, nowMs) && w.getTools().contains(tool)).toList();
+                .filter(w -> isLive(w, nowMs) && w.getTools().contains(tool))
+                .toList();
         List<WorkerHeartbeat> candidates = new ArrayList<>();
         for (TierEnvelope tier : fitting) {
             for (WorkerHeartbeat worker : live) {
@@ -72,19 +73,28 @@ public final class TierRouter {
         }
         String tierNames = fitting.stream().map(TierEnvelope::name).collect(Collectors.joining(", "));
         if (candidates.isEmpty()) {
-            return new Route.Refused("no live worker with tool " + tool + " serves tier " + tierNames + ", where " + tool
+            return new Route.Refused("no live worker with tool " + tool + " serves tier " + tierNames + ", where "
+                    + tool
                     + " (needs " + Resources.describe(needs) + ") would run; start one with `skein worker --tier "
                     + fitting.getFirst().name() + "`");
         }
-        Set<String> missingEverywhere = new LinkedHashSet<>(Resources.missing(candidates.getFirst().getCapabilities(), needs));
+        Set<String> missingEverywhere =
+                new LinkedHashSet<>(Resources.missing(candidates.getFirst().getCapabilities(), needs));
         for (WorkerHeartbeat worker : candidates) {
             missingEverywhere.retainAll(Resources.missing(worker.getCapabilities(), needs));
         }
         String missing = missingEverywhere.isEmpty()
-                ? String.join(" and ", Resources.missing(ResourceSpec.newBuilder().setCpus(0).setMemoryBytes(0).build(), needs))
+                ? String.join(
+                                " and ",
+                                Resources.missing(
+                                        ResourceSpec.newBuilder()
+                                                .setCpus(0)
+                                                .setMemoryBytes(0)
+                                                .build(),
+                                        needs))
                         + " together"
                 : String.join(", ", missingEverywhere);
-        return new Route.Refused("no live worker offers " + missing + " (needed by " + tool + " in tier " + tierNames
-                + ")");
+        return new Route.Refused(
+                "no live worker offers " + missing + " (needed by " + tool + " in tier " + tierNames + ")");
     }
 }

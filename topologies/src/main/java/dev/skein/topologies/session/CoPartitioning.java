@@ -34,10 +34,12 @@ public final class CoPartitioning {
             throw new KafkaException("Cannot describe the session topics " + names + ": " + e.getMessage(), e);
         }
         Map<String, Integer> counts = new TreeMap<>();
-        descriptions.forEach((name, description) -> counts.put(name, description.partitions().size()));
+        descriptions.forEach(
+                (name, description) -> counts.put(name, description.partitions().size()));
         if (counts.values().stream().distinct().count() > 1) {
             throw new IllegalStateException("Session topics must have the same number of partitions, but have "
-                    + counts.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                    + counts.entrySet().stream()
+                            .map(e -> e.getKey() + "=" + e.getValue())
                             .collect(Collectors.joining(", "))
                     + ". Recreate them with one count, or add partitions to match (before any session exists).");
         }

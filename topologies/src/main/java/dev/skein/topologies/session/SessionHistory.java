@@ -17,7 +17,8 @@ public final class SessionHistory {
     private SessionHistory() {}
 
     /** Every message of the session, oldest first. */
-    public static List<ChatMessage> all(ReadOnlyKeyValueStore<Bytes, ChatMessage> store, String address, SessionMeta meta) {
+    public static List<ChatMessage> all(
+            ReadOnlyKeyValueStore<Bytes, ChatMessage> store, String address, SessionMeta meta) {
         List<ChatMessage> messages = new ArrayList<>();
         if (meta.getNextSequence() <= meta.getFirstSequence()) {
             return messages;
@@ -34,8 +35,8 @@ public final class SessionHistory {
      * The last {@code limit} messages, oldest first, never starting with a tool result whose
      * assistant call was cut off (providers reject a tool message without its call).
      */
-    public static List<ChatMessage> window(ReadOnlyKeyValueStore<Bytes, ChatMessage> store, String address,
-                                           SessionMeta meta, int limit) {
+    public static List<ChatMessage> window(
+            ReadOnlyKeyValueStore<Bytes, ChatMessage> store, String address, SessionMeta meta, int limit) {
         Deque<ChatMessage> window = new ArrayDeque<>();
         if (meta.getNextSequence() <= meta.getFirstSequence()) {
             return List.of();

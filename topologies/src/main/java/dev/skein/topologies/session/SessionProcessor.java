@@ -4,6 +4,7 @@ import dev.skein.events.ActiveTurn;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.AgentStep;
 import dev.skein.events.ChatMessage;
+import dev.skein.events.CommandKind;
 import dev.skein.events.DeadLetter;
 import dev.skein.events.PendingCall;
 import dev.skein.events.Role;
@@ -15,14 +16,13 @@ import dev.skein.events.ToolDefinition;
 import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
 import dev.skein.events.ToolStatus;
-import dev.skein.events.WorkerHeartbeat;
-import dev.skein.events.CommandKind;
-import dev.skein.topologies.cache.ResultCache;
-import dev.skein.topologies.routing.TierRouter;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
+import dev.skein.events.WorkerHeartbeat;
 import dev.skein.schemas.SessionAddress;
+import dev.skein.topologies.cache.ResultCache;
+import dev.skein.topologies.routing.TierRouter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -106,7 +106,8 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             case AgentStep step -> onStep(address, step);
             case ToolResult result -> onToolResult(address, result);
             case SessionCommand command -> onCommand(address, command);
-            default -> deadLetter(record, "unexpected event type " + event.getSchema().getFullName());
+            default ->
+                deadLetter(record, "unexpected event type " + event.getSchema().getFullName());
         }
     }
 
@@ -121,15 +122,28 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         }
         if (meta.getStatus() != SessionStatus.IDLE) {
             if (meta.getQueuedTurns().size() >= config.maxQueuedTurns()) {
-                emitCompletion(address, turn.getTenant(), turn.getSessionId(), turn.getTurnId(), null,
-                        TurnStatus.REJECTED, null, "session " + address + " is busy and already has "
+                emitCompletion(
+                        address,
+                        turn.getTenant(),
+                        turn.getSessionId(),
+                        turn.getTurnId(),
+                        null,
+                        TurnStatus.REJECTED,
+                        null,
+                        "session " + address + " is busy and already has "
                                 + meta.getQueuedTurns().size() + " queued turns (limit " + config.maxQueuedTurns()
                                 + "); send the turn again when the current ones have completed",
-                        0, 0, turn.getRequestedAtMs());
+                        0,
+                        0,
+                        turn.getRequestedAtMs());
                 rememberTurn(meta, turn.getTurnId());
             } else {
                 meta.getQueuedTurns().add(turn);
-                log.debug("session {} turn {} queued behind {}", address, turn.getTurnId(), meta.getActiveTurn().getTurnId());
+                log.debug(
+                        "session {} turn {} queued behind {}",
+                        address,
+                        turn.getTurnId(),
+                        meta.getActiveTurn().getTurnId());
             }
             saveMeta(address, meta);
             return;
@@ -141,9 +155,13 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private void startTurn(String address, SessionMeta meta, TurnRequested turn) {
         long now = now();
         String agent = firstNonBlank(turn.getAgent(), meta.getActiveAgent(), config.defaultAgent());
-        append(address, meta, message(meta, Role.USER, turn.getTurnId(), agent, now).setContent(turn.getMessage()));
+        append(
+                address,
+                meta,
+                message(meta, Role.USER, turn.getTurnId(), agent, now).setContent(turn.getMessage()));
         long timeout = turn.getTimeoutMs() != null && turn.getTimeoutMs() > 0
-                ? turn.getTimeoutMs() : config.turnTimeout().toMillis();
+                ? turn.getTimeoutMs()
+                : config.turnTimeout().toMillis();
         ActiveTurn active = ActiveTurn.newBuilder()
                 .setTurnId(turn.getTurnId())
                 .setAgent(agent)
@@ -200,8 +218,10 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private void onStep(String address, AgentStep step) {
         SessionMeta meta = metas.get(address);
         ActiveTurn active = meta == null ? null : meta.getActiveTurn();
-        if (active == null || meta.getStatus() != SessionStatus.AWAITING_AGENT
-                || !active.getTurnId().equals(step.getTurnId()) || active.getStep() != step.getStep()) {
+        if (active == null
+                || meta.getStatus() != SessionStatus.AWAITING_AGENT
+                || !active.getTurnId().equals(step.getTurnId())
+                || active.getStep() != step.getStep()) {
             if (meta != null) {
                 drop(address, meta, "stale agent step " + step.getTurnId() + "#" + step.getStep());
                 saveMeta(address, meta);
@@ -212,7 +232,11 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             case FINAL -> finishWithAnswer(address, meta, step);
             case TOOL_CALLS -> {
                 if (step.getToolCalls().isEmpty()) {
-                    finishTurn(address, meta, TurnStatus.FAILED, null,
+                    finishTurn(
+                            address,
+                            meta,
+                            TurnStatus.FAILED,
+                            null,
                             "agent '" + active.getAgent() + "' asked for tool calls but named none");
                 } else {
                     dispatchToolCalls(address, meta, step);
@@ -227,7 +251,11 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private void finishWithAnswer(String address, SessionMeta meta, AgentStep step) {
         ActiveTurn active = meta.getActiveTurn();
         String answer = step.getContent() == null ? "" : step.getContent();
-        append(address, meta, message(meta, Role.ASSISTANT, active.getTurnId(), active.getAgent(), now()).setContent(answer));
+        append(
+                address,
+                meta,
+                message(meta, Role.ASSISTANT, active.getTurnId(), active.getAgent(), now())
+                        .setContent(answer));
         finishTurn(address, meta, TurnStatus.COMPLETED, answer, null);
     }
 
@@ -241,24 +269,41 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         ActiveTurn active = meta.getActiveTurn();
         String target = step.getHandoffTo();
         if (target == null || target.isBlank() || step.getToolCalls().size() != 1) {
-            finishTurn(address, meta, TurnStatus.FAILED, null, "agent '" + active.getAgent()
-                    + "' asked for a handoff without naming exactly one agent to hand to");
+            finishTurn(
+                    address,
+                    meta,
+                    TurnStatus.FAILED,
+                    null,
+                    "agent '" + active.getAgent()
+                            + "' asked for a handoff without naming exactly one agent to hand to");
             return;
         }
         ToolCall transfer = step.getToolCalls().getFirst();
         long now = now();
-        append(address, meta, message(meta, Role.ASSISTANT, active.getTurnId(), active.getAgent(), now)
-                .setContent(step.getContent())
-                .setToolCalls(List.of(transfer)));
-        append(address, meta, message(meta, Role.TOOL, active.getTurnId(), active.getAgent(), now)
-                .setToolCallId(transfer.getCallId())
-                .setToolName(transfer.getName())
-                .setToolStatus(ToolStatus.OK)
-                .setContent("Transferred to agent '" + target + "'; it continues the conversation."));
-        log.info("session {} turn {}: agent {} hands off to {}", address, active.getTurnId(), active.getAgent(), target);
+        append(
+                address,
+                meta,
+                message(meta, Role.ASSISTANT, active.getTurnId(), active.getAgent(), now)
+                        .setContent(step.getContent())
+                        .setToolCalls(List.of(transfer)));
+        append(
+                address,
+                meta,
+                message(meta, Role.TOOL, active.getTurnId(), active.getAgent(), now)
+                        .setToolCallId(transfer.getCallId())
+                        .setToolName(transfer.getName())
+                        .setToolStatus(ToolStatus.OK)
+                        .setContent("Transferred to agent '" + target + "'; it continues the conversation."));
+        log.info(
+                "session {} turn {}: agent {} hands off to {}", address, active.getTurnId(), active.getAgent(), target);
         if (active.getStep() + 1 >= config.maxSteps()) {
-            finishTurn(address, meta, TurnStatus.FAILED, null, "agents did not give an answer within "
-                    + config.maxSteps() + " steps (the last, '" + active.getAgent() + "', handed off to '" + target + "')");
+            finishTurn(
+                    address,
+                    meta,
+                    TurnStatus.FAILED,
+                    null,
+                    "agents did not give an answer within " + config.maxSteps() + " steps (the last, '"
+                            + active.getAgent() + "', handed off to '" + target + "')");
             meta.setActiveAgent(target);
             return;
         }
@@ -273,32 +318,50 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         ActiveTurn active = meta.getActiveTurn();
         if (step.getRetryable() && active.getAgentAttempt() < config.maxAgentAttempts()) {
             active.setAgentAttempt(active.getAgentAttempt() + 1);
-            log.info("session {} turn {} step {}: agent error '{}', attempt {} of {}", address, active.getTurnId(),
-                    active.getStep(), step.getError(), active.getAgentAttempt(), config.maxAgentAttempts());
+            log.info(
+                    "session {} turn {} step {}: agent error '{}', attempt {} of {}",
+                    address,
+                    active.getTurnId(),
+                    active.getStep(),
+                    step.getError(),
+                    active.getAgentAttempt(),
+                    config.maxAgentAttempts());
             invokeAgent(address, meta);
             return;
         }
-        String why = step.getRetryable()
-                ? " (gave up after " + active.getAgentAttempt() + " attempts)" : "";
-        finishTurn(address, meta, TurnStatus.FAILED, null,
+        String why = step.getRetryable() ? " (gave up after " + active.getAgentAttempt() + " attempts)" : "";
+        finishTurn(
+                address,
+                meta,
+                TurnStatus.FAILED,
+                null,
                 "agent '" + active.getAgent() + "' failed: " + step.getError() + why);
     }
 
     private void dispatchToolCalls(String address, SessionMeta meta, AgentStep step) {
         ActiveTurn active = meta.getActiveTurn();
         long now = now();
-        append(address, meta, message(meta, Role.ASSISTANT, active.getTurnId(), active.getAgent(), now)
-                .setContent(step.getContent())
-                .setToolCalls(new ArrayList<>(step.getToolCalls())));
+        append(
+                address,
+                meta,
+                message(meta, Role.ASSISTANT, active.getTurnId(), active.getAgent(), now)
+                        .setContent(step.getContent())
+                        .setToolCalls(new ArrayList<>(step.getToolCalls())));
         List<PendingCall> pending = new ArrayList<>();
         Set<String> callIds = new HashSet<>();
         for (ToolCall call : step.getToolCalls()) {
-            PendingCall entry = PendingCall.newBuilder().setCallId(call.getCallId()).setTool(call.getName())
-                    .setArgumentsJson(call.getArgumentsJson()).build();
+            PendingCall entry = PendingCall.newBuilder()
+                    .setCallId(call.getCallId())
+                    .setTool(call.getName())
+                    .setArgumentsJson(call.getArgumentsJson())
+                    .build();
             pending.add(entry);
             if (!callIds.add(call.getCallId())) {
-                entry.setResult(immediateError(meta, active, call, "call id " + call.getCallId()
-                        + " is used twice in one step; each tool call needs its own id"));
+                entry.setResult(immediateError(
+                        meta,
+                        active,
+                        call,
+                        "call id " + call.getCallId() + " is used twice in one step; each tool call needs its own id"));
                 continue;
             }
             ToolDefinition tool = toolNamed(call.getName());
@@ -308,10 +371,15 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 continue;
             }
             if (tool.getRequiresApproval()) {
-                // Held (before any cache lookup: every run needs its approval) until a person approves or denies it (SessionCommand), or the turn's deadline passes.
+                // Held (before any cache lookup: every run needs its approval) until a person approves or denies it
+                // (SessionCommand), or the turn's deadline passes.
                 entry.setAwaitingApproval(true);
-                log.info("session {} turn {}: call {} to {} waits for approval", address, active.getTurnId(),
-                        call.getCallId(), call.getName());
+                log.info(
+                        "session {} turn {}: call {} to {} waits for approval",
+                        address,
+                        active.getTurnId(),
+                        call.getCallId(),
+                        call.getName());
                 continue;
             }
             Optional<ToolResult> cached = cache.lookup(tool, call.getArgumentsJson(), now);
@@ -328,13 +396,13 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     }
 
     /** Routes one call to a tier and sends it, or answers it with the reason it cannot run. */
-    private void dispatch(String address, SessionMeta meta, PendingCall entry, ToolDefinition tool,
-                          String argumentsJson, long now) {
+    private void dispatch(
+            String address, SessionMeta meta, PendingCall entry, ToolDefinition tool, String argumentsJson, long now) {
         ActiveTurn active = meta.getActiveTurn();
         TierRouter.Route route = router.route(tool.getName(), tool.getResources(), valuesOf(workers), now);
         if (route instanceof TierRouter.Route.Refused refused) {
-            entry.setResult(immediateError(meta, active, new ToolCall(entry.getCallId(), tool.getName(), argumentsJson),
-                    refused.reason()));
+            entry.setResult(immediateError(
+                    meta, active, new ToolCall(entry.getCallId(), tool.getName(), argumentsJson), refused.reason()));
             return;
         }
         String tier = ((TierRouter.Route.Tier) route).name();
@@ -379,7 +447,9 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                     + " may hand to; call it alone";
         }
         if (tool == null) {
-            String known = availableTools().stream().map(ToolDefinition::getName).sorted()
+            String known = availableTools().stream()
+                    .map(ToolDefinition::getName)
+                    .sorted()
                     .collect(Collectors.joining(", "));
             return "unknown tool '" + call.getName() + "'; available tools: " + (known.isEmpty() ? "none" : known);
         }
@@ -408,12 +478,15 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         if (meta == null) {
             return;
         }
-        PendingCall call = active == null || meta.getStatus() != SessionStatus.AWAITING_TOOLS
-                || !active.getTurnId().equals(result.getTurnId()) || active.getStep() != result.getStep()
+        PendingCall call = active == null
+                        || meta.getStatus() != SessionStatus.AWAITING_TOOLS
+                        || !active.getTurnId().equals(result.getTurnId())
+                        || active.getStep() != result.getStep()
                 ? null
                 : active.getPendingCalls().stream()
                         .filter(p -> p.getCallId().equals(result.getCallId()))
-                        .findFirst().orElse(null);
+                        .findFirst()
+                        .orElse(null);
         if (call == null || call.getResult() != null) {
             // A redelivered request (worker crash) or a result after a timeout: the first one counts.
             drop(address, meta, "stale or duplicate tool result " + result.getCallId());
@@ -436,8 +509,12 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         }
         appendToolMessages(address, meta);
         if (active.getStep() + 1 >= config.maxSteps()) {
-            finishTurn(address, meta, TurnStatus.FAILED, null, "agent '" + active.getAgent()
-                    + "' did not give an answer within " + config.maxSteps() + " steps");
+            finishTurn(
+                    address,
+                    meta,
+                    TurnStatus.FAILED,
+                    null,
+                    "agent '" + active.getAgent() + "' did not give an answer within " + config.maxSteps() + " steps");
             return;
         }
         active.setStep(active.getStep() + 1);
@@ -456,10 +533,14 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                     .setToolCallId(call.getCallId())
                     .setToolName(call.getTool());
             if (result == null) {
-                message.setToolStatus(ToolStatus.ERROR).setContent("no result: the turn ended before the tool answered");
+                message.setToolStatus(ToolStatus.ERROR)
+                        .setContent("no result: the turn ended before the tool answered");
             } else {
-                message.setToolStatus(result.getStatus()).setContent(result.getOutput()).setWorker(result.getWorker())
-                        .setCached(result.getCached()).setDeliveryCount(result.getDeliveryCount());
+                message.setToolStatus(result.getStatus())
+                        .setContent(result.getOutput())
+                        .setWorker(result.getWorker())
+                        .setCached(result.getCached())
+                        .setDeliveryCount(result.getDeliveryCount());
             }
             append(address, meta, message);
         }
@@ -486,8 +567,18 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             finishTurn(address, meta, TurnStatus.CANCELLED, null, "the session's history was cleared", false);
         }
         for (TurnRequested queued : meta.getQueuedTurns()) {
-            emitCompletion(address, meta.getTenant(), meta.getSessionId(), queued.getTurnId(), null,
-                    TurnStatus.CANCELLED, null, "the session's history was cleared", 0, 0, queued.getRequestedAtMs());
+            emitCompletion(
+                    address,
+                    meta.getTenant(),
+                    meta.getSessionId(),
+                    queued.getTurnId(),
+                    null,
+                    TurnStatus.CANCELLED,
+                    null,
+                    "the session's history was cleared",
+                    0,
+                    0,
+                    queued.getRequestedAtMs());
             rememberTurn(meta, queued.getTurnId());
         }
         meta.getQueuedTurns().clear();
@@ -500,9 +591,12 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
 
     private void decideApproval(String address, SessionMeta meta, SessionCommand command) {
         ActiveTurn active = meta.getActiveTurn();
-        PendingCall call = active == null ? null : active.getPendingCalls().stream()
-                .filter(p -> p.getCallId().equals(command.getCallId()) && p.getAwaitingApproval())
-                .findFirst().orElse(null);
+        PendingCall call = active == null
+                ? null
+                : active.getPendingCalls().stream()
+                        .filter(p -> p.getCallId().equals(command.getCallId()) && p.getAwaitingApproval())
+                        .findFirst()
+                        .orElse(null);
         if (call == null) {
             drop(address, meta, command.getKind() + " for call " + command.getCallId() + ", which awaits no approval");
             return;
@@ -511,8 +605,11 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         ToolDefinition tool = toolNamed(call.getTool());
         ToolCall asked = new ToolCall(call.getCallId(), call.getTool(), call.getArgumentsJson());
         if (command.getKind() == CommandKind.DENY_TOOL_CALL) {
-            call.setResult(immediateError(meta, active, asked, "a person denied this call"
-                    + (command.getReason() == null ? "" : ": " + command.getReason())));
+            call.setResult(immediateError(
+                    meta,
+                    active,
+                    asked,
+                    "a person denied this call" + (command.getReason() == null ? "" : ": " + command.getReason())));
         } else if (tool == null) {
             call.setResult(immediateError(meta, active, asked, "tool " + call.getTool() + " is no longer available"));
         } else {
@@ -534,8 +631,18 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             if (!queued.getTurnId().equals(turnId)) {
                 return false;
             }
-            emitCompletion(address, meta.getTenant(), meta.getSessionId(), queued.getTurnId(), null,
-                    TurnStatus.CANCELLED, null, reason, 0, 0, queued.getRequestedAtMs());
+            emitCompletion(
+                    address,
+                    meta.getTenant(),
+                    meta.getSessionId(),
+                    queued.getTurnId(),
+                    null,
+                    TurnStatus.CANCELLED,
+                    null,
+                    reason,
+                    0,
+                    0,
+                    queued.getRequestedAtMs());
             rememberTurn(meta, queued.getTurnId());
             return true;
         });
@@ -545,8 +652,8 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
 
     private void expireDeadlines(long now) {
         List<KeyValue<Bytes, String>> due = new ArrayList<>();
-        try (KeyValueIterator<Bytes, String> it = deadlines.range(SessionStores.deadlineBound(0),
-                SessionStores.deadlineBound(now))) {
+        try (KeyValueIterator<Bytes, String> it =
+                deadlines.range(SessionStores.deadlineBound(0), SessionStores.deadlineBound(now))) {
             it.forEachRemaining(due::add);
         }
         for (KeyValue<Bytes, String> entry : due) {
@@ -558,14 +665,26 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 continue;
             }
             String waitingFor = meta.getStatus() == SessionStatus.AWAITING_TOOLS
-                    ? "tool results (" + active.getPendingCalls().stream().filter(p -> p.getResult() == null)
-                            .map(p -> p.getTool() + " " + p.getCallId() + (p.getAwaitingApproval() ? " awaiting approval" : ""))
-                            .collect(Collectors.joining(", ")) + ")"
+                    ? "tool results ("
+                            + active.getPendingCalls().stream()
+                                    .filter(p -> p.getResult() == null)
+                                    .map(p -> p.getTool() + " " + p.getCallId()
+                                            + (p.getAwaitingApproval() ? " awaiting approval" : ""))
+                                    .collect(Collectors.joining(", "))
+                            + ")"
                     : "agent '" + active.getAgent() + "' (step " + active.getStep() + ")";
             long allowed = active.getDeadlineMs() - active.getStartedAtMs();
-            log.warn("session {} turn {}: deadline of {} ms passed while waiting for {}", address, active.getTurnId(),
-                    allowed, waitingFor);
-            finishTurn(address, meta, TurnStatus.FAILED, null,
+            log.warn(
+                    "session {} turn {}: deadline of {} ms passed while waiting for {}",
+                    address,
+                    active.getTurnId(),
+                    allowed,
+                    waitingFor);
+            finishTurn(
+                    address,
+                    meta,
+                    TurnStatus.FAILED,
+                    null,
                     "turn timed out after " + allowed + " ms while waiting for " + waitingFor);
             saveMeta(address, meta);
         }
@@ -577,15 +696,25 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         finishTurn(address, meta, status, answer, error, true);
     }
 
-    private void finishTurn(String address, SessionMeta meta, TurnStatus status, String answer, String error,
-                            boolean startNext) {
+    private void finishTurn(
+            String address, SessionMeta meta, TurnStatus status, String answer, String error, boolean startNext) {
         ActiveTurn active = meta.getActiveTurn();
         if (meta.getStatus() == SessionStatus.AWAITING_TOOLS) {
             appendToolMessages(address, meta);
         }
         deadlines.delete(SessionStores.deadlineKey(active.getDeadlineMs(), address));
-        emitCompletion(address, meta.getTenant(), meta.getSessionId(), active.getTurnId(), active.getAgent(), status,
-                answer, error, active.getStep() + 1, active.getToolCallCount(), active.getRequestedAtMs());
+        emitCompletion(
+                address,
+                meta.getTenant(),
+                meta.getSessionId(),
+                active.getTurnId(),
+                active.getAgent(),
+                status,
+                answer,
+                error,
+                active.getStep() + 1,
+                active.getToolCallCount(),
+                active.getRequestedAtMs());
         if (status == TurnStatus.COMPLETED) {
             meta.setTurnsCompleted(meta.getTurnsCompleted() + 1);
         } else if (status == TurnStatus.FAILED) {
@@ -599,9 +728,18 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         }
     }
 
-    private void emitCompletion(String address, String tenant, String sessionId, String turnId, String agent,
-                                TurnStatus status, String answer, String error, int steps, int toolCalls,
-                                long requestedAtMs) {
+    private void emitCompletion(
+            String address,
+            String tenant,
+            String sessionId,
+            String turnId,
+            String agent,
+            TurnStatus status,
+            String answer,
+            String error,
+            int steps,
+            int toolCalls,
+            long requestedAtMs) {
         TurnCompleted completed = TurnCompleted.newBuilder()
                 .setTenant(tenant)
                 .setSessionId(sessionId)
@@ -659,14 +797,16 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
 
     /** One put per message: the changelog carries only the new message, never the history. */
     private void append(String address, SessionMeta meta, ChatMessage.Builder message) {
-        messages.put(SessionStores.messageKey(address, meta.getNextSequence()),
+        messages.put(
+                SessionStores.messageKey(address, meta.getNextSequence()),
                 message.setSequence(meta.getNextSequence()).build());
         meta.setNextSequence(meta.getNextSequence() + 1);
     }
 
     private boolean hasSeen(SessionMeta meta, String turnId) {
         return meta.getRecentTurnIds().contains(turnId)
-                || (meta.getActiveTurn() != null && meta.getActiveTurn().getTurnId().equals(turnId))
+                || (meta.getActiveTurn() != null
+                        && meta.getActiveTurn().getTurnId().equals(turnId))
                 || meta.getQueuedTurns().stream().anyMatch(q -> q.getTurnId().equals(turnId));
     }
 
@@ -712,9 +852,11 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         } catch (IllegalArgumentException e) {
             return "invalid session address key: " + e.getMessage();
         }
-        Object tenant = event.getSchema().getField("tenant") == null ? null
+        Object tenant = event.getSchema().getField("tenant") == null
+                ? null
                 : event.get(event.getSchema().getField("tenant").pos());
-        Object session = event.getSchema().getField("sessionId") == null ? null
+        Object session = event.getSchema().getField("sessionId") == null
+                ? null
                 : event.get(event.getSchema().getField("sessionId").pos());
         if (!parsed.tenant().equals(tenant) || !parsed.sessionId().equals(session)) {
             return "key " + address + " does not match the event's tenant/sessionId " + tenant + "/" + session;

@@ -44,12 +44,12 @@ public final class SessionQueries {
     }
 
     private ReadOnlyKeyValueStore<String, SessionMeta> metaStore() {
-        return streams.store(StoreQueryParameters.fromNameAndType(SessionStores.META,
-                QueryableStoreTypes.<String, SessionMeta>keyValueStore()));
+        return streams.store(StoreQueryParameters.fromNameAndType(
+                SessionStores.META, QueryableStoreTypes.<String, SessionMeta>keyValueStore()));
     }
 
     private ReadOnlyKeyValueStore<Bytes, ChatMessage> messageStore() {
-        return streams.store(StoreQueryParameters.fromNameAndType(SessionStores.MESSAGES,
-                QueryableStoreTypes.<Bytes, ChatMessage>keyValueStore()));
+        return streams.store(StoreQueryParameters.fromNameAndType(
+                SessionStores.MESSAGES, QueryableStoreTypes.<Bytes, ChatMessage>keyValueStore()));
     }
 }

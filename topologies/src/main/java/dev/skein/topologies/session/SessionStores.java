@@ -28,6 +28,7 @@ public final class SessionStores {
     public static String changelogTopic(String applicationId, String store) {
         return applicationId + "-" + store + "-changelog";
     }
+
     public static final String TOOL_CATALOG = "tool-catalog";
     public static final String WORKERS = "workers";
 
@@ -40,7 +41,10 @@ public final class SessionStores {
     public static Bytes messageKey(String address, long sequence) {
         byte[] prefix = address.getBytes(StandardCharsets.UTF_8);
         return Bytes.wrap(ByteBuffer.allocate(prefix.length + 1 + Long.BYTES)
-                .put(prefix).put(SEPARATOR).putLong(sequence).array());
+                .put(prefix)
+                .put(SEPARATOR)
+                .putLong(sequence)
+                .array());
     }
 
     /** The sequence number encoded in a {@link #messageKey}. */
@@ -52,7 +56,10 @@ public final class SessionStores {
     /** The key of a turn deadline in the {@link #DEADLINES} index. */
     public static Bytes deadlineKey(long deadlineMs, String address) {
         byte[] suffix = address.getBytes(StandardCharsets.UTF_8);
-        return Bytes.wrap(ByteBuffer.allocate(Long.BYTES + suffix.length).putLong(deadlineMs).put(suffix).array());
+        return Bytes.wrap(ByteBuffer.allocate(Long.BYTES + suffix.length)
+                .putLong(deadlineMs)
+                .put(suffix)
+                .array());
     }
 
     /** The smallest deadline key at or after {@code deadlineMs} (for range bounds). */

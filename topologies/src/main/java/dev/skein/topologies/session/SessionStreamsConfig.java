@@ -28,8 +28,13 @@ public final class SessionStreamsConfig {
 
     private SessionStreamsConfig() {}
 
-    public static Properties properties(String bootstrapServers, String applicationId, Path stateDir,
-                                        SkeinTopics topics, int replicationFactor, Map<String, ?> overrides) {
+    public static Properties properties(
+            String bootstrapServers,
+            String applicationId,
+            Path stateDir,
+            SkeinTopics topics,
+            int replicationFactor,
+            Map<String, ?> overrides) {
         Properties props = new Properties();
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -49,7 +54,9 @@ public final class SessionStreamsConfig {
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
         props.put(DeadLetterHandler.TOPIC_CONFIG, topics.deadLetters.name());
-        props.put(DeadLetterHandler.SERIALIZER_CONFIG, topics.serde(DeadLetter.class).serializer());
+        props.put(
+                DeadLetterHandler.SERIALIZER_CONFIG,
+                topics.serde(DeadLetter.class).serializer());
         props.putAll(overrides);
         return props;
     }

@@ -3,9 +3,9 @@ package dev.skein.topologies.session;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.SessionMeta;
 import dev.skein.events.ToolResult;
-import dev.skein.topologies.cache.ResultCache;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
+import dev.skein.topologies.cache.ResultCache;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
@@ -36,21 +36,36 @@ public final class SessionTopology {
         addSource(topology, "session-commands-source", topics.sessionCommands);
         addSource(topology, "agent-steps-source", topics.agentSteps);
         addSource(topology, "tool-results-source", topics.toolResults);
-        topology.addProcessor(PROCESSOR, () -> new SessionProcessor(config),
-                "turns-source", "session-commands-source", "agent-steps-source", "tool-results-source");
+        topology.addProcessor(
+                PROCESSOR,
+                () -> new SessionProcessor(config),
+                "turns-source",
+                "session-commands-source",
+                "agent-steps-source",
+                "tool-results-source");
 
-        topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(SessionStores.MESSAGES), Serdes.Bytes(), topics.serde(ChatMessage.class)),
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(SessionStores.MESSAGES),
+                        Serdes.Bytes(),
+                        topics.serde(ChatMessage.class)),
                 PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(SessionStores.META), Serdes.String(), topics.serde(SessionMeta.class)),
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(SessionStores.META),
+                        Serdes.String(),
+                        topics.serde(SessionMeta.class)),
                 PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(SessionStores.DEADLINES), Serdes.Bytes(), Serdes.String()),
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(SessionStores.DEADLINES), Serdes.Bytes(), Serdes.String()),
                 PROCESSOR);
 
-        topology.addStateStore(Stores.timestampedKeyValueStoreBuilder(
-                Stores.persistentTimestampedKeyValueStore(ResultCache.STORE), Serdes.String(), topics.serde(ToolResult.class)),
+        topology.addStateStore(
+                Stores.timestampedKeyValueStoreBuilder(
+                        Stores.persistentTimestampedKeyValueStore(ResultCache.STORE),
+                        Serdes.String(),
+                        topics.serde(ToolResult.class)),
                 PROCESSOR);
 
         // The catalog and the worker heartbeats are small and every task needs all of them: global
@@ -62,30 +77,42 @@ public final class SessionTopology {
         addSink(topology, SessionProcessor.TO_RESPONSES, topics.responses);
         addSink(topology, SessionProcessor.TO_DEAD_LETTERS, topics.deadLetters);
         @SuppressWarnings("unchecked")
-        Serializer<SpecificRecord> requestSerializer =
-                (Serializer<SpecificRecord>) (Serializer<?>) topics.tools(config.tiers().getFirst().name()).valueSerde().serializer();
+        Serializer<SpecificRecord> requestSerializer = (Serializer<SpecificRecord>) (Serializer<?>)
+                topics.tools(config.tiers().getFirst().name()).valueSerde().serializer();
         // Why a topic-name extractor: each request goes to the topic of the tier the router chose.
-        topology.addSink(SessionProcessor.TO_TOOL_REQUESTS,
-                (key, value, recordContext) -> topics.tools(((dev.skein.events.ToolRequest) value).getTier()).name(),
-                Serdes.String().serializer(), requestSerializer, PROCESSOR);
+        topology.addSink(
+                SessionProcessor.TO_TOOL_REQUESTS,
+                (key, value, recordContext) -> topics.tools(((dev.skein.events.ToolRequest) value).getTier())
+                        .name(),
+                Serdes.String().serializer(),
+                requestSerializer,
+                PROCESSOR);
         return topology;
     }
 
-    private static <V extends SpecificRecord> void addGlobalTable(Topology topology, String store, Topic<String, V> topic) {
-        topology.addGlobalStore(Stores.timestampedKeyValueStoreBuilder(
-                        Stores.persistentTimestampedKeyValueStore(store), Serdes.String(), topic.valueSerde())
+    private static <V extends SpecificRecord> void addGlobalTable(
+            Topology topology, String store, Topic<String, V> topic) {
+        topology.addGlobalStore(
+                Stores.timestampedKeyValueStoreBuilder(
+                                Stores.persistentTimestampedKeyValueStore(store), Serdes.String(), topic.valueSerde())
                         .withLoggingDisabled(),
-                store + "-source", Serdes.String().deserializer(), topic.valueSerde().deserializer(),
-                topic.name(), store + "-updater", () -> new GlobalTableUpdater<V>(store));
+                store + "-source",
+                Serdes.String().deserializer(),
+                topic.valueSerde().deserializer(),
+                topic.name(),
+                store + "-updater",
+                () -> new GlobalTableUpdater<V>(store));
     }
 
     private static void addSource(Topology topology, String name, Topic<String, ? extends SpecificRecord> topic) {
-        topology.addSource(name, Serdes.String().deserializer(), topic.valueSerde().deserializer(), topic.name());
+        topology.addSource(
+                name, Serdes.String().deserializer(), topic.valueSerde().deserializer(), topic.name());
     }
 
     @SuppressWarnings("unchecked")
     private static void addSink(Topology topology, String name, Topic<String, ? extends SpecificRecord> topic) {
-        Serializer<SpecificRecord> serializer = (Serializer<SpecificRecord>) topic.valueSerde().serializer();
+        Serializer<SpecificRecord> serializer =
+                (Serializer<SpecificRecord>) topic.valueSerde().serializer();
         topology.addSink(name, topic.name(), Serdes.String().serializer(), serializer, PROCESSOR);
     }
 

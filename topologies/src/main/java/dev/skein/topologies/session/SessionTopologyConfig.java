@@ -58,23 +58,63 @@ public record SessionTopologyConfig(
     }
 
     public static SessionTopologyConfig defaults() {
-        return new SessionTopologyConfig("demo", Duration.ofMinutes(2), 16, 10, 3, 50, DEFAULT_TIERS,
-                Duration.ofMillis(500), 64, Duration.ofSeconds(15), Duration.ofMinutes(10));
+        return new SessionTopologyConfig(
+                "demo",
+                Duration.ofMinutes(2),
+                16,
+                10,
+                3,
+                50,
+                DEFAULT_TIERS,
+                Duration.ofMillis(500),
+                64,
+                Duration.ofSeconds(15),
+                Duration.ofMinutes(10));
     }
 
     public SessionTopologyConfig withTurnTimeout(Duration timeout) {
-        return new SessionTopologyConfig(defaultAgent, timeout, maxQueuedTurns, maxSteps, maxAgentAttempts,
-                contextMessages, tiers, deadlineCheckInterval, rememberedTurnIds, workerTimeout, cacheTtl);
+        return new SessionTopologyConfig(
+                defaultAgent,
+                timeout,
+                maxQueuedTurns,
+                maxSteps,
+                maxAgentAttempts,
+                contextMessages,
+                tiers,
+                deadlineCheckInterval,
+                rememberedTurnIds,
+                workerTimeout,
+                cacheTtl);
     }
 
     public SessionTopologyConfig withMaxQueuedTurns(int max) {
-        return new SessionTopologyConfig(defaultAgent, turnTimeout, max, maxSteps, maxAgentAttempts,
-                contextMessages, tiers, deadlineCheckInterval, rememberedTurnIds, workerTimeout, cacheTtl);
+        return new SessionTopologyConfig(
+                defaultAgent,
+                turnTimeout,
+                max,
+                maxSteps,
+                maxAgentAttempts,
+                contextMessages,
+                tiers,
+                deadlineCheckInterval,
+                rememberedTurnIds,
+                workerTimeout,
+                cacheTtl);
     }
 
     public SessionTopologyConfig withTiers(List<TierEnvelope> newTiers) {
-        return new SessionTopologyConfig(defaultAgent, turnTimeout, maxQueuedTurns, maxSteps, maxAgentAttempts,
-                contextMessages, newTiers, deadlineCheckInterval, rememberedTurnIds, workerTimeout, cacheTtl);
+        return new SessionTopologyConfig(
+                defaultAgent,
+                turnTimeout,
+                maxQueuedTurns,
+                maxSteps,
+                maxAgentAttempts,
+                contextMessages,
+                newTiers,
+                deadlineCheckInterval,
+                rememberedTurnIds,
+                workerTimeout,
+                cacheTtl);
     }
 
     private static void require(boolean condition, String message) {

@@ -44,8 +44,10 @@ final class ToolArguments {
         }
         JsonSchema schema;
         try {
-            schema = compiled.computeIfAbsent(tool.getName() + "@" + tool.getVersion() + "#"
-                    + tool.getParametersSchema().hashCode(), k -> SCHEMAS.getSchema(tool.getParametersSchema()));
+            schema = compiled.computeIfAbsent(
+                    tool.getName() + "@" + tool.getVersion() + "#"
+                            + tool.getParametersSchema().hashCode(),
+                    k -> SCHEMAS.getSchema(tool.getParametersSchema()));
         } catch (RuntimeException e) {
             return "tool " + tool.getName() + " declares an argument schema that cannot be read: " + e.getMessage();
         }

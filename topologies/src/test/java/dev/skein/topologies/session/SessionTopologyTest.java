@@ -51,7 +51,8 @@ class SessionTopologyTest {
 
     private final SkeinTopics topics = new SkeinTopics("skein.", new InMemorySchemaRegistry());
     private final SessionTopologyConfig config = SessionTopologyConfig.defaults()
-            .withTurnTimeout(Duration.ofSeconds(30)).withMaxQueuedTurns(2);
+            .withTurnTimeout(Duration.ofSeconds(30))
+            .withMaxQueuedTurns(2);
     private TopologyTestDriver driver;
     private TestInputTopic<String, TurnRequested> turns;
     private TestInputTopic<String, AgentStep> steps;
@@ -75,13 +76,21 @@ class SessionTopologyTest {
         steps = input(topics.agentSteps.name(), topics.agentSteps.valueSerde());
         results = input(topics.toolResults.name(), topics.toolResults.valueSerde());
         commands = input(topics.sessionCommands.name(), topics.sessionCommands.valueSerde());
-        invocations = driver.createOutputTopic(topics.agentRequests.name(), Serdes.String().deserializer(),
+        invocations = driver.createOutputTopic(
+                topics.agentRequests.name(),
+                Serdes.String().deserializer(),
                 topics.agentRequests.valueSerde().deserializer());
-        toolRequests = driver.createOutputTopic(topics.tools("small").name(), Serdes.String().deserializer(),
+        toolRequests = driver.createOutputTopic(
+                topics.tools("small").name(),
+                Serdes.String().deserializer(),
                 topics.tools("small").valueSerde().deserializer());
-        responses = driver.createOutputTopic(topics.responses.name(), Serdes.String().deserializer(),
+        responses = driver.createOutputTopic(
+                topics.responses.name(),
+                Serdes.String().deserializer(),
                 topics.responses.valueSerde().deserializer());
-        deadLetters = driver.createOutputTopic(topics.deadLetters.name(), Serdes.String().deserializer(),
+        deadLetters = driver.createOutputTopic(
+                topics.deadLetters.name(),
+                Serdes.String().deserializer(),
                 topics.deadLetters.valueSerde().deserializer());
         heartbeats = input(topics.workers.name(), topics.workers.valueSerde());
         catalog.pipeInput("calculator", calculator());
@@ -129,7 +138,8 @@ class SessionTopologyTest {
         results.pipeInput(ADDRESS, result("t1", 0, "c1", ToolStatus.OK, "84"));
         AgentInvocation next = invocations.readValue();
         assertThat(next.getStep()).isEqualTo(1);
-        assertThat(next.getMessages()).extracting(ChatMessage::getRole)
+        assertThat(next.getMessages())
+                .extracting(ChatMessage::getRole)
                 .containsExactly(Role.USER, Role.ASSISTANT, Role.TOOL);
 
         steps.pipeInput(ADDRESS, answer("t1", 1, "12*7 = 84"));
@@ -138,10 +148,13 @@ class SessionTopologyTest {
         assertThat(completed.getSteps()).isEqualTo(2);
         assertThat(completed.getToolCalls()).isEqualTo(1);
         List<ChatMessage> history = history();
-        assertThat(history).extracting(ChatMessage::getRole)
+        assertThat(history)
+                .extracting(ChatMessage::getRole)
                 .containsExactly(Role.USER, Role.ASSISTANT, Role.TOOL, Role.ASSISTANT);
         assertThat(history).extracting(ChatMessage::getSequence).containsExactly(0L, 1L, 2L, 3L);
-        assertThat(history.get(1).getToolCalls()).extracting(ToolCall::getCallId).containsExactly("c1");
+        assertThat(history.get(1).getToolCalls())
+                .extracting(ToolCall::getCallId)
+                .containsExactly("c1");
         assertThat(history.get(2).getToolCallId()).isEqualTo("c1");
         assertThat(history.get(2).getContent()).isEqualTo("84");
         assertThat(history.get(2).getWorker()).isEqualTo("worker-1");
@@ -150,16 +163,24 @@ class SessionTopologyTest {
     @Test
     void parallelCallsAreAnsweredInCallOrderWhateverOrderResultsArrive() {
         turns.pipeInput(ADDRESS, turn("t1", "two sums"));
-        steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("a", "calculator", "{\"expression\":\"1+1\"}"),
-                new ToolCall("b", "calculator", "{\"expression\":\"2+2\"}")));
-        assertThat(toolRequests.readKeyValuesToList().stream().map(kv -> kv.key).toList()).containsExactly("a", "b");
+        steps.pipeInput(
+                ADDRESS,
+                toolCalls(
+                        "t1",
+                        0,
+                        new ToolCall("a", "calculator", "{\"expression\":\"1+1\"}"),
+                        new ToolCall("b", "calculator", "{\"expression\":\"2+2\"}")));
+        assertThat(toolRequests.readKeyValuesToList().stream().map(kv -> kv.key).toList())
+                .containsExactly("a", "b");
 
         results.pipeInput(ADDRESS, result("t1", 0, "b", ToolStatus.OK, "4"));
         assertThat(invocations.readValuesToList()).hasSize(1); // step 0 only: still waiting for "a"
         results.pipeInput(ADDRESS, result("t1", 0, "a", ToolStatus.OK, "2"));
 
         AgentInvocation next = invocations.readValue();
-        assertThat(next.getMessages().subList(2, 4)).extracting(ChatMessage::getToolCallId).containsExactly("a", "b");
+        assertThat(next.getMessages().subList(2, 4))
+                .extracting(ChatMessage::getToolCallId)
+                .containsExactly("a", "b");
     }
 
     @Test
@@ -187,14 +208,17 @@ class SessionTopologyTest {
 
         steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("c1", "calculator", "{\"expression\":\"1+1\"}")));
         steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("c9", "calculator", "{\"expression\":\"9\"}")));
-        assertThat(toolRequests.readKeyValuesToList().stream().map(kv -> kv.key).toList()).containsExactly("c1");
+        assertThat(toolRequests.readKeyValuesToList().stream().map(kv -> kv.key).toList())
+                .containsExactly("c1");
 
         results.pipeInput(ADDRESS, result("t1", 0, "c1", ToolStatus.OK, "2"));
         results.pipeInput(ADDRESS, result("t1", 0, "c1", ToolStatus.OK, "2 (redelivered)"));
         results.pipeInput(ADDRESS, result("t1", 0, "unknown-call", ToolStatus.OK, "?"));
 
         assertThat(invocations.readValuesToList()).hasSize(1);
-        assertThat(history()).filteredOn(m -> m.getRole() == Role.TOOL).extracting(ChatMessage::getContent)
+        assertThat(history())
+                .filteredOn(m -> m.getRole() == Role.TOOL)
+                .extracting(ChatMessage::getContent)
                 .containsExactly("2");
         assertThat(meta().getEventsDropped()).isEqualTo(5);
     }
@@ -206,7 +230,9 @@ class SessionTopologyTest {
         turns.pipeInput(ADDRESS, turn("t3", "third"));
         turns.pipeInput(ADDRESS, turn("t4", "fourth: over the limit of 2"));
 
-        assertThat(invocations.readValuesToList()).extracting(AgentInvocation::getTurnId).containsExactly("t1");
+        assertThat(invocations.readValuesToList())
+                .extracting(AgentInvocation::getTurnId)
+                .containsExactly("t1");
         TurnCompleted rejected = responses.readValue();
         assertThat(rejected.getTurnId()).isEqualTo("t4");
         assertThat(rejected.getStatus()).isEqualTo(TurnStatus.REJECTED);
@@ -218,8 +244,11 @@ class SessionTopologyTest {
         assertThat(invocations.readValue().getTurnId()).isEqualTo("t3");
         steps.pipeInput(ADDRESS, answer("t3", 0, "three"));
 
-        assertThat(responses.readValuesToList()).extracting(TurnCompleted::getTurnId).containsExactly("t1", "t2", "t3");
-        assertThat(history()).extracting(ChatMessage::getContent)
+        assertThat(responses.readValuesToList())
+                .extracting(TurnCompleted::getTurnId)
+                .containsExactly("t1", "t2", "t3");
+        assertThat(history())
+                .extracting(ChatMessage::getContent)
                 .containsExactly("first", "one", "second", "two", "third", "three");
     }
 
@@ -253,24 +282,30 @@ class SessionTopologyTest {
 
         driver.advanceWallClockTime(Duration.ofMillis(1500));
 
-        assertThat(responses.readValue().getError()).contains("timed out after 1000 ms").contains("agent 'demo'");
-        assertThat(invocations.readValuesToList()).extracting(AgentInvocation::getTurnId).containsExactly("t1", "t2");
+        assertThat(responses.readValue().getError())
+                .contains("timed out after 1000 ms")
+                .contains("agent 'demo'");
+        assertThat(invocations.readValuesToList())
+                .extracting(AgentInvocation::getTurnId)
+                .containsExactly("t1", "t2");
     }
 
     @Test
     void unknownToolsAndInvalidArgumentsGetAnErrorResultWithoutDispatch() {
         turns.pipeInput(ADDRESS, turn("t1", "do things"));
         invocations.readValue();
-        steps.pipeInput(ADDRESS, toolCalls("t1", 0,
-                new ToolCall("c1", "teleport", "{}"),
-                new ToolCall("c2", "calculator", "[1,2]")));
+        steps.pipeInput(
+                ADDRESS,
+                toolCalls("t1", 0, new ToolCall("c1", "teleport", "{}"), new ToolCall("c2", "calculator", "[1,2]")));
 
         assertThat(toolRequests.isEmpty()).isTrue();
         AgentInvocation next = invocations.readValue();
         assertThat(next.getStep()).isEqualTo(1);
         List<ChatMessage> toolMessages = next.getMessages().subList(2, 4);
         assertThat(toolMessages).extracting(ChatMessage::getToolStatus).containsOnly(ToolStatus.ERROR);
-        assertThat(toolMessages.get(0).getContent()).contains("unknown tool 'teleport'").contains("calculator");
+        assertThat(toolMessages.get(0).getContent())
+                .contains("unknown tool 'teleport'")
+                .contains("calculator");
         assertThat(toolMessages.get(1).getContent()).contains("must be a JSON object");
     }
 
@@ -285,12 +320,20 @@ class SessionTopologyTest {
         TestOutputTopic<String, ToolRequest> gpu = toolTopic("gpu");
 
         turns.pipeInput(ADDRESS, turn("t1", "three tools"));
-        steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("a", "embed", "{\"n\":1}"),
-                new ToolCall("b", "vision", "{\"n\":2}"), new ToolCall("c", "tiny", "{\"n\":3}")));
+        steps.pipeInput(
+                ADDRESS,
+                toolCalls(
+                        "t1",
+                        0,
+                        new ToolCall("a", "embed", "{\"n\":1}"),
+                        new ToolCall("b", "vision", "{\"n\":2}"),
+                        new ToolCall("c", "tiny", "{\"n\":3}")));
 
         assertThat(large.readValuesToList()).extracting(ToolRequest::getCallId).containsExactly("a");
         assertThat(gpu.readValuesToList()).extracting(ToolRequest::getCallId).containsExactly("b");
-        assertThat(toolRequests.readValuesToList()).extracting(ToolRequest::getCallId).containsExactly("c");
+        assertThat(toolRequests.readValuesToList())
+                .extracting(ToolRequest::getCallId)
+                .containsExactly("c");
     }
 
     @Test
@@ -302,8 +345,9 @@ class SessionTopologyTest {
         heartbeats.pipeInput("worker-1", worker("worker-1", List.of("small"), 2, 4, 0, START.plusSeconds(20)));
 
         turns.pipeInput(ADDRESS, turn("t1", "look at this"));
-        steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("a", "vision", "{\"n\":1}"),
-                new ToolCall("b", "huge", "{\"n\":1}")));
+        steps.pipeInput(
+                ADDRESS,
+                toolCalls("t1", 0, new ToolCall("a", "vision", "{\"n\":1}"), new ToolCall("b", "huge", "{\"n\":1}")));
 
         assertThat(toolTopic("gpu").isEmpty()).isTrue();
         AgentInvocation next = invocations.readValuesToList().getLast();
@@ -331,8 +375,12 @@ class SessionTopologyTest {
         steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("a", "tiny", "{\"n\":\"three\",\"m\":1}")));
 
         assertThat(toolRequests.isEmpty()).isTrue();
-        String error = invocations.readValuesToList().getLast().getMessages().get(2).getContent();
-        assertThat(error).contains("invalid arguments for tiny").contains("integer").contains("m");
+        String error =
+                invocations.readValuesToList().getLast().getMessages().get(2).getContent();
+        assertThat(error)
+                .contains("invalid arguments for tiny")
+                .contains("integer")
+                .contains("m");
     }
 
     @Test
@@ -367,12 +415,15 @@ class SessionTopologyTest {
     void aToolThatRequiresApprovalRunsOnlyOnceApprovedAndADenialIsAnErrorTheAgentReads() {
         catalog.pipeInput("deploy", tool("deploy", needs(0.5, 0, 0), false, true));
         turns.pipeInput(ADDRESS, turn("t1", "deploy twice"));
-        steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("a", "deploy", "{\"n\":1}"),
-                new ToolCall("b", "deploy", "{\"n\":2}")));
+        steps.pipeInput(
+                ADDRESS,
+                toolCalls("t1", 0, new ToolCall("a", "deploy", "{\"n\":1}"), new ToolCall("b", "deploy", "{\"n\":2}")));
         assertThat(toolRequests.isEmpty()).isTrue();
 
         commands.pipeInput(ADDRESS, command(CommandKind.APPROVE_TOOL_CALL, "a", null));
-        assertThat(toolRequests.readValuesToList()).extracting(ToolRequest::getCallId).containsExactly("a");
+        assertThat(toolRequests.readValuesToList())
+                .extracting(ToolRequest::getCallId)
+                .containsExactly("a");
         commands.pipeInput(ADDRESS, command(CommandKind.DENY_TOOL_CALL, "b", "not on a Friday"));
         results.pipeInput(ADDRESS, result("t1", 0, "a", ToolStatus.OK, "deployed"));
 
@@ -388,7 +439,9 @@ class SessionTopologyTest {
         for (int i = 0; i < 3; i++) {
             steps.pipeInput(ADDRESS, error("t1", 0, "rate limited", true));
         }
-        assertThat(invocations.readValuesToList()).extracting(AgentInvocation::getAttempt).containsExactly(1, 2, 3);
+        assertThat(invocations.readValuesToList())
+                .extracting(AgentInvocation::getAttempt)
+                .containsExactly(1, 2, 3);
         TurnCompleted failed = responses.readValue();
         assertThat(failed.getStatus()).isEqualTo(TurnStatus.FAILED);
         assertThat(failed.getError()).contains("rate limited").contains("after 3 attempts");
@@ -401,19 +454,29 @@ class SessionTopologyTest {
     @Test
     void aHandoffRecordsTheTransferAndTheNextStepAndLaterTurnsGoToTheNewAgent() {
         turns.pipeInput(ADDRESS, turn("t1", "I want a refund"));
-        steps.pipeInput(ADDRESS, step("t1", 0, StepKind.HANDOFF).setHandoffTo("refunds")
-                .setToolCalls(List.of(new ToolCall("h1", "transfer_to_refunds", "{}"))).build());
+        steps.pipeInput(
+                ADDRESS,
+                step("t1", 0, StepKind.HANDOFF)
+                        .setHandoffTo("refunds")
+                        .setToolCalls(List.of(new ToolCall("h1", "transfer_to_refunds", "{}")))
+                        .build());
 
         AgentInvocation next = invocations.readValuesToList().getLast();
         assertThat(next.getAgent()).isEqualTo("refunds");
         assertThat(next.getStep()).isEqualTo(1);
-        steps.pipeInput(ADDRESS, step("t1", 1, StepKind.FINAL).setAgent("refunds").setContent("Refund issued.").build());
+        steps.pipeInput(
+                ADDRESS,
+                step("t1", 1, StepKind.FINAL)
+                        .setAgent("refunds")
+                        .setContent("Refund issued.")
+                        .build());
 
         TurnCompleted done = responses.readValue();
         assertThat(done.getAgent()).isEqualTo("refunds");
         assertThat(done.getAnswer()).isEqualTo("Refund issued.");
         List<ChatMessage> history = history();
-        assertThat(history).extracting(ChatMessage::getRole)
+        assertThat(history)
+                .extracting(ChatMessage::getRole)
                 .containsExactly(Role.USER, Role.ASSISTANT, Role.TOOL, Role.ASSISTANT);
         assertThat(history).extracting(ChatMessage::getAgent).containsExactly("demo", "demo", "demo", "refunds");
         assertThat(history.get(1).getToolCalls()).extracting(ToolCall::getName).containsExactly("transfer_to_refunds");
@@ -428,11 +491,20 @@ class SessionTopologyTest {
         turns.pipeInput(ADDRESS, turn("t1", "hello"));
         steps.pipeInput(ADDRESS, answer("t1", 0, "hi"));
         turns.pipeInput(ADDRESS, turn("t2", "still there?"));
-        commands.pipeInput(ADDRESS, SessionCommand.newBuilder().setTenant("acme").setSessionId("s1")
-                .setCommandId("cmd1").setKind(CommandKind.CLEAR_HISTORY).setIssuedAtMs(0).build());
+        commands.pipeInput(
+                ADDRESS,
+                SessionCommand.newBuilder()
+                        .setTenant("acme")
+                        .setSessionId("s1")
+                        .setCommandId("cmd1")
+                        .setKind(CommandKind.CLEAR_HISTORY)
+                        .setIssuedAtMs(0)
+                        .build());
 
         List<TurnCompleted> done = responses.readValuesToList();
-        assertThat(done).extracting(TurnCompleted::getStatus).containsExactly(TurnStatus.COMPLETED, TurnStatus.CANCELLED);
+        assertThat(done)
+                .extracting(TurnCompleted::getStatus)
+                .containsExactly(TurnStatus.COMPLETED, TurnStatus.CANCELLED);
         assertThat(history()).isEmpty();
 
         turns.pipeInput(ADDRESS, turn("t3", "fresh start"));
@@ -454,8 +526,8 @@ class SessionTopologyTest {
 
     @Test
     void unreadableRecordsAreSkippedAndProcessingGoesOn() {
-        TestInputTopic<String, byte[]> raw = driver.createInputTopic(topics.turns.name(),
-                Serdes.String().serializer(), new ByteArraySerializer(), START, Duration.ZERO);
+        TestInputTopic<String, byte[]> raw = driver.createInputTopic(
+                topics.turns.name(), Serdes.String().serializer(), new ByteArraySerializer(), START, Duration.ZERO);
         raw.pipeInput(ADDRESS, new byte[] {1, 2, 3});
         turns.pipeInput(ADDRESS, turn("t1", "hello"));
 
@@ -467,17 +539,30 @@ class SessionTopologyTest {
     // ---- helpers -----------------------------------------------------------------------------
 
     private TestOutputTopic<String, ToolRequest> toolTopic(String tier) {
-        return driver.createOutputTopic(topics.tools(tier).name(), Serdes.String().deserializer(),
+        return driver.createOutputTopic(
+                topics.tools(tier).name(),
+                Serdes.String().deserializer(),
                 topics.tools(tier).valueSerde().deserializer());
     }
 
     private static ResourceSpec needs(double cpus, long memoryGib, int gpus) {
-        return ResourceSpec.newBuilder().setCpus(cpus).setMemoryBytes(Math.max(memoryGib << 30, 1L << 28)).setGpus(gpus).build();
+        return ResourceSpec.newBuilder()
+                .setCpus(cpus)
+                .setMemoryBytes(Math.max(memoryGib << 30, 1L << 28))
+                .setGpus(gpus)
+                .build();
     }
 
     private static SessionCommand command(CommandKind kind, String callId, String reason) {
-        return SessionCommand.newBuilder().setTenant("acme").setSessionId("s1").setCommandId("cmd-" + callId)
-                .setKind(kind).setCallId(callId).setReason(reason).setIssuedAtMs(0).build();
+        return SessionCommand.newBuilder()
+                .setTenant("acme")
+                .setSessionId("s1")
+                .setCommandId("cmd-" + callId)
+                .setKind(kind)
+                .setCallId(callId)
+                .setReason(reason)
+                .setIssuedAtMs(0)
+                .build();
     }
 
     private <V> TestInputTopic<String, V> input(String name, org.apache.kafka.common.serialization.Serde<V> serde) {
@@ -495,13 +580,24 @@ class SessionTopologyTest {
     }
 
     private static TurnRequested turn(String turnId, String message) {
-        return TurnRequested.newBuilder().setTenant("acme").setSessionId("s1").setTurnId(turnId).setMessage(message)
-                .setRequestedAtMs(START.toEpochMilli()).build();
+        return TurnRequested.newBuilder()
+                .setTenant("acme")
+                .setSessionId("s1")
+                .setTurnId(turnId)
+                .setMessage(message)
+                .setRequestedAtMs(START.toEpochMilli())
+                .build();
     }
 
     private static AgentStep.Builder step(String turnId, int step, StepKind kind) {
-        return AgentStep.newBuilder().setTenant("acme").setSessionId("s1").setTurnId(turnId).setStep(step)
-                .setAgent("demo").setKind(kind).setProducedAtMs(0);
+        return AgentStep.newBuilder()
+                .setTenant("acme")
+                .setSessionId("s1")
+                .setTurnId(turnId)
+                .setStep(step)
+                .setAgent("demo")
+                .setKind(kind)
+                .setProducedAtMs(0);
     }
 
     private static AgentStep answer(String turnId, int step, String content) {
@@ -509,42 +605,74 @@ class SessionTopologyTest {
     }
 
     private static AgentStep toolCalls(String turnId, int step, ToolCall... calls) {
-        return step(turnId, step, StepKind.TOOL_CALLS).setToolCalls(List.of(calls)).build();
+        return step(turnId, step, StepKind.TOOL_CALLS)
+                .setToolCalls(List.of(calls))
+                .build();
     }
 
     private static AgentStep error(String turnId, int step, String error, boolean retryable) {
-        return step(turnId, step, StepKind.ERROR).setError(error).setRetryable(retryable).build();
+        return step(turnId, step, StepKind.ERROR)
+                .setError(error)
+                .setRetryable(retryable)
+                .build();
     }
 
     private static ToolResult result(String turnId, int step, String callId, ToolStatus status, String output) {
-        return ToolResult.newBuilder().setTenant("acme").setSessionId("s1").setTurnId(turnId).setStep(step)
-                .setCallId(callId).setTool("calculator").setStatus(status).setOutput(output).setWorker("worker-1")
-                .setCompletedAtMs(0).build();
+        return ToolResult.newBuilder()
+                .setTenant("acme")
+                .setSessionId("s1")
+                .setTurnId(turnId)
+                .setStep(step)
+                .setCallId(callId)
+                .setTool("calculator")
+                .setStatus(status)
+                .setOutput(output)
+                .setWorker("worker-1")
+                .setCompletedAtMs(0)
+                .build();
     }
 
     private static ToolDefinition calculator() {
-        return ToolDefinition.newBuilder().setName("calculator").setDescription("arithmetic")
-                .setParametersSchema("{\"type\":\"object\"}").setResources(ResourceSpec.newBuilder().build())
-                .setRetry(RetryPolicy.newBuilder().build()).build();
+        return ToolDefinition.newBuilder()
+                .setName("calculator")
+                .setDescription("arithmetic")
+                .setParametersSchema("{\"type\":\"object\"}")
+                .setResources(ResourceSpec.newBuilder().build())
+                .setRetry(RetryPolicy.newBuilder().build())
+                .build();
     }
 
     private static ToolDefinition tool(String name, ResourceSpec needs, boolean cacheable, boolean approval) {
-        return ToolDefinition.newBuilder().setName(name).setDescription(name)
+        return ToolDefinition.newBuilder()
+                .setName(name)
+                .setDescription(name)
                 .setParametersSchema("{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\"}},"
                         + "\"required\":[\"n\"],\"additionalProperties\":false}")
-                .setResources(needs).setRetry(RetryPolicy.newBuilder().build())
-                .setCacheable(cacheable).setRequiresApproval(approval).build();
+                .setResources(needs)
+                .setRetry(RetryPolicy.newBuilder().build())
+                .setCacheable(cacheable)
+                .setRequiresApproval(approval)
+                .build();
     }
 
     private static WorkerHeartbeat worker(String id, List<String> tiers, double cpus, long memoryGib, int gpus) {
         return worker(id, tiers, cpus, memoryGib, gpus, START);
     }
 
-    private static WorkerHeartbeat worker(String id, List<String> tiers, double cpus, long memoryGib, int gpus,
-                                          Instant at) {
-        return WorkerHeartbeat.newBuilder().setWorkerId(id).setHost("test").setTiers(tiers)
-                .setCapabilities(ResourceSpec.newBuilder().setCpus(cpus).setMemoryBytes(memoryGib << 30).setGpus(gpus).build())
+    private static WorkerHeartbeat worker(
+            String id, List<String> tiers, double cpus, long memoryGib, int gpus, Instant at) {
+        return WorkerHeartbeat.newBuilder()
+                .setWorkerId(id)
+                .setHost("test")
+                .setTiers(tiers)
+                .setCapabilities(ResourceSpec.newBuilder()
+                        .setCpus(cpus)
+                        .setMemoryBytes(memoryGib << 30)
+                        .setGpus(gpus)
+                        .build())
                 .setTools(List.of("calculator", "embed", "vision", "tiny", "huge", "square", "deploy"))
-                .setStartedAtMs(START.toEpochMilli()).setTimestampMs(at.toEpochMilli()).build();
+                .setStartedAtMs(START.toEpochMilli())
+                .setTimestampMs(at.toEpochMilli())
+                .build();
     }
 }

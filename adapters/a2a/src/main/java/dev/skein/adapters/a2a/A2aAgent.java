@@ -75,7 +75,13 @@ public final class A2aAgent implements AgentAdapter {
     // Cards change with deployments, not between steps: read once per adapter.
     private final AtomicReference<AgentCard> card = new AtomicReference<>();
 
-    A2aAgent(AgentSpec spec, CardSource source, A2aClient client, boolean blocking, boolean streaming, ObjectMapper json) {
+    A2aAgent(
+            AgentSpec spec,
+            CardSource source,
+            A2aClient client,
+            boolean blocking,
+            boolean streaming,
+            ObjectMapper json) {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.source = Objects.requireNonNull(source, "source");
         this.client = Objects.requireNonNull(client, "client");
@@ -107,7 +113,8 @@ public final class A2aAgent implements AgentAdapter {
         String address = invocation.getTenant() + "/" + invocation.getSessionId();
         Optional<ChatMessage> question = lastUserMessage(invocation.getMessages());
         if (question.isEmpty()) {
-            return new AgentReply.Failure("agent " + spec.name() + " has no user message to send to the A2A agent", false);
+            return new AgentReply.Failure(
+                    "agent " + spec.name() + " has no user message to send to the A2A agent", false);
         }
         try {
             AgentCard agentCard = card();
@@ -117,17 +124,33 @@ public final class A2aAgent implements AgentAdapter {
             AgentReply reply = agentCard.streaming() && streaming
                     ? streamed(agentCard, messageId, params, deadline, deltas, address, invocation.getTurnId())
                     : sent(agentCard, messageId, params, deadline, deltas);
-            log.info("[{} turn {} step {}] A2A agent {} answered with {}", address, invocation.getTurnId(), invocation.getStep(),
-                    agentCard.name(), reply.getClass().getSimpleName());
+            log.info(
+                    "[{} turn {} step {}] A2A agent {} answered with {}",
+                    address,
+                    invocation.getTurnId(),
+                    invocation.getStep(),
+                    agentCard.name(),
+                    reply.getClass().getSimpleName());
             return reply;
         } catch (A2aException e) {
-            log.warn("[{} turn {} step {}] A2A agent {}: {} ({})", address, invocation.getTurnId(), invocation.getStep(),
-                    spec.name(), e.getMessage(), e.retryable() ? "retryable" : "not retryable");
+            log.warn(
+                    "[{} turn {} step {}] A2A agent {}: {} ({})",
+                    address,
+                    invocation.getTurnId(),
+                    invocation.getStep(),
+                    spec.name(),
+                    e.getMessage(),
+                    e.retryable() ? "retryable" : "not retryable");
             return new AgentReply.Failure(e.getMessage(), e.retryable());
         } catch (IOException e) {
             // Connection reset, broken stream and the like: the agent may be back in a moment.
-            log.warn("[{} turn {} step {}] A2A agent {} unreachable", address, invocation.getTurnId(), invocation.getStep(),
-                    spec.name(), e);
+            log.warn(
+                    "[{} turn {} step {}] A2A agent {} unreachable",
+                    address,
+                    invocation.getTurnId(),
+                    invocation.getStep(),
+                    spec.name(),
+                    e);
             return new AgentReply.Failure("cannot reach the A2A agent " + spec.name() + ": " + e, true);
         }
     }
@@ -138,7 +161,12 @@ public final class A2aAgent implements AgentAdapter {
             return known;
         }
         AgentCard read = source.cardUrl() != null ? client.card(source.cardUrl()) : client.discover(source.baseUrl());
-        log.info("Agent {}: A2A agent card of '{}' at {} (streaming {})", spec.name(), read.name(), read.rpcUrl(), read.streaming());
+        log.info(
+                "Agent {}: A2A agent card of '{}' at {} (streaming {})",
+                spec.name(),
+                read.name(),
+                read.rpcUrl(),
+                read.streaming());
         card.compareAndSet(null, read);
         return read;
     }
@@ -150,7 +178,8 @@ public final class A2aAgent implements AgentAdapter {
                 .put("role", "user")
                 .put("messageId", messageId)
                 .put("contextId", contextId(spec.name(), address));
-        message.putArray("parts").addObject()
+        message.putArray("parts")
+                .addObject()
                 .put("kind", "text")
                 .put("text", question.getContent() == null ? "" : question.getContent());
         ObjectNode metadata = message.putObject("metadata")
@@ -160,7 +189,11 @@ public final class A2aAgent implements AgentAdapter {
             metadata.put("skein_system_prompt", spec.systemPrompt());
         }
         ObjectNode configuration = params.putObject("configuration");
-        configuration.putArray("acceptedOutputModes").add("text/plain").add("text/markdown").add("application/json");
+        configuration
+                .putArray("acceptedOutputModes")
+                .add("text/plain")
+                .add("text/markdown")
+                .add("application/json");
         configuration.put("blocking", blocking);
         return params;
     }
@@ -171,8 +204,11 @@ public final class A2aAgent implements AgentAdapter {
         AgentReply reply = switch (result.path("kind").asText()) {
             case "message" -> TaskReplies.fromMessage(result);
             case "task" -> TaskReplies.fromTask(agentCard.name(), settle(agentCard, messageId, result, deadline), null);
-            default -> throw new A2aException("A2A agent " + agentCard.name() + " answered message/send with neither a task nor"
-                    + " a message: " + abbreviate(result.toString()), false);
+            default ->
+                throw new A2aException(
+                        "A2A agent " + agentCard.name() + " answered message/send with neither a task nor"
+                                + " a message: " + abbreviate(result.toString()),
+                        false);
         };
         if (reply instanceof AgentReply.Answer answer && !answer.content().isEmpty()) {
             deltas.text(answer.content());
@@ -188,12 +224,16 @@ public final class A2aAgent implements AgentAdapter {
         for (int poll = 1; !TaskReplies.settled(TaskReplies.state(current)); poll++) {
             String taskId = current.path("id").asText(null);
             if (taskId == null) {
-                throw new A2aException("A2A agent " + agentCard.name() + " answered with an unfinished task without an id: "
-                        + abbreviate(current.toString()), false);
+                throw new A2aException(
+                        "A2A agent " + agentCard.name() + " answered with an unfinished task without an id: "
+                                + abbreviate(current.toString()),
+                        false);
             }
             if (System.nanoTime() + wait.toNanos() > deadline) {
-                throw new A2aException("A2A agent " + agentCard.name() + " task " + taskId + " is still "
-                        + TaskReplies.state(current) + " after " + spec.timeout().toSeconds() + " s", true);
+                throw new A2aException(
+                        "A2A agent " + agentCard.name() + " task " + taskId + " is still " + TaskReplies.state(current)
+                                + " after " + spec.timeout().toSeconds() + " s",
+                        true);
             }
             Thread.sleep(wait);
             wait = wait.multipliedBy(2).compareTo(MAX_POLL) > 0 ? MAX_POLL : wait.multipliedBy(2);
@@ -203,26 +243,39 @@ public final class A2aAgent implements AgentAdapter {
         return current;
     }
 
-    private AgentReply streamed(AgentCard agentCard, String messageId, ObjectNode params, long deadline, DeltaSink deltas,
-                                String address, String turnId) throws A2aException, IOException, InterruptedException {
+    private AgentReply streamed(
+            AgentCard agentCard,
+            String messageId,
+            ObjectNode params,
+            long deadline,
+            DeltaSink deltas,
+            String address,
+            String turnId)
+            throws A2aException, IOException, InterruptedException {
         StreamedTask task = new StreamedTask(json);
         client.stream(agentCard.rpcUrl(), messageId, "message/stream", params, result -> task.apply(result, deltas));
         AgentReply reply;
         if (task.message != null) {
             reply = TaskReplies.fromMessage(task.message);
         } else if (task.task == null) {
-            throw new A2aException("A2A agent " + agentCard.name() + " ended its message/stream without a task or a message",
-                    true);
+            throw new A2aException(
+                    "A2A agent " + agentCard.name() + " ended its message/stream without a task or a message", true);
         } else if (!TaskReplies.settled(TaskReplies.state(task.task))) {
             // The stream closed early (a proxy timeout, say): the task lives on, so ask for it.
-            log.debug("[{} turn {}] the stream of task {} ended while {}; polling it", address, turnId,
-                    task.task.path("id").asText(), TaskReplies.state(task.task));
+            log.debug(
+                    "[{} turn {}] the stream of task {} ended while {}; polling it",
+                    address,
+                    turnId,
+                    task.task.path("id").asText(),
+                    TaskReplies.state(task.task));
             reply = TaskReplies.fromTask(agentCard.name(), settle(agentCard, messageId, task.task, deadline), null);
         } else {
             reply = TaskReplies.fromTask(agentCard.name(), task.task, task.answer());
         }
         // An answer that did not arrive in pieces (a status message, a polled task) still reaches the sink.
-        if (reply instanceof AgentReply.Answer answer && !task.streamedText && !answer.content().isEmpty()) {
+        if (reply instanceof AgentReply.Answer answer
+                && !task.streamedText
+                && !answer.content().isEmpty()) {
             deltas.text(answer.content());
         }
         return reply;
@@ -260,7 +313,9 @@ public final class A2aAgent implements AgentAdapter {
                 case "task" -> {
                     task = result.deepCopy();
                     for (JsonNode artifact : result.path("artifacts")) {
-                        artifacts.put(artifact.path("artifactId").asText(), new StringBuilder(TaskReplies.text(artifact.path("parts"))));
+                        artifacts.put(
+                                artifact.path("artifactId").asText(),
+                                new StringBuilder(TaskReplies.text(artifact.path("parts"))));
                     }
                     return !TaskReplies.settled(TaskReplies.state(task));
                 }
@@ -273,7 +328,8 @@ public final class A2aAgent implements AgentAdapter {
                     ensureTask(result);
                     JsonNode artifact = result.path("artifact");
                     String text = TaskReplies.text(artifact.path("parts"));
-                    StringBuilder assembled = artifacts.computeIfAbsent(artifact.path("artifactId").asText(), id -> new StringBuilder());
+                    StringBuilder assembled = artifacts.computeIfAbsent(
+                            artifact.path("artifactId").asText(), id -> new StringBuilder());
                     if (!result.path("append").asBoolean(false)) {
                         assembled.setLength(0);
                     }
@@ -284,7 +340,8 @@ public final class A2aAgent implements AgentAdapter {
                     }
                     return true;
                 }
-                default -> throw new A2aException("unexpected event in the stream: " + abbreviate(result.toString()), false);
+                default ->
+                    throw new A2aException("unexpected event in the stream: " + abbreviate(result.toString()), false);
             }
         }
 
@@ -308,7 +365,12 @@ public final class A2aAgent implements AgentAdapter {
             if (!streamedText && artifacts.values().stream().allMatch(StringBuilder::isEmpty)) {
                 return null;
             }
-            return String.join("\n", artifacts.values().stream().map(StringBuilder::toString).filter(s -> !s.isEmpty()).toList());
+            return String.join(
+                    "\n",
+                    artifacts.values().stream()
+                            .map(StringBuilder::toString)
+                            .filter(s -> !s.isEmpty())
+                            .toList());
         }
     }
 

@@ -36,12 +36,13 @@ public final class A2aAgentFactory implements AgentAdapterFactory {
         Optional<String> cardUrl = spec.option("card-url");
         Optional<String> baseUrl = spec.option("base-url");
         if (cardUrl.isEmpty() && baseUrl.isEmpty()) {
-            throw new IllegalArgumentException("agent " + spec.name() + " (a2a) needs skein.agents.definitions." + spec.name()
-                    + ".card-url or skein.agents.definitions." + spec.name() + ".base-url");
+            throw new IllegalArgumentException("agent " + spec.name() + " (a2a) needs skein.agents.definitions."
+                    + spec.name() + ".card-url or skein.agents.definitions." + spec.name() + ".base-url");
         }
         A2aAgent.CardSource source = cardUrl.isPresent()
                 ? new A2aAgent.CardSource(spec.httpUrl("card-url"), null)
-                : new A2aAgent.CardSource(null, spec.httpUrl("base-url").toString().replaceAll("/+$", ""));
+                : new A2aAgent.CardSource(
+                        null, spec.httpUrl("base-url").toString().replaceAll("/+$", ""));
         String apiKey = spec.apiKey(environment, null).orElse(null);
         ObjectMapper json = new ObjectMapper();
         A2aClient client = new A2aClient(apiKey, spec.timeout(), spec.maxRetries(), json);
@@ -53,8 +54,9 @@ public final class A2aAgentFactory implements AgentAdapterFactory {
         return switch (value) {
             case "true" -> true;
             case "false" -> false;
-            default -> throw new IllegalArgumentException("agent " + spec.name() + ": " + key + " must be true or false, got '"
-                    + value + "'");
+            default ->
+                throw new IllegalArgumentException(
+                        "agent " + spec.name() + ": " + key + " must be true or false, got '" + value + "'");
         };
     }
 }

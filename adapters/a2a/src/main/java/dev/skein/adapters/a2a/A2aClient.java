@@ -62,7 +62,8 @@ final class A2aClient {
 
     /** The card at {@code cardUrl}. */
     AgentCard card(URI cardUrl) throws A2aException, IOException, InterruptedException {
-        HttpResponse<String> response = send(request(cardUrl, "application/json").GET().build(), "GET " + cardUrl);
+        HttpResponse<String> response =
+                send(request(cardUrl, "application/json").GET().build(), "GET " + cardUrl);
         if (response.statusCode() != 200) {
             throw httpError("GET " + cardUrl, response);
         }
@@ -72,7 +73,8 @@ final class A2aClient {
     /** The card of the agent at {@code baseUrl}: the 0.3 location first, then the older one. */
     AgentCard discover(String baseUrl) throws A2aException, IOException, InterruptedException {
         URI current = URI.create(baseUrl + CARD_PATH);
-        HttpResponse<String> response = send(request(current, "application/json").GET().build(), "GET " + current);
+        HttpResponse<String> response =
+                send(request(current, "application/json").GET().build(), "GET " + current);
         if (response.statusCode() == 404) {
             log.debug("No agent card at {}; trying {}", current, LEGACY_CARD_PATH);
             return card(URI.create(baseUrl + LEGACY_CARD_PATH));
@@ -84,7 +86,8 @@ final class A2aClient {
     }
 
     /** Calls {@code method} and answers its {@code result}. */
-    JsonNode call(URI endpoint, String id, String method, JsonNode params) throws A2aException, IOException, InterruptedException {
+    JsonNode call(URI endpoint, String id, String method, JsonNode params)
+            throws A2aException, IOException, InterruptedException {
         HttpRequest request = request(endpoint, "application/json")
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(envelope(id, method, params), StandardCharsets.UTF_8))
@@ -156,7 +159,8 @@ final class A2aClient {
     }
 
     private String envelope(String id, String method, JsonNode params) throws JsonProcessingException {
-        ObjectNode envelope = json.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
+        ObjectNode envelope =
+                json.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
         envelope.set("params", params);
         return json.writeValueAsString(envelope);
     }
@@ -170,26 +174,31 @@ final class A2aClient {
             JsonNode data = error.path("data");
             // -32603 is the agent's own internal error, which may pass; every other code says the
             // request itself is wrong (parse, params, method, task not found, unsupported ...).
-            throw new A2aException("A2A agent answered " + method + " with error " + code + ": " + message
-                    + (data.isMissingNode() || data.isNull() ? "" : " (" + abbreviate(data.toString()) + ")"), code == -32603);
+            throw new A2aException(
+                    "A2A agent answered " + method + " with error " + code + ": " + message
+                            + (data.isMissingNode() || data.isNull() ? "" : " (" + abbreviate(data.toString()) + ")"),
+                    code == -32603);
         }
         JsonNode result = response.path("result");
         if (!result.isObject()) {
-            throw new A2aException("A2A agent answered " + method + " without a result object: " + abbreviate(response.toString()),
+            throw new A2aException(
+                    "A2A agent answered " + method + " without a result object: " + abbreviate(response.toString()),
                     false);
         }
         return result;
     }
 
     private HttpRequest.Builder request(URI uri, String accept) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(http.timeout()).header("Accept", accept);
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(uri).timeout(http.timeout()).header("Accept", accept);
         if (apiKey != null) {
             request.header("Authorization", "Bearer " + apiKey);
         }
         return request;
     }
 
-    private HttpResponse<String> send(HttpRequest request, String what) throws A2aException, IOException, InterruptedException {
+    private HttpResponse<String> send(HttpRequest request, String what)
+            throws A2aException, IOException, InterruptedException {
         return retrying(request, what, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
@@ -203,9 +212,14 @@ final class A2aClient {
         try {
             return http.send(request, body, what);
         } catch (ConnectException e) {
-            throw new A2aException("cannot connect to the A2A agent at " + request.uri() + ": " + RetryingHttpClient.describe(e), true);
+            throw new A2aException(
+                    "cannot connect to the A2A agent at " + request.uri() + ": " + RetryingHttpClient.describe(e),
+                    true);
         } catch (HttpTimeoutException e) {
-            throw new A2aException(what + " to " + request.uri() + " timed out after " + http.timeout().toMillis() + " ms", true);
+            throw new A2aException(
+                    what + " to " + request.uri() + " timed out after "
+                            + http.timeout().toMillis() + " ms",
+                    true);
         }
     }
 
@@ -218,7 +232,8 @@ final class A2aClient {
             case 401, 403 -> " (check the credentials in the variable named by api-key-env)";
             default -> "";
         };
-        return new A2aException("A2A agent answered " + status + " to " + what + reason + ": " + detail(body),
+        return new A2aException(
+                "A2A agent answered " + status + " to " + what + reason + ": " + detail(body),
                 status == 429 || status >= 500);
     }
 
@@ -230,7 +245,9 @@ final class A2aClient {
                 return error.path("error").path("message").asText();
             }
             if (error != null && error.hasNonNull("detail")) {
-                return error.get("detail").isTextual() ? error.get("detail").asText() : error.get("detail").toString();
+                return error.get("detail").isTextual()
+                        ? error.get("detail").asText()
+                        : error.get("detail").toString();
             }
         } catch (JsonProcessingException e) {
             log.trace("error body is not JSON: {}", e.getMessage());

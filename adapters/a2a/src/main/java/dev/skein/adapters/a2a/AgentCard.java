@@ -36,15 +36,21 @@ record AgentCard(String name, URI rpcUrl, boolean streaming) {
                 }
             }
             if (url == null) {
-                throw new A2aException("agent card " + cardUrl + " (" + name + ") offers transport " + preferred
-                        + " but no JSONRPC interface, the only one Skein speaks", false);
+                throw new A2aException(
+                        "agent card " + cardUrl + " (" + name + ") offers transport " + preferred
+                                + " but no JSONRPC interface, the only one Skein speaks",
+                        false);
             }
         }
         if (url == null || url.isBlank()) {
-            throw new A2aException("agent card " + cardUrl + " (" + name + ") has no \"url\" to send messages to", false);
+            throw new A2aException(
+                    "agent card " + cardUrl + " (" + name + ") has no \"url\" to send messages to", false);
         }
         try {
-            return new AgentCard(name, cardUrl.resolve(new URI(url)), card.path("capabilities").path("streaming").asBoolean(false));
+            return new AgentCard(
+                    name,
+                    cardUrl.resolve(new URI(url)),
+                    card.path("capabilities").path("streaming").asBoolean(false));
         } catch (URISyntaxException e) {
             throw new A2aException("agent card " + cardUrl + " (" + name + ") has an invalid url '" + url + "'", false);
         }

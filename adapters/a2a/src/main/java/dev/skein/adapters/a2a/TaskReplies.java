@@ -52,23 +52,34 @@ final class TaskReplies {
             case "completed" -> {
                 String text = answerText != null && !answerText.isEmpty() ? answerText : answer(task, statusText);
                 if (text.isEmpty()) {
-                    throw new A2aException("A2A agent " + agent + " completed task " + id + " without any text to answer with",
-                            false);
+                    throw new A2aException(
+                            "A2A agent " + agent + " completed task " + id + " without any text to answer with", false);
                 }
                 yield new AgentReply.Answer(text);
             }
             case "input-required" -> {
                 String question = !statusText.isEmpty() ? statusText : lastAgentMessage(task);
                 yield new AgentReply.Answer(NEEDS_INPUT
-                        + (question.isEmpty() ? "it asked for more input without saying what; please add details." : question));
+                        + (question.isEmpty()
+                                ? "it asked for more input without saying what; please add details."
+                                : question));
             }
-            case "failed", "rejected", "canceled" -> new AgentReply.Failure("A2A agent " + agent + " " + state
-                    + " task " + id + (statusText.isEmpty() ? "" : ": " + statusText), false);
-            case "auth-required" -> new AgentReply.Failure("A2A agent " + agent + " requires authentication for task " + id
-                    + (statusText.isEmpty() ? "" : ": " + statusText)
-                    + "; configure the credentials it expects (api-key-env) and ask again", false);
-            default -> new AgentReply.Failure("A2A agent " + agent + " left task " + id + " in state '" + state
-                    + "', which Skein cannot act on" + (statusText.isEmpty() ? "" : ": " + statusText), false);
+            case "failed", "rejected", "canceled" ->
+                new AgentReply.Failure(
+                        "A2A agent " + agent + " " + state + " task " + id
+                                + (statusText.isEmpty() ? "" : ": " + statusText),
+                        false);
+            case "auth-required" ->
+                new AgentReply.Failure(
+                        "A2A agent " + agent + " requires authentication for task " + id
+                                + (statusText.isEmpty() ? "" : ": " + statusText)
+                                + "; configure the credentials it expects (api-key-env) and ask again",
+                        false);
+            default ->
+                new AgentReply.Failure(
+                        "A2A agent " + agent + " left task " + id + " in state '" + state
+                                + "', which Skein cannot act on" + (statusText.isEmpty() ? "" : ": " + statusText),
+                        false);
         };
     }
 
@@ -104,8 +115,17 @@ final class TaskReplies {
             switch (kind) {
                 case "text" -> text.append(part.path("text").asText());
                 case "data" -> appendLine(text, part.path("data").toString());
-                case "file" -> appendLine(text, "[file " + Optional.ofNullable(part.path("file").path("name").asText(null))
-                        .orElse(part.path("file").path("uri").asText("(inline)")) + "]");
+                case "file" ->
+                    appendLine(
+                            text,
+                            "[file "
+                                    + Optional.ofNullable(part.path("file")
+                                                    .path("name")
+                                                    .asText(null))
+                                            .orElse(part.path("file")
+                                                    .path("uri")
+                                                    .asText("(inline)"))
+                                    + "]");
                 default -> {
                     // Parts of kinds this protocol version does not define carry nothing Skein can show.
                 }

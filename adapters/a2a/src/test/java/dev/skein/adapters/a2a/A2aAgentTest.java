@@ -30,7 +30,8 @@ class A2aAgentTest {
     // its history under them, so they must never change.
     private static final String CONTEXT = "e57c84e4-4594-3ca4-8aee-b871c796da69";
     private static final String MESSAGE = "cf322baf-872e-3488-bb8a-45c1c9da30f3";
-    private static final String ITINERARY = "Take the ICE 9553 at 09:55 from Paris Est: Berlin Hbf at 17:58, 8 h 03 min, from 59 EUR.";
+    private static final String ITINERARY =
+            "Take the ICE 9553 at 09:55 from Paris Est: Berlin Hbf at 17:58, 8 h 03 min, from 59 EUR.";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private FakeA2aServer server;
@@ -62,17 +63,20 @@ class A2aAgentTest {
         assertThat(reply).isEqualTo(new AgentReply.Answer(ITINERARY));
         assertThat(deltas).containsExactly(ITINERARY);
         List<FakeA2aServer.Request> requests = server.requests();
-        assertThat(requests).extracting(r -> r.method() + " " + r.path())
+        assertThat(requests)
+                .extracting(r -> r.method() + " " + r.path())
                 .containsExactly("GET /.well-known/agent-card.json", "POST /a2a/v1");
         assertThat(requests.get(0).headers()).containsEntry("authorization", "Bearer a2a-test-token");
-        assertThat(requests.get(1).headers()).containsEntry("authorization", "Bearer a2a-test-token")
+        assertThat(requests.get(1).headers())
+                .containsEntry("authorization", "Bearer a2a-test-token")
                 .containsEntry("content-type", "application/json");
         assertThat(json(requests.get(1).body())).isEqualTo(json(fixture("request-send.json")));
 
         // The card is read once per adapter.
         server.json(200, fixture("response-completed.json"));
         agent.decide(invocation(), deltas::add);
-        assertThat(server.requests()).extracting(r -> r.method() + " " + r.path())
+        assertThat(server.requests())
+                .extracting(r -> r.method() + " " + r.path())
                 .containsExactly("GET /.well-known/agent-card.json", "POST /a2a/v1", "POST /a2a/v1");
     }
 
@@ -85,8 +89,9 @@ class A2aAgentTest {
         AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
 
         assertThat(reply).isEqualTo(new AgentReply.Answer("Hello! I plan trips."));
-        assertThat(server.requests()).extracting(r -> r.method() + " " + r.path()).containsExactly(
-                "GET /.well-known/agent-card.json", "GET /.well-known/agent.json", "POST /a2a/v1");
+        assertThat(server.requests())
+                .extracting(r -> r.method() + " " + r.path())
+                .containsExactly("GET /.well-known/agent-card.json", "GET /.well-known/agent.json", "POST /a2a/v1");
     }
 
     @Test
@@ -95,11 +100,14 @@ class A2aAgentTest {
         Map<String, String> options = new HashMap<>();
         options.put("card-url", server.base() + "/agents/travel/card.json");
 
-        AgentReply reply = create(new AgentSpec("travel", "a2a", options, "Answer in one paragraph.", Duration.ofSeconds(5),
-                List.of())).decide(invocation(), deltas::add);
+        AgentReply reply = create(new AgentSpec(
+                        "travel", "a2a", options, "Answer in one paragraph.", Duration.ofSeconds(5), List.of()))
+                .decide(invocation(), deltas::add);
 
         assertThat(reply).isEqualTo(new AgentReply.Answer(ITINERARY));
-        assertThat(server.requests()).extracting(FakeA2aServer.Request::path).containsExactly("/agents/travel/card.json", "/a2a/v1");
+        assertThat(server.requests())
+                .extracting(FakeA2aServer.Request::path)
+                .containsExactly("/agents/travel/card.json", "/a2a/v1");
     }
 
     @Test
@@ -109,8 +117,11 @@ class A2aAgentTest {
         AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
 
         assertThat(reply).isEqualTo(new AgentReply.Answer(ITINERARY));
-        assertThat(deltas).containsExactly("Take the ICE 9553 ", "at 09:55 from Paris Est: ",
-                "Berlin Hbf at 17:58, 8 h 03 min, from 59 EUR.");
+        assertThat(deltas)
+                .containsExactly(
+                        "Take the ICE 9553 ",
+                        "at 09:55 from Paris Est: ",
+                        "Berlin Hbf at 17:58, 8 h 03 min, from 59 EUR.");
         FakeA2aServer.Request stream = server.requests().get(1);
         assertThat(stream.headers()).containsEntry("accept", "text/event-stream");
         assertThat(json(stream.body())).isEqualTo(json(fixture("request-stream.json")));
@@ -132,8 +143,10 @@ class A2aAgentTest {
 
         AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Answer(
-                "The agent needs more information: Which Friday do you mean, and do you prefer trains or flights?"));
+        assertThat(reply)
+                .isEqualTo(
+                        new AgentReply.Answer(
+                                "The agent needs more information: Which Friday do you mean, and do you prefer trains or flights?"));
     }
 
     @Test
@@ -142,7 +155,8 @@ class A2aAgentTest {
 
         AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Answer("The agent needs more information: Which Friday do you mean?"));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Answer("The agent needs more information: Which Friday do you mean?"));
         assertThat(String.join("", deltas)).isEqualTo("The agent needs more information: Which Friday do you mean?");
     }
 
@@ -152,8 +166,11 @@ class A2aAgentTest {
 
         AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure("A2A agent Travel Planner failed task "
-                + "b7a3c2e1-5d4f-4e6a-9b8c-0d1e2f3a4b5c: The rail pricing service is unavailable.", false));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "A2A agent Travel Planner failed task "
+                                + "b7a3c2e1-5d4f-4e6a-9b8c-0d1e2f3a4b5c: The rail pricing service is unavailable.",
+                        false));
         assertThat(deltas).isEmpty();
     }
 
@@ -164,7 +181,8 @@ class A2aAgentTest {
         AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
 
         assertThat(reply).isInstanceOf(AgentReply.Failure.class);
-        assertThat(((AgentReply.Failure) reply).message()).startsWith("A2A agent Travel Planner requires authentication")
+        assertThat(((AgentReply.Failure) reply).message())
+                .startsWith("A2A agent Travel Planner requires authentication")
                 .contains("Sign in to your rail account to book.");
         assertThat(((AgentReply.Failure) reply).retryable()).isFalse();
     }
@@ -192,9 +210,12 @@ class A2aAgentTest {
 
         AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure("A2A agent answered message/send with error -32005: "
-                + "Incompatible content types ({\"accepted\":[\"text/plain\",\"text/markdown\",\"application/json\"],"
-                + "\"produced\":[\"image/png\"]})", false));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "A2A agent answered message/send with error -32005: "
+                                + "Incompatible content types ({\"accepted\":[\"text/plain\",\"text/markdown\",\"application/json\"],"
+                                + "\"produced\":[\"image/png\"]})",
+                        false));
     }
 
     @Test
@@ -203,8 +224,11 @@ class A2aAgentTest {
 
         AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure("A2A agent answered 401 to message/send (check the credentials in"
-                + " the variable named by api-key-env): Invalid bearer token", false));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "A2A agent answered 401 to message/send (check the credentials in"
+                                + " the variable named by api-key-env): Invalid bearer token",
+                        false));
     }
 
     @Test
@@ -225,7 +249,9 @@ class A2aAgentTest {
 
         AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure("A2A agent answered 502 to message/send: <html>Bad Gateway</html>", true));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "A2A agent answered 502 to message/send: <html>Bad Gateway</html>", true));
     }
 
     @Test
@@ -234,13 +260,17 @@ class A2aAgentTest {
 
         AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure("A2A agent answered message/send without a result object: "
-                + "{\"jsonrpc\":\"2.0\",\"id\":\"" + MESSAGE + "\"}", false));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "A2A agent answered message/send without a result object: " + "{\"jsonrpc\":\"2.0\",\"id\":\""
+                                + MESSAGE + "\"}",
+                        false));
     }
 
     @Test
     void aReplyThatIsNotJsonIsAFailureNotAnException() throws Exception {
-        server.json(200, fixture("agent-card.json")).json(200, "{\"jsonrpc\": \"2.0\", \"result\": {\"kind\": \"task\", ");
+        server.json(200, fixture("agent-card.json"))
+                .json(200, "{\"jsonrpc\": \"2.0\", \"result\": {\"kind\": \"task\", ");
 
         AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
 
@@ -255,8 +285,11 @@ class A2aAgentTest {
 
         AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure("agent card " + server.base()
-                + "/.well-known/agent-card.json (Broken) has no \"url\" to send messages to", false));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "agent card " + server.base()
+                                + "/.well-known/agent-card.json (Broken) has no \"url\" to send messages to",
+                        false));
     }
 
     @Test
@@ -264,7 +297,8 @@ class A2aAgentTest {
         AgentAdapterFactory factory = ServiceLoader.load(AgentAdapterFactory.class).stream()
                 .map(ServiceLoader.Provider::get)
                 .filter(f -> f.kind().equals("a2a"))
-                .findFirst().orElseThrow();
+                .findFirst()
+                .orElseThrow();
 
         assertThatThrownBy(() -> factory.create(AgentSpec.of("travel", "a2a"), Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -287,7 +321,8 @@ class A2aAgentTest {
     }
 
     private AgentSpec spec(Map<String, String> extra) {
-        Map<String, String> options = new HashMap<>(Map.of("base-url", server.base() + "/", "api-key-env", "A2A_TOKEN"));
+        Map<String, String> options =
+                new HashMap<>(Map.of("base-url", server.base() + "/", "api-key-env", "A2A_TOKEN"));
         options.putAll(extra);
         return new AgentSpec("travel", "a2a", options, "Answer in one paragraph.", Duration.ofSeconds(5), List.of());
     }
@@ -304,16 +339,27 @@ class A2aAgentTest {
                 message(2, Role.ASSISTANT, "Hello! I plan trips."),
                 message(5, Role.USER, "Fastest way from Paris to Berlin on Friday?"));
         return AgentInvocation.newBuilder()
-                .setTenant("acme").setSessionId("s-42").setTurnId("t-3").setStep(1).setAttempt(1)
+                .setTenant("acme")
+                .setSessionId("s-42")
+                .setTurnId("t-3")
+                .setStep(1)
+                .setAttempt(1)
                 .setAgent("travel")
                 .setMessages(messages)
                 .setTools(List.of())
-                .setDeadlineMs(0).setRequestedAtMs(0)
+                .setDeadlineMs(0)
+                .setRequestedAtMs(0)
                 .build();
     }
 
     private static ChatMessage message(long sequence, Role role, String text) {
-        return ChatMessage.newBuilder().setSequence(sequence).setRole(role).setContent(text).setToolCalls(List.of())
-                .setTurnId("t-3").setTimestampMs(0).build();
+        return ChatMessage.newBuilder()
+                .setSequence(sequence)
+                .setRole(role)
+                .setContent(text)
+                .setToolCalls(List.of())
+                .setTurnId("t-3")
+                .setTimestampMs(0)
+                .build();
     }
 }

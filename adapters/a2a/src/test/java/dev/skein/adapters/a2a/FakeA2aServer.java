@@ -64,15 +64,20 @@ final class FakeA2aServer implements AutoCloseable {
         Response response;
         try (InputStream in = exchange.getRequestBody()) {
             Map<String, String> headers = new TreeMap<>();
-            exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values.getFirst()));
+            exchange.getRequestHeaders()
+                    .forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values.getFirst()));
             String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             synchronized (this) {
-                requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers, body));
+                requests.add(new Request(
+                        exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers, body));
                 response = responses.poll();
             }
         }
         if (response == null) {
-            response = new Response(500, "application/json", "{\"detail\":\"the test scripted no response for this request\"}",
+            response = new Response(
+                    500,
+                    "application/json",
+                    "{\"detail\":\"the test scripted no response for this request\"}",
                     Map.of());
         }
         exchange.getResponseHeaders().set("Content-Type", response.contentType());

@@ -46,18 +46,23 @@ final class ChatHistory {
             case SYSTEM -> content.isBlank() ? null : SystemMessage.from(content);
             case USER -> UserMessage.from(content);
             case ASSISTANT -> assistant(message, content);
-            case TOOL -> ToolExecutionResultMessage.builder()
-                    .id(message.getToolCallId())
-                    .toolName(message.getToolName())
-                    .text(content)
-                    // Anthropic marks the block is_error so the model knows the call failed.
-                    .isError(message.getToolStatus() == null || message.getToolStatus() == ToolStatus.OK ? null : Boolean.TRUE)
-                    .build();
+            case TOOL ->
+                ToolExecutionResultMessage.builder()
+                        .id(message.getToolCallId())
+                        .toolName(message.getToolName())
+                        .text(content)
+                        // Anthropic marks the block is_error so the model knows the call failed.
+                        .isError(
+                                message.getToolStatus() == null || message.getToolStatus() == ToolStatus.OK
+                                        ? null
+                                        : Boolean.TRUE)
+                        .build();
         };
     }
 
     private static ChatMessage assistant(dev.skein.events.ChatMessage message, String content) {
-        List<ToolExecutionRequest> requests = new ArrayList<>(message.getToolCalls().size());
+        List<ToolExecutionRequest> requests =
+                new ArrayList<>(message.getToolCalls().size());
         for (ToolCall call : message.getToolCalls()) {
             requests.add(ToolExecutionRequest.builder()
                     .id(call.getCallId())
@@ -69,7 +74,10 @@ final class ChatHistory {
             // An empty assistant turn says nothing, and providers reject empty content blocks.
             return null;
         }
-        return AiMessage.builder().text(content.isEmpty() ? null : content).toolExecutionRequests(requests).build();
+        return AiMessage.builder()
+                .text(content.isEmpty() ? null : content)
+                .toolExecutionRequests(requests)
+                .build();
     }
 
     /**

@@ -48,7 +48,8 @@ public final class LangChain4jAgent implements AgentAdapter {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.model = Objects.requireNonNull(model, "model");
         ModelProvider named = model.provider();
-        this.provider = named == null || named == ModelProvider.OTHER ? model.getClass().getSimpleName()
+        this.provider = named == null || named == ModelProvider.OTHER
+                ? model.getClass().getSimpleName()
                 : named == ModelProvider.OPEN_AI ? "openai" : named.name().toLowerCase(Locale.ROOT);
     }
 
@@ -78,8 +79,13 @@ public final class LangChain4jAgent implements AgentAdapter {
             response = model.chat(request.build());
         } catch (RuntimeException e) {
             AgentReply.Failure failure = ProviderFailures.from(provider, e);
-            log.warn("[{}] agent {} failed ({}): {}", where, spec.name(),
-                    failure.retryable() ? "retryable" : "not retryable", failure.message(), e);
+            log.warn(
+                    "[{}] agent {} failed ({}): {}",
+                    where,
+                    spec.name(),
+                    failure.retryable() ? "retryable" : "not retryable",
+                    failure.message(),
+                    e);
             return failure;
         }
         return reply(where, response, deltas);

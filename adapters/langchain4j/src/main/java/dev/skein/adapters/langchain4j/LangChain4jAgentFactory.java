@@ -49,9 +49,10 @@ public final class LangChain4jAgentFactory implements AgentAdapterFactory {
         return switch (provider) {
             case "anthropic" -> anthropic(spec, environment);
             case "openai" -> openAi(spec, environment);
-            default -> throw new IllegalArgumentException("agent " + spec.name() + " (" + KIND + ") has provider '" + provider
-                    + "'; skein.agents.definitions." + spec.name() + ".provider must be anthropic or openai"
-                    + " (other LangChain4j models are plugged in code with new LangChain4jAgent(spec, model))");
+            default ->
+                throw new IllegalArgumentException("agent " + spec.name() + " (" + KIND + ") has provider '" + provider
+                        + "'; skein.agents.definitions." + spec.name() + ".provider must be anthropic or openai"
+                        + " (other LangChain4j models are plugged in code with new LangChain4jAgent(spec, model))");
         };
     }
 
@@ -85,8 +86,10 @@ public final class LangChain4jAgentFactory implements AgentAdapterFactory {
             try {
                 return Double.parseDouble(value.strip());
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("skein.agents.definitions." + spec.name() + "." + key
-                        + " must be a number, got '" + value + "'", e);
+                throw new IllegalArgumentException(
+                        "skein.agents.definitions." + spec.name() + "." + key + " must be a number, got '" + value
+                                + "'",
+                        e);
             }
         });
     }

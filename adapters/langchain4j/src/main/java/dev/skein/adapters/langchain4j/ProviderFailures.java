@@ -37,29 +37,35 @@ final class ProviderFailures {
         if (http != null) {
             int status = http.statusCode();
             boolean retryable = status == 408 || status == 429 || status >= 500;
-            return new Failure(provider + " replied HTTP " + status + ": " + providerMessage(http.getMessage()), retryable);
+            return new Failure(
+                    provider + " replied HTTP " + status + ": " + providerMessage(http.getMessage()), retryable);
         }
         // A reply that is not the provider's JSON: its JsonProcessingException is an IOException,
         // so it is told apart before connection errors. Asking again would get the same reply.
         JsonProcessingException unreadable = find(error, JsonProcessingException.class);
         if (unreadable != null) {
-            return new Failure(provider + " sent a reply that is not valid for its API (is base-url right?): "
-                    + unreadable.getOriginalMessage(), false);
+            return new Failure(
+                    provider + " sent a reply that is not valid for its API (is base-url right?): "
+                            + unreadable.getOriginalMessage(),
+                    false);
         }
         if (error instanceof UnresolvedModelServerException) {
             // A host name that does not resolve is almost always a wrong base-url, not an outage.
             return new Failure("cannot resolve the " + provider + " server; check base-url: " + message(error), false);
         }
         if (error instanceof RetriableException) {
-            return new Failure(provider + " failed (" + error.getClass().getSimpleName() + "): " + message(error), true);
+            return new Failure(
+                    provider + " failed (" + error.getClass().getSimpleName() + "): " + message(error), true);
         }
         if (error instanceof NonRetriableException) {
-            return new Failure(provider + " refused the request (" + error.getClass().getSimpleName() + "): "
-                    + message(error), false);
+            return new Failure(
+                    provider + " refused the request (" + error.getClass().getSimpleName() + "): " + message(error),
+                    false);
         }
         IOException io = find(error, IOException.class);
         if (io != null) {
-            String detail = io.getMessage() == null || io.getMessage().isBlank() ? "" : ": " + abbreviate(io.getMessage());
+            String detail =
+                    io.getMessage() == null || io.getMessage().isBlank() ? "" : ": " + abbreviate(io.getMessage());
             return new Failure("cannot reach " + provider + " (" + io.getClass().getSimpleName() + detail + ")", true);
         }
         return new Failure(provider + " call failed: " + message(error), false);

@@ -30,8 +30,8 @@ final class ToolSpecifications {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     // The root keys LangChain4j's JsonObjectSchema can carry; see JsonSchemaElementJsonUtils.
-    private static final Set<String> ROOT_KEYS = Set.of("type", "description", "properties", "required",
-            "additionalProperties", "$defs");
+    private static final Set<String> ROOT_KEYS =
+            Set.of("type", "description", "properties", "required", "additionalProperties", "$defs");
 
     private ToolSpecifications() {}
 
@@ -57,8 +57,9 @@ final class ToolSpecifications {
         try {
             return ToolSpecification.fromJson(specification.toString());
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("tool '" + tool.getName() + "' has a parameters schema LangChain4j cannot read: "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "tool '" + tool.getName() + "' has a parameters schema LangChain4j cannot read: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -71,11 +72,13 @@ final class ToolSpecifications {
         try {
             parsed = JSON.readTree(schema);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("tool '" + tool.getName() + "' has a parameters schema that is not JSON: "
-                    + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException(
+                    "tool '" + tool.getName() + "' has a parameters schema that is not JSON: " + e.getOriginalMessage(),
+                    e);
         }
         if (!(parsed instanceof ObjectNode object)) {
-            throw new IllegalArgumentException("tool '" + tool.getName() + "' has a parameters schema that is not a JSON object");
+            throw new IllegalArgumentException(
+                    "tool '" + tool.getName() + "' has a parameters schema that is not a JSON object");
         }
         JsonNode type = object.get("type");
         if (type != null && !"object".equals(type.asText())) {
@@ -84,7 +87,8 @@ final class ToolSpecifications {
         }
         ObjectNode root = JSON.createObjectNode().put("type", "object");
         object.properties().forEach(field -> {
-            boolean schemaValuedAdditional = field.getKey().equals("additionalProperties") && !field.getValue().isBoolean();
+            boolean schemaValuedAdditional = field.getKey().equals("additionalProperties")
+                    && !field.getValue().isBoolean();
             if (ROOT_KEYS.contains(field.getKey()) && !field.getKey().equals("type") && !schemaValuedAdditional) {
                 root.set(field.getKey(), field.getValue());
             }

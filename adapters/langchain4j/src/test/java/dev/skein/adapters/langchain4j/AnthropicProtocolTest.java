@@ -42,14 +42,19 @@ class AnthropicProtocolTest {
     }
 
     private AgentAdapter agent(int maxRetries) {
-        return new LangChain4jAgentFactory().create(Conversations.spec("travel", Map.of(
-                "provider", "anthropic",
-                "model", "claude-sonnet-4-5-20250929",
-                "base-url", server.url() + "/v1/",
-                "api-key-env", "SKEIN_TEST_ANTHROPIC_KEY",
-                "max-tokens", "1024",
-                "temperature", "0.2",
-                "max-retries", Integer.toString(maxRetries))), ENVIRONMENT);
+        return new LangChain4jAgentFactory()
+                .create(
+                        Conversations.spec(
+                                "travel",
+                                Map.of(
+                                        "provider", "anthropic",
+                                        "model", "claude-sonnet-4-5-20250929",
+                                        "base-url", server.url() + "/v1/",
+                                        "api-key-env", "SKEIN_TEST_ANTHROPIC_KEY",
+                                        "max-tokens", "1024",
+                                        "temperature", "0.2",
+                                        "max-retries", Integer.toString(maxRetries))),
+                        ENVIRONMENT);
     }
 
     @Test
@@ -60,11 +65,13 @@ class AnthropicProtocolTest {
 
         AgentReply reply = agent(0).decide(Conversations.question("What is the capital of France?"), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Answer("Paris is the capital of France.", new AgentReply.Usage(31L, 10L)));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Answer("Paris is the capital of France.", new AgentReply.Usage(31L, 10L)));
         assertThat(deltas).containsExactly("Paris is the capital of France.");
         FakeProvider.Request request = single();
-        assertThat(request.body()).satisfies(body -> assertThat(Fixtures.parse(body))
-                .isEqualTo(Fixtures.json("anthropic/final-answer.request.json")));
+        assertThat(request.body())
+                .satisfies(body -> assertThat(Fixtures.parse(body))
+                        .isEqualTo(Fixtures.json("anthropic/final-answer.request.json")));
     }
 
     @Test
@@ -72,36 +79,47 @@ class AnthropicProtocolTest {
         server.reply(200, "anthropic/tool-calls.response.json").reply(200, "anthropic/tool-results.response.json");
         AgentAdapter agent = agent(0);
 
-        AgentReply first = agent.decide(Conversations.question("What's the weather in Paris, and what time is it in Tokyo?"),
-                DeltaSink.NONE);
+        AgentReply first = agent.decide(
+                Conversations.question("What's the weather in Paris, and what time is it in Tokyo?"), DeltaSink.NONE);
 
-        assertThat(first).isEqualTo(new AgentReply.ToolCalls("I'll check the weather in Paris and the time in Tokyo.", List.of(
-                new AgentReply.Call("toolu_01A09q90qw90lq917835lq9", "get_weather", "{\"city\":\"Paris\",\"unit\":\"celsius\"}"),
-                new AgentReply.Call("toolu_01B7Hx3Vy2Z3ZkM5p1yQ8wRt", "get_time", "{\"timezone\":\"Asia/Tokyo\"}")),
-                new AgentReply.Usage(512L, 121L)));
+        assertThat(first)
+                .isEqualTo(new AgentReply.ToolCalls(
+                        "I'll check the weather in Paris and the time in Tokyo.",
+                        List.of(
+                                new AgentReply.Call(
+                                        "toolu_01A09q90qw90lq917835lq9",
+                                        "get_weather",
+                                        "{\"city\":\"Paris\",\"unit\":\"celsius\"}"),
+                                new AgentReply.Call(
+                                        "toolu_01B7Hx3Vy2Z3ZkM5p1yQ8wRt", "get_time", "{\"timezone\":\"Asia/Tokyo\"}")),
+                        new AgentReply.Usage(512L, 121L)));
 
         AgentReply second = agent.decide(Conversations.afterToolCalls((AgentReply.ToolCalls) first), DeltaSink.NONE);
 
-        assertThat(second).isEqualTo(new AgentReply.Answer(
-                "It is 18°C and cloudy in Paris. I could not get the time in Tokyo: the clock service timed out.",
-                new AgentReply.Usage(689L, 32L)));
+        assertThat(second)
+                .isEqualTo(new AgentReply.Answer(
+                        "It is 18°C and cloudy in Paris. I could not get the time in Tokyo: the clock service timed out.",
+                        new AgentReply.Usage(689L, 32L)));
         List<FakeProvider.Request> requests = server.requests();
         assertThat(requests).hasSize(2).allSatisfy(this::isMessagesCall);
-        assertThat(Fixtures.parse(requests.get(0).body())).isEqualTo(Fixtures.json("anthropic/tool-calls.request.json"));
+        assertThat(Fixtures.parse(requests.get(0).body()))
+                .isEqualTo(Fixtures.json("anthropic/tool-calls.request.json"));
         // Both tool_result blocks in one user message, answering the tool_use ids the model gave.
-        assertThat(Fixtures.parse(requests.get(1).body())).isEqualTo(Fixtures.json("anthropic/tool-results.request.json"));
+        assertThat(Fixtures.parse(requests.get(1).body()))
+                .isEqualTo(Fixtures.json("anthropic/tool-results.request.json"));
     }
 
     @Test
     void aTransferToAHandoffAgentIsAHandoff() throws Exception {
         server.reply(200, "anthropic/handoff.response.json");
-        AgentInvocation invocation = Conversations.invocation(0, List.of(Conversations.user(1, "I was charged twice.")),
-                List.of(WEATHER, TIME, TRANSFER_TO_BILLING));
+        AgentInvocation invocation = Conversations.invocation(
+                0, List.of(Conversations.user(1, "I was charged twice.")), List.of(WEATHER, TIME, TRANSFER_TO_BILLING));
 
         AgentReply reply = agent(0).decide(invocation, DeltaSink.NONE);
 
-        assertThat(reply).isEqualTo(new AgentReply.Handoff("toolu_01Kx8Pq2Wn5Rt7Yv3Zb6Mc1D", "billing", null,
-                new AgentReply.Usage(402L, 38L)));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Handoff(
+                        "toolu_01Kx8Pq2Wn5Rt7Yv3Zb6Mc1D", "billing", null, new AgentReply.Usage(402L, 38L)));
     }
 
     @Test
@@ -110,8 +128,9 @@ class AnthropicProtocolTest {
 
         AgentReply reply = agent(2).decide(Conversations.question("What is the capital of France?"), DeltaSink.NONE);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure(
-                "anthropic replied HTTP 401: authentication_error: invalid x-api-key", false));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "anthropic replied HTTP 401: authentication_error: invalid x-api-key", false));
         single();
     }
 
@@ -123,7 +142,8 @@ class AnthropicProtocolTest {
 
         assertThat(reply).isInstanceOfSatisfying(AgentReply.Failure.class, failure -> {
             assertThat(failure.retryable()).isTrue();
-            assertThat(failure.message()).startsWith("anthropic replied HTTP 429: rate_limit_error: This request would exceed");
+            assertThat(failure.message())
+                    .startsWith("anthropic replied HTTP 429: rate_limit_error: This request would exceed");
         });
         assertThat(server.requests()).hasSize(2).allSatisfy(this::isMessagesCall);
     }
@@ -146,9 +166,12 @@ class AnthropicProtocolTest {
 
         AgentReply reply = agent(0).decide(Conversations.question("Book me a flight to Tokyo."), DeltaSink.NONE);
 
-        assertThat(reply).isEqualTo(new AgentReply.ToolCalls(null, List.of(
-                new AgentReply.Call("toolu_01Zr6Nc3Qm8Wt2Yh5Kp9Lb4F", "book_flight", "{\"to\":\"Tokyo\"}")),
-                new AgentReply.Usage(512L, 40L)));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.ToolCalls(
+                        null,
+                        List.of(new AgentReply.Call(
+                                "toolu_01Zr6Nc3Qm8Wt2Yh5Kp9Lb4F", "book_flight", "{\"to\":\"Tokyo\"}")),
+                        new AgentReply.Usage(512L, 40L)));
     }
 
     @Test

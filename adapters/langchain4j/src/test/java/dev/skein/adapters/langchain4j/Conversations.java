@@ -37,14 +37,16 @@ final class Conversations {
     static final ToolDefinition TIME = tool("get_time", "Current local time in an IANA timezone.", """
             {"type":"object","properties":{"timezone":{"type":"string","description":"IANA name, e.g. Asia/Tokyo"},
              "precise":{"type":"number","description":"Digits of seconds"}},"required":["timezone"]}""");
-    static final ToolDefinition TRANSFER_TO_BILLING = tool("transfer_to_billing",
+    static final ToolDefinition TRANSFER_TO_BILLING = tool(
+            "transfer_to_billing",
             "Hand this conversation to the agent 'billing', which then answers the user.",
             "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}");
 
     private Conversations() {}
 
     static AgentSpec spec(String name, Map<String, String> options) {
-        return new AgentSpec(name, LangChain4jAgentFactory.KIND, options, SYSTEM_PROMPT, Duration.ofSeconds(5), List.of("billing"));
+        return new AgentSpec(
+                name, LangChain4jAgentFactory.KIND, options, SYSTEM_PROMPT, Duration.ofSeconds(5), List.of("billing"));
     }
 
     static ToolDefinition tool(String name, String description, String schema) {
@@ -62,17 +64,29 @@ final class Conversations {
     }
 
     static ChatMessage assistant(long sequence, String text, List<ToolCall> calls) {
-        return message(sequence, Role.ASSISTANT).setContent(text).setToolCalls(calls).build();
+        return message(sequence, Role.ASSISTANT)
+                .setContent(text)
+                .setToolCalls(calls)
+                .build();
     }
 
     static ChatMessage toolResult(long sequence, ToolCall call, ToolStatus status, String output) {
-        return message(sequence, Role.TOOL).setToolCallId(call.getCallId()).setToolName(call.getName())
-                .setToolStatus(status).setContent(output).build();
+        return message(sequence, Role.TOOL)
+                .setToolCallId(call.getCallId())
+                .setToolName(call.getName())
+                .setToolStatus(status)
+                .setContent(output)
+                .build();
     }
 
     private static ChatMessage.Builder message(long sequence, Role role) {
         // toolCalls is set so Avro does not resolve its default (it would refuse the generated ToolCall class).
-        return ChatMessage.newBuilder().setSequence(sequence).setRole(role).setToolCalls(List.of()).setTurnId(TURN).setTimestampMs(1_741_569_950_000L + sequence);
+        return ChatMessage.newBuilder()
+                .setSequence(sequence)
+                .setRole(role)
+                .setToolCalls(List.of())
+                .setTurnId(TURN)
+                .setTimestampMs(1_741_569_950_000L + sequence);
     }
 
     static AgentInvocation invocation(int step, List<ChatMessage> messages, List<ToolDefinition> tools) {
@@ -105,7 +119,8 @@ final class Conversations {
         List<ChatMessage> window = List.of(
                 user(1, "What's the weather in Paris, and what time is it in Tokyo?"),
                 assistant(2, step0.content(), calls),
-                toolResult(3, calls.get(0), ToolStatus.OK, "{\"temperature\":18,\"unit\":\"celsius\",\"sky\":\"cloudy\"}"),
+                toolResult(
+                        3, calls.get(0), ToolStatus.OK, "{\"temperature\":18,\"unit\":\"celsius\",\"sky\":\"cloudy\"}"),
                 toolResult(4, calls.get(1), ToolStatus.TIMEOUT, "tool get_time timed out after 30000 ms"));
         return invocation(1, window, List.of(WEATHER, TIME));
     }

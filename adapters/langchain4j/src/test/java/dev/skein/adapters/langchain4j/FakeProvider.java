@@ -83,11 +83,16 @@ final class FakeProvider implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        try (exchange; InputStream in = exchange.getRequestBody()) {
+        try (exchange;
+                InputStream in = exchange.getRequestBody()) {
             Map<String, String> headers = new TreeMap<>();
-            exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values)));
+            exchange.getRequestHeaders()
+                    .forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values)));
             synchronized (requests) {
-                requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers,
+                requests.add(new Request(
+                        exchange.getRequestMethod(),
+                        exchange.getRequestURI().getPath(),
+                        headers,
                         new String(in.readAllBytes(), StandardCharsets.UTF_8)));
             }
             Reply reply;
@@ -95,7 +100,11 @@ final class FakeProvider implements AutoCloseable {
                 reply = replies.poll();
             }
             if (reply == null) {
-                reply = new Reply(500, "{\"error\":{\"type\":\"test_error\",\"message\":\"no reply queued in the fake provider\"}}", null, null);
+                reply = new Reply(
+                        500,
+                        "{\"error\":{\"type\":\"test_error\",\"message\":\"no reply queued in the fake provider\"}}",
+                        null,
+                        null);
             }
             if (reply.hold() != null) {
                 reply.arrived().countDown();

@@ -38,13 +38,18 @@ class OpenAiProtocolTest {
 
     // api-key-env is left out on purpose: OPENAI_API_KEY is the default.
     private AgentAdapter agent(int maxRetries) {
-        return new LangChain4jAgentFactory().create(Conversations.spec("travel", Map.of(
-                "provider", "openai",
-                "model", "gpt-4.1",
-                "base-url", server.url() + "/v1",
-                "max-tokens", "800",
-                "temperature", "0.2",
-                "max-retries", Integer.toString(maxRetries))), ENVIRONMENT);
+        return new LangChain4jAgentFactory()
+                .create(
+                        Conversations.spec(
+                                "travel",
+                                Map.of(
+                                        "provider", "openai",
+                                        "model", "gpt-4.1",
+                                        "base-url", server.url() + "/v1",
+                                        "max-tokens", "800",
+                                        "temperature", "0.2",
+                                        "max-retries", Integer.toString(maxRetries))),
+                        ENVIRONMENT);
     }
 
     @Test
@@ -53,7 +58,8 @@ class OpenAiProtocolTest {
 
         AgentReply reply = agent(0).decide(Conversations.question("What is the capital of France?"), DeltaSink.NONE);
 
-        assertThat(reply).isEqualTo(new AgentReply.Answer("Paris is the capital of France.", new AgentReply.Usage(27L, 8L)));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Answer("Paris is the capital of France.", new AgentReply.Usage(27L, 8L)));
         assertThat(Fixtures.parse(single().body())).isEqualTo(Fixtures.json("openai/final-answer.request.json"));
     }
 
@@ -62,19 +68,27 @@ class OpenAiProtocolTest {
         server.reply(200, "openai/tool-calls.response.json").reply(200, "openai/tool-results.response.json");
         AgentAdapter agent = agent(0);
 
-        AgentReply first = agent.decide(Conversations.question("What's the weather in Paris, and what time is it in Tokyo?"),
-                DeltaSink.NONE);
+        AgentReply first = agent.decide(
+                Conversations.question("What's the weather in Paris, and what time is it in Tokyo?"), DeltaSink.NONE);
 
-        assertThat(first).isEqualTo(new AgentReply.ToolCalls(null, List.of(
-                new AgentReply.Call("call_Wq2NnJ7dUeYk3hVb0xLp5Rz1", "get_weather", "{\"city\":\"Paris\",\"unit\":\"celsius\"}"),
-                new AgentReply.Call("call_Pf8Tz4mCq6LsA9wKe2Yh7Gv3", "get_time", "{\"timezone\":\"Asia/Tokyo\"}")),
-                new AgentReply.Usage(301L, 52L)));
+        assertThat(first)
+                .isEqualTo(new AgentReply.ToolCalls(
+                        null,
+                        List.of(
+                                new AgentReply.Call(
+                                        "call_Wq2NnJ7dUeYk3hVb0xLp5Rz1",
+                                        "get_weather",
+                                        "{\"city\":\"Paris\",\"unit\":\"celsius\"}"),
+                                new AgentReply.Call(
+                                        "call_Pf8Tz4mCq6LsA9wKe2Yh7Gv3", "get_time", "{\"timezone\":\"Asia/Tokyo\"}")),
+                        new AgentReply.Usage(301L, 52L)));
 
         AgentReply second = agent.decide(Conversations.afterToolCalls((AgentReply.ToolCalls) first), DeltaSink.NONE);
 
-        assertThat(second).isEqualTo(new AgentReply.Answer(
-                "It is 18°C and cloudy in Paris. I could not get the time in Tokyo: the clock service timed out.",
-                new AgentReply.Usage(402L, 27L)));
+        assertThat(second)
+                .isEqualTo(new AgentReply.Answer(
+                        "It is 18°C and cloudy in Paris. I could not get the time in Tokyo: the clock service timed out.",
+                        new AgentReply.Usage(402L, 27L)));
         List<FakeProvider.Request> requests = server.requests();
         assertThat(requests).hasSize(2).allSatisfy(this::isChatCompletionsCall);
         assertThat(Fixtures.parse(requests.get(0).body())).isEqualTo(Fixtures.json("openai/tool-calls.request.json"));
@@ -85,17 +99,17 @@ class OpenAiProtocolTest {
     @Test
     void aTransferToAHandoffAgentIsAHandoff() throws Exception {
         server.reply(200, "openai/handoff.response.json");
-        AgentInvocation invocation = Conversations.invocation(0, List.of(Conversations.user(1, "I was charged twice.")),
-                List.of(WEATHER, TIME, TRANSFER_TO_BILLING));
+        AgentInvocation invocation = Conversations.invocation(
+                0, List.of(Conversations.user(1, "I was charged twice.")), List.of(WEATHER, TIME, TRANSFER_TO_BILLING));
 
         AgentReply reply = agent(0).decide(invocation, DeltaSink.NONE);
 
-        assertThat(reply).isEqualTo(new AgentReply.Handoff("call_Tb7Kx2mRq5WzN8vLc3Yp6Hd1", "billing", null,
-                new AgentReply.Usage(280L, 14L)));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Handoff(
+                        "call_Tb7Kx2mRq5WzN8vLc3Yp6Hd1", "billing", null, new AgentReply.Usage(280L, 14L)));
         // Without strict tools LangChain4j leaves out additionalProperties; the session topology
         // still validates the arguments against the full schema.
-        assertThat(Fixtures.parse(single().body()).path("tools").get(2))
-                .isEqualTo(Fixtures.parse("""
+        assertThat(Fixtures.parse(single().body()).path("tools").get(2)).isEqualTo(Fixtures.parse("""
                         {"type":"function","function":{"name":"transfer_to_billing",
                          "description":"Hand this conversation to the agent 'billing', which then answers the user.",
                          "parameters":{"type":"object","properties":{},"required":[]}}}"""));
@@ -107,9 +121,11 @@ class OpenAiProtocolTest {
 
         AgentReply reply = agent(2).decide(Conversations.question("What is the capital of France?"), DeltaSink.NONE);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure("openai replied HTTP 401: invalid_request_error: Incorrect API key"
-                + " provided: sk-test-*****0000. You can find your API key at https://platform.openai.com/account/api-keys.",
-                false));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "openai replied HTTP 401: invalid_request_error: Incorrect API key"
+                                + " provided: sk-test-*****0000. You can find your API key at https://platform.openai.com/account/api-keys.",
+                        false));
         single();
     }
 
@@ -130,13 +146,17 @@ class OpenAiProtocolTest {
     void malformedArgumentsAndUnknownToolsArePassedOnForTheSessionToAnswer() throws Exception {
         server.reply(200, "openai/malformed-arguments.response.json");
 
-        AgentReply reply = agent(0).decide(Conversations.question("Weather in Paris, and book me a flight to Tokyo."),
-                DeltaSink.NONE);
+        AgentReply reply = agent(0).decide(
+                        Conversations.question("Weather in Paris, and book me a flight to Tokyo."), DeltaSink.NONE);
 
-        assertThat(reply).isEqualTo(new AgentReply.ToolCalls(null, List.of(
-                new AgentReply.Call("call_Mx5Rb2kTq8WnL4vYc7Hp1Zs9", "get_weather", "{\"city\": \"Par"),
-                new AgentReply.Call("call_Jd3Wq6nVr9KtP2mYb5Lc8Xh4", "book_flight", "{\"to\":\"Tokyo\"}")),
-                new AgentReply.Usage(301L, 16L)));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.ToolCalls(
+                        null,
+                        List.of(
+                                new AgentReply.Call("call_Mx5Rb2kTq8WnL4vYc7Hp1Zs9", "get_weather", "{\"city\": \"Par"),
+                                new AgentReply.Call(
+                                        "call_Jd3Wq6nVr9KtP2mYb5Lc8Xh4", "book_flight", "{\"to\":\"Tokyo\"}")),
+                        new AgentReply.Usage(301L, 16L)));
     }
 
     @Test
@@ -146,8 +166,10 @@ class OpenAiProtocolTest {
         AgentReply reply = agent(0).decide(Conversations.question("What is the capital of France?"), DeltaSink.NONE);
 
         // LangChain4j reports an empty choice list as a server error, which may pass on a retry.
-        assertThat(reply).isEqualTo(new AgentReply.Failure(
-                "openai failed (InternalServerException): Chat completion failed: no choices returned in response", true));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "openai failed (InternalServerException): Chat completion failed: no choices returned in response",
+                        true));
     }
 
     @Test
@@ -155,8 +177,20 @@ class OpenAiProtocolTest {
         String url = server.url();
         server.close();
 
-        AgentReply reply = new LangChain4jAgentFactory().create(Conversations.spec("travel", Map.of(
-                "provider", "openai", "model", "gpt-4.1", "base-url", url + "/v1", "max-retries", "0")), ENVIRONMENT)
+        AgentReply reply = new LangChain4jAgentFactory()
+                .create(
+                        Conversations.spec(
+                                "travel",
+                                Map.of(
+                                        "provider",
+                                        "openai",
+                                        "model",
+                                        "gpt-4.1",
+                                        "base-url",
+                                        url + "/v1",
+                                        "max-retries",
+                                        "0")),
+                        ENVIRONMENT)
                 .decide(Conversations.question("Hi"), DeltaSink.NONE);
 
         assertThat(reply).isInstanceOfSatisfying(AgentReply.Failure.class, failure -> {

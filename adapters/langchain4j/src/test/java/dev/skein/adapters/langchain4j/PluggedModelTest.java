@@ -45,67 +45,116 @@ class PluggedModelTest {
     @Test
     void historyIsMappedToLangChain4jMessagesWithTheCallIdsKept() throws Exception {
         ScriptedModel model = new ScriptedModel(request -> ChatResponse.builder()
-                .aiMessage(AiMessage.from("Done.")).tokenUsage(new TokenUsage(7, 2)).build());
+                .aiMessage(AiMessage.from("Done."))
+                .tokenUsage(new TokenUsage(7, 2))
+                .build());
         ToolCall bad = new ToolCall("c1", "get_weather", "{\"city\": \"Par");
         ToolCall good = new ToolCall("c2", "get_time", "{\"timezone\":\"UTC\"}");
 
-        AgentReply reply = new LangChain4jAgent(Conversations.spec("travel", Map.of()), model).decide(
-                Conversations.invocation(1, List.of(
-                        Conversations.user(1, "Weather and time?"),
-                        Conversations.assistant(2, null, List.of(bad, good)),
-                        Conversations.toolResult(3, bad, ToolStatus.ERROR, "arguments are not valid JSON"),
-                        Conversations.toolResult(4, good, ToolStatus.OK, "12:00")),
-                        List.of(Conversations.WEATHER, Conversations.TIME)), DeltaSink.NONE);
+        AgentReply reply = new LangChain4jAgent(Conversations.spec("travel", Map.of()), model)
+                .decide(
+                        Conversations.invocation(
+                                1,
+                                List.of(
+                                        Conversations.user(1, "Weather and time?"),
+                                        Conversations.assistant(2, null, List.of(bad, good)),
+                                        Conversations.toolResult(
+                                                3, bad, ToolStatus.ERROR, "arguments are not valid JSON"),
+                                        Conversations.toolResult(4, good, ToolStatus.OK, "12:00")),
+                                List.of(Conversations.WEATHER, Conversations.TIME)),
+                        DeltaSink.NONE);
 
         assertThat(reply).isEqualTo(new AgentReply.Answer("Done.", new AgentReply.Usage(7L, 2L)));
         ChatRequest sent = model.requests.getFirst();
-        assertThat(sent.toolSpecifications()).extracting(spec -> spec.name()).containsExactly("get_weather", "get_time");
+        assertThat(sent.toolSpecifications())
+                .extracting(spec -> spec.name())
+                .containsExactly("get_weather", "get_time");
         List<ChatMessage> expected = List.of(
                 SystemMessage.from(Conversations.SYSTEM_PROMPT),
                 UserMessage.from("Weather and time?"),
                 AiMessage.from(List.of(
                         // Arguments that were never JSON go back as {} so the request stays valid for every provider.
-                        ToolExecutionRequest.builder().id("c1").name("get_weather").arguments("{}").build(),
-                        ToolExecutionRequest.builder().id("c2").name("get_time").arguments("{\"timezone\":\"UTC\"}").build())),
-                ToolExecutionResultMessage.builder().id("c1").toolName("get_weather").text("arguments are not valid JSON")
-                        .isError(true).build(),
+                        ToolExecutionRequest.builder()
+                                .id("c1")
+                                .name("get_weather")
+                                .arguments("{}")
+                                .build(),
+                        ToolExecutionRequest.builder()
+                                .id("c2")
+                                .name("get_time")
+                                .arguments("{\"timezone\":\"UTC\"}")
+                                .build())),
+                ToolExecutionResultMessage.builder()
+                        .id("c1")
+                        .toolName("get_weather")
+                        .text("arguments are not valid JSON")
+                        .isError(true)
+                        .build(),
                 ToolExecutionResultMessage.from("c2", "get_time", "12:00"));
         assertThat(sent.messages()).isEqualTo(expected);
     }
 
     @Test
     void aTransferAlongsideOtherCallsIsNotAHandoff() throws Exception {
-        ScriptedModel model = new ScriptedModel(request -> ChatResponse.builder().aiMessage(AiMessage.from(List.of(
-                ToolExecutionRequest.builder().id("c1").name("transfer_to_billing").arguments("{}").build(),
-                ToolExecutionRequest.builder().id("c2").name("get_time").arguments("{}").build()))).build());
+        ScriptedModel model = new ScriptedModel(request -> ChatResponse.builder()
+                .aiMessage(AiMessage.from(List.of(
+                        ToolExecutionRequest.builder()
+                                .id("c1")
+                                .name("transfer_to_billing")
+                                .arguments("{}")
+                                .build(),
+                        ToolExecutionRequest.builder()
+                                .id("c2")
+                                .name("get_time")
+                                .arguments("{}")
+                                .build())))
+                .build());
 
         AgentReply reply = new LangChain4jAgent(Conversations.spec("travel", Map.of()), model)
                 .decide(Conversations.question("Hi"), DeltaSink.NONE);
 
-        assertThat(reply).isInstanceOfSatisfying(AgentReply.ToolCalls.class,
-                calls -> assertThat(calls.calls()).extracting(AgentReply.Call::name).containsExactly("transfer_to_billing", "get_time"));
+        assertThat(reply)
+                .isInstanceOfSatisfying(
+                        AgentReply.ToolCalls.class,
+                        calls -> assertThat(calls.calls())
+                                .extracting(AgentReply.Call::name)
+                                .containsExactly("transfer_to_billing", "get_time"));
     }
 
     @Test
     void aTransferToAnAgentNotInTheHandoffsIsAnOrdinaryCall() throws Exception {
-        ScriptedModel model = new ScriptedModel(request -> ChatResponse.builder().aiMessage(AiMessage.from(List.of(
-                ToolExecutionRequest.builder().id("c1").name("transfer_to_sales").arguments("{}").build()))).build());
+        ScriptedModel model = new ScriptedModel(request -> ChatResponse.builder()
+                .aiMessage(AiMessage.from(List.of(ToolExecutionRequest.builder()
+                        .id("c1")
+                        .name("transfer_to_sales")
+                        .arguments("{}")
+                        .build())))
+                .build());
 
         AgentReply reply = new LangChain4jAgent(Conversations.spec("travel", Map.of()), model)
                 .decide(Conversations.question("Hi"), DeltaSink.NONE);
 
-        assertThat(reply).isEqualTo(new AgentReply.ToolCalls(null, List.of(new AgentReply.Call("c1", "transfer_to_sales", "{}"))));
+        assertThat(reply)
+                .isEqualTo(
+                        new AgentReply.ToolCalls(null, List.of(new AgentReply.Call("c1", "transfer_to_sales", "{}"))));
     }
 
     @Test
     void aCallWithoutAToolNameIsAFailure() throws Exception {
-        ScriptedModel model = new ScriptedModel(request -> ChatResponse.builder().aiMessage(AiMessage.from(List.of(
-                ToolExecutionRequest.builder().id("c1").name(" ").arguments("{}").build()))).build());
+        ScriptedModel model = new ScriptedModel(request -> ChatResponse.builder()
+                .aiMessage(AiMessage.from(List.of(ToolExecutionRequest.builder()
+                        .id("c1")
+                        .name(" ")
+                        .arguments("{}")
+                        .build())))
+                .build());
 
         AgentReply reply = new LangChain4jAgent(Conversations.spec("travel", Map.of()), model)
                 .decide(Conversations.question("Hi"), DeltaSink.NONE);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure("ScriptedModel asked for a tool call without a tool name (call id c1)", false));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "ScriptedModel asked for a tool call without a tool name (call id c1)", false));
     }
 
     @Test
@@ -117,17 +166,24 @@ class PluggedModelTest {
         AgentReply reply = new LangChain4jAgent(Conversations.spec("travel", Map.of()), model)
                 .decide(Conversations.question("Hi"), DeltaSink.NONE);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure(
-                "ScriptedModel refused the request (InvalidRequestException): model 'gemini-9' does not exist", false));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "ScriptedModel refused the request (InvalidRequestException): model 'gemini-9' does not exist",
+                        false));
     }
 
     @Test
     void aToolWithAnUnusableSchemaIsAFailureNamingIt() throws Exception {
-        ScriptedModel model = new ScriptedModel(request -> ChatResponse.builder().aiMessage(AiMessage.from("unused")).build());
+        ScriptedModel model = new ScriptedModel(request ->
+                ChatResponse.builder().aiMessage(AiMessage.from("unused")).build());
 
-        AgentReply reply = new LangChain4jAgent(Conversations.spec("travel", Map.of()), model).decide(Conversations.invocation(0,
-                List.of(Conversations.user(1, "Hi")), List.of(Conversations.tool("calc", "Adds.", "{\"type\":\"array\"}"))),
-                DeltaSink.NONE);
+        AgentReply reply = new LangChain4jAgent(Conversations.spec("travel", Map.of()), model)
+                .decide(
+                        Conversations.invocation(
+                                0,
+                                List.of(Conversations.user(1, "Hi")),
+                                List.of(Conversations.tool("calc", "Adds.", "{\"type\":\"array\"}"))),
+                        DeltaSink.NONE);
 
         assertThat(reply).isInstanceOfSatisfying(AgentReply.Failure.class, failure -> {
             assertThat(failure.retryable()).isFalse();

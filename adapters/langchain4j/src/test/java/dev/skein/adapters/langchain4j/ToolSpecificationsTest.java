@@ -25,37 +25,55 @@ class ToolSpecificationsTest {
         assertThat(parameters.required()).containsExactly("city");
         assertThat(parameters.additionalProperties()).isFalse();
         assertThat(parameters.properties().get("city"))
-                .isEqualTo(JsonStringSchema.builder().description("City name, e.g. Paris").build());
-        assertThat(parameters.properties().get("unit")).isInstanceOfSatisfying(JsonEnumSchema.class,
-                unit -> assertThat(unit.enumValues()).containsExactly("celsius", "fahrenheit"));
+                .isEqualTo(JsonStringSchema.builder()
+                        .description("City name, e.g. Paris")
+                        .build());
+        assertThat(parameters.properties().get("unit"))
+                .isInstanceOfSatisfying(
+                        JsonEnumSchema.class,
+                        unit -> assertThat(unit.enumValues()).containsExactly("celsius", "fahrenheit"));
         assertThat(parameters.properties().get("include_wind")).isInstanceOf(JsonBooleanSchema.class);
-        assertThat(parameters.properties().get("fields")).isInstanceOfSatisfying(JsonArraySchema.class,
-                fields -> assertThat(fields.items()).isInstanceOf(JsonStringSchema.class));
+        assertThat(parameters.properties().get("fields"))
+                .isInstanceOfSatisfying(
+                        JsonArraySchema.class,
+                        fields -> assertThat(fields.items()).isInstanceOf(JsonStringSchema.class));
         // minimum/maximum have no typed form: the node is kept verbatim so the provider still sees them.
-        assertThat(parameters.properties().get("days")).isInstanceOfSatisfying(JsonRawSchema.class,
-                days -> assertThat(Fixtures.parse(days.schema())).isEqualTo(Fixtures.parse(
-                        "{\"type\":\"integer\",\"minimum\":1,\"maximum\":7,\"description\":\"Forecast days\"}")));
+        assertThat(parameters.properties().get("days"))
+                .isInstanceOfSatisfying(
+                        JsonRawSchema.class,
+                        days -> assertThat(Fixtures.parse(days.schema()))
+                                .isEqualTo(
+                                        Fixtures.parse(
+                                                "{\"type\":\"integer\",\"minimum\":1,\"maximum\":7,\"description\":\"Forecast days\"}")));
     }
 
     @Test
     void aSchemaWithoutTypeOrPropertiesIsAnEmptyObject() {
-        assertThat(ToolSpecifications.from(Conversations.tool("ping", "Liveness.", "")).parameters())
+        assertThat(ToolSpecifications.from(Conversations.tool("ping", "Liveness.", ""))
+                        .parameters())
                 .isEqualTo(JsonObjectSchema.builder().build());
-        assertThat(ToolSpecifications.from(Conversations.tool("ping", "Liveness.", "{\"title\":\"Nothing\"}")).parameters())
+        assertThat(ToolSpecifications.from(Conversations.tool("ping", "Liveness.", "{\"title\":\"Nothing\"}"))
+                        .parameters())
                 .isEqualTo(JsonObjectSchema.builder().build());
     }
 
     @Test
     void schemasThatAreNotObjectSchemasAreRefusedNamingTheTool() {
-        assertThatThrownBy(() -> ToolSpecifications.from(List.of(Conversations.tool("calc", "Adds.", "{\"type\":\"string\"}"))))
+        assertThatThrownBy(() ->
+                        ToolSpecifications.from(List.of(Conversations.tool("calc", "Adds.", "{\"type\":\"string\"}"))))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("tool 'calc'").hasMessageContaining("must be of type object");
+                .hasMessageContaining("tool 'calc'")
+                .hasMessageContaining("must be of type object");
         assertThatThrownBy(() -> ToolSpecifications.from(Conversations.tool("calc", "Adds.", "{\"type\":\"object\"")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tool 'calc'").hasMessageContaining("not JSON");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("tool 'calc'")
+                .hasMessageContaining("not JSON");
         assertThatThrownBy(() -> ToolSpecifications.from(Conversations.tool("calc", "Adds.", "[]")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a JSON object");
-        assertThatThrownBy(() -> ToolSpecifications.from(Conversations.tool("calc", "Adds.",
-                "{\"type\":\"object\",\"properties\":{\"a\":1}}")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot read");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not a JSON object");
+        assertThatThrownBy(() -> ToolSpecifications.from(
+                        Conversations.tool("calc", "Adds.", "{\"type\":\"object\",\"properties\":{\"a\":1}}")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cannot read");
     }
 }

@@ -56,10 +56,9 @@ final class AgentServerClient {
     }
 
     /** Creates the thread, or leaves it as it is when it exists ({@code if_exists: do_nothing}). */
-    JsonNode ensureThread(String threadId, ObjectNode metadata) throws AgentServerException, IOException, InterruptedException {
-        ObjectNode body = json.createObjectNode()
-                .put("thread_id", threadId)
-                .put("if_exists", "do_nothing");
+    JsonNode ensureThread(String threadId, ObjectNode metadata)
+            throws AgentServerException, IOException, InterruptedException {
+        ObjectNode body = json.createObjectNode().put("thread_id", threadId).put("if_exists", "do_nothing");
         body.set("metadata", metadata);
         return send("POST", "/threads", body);
     }
@@ -70,11 +69,13 @@ final class AgentServerClient {
     }
 
     /** Starts a run and waits for it to finish or pause; answers the run's output values. */
-    JsonNode runAndWait(String threadId, ObjectNode run) throws AgentServerException, IOException, InterruptedException {
+    JsonNode runAndWait(String threadId, ObjectNode run)
+            throws AgentServerException, IOException, InterruptedException {
         return send("POST", "/threads/" + threadId + "/runs/wait", run);
     }
 
-    private JsonNode send(String method, String path, JsonNode body) throws AgentServerException, IOException, InterruptedException {
+    private JsonNode send(String method, String path, JsonNode body)
+            throws AgentServerException, IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(http.timeout())
                 .header("Accept", "application/json");
@@ -85,36 +86,47 @@ final class AgentServerClient {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
             request.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body), StandardCharsets.UTF_8));
+                    .method(
+                            method,
+                            HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body), StandardCharsets.UTF_8));
         }
         HttpResponse<String> response;
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8), method + " " + path);
+            response = http.send(
+                    request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8), method + " " + path);
         } catch (ConnectException e) {
-            throw new AgentServerException("cannot connect to the LangGraph Agent Server at " + baseUrl + ": "
-                    + RetryingHttpClient.describe(e), true);
+            throw new AgentServerException(
+                    "cannot connect to the LangGraph Agent Server at " + baseUrl + ": "
+                            + RetryingHttpClient.describe(e),
+                    true);
         } catch (HttpTimeoutException e) {
-            throw new AgentServerException(method + " " + path + " timed out after " + http.timeout().toMillis() + " ms", true);
+            throw new AgentServerException(
+                    method + " " + path + " timed out after " + http.timeout().toMillis() + " ms", true);
         }
         int status = response.statusCode();
         if (status >= 200 && status < 300) {
             return parse(method, path, response.body());
         }
         boolean retryable = status == 409 || status == 429 || status >= 500;
-        throw new AgentServerException("LangGraph Agent Server answered " + status + " to " + method + " " + path
-                + ": " + detail(response.body()), retryable);
+        throw new AgentServerException(
+                "LangGraph Agent Server answered " + status + " to " + method + " " + path + ": "
+                        + detail(response.body()),
+                retryable);
     }
 
     private JsonNode parse(String method, String path, String body) throws AgentServerException {
         try {
             JsonNode parsed = json.readTree(body);
             if (parsed == null || parsed.isMissingNode()) {
-                throw new AgentServerException("LangGraph Agent Server answered " + method + " " + path + " with an empty body", false);
+                throw new AgentServerException(
+                        "LangGraph Agent Server answered " + method + " " + path + " with an empty body", false);
             }
             return parsed;
         } catch (JsonProcessingException e) {
-            throw new AgentServerException("LangGraph Agent Server answered " + method + " " + path + " with something"
-                    + " that is not JSON: " + abbreviate(body), false);
+            throw new AgentServerException(
+                    "LangGraph Agent Server answered " + method + " " + path + " with something" + " that is not JSON: "
+                            + abbreviate(body),
+                    false);
         }
     }
 

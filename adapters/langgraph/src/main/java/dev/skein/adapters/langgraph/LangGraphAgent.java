@@ -92,7 +92,8 @@ public final class LangGraphAgent implements AgentAdapter {
 
     /** The thread of a session: stable across runners and restarts. */
     static String threadId(String agent, String sessionAddress) {
-        return UUID.nameUUIDFromBytes(("skein/" + agent + "/" + sessionAddress).getBytes(StandardCharsets.UTF_8)).toString();
+        return UUID.nameUUIDFromBytes(("skein/" + agent + "/" + sessionAddress).getBytes(StandardCharsets.UTF_8))
+                .toString();
     }
 
     @Override
@@ -105,13 +106,24 @@ public final class LangGraphAgent implements AgentAdapter {
                     ? start(invocation, address, threadId, deltas)
                     : resume(invocation, address, threadId, results, deltas);
         } catch (AgentServerException e) {
-            log.warn("[{} turn {} step {}] LangGraph thread {}: {} ({})", address, invocation.getTurnId(), invocation.getStep(),
-                    threadId, e.getMessage(), e.retryable() ? "retryable" : "not retryable");
+            log.warn(
+                    "[{} turn {} step {}] LangGraph thread {}: {} ({})",
+                    address,
+                    invocation.getTurnId(),
+                    invocation.getStep(),
+                    threadId,
+                    e.getMessage(),
+                    e.retryable() ? "retryable" : "not retryable");
             return new AgentReply.Failure(e.getMessage(), e.retryable());
         } catch (IOException e) {
             // Connection reset, broken stream and the like: the server may be back in a moment.
-            log.warn("[{} turn {} step {}] LangGraph thread {} unreachable", address, invocation.getTurnId(), invocation.getStep(),
-                    threadId, e);
+            log.warn(
+                    "[{} turn {} step {}] LangGraph thread {} unreachable",
+                    address,
+                    invocation.getTurnId(),
+                    invocation.getStep(),
+                    threadId,
+                    e);
             return new AgentReply.Failure("cannot reach the LangGraph Agent Server: " + e, true);
         }
     }
@@ -122,12 +134,16 @@ public final class LangGraphAgent implements AgentAdapter {
         if (question.isEmpty()) {
             return new AgentReply.Failure("agent " + spec.name() + " has no user message to send to the graph", false);
         }
-        ObjectNode metadata = json.createObjectNode().put("skein_session", address).put("skein_agent", spec.name());
+        ObjectNode metadata =
+                json.createObjectNode().put("skein_session", address).put("skein_agent", spec.name());
         server.ensureThread(threadId, metadata);
 
         ArrayNode messages = json.createArrayNode();
         if (!spec.systemPrompt().isBlank()) {
-            messages.addObject().put("role", "system").put("content", spec.systemPrompt()).put("id", SYSTEM_MESSAGE_ID);
+            messages.addObject()
+                    .put("role", "system")
+                    .put("content", spec.systemPrompt())
+                    .put("id", SYSTEM_MESSAGE_ID);
         }
         ChatMessage user = question.get();
         messages.addObject()
@@ -136,14 +152,20 @@ public final class LangGraphAgent implements AgentAdapter {
                 .put("id", "skein-" + user.getSequence());
         ObjectNode run = run(invocation, address);
         run.putObject("input").set("messages", messages);
-        log.debug("[{} turn {} step {}] starting a run of {} on thread {}", address, invocation.getTurnId(),
-                invocation.getStep(), assistantId, threadId);
+        log.debug(
+                "[{} turn {} step {}] starting a run of {} on thread {}",
+                address,
+                invocation.getTurnId(),
+                invocation.getStep(),
+                assistantId,
+                threadId);
         failIfRunFailed(server.runAndWait(threadId, run));
         return outcome(ThreadState.from(server.state(threadId)), address, invocation, deltas);
     }
 
-    private AgentReply resume(AgentInvocation invocation, String address, String threadId, List<ChatMessage> results,
-                              DeltaSink deltas) throws AgentServerException, IOException, InterruptedException {
+    private AgentReply resume(
+            AgentInvocation invocation, String address, String threadId, List<ChatMessage> results, DeltaSink deltas)
+            throws AgentServerException, IOException, InterruptedException {
         ThreadState state = ThreadState.from(server.state(threadId));
         Set<String> resultIds = new HashSet<>();
         results.forEach(result -> resultIds.add(result.getToolCallId()));
@@ -152,19 +174,32 @@ public final class LangGraphAgent implements AgentAdapter {
             if (awaits(pending, resultIds)) {
                 ObjectNode run = run(invocation, address);
                 run.putObject("command").set("resume", resumeValue(pending, results));
-                log.debug("[{} turn {} step {}] resuming thread {} with {} tool results", address, invocation.getTurnId(),
-                        invocation.getStep(), threadId, results.size());
+                log.debug(
+                        "[{} turn {} step {}] resuming thread {} with {} tool results",
+                        address,
+                        invocation.getTurnId(),
+                        invocation.getStep(),
+                        threadId,
+                        results.size());
                 failIfRunFailed(server.runAndWait(threadId, run));
                 return outcome(ThreadState.from(server.state(threadId)), address, invocation, deltas);
             }
         }
         if (state.answered(resultIds)) {
-            log.info("[{} turn {} step {}] thread {} already holds these tool results; answering from its state",
-                    address, invocation.getTurnId(), invocation.getStep(), threadId);
+            log.info(
+                    "[{} turn {} step {}] thread {} already holds these tool results; answering from its state",
+                    address,
+                    invocation.getTurnId(),
+                    invocation.getStep(),
+                    threadId);
             return outcome(state, address, invocation, deltas);
         }
-        return new AgentReply.Failure("LangGraph thread " + threadId + " is not waiting for the results of " + resultIds
-                + (state.interrupted() ? " (it is paused on other tool calls)" : " (it has no pending interrupt)"), false);
+        return new AgentReply.Failure(
+                "LangGraph thread " + threadId + " is not waiting for the results of " + resultIds
+                        + (state.interrupted()
+                                ? " (it is paused on other tool calls)"
+                                : " (it has no pending interrupt)"),
+                false);
     }
 
     // The pending calls are the ones these results answer: by id, or by count when the graph gave no ids.
@@ -186,7 +221,9 @@ public final class LangGraphAgent implements AgentAdapter {
         byInterrupt.forEach((interruptId, calls) -> {
             Set<String> ids = new HashSet<>();
             calls.forEach(c -> ids.add(c.call().callId()));
-            List<ChatMessage> own = results.stream().filter(r -> ids.contains(r.getToolCallId())).toList();
+            List<ChatMessage> own = results.stream()
+                    .filter(r -> ids.contains(r.getToolCallId()))
+                    .toList();
             resumeMap.putObject(interruptId).set("tool_results", toolResults(own));
         });
         return resumeMap;
@@ -198,7 +235,11 @@ public final class LangGraphAgent implements AgentAdapter {
             list.addObject()
                     .put("tool_call_id", result.getToolCallId())
                     .put("content", result.getContent() == null ? "" : result.getContent())
-                    .put("status", result.getToolStatus() == null || result.getToolStatus() == ToolStatus.OK ? "success" : "error");
+                    .put(
+                            "status",
+                            result.getToolStatus() == null || result.getToolStatus() == ToolStatus.OK
+                                    ? "success"
+                                    : "error");
         }
         return list;
     }
@@ -227,8 +268,12 @@ public final class LangGraphAgent implements AgentAdapter {
         } catch (JsonProcessingException e) {
             // The catalog validates schemas when tools register; an unreadable one still leaves the
             // tool callable, with arguments checked by the worker.
-            log.warn("[{} turn {}] the parameters schema of tool {} is not JSON; sending an open object schema: {}",
-                    address, turnId, tool.getName(), e.getMessage());
+            log.warn(
+                    "[{} turn {}] the parameters schema of tool {} is not JSON; sending an open object schema: {}",
+                    address,
+                    turnId,
+                    tool.getName(),
+                    e.getMessage());
             return json.createObjectNode().put("type", "object");
         }
     }
@@ -246,24 +291,38 @@ public final class LangGraphAgent implements AgentAdapter {
     private AgentReply outcome(ThreadState state, String address, AgentInvocation invocation, DeltaSink deltas)
             throws AgentServerException {
         if (state.interrupted()) {
-            List<AgentReply.Call> calls = state.pendingCalls().stream().map(ThreadState.PendingCall::call).toList();
+            List<AgentReply.Call> calls = state.pendingCalls().stream()
+                    .map(ThreadState.PendingCall::call)
+                    .toList();
             Optional<JsonNode> asking = state.trailingAiMessage();
-            String content = asking.map(ThreadState::text).filter(text -> !text.isBlank()).orElse(null);
+            String content = asking.map(ThreadState::text)
+                    .filter(text -> !text.isBlank())
+                    .orElse(null);
             AgentReply.Usage usage = asking.map(ThreadState::usage).orElse(AgentReply.Usage.UNKNOWN);
             if (calls.size() == 1) {
-                Optional<String> target = Handoffs.target(calls.getFirst().name()).filter(spec.handoffs()::contains);
+                Optional<String> target =
+                        Handoffs.target(calls.getFirst().name()).filter(spec.handoffs()::contains);
                 if (target.isPresent()) {
-                    log.info("[{} turn {} step {}] graph hands the session to {}", address, invocation.getTurnId(),
-                            invocation.getStep(), target.get());
+                    log.info(
+                            "[{} turn {} step {}] graph hands the session to {}",
+                            address,
+                            invocation.getTurnId(),
+                            invocation.getStep(),
+                            target.get());
                     return new AgentReply.Handoff(calls.getFirst().callId(), target.get(), content, usage);
                 }
             }
-            log.info("[{} turn {} step {}] graph paused on tool calls {}", address, invocation.getTurnId(), invocation.getStep(),
+            log.info(
+                    "[{} turn {} step {}] graph paused on tool calls {}",
+                    address,
+                    invocation.getTurnId(),
+                    invocation.getStep(),
                     calls.stream().map(AgentReply.Call::name).toList());
             return new AgentReply.ToolCalls(content, calls, usage);
         }
-        JsonNode answer = state.lastAiMessage().orElseThrow(() -> new AgentServerException(
-                "the graph finished without an AI message in its \"messages\" channel", false));
+        JsonNode answer = state.lastAiMessage()
+                .orElseThrow(() -> new AgentServerException(
+                        "the graph finished without an AI message in its \"messages\" channel", false));
         String text = ThreadState.text(answer);
         if (!text.isEmpty()) {
             deltas.text(text);

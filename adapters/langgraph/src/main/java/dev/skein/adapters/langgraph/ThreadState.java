@@ -39,13 +39,13 @@ record ThreadState(List<JsonNode> messages, List<Interrupt> interrupts) {
     static ThreadState from(JsonNode state) throws AgentServerException {
         JsonNode values = state.path("values");
         if (!values.isObject() && !values.isNull() && !values.isMissingNode()) {
-            throw new AgentServerException("the thread state's values are not an object: "
-                    + abbreviate(values.toString()), false);
+            throw new AgentServerException(
+                    "the thread state's values are not an object: " + abbreviate(values.toString()), false);
         }
         JsonNode messages = values.path("messages");
         if (!messages.isMissingNode() && !messages.isNull() && !messages.isArray()) {
-            throw new AgentServerException("the thread state's messages are not a list: "
-                    + abbreviate(messages.toString()), false);
+            throw new AgentServerException(
+                    "the thread state's messages are not a list: " + abbreviate(messages.toString()), false);
         }
         List<JsonNode> list = new ArrayList<>();
         messages.forEach(list::add);
@@ -91,21 +91,26 @@ record ThreadState(List<JsonNode> messages, List<Interrupt> interrupts) {
         for (Interrupt interrupt : interrupts) {
             JsonNode toolCalls = interrupt.value().path("tool_calls");
             if (!toolCalls.isArray() || toolCalls.isEmpty()) {
-                throw new AgentServerException("the graph paused with an interrupt Skein cannot act on: "
-                        + abbreviate(interrupt.value().toString())
-                        + " (Skein resumes interrupts whose value is {\"tool_calls\": [{\"id\", \"name\", \"args\"}]})", false);
+                throw new AgentServerException(
+                        "the graph paused with an interrupt Skein cannot act on: "
+                                + abbreviate(interrupt.value().toString())
+                                + " (Skein resumes interrupts whose value is {\"tool_calls\": [{\"id\", \"name\", \"args\"}]})",
+                        false);
             }
             for (JsonNode call : toolCalls) {
                 JsonNode name = call.path("name");
                 if (!name.isTextual() || name.asText().isBlank()) {
-                    throw new AgentServerException("the graph paused on a tool call without a name: "
-                            + abbreviate(call.toString()), false);
+                    throw new AgentServerException(
+                            "the graph paused on a tool call without a name: " + abbreviate(call.toString()), false);
                 }
-                String id = call.hasNonNull("id") && !call.get("id").asText().isBlank() ? call.get("id").asText() : null;
+                String id = call.hasNonNull("id") && !call.get("id").asText().isBlank()
+                        ? call.get("id").asText()
+                        : null;
                 JsonNode args = call.path("args");
                 // Arguments pass through as the graph wrote them: the session answers arguments
                 // that are not a JSON object with an error the graph's model can correct.
-                String argumentsJson = args.isMissingNode() || args.isNull() ? "{}"
+                String argumentsJson = args.isMissingNode() || args.isNull()
+                        ? "{}"
                         : args.isTextual() ? args.asText() : args.toString();
                 calls.add(new PendingCall(interrupt.id(), new AgentReply.Call(id, name.asText(), argumentsJson)));
             }
@@ -131,7 +136,8 @@ record ThreadState(List<JsonNode> messages, List<Interrupt> interrupts) {
     /** True when the thread already holds a tool message answering one of {@code callIds}. */
     boolean answered(Collection<String> callIds) {
         for (JsonNode message : messages) {
-            if ("tool".equals(message.path("type").asText()) && callIds.contains(message.path("tool_call_id").asText())) {
+            if ("tool".equals(message.path("type").asText())
+                    && callIds.contains(message.path("tool_call_id").asText())) {
                 return true;
             }
         }
@@ -170,13 +176,17 @@ record ThreadState(List<JsonNode> messages, List<Interrupt> interrupts) {
     static Map<String, List<PendingCall>> byInterrupt(List<PendingCall> calls) {
         Map<String, List<PendingCall>> grouped = new LinkedHashMap<>();
         for (PendingCall call : calls) {
-            grouped.computeIfAbsent(String.valueOf(call.interruptId()), id -> new ArrayList<>()).add(call);
+            grouped.computeIfAbsent(String.valueOf(call.interruptId()), id -> new ArrayList<>())
+                    .add(call);
         }
         return grouped;
     }
 
     private static boolean isAi(JsonNode message) {
         String type = message.path("type").asText(message.path("role").asText());
-        return "ai".equals(type) || "AIMessage".equals(type) || "AIMessageChunk".equals(type) || "assistant".equals(type);
+        return "ai".equals(type)
+                || "AIMessage".equals(type)
+                || "AIMessageChunk".equals(type)
+                || "assistant".equals(type);
     }
 }

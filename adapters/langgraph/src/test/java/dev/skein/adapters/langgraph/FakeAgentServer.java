@@ -60,10 +60,12 @@ final class FakeAgentServer implements AutoCloseable {
         Response response;
         try (InputStream in = exchange.getRequestBody()) {
             Map<String, String> headers = new TreeMap<>();
-            exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values.getFirst()));
+            exchange.getRequestHeaders()
+                    .forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values.getFirst()));
             String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             synchronized (this) {
-                requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers, body));
+                requests.add(new Request(
+                        exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers, body));
                 response = responses.poll();
             }
         }

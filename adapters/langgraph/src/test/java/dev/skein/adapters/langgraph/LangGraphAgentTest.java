@@ -60,20 +60,23 @@ class LangGraphAgentTest {
                 .respond(200, fixture("run-answer-output.json"))
                 .respond(200, fixture("state-answered.json"));
 
-        AgentReply reply = agent(Map.of()).decide(invocation("t-6", 1, List.of(user(11, "t-6", "Hello! Who are you?"))),
-                deltas::add);
+        AgentReply reply = agent(Map.of())
+                .decide(invocation("t-6", 1, List.of(user(11, "t-6", "Hello! Who are you?"))), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Answer("I am a weather assistant: ask me about the weather anywhere.",
-                new AgentReply.Usage(87L, 14L)));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Answer(
+                        "I am a weather assistant: ask me about the weather anywhere.",
+                        new AgentReply.Usage(87L, 14L)));
         assertThat(deltas).containsExactly("I am a weather assistant: ask me about the weather anywhere.");
         List<FakeAgentServer.Request> requests = server.requests();
-        assertThat(requests).extracting(r -> r.method() + " " + r.path()).containsExactly(
-                "POST /threads",
-                "POST /threads/" + THREAD + "/runs/wait",
-                "GET /threads/" + THREAD + "/state");
+        assertThat(requests)
+                .extracting(r -> r.method() + " " + r.path())
+                .containsExactly(
+                        "POST /threads", "POST /threads/" + THREAD + "/runs/wait", "GET /threads/" + THREAD + "/state");
         assertThat(json(requests.get(0).body())).isEqualTo(json(fixture("request-thread.json")));
         assertThat(json(requests.get(1).body())).isEqualTo(json(fixture("request-start-answer.json")));
-        assertThat(requests.get(1).headers()).containsEntry("x-api-key", "lsv2_test_key")
+        assertThat(requests.get(1).headers())
+                .containsEntry("x-api-key", "lsv2_test_key")
                 .containsEntry("content-type", "application/json");
         assertThat(requests.get(2).headers()).containsEntry("x-api-key", "lsv2_test_key");
     }
@@ -88,38 +91,52 @@ class LangGraphAgentTest {
         ChatMessage question = user(21, "t-7", "Compare the weather in Paris and Berlin.");
         AgentReply first = agent.decide(invocation("t-7", 1, List.of(question)), deltas::add);
 
-        assertThat(first).isEqualTo(new AgentReply.ToolCalls(null, List.of(
-                new AgentReply.Call("call_Xk2pParis", "get_weather", "{\"city\":\"Paris\"}"),
-                new AgentReply.Call("call_Q9vBerlin", "get_weather", "{\"city\":\"Berlin\"}")),
-                new AgentReply.Usage(112L, 46L)));
+        assertThat(first)
+                .isEqualTo(new AgentReply.ToolCalls(
+                        null,
+                        List.of(
+                                new AgentReply.Call("call_Xk2pParis", "get_weather", "{\"city\":\"Paris\"}"),
+                                new AgentReply.Call("call_Q9vBerlin", "get_weather", "{\"city\":\"Berlin\"}")),
+                        new AgentReply.Usage(112L, 46L)));
         assertThat(json(server.requests().get(1).body())).isEqualTo(json(fixture("request-start-tools.json")));
 
         server.respond(200, fixture("state-interrupted.json"))
                 .respond(200, fixture("run-resumed-output.json"))
                 .respond(200, fixture("state-resumed.json"));
-        List<ChatMessage> history = List.of(question,
-                assistantCalling(22, "t-7", new ToolCall("call_Xk2pParis", "get_weather", "{\"city\":\"Paris\"}"),
+        List<ChatMessage> history = List.of(
+                question,
+                assistantCalling(
+                        22,
+                        "t-7",
+                        new ToolCall("call_Xk2pParis", "get_weather", "{\"city\":\"Paris\"}"),
                         new ToolCall("call_Q9vBerlin", "get_weather", "{\"city\":\"Berlin\"}")),
                 toolResult(23, "t-7", "call_Xk2pParis", ToolStatus.OK, "{\"temperature_c\": 18, \"sky\": \"sunny\"}"),
                 toolResult(24, "t-7", "call_Q9vBerlin", ToolStatus.TIMEOUT, "weather service timed out after 10 s"));
         AgentReply second = agent.decide(invocation("t-7", 2, history), deltas::add);
 
-        assertThat(second).isEqualTo(new AgentReply.Answer(
-                "Paris: 18°C and sunny. Berlin: the weather service timed out, try again later.",
-                new AgentReply.Usage(171L, 23L)));
+        assertThat(second)
+                .isEqualTo(new AgentReply.Answer(
+                        "Paris: 18°C and sunny. Berlin: the weather service timed out, try again later.",
+                        new AgentReply.Usage(171L, 23L)));
         List<FakeAgentServer.Request> resumed = server.requests().subList(3, 6);
-        assertThat(resumed).extracting(r -> r.method() + " " + r.path()).containsExactly(
-                "GET /threads/" + THREAD + "/state",
-                "POST /threads/" + THREAD + "/runs/wait",
-                "GET /threads/" + THREAD + "/state");
+        assertThat(resumed)
+                .extracting(r -> r.method() + " " + r.path())
+                .containsExactly(
+                        "GET /threads/" + THREAD + "/state",
+                        "POST /threads/" + THREAD + "/runs/wait",
+                        "GET /threads/" + THREAD + "/state");
         assertThat(json(resumed.get(1).body())).isEqualTo(json(fixture("request-resume.json")));
     }
 
     @Test
     void aRedeliveredStepWhoseResultsTheThreadHoldsIsAnsweredFromTheState() throws Exception {
         server.respond(200, fixture("state-resumed.json"));
-        List<ChatMessage> history = List.of(user(21, "t-7", "Compare the weather in Paris and Berlin."),
-                assistantCalling(22, "t-7", new ToolCall("call_Xk2pParis", "get_weather", "{\"city\":\"Paris\"}"),
+        List<ChatMessage> history = List.of(
+                user(21, "t-7", "Compare the weather in Paris and Berlin."),
+                assistantCalling(
+                        22,
+                        "t-7",
+                        new ToolCall("call_Xk2pParis", "get_weather", "{\"city\":\"Paris\"}"),
                         new ToolCall("call_Q9vBerlin", "get_weather", "{\"city\":\"Berlin\"}")),
                 toolResult(23, "t-7", "call_Xk2pParis", ToolStatus.OK, "18"),
                 toolResult(24, "t-7", "call_Q9vBerlin", ToolStatus.OK, "12"));
@@ -127,7 +144,8 @@ class LangGraphAgentTest {
         AgentReply reply = agent(Map.of()).decide(invocation("t-7", 2, history), deltas::add);
 
         assertThat(reply).isInstanceOf(AgentReply.Answer.class);
-        assertThat(server.requests()).extracting(r -> r.method() + " " + r.path())
+        assertThat(server.requests())
+                .extracting(r -> r.method() + " " + r.path())
                 .containsExactly("GET /threads/" + THREAD + "/state");
     }
 
@@ -136,14 +154,15 @@ class LangGraphAgentTest {
         server.respond(200, fixture("thread-created.json"))
                 .respond(200, "{\"messages\": []}")
                 .respond(200, fixture("state-interrupted-handoff.json"));
-        AgentSpec spec = new AgentSpec("weather", "langgraph", options(Map.of()), SYSTEM_PROMPT, Duration.ofSeconds(5),
-                List.of("billing"));
+        AgentSpec spec = new AgentSpec(
+                "weather", "langgraph", options(Map.of()), SYSTEM_PROMPT, Duration.ofSeconds(5), List.of("billing"));
 
-        AgentReply reply = create(spec).decide(invocation("t-8", 1, List.of(user(31, "t-8", "I was charged twice"))),
-                deltas::add);
+        AgentReply reply =
+                create(spec).decide(invocation("t-8", 1, List.of(user(31, "t-8", "I was charged twice"))), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Handoff("call_toBilling", "billing", "Let me get billing for you.",
-                new AgentReply.Usage(95L, 12L)));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Handoff(
+                        "call_toBilling", "billing", "Let me get billing for you.", new AgentReply.Usage(95L, 12L)));
     }
 
     @Test
@@ -152,8 +171,11 @@ class LangGraphAgentTest {
 
         AgentReply reply = agent(Map.of()).decide(invocation("t-6", 1, List.of(user(11, "t-6", "hi"))), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure("LangGraph Agent Server answered 401 to POST /threads: "
-                + "Invalid API key provided. Check your LangSmith API key.", false));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "LangGraph Agent Server answered 401 to POST /threads: "
+                                + "Invalid API key provided. Check your LangSmith API key.",
+                        false));
         assertThat(server.requests()).hasSize(1);
     }
 
@@ -163,8 +185,11 @@ class LangGraphAgentTest {
 
         AgentReply reply = agent(Map.of()).decide(invocation("t-6", 1, List.of(user(11, "t-6", "hi"))), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure("LangGraph Agent Server answered 404 to POST /threads/" + THREAD
-                + "/runs/wait: Assistant 'weather-agnet' not found", false));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "LangGraph Agent Server answered 404 to POST /threads/" + THREAD
+                                + "/runs/wait: Assistant 'weather-agnet' not found",
+                        false));
     }
 
     @Test
@@ -176,9 +201,13 @@ class LangGraphAgentTest {
         AgentReply reply = agent(Map.of("max-retries", "1"))
                 .decide(invocation("t-6", 1, List.of(user(11, "t-6", "hi"))), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure("LangGraph Agent Server answered 429 to POST /threads/" + THREAD
-                + "/runs/wait: Too many requests: rate limit of 60 runs per minute exceeded", true));
-        assertThat(server.requests()).extracting(FakeAgentServer.Request::path)
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "LangGraph Agent Server answered 429 to POST /threads/" + THREAD
+                                + "/runs/wait: Too many requests: rate limit of 60 runs per minute exceeded",
+                        true));
+        assertThat(server.requests())
+                .extracting(FakeAgentServer.Request::path)
                 .containsExactly("/threads", "/threads/" + THREAD + "/runs/wait", "/threads/" + THREAD + "/runs/wait");
     }
 
@@ -190,7 +219,8 @@ class LangGraphAgentTest {
 
         assertThat(reply).isInstanceOf(AgentReply.Failure.class);
         assertThat(((AgentReply.Failure) reply).retryable()).isTrue();
-        assertThat(((AgentReply.Failure) reply).message()).startsWith("LangGraph Agent Server answered 500 to POST")
+        assertThat(((AgentReply.Failure) reply).message())
+                .startsWith("LangGraph Agent Server answered 500 to POST")
                 .contains("Internal Server Error");
         assertThat(server.requests()).hasSize(2);
     }
@@ -204,7 +234,8 @@ class LangGraphAgentTest {
 
         assertThat(reply).isInstanceOf(AgentReply.Failure.class);
         assertThat(((AgentReply.Failure) reply).retryable()).isTrue();
-        assertThat(((AgentReply.Failure) reply).message()).startsWith("cannot connect to the LangGraph Agent Server at ");
+        assertThat(((AgentReply.Failure) reply).message())
+                .startsWith("cannot connect to the LangGraph Agent Server at ");
     }
 
     @Test
@@ -214,7 +245,8 @@ class LangGraphAgentTest {
         AgentReply reply = agent(Map.of()).decide(invocation("t-6", 1, List.of(user(11, "t-6", "hi"))), deltas::add);
 
         assertThat(reply).isInstanceOf(AgentReply.Failure.class);
-        assertThat(((AgentReply.Failure) reply).message()).startsWith("the graph run failed: AuthenticationError: Error code: 401");
+        assertThat(((AgentReply.Failure) reply).message())
+                .startsWith("the graph run failed: AuthenticationError: Error code: 401");
         assertThat(((AgentReply.Failure) reply).retryable()).isFalse();
         assertThat(server.requests()).hasSize(2);
     }
@@ -225,8 +257,11 @@ class LangGraphAgentTest {
 
         AgentReply reply = agent(Map.of()).decide(invocation("t-6", 1, List.of(user(11, "t-6", "hi"))), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure("LangGraph Agent Server answered POST /threads/" + THREAD
-                + "/runs/wait with something that is not JSON: <html>upstream proxy says hello</html>", false));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "LangGraph Agent Server answered POST /threads/" + THREAD
+                                + "/runs/wait with something that is not JSON: <html>upstream proxy says hello</html>",
+                        false));
     }
 
     @Test
@@ -235,8 +270,8 @@ class LangGraphAgentTest {
                 .respond(200, "{\"messages\": []}")
                 .respond(200, fixture("state-interrupted-question.json"));
 
-        AgentReply reply = agent(Map.of()).decide(invocation("t-9", 1, List.of(user(41, "t-9", "email everyone"))),
-                deltas::add);
+        AgentReply reply =
+                agent(Map.of()).decide(invocation("t-9", 1, List.of(user(41, "t-9", "email everyone"))), deltas::add);
 
         assertThat(reply).isInstanceOf(AgentReply.Failure.class);
         assertThat(((AgentReply.Failure) reply).message())
@@ -250,9 +285,15 @@ class LangGraphAgentTest {
         AgentAdapterFactory factory = ServiceLoader.load(AgentAdapterFactory.class).stream()
                 .map(ServiceLoader.Provider::get)
                 .filter(f -> f.kind().equals("langgraph"))
-                .findFirst().orElseThrow();
-        AgentSpec missing = new AgentSpec("weather", "langgraph", Map.of("base-url", server.url().toString()), "",
-                Duration.ofSeconds(5), List.of());
+                .findFirst()
+                .orElseThrow();
+        AgentSpec missing = new AgentSpec(
+                "weather",
+                "langgraph",
+                Map.of("base-url", server.url().toString()),
+                "",
+                Duration.ofSeconds(5),
+                List.of());
 
         assertThatThrownBy(() -> factory.create(missing, Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -267,7 +308,8 @@ class LangGraphAgentTest {
     void aLocalServerWithoutAKeyGetsNoKeyHeader() throws Exception {
         server.respond(401, fixture("error-401.json"));
 
-        new LangGraphAgentFactory().create(spec(Map.of()), Map.of())
+        new LangGraphAgentFactory()
+                .create(spec(Map.of()), Map.of())
                 .decide(invocation("t-6", 1, List.of(user(11, "t-6", "hi"))), deltas::add);
 
         assertThat(server.requests().getFirst().headers()).doesNotContainKey("x-api-key");
@@ -280,8 +322,11 @@ class LangGraphAgentTest {
 
         AgentReply reply = agent(Map.of()).decide(invocation("t-6", 1, List.of(user(11, "t-6", "hi"))), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure("LangGraph Agent Server answered 409 to POST /threads/" + THREAD
-                + "/runs/wait: Thread is busy with another run", true));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "LangGraph Agent Server answered 409 to POST /threads/" + THREAD
+                                + "/runs/wait: Thread is busy with another run",
+                        true));
     }
 
     private AgentAdapter agent(Map<String, String> extra) {
@@ -297,7 +342,8 @@ class LangGraphAgentTest {
     }
 
     private Map<String, String> options(Map<String, String> extra) {
-        Map<String, String> options = new HashMap<>(Map.of("base-url", server.url().toString(), "assistant-id", "weather-agent"));
+        Map<String, String> options =
+                new HashMap<>(Map.of("base-url", server.url().toString(), "assistant-id", "weather-agent"));
         options.putAll(extra);
         return options;
     }
@@ -308,35 +354,66 @@ class LangGraphAgentTest {
 
     private static AgentInvocation invocation(String turnId, int step, List<ChatMessage> messages) {
         return AgentInvocation.newBuilder()
-                .setTenant("acme").setSessionId("s-42").setTurnId(turnId).setStep(step).setAttempt(1)
+                .setTenant("acme")
+                .setSessionId("s-42")
+                .setTurnId(turnId)
+                .setStep(step)
+                .setAttempt(1)
                 .setAgent("weather")
                 .setMessages(messages)
                 .setTools(List.of(ToolDefinition.newBuilder()
                         .setName("get_weather")
                         .setDescription("Current weather in a city")
-                        .setParametersSchema("{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\","
-                                + "\"description\":\"City name\"}},\"required\":[\"city\"],\"additionalProperties\":false}")
-                        .setResources(ResourceSpec.newBuilder().setCpus(0).setMemoryBytes(0).build())
+                        .setParametersSchema(
+                                "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\","
+                                        + "\"description\":\"City name\"}},\"required\":[\"city\"],\"additionalProperties\":false}")
+                        .setResources(ResourceSpec.newBuilder()
+                                .setCpus(0)
+                                .setMemoryBytes(0)
+                                .build())
                         .setRetry(RetryPolicy.newBuilder().build())
                         .build()))
-                .setDeadlineMs(0).setRequestedAtMs(0)
+                .setDeadlineMs(0)
+                .setRequestedAtMs(0)
                 .build();
     }
 
     // Lists are set explicitly: the builder's default for them needs Avro's class trust, which
     // only the serdes configure.
     private static ChatMessage user(long sequence, String turnId, String text) {
-        return ChatMessage.newBuilder().setSequence(sequence).setRole(Role.USER).setContent(text).setToolCalls(List.of()).setTurnId(turnId)
-                .setTimestampMs(0).build();
+        return ChatMessage.newBuilder()
+                .setSequence(sequence)
+                .setRole(Role.USER)
+                .setContent(text)
+                .setToolCalls(List.of())
+                .setTurnId(turnId)
+                .setTimestampMs(0)
+                .build();
     }
 
     private static ChatMessage assistantCalling(long sequence, String turnId, ToolCall... calls) {
-        return ChatMessage.newBuilder().setSequence(sequence).setRole(Role.ASSISTANT).setToolCalls(List.of(calls))
-                .setTurnId(turnId).setAgent("weather").setTimestampMs(0).build();
+        return ChatMessage.newBuilder()
+                .setSequence(sequence)
+                .setRole(Role.ASSISTANT)
+                .setToolCalls(List.of(calls))
+                .setTurnId(turnId)
+                .setAgent("weather")
+                .setTimestampMs(0)
+                .build();
     }
 
-    private static ChatMessage toolResult(long sequence, String turnId, String callId, ToolStatus status, String output) {
-        return ChatMessage.newBuilder().setSequence(sequence).setRole(Role.TOOL).setContent(output).setToolCalls(List.of()).setToolCallId(callId)
-                .setToolName("get_weather").setToolStatus(status).setTurnId(turnId).setTimestampMs(0).build();
+    private static ChatMessage toolResult(
+            long sequence, String turnId, String callId, ToolStatus status, String output) {
+        return ChatMessage.newBuilder()
+                .setSequence(sequence)
+                .setRole(Role.TOOL)
+                .setContent(output)
+                .setToolCalls(List.of())
+                .setToolCallId(callId)
+                .setToolName("get_weather")
+                .setToolStatus(status)
+                .setTurnId(turnId)
+                .setTimestampMs(0)
+                .build();
     }
 }

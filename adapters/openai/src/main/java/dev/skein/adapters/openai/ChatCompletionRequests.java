@@ -38,7 +38,8 @@ final class ChatCompletionRequests {
      *     tool result without the id of its call, or a tool whose parameters schema is not a JSON object
      */
     static ChatCompletionCreateParams build(AgentInvocation invocation, String systemPrompt, OpenAiSettings settings) {
-        ChatCompletionCreateParams.Builder request = ChatCompletionCreateParams.builder().model(settings.model());
+        ChatCompletionCreateParams.Builder request =
+                ChatCompletionCreateParams.builder().model(settings.model());
         if (systemPrompt != null && !systemPrompt.isBlank()) {
             request.addSystemMessage(systemPrompt);
         }
@@ -59,7 +60,8 @@ final class ChatCompletionRequests {
         }
         if (settings.stream()) {
             // Without it a streamed reply carries no token counts at all.
-            request.streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build());
+            request.streamOptions(
+                    ChatCompletionStreamOptions.builder().includeUsage(true).build());
         }
         return request.build();
     }
@@ -101,16 +103,18 @@ final class ChatCompletionRequests {
         // A tool message has no status field: say it in the text, so the model can tell a failed
         // call from a result and correct itself.
         ToolStatus status = message.getToolStatus();
-        String text = status == ToolStatus.ERROR ? "Tool error: " + content
-                : status == ToolStatus.TIMEOUT ? "Tool timed out: " + content
-                : content;
-        return ChatCompletionToolMessageParam.builder().toolCallId(message.getToolCallId()).content(text).build();
+        String text = status == ToolStatus.ERROR
+                ? "Tool error: " + content
+                : status == ToolStatus.TIMEOUT ? "Tool timed out: " + content : content;
+        return ChatCompletionToolMessageParam.builder()
+                .toolCallId(message.getToolCallId())
+                .content(text)
+                .build();
     }
 
     private static ChatCompletionFunctionTool functionTool(ToolDefinition tool) {
-        FunctionDefinition.Builder function = FunctionDefinition.builder()
-                .name(tool.getName())
-                .parameters(parameters(tool));
+        FunctionDefinition.Builder function =
+                FunctionDefinition.builder().name(tool.getName()).parameters(parameters(tool));
         if (tool.getDescription() != null && !tool.getDescription().isBlank()) {
             function.description(tool.getDescription());
         }
@@ -118,20 +122,26 @@ final class ChatCompletionRequests {
     }
 
     private static FunctionParameters parameters(ToolDefinition tool) {
-        String schema = tool.getParametersSchema() == null || tool.getParametersSchema().isBlank()
-                ? EMPTY_OBJECT_SCHEMA : tool.getParametersSchema();
+        String schema =
+                tool.getParametersSchema() == null || tool.getParametersSchema().isBlank()
+                        ? EMPTY_OBJECT_SCHEMA
+                        : tool.getParametersSchema();
         JsonNode parsed;
         try {
             parsed = JSON.readTree(schema);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("tool '" + tool.getName() + "' has a parameters schema that is not JSON: "
-                    + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException(
+                    "tool '" + tool.getName() + "' has a parameters schema that is not JSON: " + e.getOriginalMessage(),
+                    e);
         }
         if (!parsed.isObject()) {
-            throw new IllegalArgumentException("tool '" + tool.getName() + "' has a parameters schema that is not a JSON object");
+            throw new IllegalArgumentException(
+                    "tool '" + tool.getName() + "' has a parameters schema that is not a JSON object");
         }
         Map<String, JsonValue> properties = new LinkedHashMap<>();
         parsed.properties().forEach(field -> properties.put(field.getKey(), JsonValue.fromJsonNode(field.getValue())));
-        return FunctionParameters.builder().putAllAdditionalProperties(properties).build();
+        return FunctionParameters.builder()
+                .putAllAdditionalProperties(properties)
+                .build();
     }
 }

@@ -39,8 +39,10 @@ record ModelMessage(String content, List<AgentReply.Call> calls, AgentReply.Usag
         }
         if (content.isEmpty()) {
             // An empty reply is usually a hiccup of sampling or of the server; asking again may help.
-            return new AgentReply.Failure("the model returned neither text nor tool calls (finish reason: "
-                    + (finishReason == null ? "none" : finishReason) + ")", true);
+            return new AgentReply.Failure(
+                    "the model returned neither text nor tool calls (finish reason: "
+                            + (finishReason == null ? "none" : finishReason) + ")",
+                    true);
         }
         return new AgentReply.Answer(content, usage);
     }

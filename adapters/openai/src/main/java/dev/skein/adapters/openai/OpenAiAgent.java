@@ -70,8 +70,10 @@ public final class OpenAiAgent implements AgentAdapter, AutoCloseable {
 
     private static boolean isAzure(String baseUrl) {
         String host = URI.create(baseUrl).getHost().toLowerCase(Locale.ROOT);
-        return host.endsWith(".openai.azure.com") || host.endsWith(".services.ai.azure.com")
-                || host.endsWith(".cognitiveservices.azure.com") || host.endsWith(".azure-api.net");
+        return host.endsWith(".openai.azure.com")
+                || host.endsWith(".services.ai.azure.com")
+                || host.endsWith(".cognitiveservices.azure.com")
+                || host.endsWith(".azure-api.net");
     }
 
     @Override
@@ -86,13 +88,25 @@ public final class OpenAiAgent implements AgentAdapter, AutoCloseable {
         try {
             request = ChatCompletionRequests.build(invocation, spec.systemPrompt(), settings);
         } catch (IllegalArgumentException e) {
-            log.warn("[{} turn {}] agent {} cannot express the invocation as a chat completion: {}",
-                    address, invocation.getTurnId(), spec.name(), e.getMessage());
+            log.warn(
+                    "[{} turn {}] agent {} cannot express the invocation as a chat completion: {}",
+                    address,
+                    invocation.getTurnId(),
+                    spec.name(),
+                    e.getMessage());
             return new AgentReply.Failure(e.getMessage(), false);
         }
-        log.debug("[{} turn {} step {}] agent {} asks {} at {} ({} messages, {} tools, stream {})", address,
-                invocation.getTurnId(), invocation.getStep(), spec.name(), settings.model(), settings.baseUrl(),
-                invocation.getMessages().size(), invocation.getTools().size(), settings.stream());
+        log.debug(
+                "[{} turn {} step {}] agent {} asks {} at {} ({} messages, {} tools, stream {})",
+                address,
+                invocation.getTurnId(),
+                invocation.getStep(),
+                spec.name(),
+                settings.model(),
+                settings.baseUrl(),
+                invocation.getMessages().size(),
+                invocation.getTools().size(),
+                settings.stream());
         try {
             ModelMessage message = settings.stream() ? streamed(request, deltas) : whole(request, deltas);
             AgentReply reply = message.toReply(spec.handoffs());
@@ -108,16 +122,23 @@ public final class OpenAiAgent implements AgentAdapter, AutoCloseable {
             }
             AgentReply.Failure failure = e instanceof OpenAIException provider
                     ? ProviderFailures.of(provider, settings.baseUrl())
-                    : new AgentReply.Failure("malformed reply from " + settings.baseUrl() + ": " + e.getMessage(), false);
-            log.warn("[{} turn {}] agent {} failed ({}): {}", address, invocation.getTurnId(), spec.name(),
-                    failure.retryable() ? "retryable" : "not retryable", failure.message());
+                    : new AgentReply.Failure(
+                            "malformed reply from " + settings.baseUrl() + ": " + e.getMessage(), false);
+            log.warn(
+                    "[{} turn {}] agent {} failed ({}): {}",
+                    address,
+                    invocation.getTurnId(),
+                    spec.name(),
+                    failure.retryable() ? "retryable" : "not retryable",
+                    failure.message());
             return failure;
         }
     }
 
     private ModelMessage streamed(ChatCompletionCreateParams request, DeltaSink deltas) throws InterruptedException {
         StreamedMessage message = new StreamedMessage();
-        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(request)) {
+        try (StreamResponse<ChatCompletionChunk> stream =
+                client.chat().completions().createStreaming(request)) {
             Iterator<ChatCompletionChunk> chunks = stream.stream().iterator();
             while (chunks.hasNext()) {
                 message.accept(chunks.next(), deltas);
@@ -145,13 +166,19 @@ public final class OpenAiAgent implements AgentAdapter, AutoCloseable {
         for (ChatCompletionMessageToolCall call : message.toolCalls().orElse(List.of())) {
             if (call.isFunction()) {
                 ChatCompletionMessageFunctionToolCall function = call.asFunction();
-                calls.add(new AgentReply.Call(function.id(), function.function().name(),
+                calls.add(new AgentReply.Call(
+                        function.id(),
+                        function.function().name(),
                         StreamedMessage.arguments(function.function().arguments())));
             } else {
-                throw new MalformedReplyException("the model made a custom tool call; Skein offers only function tools");
+                throw new MalformedReplyException(
+                        "the model made a custom tool call; Skein offers only function tools");
             }
         }
-        String finishReason = choice._finishReason().asKnown().map(ChatCompletion.Choice.FinishReason::asString).orElse(null);
+        String finishReason = choice._finishReason()
+                .asKnown()
+                .map(ChatCompletion.Choice.FinishReason::asString)
+                .orElse(null);
         return new ModelMessage(content, calls, usage, finishReason);
     }
 

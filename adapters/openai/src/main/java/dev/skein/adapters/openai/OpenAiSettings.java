@@ -29,9 +29,17 @@ import java.util.function.Function;
  * @param apiKey absent when the variable named by {@code api-key-env} is unset or blank
  * @param timeout from {@link AgentSpec#timeout()}: bounds each HTTP request, streamed body included
  */
-public record OpenAiSettings(String baseUrl, String model, Optional<String> apiKey, String apiKeyEnv,
-                             Long maxTokens, Long maxCompletionTokens, Double temperature, boolean stream,
-                             int maxRetries, Duration timeout) {
+public record OpenAiSettings(
+        String baseUrl,
+        String model,
+        Optional<String> apiKey,
+        String apiKeyEnv,
+        Long maxTokens,
+        Long maxCompletionTokens,
+        Double temperature,
+        boolean stream,
+        int maxRetries,
+        Duration timeout) {
 
     public static final String DEFAULT_BASE_URL = "https://api.openai.com/v1";
     public static final String BASE_URL_ENV = "OPENAI_BASE_URL";
@@ -68,9 +76,15 @@ public record OpenAiSettings(String baseUrl, String model, Optional<String> apiK
                 .orElseThrow(() -> new IllegalArgumentException("agent " + spec.name() + " (openai) needs "
                         + key(spec, "model") + " (or the environment variable " + MODEL_ENV + ")"));
         String apiKeyEnv = spec.option("api-key-env").orElse(DEFAULT_API_KEY_ENV);
-        return new OpenAiSettings(baseUrl, model, nonBlank(environment.get(apiKeyEnv)), apiKeyEnv,
-                positiveLong(spec, "max-tokens"), positiveLong(spec, "max-completion-tokens"),
-                temperature(spec), bool(spec, "stream", true),
+        return new OpenAiSettings(
+                baseUrl,
+                model,
+                nonBlank(environment.get(apiKeyEnv)),
+                apiKeyEnv,
+                positiveLong(spec, "max-tokens"),
+                positiveLong(spec, "max-completion-tokens"),
+                temperature(spec),
+                bool(spec, "stream", true),
                 spec.maxRetries(),
                 spec.timeout());
     }
@@ -95,33 +109,39 @@ public record OpenAiSettings(String baseUrl, String model, Optional<String> apiK
         }
         if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())
                 || uri.getHost() == null) {
-            throw new IllegalArgumentException("'" + url + "' is not an http(s) URL such as "
-                    + DEFAULT_BASE_URL + " or http://localhost:11434/v1");
+            throw new IllegalArgumentException("'" + url + "' is not an http(s) URL such as " + DEFAULT_BASE_URL
+                    + " or http://localhost:11434/v1");
         }
     }
 
     private static Long positiveLong(AgentSpec spec, String option) {
-        return spec.option(option).map(v -> {
-            long parsed = parse(spec, option, v, "a positive whole number", Long::parseLong);
-            if (parsed <= 0) {
-                throw new IllegalArgumentException(key(spec, option) + " must be a positive whole number, got '" + v + "'");
-            }
-            return parsed;
-        }).orElse(null);
+        return spec.option(option)
+                .map(v -> {
+                    long parsed = parse(spec, option, v, "a positive whole number", Long::parseLong);
+                    if (parsed <= 0) {
+                        throw new IllegalArgumentException(
+                                key(spec, option) + " must be a positive whole number, got '" + v + "'");
+                    }
+                    return parsed;
+                })
+                .orElse(null);
     }
 
     private static Double temperature(AgentSpec spec) {
-        return spec.option("temperature").map(v -> {
-            double parsed = parse(spec, "temperature", v, "a number from 0 to 2", Double::parseDouble);
-            if (!(parsed >= 0 && parsed <= 2)) {
-                throw new IllegalArgumentException(key(spec, "temperature") + " must be a number from 0 to 2, got '" + v + "'");
-            }
-            return parsed;
-        }).orElse(null);
+        return spec.option("temperature")
+                .map(v -> {
+                    double parsed = parse(spec, "temperature", v, "a number from 0 to 2", Double::parseDouble);
+                    if (!(parsed >= 0 && parsed <= 2)) {
+                        throw new IllegalArgumentException(
+                                key(spec, "temperature") + " must be a number from 0 to 2, got '" + v + "'");
+                    }
+                    return parsed;
+                })
+                .orElse(null);
     }
 
-    private static <T> T parse(AgentSpec spec, String option, String value, String expected,
-                               Function<String, T> parser) {
+    private static <T> T parse(
+            AgentSpec spec, String option, String value, String expected, Function<String, T> parser) {
         try {
             return parser.apply(value.strip());
         } catch (NumberFormatException e) {
@@ -130,10 +150,14 @@ public record OpenAiSettings(String baseUrl, String model, Optional<String> apiK
     }
 
     private static boolean bool(AgentSpec spec, String option, boolean fallback) {
-        return spec.option(option).map(v -> switch (v.strip().toLowerCase(Locale.ROOT)) {
-            case "true", "yes", "on" -> true;
-            case "false", "no", "off" -> false;
-            default -> throw new IllegalArgumentException(key(spec, option) + " must be true or false, got '" + v + "'");
-        }).orElse(fallback);
+        return spec.option(option)
+                .map(v -> switch (v.strip().toLowerCase(Locale.ROOT)) {
+                    case "true", "yes", "on" -> true;
+                    case "false", "no", "off" -> false;
+                    default ->
+                        throw new IllegalArgumentException(
+                                key(spec, option) + " must be true or false, got '" + v + "'");
+                })
+                .orElse(fallback);
     }
 }

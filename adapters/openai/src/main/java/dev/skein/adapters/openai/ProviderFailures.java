@@ -20,20 +20,29 @@ final class ProviderFailures {
         return switch (error) {
             // An error event after the 200 (generation failed mid-stream): the server's fault,
             // unless it says the request itself was wrong.
-            case SseException sse when sse.statusCode() < 400 -> new AgentReply.Failure("the stream from " + baseUrl
-                    + " ended with an error: " + providerMessage(sse), !"invalid_request_error".equals(sse.type().orElse(null)));
+            case SseException sse
+            when sse.statusCode() < 400 ->
+                new AgentReply.Failure(
+                        "the stream from " + baseUrl + " ended with an error: " + providerMessage(sse),
+                        !"invalid_request_error".equals(sse.type().orElse(null)));
             case OpenAIServiceException service -> {
                 int status = service.statusCode();
                 // Same rule as the SDK's own retries: a later try may succeed.
                 boolean retryable = status == 408 || status == 409 || status == 429 || status >= 500;
-                yield new AgentReply.Failure(baseUrl + " answered " + status + " (" + describe(status) + "): "
-                        + providerMessage(service), retryable);
+                yield new AgentReply.Failure(
+                        baseUrl + " answered " + status + " (" + describe(status) + "): " + providerMessage(service),
+                        retryable);
             }
             case OpenAIIoException io -> new AgentReply.Failure("cannot reach " + baseUrl + ": " + message(io), true);
-            case OpenAIRetryableException retry -> new AgentReply.Failure("call to " + baseUrl + " failed: " + message(retry), true);
+            case OpenAIRetryableException retry ->
+                new AgentReply.Failure("call to " + baseUrl + " failed: " + message(retry), true);
             // Usually a base URL that points at something other than a chat completions API.
-            case OpenAIInvalidDataException data -> new AgentReply.Failure("the reply of " + baseUrl
-                    + " is not a valid chat completion (is the base URL an OpenAI-compatible /v1 endpoint?): " + message(data), false);
+            case OpenAIInvalidDataException data ->
+                new AgentReply.Failure(
+                        "the reply of " + baseUrl
+                                + " is not a valid chat completion (is the base URL an OpenAI-compatible /v1 endpoint?): "
+                                + message(data),
+                        false);
             default -> new AgentReply.Failure("call to " + baseUrl + " failed: " + message(error), false);
         };
     }
@@ -61,7 +70,8 @@ final class ProviderFailures {
     private static String message(Throwable error) {
         Throwable cause = error.getCause();
         String own = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
-        return cause == null || cause.getMessage() == null || own.contains(cause.getMessage()) ? own
+        return cause == null || cause.getMessage() == null || own.contains(cause.getMessage())
+                ? own
                 : own + " (" + cause.getMessage() + ")";
     }
 }

@@ -62,7 +62,8 @@ final class StreamedMessage {
     private void acceptToolCall(ChatCompletionChunk.Choice.Delta.ToolCall fragment) {
         // Some servers leave out the index: a fragment with an id starts a new call, one without
         // continues the last.
-        long index = fragment._index().asKnown()
+        long index = fragment._index()
+                .asKnown()
                 .orElseGet(() -> lastIndex == null || fragment.id().isPresent() ? calls.size() : lastIndex);
         lastIndex = index;
         PartialCall call = calls.computeIfAbsent(index, i -> new PartialCall());
@@ -83,7 +84,8 @@ final class StreamedMessage {
         for (Map.Entry<Long, PartialCall> entry : calls.entrySet()) {
             PartialCall call = entry.getValue();
             if (call.name == null) {
-                throw new MalformedReplyException("the streamed tool call at index " + entry.getKey() + " never named its tool");
+                throw new MalformedReplyException(
+                        "the streamed tool call at index " + entry.getKey() + " never named its tool");
             }
             complete.add(new AgentReply.Call(call.id, call.name, arguments(call.arguments.toString())));
         }

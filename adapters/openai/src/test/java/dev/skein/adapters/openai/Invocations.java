@@ -18,14 +18,19 @@ final class Invocations {
     static {
         // Avro builders resolve record defaults by class name, which Avro 1.12 allows only for
         // trusted packages; production trusts Skein's events in AvroSerde, which these tests skip.
-        ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(),
+        ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(
+                ClassSecurityValidator.getGlobal(),
                 type -> type.getPackageName().equals("dev.skein.events")));
     }
 
-    static final ToolDefinition CALCULATOR = tool("calculator", "Evaluates an arithmetic expression",
+    static final ToolDefinition CALCULATOR = tool(
+            "calculator",
+            "Evaluates an arithmetic expression",
             "{\"type\":\"object\",\"properties\":{\"expression\":{\"type\":\"string\",\"description\":\"e.g. 6*7\"}},"
                     + "\"required\":[\"expression\"],\"additionalProperties\":false}");
-    static final ToolDefinition GET_WEATHER = tool("get_weather", "Current weather for a city",
+    static final ToolDefinition GET_WEATHER = tool(
+            "get_weather",
+            "Current weather for a city",
             "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\",\"description\":\"City name, e.g. Paris\"},"
                     + "\"unit\":{\"type\":\"string\",\"enum\":[\"celsius\",\"fahrenheit\"]}},"
                     + "\"required\":[\"city\"],\"additionalProperties\":false}");
@@ -61,7 +66,11 @@ final class Invocations {
     }
 
     Invocations toolResult(String callId, String name, ToolStatus status, String output) {
-        return add(message(Role.TOOL).setToolCallId(callId).setToolName(name).setToolStatus(status).setContent(output));
+        return add(message(Role.TOOL)
+                .setToolCallId(callId)
+                .setToolName(name)
+                .setToolStatus(status)
+                .setContent(output));
     }
 
     Invocations tools(ToolDefinition... offered) {
@@ -76,11 +85,16 @@ final class Invocations {
 
     AgentInvocation build() {
         return AgentInvocation.newBuilder()
-                .setTenant("acme").setSessionId("weather-1").setTurnId("turn-1").setStep(step).setAttempt(1)
+                .setTenant("acme")
+                .setSessionId("weather-1")
+                .setTurnId("turn-1")
+                .setStep(step)
+                .setAttempt(1)
                 .setAgent("assistant")
                 .setMessages(List.copyOf(messages))
                 .setTools(List.copyOf(tools))
-                .setDeadlineMs(0).setRequestedAtMs(1_753_190_400_000L)
+                .setDeadlineMs(0)
+                .setRequestedAtMs(1_753_190_400_000L)
                 .build();
     }
 

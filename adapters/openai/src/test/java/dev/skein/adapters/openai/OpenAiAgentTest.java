@@ -59,8 +59,12 @@ class OpenAiAgentTest {
         server.enqueue(sse("final-answer.response.sse"));
         AgentAdapter agent = agent(Map.of(), List.of(), "You are a concise assistant.");
 
-        AgentReply reply = agent.decide(Invocations.turn().user("What is the answer to everything?")
-                .tools(Invocations.CALCULATOR).build(), deltas::add);
+        AgentReply reply = agent.decide(
+                Invocations.turn()
+                        .user("What is the answer to everything?")
+                        .tools(Invocations.CALCULATOR)
+                        .build(),
+                deltas::add);
 
         assertThat(reply).isEqualTo(new AgentReply.Answer("The answer is 42.", new AgentReply.Usage(61L, 6L)));
         assertThat(deltas).containsExactly("The answer", " is", " 42.");
@@ -72,11 +76,17 @@ class OpenAiAgentTest {
     @Test
     void answersWithoutStreamingWhenAskedTo() throws Exception {
         server.enqueue(json(200, "final-answer.response.json"));
-        AgentAdapter agent = agent(Map.of("stream", "false", "max-tokens", "256", "temperature", "0.2"), List.of(),
+        AgentAdapter agent = agent(
+                Map.of("stream", "false", "max-tokens", "256", "temperature", "0.2"),
+                List.of(),
                 "You are a concise assistant.");
 
-        AgentReply reply = agent.decide(Invocations.turn().user("What is the answer to everything?")
-                .tools(Invocations.CALCULATOR).build(), deltas::add);
+        AgentReply reply = agent.decide(
+                Invocations.turn()
+                        .user("What is the answer to everything?")
+                        .tools(Invocations.CALCULATOR)
+                        .build(),
+                deltas::add);
 
         assertThat(reply).isEqualTo(new AgentReply.Answer("The answer is 42.", new AgentReply.Usage(61L, 6L)));
         assertThat(deltas).containsExactly("The answer is 42.");
@@ -88,31 +98,46 @@ class OpenAiAgentTest {
         server.enqueue(sse("parallel-tool-calls.response.sse"));
         server.enqueue(sse("tool-results.response.sse"));
         AgentAdapter agent = agent(Map.of(), List.of(), WEATHER_PROMPT);
-        Invocations turn = Invocations.turn().user("What's the weather in Paris and in Tokyo?")
+        Invocations turn = Invocations.turn()
+                .user("What's the weather in Paris and in Tokyo?")
                 .tools(Invocations.GET_WEATHER, Invocations.CALCULATOR);
 
         AgentReply first = agent.decide(turn.build(), deltas::add);
 
-        assertThat(first).isEqualTo(new AgentReply.ToolCalls(null, List.of(
-                new AgentReply.Call("call_Xk3pR8d2VfQw1nYb7LmT0aHc", "get_weather", "{\"city\": \"Paris\"}"),
-                new AgentReply.Call("call_9tGqW4eJs6ZuN2oPc5KyB8rD", "get_weather", "{\"city\": \"Tokyo\"}")),
-                new AgentReply.Usage(112L, 47L)));
+        assertThat(first)
+                .isEqualTo(new AgentReply.ToolCalls(
+                        null,
+                        List.of(
+                                new AgentReply.Call(
+                                        "call_Xk3pR8d2VfQw1nYb7LmT0aHc", "get_weather", "{\"city\": \"Paris\"}"),
+                                new AgentReply.Call(
+                                        "call_9tGqW4eJs6ZuN2oPc5KyB8rD", "get_weather", "{\"city\": \"Tokyo\"}")),
+                        new AgentReply.Usage(112L, 47L)));
         assertThat(deltas).isEmpty();
         assertChatCompletionRequest(takeRequest(), KEY, "parallel-tool-calls.request.json");
 
         // The session ran both calls (one failed) and asks for the next step with their results.
         AgentInvocation second = turn.step(1)
-                .assistantCalls(new ToolCall("call_Xk3pR8d2VfQw1nYb7LmT0aHc", "get_weather", "{\"city\": \"Paris\"}"),
+                .assistantCalls(
+                        new ToolCall("call_Xk3pR8d2VfQw1nYb7LmT0aHc", "get_weather", "{\"city\": \"Paris\"}"),
                         new ToolCall("call_9tGqW4eJs6ZuN2oPc5KyB8rD", "get_weather", "{\"city\": \"Tokyo\"}"))
-                .toolResult("call_Xk3pR8d2VfQw1nYb7LmT0aHc", "get_weather", ToolStatus.OK,
+                .toolResult(
+                        "call_Xk3pR8d2VfQw1nYb7LmT0aHc",
+                        "get_weather",
+                        ToolStatus.OK,
                         "{\"city\":\"Paris\",\"temperature\":18,\"conditions\":\"light rain\"}")
-                .toolResult("call_9tGqW4eJs6ZuN2oPc5KyB8rD", "get_weather", ToolStatus.ERROR,
+                .toolResult(
+                        "call_9tGqW4eJs6ZuN2oPc5KyB8rD",
+                        "get_weather",
+                        ToolStatus.ERROR,
                         "weather service for Tokyo timed out after 5000 ms")
                 .build();
         AgentReply answer = agent.decide(second, deltas::add);
 
-        assertThat(answer).isEqualTo(new AgentReply.Answer(
-                "Paris: 18 °C and light rain. Tokyo's weather is unavailable right now.", new AgentReply.Usage(201L, 19L)));
+        assertThat(answer)
+                .isEqualTo(new AgentReply.Answer(
+                        "Paris: 18 °C and light rain. Tokyo's weather is unavailable right now.",
+                        new AgentReply.Usage(201L, 19L)));
         assertChatCompletionRequest(takeRequest(), KEY, "tool-results.request.json");
     }
 
@@ -130,7 +155,8 @@ class OpenAiAgentTest {
         assertThat(server.getRequestCount()).isEqualTo(1);
         RecordedRequest request = takeRequest();
         assertThat(request.getHeader("Authorization")).isEqualTo("Bearer " + KEY);
-        assertThat(body(request).path("messages")).isEqualTo(JSON.readTree("[{\"role\":\"user\",\"content\":\"hello\"}]"));
+        assertThat(body(request).path("messages"))
+                .isEqualTo(JSON.readTree("[{\"role\":\"user\",\"content\":\"hello\"}]"));
     }
 
     @Test
@@ -140,9 +166,12 @@ class OpenAiAgentTest {
 
         AgentReply reply = agent.decide(Invocations.turn().user("hello").build(), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure(server.url("/v1") + " answered 400 (bad request): "
-                + "Invalid 'messages[3].tool_call_id': string too long. Expected a string with maximum length 40, "
-                + "but got a string with length 64 instead.", false));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        server.url("/v1") + " answered 400 (bad request): "
+                                + "Invalid 'messages[3].tool_call_id': string too long. Expected a string with maximum length 40, "
+                                + "but got a string with length 64 instead.",
+                        false));
         assertThat(server.getRequestCount()).isEqualTo(1);
     }
 
@@ -158,7 +187,8 @@ class OpenAiAgentTest {
 
         assertThat(reply).isInstanceOfSatisfying(AgentReply.Failure.class, failure -> {
             assertThat(failure.retryable()).isTrue();
-            assertThat(failure.message()).contains("answered 429 (rate limited)")
+            assertThat(failure.message())
+                    .contains("answered 429 (rate limited)")
                     .contains("Rate limit reached for gpt-4o-mini");
         });
         assertThat(server.getRequestCount()).isEqualTo(3);
@@ -173,7 +203,8 @@ class OpenAiAgentTest {
         server.enqueue(sse("final-answer.response.sse"));
         AgentAdapter agent = agent(Map.of(), List.of(), "");
 
-        AgentReply reply = agent.decide(Invocations.turn().user("What is the answer to everything?").build(), deltas::add);
+        AgentReply reply = agent.decide(
+                Invocations.turn().user("What is the answer to everything?").build(), deltas::add);
 
         assertThat(reply).isInstanceOf(AgentReply.Answer.class);
         assertThat(server.getRequestCount()).isEqualTo(2);
@@ -186,8 +217,11 @@ class OpenAiAgentTest {
 
         AgentReply reply = agent.decide(Invocations.turn().user("hello").build(), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure("the stream from " + server.url("/v1") + " ended with an error: "
-                + "The server had an error while processing your request. Sorry about that!", true));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "the stream from " + server.url("/v1") + " ended with an error: "
+                                + "The server had an error while processing your request. Sorry about that!",
+                        true));
         assertThat(deltas).containsExactly("Let me");
     }
 
@@ -208,15 +242,31 @@ class OpenAiAgentTest {
     @Test
     void aServerSlowerThanTheAgentTimeoutIsARetryableFailure() throws Exception {
         server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
-        AgentAdapter agent = new OpenAiAgentFactory().create(new AgentSpec("assistant", "openai",
-                Map.of("base-url", server.url("/v1").toString(), "model", "gpt-4o-mini", "max-retries", "0"),
-                "", Duration.ofMillis(300), List.of()), Map.of("OPENAI_API_KEY", KEY));
+        AgentAdapter agent = new OpenAiAgentFactory()
+                .create(
+                        new AgentSpec(
+                                "assistant",
+                                "openai",
+                                Map.of(
+                                        "base-url",
+                                        server.url("/v1").toString(),
+                                        "model",
+                                        "gpt-4o-mini",
+                                        "max-retries",
+                                        "0"),
+                                "",
+                                Duration.ofMillis(300),
+                                List.of()),
+                        Map.of("OPENAI_API_KEY", KEY));
         agents.add((OpenAiAgent) agent);
 
         long start = System.nanoTime();
         AgentReply reply = agent.decide(Invocations.turn().user("hello").build(), deltas::add);
 
-        assertThat(reply).isInstanceOfSatisfying(AgentReply.Failure.class, failure -> assertThat(failure.retryable()).isTrue());
+        assertThat(reply)
+                .isInstanceOfSatisfying(
+                        AgentReply.Failure.class,
+                        failure -> assertThat(failure.retryable()).isTrue());
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
     }
 
@@ -227,7 +277,8 @@ class OpenAiAgentTest {
         CompletableFuture<Throwable> outcome = new CompletableFuture<>();
         Thread caller = Thread.ofVirtual().start(() -> {
             try {
-                outcome.complete(new AssertionError("decided " + agent.decide(Invocations.turn().user("hello").build(), deltas::add)));
+                outcome.complete(new AssertionError("decided "
+                        + agent.decide(Invocations.turn().user("hello").build(), deltas::add)));
             } catch (Exception e) {
                 outcome.complete(e);
             }
@@ -244,14 +295,22 @@ class OpenAiAgentTest {
         server.enqueue(sse("malformed-tool-calls.response.sse"));
         AgentAdapter agent = agent(Map.of(), List.of(), WEATHER_PROMPT);
 
-        AgentReply reply = agent.decide(Invocations.turn().user("What's the weather in Paris and in Tokyo?")
-                .tools(Invocations.GET_WEATHER, Invocations.CALCULATOR).build(), deltas::add);
+        AgentReply reply = agent.decide(
+                Invocations.turn()
+                        .user("What's the weather in Paris and in Tokyo?")
+                        .tools(Invocations.GET_WEATHER, Invocations.CALCULATOR)
+                        .build(),
+                deltas::add);
 
         // The session answers each with an error the model sees on its next step.
-        assertThat(reply).isEqualTo(new AgentReply.ToolCalls(null, List.of(
-                new AgentReply.Call("call_4bVw0QeZr7YhM1sKx9NcL2gF", "search_flights", "{\"from\":\"CDG\"}"),
-                new AgentReply.Call("call_Jm2cT6pXa0UoR3eWq8VzH5yN", "get_weather", "{\"city\": \"Pa")),
-                new AgentReply.Usage(112L, 16L)));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.ToolCalls(
+                        null,
+                        List.of(
+                                new AgentReply.Call(
+                                        "call_4bVw0QeZr7YhM1sKx9NcL2gF", "search_flights", "{\"from\":\"CDG\"}"),
+                                new AgentReply.Call("call_Jm2cT6pXa0UoR3eWq8VzH5yN", "get_weather", "{\"city\": \"Pa")),
+                        new AgentReply.Usage(112L, 16L)));
         assertChatCompletionRequest(takeRequest(), KEY, "parallel-tool-calls.request.json");
     }
 
@@ -264,7 +323,8 @@ class OpenAiAgentTest {
 
         assertThat(reply).isInstanceOfSatisfying(AgentReply.Failure.class, failure -> {
             assertThat(failure.retryable()).isFalse();
-            assertThat(failure.message()).startsWith("the reply of " + server.url("/v1") + " is not a valid chat completion");
+            assertThat(failure.message())
+                    .startsWith("the reply of " + server.url("/v1") + " is not a valid chat completion");
         });
         assertThat(server.getRequestCount()).isEqualTo(1);
     }
@@ -274,10 +334,12 @@ class OpenAiAgentTest {
         server.enqueue(sse("handoff.response.sse"));
         AgentAdapter agent = agent(Map.of(), List.of("billing"), "");
 
-        AgentReply reply = agent.decide(Invocations.turn().user("I was charged twice").build(), deltas::add);
+        AgentReply reply =
+                agent.decide(Invocations.turn().user("I was charged twice").build(), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Handoff("call_Hq7nD1zBf4XsE9tLu2WaK6mP", "billing", null,
-                new AgentReply.Usage(88L, 12L)));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Handoff(
+                        "call_Hq7nD1zBf4XsE9tLu2WaK6mP", "billing", null, new AgentReply.Usage(88L, 12L)));
     }
 
     @Test
@@ -285,21 +347,27 @@ class OpenAiAgentTest {
         server.enqueue(sse("handoff.response.sse"));
         AgentAdapter agent = agent(Map.of(), List.of("support"), "");
 
-        AgentReply reply = agent.decide(Invocations.turn().user("I was charged twice").build(), deltas::add);
+        AgentReply reply =
+                agent.decide(Invocations.turn().user("I was charged twice").build(), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.ToolCalls(null, List.of(
-                new AgentReply.Call("call_Hq7nD1zBf4XsE9tLu2WaK6mP", "transfer_to_billing", "{}")),
-                new AgentReply.Usage(88L, 12L)));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.ToolCalls(
+                        null,
+                        List.of(new AgentReply.Call("call_Hq7nD1zBf4XsE9tLu2WaK6mP", "transfer_to_billing", "{}")),
+                        new AgentReply.Usage(88L, 12L)));
     }
 
     @Test
     void withoutAKeyALocalServerGetsAPlaceholderBearer() throws Exception {
         server.enqueue(sse("final-answer.response.sse"));
-        OpenAiAgent agent = (OpenAiAgent) new OpenAiAgentFactory().create(AgentSpec.of("local", "openai"),
-                Map.of("OPENAI_BASE_URL", server.url("/v1").toString(), "OPENAI_MODEL", "llama3.2"));
+        OpenAiAgent agent = (OpenAiAgent) new OpenAiAgentFactory()
+                .create(
+                        AgentSpec.of("local", "openai"),
+                        Map.of("OPENAI_BASE_URL", server.url("/v1").toString(), "OPENAI_MODEL", "llama3.2"));
         agents.add(agent);
 
-        AgentReply reply = agent.decide(Invocations.turn().user("What is the answer to everything?").build(), deltas::add);
+        AgentReply reply = agent.decide(
+                Invocations.turn().user("What is the answer to everything?").build(), deltas::add);
 
         assertThat(reply).isInstanceOf(AgentReply.Answer.class);
         RecordedRequest request = takeRequest();
@@ -310,7 +378,8 @@ class OpenAiAgentTest {
     @Test
     void aToolResultWithoutItsCallIdFailsWithoutCallingTheModel() throws Exception {
         AgentAdapter agent = agent(Map.of(), List.of(), "");
-        AgentInvocation invocation = Invocations.turn().user("hello")
+        AgentInvocation invocation = Invocations.turn()
+                .user("hello")
                 .assistantCalls(new ToolCall("call_1", "calculator", "{}"))
                 .toolResult(null, "calculator", ToolStatus.OK, "1")
                 .build();
@@ -327,11 +396,13 @@ class OpenAiAgentTest {
     // ---- helpers --------------------------------------------------------------------------------
 
     private OpenAiAgent agent(Map<String, String> options, List<String> handoffs, String systemPrompt) {
-        Map<String, String> all = new HashMap<>(Map.of("base-url", server.url("/v1").toString(), "model", "gpt-4o-mini"));
+        Map<String, String> all =
+                new HashMap<>(Map.of("base-url", server.url("/v1").toString(), "model", "gpt-4o-mini"));
         all.putAll(options);
-        OpenAiAgent agent = (OpenAiAgent) new OpenAiAgentFactory().create(
-                new AgentSpec("assistant", "openai", all, systemPrompt, Duration.ofSeconds(10), handoffs),
-                Map.of("OPENAI_API_KEY", KEY));
+        OpenAiAgent agent = (OpenAiAgent) new OpenAiAgentFactory()
+                .create(
+                        new AgentSpec("assistant", "openai", all, systemPrompt, Duration.ofSeconds(10), handoffs),
+                        Map.of("OPENAI_API_KEY", KEY));
         agents.add(agent);
         return agent;
     }
@@ -343,7 +414,8 @@ class OpenAiAgentTest {
     }
 
     /** Method, path, credentials and (when {@code expectedBody} names a fixture) the exact body. */
-    private static void assertChatCompletionRequest(RecordedRequest request, String key, String expectedBody) throws IOException {
+    private static void assertChatCompletionRequest(RecordedRequest request, String key, String expectedBody)
+            throws IOException {
         assertThat(request.getMethod()).isEqualTo("POST");
         assertThat(request.getPath()).isEqualTo("/v1/chat/completions");
         assertThat(request.getHeader("Authorization")).isEqualTo("Bearer " + key);
@@ -358,12 +430,16 @@ class OpenAiAgentTest {
     }
 
     private static MockResponse sse(String name) throws IOException {
-        return new MockResponse().setResponseCode(200).setHeader("Content-Type", "text/event-stream; charset=utf-8")
+        return new MockResponse()
+                .setResponseCode(200)
+                .setHeader("Content-Type", "text/event-stream; charset=utf-8")
                 .setBody(fixture(name));
     }
 
     private static MockResponse json(int status, String name) throws IOException {
-        return new MockResponse().setResponseCode(status).setHeader("Content-Type", "application/json")
+        return new MockResponse()
+                .setResponseCode(status)
+                .setHeader("Content-Type", "application/json")
                 .setBody(fixture(name));
     }
 
