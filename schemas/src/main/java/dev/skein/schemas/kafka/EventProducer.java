@@ -2,6 +2,7 @@ package dev.skein.schemas.kafka;
 
 import dev.skein.events.DeadLetter;
 import dev.skein.schemas.Topic;
+import dev.skein.schemas.errors.DeadLetters;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -87,16 +88,10 @@ public final class EventProducer implements AutoCloseable {
     public boolean deadLetter(Topic<String, DeadLetter> deadLetters, RecordDeserializationException poison) {
         TopicPartition tp = poison.topicPartition();
         byte[] key = bytes(poison.keyBuffer());
-        DeadLetter letter = DeadLetter.newBuilder()
-                .setTopic(tp.topic())
-                .setPartition(tp.partition())
-                .setOffset(poison.offset())
-                .setKey(key == null ? null : ByteBuffer.wrap(key))
-                .setValue(poison.valueBuffer() == null ? null : ByteBuffer.wrap(bytes(poison.valueBuffer())))
-                .setComponent(component)
-                .setCause(describe(poison))
-                .setTimestampMs(System.currentTimeMillis())
-                .build();
+        DeadLetter letter = DeadLetters.from(tp.topic(), tp.partition(), poison.offset())
+                .key(key)
+                .value(bytes(poison.valueBuffer()))
+                .rejectedBy(component, describe(poison));
         try {
             sendAndWait(
                     deadLetters,

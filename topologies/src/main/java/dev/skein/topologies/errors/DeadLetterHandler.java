@@ -1,7 +1,7 @@
 package dev.skein.topologies.errors;
 
 import dev.skein.events.DeadLetter;
-import java.nio.ByteBuffer;
+import dev.skein.schemas.errors.DeadLetters;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -79,16 +79,10 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler,
 
     private ProducerRecord<byte[], byte[]> deadLetter(
             ErrorHandlerContext context, byte[] key, byte[] value, String cause) {
-        DeadLetter letter = DeadLetter.newBuilder()
-                .setTopic(context.topic())
-                .setPartition(context.partition())
-                .setOffset(context.offset())
-                .setKey(key == null ? null : ByteBuffer.wrap(key))
-                .setValue(value == null ? null : ByteBuffer.wrap(value))
-                .setComponent("session-topology")
-                .setCause(cause)
-                .setTimestampMs(System.currentTimeMillis())
-                .build();
+        DeadLetter letter = DeadLetters.from(context.topic(), context.partition(), context.offset())
+                .key(key)
+                .value(value)
+                .rejectedBy("session-topology", cause);
         return new ProducerRecord<>(topic, null, key, serializer.serialize(topic, letter));
     }
 }
