@@ -1,13 +1,9 @@
 package dev.skein.app;
 
-import dev.skein.app.bench.SkeinBench;
-import dev.skein.app.bench.ToolBench;
 import dev.skein.app.config.SkeinConfig;
-import dev.skein.app.kafka.LocalKafka;
 import dev.skein.app.runtime.SkeinNode;
 import dev.skein.app.runtime.SkeinNode.Role;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +17,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Unmatched;
 
 /** The {@code skein} command line. */
 @Command(
@@ -35,14 +31,23 @@ public final class Skein {
     private static final Logger log = LoggerFactory.getLogger(Skein.class);
 
     public static void main(String[] args) {
-        CommandLine cli = new CommandLine(new Skein());
+        System.exit(execute(new Skein(), args));
+    }
+
+    /**
+     * Runs a picocli command the way every {@code skein} command runs: a failure is one line on
+     * stderr ({@code skein: <what happened: why>}) and exit code 1, the stack trace only in the debug
+     * log. The bench module's command line runs through here too.
+     */
+    public static int execute(Object command, String... args) {
+        CommandLine cli = new CommandLine(command);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // A failure to start is a message for a person, not a stack trace; the log has the details.
             log.debug("Command failed", e);
             commandLine.getErr().println("skein: " + describe(e));
             return 1;
         });
-        System.exit(cli.execute(args));
+        return cli.execute(args);
     }
 
     private static String describe(Throwable e) {
@@ -252,123 +257,26 @@ public final class Skein {
         }
     }
 
+    /**
+     * {@code skein bench} lives in the bench module, so that its charting and histogram libraries
+     * stay off the product's class path; the {@code ./skein} script runs it from there. This entry
+     * only lists it in {@code skein --help} and says where it is when the app is run on its own.
+     */
     @Command(
             name = "bench",
-            description = "Benchmarks that start what they need (an embedded broker unless"
-                    + " --bootstrap-servers, a whole Skein node in this JVM) and report each figure beside the Kafka floor"
-                    + " measured in the same run. Scenarios: floor (raw Kafka round trip and records/s), simple (turns"
-                    + " without a tool, 1, 8, 64 sessions), tool (turns with one calculator call), http (turns posted by"
-                    + " wrk, and over HTTP with answers over WebSocket), history (one session to 2,000 turns), throughput"
-                    + " (open loop until p99 passes 1 s), recovery (10,000 sessions, SIGKILL of a skein up process: restart,"
-                    + " and a standby in a second process)."
-                    + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools.",
-            subcommands = {BenchTools.class},
-            mixinStandardHelpOptions = true)
+            description = "Benchmarks (the bench module): the Kafka floor, simple and tool turns, HTTP and WebSocket,"
+                    + " history growth, throughput, recovery, and `bench tools` for the worker pools."
+                    + " See ./skein bench --help.")
     static final class Bench implements Callable<Integer> {
-        @Parameters(
-                arity = "0..*",
-                paramLabel = "SCENARIO",
-                description = "floor, simple, tool, http, history," + " throughput, recovery or all (default all).")
-        List<String> scenarios = List.of();
-
-        @Option(names = "--quick", description = "Seconds instead of minutes: proves the harness, figures are rough.")
-        boolean quick;
-
-        @Option(
-                names = "--out",
-                defaultValue = "bench-results",
-                description = "Where bench.json and the PNG charts go (default bench-results).")
-        Path out;
-
-        @Option(names = "--bootstrap-servers", description = "Kafka to use; default: an embedded broker in a temp dir.")
-        String bootstrapServers;
+        @Unmatched
+        List<String> arguments = List.of();
 
         @Override
-        public Integer call() throws Exception {
-            Set<SkeinBench.Scenario> chosen = EnumSet.noneOf(SkeinBench.Scenario.class);
-            for (String name : scenarios) {
-                if (name.equalsIgnoreCase("all")) {
-                    chosen.addAll(EnumSet.allOf(SkeinBench.Scenario.class));
-                    continue;
-                }
-                try {
-                    chosen.add(SkeinBench.Scenario.valueOf(name.toUpperCase(java.util.Locale.ROOT)));
-                } catch (IllegalArgumentException e) {
-                    throw new CommandLine.ParameterException(
-                            new CommandLine(this),
-                            "unknown scenario '" + name
-                                    + "'; choose from floor, simple, tool, http, history, throughput, all");
-                }
-            }
-            if (chosen.isEmpty()) {
-                chosen = EnumSet.allOf(SkeinBench.Scenario.class);
-            }
-            new SkeinBench(
-                            new SkeinBench.Options(quick, out, Optional.ofNullable(bootstrapServers), chosen),
-                            System.out)
-                    .run();
-            return 0;
-        }
-    }
-
-    @Command(
-            name = "tools",
-            description = "Tool calls per second and the call round trip with the no-op tool,"
-                    + " for 1, 2 and 4 worker processes (each a `skein worker` JVM).")
-    static final class BenchTools implements Callable<Integer> {
-        @Option(names = "--bootstrap-servers", description = "Kafka to use; default: an embedded broker in a temp dir.")
-        String bootstrapServers;
-
-        @Option(
-                names = "--workers",
-                split = ",",
-                defaultValue = "1,2,4",
-                description = "Worker counts (default 1,2,4).")
-        List<Integer> workerCounts;
-
-        @Option(names = "--calls", defaultValue = "3000", description = "Calls per round (default 3000).")
-        int calls;
-
-        @Option(names = "--window", defaultValue = "64", description = "Calls outstanding at once (default 64).")
-        int window;
-
-        @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the tier topic (default 4).")
-        int partitions;
-
-        @Override
-        public Integer call() throws Exception {
-            Path dir = java.nio.file.Files.createTempDirectory("skein-bench-tools");
-            LocalKafka kafka = null;
-            try {
-                String bootstrap = bootstrapServers;
-                if (bootstrap == null) {
-                    kafka = new LocalKafka(LocalKafka.Options.inDirectory(dir.resolve("kafka"))).start();
-                    bootstrap = kafka.bootstrapServers();
-                }
-                ToolBench bench = new ToolBench(bootstrap, dir);
-                System.out.printf(
-                        "%nTool calls with the noop tool: %d calls per round, %d outstanding, %d partitions%n",
-                        calls, window, partitions);
-                System.out.println("| workers | calls/s | round trip p50 | p99 | max | workers that answered |");
-                System.out.println("|---:|---:|---:|---:|---:|---|");
-                for (int count : workerCounts) {
-                    ToolBench.Result r = bench.run(count, calls, window, partitions);
-                    System.out.printf(
-                            "| %d | %.0f | %.1f ms | %.1f ms | %.1f ms | %s |%n",
-                            r.workers(),
-                            r.callsPerSecond(),
-                            r.p50Ms(),
-                            r.p99Ms(),
-                            r.maxMs(),
-                            r.workersSeen().stream().sorted().toList());
-                }
-                System.out.println("Worker logs: " + dir);
-                return 0;
-            } finally {
-                if (kafka != null) {
-                    kafka.close();
-                }
-            }
+        public Integer call() {
+            System.err.println("skein: bench runs from the bench module: use ./skein bench "
+                    + String.join(" ", arguments)
+                    + " (or java -cp bench/target/skein-bench.jar:bench/target/lib/* dev.skein.bench.BenchCommand)");
+            return 2;
         }
     }
 }

@@ -119,7 +119,9 @@ public final class LocalKafka implements AutoCloseable {
 
     static final String LOG_DIR = "kraft-logs";
     static final String CONFIG_FILE = "broker.properties";
-    static final String CHILD_LOG_FILE = "broker.log";
+    /** The child broker's log, in its data directory. */
+    public static final String CHILD_LOG_FILE = "broker.log";
+
     private static final String PORT_FILE = "broker.port";
     private static final int LOG_TAIL_LINES = 40;
     private static final Duration GRACEFUL_STOP = Duration.ofSeconds(30);
@@ -194,8 +196,8 @@ public final class LocalKafka implements AutoCloseable {
         return options;
     }
 
-    /** The child JVM in {@link Mode#CHILD_PROCESS} mode, for tests. */
-    synchronized Optional<Process> childProcess() {
+    /** The child JVM in {@link Mode#CHILD_PROCESS} mode (empty otherwise or once stopped): its pid, its liveness. */
+    public synchronized Optional<Process> childProcess() {
         return Optional.ofNullable(child);
     }
 

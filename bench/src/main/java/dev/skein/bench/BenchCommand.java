@@ -1,0 +1,145 @@
+package dev.skein.bench;
+
+import dev.skein.app.Skein;
+import dev.skein.app.kafka.LocalKafka;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code skein bench}: the benchmark's command line. The {@code ./skein} script runs this class for
+ * {@code ./skein bench ...}, with the bench module's class path (the product's has no charting or
+ * histogram libraries).
+ */
+@Command(
+        name = "skein bench",
+        description = "Benchmarks that start what they need (an embedded broker unless"
+                + " --bootstrap-servers, a whole Skein node in this JVM) and report each figure beside the Kafka floor"
+                + " measured in the same run. Scenarios: floor (raw Kafka round trip and records/s), simple (turns"
+                + " without a tool, 1, 8, 64 sessions), tool (turns with one calculator call), http (turns posted by"
+                + " wrk, and over HTTP with answers over WebSocket), history (one session to 2,000 turns), throughput"
+                + " (open loop until p99 passes 1 s), recovery (10,000 sessions, SIGKILL of a skein up process: restart,"
+                + " and a standby in a second process)."
+                + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools.",
+        subcommands = {BenchCommand.BenchTools.class},
+        mixinStandardHelpOptions = true)
+public final class BenchCommand implements Callable<Integer> {
+
+    public static void main(String[] args) {
+        System.exit(Skein.execute(new BenchCommand(), args));
+    }
+
+    @Parameters(
+            arity = "0..*",
+            paramLabel = "SCENARIO",
+            description = "floor, simple, tool, http, history," + " throughput, recovery or all (default all).")
+    List<String> scenarios = List.of();
+
+    @Option(names = "--quick", description = "Seconds instead of minutes: proves the harness, figures are rough.")
+    boolean quick;
+
+    @Option(
+            names = "--out",
+            defaultValue = "bench-results",
+            description = "Where bench.json and the PNG charts go (default bench-results).")
+    Path out;
+
+    @Option(names = "--bootstrap-servers", description = "Kafka to use; default: an embedded broker in a temp dir.")
+    String bootstrapServers;
+
+    @Override
+    public Integer call() throws Exception {
+        Set<SkeinBench.Scenario> chosen = EnumSet.noneOf(SkeinBench.Scenario.class);
+        for (String name : scenarios) {
+            if (name.equalsIgnoreCase("all")) {
+                chosen.addAll(EnumSet.allOf(SkeinBench.Scenario.class));
+                continue;
+            }
+            try {
+                chosen.add(SkeinBench.Scenario.valueOf(name.toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(
+                        new CommandLine(this),
+                        "unknown scenario '" + name
+                                + "'; choose from floor, simple, tool, http, history, throughput, recovery, all");
+            }
+        }
+        if (chosen.isEmpty()) {
+            chosen = EnumSet.allOf(SkeinBench.Scenario.class);
+        }
+        new SkeinBench(new SkeinBench.Options(quick, out, Optional.ofNullable(bootstrapServers), chosen), System.out)
+                .run();
+        return 0;
+    }
+
+    @Command(
+            name = "tools",
+            mixinStandardHelpOptions = true,
+            description = "Tool calls per second and the call round trip with the no-op tool,"
+                    + " for 1, 2 and 4 worker processes (each a `skein worker` JVM).")
+    static final class BenchTools implements Callable<Integer> {
+        @Option(names = "--bootstrap-servers", description = "Kafka to use; default: an embedded broker in a temp dir.")
+        String bootstrapServers;
+
+        @Option(
+                names = "--workers",
+                split = ",",
+                defaultValue = "1,2,4",
+                description = "Worker counts (default 1,2,4).")
+        List<Integer> workerCounts;
+
+        @Option(names = "--calls", defaultValue = "3000", description = "Calls per round (default 3000).")
+        int calls;
+
+        @Option(names = "--window", defaultValue = "64", description = "Calls outstanding at once (default 64).")
+        int window;
+
+        @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the tier topic (default 4).")
+        int partitions;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = Files.createTempDirectory("skein-bench-tools");
+            LocalKafka kafka = null;
+            try {
+                String bootstrap = bootstrapServers;
+                if (bootstrap == null) {
+                    kafka = new LocalKafka(LocalKafka.Options.inDirectory(dir.resolve("kafka"))).start();
+                    bootstrap = kafka.bootstrapServers();
+                }
+                ToolBench bench = new ToolBench(bootstrap, dir);
+                System.out.printf(
+                        "%nTool calls with the noop tool: %d calls per round, %d outstanding, %d partitions%n",
+                        calls, window, partitions);
+                System.out.println("| workers | calls/s | round trip p50 | p99 | max | workers that answered |");
+                System.out.println("|---:|---:|---:|---:|---:|---|");
+                for (int count : workerCounts) {
+                    ToolBench.Result r = bench.run(count, calls, window, partitions);
+                    System.out.printf(
+                            "| %d | %.0f | %.1f ms | %.1f ms | %.1f ms | %s |%n",
+                            r.workers(),
+                            r.callsPerSecond(),
+                            r.p50Ms(),
+                            r.p99Ms(),
+                            r.maxMs(),
+                            r.workersSeen().stream().sorted().toList());
+                }
+                System.out.println("Worker logs: " + dir);
+                return 0;
+            } finally {
+                if (kafka != null) {
+                    kafka.close();
+                }
+            }
+        }
+    }
+}
