@@ -1,4 +1,4 @@
-package dev.skein.workers;
+package dev.skein.schemas.resources;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
