@@ -6,19 +6,19 @@ import dev.skein.events.AgentStep;
 import dev.skein.events.DeltaKind;
 import dev.skein.events.StepKind;
 import dev.skein.events.ToolCall;
+import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.kafka.EventProducer;
 import dev.skein.schemas.kafka.ShareBatchLoop;
+import dev.skein.schemas.kafka.ShareConsumers;
 import dev.skein.schemas.kafka.ShareGroups;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -30,11 +30,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,71 +49,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class AgentRunner implements AutoCloseable {
 
-    /**
-     * @param groupId the share group; runners with the same group split the requests
-     * @param defaultAgent the adapter for invocations whose agent name is blank
-     * @param agentTimeout how long an adapter may take; keep it under the broker's record lock
-     *     ({@code group.share.record.lock.duration.ms}, 30 s by default) or the request is
-     *     delivered again while it still runs
-     * @param maxInFlight how many requests one runner works on at once (the records of one poll)
-     * @param pollTimeout how long a poll waits for records
-     */
-    public record Options(
-            String groupId,
-            String defaultAgent,
-            Duration agentTimeout,
-            int maxInFlight,
-            Duration pollTimeout,
-            Optional<Duration> sessionTimeout) {
-
-        public static final String DEFAULT_GROUP_ID = "skein-agents";
-
-        public Options {
-            requireText("groupId", groupId);
-            requireText("defaultAgent", defaultAgent);
-            if (agentTimeout == null || agentTimeout.isNegative() || agentTimeout.isZero()) {
-                throw new IllegalArgumentException("agentTimeout must be positive, got " + agentTimeout);
-            }
-            if (maxInFlight < 1) {
-                throw new IllegalArgumentException("maxInFlight must be at least 1, got " + maxInFlight);
-            }
-            Objects.requireNonNull(pollTimeout, "pollTimeout");
-            Objects.requireNonNull(sessionTimeout, "sessionTimeout");
-        }
-
-        public static Options defaults() {
-            return new Options(
-                    DEFAULT_GROUP_ID, "demo", Duration.ofSeconds(25), 64, Duration.ofSeconds(1), Optional.empty());
-        }
-
-        public Options withGroupId(String id) {
-            return new Options(id, defaultAgent, agentTimeout, maxInFlight, pollTimeout, sessionTimeout);
-        }
-
-        public Options withDefaultAgent(String name) {
-            return new Options(groupId, name, agentTimeout, maxInFlight, pollTimeout, sessionTimeout);
-        }
-
-        public Options withAgentTimeout(Duration timeout) {
-            return new Options(groupId, defaultAgent, timeout, maxInFlight, pollTimeout, sessionTimeout);
-        }
-
-        /**
-         * The share group's session timeout ({@code share.session.timeout.ms}): how long the
-         * partitions of a runner that died without leaving stay assigned to it, so that nobody
-         * fetches their requests. Empty keeps the broker's {@code group.share.session.timeout.ms}.
-         */
-        public Options withSessionTimeout(Duration timeout) {
-            return new Options(groupId, defaultAgent, agentTimeout, maxInFlight, pollTimeout, Optional.of(timeout));
-        }
-
-        private static void requireText(String key, String value) {
-            if (value == null || value.isBlank()) {
-                throw new IllegalArgumentException(key + " must not be blank");
-            }
-        }
-    }
-
     static final String COMPONENT = "agent-runner";
     private static final Logger log = LoggerFactory.getLogger(AgentRunner.class);
     private static final Duration PRODUCE_TIMEOUT = Duration.ofSeconds(30);
@@ -124,7 +57,7 @@ public final class AgentRunner implements AutoCloseable {
     private final SkeinTopics topics;
     private final Map<String, AgentAdapter> adapters;
     private final Map<String, AgentSpec> specs;
-    private final Options options;
+    private final AgentRunnerOptions options;
     private final EventProducer producer;
     private final ShareBatchLoop<AgentInvocation> loop;
     private final ExecutorService adapterThreads = Executors.newThreadPerTaskExecutor(
@@ -142,7 +75,7 @@ public final class AgentRunner implements AutoCloseable {
             Map<String, Object> kafkaConfig,
             SkeinTopics topics,
             Collection<? extends AgentAdapter> adapters,
-            Options options) {
+            AgentRunnerOptions options) {
         this(kafkaConfig, topics, adapters, Map.of(), options);
     }
 
@@ -155,7 +88,7 @@ public final class AgentRunner implements AutoCloseable {
             SkeinTopics topics,
             Collection<? extends AgentAdapter> adapters,
             Map<String, AgentSpec> specs,
-            Options options) {
+            AgentRunnerOptions options) {
         this.specs = Map.copyOf(specs);
         this.kafkaConfig = Map.copyOf(kafkaConfig);
         this.topics = Objects.requireNonNull(topics, "topics");
@@ -191,17 +124,11 @@ public final class AgentRunner implements AutoCloseable {
     }
 
     private KafkaShareConsumer<String, AgentInvocation> consumer() {
-        Map<String, Object> config = new HashMap<>(kafkaConfig);
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, options.groupId());
-        config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "skein-agent-runner");
-        config.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
-        // record_limit makes max.poll.records a hard cap: a runner never holds locks on more
-        // requests than it works on.
-        config.put("share.acquire.mode", "record_limit");
-        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, options.maxInFlight());
-        return new KafkaShareConsumer<>(
-                config,
-                new StringDeserializer(),
+        return ShareConsumers.create(
+                kafkaConfig,
+                options.groupId(),
+                "skein-agent-runner",
+                options.maxInFlight(),
                 topics.agentRequests.valueSerde().deserializer());
     }
 
@@ -250,7 +177,7 @@ public final class AgentRunner implements AutoCloseable {
                     record.key());
             return AcknowledgeType.REJECT;
         }
-        String address = invocation.getTenant() + "/" + invocation.getSessionId();
+        String address = SessionAddress.key(invocation.getTenant(), invocation.getSessionId());
         AgentStep step = decide(address, invocation);
         try {
             producer.sendAndWait(topics.agentSteps, address, step, PRODUCE_TIMEOUT);

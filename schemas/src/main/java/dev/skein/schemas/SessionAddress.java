@@ -27,6 +27,15 @@ public record SessionAddress(String tenant, String sessionId) {
         return new SessionAddress(address.substring(0, slash), address.substring(slash + 1));
     }
 
+    /**
+     * The address of {@code tenant}'s session {@code sessionId} as topics key it, without
+     * validating the parts: for events whose address was validated when the session was first
+     * addressed, so that a consumer writes back under exactly the key it read.
+     */
+    public static String key(String tenant, String sessionId) {
+        return tenant + "/" + sessionId;
+    }
+
     /** True when {@code part} is a valid tenant or session id. */
     public static boolean isValidPart(String part) {
         return part != null && PART.matcher(part).matches();
@@ -41,6 +50,6 @@ public record SessionAddress(String tenant, String sessionId) {
 
     @Override
     public String toString() {
-        return tenant + "/" + sessionId;
+        return key(tenant, sessionId);
     }
 }

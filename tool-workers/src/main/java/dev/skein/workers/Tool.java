@@ -1,6 +1,7 @@
 package dev.skein.workers;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.skein.schemas.resources.Resources;
 import java.time.Duration;
 
 /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skein.events.ToolDefinition;
 import dev.skein.schemas.Topic;
+import dev.skein.schemas.resources.Resources;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
 import dev.skein.events.ToolStatus;
+import dev.skein.schemas.SessionAddress;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
@@ -96,7 +97,7 @@ public final class ToolInvoker {
      */
     public Invocation invoke(ToolRequest request, int deliveryCount) throws InterruptedException {
         long started = clock.getAsLong();
-        String address = request.getTenant() + "/" + request.getSessionId();
+        String address = SessionAddress.key(request.getTenant(), request.getSessionId());
         Tool tool = tools.get(request.getTool());
         if (tool == null) {
             return answer(request, ToolStatus.ERROR, unknownTool(request.getTool()), started, deliveryCount, 0);

@@ -1,6 +1,8 @@
 package dev.skein.workers;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.skein.schemas.resources.ByteSize;
+import dev.skein.schemas.resources.Resources;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skein.events.ToolDefinition;
+import dev.skein.schemas.resources.Resources;
 import dev.skein.workers.builtin.BuiltinTools;
 import java.io.IOException;
 import java.time.Duration;

@@ -8,11 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -33,7 +35,7 @@ public final class EventProducer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EventProducer.class);
 
-    private final KafkaProducer<String, byte[]> producer;
+    private final Producer<String, byte[]> producer;
     private final String component;
 
     /**
@@ -52,6 +54,15 @@ public final class EventProducer implements AutoCloseable {
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * Writes through {@code producer} as it is configured (a {@code MockProducer} in tests); it
+     * should be idempotent with {@code acks=all}, as the other constructor makes it.
+     */
+    public EventProducer(Producer<String, byte[]> producer, String component) {
+        this.producer = Objects.requireNonNull(producer, "producer");
+        this.component = Objects.requireNonNull(component, "component");
     }
 
     /** Sends {@code value} to {@code topic}; the future completes when the broker acknowledged it. */

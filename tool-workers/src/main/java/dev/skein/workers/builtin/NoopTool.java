@@ -1,6 +1,6 @@
 package dev.skein.workers.builtin;
 
-import dev.skein.workers.Resources;
+import dev.skein.schemas.resources.Resources;
 import dev.skein.workers.TypedTool;
 
 /** Does nothing and answers "ok": the tool of the dispatch benchmark, so that what is measured is Skein. */

@@ -1,7 +1,7 @@
 package dev.skein.workers.builtin;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import dev.skein.workers.Resources;
+import dev.skein.schemas.resources.Resources;
 import dev.skein.workers.ToolFailure;
 import dev.skein.workers.TypedTool;
 import jakarta.validation.constraints.Max;

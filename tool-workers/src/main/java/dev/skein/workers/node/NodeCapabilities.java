@@ -1,8 +1,8 @@
 package dev.skein.workers.node;
 
 import dev.skein.events.ResourceSpec;
-import dev.skein.workers.ByteSize;
-import dev.skein.workers.Resources;
+import dev.skein.schemas.resources.ByteSize;
+import dev.skein.schemas.resources.Resources;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;

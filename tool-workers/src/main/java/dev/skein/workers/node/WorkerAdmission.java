@@ -1,6 +1,6 @@
 package dev.skein.workers.node;
 
-import dev.skein.workers.Resources;
+import dev.skein.schemas.resources.Resources;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;

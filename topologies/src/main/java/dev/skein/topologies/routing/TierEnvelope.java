@@ -1,13 +1,16 @@
 package dev.skein.topologies.routing;
 
 import dev.skein.events.ResourceSpec;
+import dev.skein.schemas.resources.ByteSize;
+import dev.skein.schemas.resources.Resources;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * A tier: the envelope of resources a tool call may need to be sent to its topic
  * {@code skein.tools.<name>}. A call fits when each need is within the envelope's maximum, and at
- * least its minimum number of GPUs (so a GPU tier takes only GPU work).
+ * least its minimum number of GPUs (so a GPU tier takes only GPU work). "Within" is the fit rule
+ * of {@link Resources}, the one workers admit calls by.
  */
 public record TierEnvelope(
         String name, double maxCpus, long maxMemoryBytes, int minGpus, int maxGpus, Map<String, Double> maxCustom) {
@@ -21,6 +24,8 @@ public record TierEnvelope(
                     "tier " + name + ": needs max-cpus > 0, max-memory > 0 and" + " 0 <= min-gpus <= max-gpus");
         }
         maxCustom = Map.copyOf(maxCustom);
+        // Validates the custom bounds as every other amount of resources is validated.
+        new Resources(maxCpus, maxGpus, maxMemoryBytes, maxCustom);
     }
 
     /** An envelope with no GPUs and no custom resources. */
@@ -28,19 +33,17 @@ public record TierEnvelope(
         return new TierEnvelope(name, maxCpus, maxMemoryBytes, 0, 0, Map.of());
     }
 
+    /** The most a call of this tier may need of each resource. */
+    public Resources maximum() {
+        return new Resources(maxCpus, maxGpus, maxMemoryBytes, maxCustom);
+    }
+
     public boolean fits(ResourceSpec needs) {
-        if (needs.getCpus() > maxCpus
-                || needs.getMemoryBytes() > maxMemoryBytes
-                || needs.getGpus() < minGpus
-                || needs.getGpus() > maxGpus) {
-            return false;
-        }
-        for (var custom : needs.getCustom().entrySet()) {
-            if (custom.getValue() > 0 && custom.getValue() > maxCustom.getOrDefault(custom.getKey(), 0.0)) {
-                return false;
-            }
-        }
-        return true;
+        return fits(Resources.of(needs));
+    }
+
+    public boolean fits(Resources needs) {
+        return needs.gpus() >= minGpus && needs.fitsWithin(maximum());
     }
 
     /** For messages: "small (cpus<=1, memory<=1 GiB)". */
@@ -49,7 +52,7 @@ public record TierEnvelope(
                 .append(" (cpus<=")
                 .append(Resources.number(maxCpus))
                 .append(", memory<=")
-                .append(Resources.bytes(maxMemoryBytes));
+                .append(ByteSize.format(maxMemoryBytes));
         if (maxGpus > 0) {
             text.append(", gpus ").append(minGpus).append("..").append(maxGpus);
         }

@@ -1,4 +1,4 @@
-package dev.skein.workers;
+package dev.skein.schemas.resources;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -35,5 +35,14 @@ class ByteSizeTest {
         assertThat(ByteSize.format(512L << 20)).isEqualTo("512 MiB");
         assertThat(ByteSize.format(3L << 29)).isEqualTo("1.5 GiB");
         assertThat(ByteSize.format(100)).isEqualTo("100 B");
+    }
+
+    @Test
+    void staysInGibibytesAsConfigurationWritesThem() {
+        assertThat(ByteSize.format(1024L << 30)).isEqualTo("1024 GiB");
+        assertThat(ByteSize.format(1L << 20)).isEqualTo("1 MiB");
+        assertThat(ByteSize.format(1536)).isEqualTo("1.5 KiB");
+        assertThat(ByteSize.format(1_000_000_000)).isEqualTo("953.67 MiB");
+        assertThat(ByteSize.format(0)).isEqualTo("0 B");
     }
 }

@@ -1,4 +1,4 @@
-package dev.skein.workers;
+package dev.skein.schemas.resources;
 
 import dev.skein.events.ResourceSpec;
 import java.math.BigDecimal;
@@ -11,9 +11,15 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * An amount of hardware: what one tool call needs, what a node offers, what running calls hold.
- * {@code cpus} is fractional, {@code memoryBytes} in bytes, and custom resources (a licence, an
- * FPGA) are counted by name. The wire form is {@link ResourceSpec}.
+ * An amount of hardware: what one tool call needs, what a node offers, what running calls hold,
+ * what a tier allows. {@code cpus} is fractional, {@code memoryBytes} in bytes, and custom
+ * resources (a licence, an FPGA) are counted by name. The wire form is {@link ResourceSpec}.
+ *
+ * <p>The fit rule is the one the router and the workers' admission share, so that a call routed
+ * to a tier is one its workers admit: {@code needs} fits {@code capacity} when each resource of
+ * the needs is at most the capacity's. Whole amounts (gpus, memory bytes) compare exactly;
+ * fractional ones (cpus, custom resources) within {@link #TOLERANCE}, because sums of fractions
+ * such as 0.1 + 0.2 are not exact in binary and must still fit a capacity of 0.3.
  */
 public record Resources(double cpus, int gpus, long memoryBytes, Map<String, Double> custom) {
 
@@ -26,8 +32,8 @@ public record Resources(double cpus, int gpus, long memoryBytes, Map<String, Dou
     /** Nothing at all. */
     public static final Resources NONE = new Resources(0, 0, 0, Map.of());
 
-    // Sums of fractional cpus (0.1 + 0.2) must still fit a capacity of 0.3.
-    private static final double EPSILON = 1e-9;
+    /** How much a fractional need may exceed its capacity and still fit: rounding, not a real excess. */
+    public static final double TOLERANCE = 1e-9;
 
     public Resources {
         if (!Double.isFinite(cpus) || cpus < 0) {
@@ -141,15 +147,36 @@ public record Resources(double cpus, int gpus, long memoryBytes, Map<String, Dou
         return exceeding(capacity).isEmpty();
     }
 
+    /** True when this, taken as a capacity, has room for every resource of {@code needs}. */
+    public boolean covers(Resources needs) {
+        return needs.fitsWithin(this);
+    }
+
     /** The resources of which this needs more than {@code capacity} has, in {@link #names()} order. */
     public List<String> exceeding(Resources capacity) {
         Set<String> all = new TreeSet<>(custom.keySet());
         all.addAll(capacity.custom.keySet());
         List<String> names = new ArrayList<>(List.of("cpus", "gpus", "memory"));
         names.addAll(all);
-        return names.stream()
-                .filter(name -> amount(name) > capacity.amount(name) + EPSILON)
+        return names.stream().filter(name -> exceeds(name, capacity)).toList();
+    }
+
+    /**
+     * Each resource of {@code needs} that this, taken as a capacity, lacks, with the amount needed:
+     * {@code gpus=1}, {@code memory=16 GiB}, {@code license=2}.
+     */
+    public List<String> missing(Resources needs) {
+        return needs.exceeding(this).stream()
+                .map(name -> needs.describe(List.of(name)))
                 .toList();
+    }
+
+    private boolean exceeds(String name, Resources capacity) {
+        return switch (name) {
+            case "memory" -> memoryBytes > capacity.memoryBytes;
+            case "gpus" -> gpus > capacity.gpus;
+            default -> amount(name) > capacity.amount(name) + TOLERANCE;
+        };
     }
 
     /** {@code resource=amount} for each of {@code resources}: {@code gpus=1}, {@code memory=16 GiB}, {@code cpus=0.5}. */
@@ -161,12 +188,22 @@ public record Resources(double cpus, int gpus, long memoryBytes, Map<String, Dou
         return String.join(", ", parts);
     }
 
+    /** Needs in words: {@code cpus=1, memory=512 MiB}, with gpus only when some are needed, then the custom ones. */
+    public String describe() {
+        List<String> names = new ArrayList<>(names());
+        if (gpus == 0) {
+            names.remove("gpus");
+        }
+        return describe(names);
+    }
+
+    /** An amount as messages print it: {@code 1}, {@code 0.5}, {@code 0.30000000000000004}. */
+    public static String number(double value) {
+        return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+    }
+
     @Override
     public String toString() {
         return describe(names());
-    }
-
-    private static String number(double value) {
-        return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
     }
 }

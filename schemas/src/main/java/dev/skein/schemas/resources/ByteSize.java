@@ -1,6 +1,7 @@
-package dev.skein.workers;
+package dev.skein.schemas.resources;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -8,14 +9,20 @@ import java.util.regex.Pattern;
 /**
  * Memory sizes as people write them: {@code 512m}, {@code 64g}, {@code 16GiB}, {@code 1.5g},
  * {@code 1048576}. Every unit is binary (k = 1024), as in the JVM's {@code -Xmx} and Kubernetes'
- * {@code Gi}: a worker configured with {@code --memory 64g} and a tool needing {@code 64GiB} agree.
+ * {@code Gi}: a worker configured with {@code --memory 64g}, a tier bounded by {@code 64GiB} and a
+ * tool needing {@code 64GB} agree.
+ *
+ * <p>Note that HOCON's {@code Config.getBytes} reads {@code GB} as 10^9 bytes: configuration that
+ * is compared with tools' needs should be read with {@link #parse} instead.
  */
 public final class ByteSize {
 
     private static final Pattern SIZE =
             Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgtp]?)(i?b?)", Pattern.CASE_INSENSITIVE);
     private static final String UNITS = "kmgtp";
-    private static final String[] NAMES = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    // Printing stops at GiB: configuration and tools write GiB (32GiB, 512GiB), so a message says
+    // "1024 GiB" where the reader wrote 1024GiB, not "1 TiB".
+    private static final String[] NAMES = {"B", "KiB", "MiB", "GiB"};
 
     private ByteSize() {}
 
@@ -39,18 +46,20 @@ public final class ByteSize {
         return bytes.longValue();
     }
 
-    /** {@code bytes} in the largest binary unit that keeps it readable: {@code 512 MiB}, {@code 1.5 GiB}. */
+    /**
+     * {@code bytes} in the largest binary unit up to GiB in which it is at least 1, with at most two
+     * decimals: {@code 100 B}, {@code 512 MiB}, {@code 1.5 GiB}, {@code 1024 GiB}.
+     */
     public static String format(long bytes) {
         int unit = 0;
-        double value = bytes;
-        while (Math.abs(value) >= 1024 && unit < NAMES.length - 1) {
-            value /= 1024;
+        BigDecimal value = BigDecimal.valueOf(bytes);
+        BigDecimal step = BigDecimal.valueOf(1024);
+        while (value.abs().compareTo(step) >= 0 && unit < NAMES.length - 1) {
+            value = value.divide(step);
             unit++;
         }
-        String number = BigDecimal.valueOf(value)
-                .setScale(2, java.math.RoundingMode.HALF_UP)
-                .stripTrailingZeros()
-                .toPlainString();
+        String number =
+                value.setScale(2, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
         return number + " " + NAMES[unit];
     }
 }

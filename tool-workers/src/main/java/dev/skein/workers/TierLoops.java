@@ -1,0 +1,103 @@
+package dev.skein.workers;
+
+import dev.skein.schemas.SkeinTopics;
+import dev.skein.schemas.kafka.ShareBatchLoop;
+import dev.skein.schemas.kafka.ShareConsumers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ShareConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The poll loops of a worker: one {@link ShareBatchLoop} per tier, a member of the tier's share
+ * group on its topic, handing each record to the {@link RequestHandler}.
+ */
+final class TierLoops {
+
+    private static final Logger log = LoggerFactory.getLogger(TierLoops.class);
+
+    private final SkeinTopics topics;
+    private final WorkerOptions options;
+    private final RequestHandler handler;
+    private final Function<String, ShareConsumer<String, byte[]>> consumers;
+    private final List<ShareBatchLoop<byte[]>> loops = new ArrayList<>();
+
+    /** Loops whose consumers are {@link ShareConsumers} with {@code kafkaConfig}. */
+    TierLoops(Map<String, Object> kafkaConfig, SkeinTopics topics, WorkerOptions options, RequestHandler handler) {
+        this(topics, options, handler, tier -> consumer(kafkaConfig, topics, options, tier));
+    }
+
+    /** @param consumers the share consumer of a tier, already in the tier's share group */
+    TierLoops(
+            SkeinTopics topics,
+            WorkerOptions options,
+            RequestHandler handler,
+            Function<String, ShareConsumer<String, byte[]>> consumers) {
+        this.topics = topics;
+        this.options = options;
+        this.handler = handler;
+        this.consumers = consumers;
+    }
+
+    // Values are read as bytes and deserialized per record, so that a dead letter carries the
+    // request exactly as it was written.
+    private static ShareConsumer<String, byte[]> consumer(
+            Map<String, Object> kafkaConfig, SkeinTopics topics, WorkerOptions options, String tier) {
+        return ShareConsumers.create(
+                kafkaConfig,
+                topics.workerGroup(tier),
+                "skein-worker-" + options.workerId() + "-" + tier,
+                options.maxInFlight(),
+                new ByteArrayDeserializer());
+    }
+
+    /** Starts a loop for each tier. */
+    void start() {
+        for (String tier : options.tiers()) {
+            ShareBatchLoop<byte[]> loop = new ShareBatchLoop<>(
+                    "skein-worker-" + tier,
+                    consumers.apply(tier),
+                    options.pollTimeout(),
+                    record -> handler.handle(tier, record),
+                    handler::deadLetterPoison);
+            loops.add(loop);
+            loop.start(List.of(topics.tools(tier).name()));
+        }
+    }
+
+    /** True once started, until closed or a tier's consumer stopped on a fatal error. */
+    boolean isRunning() {
+        return !loops.isEmpty() && loops.stream().allMatch(ShareBatchLoop::isRunning);
+    }
+
+    boolean isStarted() {
+        return !loops.isEmpty();
+    }
+
+    /** Lock renewals sent since start. */
+    long renewals() {
+        return loops.stream().mapToLong(ShareBatchLoop::renewals).sum();
+    }
+
+    /** Stops taking records and lets each loop's running calls finish for up to {@code drain}. */
+    void close(Duration drain) {
+        // The tiers drain side by side, so closing takes one drain timeout, not one per tier.
+        List<Thread> closing = loops.stream()
+                .map(loop -> Thread.ofVirtual().name("skein-worker-close").start(() -> loop.close(drain)))
+                .toList();
+        for (Thread thread : closing) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                log.warn("Worker {}: interrupted while its tiers drained", options.workerId());
+                break;
+            }
+        }
+    }
+}
