@@ -2,6 +2,7 @@ package dev.skein.app.runtime;
 
 import dev.skein.adapters.AgentAdapter;
 import dev.skein.adapters.AgentRunner;
+import dev.skein.adapters.AgentRunnerOptions;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.kafka.LocalKafka;
@@ -24,6 +25,7 @@ import dev.skein.topologies.session.SessionStreamsConfig;
 import dev.skein.workers.Tool;
 import dev.skein.workers.ToolWorker;
 import dev.skein.workers.Tools;
+import dev.skein.workers.WorkerOptions;
 import dev.skein.workers.node.NodeCapabilities;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -148,13 +150,12 @@ public final class SkeinNode implements AutoCloseable {
             List<AgentAdapter> agents = Agents.build(specs, adapters, config.environment());
             Map<String, AgentSpec> specsByName = new LinkedHashMap<>();
             specs.forEach(spec -> specsByName.put(spec.name(), spec));
-            AgentRunner.Options options = AgentRunner.Options.defaults()
-                    .withGroupId(agentGroup())
-                    .withDefaultAgent(config.sessionTopology().defaultAgent())
-                    .withAgentTimeout(config.agentTimeout());
-            options = config.agentSessionTimeout()
-                    .map(options::withSessionTimeout)
-                    .orElse(options);
+            AgentRunnerOptions options = AgentRunnerOptions.builder()
+                    .groupId(agentGroup())
+                    .defaultAgent(config.sessionTopology().defaultAgent())
+                    .agentTimeout(config.agentTimeout())
+                    .sessionTimeout(config.agentSessionTimeout())
+                    .build();
             AgentRunner runner = new AgentRunner(clients, topics, agents, specsByName, options);
             started.push(runner);
             runner.start();
@@ -178,15 +179,14 @@ public final class SkeinNode implements AutoCloseable {
                         .map(TierEnvelope::name)
                         .toList()
                 : config.workerTiers();
-        ToolWorker.Options options = ToolWorker.Options.defaults()
-                .withTiers(tiers)
-                .withCapabilities(node)
-                .withHeartbeatInterval(config.heartbeatInterval())
-                .withMaxInFlight(config.workerMaxInFlight());
-        if (config.workerId().isPresent()) {
-            options = options.withWorkerId(config.workerId().get());
-        }
-        options = config.workerSessionTimeout().map(options::withSessionTimeout).orElse(options);
+        WorkerOptions options = WorkerOptions.builder()
+                .workerId(config.workerId().orElseGet(WorkerOptions::localWorkerId))
+                .tiers(tiers)
+                .capabilities(node)
+                .heartbeatInterval(config.heartbeatInterval())
+                .maxInFlight(config.workerMaxInFlight())
+                .sessionTimeout(config.workerSessionTimeout())
+                .build();
         List<Tool> tools = Tools.discover();
         ToolWorker worker = new ToolWorker(clients, topics, tools, options, metrics);
         started.push(worker);

@@ -18,6 +18,7 @@ import dev.skein.events.StepKind;
 import dev.skein.events.ToolCall;
 import dev.skein.events.ToolDefinition;
 import dev.skein.integration.fixtures.KafkaFixture;
+import dev.skein.integration.fixtures.ProductDefaults;
 import dev.skein.integration.fixtures.TopicReader;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.registry.InMemorySchemaRegistry;
@@ -63,7 +64,8 @@ class AgentRunnerIT {
                 kafka,
                 topics,
                 List.of(new DemoAgent()),
-                AgentRunner.Options.defaults().withGroupId(KafkaFixture.uniqueName("it-agents")));
+                ProductDefaults.agentRunner(KafkaFixture.uniqueName("it-agents"))
+                        .build());
         runner.start();
         producer = new KafkaProducer<>(
                 Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap),

@@ -1,6 +1,6 @@
 package dev.skein.integration.scheduling;
 
-import dev.skein.workers.Resources;
+import dev.skein.schemas.resources.Resources;
 import dev.skein.workers.TypedTool;
 import java.util.Map;
 

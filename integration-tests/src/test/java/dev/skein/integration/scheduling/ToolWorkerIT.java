@@ -12,6 +12,7 @@ import dev.skein.events.ToolResult;
 import dev.skein.events.ToolStatus;
 import dev.skein.events.WorkerHeartbeat;
 import dev.skein.integration.fixtures.KafkaFixture;
+import dev.skein.integration.fixtures.ProductDefaults;
 import dev.skein.integration.fixtures.TestEvents;
 import dev.skein.integration.fixtures.TopicReader;
 import dev.skein.schemas.SkeinTopics;
@@ -64,7 +65,7 @@ class ToolWorkerIT {
                 Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
                 topics,
                 BuiltinTools.all(),
-                ToolWorker.Options.defaults().withWorkerId("it-worker").withTier(tier));
+                ProductDefaults.worker("it-worker", tier).build());
         worker.start();
         producer = new KafkaProducer<>(
                 Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap),

@@ -10,17 +10,19 @@ import dev.skein.events.ToolResult;
 import dev.skein.events.ToolStatus;
 import dev.skein.events.WorkerHeartbeat;
 import dev.skein.integration.fixtures.KafkaFixture;
+import dev.skein.integration.fixtures.ProductDefaults;
 import dev.skein.integration.fixtures.TestEvents;
 import dev.skein.integration.fixtures.TopicReader;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
 import dev.skein.schemas.registry.InMemorySchemaRegistry;
-import dev.skein.workers.Resources;
+import dev.skein.schemas.resources.Resources;
 import dev.skein.workers.Retry;
 import dev.skein.workers.Tool;
 import dev.skein.workers.ToolCatalog;
 import dev.skein.workers.ToolWorker;
 import dev.skein.workers.Tools;
+import dev.skein.workers.WorkerOptions;
 import dev.skein.workers.builtin.SleepTool;
 import dev.skein.workers.node.NodeCapabilities;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -313,15 +315,14 @@ class ToolWorkerSchedulingIT {
         return worker;
     }
 
-    private ToolWorker.Options options(String id, NodeCapabilities capabilities) {
-        return ToolWorker.Options.defaults()
-                .withWorkerId(id)
-                .withTier(tier)
-                .withCapabilities(capabilities)
-                .withHeartbeatInterval(Duration.ofMillis(500))
-                .withMaxInFlight(2)
-                .withPollTimeout(Duration.ofMillis(200))
-                .withDrainTimeout(Duration.ofSeconds(5));
+    private WorkerOptions options(String id, NodeCapabilities capabilities) {
+        return ProductDefaults.worker(id, tier)
+                .capabilities(capabilities)
+                .heartbeatInterval(Duration.ofMillis(500))
+                .maxInFlight(2)
+                .pollTimeout(Duration.ofMillis(200))
+                .drainTimeout(Duration.ofSeconds(5))
+                .build();
     }
 
     private static NodeCapabilities capacity() {
