@@ -59,7 +59,10 @@ final class Sessions {
         return find(address).orElseGet(() -> new Session(address, newMeta(address), this));
     }
 
-    /** The deadline index's entries due at {@code nowMs}, oldest first. */
+    /**
+     * The deadline index's entries whose deadline is before {@code nowMs}, oldest first (one at
+     * exactly {@code nowMs} is due at the next check).
+     */
     List<Deadline> due(long nowMs) {
         List<Deadline> due = new ArrayList<>();
         try (KeyValueIterator<Bytes, String> it =

@@ -26,7 +26,7 @@ final class TurnDeadlines {
         this.turns = turns;
     }
 
-    /** Fails every turn due at {@code nowMs}; the next queued turn of its session then starts. */
+    /** Fails every turn whose deadline is before {@code nowMs}; the next queued turn of its session then starts. */
     void expire(long nowMs) {
         for (Sessions.Deadline deadline : sessions.due(nowMs)) {
             sessions.release(deadline);
