@@ -110,16 +110,11 @@ final class Turns {
 
     /** Ends the active turn, then starts the next queued one. */
     void finish(Session session, TurnStatus status, String answer, String error) {
-        finishActive(session, status, answer, error);
+        finishWithoutStartingNext(session, status, answer, error);
         SessionMeta meta = session.meta();
         if (!meta.getQueuedTurns().isEmpty()) {
             start(session, meta.getQueuedTurns().removeFirst());
         }
-    }
-
-    /** Ends the active turn and leaves the queue as it is. */
-    void finishWithoutStartingNext(Session session, TurnStatus status, String answer, String error) {
-        finishActive(session, status, answer, error);
     }
 
     /** Ends a turn that never started (rejected, or taken out of the queue) and remembers its id. */
@@ -160,7 +155,8 @@ final class Turns {
         invokeAgent(session);
     }
 
-    private void finishActive(Session session, TurnStatus status, String answer, String error) {
+    /** Ends the active turn and leaves the queue as it is. */
+    void finishWithoutStartingNext(Session session, TurnStatus status, String answer, String error) {
         SessionMeta meta = session.meta();
         ActiveTurn active = session.active();
         if (meta.getStatus() == SessionStatus.AWAITING_TOOLS) {
