@@ -5,7 +5,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * What the session state machine needs to know, validated on construction.
+ * What the session state machine needs to know, validated on construction. Its defaults are
+ * written once, in the app's {@code reference.conf} ({@code skein.session} and {@code skein.tiers}).
  *
  * @param defaultAgent agent for turns that name none and sessions without an active agent
  * @param turnTimeout wall-clock deadline of a turn, from its start, when the turn sets none
@@ -32,15 +33,6 @@ public record SessionTopologyConfig(
         Duration workerTimeout,
         Duration cacheTtl) {
 
-    private static final long GIB = 1L << 30;
-
-    /** small (1 cpu, 1 GiB), large (8 cpus, 32 GiB), highmem (16 cpus, 256 GiB), gpu (1 to 8 GPUs). */
-    public static final List<TierEnvelope> DEFAULT_TIERS = List.of(
-            TierEnvelope.cpu("small", 1, GIB),
-            TierEnvelope.cpu("large", 8, 32 * GIB),
-            TierEnvelope.cpu("highmem", 16, 256 * GIB),
-            new TierEnvelope("gpu", 32, 512 * GIB, 1, 8, java.util.Map.of()));
-
     public SessionTopologyConfig {
         require(defaultAgent != null && !defaultAgent.isBlank(), "defaultAgent must be set");
         require(turnTimeout.toMillis() > 0, "turnTimeout must be positive");
@@ -55,66 +47,6 @@ public record SessionTopologyConfig(
         require(!cacheTtl.isNegative(), "cacheTtl must not be negative");
         require(tiers.stream().map(TierEnvelope::name).distinct().count() == tiers.size(), "tier names must be unique");
         tiers = List.copyOf(tiers);
-    }
-
-    public static SessionTopologyConfig defaults() {
-        return new SessionTopologyConfig(
-                "demo",
-                Duration.ofMinutes(2),
-                16,
-                10,
-                3,
-                50,
-                DEFAULT_TIERS,
-                Duration.ofMillis(500),
-                64,
-                Duration.ofSeconds(15),
-                Duration.ofMinutes(10));
-    }
-
-    public SessionTopologyConfig withTurnTimeout(Duration timeout) {
-        return new SessionTopologyConfig(
-                defaultAgent,
-                timeout,
-                maxQueuedTurns,
-                maxSteps,
-                maxAgentAttempts,
-                contextMessages,
-                tiers,
-                deadlineCheckInterval,
-                rememberedTurnIds,
-                workerTimeout,
-                cacheTtl);
-    }
-
-    public SessionTopologyConfig withMaxQueuedTurns(int max) {
-        return new SessionTopologyConfig(
-                defaultAgent,
-                turnTimeout,
-                max,
-                maxSteps,
-                maxAgentAttempts,
-                contextMessages,
-                tiers,
-                deadlineCheckInterval,
-                rememberedTurnIds,
-                workerTimeout,
-                cacheTtl);
-    }
-
-    public SessionTopologyConfig withTiers(List<TierEnvelope> newTiers) {
-        return new SessionTopologyConfig(
-                defaultAgent,
-                turnTimeout,
-                maxQueuedTurns,
-                maxSteps,
-                maxAgentAttempts,
-                contextMessages,
-                newTiers,
-                deadlineCheckInterval,
-                rememberedTurnIds,
-                workerTimeout,
-                cacheTtl);
     }
 
     private static void require(boolean condition, String message) {

@@ -50,9 +50,10 @@ class SessionTopologyTest {
     private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 
     private final SkeinTopics topics = new SkeinTopics("skein.", new InMemorySchemaRegistry());
-    private final SessionTopologyConfig config = SessionTopologyConfig.defaults()
-            .withTurnTimeout(Duration.ofSeconds(30))
-            .withMaxQueuedTurns(2);
+    private final SessionTopologyConfig config = TestSessionConfig.builder()
+            .turnTimeout(Duration.ofSeconds(30))
+            .maxQueuedTurns(2)
+            .build();
     private TopologyTestDriver driver;
     private TestInputTopic<String, TurnRequested> turns;
     private TestInputTopic<String, AgentStep> steps;

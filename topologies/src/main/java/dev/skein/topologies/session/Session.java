@@ -1,0 +1,129 @@
+package dev.skein.topologies.session;
+
+import dev.skein.events.ActiveTurn;
+import dev.skein.events.ChatMessage;
+import dev.skein.events.Role;
+import dev.skein.events.SessionMeta;
+import dev.skein.events.TurnRequested;
+import dev.skein.schemas.SessionAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.utils.Bytes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One session as the state machine sees it while it handles one event: its address, its
+ * {@link SessionMeta} (changed in memory, written back by {@link #save()}), and its rows in the
+ * message and deadline stores, in the layouts {@link SessionStores} documents. Obtained from
+ * {@link Sessions}.
+ */
+final class Session {
+
+    // The state machine's parts share the processor's log category, as before they were split.
+    private static final Logger log = LoggerFactory.getLogger(SessionProcessor.class);
+
+    private final SessionAddress address;
+    private final SessionMeta meta;
+    private final Sessions sessions;
+
+    Session(SessionAddress address, SessionMeta meta, Sessions sessions) {
+        this.address = address;
+        this.meta = meta;
+        this.sessions = sessions;
+    }
+
+    SessionAddress address() {
+        return address;
+    }
+
+    SessionMeta meta() {
+        return meta;
+    }
+
+    /** The turn in progress; null when the session is idle. */
+    ActiveTurn active() {
+        return meta.getActiveTurn();
+    }
+
+    /** A message of this session's history, ready for {@link #append}, which numbers it. */
+    static ChatMessage.Builder message(Role role, String turnId, String agent, long now) {
+        return ChatMessage.newBuilder()
+                .setRole(role)
+                .setToolCalls(new ArrayList<>())
+                .setTurnId(turnId)
+                .setAgent(agent)
+                .setTimestampMs(now);
+    }
+
+    /** One put per message: the changelog carries only the new message, never the history. */
+    void append(ChatMessage.Builder message) {
+        long sequence = meta.getNextSequence();
+        sessions.messages().put(key(sequence), message.setSequence(sequence).build());
+        meta.setNextSequence(sequence + 1);
+    }
+
+    /** The last {@code limit} messages, as {@link SessionHistory#window} cuts them. */
+    List<ChatMessage> window(int limit) {
+        return SessionHistory.window(sessions.messages(), address.toString(), meta, limit);
+    }
+
+    /** Deletes every message; the sequence goes on from where it was, so keys are never reused. */
+    void clearHistory() {
+        for (long seq = meta.getFirstSequence(); seq < meta.getNextSequence(); seq++) {
+            sessions.messages().delete(key(seq));
+        }
+        meta.setFirstSequence(meta.getNextSequence());
+    }
+
+    /** Indexes the active turn's deadline, for the punctuator. */
+    void scheduleDeadline() {
+        sessions.deadlines().put(deadlineKey(), active().getTurnId());
+    }
+
+    /** Removes the active turn's deadline from the index. */
+    void cancelDeadline() {
+        sessions.deadlines().delete(deadlineKey());
+    }
+
+    /** True for the active turn, a queued one, or one of the last finished ones. */
+    boolean hasSeen(String turnId) {
+        return meta.getRecentTurnIds().contains(turnId)
+                || (active() != null && active().getTurnId().equals(turnId))
+                || meta.getQueuedTurns().stream().map(TurnRequested::getTurnId).anyMatch(turnId::equals);
+    }
+
+    /** Keeps a finished turn's id, so a redelivered request for it is dropped; only the last few. */
+    void rememberTurn(String turnId) {
+        List<String> recent = meta.getRecentTurnIds();
+        recent.add(turnId);
+        while (recent.size() > sessions.rememberedTurnIds()) {
+            recent.removeFirst();
+        }
+    }
+
+    /** Counts an event that does not fit the state: under at-least-once delivery that is normal. */
+    void drop(String what) {
+        meta.setEventsDropped(meta.getEventsDropped() + 1);
+        log.debug("session {}: dropped {}", address, what);
+    }
+
+    /** Writes the meta back; every change of an event is written at once, after the event. */
+    void save() {
+        meta.setUpdatedAtMs(sessions.now());
+        sessions.metas().put(address.toString(), meta);
+    }
+
+    private Bytes key(long sequence) {
+        return SessionStores.messageKey(address.toString(), sequence);
+    }
+
+    private Bytes deadlineKey() {
+        return SessionStores.deadlineKey(active().getDeadlineMs(), address.toString());
+    }
+
+    @Override
+    public String toString() {
+        return address.toString();
+    }
+}

@@ -1,0 +1,119 @@
+package dev.skein.topologies.session;
+
+import dev.skein.events.ChatMessage;
+import dev.skein.events.SessionMeta;
+import dev.skein.events.SessionStatus;
+import dev.skein.schemas.SessionAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.ProcessingContext;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/** The sessions of one stream task: where each {@link Session} is loaded from and saved to. */
+final class Sessions {
+
+    /** An entry of the deadline index: the turn whose deadline it is, and where it is kept. */
+    record Deadline(Bytes key, SessionAddress address, String turnId) {}
+
+    private final KeyValueStore<Bytes, ChatMessage> messages;
+    private final KeyValueStore<String, SessionMeta> metas;
+    private final KeyValueStore<Bytes, String> deadlines;
+    private final int rememberedTurnIds;
+    private final LongSupplier clock;
+
+    Sessions(
+            KeyValueStore<Bytes, ChatMessage> messages,
+            KeyValueStore<String, SessionMeta> metas,
+            KeyValueStore<Bytes, String> deadlines,
+            int rememberedTurnIds,
+            LongSupplier clock) {
+        this.messages = messages;
+        this.metas = metas;
+        this.deadlines = deadlines;
+        this.rememberedTurnIds = rememberedTurnIds;
+        this.clock = clock;
+    }
+
+    /** The stores a processor was given under the names of {@link SessionStores}. */
+    static Sessions of(ProcessingContext context, SessionTopologyConfig config) {
+        return new Sessions(
+                context.getStateStore(SessionStores.MESSAGES),
+                context.getStateStore(SessionStores.META),
+                context.getStateStore(SessionStores.DEADLINES),
+                config.rememberedTurnIds(),
+                context::currentSystemTimeMs);
+    }
+
+    /** The session at {@code address}, if it has ever had a turn. */
+    Optional<Session> find(SessionAddress address) {
+        return Optional.ofNullable(metas.get(address.toString())).map(meta -> new Session(address, meta, this));
+    }
+
+    /** The session at {@code address}; a new, idle one (not yet saved) if it has none. */
+    Session open(SessionAddress address) {
+        return find(address).orElseGet(() -> new Session(address, newMeta(address), this));
+    }
+
+    /**
+     * The deadline index's entries whose deadline is before {@code nowMs}, oldest first (one at
+     * exactly {@code nowMs} is due at the next check).
+     */
+    List<Deadline> due(long nowMs) {
+        List<Deadline> due = new ArrayList<>();
+        try (KeyValueIterator<Bytes, String> it =
+                deadlines.range(SessionStores.deadlineBound(0), SessionStores.deadlineBound(nowMs))) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, String> entry = it.next();
+                // Written from an address the processor had parsed, so it parses again.
+                SessionAddress address = SessionAddress.parse(SessionStores.addressOfDeadline(entry.key));
+                due.add(new Deadline(entry.key, address, entry.value));
+            }
+        }
+        return due;
+    }
+
+    /** Removes an entry from the deadline index. */
+    void release(Deadline deadline) {
+        deadlines.delete(deadline.key());
+    }
+
+    private SessionMeta newMeta(SessionAddress address) {
+        long now = now();
+        return SessionMeta.newBuilder()
+                .setTenant(address.tenant())
+                .setSessionId(address.sessionId())
+                .setFirstSequence(0)
+                .setNextSequence(0)
+                .setStatus(SessionStatus.IDLE)
+                .setQueuedTurns(new ArrayList<>())
+                .setRecentTurnIds(new ArrayList<>())
+                .setCreatedAtMs(now)
+                .setUpdatedAtMs(now)
+                .build();
+    }
+
+    long now() {
+        return clock.getAsLong();
+    }
+
+    KeyValueStore<Bytes, ChatMessage> messages() {
+        return messages;
+    }
+
+    KeyValueStore<String, SessionMeta> metas() {
+        return metas;
+    }
+
+    KeyValueStore<Bytes, String> deadlines() {
+        return deadlines;
+    }
+
+    int rememberedTurnIds() {
+        return rememberedTurnIds;
+    }
+}

@@ -1,0 +1,238 @@
+package dev.skein.topologies.session;
+
+import dev.skein.events.ActiveTurn;
+import dev.skein.events.AgentInvocation;
+import dev.skein.events.ChatMessage;
+import dev.skein.events.PendingCall;
+import dev.skein.events.Role;
+import dev.skein.events.SessionMeta;
+import dev.skein.events.SessionStatus;
+import dev.skein.events.ToolResult;
+import dev.skein.events.ToolStatus;
+import dev.skein.events.TurnCompleted;
+import dev.skein.events.TurnRequested;
+import dev.skein.events.TurnStatus;
+import dev.skein.schemas.SessionAddress;
+import java.util.ArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The life of a turn: a requested turn starts at once, waits in the session's queue while
+ * another runs, or is rejected when the queue is full; a started turn invokes its agent step by
+ * step until it finishes, and then the next queued turn starts. Every turn, run or not, ends with
+ * one {@link TurnCompleted}.
+ */
+final class Turns {
+
+    // The state machine's parts share the processor's log category, as before they were split.
+    private static final Logger log = LoggerFactory.getLogger(SessionProcessor.class);
+
+    private final SessionTopologyConfig config;
+    private final Sessions sessions;
+    private final ToolCatalog catalog;
+    private final SessionOutput output;
+
+    Turns(SessionTopologyConfig config, Sessions sessions, ToolCatalog catalog, SessionOutput output) {
+        this.config = config;
+        this.sessions = sessions;
+        this.catalog = catalog;
+        this.output = output;
+    }
+
+    /** A new turn for the session at {@code address}: started, queued, rejected, or dropped as a duplicate. */
+    void request(SessionAddress address, TurnRequested turn) {
+        Session session = sessions.open(address);
+        SessionMeta meta = session.meta();
+        if (session.hasSeen(turn.getTurnId())) {
+            session.drop("duplicate turn " + turn.getTurnId());
+        } else if (meta.getStatus() == SessionStatus.IDLE) {
+            start(session, turn);
+        } else if (meta.getQueuedTurns().size() >= config.maxQueuedTurns()) {
+            endUnstarted(
+                    session,
+                    turn,
+                    TurnStatus.REJECTED,
+                    "session " + address + " is busy and already has "
+                            + meta.getQueuedTurns().size() + " queued turns (limit " + config.maxQueuedTurns()
+                            + "); send the turn again when the current ones have completed");
+        } else {
+            meta.getQueuedTurns().add(turn);
+            log.debug(
+                    "session {} turn {} queued behind {}",
+                    address,
+                    turn.getTurnId(),
+                    session.active().getTurnId());
+        }
+        session.save();
+    }
+
+    /** Sends the active turn's current step and attempt to its agent, with the history and the tools. */
+    void invokeAgent(Session session) {
+        SessionMeta meta = session.meta();
+        ActiveTurn active = session.active();
+        AgentInvocation invocation = AgentInvocation.newBuilder()
+                .setTenant(meta.getTenant())
+                .setSessionId(meta.getSessionId())
+                .setTurnId(active.getTurnId())
+                .setStep(active.getStep())
+                .setAttempt(active.getAgentAttempt())
+                .setAgent(active.getAgent())
+                .setMessages(session.window(config.contextMessages()))
+                .setTools(catalog.tools())
+                .setDeadlineMs(active.getDeadlineMs())
+                .setRequestedAtMs(sessions.now())
+                .build();
+        output.invoke(session.address(), invocation);
+    }
+
+    /**
+     * Every call of the step has its result: records them in call order and invokes the agent
+     * for the next step, or fails the turn when it has used all its steps.
+     */
+    void continueAfterTools(Session session) {
+        ActiveTurn active = session.active();
+        appendToolMessages(session);
+        if (active.getStep() + 1 >= config.maxSteps()) {
+            finish(
+                    session,
+                    TurnStatus.FAILED,
+                    null,
+                    "agent '" + active.getAgent() + "' did not give an answer within " + config.maxSteps() + " steps");
+            return;
+        }
+        active.setStep(active.getStep() + 1);
+        active.setAgentAttempt(1);
+        active.setPendingCalls(new ArrayList<>());
+        session.meta().setStatus(SessionStatus.AWAITING_AGENT);
+        invokeAgent(session);
+    }
+
+    /** Ends the active turn, then starts the next queued one. */
+    void finish(Session session, TurnStatus status, String answer, String error) {
+        finishWithoutStartingNext(session, status, answer, error);
+        SessionMeta meta = session.meta();
+        if (!meta.getQueuedTurns().isEmpty()) {
+            start(session, meta.getQueuedTurns().removeFirst());
+        }
+    }
+
+    /** Ends a turn that never started (rejected, or taken out of the queue) and remembers its id. */
+    void endUnstarted(Session session, TurnRequested turn, TurnStatus status, String error) {
+        emit(
+                session,
+                completion(session, turn.getTurnId(), status)
+                        .setError(error)
+                        .setSteps(0)
+                        .setToolCalls(0)
+                        .setRequestedAtMs(turn.getRequestedAtMs())
+                        .build());
+        session.rememberTurn(turn.getTurnId());
+    }
+
+    private void start(Session session, TurnRequested turn) {
+        SessionMeta meta = session.meta();
+        long now = sessions.now();
+        String agent = firstNonBlank(turn.getAgent(), meta.getActiveAgent(), config.defaultAgent());
+        session.append(Session.message(Role.USER, turn.getTurnId(), agent, now).setContent(turn.getMessage()));
+        long timeout = turn.getTimeoutMs() != null && turn.getTimeoutMs() > 0
+                ? turn.getTimeoutMs()
+                : config.turnTimeout().toMillis();
+        ActiveTurn active = ActiveTurn.newBuilder()
+                .setTurnId(turn.getTurnId())
+                .setAgent(agent)
+                .setStep(0)
+                .setAgentAttempt(1)
+                .setRequestedAtMs(turn.getRequestedAtMs())
+                .setStartedAtMs(now)
+                .setDeadlineMs(now + timeout)
+                .setToolCallCount(0)
+                .setPendingCalls(new ArrayList<>())
+                .build();
+        meta.setActiveTurn(active);
+        meta.setStatus(SessionStatus.AWAITING_AGENT);
+        session.scheduleDeadline();
+        invokeAgent(session);
+    }
+
+    /** Ends the active turn and leaves the queue as it is. */
+    void finishWithoutStartingNext(Session session, TurnStatus status, String answer, String error) {
+        SessionMeta meta = session.meta();
+        ActiveTurn active = session.active();
+        if (meta.getStatus() == SessionStatus.AWAITING_TOOLS) {
+            appendToolMessages(session);
+        }
+        session.cancelDeadline();
+        emit(
+                session,
+                completion(session, active.getTurnId(), status)
+                        .setAnswer(answer)
+                        .setError(error)
+                        .setAgent(active.getAgent())
+                        .setSteps(active.getStep() + 1)
+                        .setToolCalls(active.getToolCallCount())
+                        .setRequestedAtMs(active.getRequestedAtMs())
+                        .build());
+        if (status == TurnStatus.COMPLETED) {
+            meta.setTurnsCompleted(meta.getTurnsCompleted() + 1);
+        } else if (status == TurnStatus.FAILED) {
+            meta.setTurnsFailed(meta.getTurnsFailed() + 1);
+        }
+        session.rememberTurn(active.getTurnId());
+        meta.setActiveTurn(null);
+        meta.setStatus(SessionStatus.IDLE);
+    }
+
+    /** Tool messages in call order; calls without a result get an error message so history stays well-formed. */
+    private void appendToolMessages(Session session) {
+        ActiveTurn active = session.active();
+        for (PendingCall call : active.getPendingCalls()) {
+            ToolResult result = call.getResult();
+            ChatMessage.Builder message = Session.message(
+                            Role.TOOL, active.getTurnId(), active.getAgent(), sessions.now())
+                    .setToolCallId(call.getCallId())
+                    .setToolName(call.getTool());
+            if (result == null) {
+                message.setToolStatus(ToolStatus.ERROR)
+                        .setContent("no result: the turn ended before the tool answered");
+            } else {
+                message.setToolStatus(result.getStatus())
+                        .setContent(result.getOutput())
+                        .setWorker(result.getWorker())
+                        .setCached(result.getCached())
+                        .setDeliveryCount(result.getDeliveryCount());
+            }
+            session.append(message);
+        }
+    }
+
+    private TurnCompleted.Builder completion(Session session, String turnId, TurnStatus status) {
+        return TurnCompleted.newBuilder()
+                .setTenant(session.meta().getTenant())
+                .setSessionId(session.meta().getSessionId())
+                .setTurnId(turnId)
+                .setStatus(status)
+                .setCompletedAtMs(sessions.now());
+    }
+
+    private void emit(Session session, TurnCompleted completed) {
+        if (completed.getStatus() != TurnStatus.COMPLETED) {
+            log.info(
+                    "session {} turn {} {}: {}",
+                    session.address(),
+                    completed.getTurnId(),
+                    completed.getStatus(),
+                    completed.getError());
+        }
+        output.complete(session.address(), completed);
+    }
+
+    private static String firstNonBlank(String... values) {
+        for (String value : values) {
+            if (value != null && !value.isBlank()) {
+                return value;
+            }
+        }
+        throw new IllegalStateException("no value");
+    }
+}

@@ -1,0 +1,187 @@
+package dev.skein.topologies.session;
+
+import static dev.skein.topologies.session.SessionEvents.START_MS;
+import static dev.skein.topologies.session.SessionEvents.tool;
+import static dev.skein.topologies.session.SessionEvents.toolCalls;
+import static dev.skein.topologies.session.SessionEvents.turn;
+import static dev.skein.topologies.session.SessionEvents.worker;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skein.events.AgentInvocation;
+import dev.skein.events.ChatMessage;
+import dev.skein.events.DeadLetter;
+import dev.skein.events.SessionMeta;
+import dev.skein.events.ToolCall;
+import dev.skein.events.ToolDefinition;
+import dev.skein.events.ToolRequest;
+import dev.skein.events.ToolResult;
+import dev.skein.events.TurnCompleted;
+import dev.skein.events.TurnStatus;
+import dev.skein.events.WorkerHeartbeat;
+import dev.skein.schemas.SkeinTopics;
+import dev.skein.schemas.registry.InMemorySchemaRegistry;
+import dev.skein.topologies.cache.ResultCache;
+import java.time.Duration;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedForward;
+import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedPunctuator;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.TimestampedKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One {@link SessionProcessor} driven with {@link MockProcessorContext}: that it takes its stores
+ * by their topology names, forwards to the child names the topology's sinks use, schedules its
+ * punctuator, and dead-letters events that do not belong to the session their key names.
+ */
+class SessionProcessorTest {
+
+    private final SkeinTopics topics = new SkeinTopics("skein.", new InMemorySchemaRegistry());
+    private final SessionTopologyConfig config =
+            TestSessionConfig.builder().turnTimeout(Duration.ofSeconds(30)).build();
+    private final MockProcessorContext<String, SpecificRecord> context = new MockProcessorContext<>();
+    private final SessionProcessor processor = new SessionProcessor(config);
+    private KeyValueStore<String, SessionMeta> metas;
+    private TimestampedKeyValueStore<String, ToolDefinition> catalog;
+    private TimestampedKeyValueStore<String, WorkerHeartbeat> workers;
+
+    @BeforeEach
+    void init() {
+        add(Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(SessionStores.MESSAGES),
+                        Serdes.Bytes(),
+                        topics.serde(ChatMessage.class))
+                .withLoggingDisabled()
+                .build());
+        metas = add(Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(SessionStores.META),
+                        Serdes.String(),
+                        topics.serde(SessionMeta.class))
+                .withLoggingDisabled()
+                .build());
+        add(Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(SessionStores.DEADLINES), Serdes.Bytes(), Serdes.String())
+                .withLoggingDisabled()
+                .build());
+        add(timestamped(ResultCache.STORE, topics.serde(ToolResult.class)));
+        catalog = add(timestamped(SessionStores.TOOL_CATALOG, topics.serde(ToolDefinition.class)));
+        workers = add(timestamped(SessionStores.WORKERS, topics.serde(WorkerHeartbeat.class)));
+        context.setCurrentSystemTimeMs(START_MS);
+        context.setRecordMetadata("skein.turns", 3, 17L);
+        processor.init(context);
+    }
+
+    @Test
+    void aTurnIsForwardedToTheAgentRequestsChildKeyedByItsSession() {
+        processor.process(new Record<>("acme/s1", turn("t1", "hello"), START_MS));
+
+        CapturedForward<? extends String, ? extends SpecificRecord> forward =
+                context.forwarded().getFirst();
+        assertThat(forward.childName()).contains(SessionProcessor.TO_AGENT_REQUESTS);
+        assertThat(forward.record().key()).isEqualTo("acme/s1");
+        assertThat(forward.record().timestamp()).isEqualTo(START_MS);
+        assertThat(((AgentInvocation) forward.record().value()).getTurnId()).isEqualTo("t1");
+        assertThat(metas.get("acme/s1").getActiveTurn().getTurnId()).isEqualTo("t1");
+    }
+
+    @Test
+    void aToolCallIsForwardedToTheToolRequestsChildKeyedByItsCallId() {
+        catalog.put("square", ValueAndTimestamp.make(tool("square", 0.5, false, false), START_MS));
+        workers.put("worker-1", ValueAndTimestamp.make(worker("worker-1", "small", 1, START_MS), START_MS));
+        processor.process(new Record<>("acme/s1", turn("t1", "square 3"), START_MS));
+        context.resetForwards();
+
+        processor.process(
+                new Record<>("acme/s1", toolCalls("t1", 0, new ToolCall("c1", "square", "{\"n\":3}")), START_MS));
+
+        assertThat(context.forwarded(SessionProcessor.TO_TOOL_REQUESTS))
+                .singleElement()
+                .satisfies(forward -> {
+                    assertThat(forward.record().key()).isEqualTo("c1");
+                    assertThat(((ToolRequest) forward.record().value()).getTier())
+                            .isEqualTo("small");
+                });
+        assertThat(context.forwarded()).hasSize(1);
+    }
+
+    @Test
+    void thePunctuatorRunsOnWallClockTimeAndFailsTurnsPastTheirDeadline() {
+        processor.process(new Record<>("acme/s1", turn("t1", "hello"), START_MS));
+        context.resetForwards();
+
+        CapturedPunctuator punctuator = context.scheduledPunctuators().getFirst();
+        assertThat(context.scheduledPunctuators()).hasSize(1);
+        assertThat(punctuator.getType()).isEqualTo(PunctuationType.WALL_CLOCK_TIME);
+        assertThat(punctuator.getInterval()).isEqualTo(config.deadlineCheckInterval());
+
+        long late = START_MS + 30_001;
+        context.setCurrentSystemTimeMs(late);
+        punctuator.getPunctuator().punctuate(late);
+
+        List<CapturedForward<? extends String, ? extends SpecificRecord>> responses =
+                context.forwarded(SessionProcessor.TO_RESPONSES);
+        assertThat(responses).singleElement().satisfies(forward -> {
+            assertThat(forward.record().key()).isEqualTo("acme/s1");
+            TurnCompleted failed = (TurnCompleted) forward.record().value();
+            assertThat(failed.getStatus()).isEqualTo(TurnStatus.FAILED);
+            assertThat(failed.getError()).startsWith("turn timed out after 30000 ms");
+        });
+    }
+
+    @Test
+    void anEventForAnotherSessionThanItsKeyGoesToTheDeadLettersChildWithItsOrigin() {
+        processor.process(new Record<>("acme/other", turn("t1", "hello"), START_MS));
+
+        assertThat(context.forwarded()).singleElement().satisfies(forward -> {
+            assertThat(forward.childName()).contains(SessionProcessor.TO_DEAD_LETTERS);
+            assertThat(forward.record().key()).isEqualTo("acme/other");
+            DeadLetter letter = (DeadLetter) forward.record().value();
+            assertThat(letter.getTopic()).isEqualTo("skein.turns");
+            assertThat(letter.getPartition()).isEqualTo(3);
+            assertThat(letter.getOffset()).isEqualTo(17L);
+            assertThat(letter.getComponent()).isEqualTo("session-topology");
+            assertThat(letter.getCause())
+                    .startsWith("key acme/other does not match the event's tenant/sessionId acme/s1; event: {");
+            assertThat(letter.getTimestampMs()).isEqualTo(START_MS);
+            assertThat(letter.getKey()).isNull();
+        });
+        assertThat(metas.get("acme/other")).isNull();
+    }
+
+    @Test
+    void aKeyThatIsNoSessionAddressAndARecordWithoutValueAreDeadLetters() {
+        processor.process(new Record<>("not-an-address", turn("t1", "hello"), START_MS));
+        processor.process(new Record<>("acme/s1", null, START_MS));
+
+        assertThat(context.forwarded(SessionProcessor.TO_DEAD_LETTERS))
+                .extracting(forward -> ((DeadLetter) forward.record().value()).getCause())
+                .containsExactly(
+                        "invalid session address key: session address 'not-an-address' must be"
+                                + " <tenant>/<session-id>; event: "
+                                + turn("t1", "hello"),
+                        "record has no value");
+        assertThat(context.forwarded()).hasSize(2);
+    }
+
+    private <S extends StateStore> S add(S store) {
+        store.init(context.getStateStoreContext(), store);
+        context.addStateStore(store);
+        return store;
+    }
+
+    private static <V> TimestampedKeyValueStore<String, V> timestamped(String name, Serde<V> serde) {
+        return Stores.timestampedKeyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), serde)
+                .withLoggingDisabled()
+                .build();
+    }
+}
