@@ -1,5 +1,7 @@
 package dev.skein.bench;
 
+import dev.skein.schemas.SessionAddress;
+import dev.skein.topologies.session.SessionStores;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -63,8 +65,7 @@ final class HistoryGrowth {
             }
             long[] bytes = new long[bounds.size() - 1];
             long[] records = new long[bounds.size() - 1];
-            byte[] keyPrefix =
-                    (TurnDriver.TENANT + "/" + session + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] keyPrefix = SessionStores.messageKeyPrefix(SessionAddress.key(TurnDriver.TENANT, session));
             count(reader, partitions, bounds, keyPrefix, bytes, records);
             List<Checkpoint> windows = new ArrayList<>();
             for (int w = 0; w < bytes.length; w++) {

@@ -3,6 +3,7 @@ package dev.skein.bench;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
+import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.SkeinTopics;
 import java.time.Duration;
 import java.util.HashMap;
@@ -125,12 +126,14 @@ final class TurnDriver implements AutoCloseable {
                 .setMessage(message)
                 .setRequestedAtMs(System.currentTimeMillis())
                 .build();
-        producer.send(new ProducerRecord<>(topics.turns.name(), TENANT + "/" + sessionId, turn), (metadata, e) -> {
-            if (e != null) {
-                waiting.remove(turnId);
-                answer.completeExceptionally(e);
-            }
-        });
+        producer.send(
+                new ProducerRecord<>(topics.turns.name(), SessionAddress.key(TENANT, sessionId), turn),
+                (metadata, e) -> {
+                    if (e != null) {
+                        waiting.remove(turnId);
+                        answer.completeExceptionally(e);
+                    }
+                });
         return answer;
     }
 
@@ -272,7 +275,7 @@ final class TurnDriver implements AutoCloseable {
 
     /** The partition of the turns topic (and so of the session's state) a session's turns go to. */
     int partitionOf(String sessionId) {
-        byte[] key = keySerializer.serialize(topics.turns.name(), TENANT + "/" + sessionId);
+        byte[] key = keySerializer.serialize(topics.turns.name(), SessionAddress.key(TENANT, sessionId));
         return Utils.toPositive(Utils.murmur2(key)) % turnPartitions;
     }
 

@@ -27,7 +27,7 @@ final class EventJson {
                 completed.getRequestedAtMs() > 0 ? completed.getCompletedAtMs() - completed.getRequestedAtMs() : null;
         return new JsonObject()
                 .put("turnId", completed.getTurnId())
-                .put("session", completed.getTenant() + "/" + completed.getSessionId())
+                .put("session", SessionAddress.key(completed.getTenant(), completed.getSessionId()))
                 .put("status", completed.getStatus().name())
                 .put("answer", completed.getAnswer())
                 .put("error", completed.getError())
@@ -48,7 +48,7 @@ final class EventJson {
                 .put("type", "delta")
                 .put("kind", delta.getKind().name())
                 .put("turnId", delta.getTurnId())
-                .put("session", delta.getTenant() + "/" + delta.getSessionId())
+                .put("session", SessionAddress.key(delta.getTenant(), delta.getSessionId()))
                 .put("step", delta.getStep())
                 .put("text", delta.getText())
                 .put("callId", delta.getCallId())

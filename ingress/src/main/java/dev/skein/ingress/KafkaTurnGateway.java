@@ -2,6 +2,7 @@ package dev.skein.ingress;
 
 import dev.skein.events.SessionCommand;
 import dev.skein.events.TurnRequested;
+import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
 import java.time.Duration;
@@ -70,14 +71,18 @@ public final class KafkaTurnGateway implements TurnGateway, AutoCloseable {
 
     @Override
     public CompletableFuture<Void> submit(TurnRequested turn) {
-        return send(topics.turns, turn.getTenant() + "/" + turn.getSessionId(), turn, "turn " + turn.getTurnId());
+        return send(
+                topics.turns,
+                SessionAddress.key(turn.getTenant(), turn.getSessionId()),
+                turn,
+                "turn " + turn.getTurnId());
     }
 
     @Override
     public CompletableFuture<Void> submit(SessionCommand command) {
         return send(
                 topics.sessionCommands,
-                command.getTenant() + "/" + command.getSessionId(),
+                SessionAddress.key(command.getTenant(), command.getSessionId()),
                 command,
                 command.getKind() + " command " + command.getCommandId());
     }

@@ -39,12 +39,17 @@ public final class SessionStores {
 
     /** The key of message {@code sequence} of the session at {@code address}. */
     public static Bytes messageKey(String address, long sequence) {
-        byte[] prefix = address.getBytes(StandardCharsets.UTF_8);
-        return Bytes.wrap(ByteBuffer.allocate(prefix.length + 1 + Long.BYTES)
+        byte[] prefix = messageKeyPrefix(address);
+        return Bytes.wrap(ByteBuffer.allocate(prefix.length + Long.BYTES)
                 .put(prefix)
-                .put(SEPARATOR)
                 .putLong(sequence)
                 .array());
+    }
+
+    /** What every {@link #messageKey} of the session at {@code address} starts with, and nothing else's. */
+    public static byte[] messageKeyPrefix(String address) {
+        byte[] utf8 = address.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(utf8.length + 1).put(utf8).put(SEPARATOR).array();
     }
 
     /** The sequence number encoded in a {@link #messageKey}. */

@@ -12,6 +12,7 @@ import dev.skein.adapters.DeltaSink;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.Role;
+import dev.skein.schemas.SessionAddress;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -110,7 +111,7 @@ public final class A2aAgent implements AgentAdapter {
 
     @Override
     public AgentReply decide(AgentInvocation invocation, DeltaSink deltas) throws InterruptedException {
-        String address = invocation.getTenant() + "/" + invocation.getSessionId();
+        String address = SessionAddress.key(invocation.getTenant(), invocation.getSessionId());
         Optional<ChatMessage> question = lastUserMessage(invocation.getMessages());
         if (question.isEmpty()) {
             return new AgentReply.Failure(

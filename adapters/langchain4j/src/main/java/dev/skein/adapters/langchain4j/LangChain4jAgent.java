@@ -15,6 +15,7 @@ import dev.skein.adapters.AgentSpec;
 import dev.skein.adapters.DeltaSink;
 import dev.skein.adapters.Handoffs;
 import dev.skein.events.AgentInvocation;
+import dev.skein.schemas.SessionAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -60,8 +61,8 @@ public final class LangChain4jAgent implements AgentAdapter {
 
     @Override
     public AgentReply decide(AgentInvocation invocation, DeltaSink deltas) throws InterruptedException {
-        String where = invocation.getTenant() + "/" + invocation.getSessionId() + " turn " + invocation.getTurnId()
-                + " step " + invocation.getStep();
+        String where = SessionAddress.key(invocation.getTenant(), invocation.getSessionId()) + " turn "
+                + invocation.getTurnId() + " step " + invocation.getStep();
         List<ToolSpecification> tools;
         try {
             tools = ToolSpecifications.from(invocation.getTools());

@@ -15,6 +15,7 @@ import dev.skein.events.ChatMessage;
 import dev.skein.events.Role;
 import dev.skein.events.ToolDefinition;
 import dev.skein.events.ToolStatus;
+import dev.skein.schemas.SessionAddress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -98,7 +99,7 @@ public final class LangGraphAgent implements AgentAdapter {
 
     @Override
     public AgentReply decide(AgentInvocation invocation, DeltaSink deltas) throws InterruptedException {
-        String address = invocation.getTenant() + "/" + invocation.getSessionId();
+        String address = SessionAddress.key(invocation.getTenant(), invocation.getSessionId());
         String threadId = threadId(spec.name(), address);
         List<ChatMessage> results = trailingToolResults(invocation.getMessages());
         try {

@@ -16,6 +16,7 @@ import dev.skein.adapters.AgentReply;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.adapters.DeltaSink;
 import dev.skein.events.AgentInvocation;
+import dev.skein.schemas.SessionAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -83,7 +84,7 @@ public final class OpenAiAgent implements AgentAdapter, AutoCloseable {
 
     @Override
     public AgentReply decide(AgentInvocation invocation, DeltaSink deltas) throws InterruptedException {
-        String address = invocation.getTenant() + "/" + invocation.getSessionId();
+        String address = SessionAddress.key(invocation.getTenant(), invocation.getSessionId());
         ChatCompletionCreateParams request;
         try {
             request = ChatCompletionRequests.build(invocation, spec.systemPrompt(), settings);
