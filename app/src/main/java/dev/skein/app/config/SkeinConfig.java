@@ -359,7 +359,9 @@ public final class SkeinConfig {
                 tiers.add(new TierEnvelope(
                         tier.getString("name"),
                         tier.getDouble("max-cpus"),
-                        tier.getBytes("max-memory"),
+                        // One reading of sizes for tiers, workers and tools (ByteSize: every unit binary),
+                        // so that a 32GB tier and a 32g worker agree; HOCON's getBytes reads GB as 10^9.
+                        ByteSize.parse(tier.getString("max-memory")),
                         tier.hasPath("min-gpus") ? tier.getInt("min-gpus") : 0,
                         tier.hasPath("max-gpus") ? tier.getInt("max-gpus") : 0,
                         custom));

@@ -33,6 +33,29 @@ class SkeinConfigTest {
     }
 
     @Test
+    void tierAndWorkerSizesAreReadByOneRuleInWhichEveryUnitIsBinary() {
+        SkeinConfig config = SkeinConfig.load(
+                Optional.empty(),
+                Map.of(),
+                Map.of(
+                        "SKEIN_TIERS",
+                        "[{name = small, max-cpus = 1, max-memory = 32GB}]",
+                        "SKEIN_WORKER_MEMORY",
+                        "32g"));
+
+        long gib = 1L << 30;
+        assertThat(config.tiers().getFirst().maxMemoryBytes()).isEqualTo(32 * gib);
+        assertThat(config.workerMemoryBytes()).contains(32 * gib);
+        assertThat(SkeinConfig.defaults().tiers().getFirst().maxMemoryBytes()).isEqualTo(gib);
+        assertThatThrownBy(() -> SkeinConfig.load(
+                        Optional.empty(),
+                        Map.of(),
+                        Map.of("SKEIN_TIERS", "[{name = small, max-cpus = 1, max-memory = lots}]")))
+                .hasMessageContaining("skein.tiers[0]")
+                .hasMessageContaining("'lots' is not a size");
+    }
+
+    @Test
     void shareGroupSessionTimeoutsAreTheBrokersUnlessSet() {
         assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of()).agentSessionTimeout())
                 .isEmpty();
