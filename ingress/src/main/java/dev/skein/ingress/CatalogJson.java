@@ -5,12 +5,11 @@ import dev.skein.events.RetryPolicy;
 import dev.skein.events.ToolDefinition;
 import dev.skein.events.WorkerHeartbeat;
 import dev.skein.schemas.WorkerLiveness;
+import dev.skein.schemas.resources.ByteSize;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -23,7 +22,6 @@ import org.slf4j.LoggerFactory;
 final class CatalogJson {
 
     private static final Logger log = LoggerFactory.getLogger(CatalogJson.class);
-    private static final String[] BINARY_UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
 
     private CatalogJson() {}
 
@@ -101,17 +99,7 @@ final class CatalogJson {
 
     /** Bytes in the largest binary unit that keeps the number at least 1, e.g. {@code "512 MiB"}, {@code "1.5 GiB"}. */
     static String humanBytes(long bytes) {
-        if (bytes < 1024) {
-            return bytes + " B";
-        }
-        int unit = 0;
-        BigDecimal value = BigDecimal.valueOf(bytes);
-        BigDecimal kibi = BigDecimal.valueOf(1024);
-        while (value.compareTo(kibi) >= 0 && unit < BINARY_UNITS.length - 1) {
-            value = value.divide(kibi);
-            unit++;
-        }
-        return value.setScale(2, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString() + " " + BINARY_UNITS[unit];
+        return ByteSize.formatInLargestUnit(bytes);
     }
 
     /**

@@ -20,9 +20,10 @@ public final class ByteSize {
     private static final Pattern SIZE =
             Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgtp]?)(i?b?)", Pattern.CASE_INSENSITIVE);
     private static final String UNITS = "kmgtp";
-    // Printing stops at GiB: configuration and tools write GiB (32GiB, 512GiB), so a message says
+    private static final String[] NAMES = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    // Messages stop at GiB: configuration and tools write GiB (32GiB, 512GiB), so a message says
     // "1024 GiB" where the reader wrote 1024GiB, not "1 TiB".
-    private static final String[] NAMES = {"B", "KiB", "MiB", "GiB"};
+    private static final int GIB = 3;
 
     private ByteSize() {}
 
@@ -51,10 +52,23 @@ public final class ByteSize {
      * decimals: {@code 100 B}, {@code 512 MiB}, {@code 1.5 GiB}, {@code 1024 GiB}.
      */
     public static String format(long bytes) {
+        return format(bytes, GIB);
+    }
+
+    /**
+     * {@code bytes} in the largest binary unit, up to EiB, in which it is at least 1, with at most two
+     * decimals: {@code 512 MiB}, {@code 1.5 GiB}, {@code 64 TiB}. For showing a size on its own (the
+     * API's catalog), where no configured value is quoted back.
+     */
+    public static String formatInLargestUnit(long bytes) {
+        return format(bytes, NAMES.length - 1);
+    }
+
+    private static String format(long bytes, int largestUnit) {
         int unit = 0;
         BigDecimal value = BigDecimal.valueOf(bytes);
         BigDecimal step = BigDecimal.valueOf(1024);
-        while (value.abs().compareTo(step) >= 0 && unit < NAMES.length - 1) {
+        while (value.abs().compareTo(step) >= 0 && unit < largestUnit) {
             value = value.divide(step);
             unit++;
         }

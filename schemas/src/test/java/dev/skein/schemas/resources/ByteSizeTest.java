@@ -45,4 +45,13 @@ class ByteSizeTest {
         assertThat(ByteSize.format(1_000_000_000)).isEqualTo("953.67 MiB");
         assertThat(ByteSize.format(0)).isEqualTo("0 B");
     }
+
+    @Test
+    void showsASizeOnItsOwnInTheLargestUnitAndAMessageInAtMostGiB() {
+        long tib = 1L << 40;
+        assertThat(ByteSize.formatInLargestUnit(64 * tib)).isEqualTo("64 TiB");
+        assertThat(ByteSize.format(64 * tib)).isEqualTo("65536 GiB");
+        assertThat(ByteSize.formatInLargestUnit(1536L << 20)).isEqualTo(ByteSize.format(1536L << 20));
+        assertThat(ByteSize.formatInLargestUnit(0)).isEqualTo("0 B");
+    }
 }
