@@ -5,17 +5,18 @@ import java.time.Duration;
 
 /**
  * Settings of the HTTP/WebSocket ingress. The compact constructor validates every value and names
- * the bad key in its message.
+ * the bad key in its message. The defaults of the configurable ones are in the app's
+ * {@code reference.conf} only; build with {@link #builder()}.
  *
- * @param host            interface to listen on ({@code skein.http.host}, default {@code 0.0.0.0})
- * @param port            TCP port ({@code skein.http.port}, default 8080; 0 picks a free port)
- * @param maxMessageBytes largest user message in UTF-8 bytes ({@code skein.http.max-message-bytes}, default 32768)
+ * @param host            interface to listen on ({@code skein.http.host})
+ * @param port            TCP port ({@code skein.http.port}; 0 picks a free port)
+ * @param maxMessageBytes largest user message in UTF-8 bytes ({@code skein.http.max-message-bytes})
  * @param defaultTenant   tenant of requests without the tenant header ({@code skein.http.default-tenant})
- * @param tenantHeader    header naming the tenant (fixed, default {@code X-Skein-Tenant})
- * @param defaultWait     how long {@code ?wait=true} waits for a turn ({@code skein.http.default-wait}, default 30 s)
- * @param maxWait         cap on any requested wait ({@code skein.http.max-wait}, default 120 s)
+ * @param tenantHeader    header naming the tenant (not configurable: {@link #TENANT_HEADER})
+ * @param defaultWait     how long {@code ?wait=true} waits for a turn ({@code skein.http.default-wait})
+ * @param maxWait         cap on any requested wait ({@code skein.http.max-wait})
  * @param workerTimeout   a worker whose last heartbeat is older than this is shown as not live by
- *                        {@code GET /v1/workers} ({@code skein.session.worker-timeout}, default 15 s)
+ *                        {@code GET /v1/workers} ({@code skein.session.worker-timeout})
  */
 public record IngressConfig(
         String host,
@@ -27,7 +28,8 @@ public record IngressConfig(
         Duration maxWait,
         Duration workerTimeout) {
 
-    public static final Duration DEFAULT_WORKER_TIMEOUT = Duration.ofSeconds(15);
+    /** The header that names a request's tenant. */
+    public static final String TENANT_HEADER = "X-Skein-Tenant";
 
     public IngressConfig {
         if (host == null || host.isBlank()) {
@@ -63,57 +65,84 @@ public record IngressConfig(
         }
     }
 
-    /** The settings before {@code workerTimeout} existed: it takes its default of 15 s. */
-    public IngressConfig(
-            String host,
-            int port,
-            int maxMessageBytes,
-            String defaultTenant,
-            String tenantHeader,
-            Duration defaultWait,
-            Duration maxWait) {
-        this(host, port, maxMessageBytes, defaultTenant, tenantHeader, defaultWait, maxWait, DEFAULT_WORKER_TIMEOUT);
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public static IngressConfig defaults() {
-        return new IngressConfig(
-                "0.0.0.0",
-                8080,
-                32_768,
-                "default",
-                "X-Skein-Tenant",
-                Duration.ofSeconds(30),
-                Duration.ofSeconds(120),
-                DEFAULT_WORKER_TIMEOUT);
-    }
+    /**
+     * Collects the settings; {@link #build()} fails naming the first configurable one that is
+     * missing. The tenant header is {@link #TENANT_HEADER} unless set.
+     */
+    public static final class Builder {
+        private String host;
+        private Integer port;
+        private Integer maxMessageBytes;
+        private String defaultTenant;
+        private String tenantHeader = TENANT_HEADER;
+        private Duration defaultWait;
+        private Duration maxWait;
+        private Duration workerTimeout;
 
-    public IngressConfig withHost(String newHost) {
-        return new IngressConfig(
-                newHost, port, maxMessageBytes, defaultTenant, tenantHeader, defaultWait, maxWait, workerTimeout);
-    }
+        private Builder() {}
 
-    public IngressConfig withPort(int newPort) {
-        return new IngressConfig(
-                host, newPort, maxMessageBytes, defaultTenant, tenantHeader, defaultWait, maxWait, workerTimeout);
-    }
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
 
-    public IngressConfig withMaxMessageBytes(int newMax) {
-        return new IngressConfig(host, port, newMax, defaultTenant, tenantHeader, defaultWait, maxWait, workerTimeout);
-    }
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
 
-    public IngressConfig withDefaultTenant(String tenant) {
-        return new IngressConfig(
-                host, port, maxMessageBytes, tenant, tenantHeader, defaultWait, maxWait, workerTimeout);
-    }
+        public Builder maxMessageBytes(int max) {
+            this.maxMessageBytes = max;
+            return this;
+        }
 
-    public IngressConfig withWaits(Duration newDefaultWait, Duration newMaxWait) {
-        return new IngressConfig(
-                host, port, maxMessageBytes, defaultTenant, tenantHeader, newDefaultWait, newMaxWait, workerTimeout);
-    }
+        public Builder defaultTenant(String tenant) {
+            this.defaultTenant = tenant;
+            return this;
+        }
 
-    public IngressConfig withWorkerTimeout(Duration newWorkerTimeout) {
-        return new IngressConfig(
-                host, port, maxMessageBytes, defaultTenant, tenantHeader, defaultWait, maxWait, newWorkerTimeout);
+        public Builder tenantHeader(String header) {
+            this.tenantHeader = header;
+            return this;
+        }
+
+        public Builder waits(Duration defaultWait, Duration maxWait) {
+            this.defaultWait = defaultWait;
+            this.maxWait = maxWait;
+            return this;
+        }
+
+        public Builder workerTimeout(Duration timeout) {
+            this.workerTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * @throws IllegalStateException naming a setting that was not given
+         * @throws IllegalArgumentException naming the key of a setting whose value is invalid
+         */
+        public IngressConfig build() {
+            return new IngressConfig(
+                    required("skein.http.host", host),
+                    required("skein.http.port", port),
+                    required("skein.http.max-message-bytes", maxMessageBytes),
+                    required("skein.http.default-tenant", defaultTenant),
+                    tenantHeader,
+                    required("skein.http.default-wait", defaultWait),
+                    required("skein.http.max-wait", maxWait),
+                    required("skein.session.worker-timeout", workerTimeout));
+        }
+
+        private static <T> T required(String key, T value) {
+            if (value == null) {
+                throw new IllegalStateException("ingress setting " + key + " is required and was not given");
+            }
+            return value;
+        }
     }
 
     /**

@@ -49,7 +49,7 @@ class CatalogRoutesTest {
         AvroSerde.of(ChatMessage.class, new InMemorySchemaRegistry());
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         IngressConfig config =
-                IngressConfig.defaults().withHost("127.0.0.1").withPort(0).withWorkerTimeout(WORKER_TIMEOUT);
+                TestIngressConfig.builder().workerTimeout(WORKER_TIMEOUT).build();
         ingress = new SkeinIngress(
                 config,
                 new RecordingGateway(),
@@ -197,7 +197,7 @@ class CatalogRoutesTest {
 
     @Test
     void withoutARegistryMetricsAre404AndWithoutACatalogNothingIsListed() throws Exception {
-        IngressConfig config = IngressConfig.defaults().withHost("127.0.0.1").withPort(0);
+        IngressConfig config = TestIngressConfig.builder().build();
         try (SkeinIngress bare = new SkeinIngress(
                 config,
                 new RecordingGateway(),
@@ -218,18 +218,26 @@ class CatalogRoutesTest {
     }
 
     @Test
-    void workerTimeoutDefaultsTo15SecondsAndMustBePositive() {
-        assertThat(IngressConfig.defaults().workerTimeout()).isEqualTo(Duration.ofSeconds(15));
-        assertThat(new IngressConfig("h", 1, 1, "t", "X-T", Duration.ofSeconds(1), Duration.ofSeconds(2))
-                        .workerTimeout())
-                .isEqualTo(Duration.ofSeconds(15));
-        assertThat(IngressConfig.defaults()
-                        .withWorkerTimeout(Duration.ofSeconds(3))
-                        .withPort(9)
+    void workerTimeoutIsRequiredAndMustBePositive() {
+        // Its default (15 s) is reference.conf's, checked by the app's SkeinConfigTest.
+        assertThat(TestIngressConfig.builder()
+                        .workerTimeout(Duration.ofSeconds(3))
+                        .port(9)
+                        .build()
                         .workerTimeout())
                 .isEqualTo(Duration.ofSeconds(3));
-        assertThatThrownBy(() -> IngressConfig.defaults().withWorkerTimeout(Duration.ZERO))
+        assertThatThrownBy(() ->
+                        TestIngressConfig.builder().workerTimeout(Duration.ZERO).build())
                 .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("skein.session.worker-timeout");
+        assertThatThrownBy(() -> IngressConfig.builder()
+                        .host("127.0.0.1")
+                        .port(0)
+                        .maxMessageBytes(1)
+                        .defaultTenant("t")
+                        .waits(Duration.ofSeconds(1), Duration.ofSeconds(2))
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("skein.session.worker-timeout");
     }
 

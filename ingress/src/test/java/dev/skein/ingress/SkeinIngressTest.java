@@ -65,11 +65,10 @@ class SkeinIngressTest {
         // Avro builders resolve record defaults by class name, which Avro 1.12 allows only for
         // trusted packages; AvroSerde registers Skein's, as it does in production.
         AvroSerde.of(ChatMessage.class, new InMemorySchemaRegistry());
-        IngressConfig config = IngressConfig.defaults()
-                .withHost("127.0.0.1")
-                .withPort(0)
-                .withMaxMessageBytes(MAX_MESSAGE_BYTES)
-                .withWaits(Duration.ofSeconds(2), Duration.ofSeconds(5));
+        IngressConfig config = TestIngressConfig.builder()
+                .maxMessageBytes(MAX_MESSAGE_BYTES)
+                .waits(Duration.ofSeconds(2), Duration.ofSeconds(5))
+                .build();
         ingress = new SkeinIngress(config, gateway, events, history, () -> health.get());
         port = ingress.start();
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -494,7 +493,7 @@ class SkeinIngressTest {
 
     @Test
     void aTakenPortFailsTheStartWithTheAddress() {
-        IngressConfig config = IngressConfig.defaults().withHost("127.0.0.1").withPort(port);
+        IngressConfig config = TestIngressConfig.builder().port(port).build();
         try (SkeinIngress second = new SkeinIngress(config, gateway, events, history, () -> health.get())) {
             assertThatThrownBy(second::start)
                     .isInstanceOf(IllegalStateException.class)

@@ -244,13 +244,14 @@ public final class SkeinNode implements AutoCloseable {
         started.push(events);
         HistoryReader history = address ->
                 sessions.queries().session(address.toString()).map(s -> new SessionView(s.meta(), s.messages()));
-        IngressConfig ingressConfig = IngressConfig.defaults()
-                .withHost(config.httpHost())
-                .withPort(config.httpPort())
-                .withMaxMessageBytes(config.maxMessageBytes())
-                .withDefaultTenant(config.defaultTenant())
-                .withWaits(config.defaultWait(), config.maxWait())
-                .withWorkerTimeout(config.sessionTopology().workerTimeout());
+        IngressConfig ingressConfig = IngressConfig.builder()
+                .host(config.httpHost())
+                .port(config.httpPort())
+                .maxMessageBytes(config.maxMessageBytes())
+                .defaultTenant(config.defaultTenant())
+                .waits(config.defaultWait(), config.maxWait())
+                .workerTimeout(config.sessionTopology().workerTimeout())
+                .build();
         catalog = new KafkaCatalogView(clients, topics);
         started.push(catalog);
         Admin metricsAdmin = Admin.create(Map.copyOf(clients));

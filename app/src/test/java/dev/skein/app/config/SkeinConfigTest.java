@@ -33,6 +33,20 @@ class SkeinConfigTest {
     }
 
     @Test
+    void theDefaultsAreReferenceConfs() {
+        // reference.conf is the one place defaults are written; the components' builders require them.
+        SkeinConfig defaults = SkeinConfig.load(Optional.empty(), Map.of(), Map.of());
+
+        assertThat(defaults.httpHost()).isEqualTo("127.0.0.1");
+        assertThat(defaults.httpPort()).isEqualTo(8080);
+        assertThat(defaults.sessionTopology().workerTimeout()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(defaults.workerMaxInFlight()).isEqualTo(16);
+        assertThat(defaults.heartbeatInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(defaults.agentTimeout()).isEqualTo(Duration.ofSeconds(25));
+        assertThat(defaults.tiers()).extracting(t -> t.name()).containsExactly("small", "large", "highmem", "gpu");
+    }
+
+    @Test
     void tierAndWorkerSizesAreReadByOneRuleInWhichEveryUnitIsBinary() {
         SkeinConfig config = SkeinConfig.load(
                 Optional.empty(),
