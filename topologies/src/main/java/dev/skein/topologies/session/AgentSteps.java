@@ -112,6 +112,8 @@ final class AgentSteps {
                 active.getTurnId(),
                 active.getAgent(),
                 target);
+        // Before finish, which may start the next queued turn: that turn goes to the new agent too.
+        meta.setActiveAgent(target);
         if (active.getStep() + 1 >= config.maxSteps()) {
             turns.finish(
                     session,
@@ -119,10 +121,8 @@ final class AgentSteps {
                     null,
                     "agents did not give an answer within " + config.maxSteps() + " steps (the last, '"
                             + active.getAgent() + "', handed off to '" + target + "')");
-            meta.setActiveAgent(target);
             return;
         }
-        meta.setActiveAgent(target);
         active.setAgent(target);
         active.setStep(active.getStep() + 1);
         active.setAgentAttempt(1);

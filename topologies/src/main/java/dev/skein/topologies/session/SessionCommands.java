@@ -6,6 +6,7 @@ import dev.skein.events.SessionMeta;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
 import dev.skein.schemas.SessionAddress;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,12 +67,14 @@ final class SessionCommands {
             turns.finish(session, TurnStatus.CANCELLED, null, reason);
             return;
         }
-        session.meta().getQueuedTurns().removeIf(queued -> {
-            if (!queued.getTurnId().equals(turnId)) {
-                return false;
+        // Removed by index: a meta read back from its store holds Avro's GenericData.Array, whose
+        // iterator cannot remove (so neither removeIf nor remove(Object) work on it).
+        List<TurnRequested> queue = session.meta().getQueuedTurns();
+        for (int i = 0; i < queue.size(); i++) {
+            if (queue.get(i).getTurnId().equals(turnId)) {
+                turns.endUnstarted(session, queue.remove(i), TurnStatus.CANCELLED, reason);
+                return;
             }
-            turns.endUnstarted(session, queued, TurnStatus.CANCELLED, reason);
-            return true;
-        });
+        }
     }
 }

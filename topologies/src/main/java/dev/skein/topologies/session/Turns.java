@@ -92,8 +92,8 @@ final class Turns {
      */
     void continueAfterTools(Session session) {
         ActiveTurn active = session.active();
-        appendToolMessages(session);
         if (active.getStep() + 1 >= config.maxSteps()) {
+            // Still awaiting tools: finish records the tool messages, once.
             finish(
                     session,
                     TurnStatus.FAILED,
@@ -101,6 +101,7 @@ final class Turns {
                     "agent '" + active.getAgent() + "' did not give an answer within " + config.maxSteps() + " steps");
             return;
         }
+        appendToolMessages(session);
         active.setStep(active.getStep() + 1);
         active.setAgentAttempt(1);
         active.setPendingCalls(new ArrayList<>());

@@ -164,6 +164,25 @@ class AgentStepsTest {
         assertThat(fixture.meta().getActiveAgent()).isEqualTo("billing");
     }
 
+    @Test
+    void aHandoffOnTheLastStepPassesTheNewAgentToTheNextQueuedTurn() {
+        fixture.turns.request(ADDRESS, turn("t2", "queued"));
+        fixture.steps.onStep(ADDRESS, handoff("t1", 0, "refunds"));
+        fixture.output.clear();
+
+        fixture.steps.onStep(ADDRESS, handoff("t1", 1, "billing"));
+
+        assertThat(fixture.output.completions)
+                .extracting(TurnCompleted::getTurnId, TurnCompleted::getStatus)
+                .containsExactly(tuple("t1", TurnStatus.FAILED));
+        AgentInvocation next = fixture.output.lastInvocation();
+        assertThat(next.getTurnId()).isEqualTo("t2");
+        assertThat(next.getStep()).isZero();
+        assertThat(next.getAgent()).isEqualTo("billing");
+        assertThat(fixture.meta().getActiveTurn().getAgent()).isEqualTo("billing");
+        assertThat(fixture.meta().getActiveAgent()).isEqualTo("billing");
+    }
+
     private static AgentStep handoff(String turnId, int step, String target) {
         return step(turnId, step, StepKind.HANDOFF)
                 .setHandoffTo(target)

@@ -18,6 +18,7 @@ import dev.skein.events.SessionStatus;
 import dev.skein.events.ToolCall;
 import dev.skein.events.ToolRequest;
 import dev.skein.events.TurnCompleted;
+import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
 import dev.skein.schemas.SessionAddress;
 import org.junit.jupiter.api.Test;
@@ -76,6 +77,29 @@ class SessionCommandsTest {
 
         assertThat(fixture.output.completions).isEmpty();
         assertThat(fixture.meta().getActiveTurn().getTurnId()).isEqualTo("t1");
+    }
+
+    @Test
+    void cancellingAQueuedTurnOfAStoredSessionEndsItAndLeavesTheRestOfTheQueue() {
+        // Every request is saved and read back through the store's serde, so the queue is
+        // Avro's list, as it is in production.
+        fixture.turns.request(ADDRESS, turn("t1", "first"));
+        fixture.turns.request(ADDRESS, turn("t2", "second"));
+        fixture.turns.request(ADDRESS, turn("t3", "third"));
+        SessionCommand cancel = command(CommandKind.CANCEL_TURN);
+        cancel.setTurnId("t2");
+        cancel.setReason("not needed");
+
+        fixture.commands.onCommand(ADDRESS, cancel);
+
+        assertThat(fixture.output.completions)
+                .extracting(TurnCompleted::getTurnId, TurnCompleted::getStatus, TurnCompleted::getError)
+                .containsExactly(tuple("t2", TurnStatus.CANCELLED, "cancelled: not needed"));
+        assertThat(fixture.meta().getActiveTurn().getTurnId()).isEqualTo("t1");
+        assertThat(fixture.meta().getQueuedTurns())
+                .extracting(TurnRequested::getTurnId)
+                .containsExactly("t3");
+        assertThat(fixture.meta().getRecentTurnIds()).containsExactly("t2");
     }
 
     @Test

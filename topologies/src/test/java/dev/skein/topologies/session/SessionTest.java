@@ -11,6 +11,7 @@ import dev.skein.events.Role;
 import dev.skein.events.SessionStatus;
 import dev.skein.schemas.SessionAddress;
 import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** {@link Session} and {@link Sessions}: one session's state and its rows in the stores. */
@@ -79,6 +80,19 @@ class SessionTest {
         assertThat(session.meta().getRecentTurnIds()).containsExactly("t2", "t3");
         assertThat(session.hasSeen("t1")).isFalse();
         assertThat(session.hasSeen("t3")).isTrue();
+    }
+
+    @Test
+    void theRememberedTurnIdsOfAStoredSessionAreTrimmedToo() {
+        // Read back from the store, the list is Avro's GenericData.Array: trimmed by index.
+        fixture.sessions.open(ADDRESS).save();
+        for (String turnId : List.of("t1", "t2", "t3")) {
+            Session stored = fixture.sessions.find(ADDRESS).orElseThrow();
+            stored.rememberTurn(turnId);
+            stored.save();
+        }
+
+        assertThat(fixture.meta().getRecentTurnIds()).containsExactly("t2", "t3");
     }
 
     @Test

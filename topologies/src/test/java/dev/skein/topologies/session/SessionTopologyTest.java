@@ -514,6 +514,41 @@ class SessionTopologyTest {
     }
 
     @Test
+    void cancellingAQueuedTurnEndsItAndTheQueueGoesOnWithoutIt() {
+        turns.pipeInput(ADDRESS, turn("t1", "first"));
+        turns.pipeInput(ADDRESS, turn("t2", "second"));
+        turns.pipeInput(ADDRESS, turn("t3", "third"));
+        commands.pipeInput(
+                ADDRESS,
+                SessionCommand.newBuilder()
+                        .setTenant("acme")
+                        .setSessionId("s1")
+                        .setCommandId("cmd1")
+                        .setKind(CommandKind.CANCEL_TURN)
+                        .setTurnId("t2")
+                        .setIssuedAtMs(0)
+                        .build());
+
+        assertThat(deadLetters.isEmpty()).isTrue();
+        TurnCompleted cancelled = responses.readValue();
+        assertThat(cancelled.getTurnId()).isEqualTo("t2");
+        assertThat(cancelled.getStatus()).isEqualTo(TurnStatus.CANCELLED);
+        assertThat(cancelled.getError()).isEqualTo("cancelled on request");
+        assertThat(meta().getQueuedTurns()).extracting(TurnRequested::getTurnId).containsExactly("t3");
+
+        steps.pipeInput(ADDRESS, answer("t1", 0, "one"));
+        steps.pipeInput(ADDRESS, answer("t3", 0, "three"));
+
+        assertThat(invocations.readValuesToList())
+                .extracting(AgentInvocation::getTurnId)
+                .containsExactly("t1", "t3");
+        assertThat(responses.readValuesToList())
+                .extracting(TurnCompleted::getTurnId)
+                .containsExactly("t1", "t3");
+        assertThat(history()).extracting(ChatMessage::getContent).containsExactly("first", "one", "third", "three");
+    }
+
+    @Test
     void eventsWhoseKeyNamesAnotherSessionGoToTheDeadLetterTopic() {
         turns.pipeInput("acme/other", turn("t1", "hello"));
         turns.pipeInput("not-an-address", turn("t2", "hello"));

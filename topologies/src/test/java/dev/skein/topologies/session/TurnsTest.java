@@ -11,6 +11,7 @@ import dev.skein.events.ChatMessage;
 import dev.skein.events.PendingCall;
 import dev.skein.events.Role;
 import dev.skein.events.SessionStatus;
+import dev.skein.events.ToolCall;
 import dev.skein.events.ToolStatus;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
@@ -162,6 +163,35 @@ class TurnsTest {
         assertThat(fixture.output.invocations).isEmpty();
         assertThat(fixture.output.lastCompletion().getError())
                 .isEqualTo("agent 'demo' did not give an answer within 2 steps");
+    }
+
+    @Test
+    void aToolResultOnTheLastStepIsRecordedOnceAndTheTurnFails() {
+        fixture.addTool(SessionEvents.tool("square", 0.5, false, false));
+        fixture.addWorker(SessionEvents.worker("worker-1", "small", 1, START_MS));
+        fixture.turns.request(ADDRESS, turn("t1", "square twice"));
+        fixture.steps.onStep(ADDRESS, SessionEvents.toolCalls("t1", 0, new ToolCall("a", "square", "{\"n\":2}")));
+        fixture.toolCalls.onResult(ADDRESS, SessionEvents.result("t1", 0, "a", "4"));
+        // step 1 of 2, the last allowed, asks for a tool too
+        fixture.steps.onStep(ADDRESS, SessionEvents.toolCalls("t1", 1, new ToolCall("b", "square", "{\"n\":4}")));
+
+        fixture.toolCalls.onResult(ADDRESS, SessionEvents.result("t1", 1, "b", "16"));
+
+        List<ChatMessage> history = fixture.history();
+        assertThat(history)
+                .extracting(ChatMessage::getRole, ChatMessage::getToolCallId)
+                .containsExactly(
+                        tuple(Role.USER, null),
+                        tuple(Role.ASSISTANT, null),
+                        tuple(Role.TOOL, "a"),
+                        tuple(Role.ASSISTANT, null),
+                        tuple(Role.TOOL, "b"));
+        assertThat(history).extracting(ChatMessage::getSequence).containsExactly(0L, 1L, 2L, 3L, 4L);
+        assertThat(fixture.meta().getNextSequence()).isEqualTo(5);
+        assertThat(fixture.output.completions)
+                .extracting(TurnCompleted::getTurnId, TurnCompleted::getStatus, TurnCompleted::getError)
+                .containsExactly(tuple("t1", TurnStatus.FAILED, "agent 'demo' did not give an answer within 2 steps"));
+        assertThat(fixture.meta().getStatus()).isEqualTo(SessionStatus.IDLE);
     }
 
     @Test
