@@ -43,8 +43,9 @@ public record AgentSpec(
     /** How often an adapter repeats a failed request when {@code max-retries} is unset. */
     public static final int DEFAULT_MAX_RETRIES = 2;
 
-    public static AgentSpec of(String name, String kind) {
-        return new AgentSpec(name, kind, Map.of(), "", Duration.ofSeconds(25), List.of());
+    /** An agent with no options, system prompt or handoffs (its timeout has no default here: reference.conf's). */
+    public static AgentSpec of(String name, String kind, Duration timeout) {
+        return new AgentSpec(name, kind, Map.of(), "", timeout, List.of());
     }
 
     public Optional<String> option(String key) {

@@ -300,7 +300,7 @@ class A2aAgentTest {
                 .findFirst()
                 .orElseThrow();
 
-        assertThatThrownBy(() -> factory.create(AgentSpec.of("travel", "a2a"), Map.of()))
+        assertThatThrownBy(() -> factory.create(AgentSpec.of("travel", "a2a", Duration.ofSeconds(25)), Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("skein.agents.definitions.travel.card-url")
                 .hasMessageContaining("skein.agents.definitions.travel.base-url");

@@ -362,7 +362,7 @@ class OpenAiAgentTest {
         server.enqueue(sse("final-answer.response.sse"));
         OpenAiAgent agent = (OpenAiAgent) new OpenAiAgentFactory()
                 .create(
-                        AgentSpec.of("local", "openai"),
+                        AgentSpec.of("local", "openai", Duration.ofSeconds(25)),
                         Map.of("OPENAI_BASE_URL", server.url("/v1").toString(), "OPENAI_MODEL", "llama3.2"));
         agents.add(agent);
 

@@ -27,7 +27,7 @@ class OpenAiSettingsTest {
     @Test
     void defaultsComeFromTheEnvironmentThenOpenAi() {
         OpenAiSettings fromEnvironment = OpenAiSettings.from(
-                AgentSpec.of("local", "openai"),
+                AgentSpec.of("local", "openai", Duration.ofSeconds(25)),
                 Map.of("OPENAI_BASE_URL", "http://localhost:11434/v1", "OPENAI_MODEL", "llama3.2"));
         OpenAiSettings openAi =
                 OpenAiSettings.from(spec(Map.of("model", "gpt-4o-mini")), Map.of("OPENAI_API_KEY", "sk-1"));
