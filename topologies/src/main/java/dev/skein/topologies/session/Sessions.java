@@ -51,7 +51,23 @@ final class Sessions {
 
     /** The session at {@code address}, if it has ever had a turn. */
     Optional<Session> find(SessionAddress address) {
-        return Optional.ofNullable(metas.get(address.toString())).map(meta -> new Session(address, meta, this));
+        return Optional.ofNullable(metas.get(address.toString()))
+                .map(meta -> new Session(address, withListsOfOurOwn(meta), this));
+    }
+
+    /**
+     * Read back from its store, a meta's lists are Avro's {@code GenericData.Array}, whose iterator
+     * cannot remove ({@code removeIf}, {@code remove(Object)} throw): a cancelled queued turn once went
+     * to the dead letters that way. Copied once here, a stored session's lists behave like a new one's.
+     */
+    private static SessionMeta withListsOfOurOwn(SessionMeta meta) {
+        meta.setQueuedTurns(new ArrayList<>(meta.getQueuedTurns()));
+        meta.setRecentTurnIds(new ArrayList<>(meta.getRecentTurnIds()));
+        if (meta.getActiveTurn() != null) {
+            meta.getActiveTurn()
+                    .setPendingCalls(new ArrayList<>(meta.getActiveTurn().getPendingCalls()));
+        }
+        return meta;
     }
 
     /** The session at {@code address}; a new, idle one (not yet saved) if it has none. */

@@ -96,6 +96,26 @@ class SessionTest {
     }
 
     @Test
+    void aStoredSessionsListsCanBeChangedLikeANewOnes() {
+        Session session = fixture.sessions.open(ADDRESS);
+        session.meta().setActiveTurn(active("t1", START_MS + 1000));
+        session.meta().getQueuedTurns().add(turn("t2", "next"));
+        session.meta().getQueuedTurns().add(turn("t3", "later"));
+        session.rememberTurn("t0");
+        session.save();
+
+        Session stored = fixture.sessions.find(ADDRESS).orElseThrow();
+        stored.meta().getQueuedTurns().removeIf(t -> t.getTurnId().equals("t2"));
+        stored.meta().getRecentTurnIds().removeIf("t0"::equals);
+        stored.active().getPendingCalls().removeIf(p -> true);
+
+        assertThat(stored.meta().getQueuedTurns())
+                .extracting(t -> t.getTurnId())
+                .containsExactly("t3");
+        assertThat(stored.meta().getRecentTurnIds()).isEmpty();
+    }
+
+    @Test
     void theActiveAndTheQueuedTurnsCountAsSeen() {
         Session session = fixture.sessions.open(ADDRESS);
         session.meta().setActiveTurn(active("t1", START_MS + 1000));
