@@ -1,7 +1,7 @@
 package dev.skein.bench;
 
 import dev.skein.app.Skein;
-import dev.skein.app.runtime.ChildJvm;
+import dev.skein.app.process.ChildJvm;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;

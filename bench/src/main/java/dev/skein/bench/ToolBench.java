@@ -1,7 +1,7 @@
 package dev.skein.bench;
 
 import dev.skein.app.Skein;
-import dev.skein.app.runtime.ChildJvm;
+import dev.skein.app.process.ChildJvm;
 import dev.skein.app.runtime.TopicSetup;
 import dev.skein.events.ResourceSpec;
 import dev.skein.events.ToolRequest;

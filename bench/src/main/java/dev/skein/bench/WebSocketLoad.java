@@ -2,7 +2,7 @@ package dev.skein.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.skein.app.runtime.ChildJvm;
+import dev.skein.app.process.ChildJvm;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;

@@ -1,6 +1,6 @@
 package dev.skein.app.kafka;
 
-import dev.skein.app.runtime.ChildJvm;
+import dev.skein.app.process.ChildJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,4 +1,4 @@
-package dev.skein.app.runtime;
+package dev.skein.app.process;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
