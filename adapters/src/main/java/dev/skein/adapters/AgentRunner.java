@@ -302,18 +302,7 @@ public final class AgentRunner implements AutoCloseable {
                 .setTool(tool)
                 .setTimestampMs(System.currentTimeMillis())
                 .build();
-        // Deltas are a live view with short retention: a lost one costs a flicker, not an answer,
-        // so they are not waited for; failures are logged.
-        producer.send(topics.deltas, address, delta).whenComplete((metadata, error) -> {
-            if (error != null) {
-                log.warn(
-                        "[{} turn {}] a {} delta was not written: {}",
-                        address,
-                        invocation.getTurnId(),
-                        kind,
-                        error.getMessage());
-            }
-        });
+        producer.sendDelta(topics.deltas, address, delta);
     }
 
     /** Stops taking requests, finishes the ones in flight (up to the agent timeout), then closes. Idempotent. */

@@ -279,17 +279,7 @@ final class RequestHandler {
                 .setWorker(options.workerId())
                 .setTimestampMs(System.currentTimeMillis())
                 .build();
-        // Deltas are a live view with short retention: not waited for; failures are logged.
-        producer.send(topics.deltas, address, delta).whenComplete((metadata, error) -> {
-            if (error != null) {
-                log.warn(
-                        "[{} turn {}] a {} delta was not written: {}",
-                        address,
-                        request.getTurnId(),
-                        kind,
-                        error.getMessage());
-            }
-        });
+        producer.sendDelta(topics.deltas, address, delta);
     }
 
     static String ordinal(int n) {

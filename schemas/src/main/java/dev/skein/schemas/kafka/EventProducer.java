@@ -1,5 +1,6 @@
 package dev.skein.schemas.kafka;
 
+import dev.skein.events.AgentDelta;
 import dev.skein.events.DeadLetter;
 import dev.skein.schemas.Topic;
 import dev.skein.schemas.errors.DeadLetters;
@@ -77,6 +78,23 @@ public final class EventProducer implements AutoCloseable {
             }
         });
         return acked;
+    }
+
+    /**
+     * Sends a delta without waiting for it. Deltas are a live view with short retention: a lost
+     * one costs a flicker, not an answer, so the sender goes on; a failure is logged.
+     */
+    public void sendDelta(Topic<String, AgentDelta> deltas, String address, AgentDelta delta) {
+        send(deltas, address, delta).whenComplete((metadata, error) -> {
+            if (error != null) {
+                log.warn(
+                        "[{} turn {}] a {} delta was not written: {}",
+                        address,
+                        delta.getTurnId(),
+                        delta.getKind(),
+                        error.getMessage());
+            }
+        });
     }
 
     /** Sends and waits for the broker's acknowledgement; throws {@link KafkaException} saying what failed. */
