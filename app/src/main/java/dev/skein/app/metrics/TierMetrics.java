@@ -119,7 +119,7 @@ public final class TierMetrics implements AutoCloseable {
      * Registers the gauges at once; {@link #start()} begins refreshing them. The admin client is
      * not owned: closing this does not close it.
      *
-     * @param shareGroupOf the share group of a tier's worker pool, e.g. {@code ToolWorker::shareGroupOf}
+     * @param shareGroupOf the share group of a tier's worker pool, e.g. {@code topics::workerGroup}
      * @param heartbeats   the latest heartbeat of every worker, e.g. {@code KafkaCatalogView::workers}
      */
     public TierMetrics(
