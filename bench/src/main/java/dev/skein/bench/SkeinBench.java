@@ -175,7 +175,7 @@ public final class SkeinBench {
                         console.printf(
                                 "HTTP path: %d sessions posting turns, answers over WebSocket (another JVM) ...%n",
                                 connections);
-                        webSocket.add(WebSocketLoad.run(
+                        webSocket.add(WebSocketLoadProcess.run(
                                 node.httpPort(), connections, plan.warmup(), measure, "ws-" + connections));
                     }
                     Optional<Path> wrk = HttpPath.wrk();

@@ -5,7 +5,6 @@ import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -78,7 +77,7 @@ final class SessionStream implements SessionListener {
             return;
         }
         String turnId = turn.getTurnId();
-        submit(turn).onComplete(ar -> {
+        GatewaySubmission.submit(context, () -> gateway.submit(turn)).onComplete(ar -> {
             if (ar.succeeded()) {
                 log.debug("session {} turn {}: accepted over WebSocket", address, turnId);
                 send(new JsonObject()
@@ -92,14 +91,6 @@ final class SessionStream implements SessionListener {
                         .put("turnId", turnId));
             }
         });
-    }
-
-    private Future<Void> submit(TurnRequested turn) {
-        try {
-            return Future.fromCompletionStage(gateway.submit(turn), context);
-        } catch (RuntimeException e) {
-            return Future.failedFuture(e);
-        }
     }
 
     /**

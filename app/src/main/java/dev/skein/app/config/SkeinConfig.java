@@ -2,31 +2,24 @@ package dev.skein.app.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigObject;
-import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
-import com.typesafe.config.ConfigValueType;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.schemas.resources.ByteSize;
 import dev.skein.topologies.routing.TierEnvelope;
 import dev.skein.topologies.session.SessionTopologyConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * Skein's configuration, layered: defaults ({@code reference.conf}, which documents every key)
- * &lt; a file &lt; environment variables &lt; command-line flags. Validated on load; a bad value
- * fails with the key it is under.
+ * &lt; a file &lt; environment variables &lt; command-line flags ({@link ConfigLayers}). Validated
+ * on load; a bad value fails with the key it is under.
  */
 public final class SkeinConfig {
 
@@ -49,23 +42,9 @@ public final class SkeinConfig {
 
     /** As {@link #load(Optional, Map)}, with the environment given (for tests). */
     public static SkeinConfig load(Optional<Path> file, Map<String, ?> flags, Map<String, String> environment) {
-        Config reference = ConfigFactory.defaultReference();
-        Config fromFile = ConfigFactory.empty();
-        if (file.isPresent()) {
-            if (!Files.isReadable(file.get())) {
-                throw new IllegalArgumentException("configuration file " + file.get() + " cannot be read");
-            }
-            fromFile = ConfigFactory.parseFile(
-                    file.get().toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
-        }
+        Config layered = ConfigLayers.resolve(file, flags, environment);
         try {
-            return new SkeinConfig(
-                    ConfigFactory.parseMap(flags, "command-line flags")
-                            .withFallback(fromEnvironment(reference, environment))
-                            .withFallback(fromFile)
-                            .withFallback(reference)
-                            .resolve(),
-                    environment);
+            return new SkeinConfig(layered, environment);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("Invalid configuration: " + e.getMessage(), e);
         }
@@ -73,48 +52,7 @@ public final class SkeinConfig {
 
     /** The environment variable of a key: skein.http.port is SKEIN_HTTP_PORT. */
     public static String environmentVariableOf(String key) {
-        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
-    }
-
-    /** Every key with a value, empty objects included (they may be filled from the environment). */
-    private static void collectLeaves(String path, ConfigObject object, Map<String, ConfigValue> leaves) {
-        for (Map.Entry<String, ConfigValue> entry : object.entrySet()) {
-            String key = path + "." + entry.getKey();
-            if (entry.getValue() instanceof ConfigObject child && !child.isEmpty()) {
-                // An object can be set whole (SKEIN_AGENTS_DEFINITIONS='{...}') or key by key.
-                leaves.put(key, child);
-                collectLeaves(key, child, leaves);
-            } else {
-                leaves.put(key, entry.getValue());
-            }
-        }
-    }
-
-    private static Config fromEnvironment(Config reference, Map<String, String> environment) {
-        Map<String, Object> values = new HashMap<>();
-        Config layer = ConfigFactory.empty();
-        Map<String, ConfigValue> leaves = new LinkedHashMap<>();
-        collectLeaves("skein", reference.getObject("skein"), leaves);
-        for (Map.Entry<String, ConfigValue> entry : leaves.entrySet()) {
-            String key = entry.getKey();
-            String value = environment.get(environmentVariableOf(key));
-            if (value == null) {
-                continue;
-            }
-            ConfigValueType type = entry.getValue().valueType();
-            if (type == ConfigValueType.LIST || type == ConfigValueType.OBJECT) {
-                // Lists and objects are written in HOCON, e.g. SKEIN_WORKER_TIERS='[small, large]'.
-                layer = layer.withFallback(ConfigFactory.parseString(
-                        key + " = " + value,
-                        ConfigParseOptions.defaults()
-                                .setOriginDescription("environment variable " + environmentVariableOf(key))));
-            } else {
-                // Strings as they are (URLs hold '//', a comment in HOCON); numbers, booleans and
-                // durations convert from strings when read.
-                values.put(key, value);
-            }
-        }
-        return ConfigFactory.parseMap(values, "environment variables").withFallback(layer);
+        return ConfigLayers.environmentVariableOf(key);
     }
 
     public static SkeinConfig defaults() {
@@ -400,7 +338,6 @@ public final class SkeinConfig {
         return nonBlank(config.getString("skein.worker.memory")).map(ByteSize::parse);
     }
 
-    /** Custom resources this node offers. */
     /**
      * Kafka Streams properties of the session topology, applied after Skein's own (which they may
      * override): {@code skein.streams.properties { "max.task.idle.ms" = -1 }}. Dotted keys may be
@@ -417,6 +354,7 @@ public final class SkeinConfig {
         return result;
     }
 
+    /** Custom resources this node offers. */
     public Map<String, Double> workerResources() {
         Config resources = config.getConfig("skein.worker.resources");
         Map<String, Double> result = new LinkedHashMap<>();

@@ -1,0 +1,37 @@
+package dev.skein.ingress;
+
+import dev.skein.schemas.SessionAddress;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.ext.web.RoutingContext;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A turn or a command handed to the {@link TurnGateway}, and the 503 a client gets when it was not accepted. */
+final class GatewaySubmission {
+
+    private static final Logger log = LoggerFactory.getLogger(GatewaySubmission.class);
+
+    private GatewaySubmission() {}
+
+    /** The gateway's answer on {@code context}; a gateway that throws instead of failing its future fails it too. */
+    static Future<Void> submit(Context context, Supplier<CompletableFuture<Void>> call) {
+        try {
+            return Future.fromCompletionStage(call.get(), context);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    /** Nothing was accepted, so the client may retry as it is. */
+    static void failed(RoutingContext ctx, SessionAddress address, String what, Throwable cause) {
+        log.warn("session {}: could not submit {}", address, what, cause);
+        JsonReply.error(
+                ctx,
+                503,
+                "could not submit " + what + " of session " + address + ": " + cause.getMessage()
+                        + "; it was not accepted, retry");
+    }
+}

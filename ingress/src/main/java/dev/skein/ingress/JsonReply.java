@@ -1,0 +1,28 @@
+package dev.skein.ingress;
+
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** How every route answers: a JSON body, or {@code {"error": message}}; nothing once the response is gone. */
+final class JsonReply {
+
+    private static final String JSON = "application/json";
+
+    private JsonReply() {}
+
+    /** Does nothing when the response has already ended or the client has gone (a late answer). */
+    static void send(RoutingContext ctx, int status, JsonObject body) {
+        if (ctx.response().ended() || ctx.response().closed()) {
+            return;
+        }
+        ctx.response()
+                .setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+                .end(body.encode());
+    }
+
+    static void error(RoutingContext ctx, int status, String message) {
+        send(ctx, status, new JsonObject().put("error", message));
+    }
+}

@@ -1,0 +1,42 @@
+package dev.skein.ingress;
+
+import dev.skein.schemas.SessionAddress;
+import io.vertx.core.Context;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code GET /v1/sessions/:id/stream}: upgrades to a WebSocket and hands it to a {@link SessionStream}. */
+final class StreamEndpoint {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamEndpoint.class);
+
+    private final IngressConfig config;
+    private final TurnGateway gateway;
+    private final SessionEvents events;
+    private final Context context;
+
+    /** @param context the verticle's: every frame of the stream is written on its event loop */
+    StreamEndpoint(IngressConfig config, TurnGateway gateway, SessionEvents events, Context context) {
+        this.config = config;
+        this.gateway = gateway;
+        this.events = events;
+        this.context = context;
+    }
+
+    void upgrade(RoutingContext ctx) {
+        SessionAddress address = SessionGuard.address(ctx);
+        if (!ctx.request().canUpgradeToWebSocket()) {
+            JsonReply.error(
+                    ctx,
+                    400,
+                    ctx.request().path() + " is a WebSocket: connect with a WebSocket client (Upgrade: websocket)");
+            return;
+        }
+        ctx.request()
+                .toWebSocket()
+                .onSuccess(socket ->
+                        new SessionStream(address, socket, context, config.maxMessageBytes(), gateway).open(events))
+                .onFailure(e -> log.warn("session {}: WebSocket upgrade failed", address, e));
+    }
+}
