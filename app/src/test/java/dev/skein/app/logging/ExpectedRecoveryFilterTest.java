@@ -1,0 +1,75 @@
+package dev.skein.app.logging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.errors.TaskCorruptedException;
+import org.apache.kafka.streams.processor.TaskId;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ExpectedRecoveryFilterTest {
+
+    private final LoggerContext context = new LoggerContext();
+    private final ListAppender<ILoggingEvent> seen = new ListAppender<>();
+    private Logger stateManager;
+    private Logger taskManager;
+
+    @BeforeEach
+    void logThroughTheFilter() {
+        ExpectedRecoveryFilter filter = new ExpectedRecoveryFilter();
+        filter.setContext(context);
+        filter.start();
+        context.addTurboFilter(filter);
+        seen.setContext(context);
+        seen.start();
+        context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(seen);
+        stateManager = context.getLogger("org.apache.kafka.streams.processor.internals.ProcessorStateManager");
+        taskManager = context.getLogger("org.apache.kafka.streams.processor.internals.TaskManager");
+    }
+
+    @Test
+    void anUncleanStopsRecoveryIsOneInfoLinePerTaskInsteadOfErrorsAndStackTraces() {
+        TaskCorruptedException corrupted = new TaskCorruptedException(Set.of(new TaskId(0, 2)));
+        for (String store : new String[] {"session-meta", "session-messages"}) {
+            stateManager.warn(
+                    "State store {} did not find checkpoint offsets while stores are not empty, since under EOS it"
+                            + " has the risk of getting uncommitted data in stores we have to treat it as a task"
+                            + " corruption error and wipe out the local state of task {} before re-bootstrapping",
+                    store,
+                    new TaskId(0, 2));
+        }
+        taskManager.error("Get exceptions for the following tasks: {}", Map.of(new TaskId(0, 2), corrupted));
+        taskManager.warn(
+                "Encounter corrupted task {}, will group it with other corrupted tasks and handle together",
+                new TaskId(0, 2),
+                corrupted);
+
+        assertThat(seen.list).hasSize(1);
+        assertThat(seen.list.getFirst().getLevel().toString()).isEqualTo("INFO");
+        assertThat(seen.list.getFirst().getLoggerName()).isEqualTo(ExpectedRecoveryFilter.LOGGER);
+        assertThat(seen.list.getFirst().getFormattedMessage())
+                .startsWith("task 0_2: no checkpoint after an unclean stop")
+                .contains("restored from the changelog topics");
+    }
+
+    @Test
+    void anyOtherFailureIsLoggedAsKafkaStreamsLogsIt() {
+        taskManager.error(
+                "Get exceptions for the following tasks: {}",
+                Map.of(new TaskId(0, 1), new IllegalStateException("disk full")));
+        taskManager.error(
+                "Some tasks were corrupted when trying to commit offsets, these will be cleaned and revived: {}",
+                Set.of(new TaskId(0, 1)));
+        context.getLogger("org.apache.kafka.clients.consumer.KafkaConsumer")
+                .error("Get exceptions for the following tasks: {}", Map.of(new TopicPartition("t", 0), "x"));
+
+        assertThat(seen.list).hasSize(3).allMatch(e -> e.getLevel().toString().equals("ERROR"));
+    }
+}
