@@ -1,6 +1,7 @@
 package dev.skein.app;
 
 import dev.skein.app.config.SkeinConfig;
+import dev.skein.app.process.ParentWatch;
 import dev.skein.app.runtime.SkeinNode;
 import dev.skein.app.runtime.SkeinNode.Role;
 import java.nio.file.Path;
@@ -31,6 +32,7 @@ public final class Skein {
     private static final Logger log = LoggerFactory.getLogger(Skein.class);
 
     public static void main(String[] args) {
+        ParentWatch.exitWithParent();
         System.exit(execute(new Skein(), args));
     }
 

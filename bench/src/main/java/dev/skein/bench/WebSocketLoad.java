@@ -1,6 +1,7 @@
 package dev.skein.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skein.app.process.ParentWatch;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.PrintStream;
@@ -127,6 +128,7 @@ final class WebSocketLoad {
      * stderr.
      */
     public static void main(String[] args) {
+        ParentWatch.exitWithParent();
         PrintStream resultOut = System.out;
         // The console appender writes to System.out: stdout is kept for the one result line.
         System.setOut(System.err);

@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * The command line of a JVM started from this one, with the same java binary and class path: the
- * child broker, the bench's worker, node and load-generator processes.
+ * child broker, the bench's and the tests' worker, node and load-generator processes. Each carries
+ * this JVM's pid ({@link ParentWatch#PARENT_PID}) so that it stops when this one is gone.
  */
 public final class ChildJvm {
 
@@ -17,6 +18,8 @@ public final class ChildJvm {
         List<String> command = new ArrayList<>();
         command.add(javaBinary());
         command.addAll(jvmOptions);
+        command.add(
+                "-D" + ParentWatch.PARENT_PID + "=" + ProcessHandle.current().pid());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(args);
         return List.copyOf(command);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.skein.app.Skein;
+import dev.skein.app.process.ChildJvm;
 import dev.skein.integration.fixtures.SkeinClient;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -90,17 +92,10 @@ class SkeinCrashRecoveryIT {
     }
 
     private Process skeinUp(Path dataDir, int httpPort, int kafkaPort) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(
-                        java,
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        "dev.skein.app.Skein",
-                        "up",
-                        "--data-dir",
-                        dataDir.toString(),
-                        "--port",
-                        String.valueOf(httpPort))
+        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(
+                        List.of(),
+                        Skein.class.getName(),
+                        List.of("up", "--data-dir", dataDir.toString(), "--port", String.valueOf(httpPort))))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(
                         dataDir.resolve("skein.log").toFile()));

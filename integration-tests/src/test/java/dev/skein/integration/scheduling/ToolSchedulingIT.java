@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.skein.app.Skein;
 import dev.skein.app.config.SkeinConfig;
+import dev.skein.app.process.ChildJvm;
 import dev.skein.app.runtime.SkeinNode;
 import dev.skein.app.runtime.SkeinNode.Role;
 import dev.skein.integration.fixtures.KafkaFixture;
@@ -259,19 +261,10 @@ class ToolSchedulingIT {
     }
 
     private static void startWorker(String id, String... flags) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.skein.app.Skein",
-                "worker",
-                "--bootstrap-servers",
-                KafkaFixture.bootstrapServers(),
-                "--worker-id",
-                id));
-        command.addAll(List.of(flags));
-        ProcessBuilder builder = new ProcessBuilder(command)
+        List<String> arguments = new ArrayList<>(
+                List.of("worker", "--bootstrap-servers", KafkaFixture.bootstrapServers(), "--worker-id", id));
+        arguments.addAll(List.of(flags));
+        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(List.of(), Skein.class.getName(), arguments))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(
                         logs.resolve(id + ".log").toFile()));
