@@ -161,7 +161,8 @@ public final class Skein {
                       Kafka        %2$s
                       Data         %3$s
                       Agent        %4$s%5$s
-                      Tools        calculator, count_primes, sleep, noop (GET %1$s/v1/tools)
+                      Tools        calculator, count_primes, sleep, noop, matrix_multiply (large tier),
+                                   gpu_info (gpu tier: needs a worker with a GPU) (GET %1$s/v1/tools)
 
                     Try:
                       curl -s -X POST '%1$s/v1/sessions/my-first-session/turns?wait=true' \\

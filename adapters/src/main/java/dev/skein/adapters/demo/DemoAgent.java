@@ -33,6 +33,11 @@ import org.slf4j.LoggerFactory;
  *   <li>the last user message asks about primes and has a number, and {@code count_primes} is
  *       available: call it with {@code {"limit": N}} (checked before arithmetic because it is the
  *       more specific request);</li>
+ *   <li>the last user message asks to multiply matrices and has a number, and
+ *       {@code matrix_multiply} is available: call it with {@code {"size": N}} (a call for the
+ *       large tier);</li>
+ *   <li>the last user message asks about GPUs and {@code gpu_info} is available: call it (a call
+ *       for the gpu tier);</li>
  *   <li>the last user message holds an arithmetic expression and {@code calculator} is available:
  *       call it with {@code {"expression": "..."}};</li>
  *   <li>otherwise a short answer saying what it understood and that it is a demo.</li>
@@ -44,6 +49,8 @@ public final class DemoAgent implements AgentAdapter {
     public static final String LABEL = "[demo agent] ";
     static final String CALCULATOR = "calculator";
     static final String COUNT_PRIMES = "count_primes";
+    static final String MATRIX_MULTIPLY = "matrix_multiply";
+    static final String GPU_INFO = "gpu_info";
 
     private static final Logger log = LoggerFactory.getLogger(DemoAgent.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -52,6 +59,8 @@ public final class DemoAgent implements AgentAdapter {
     private static final Pattern OPERATION = Pattern.compile("\\d\\s*\\)*\\s*[-+*/^%]\\s*[-(]*\\s*\\.?\\d");
     private static final Pattern PRIMES = Pattern.compile("(?i)\\bprimes?\\b");
     private static final Pattern NUMBER = Pattern.compile("\\d[\\d,_]*");
+    private static final Pattern MATRICES = Pattern.compile("(?i)\\bmatri(?:x|ces)\\b");
+    private static final Pattern GPUS = Pattern.compile("(?i)\\bgpus?\\b");
     private static final int WORDS_PER_CHUNK = 3;
 
     private final String name;
@@ -92,6 +101,13 @@ public final class DemoAgent implements AgentAdapter {
         if (limit.isPresent() && offers(invocation, COUNT_PRIMES)) {
             return call(COUNT_PRIMES, Map.of("limit", limit.get()));
         }
+        Optional<Long> size = matrixSize(question);
+        if (size.isPresent() && offers(invocation, MATRIX_MULTIPLY)) {
+            return call(MATRIX_MULTIPLY, Map.of("size", size.get()));
+        }
+        if (GPUS.matcher(question).find() && offers(invocation, GPU_INFO)) {
+            return call(GPU_INFO, Map.of());
+        }
         Optional<String> expression = arithmetic(question);
         if (expression.isPresent() && offers(invocation, CALCULATOR)) {
             return call(CALCULATOR, Map.of("expression", expression.get()));
@@ -113,12 +129,23 @@ public final class DemoAgent implements AgentAdapter {
 
     /** The N of "primes below N" / "count primes up to N", when the text is about primes. */
     static Optional<Long> primeLimit(String text) {
-        Matcher primes = PRIMES.matcher(text);
-        if (!primes.find()) {
+        return numberAbout(PRIMES, text);
+    }
+
+    /** The N of "multiply two 500x500 matrices" / "matrix of size 300", when the text is about matrices. */
+    static Optional<Long> matrixSize(String text) {
+        return numberAbout(MATRICES, text);
+    }
+
+    // The number after the topic's word, else the first number anywhere, when the text names the topic.
+    private static Optional<Long> numberAbout(Pattern topic, String text) {
+        Matcher word = topic.matcher(text);
+        if (!word.find()) {
             return Optional.empty();
         }
-        // The number after the word "prime" is the limit ("primes below 100000"); else any number.
-        Matcher after = NUMBER.matcher(text).region(primes.end(), text.length());
+        // The number after the word ("primes below 100000", "matrix of size 300") first; else any
+        // ("two 500x500 matrices").
+        Matcher after = NUMBER.matcher(text).region(word.end(), text.length());
         Matcher anywhere = NUMBER.matcher(text);
         Matcher chosen = after.find() ? after : anywhere.find() ? anywhere : null;
         if (chosen == null) {
@@ -203,6 +230,9 @@ public final class DemoAgent implements AgentAdapter {
         if (CALCULATOR.equals(tool) && arguments.hasNonNull("expression")) {
             return arguments.get("expression").asText() + " = " + output;
         }
+        if (MATRIX_MULTIPLY.equals(tool) || GPU_INFO.equals(tool)) {
+            return output;
+        }
         if (COUNT_PRIMES.equals(tool) && arguments.hasNonNull("limit")) {
             return "There are " + output + " primes below "
                     + arguments.get("limit").asText();
@@ -237,7 +267,8 @@ public final class DemoAgent implements AgentAdapter {
                 ? "an empty message"
                 : "\"" + (question.length() > 120 ? question.substring(0, 117) + "..." : question.strip()) + "\"";
         return LABEL + "I understood " + understood + ", but I am Skein's built-in demo agent: I can only do"
-                + " arithmetic with the calculator and count primes with count_primes. Configure a model-backed"
+                + " arithmetic with the calculator, count primes with count_primes, multiply matrices with"
+                + " matrix_multiply (large tier) and ask the GPUs with gpu_info (gpu tier). Configure a model-backed"
                 + " agent (see docs/adapters.md) for real answers.";
     }
 

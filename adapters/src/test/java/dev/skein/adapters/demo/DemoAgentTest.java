@@ -43,6 +43,32 @@ class DemoAgentTest {
     }
 
     @Test
+    void asksMatrixMultiplyForMatricesAndGpuInfoForGpus() {
+        String[] tools = {"calculator", "count_primes", "matrix_multiply", "gpu_info"};
+
+        assertThat(agent.decide(invocation(List.of(user("multiply two 500x500 matrices")), tools), streamed::add))
+                .isEqualTo(new AgentReply.ToolCalls(
+                        null, List.of(new AgentReply.Call(null, "matrix_multiply", "{\"size\":500}"))));
+        assertThat(agent.decide(invocation(List.of(user("Which GPU do you have?")), tools), streamed::add))
+                .isEqualTo(new AgentReply.ToolCalls(null, List.of(new AgentReply.Call(null, "gpu_info", "{}"))));
+        // Without the tool (no worker announced it), the question gets a plain answer.
+        assertThat(agent.decide(invocation(List.of(user("Which GPU do you have?")), "calculator"), streamed::add))
+                .isInstanceOf(AgentReply.Answer.class);
+    }
+
+    @Test
+    void answersFromATierToolWithItsOwnSentence() {
+        List<ChatMessage> history = List.of(
+                user("multiply two 3x3 matrices"),
+                assistantCalling("c1", "matrix_multiply", "{\"size\":3}"),
+                toolResult("c1", "matrix_multiply", ToolStatus.OK, "The trace of the product is 0.5."));
+
+        AgentReply reply = agent.decide(invocation(history, "matrix_multiply"), streamed::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Answer("[demo agent] The trace of the product is 0.5."));
+    }
+
+    @Test
     void answersFromACalculatorResult() {
         List<ChatMessage> history = List.of(
                 user("what is 12*7?"),

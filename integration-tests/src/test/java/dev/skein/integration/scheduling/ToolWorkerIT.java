@@ -100,7 +100,9 @@ class ToolWorkerIT {
             WorkerHeartbeat first =
                     heartbeats.await(r -> r.key().equals("it-worker"), TIMEOUT).value();
             assertThat(first.getTiers()).containsExactly(tier);
-            assertThat(first.getTools()).containsExactlyInAnyOrder("calculator", "count_primes", "sleep", "noop");
+            assertThat(first.getTools())
+                    .containsExactlyInAnyOrder(
+                            "calculator", "count_primes", "sleep", "noop", "matrix_multiply", "gpu_info");
             assertThat(first.getCapabilities().getCpus())
                     .isEqualTo(Runtime.getRuntime().availableProcessors());
             assertThat(first.getStopping()).isFalse();

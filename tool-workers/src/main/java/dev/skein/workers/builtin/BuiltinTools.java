@@ -10,6 +10,12 @@ public final class BuiltinTools {
 
     /** A new instance of every built-in tool. */
     public static List<Tool> all() {
-        return List.of(new CalculatorTool(), new CountPrimesTool(), new SleepTool(), new NoopTool());
+        return List.of(
+                new CalculatorTool(),
+                new CountPrimesTool(),
+                new SleepTool(),
+                new NoopTool(),
+                new MatrixMultiplyTool(),
+                new GpuInfoTool());
     }
 }

@@ -49,9 +49,10 @@ class CountPrimesToolTest {
     @Test
     void builtInsAreFoundByServiceLoader() {
         assertThat(ServiceLoader.load(Tool.class).stream().map(p -> p.get().name()))
-                .containsExactlyInAnyOrder("calculator", "count_primes", "sleep", "noop");
+                .containsExactlyInAnyOrder(
+                        "calculator", "count_primes", "sleep", "noop", "matrix_multiply", "gpu_info");
         assertThat(BuiltinTools.all())
                 .extracting(Tool::name)
-                .containsExactly("calculator", "count_primes", "sleep", "noop");
+                .containsExactly("calculator", "count_primes", "sleep", "noop", "matrix_multiply", "gpu_info");
     }
 }
