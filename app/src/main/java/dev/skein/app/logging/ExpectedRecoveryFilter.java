@@ -17,6 +17,11 @@ import org.slf4j.Marker;
  * exactly those reports and says once per task, at INFO, what the recovery does; anything else,
  * including a corruption found while committing, is logged as Kafka Streams logs it.
  *
+ * <p>Likewise an embedded broker that restarts tries to reach itself from its transaction
+ * coordinator before it listens, and warns every 50 ms until it does (dozens of lines on every
+ * start after a kill); those warnings are dropped too. A client of Skein's own that cannot reach
+ * the broker still warns.
+ *
  * <p>Written by hand because logback can deny an event but not lower its level.
  */
 public final class ExpectedRecoveryFilter extends TurboFilter {
@@ -30,11 +35,22 @@ public final class ExpectedRecoveryFilter extends TurboFilter {
     private static final String TASKS_FAILED = "Get exceptions for the following tasks: {}";
     private static final String CORRUPTED_TASK = "Encounter corrupted task {}";
 
+    private static final String NETWORK_CLIENT = "org.apache.kafka.clients.NetworkClient";
+    private static final String BROKERS_OWN_COORDINATOR = "[TransactionCoordinator id=";
+
     private final Set<String> announced = ConcurrentHashMap.newKeySet();
 
     @Override
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
-        if (format == null || !logger.getName().startsWith(STREAMS_INTERNALS)) {
+        if (format == null) {
+            return FilterReply.NEUTRAL;
+        }
+        if (logger.getName().equals(NETWORK_CLIENT)) {
+            return format.startsWith(BROKERS_OWN_COORDINATOR) && format.contains("could not be established")
+                    ? FilterReply.DENY
+                    : FilterReply.NEUTRAL;
+        }
+        if (!logger.getName().startsWith(STREAMS_INTERNALS)) {
             return FilterReply.NEUTRAL;
         }
         if (format.startsWith(NO_CHECKPOINT) && params != null && params.length >= 2) {

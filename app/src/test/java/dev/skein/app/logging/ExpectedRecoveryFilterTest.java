@@ -60,6 +60,19 @@ class ExpectedRecoveryFilterTest {
     }
 
     @Test
+    void theRestartingBrokersWarningsAboutItselfAreDroppedButAClientsAreNot() {
+        Logger networkClient = context.getLogger("org.apache.kafka.clients.NetworkClient");
+        networkClient.warn("[TransactionCoordinator id=1] Connection to node 1 (/127.0.0.1:19092) could not be"
+                + " established. Node may not be available.");
+        networkClient.warn("[Consumer clientId=skein-ingress, groupId=null] Connection to node 1 (/127.0.0.1:19092)"
+                + " could not be established. Node may not be available.");
+
+        assertThat(seen.list)
+                .singleElement()
+                .satisfies(e -> assertThat(e.getFormattedMessage()).startsWith("[Consumer clientId=skein-ingress"));
+    }
+
+    @Test
     void anyOtherFailureIsLoggedAsKafkaStreamsLogsIt() {
         taskManager.error(
                 "Get exceptions for the following tasks: {}",
