@@ -72,7 +72,7 @@ class SessionTopologyTest {
     void start() throws Exception {
         stateDir = Files.createTempDirectory("session-topology-test");
         Properties props = SessionStreamsConfig.properties("unused:9092", "test", stateDir, topics, 1, Map.of());
-        driver = new TopologyTestDriver(SessionTopology.build(topics, config), props, START);
+        driver = new TopologyTestDriver(SessionTopology.build(topics, config, new SessionPartitions(1)), props, START);
         catalog = input(topics.toolCatalog.name(), topics.toolCatalog.valueSerde());
         turns = ledger.turns(input(topics.turns.name(), topics.turns.valueSerde()));
         steps = input(topics.agentSteps.name(), topics.agentSteps.valueSerde());
@@ -657,6 +657,30 @@ class SessionTopologyTest {
         assertThat(letters.get(0).getCause()).contains("does not match");
         assertThat(letters.get(1).getCause()).contains("invalid session address");
         assertThat(invocations.isEmpty()).isTrue();
+    }
+
+    @Test
+    void eachInputHasARerouteSinkBackToItsOwnTopic() {
+        // The test driver delivers every record on partition 0, so it cannot put one on a partition that
+        // does not own its session (SessionProcessorTest does, with MockProcessorContext): here, the wiring.
+        var description =
+                SessionTopology.build(topics, config, new SessionPartitions(4)).describe();
+        Map<String, String> sinks = new java.util.TreeMap<>();
+        description
+                .subtopologies()
+                .forEach(sub -> sub.nodes().stream()
+                        .filter(node -> node instanceof org.apache.kafka.streams.TopologyDescription.Sink)
+                        .map(node -> (org.apache.kafka.streams.TopologyDescription.Sink) node)
+                        .filter(sink -> sink.name().endsWith("-reroute"))
+                        .forEach(sink -> sinks.put(sink.name(), sink.topic())));
+
+        assertThat(sinks)
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        SessionTopology.TURNS_REROUTE, topics.turns.name(),
+                        SessionTopology.SESSION_COMMANDS_REROUTE, topics.sessionCommands.name(),
+                        SessionTopology.AGENT_STEPS_REROUTE, topics.agentSteps.name(),
+                        SessionTopology.TOOL_RESULTS_REROUTE, topics.toolResults.name()));
+        assertThat(description.subtopologies()).hasSize(1);
     }
 
     @Test
