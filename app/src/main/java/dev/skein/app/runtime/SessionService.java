@@ -1,6 +1,7 @@
 package dev.skein.app.runtime;
 
 import dev.skein.schemas.SkeinTopics;
+import dev.skein.topologies.session.SessionPartitions;
 import dev.skein.topologies.session.SessionQueries;
 import dev.skein.topologies.session.SessionTopology;
 import dev.skein.topologies.session.SessionTopologyConfig;
@@ -22,8 +23,12 @@ public final class SessionService implements AutoCloseable {
     private final SessionQueries queries;
     private final CountDownLatch running = new CountDownLatch(1);
 
-    public SessionService(SkeinTopics topics, SessionTopologyConfig config, Properties streamsProperties) {
-        this.streams = new KafkaStreams(SessionTopology.build(topics, config), streamsProperties);
+    public SessionService(
+            SkeinTopics topics,
+            SessionTopologyConfig config,
+            SessionPartitions partitions,
+            Properties streamsProperties) {
+        this.streams = new KafkaStreams(SessionTopology.build(topics, config, partitions), streamsProperties);
         this.queries = new SessionQueries(streams);
         streams.setStateListener((now, before) -> {
             log.info("Session topology {} -> {}", before, now);

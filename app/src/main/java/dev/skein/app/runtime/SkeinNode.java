@@ -21,6 +21,7 @@ import dev.skein.schemas.registry.RestSchemaRegistry;
 import dev.skein.schemas.registry.SchemaRegistry;
 import dev.skein.topologies.routing.TierEnvelope;
 import dev.skein.topologies.session.CoPartitioning;
+import dev.skein.topologies.session.SessionPartitions;
 import dev.skein.topologies.session.SessionStreamsConfig;
 import dev.skein.workers.Tool;
 import dev.skein.workers.ToolWorker;
@@ -73,6 +74,7 @@ public final class SkeinNode implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private String bootstrapServers;
     private SkeinTopics topics;
+    private SessionPartitions sessionPartitions;
     private SessionService sessions;
     private SkeinIngress ingress;
     private KafkaSessionEvents events;
@@ -134,7 +136,7 @@ public final class SkeinNode implements AutoCloseable {
 
         try (Admin admin = Admin.create(Map.copyOf(clients))) {
             TopicSetup.ensure(admin, topics, config.tiers(), config.partitions(), config.replicationFactor());
-            CoPartitioning.verify(admin, topics);
+            sessionPartitions = CoPartitioning.verify(admin, topics);
             // Share groups are configured by the runner and the workers themselves, before they join.
         }
 
@@ -224,6 +226,7 @@ public final class SkeinNode implements AutoCloseable {
         sessions = new SessionService(
                 topics,
                 config.sessionTopology(),
+                sessionPartitions,
                 SessionStreamsConfig.properties(
                         bootstrapServers,
                         streamsApplicationId(),

@@ -21,8 +21,12 @@ public final class CoPartitioning {
 
     private CoPartitioning() {}
 
-    /** Throws {@link IllegalStateException} naming each topic and its count when they differ. */
-    public static void verify(Admin admin, SkeinTopics topics) {
+    /**
+     * The one partition count of the session-keyed topics, which decides which partition owns a
+     * session ({@link SessionPartitions}). Throws {@link IllegalStateException} naming each topic
+     * and its count when they differ.
+     */
+    public static SessionPartitions verify(Admin admin, SkeinTopics topics) {
         List<String> names = topics.sessionKeyed().stream().map(Topic::name).toList();
         Map<String, TopicDescription> descriptions;
         try {
@@ -43,5 +47,6 @@ public final class CoPartitioning {
                             .collect(Collectors.joining(", "))
                     + ". Recreate them with one count, or add partitions to match (before any session exists).");
         }
+        return new SessionPartitions(counts.values().iterator().next());
     }
 }

@@ -10,8 +10,12 @@ import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.errors.DeadLetters;
 import dev.skein.topologies.cache.ResultCache;
 import dev.skein.topologies.routing.TierRouter;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -47,6 +51,8 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private static final Logger log = LoggerFactory.getLogger(SessionProcessor.class);
 
     private final SessionTopologyConfig config;
+    private final SessionPartitions partitions;
+    private final Map<String, String> rerouteSinks;
     private final TierRouter router;
     private ProcessorContext<String, SpecificRecord> context;
     private SessionOutput output;
@@ -55,8 +61,16 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private ToolCalls toolCalls;
     private SessionCommands commands;
 
-    public SessionProcessor(SessionTopologyConfig config) {
+    /**
+     * @param partitions which partition owns each session
+     * @param rerouteSinks for each input topic, the child that writes a record back to it on the
+     *     partition that owns the record's session
+     */
+    public SessionProcessor(
+            SessionTopologyConfig config, SessionPartitions partitions, Map<String, String> rerouteSinks) {
         this.config = config;
+        this.partitions = partitions;
+        this.rerouteSinks = Map.copyOf(rerouteSinks);
         this.router = new TierRouter(config.tiers(), config.workerTimeout());
     }
 
@@ -94,6 +108,11 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             deadLetter(record, mismatch);
             return;
         }
+        RecordMetadata origin = context.recordMetadata().orElse(null);
+        if (origin != null && partitions.ownerOf(record.key()) != origin.partition()) {
+            reroute(record, address, origin);
+            return;
+        }
         switch (event) {
             case TurnRequested turn -> turns.request(address, turn);
             case AgentStep step -> steps.onStep(address, step);
@@ -102,6 +121,37 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             default ->
                 deadLetter(record, "unexpected event type " + event.getSchema().getFullName());
         }
+    }
+
+    /**
+     * A record on a partition that does not own its session (a producer that does not partition
+     * with murmur2) is not applied here: another task owns the session, and two tasks applying its
+     * events would number its history twice. It goes, in this task's transaction, to the owning
+     * partition of its own topic, value and headers kept, marked with where it first arrived.
+     */
+    private void reroute(Record<String, SpecificRecord> record, SessionAddress address, RecordMetadata origin) {
+        int owner = partitions.ownerOf(record.key());
+        String sink = rerouteSinks.get(origin.topic());
+        String where = origin.topic() + "-" + origin.partition() + "@" + origin.offset();
+        if (record.headers().lastHeader(SessionPartitions.REROUTED_FROM_HEADER) != null || sink == null) {
+            deadLetter(
+                    record,
+                    "session " + address + " belongs to partition " + owner + " of " + partitions.count()
+                            + " but arrived on " + where + (sink == null ? "" : " after it had been forwarded once")
+                            + "; do all Skein processes see the same partition count for the session topics?");
+            return;
+        }
+        log.warn(
+                "session {}: record on {} partition {} belongs to partition {} (of {}); forwarded there."
+                        + " Its producer does not partition with murmur2 (librdkafka: partitioner=murmur2_random)",
+                address,
+                origin.topic(),
+                origin.partition(),
+                owner,
+                partitions.count());
+        Headers headers = new RecordHeaders(record.headers().toArray());
+        headers.add(SessionPartitions.REROUTED_FROM_HEADER, where.getBytes(StandardCharsets.UTF_8));
+        context.forward(record.withHeaders(headers), sink);
     }
 
     /** Null when the event belongs to the session at {@code address}; otherwise what is wrong. */

@@ -6,6 +6,7 @@ import dev.skein.events.ToolResult;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
 import dev.skein.topologies.cache.ResultCache;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
@@ -26,10 +27,30 @@ public final class SessionTopology {
 
     public static final String PROCESSOR = "session-processor";
 
+    /**
+     * The reroute sinks, one per input, each writing back to its own input topic with
+     * {@link SessionPartitions#partitioner()}: where a record that arrived on a partition that does
+     * not own its session goes, in the task's transaction. Persisted in the topology: never rename.
+     */
+    public static final String TURNS_REROUTE = "turns-reroute";
+
+    public static final String SESSION_COMMANDS_REROUTE = "session-commands-reroute";
+    public static final String AGENT_STEPS_REROUTE = "agent-steps-reroute";
+    public static final String TOOL_RESULTS_REROUTE = "tool-results-reroute";
+
     private SessionTopology() {}
 
-    public static Topology build(SkeinTopics topics, SessionTopologyConfig config) {
+    /**
+     * @param partitions the partition count of the session-keyed topics ({@link CoPartitioning#verify}
+     *     returns it): which partition owns a session, for the check every input record passes
+     */
+    public static Topology build(SkeinTopics topics, SessionTopologyConfig config, SessionPartitions partitions) {
         Topology topology = new Topology();
+        Map<String, String> reroutes = Map.of(
+                topics.turns.name(), TURNS_REROUTE,
+                topics.sessionCommands.name(), SESSION_COMMANDS_REROUTE,
+                topics.agentSteps.name(), AGENT_STEPS_REROUTE,
+                topics.toolResults.name(), TOOL_RESULTS_REROUTE);
         // Why one processor for all inputs: the state machine must see every event of a session
         // in the order the task receives them, against one consistent view of its stores.
         addSource(topology, "turns-source", topics.turns);
@@ -38,7 +59,7 @@ public final class SessionTopology {
         addSource(topology, "tool-results-source", topics.toolResults);
         topology.addProcessor(
                 PROCESSOR,
-                () -> new SessionProcessor(config),
+                () -> new SessionProcessor(config, partitions, reroutes),
                 "turns-source",
                 "session-commands-source",
                 "agent-steps-source",
@@ -76,6 +97,12 @@ public final class SessionTopology {
         addSink(topology, SessionProcessor.TO_AGENT_REQUESTS, topics.agentRequests);
         addSink(topology, SessionProcessor.TO_RESPONSES, topics.responses);
         addSink(topology, SessionProcessor.TO_DEAD_LETTERS, topics.deadLetters);
+        // Why back to the input topic itself: the record keeps its topic, its subject and its meaning,
+        // and reaches the task that owns its session through the same source as any other record.
+        addReroute(topology, TURNS_REROUTE, topics.turns, partitions);
+        addReroute(topology, SESSION_COMMANDS_REROUTE, topics.sessionCommands, partitions);
+        addReroute(topology, AGENT_STEPS_REROUTE, topics.agentSteps, partitions);
+        addReroute(topology, TOOL_RESULTS_REROUTE, topics.toolResults, partitions);
         @SuppressWarnings("unchecked")
         Serializer<SpecificRecord> requestSerializer = (Serializer<SpecificRecord>) (Serializer<?>)
                 topics.tools(config.tiers().getFirst().name()).valueSerde().serializer();
@@ -114,6 +141,18 @@ public final class SessionTopology {
         Serializer<SpecificRecord> serializer =
                 (Serializer<SpecificRecord>) topic.valueSerde().serializer();
         topology.addSink(name, topic.name(), Serdes.String().serializer(), serializer, PROCESSOR);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void addReroute(
+            Topology topology,
+            String name,
+            Topic<String, ? extends SpecificRecord> topic,
+            SessionPartitions partitions) {
+        Serializer<SpecificRecord> serializer =
+                (Serializer<SpecificRecord>) topic.valueSerde().serializer();
+        topology.addSink(
+                name, topic.name(), Serdes.String().serializer(), serializer, partitions.partitioner(), PROCESSOR);
     }
 
     /** Keeps a global store equal to its compacted topic: latest value per key, deleted on tombstone. */

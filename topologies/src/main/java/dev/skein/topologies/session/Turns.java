@@ -135,6 +135,11 @@ final class Turns {
         SessionMeta meta = session.meta();
         long now = sessions.now();
         String agent = firstNonBlank(turn.getAgent(), meta.getActiveAgent(), config.defaultAgent());
+        if (turn.getAgent() != null && !turn.getAgent().isBlank()) {
+            // A turn that names its agent hands the session to it, as a handoff does: the turns
+            // after it that name none go to the same agent, not back to the default.
+            meta.setActiveAgent(turn.getAgent());
+        }
         session.append(Session.message(Role.USER, turn.getTurnId(), agent, now).setContent(turn.getMessage()));
         long timeout = turn.getTimeoutMs() != null && turn.getTimeoutMs() > 0
                 ? turn.getTimeoutMs()

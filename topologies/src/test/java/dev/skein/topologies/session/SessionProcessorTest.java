@@ -16,14 +16,19 @@ import dev.skein.events.ToolDefinition;
 import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
 import dev.skein.events.TurnCompleted;
+import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
 import dev.skein.events.WorkerHeartbeat;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.registry.InMemorySchemaRegistry;
 import dev.skein.topologies.cache.ResultCache;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -50,7 +55,16 @@ class SessionProcessorTest {
     private final SessionTopologyConfig config =
             TestSessionConfig.builder().turnTimeout(Duration.ofSeconds(30)).build();
     private final MockProcessorContext<String, SpecificRecord> context = new MockProcessorContext<>();
-    private final SessionProcessor processor = new SessionProcessor(config);
+    // With 4 partitions, acme/s1 belongs to partition 3, where the records of these tests arrive.
+    private final SessionPartitions partitions = new SessionPartitions(4);
+    private final SessionProcessor processor = new SessionProcessor(
+            config,
+            partitions,
+            Map.of(
+                    topics.turns.name(), SessionTopology.TURNS_REROUTE,
+                    topics.sessionCommands.name(), SessionTopology.SESSION_COMMANDS_REROUTE,
+                    topics.agentSteps.name(), SessionTopology.AGENT_STEPS_REROUTE,
+                    topics.toolResults.name(), SessionTopology.TOOL_RESULTS_REROUTE));
     private KeyValueStore<String, SessionMeta> metas;
     private TimestampedKeyValueStore<String, ToolDefinition> catalog;
     private TimestampedKeyValueStore<String, WorkerHeartbeat> workers;
@@ -171,6 +185,88 @@ class SessionProcessorTest {
                                 + turn("t1", "hello"),
                         "record has no value");
         assertThat(context.forwarded()).hasSize(2);
+    }
+
+    @Test
+    void aRecordOnAPartitionThatDoesNotOwnItsSessionIsForwardedToItsOwnerUnapplied() {
+        context.setRecordMetadata("skein.turns", 1, 42L);
+        Headers headers = new RecordHeaders().add("traceparent", "00-abc-01".getBytes(StandardCharsets.UTF_8));
+        TurnRequested turn = turn("t1", "hello");
+
+        processor.process(new Record<String, SpecificRecord>("acme/s1", turn, START_MS - 5, headers));
+
+        assertThat(context.forwarded()).singleElement().satisfies(forward -> {
+            assertThat(forward.childName()).contains(SessionTopology.TURNS_REROUTE);
+            assertThat(forward.record().key()).isEqualTo("acme/s1");
+            assertThat(forward.record().value()).isEqualTo(turn);
+            assertThat(forward.record().timestamp()).isEqualTo(START_MS - 5);
+            assertThat(forward.record().headers().lastHeader("traceparent").value())
+                    .asString(StandardCharsets.UTF_8)
+                    .isEqualTo("00-abc-01");
+            assertThat(forward.record()
+                            .headers()
+                            .lastHeader(SessionPartitions.REROUTED_FROM_HEADER)
+                            .value())
+                    .asString(StandardCharsets.UTF_8)
+                    .isEqualTo("skein.turns-1@42");
+        });
+        assertThat(metas.get("acme/s1")).isNull();
+    }
+
+    @Test
+    void everyInputIsForwardedBackToItsOwnTopic() {
+        processor.process(new Record<>("acme/s1", turn("t1", "hello"), START_MS));
+        context.resetForwards();
+        List<String> sinks = new java.util.ArrayList<>();
+        for (Map.Entry<String, SpecificRecord> input : Map.<String, SpecificRecord>of(
+                        topics.sessionCommands.name(),
+                                SessionEvents.command(dev.skein.events.CommandKind.CLEAR_HISTORY),
+                        topics.agentSteps.name(), SessionEvents.answer("t1", 0, "hi"),
+                        topics.toolResults.name(), SessionEvents.result("t1", 0, "c1", "1"))
+                .entrySet()) {
+            context.setRecordMetadata(input.getKey(), 0, 1L);
+            processor.process(new Record<>("acme/s1", input.getValue(), START_MS));
+            sinks.add(input.getKey() + " -> "
+                    + context.forwarded().getLast().childName().orElseThrow());
+        }
+
+        assertThat(sinks)
+                .containsExactlyInAnyOrder(
+                        "skein.session-commands -> " + SessionTopology.SESSION_COMMANDS_REROUTE,
+                        "skein.agent-steps -> " + SessionTopology.AGENT_STEPS_REROUTE,
+                        "skein.tool-results -> " + SessionTopology.TOOL_RESULTS_REROUTE);
+        assertThat(context.forwarded()).hasSize(3);
+        assertThat(metas.get("acme/s1").getActiveTurn().getTurnId()).isEqualTo("t1");
+    }
+
+    @Test
+    void aForwardedRecordThatStillArrivesOnTheWrongPartitionIsADeadLetterNotALoop() {
+        context.setRecordMetadata("skein.turns", 0, 43L);
+        Headers headers = new RecordHeaders()
+                .add(SessionPartitions.REROUTED_FROM_HEADER, "skein.turns-1@42".getBytes(StandardCharsets.UTF_8));
+
+        processor.process(new Record<String, SpecificRecord>("acme/s1", turn("t1", "hello"), START_MS, headers));
+
+        assertThat(context.forwarded()).singleElement().satisfies(forward -> {
+            assertThat(forward.childName()).contains(SessionProcessor.TO_DEAD_LETTERS);
+            assertThat(((DeadLetter) forward.record().value()).getCause())
+                    .startsWith("session acme/s1 belongs to partition 3 of 4 but arrived on skein.turns-0@43 after it"
+                            + " had been forwarded once");
+        });
+        assertThat(metas.get("acme/s1")).isNull();
+    }
+
+    @Test
+    void theOwnerOfASessionIsThePartitionKafkasJavaProducerPicksForItsKey() {
+        for (int count = 1; count <= 12; count++) {
+            SessionPartitions counted = new SessionPartitions(count);
+            for (int i = 0; i < 200; i++) {
+                String key = "tenant-" + (i % 7) + "/session-" + i;
+                assertThat(counted.ownerOf(key))
+                        .isEqualTo(org.apache.kafka.clients.producer.internals.BuiltInPartitioner.partitionForKey(
+                                key.getBytes(StandardCharsets.UTF_8), count));
+            }
+        }
     }
 
     private <S extends StateStore> S add(S store) {

@@ -55,7 +55,8 @@ class SessionTopologyTest {
             .maxQueuedTurns(2)
             .build();
     private TopologyTestDriver driver;
-    private TestInputTopic<String, TurnRequested> turns;
+    private final CompletionLedger ledger = new CompletionLedger();
+    private CompletionLedger.TurnsInput turns;
     private TestInputTopic<String, AgentStep> steps;
     private TestInputTopic<String, ToolResult> results;
     private TestInputTopic<String, SessionCommand> commands;
@@ -63,7 +64,7 @@ class SessionTopologyTest {
     private TestInputTopic<String, WorkerHeartbeat> heartbeats;
     private TestOutputTopic<String, AgentInvocation> invocations;
     private TestOutputTopic<String, ToolRequest> toolRequests;
-    private TestOutputTopic<String, TurnCompleted> responses;
+    private CompletionLedger.ResponsesOutput responses;
     private TestOutputTopic<String, DeadLetter> deadLetters;
     private Path stateDir;
 
@@ -71,9 +72,9 @@ class SessionTopologyTest {
     void start() throws Exception {
         stateDir = Files.createTempDirectory("session-topology-test");
         Properties props = SessionStreamsConfig.properties("unused:9092", "test", stateDir, topics, 1, Map.of());
-        driver = new TopologyTestDriver(SessionTopology.build(topics, config), props, START);
+        driver = new TopologyTestDriver(SessionTopology.build(topics, config, new SessionPartitions(1)), props, START);
         catalog = input(topics.toolCatalog.name(), topics.toolCatalog.valueSerde());
-        turns = input(topics.turns.name(), topics.turns.valueSerde());
+        turns = ledger.turns(input(topics.turns.name(), topics.turns.valueSerde()));
         steps = input(topics.agentSteps.name(), topics.agentSteps.valueSerde());
         results = input(topics.toolResults.name(), topics.toolResults.valueSerde());
         commands = input(topics.sessionCommands.name(), topics.sessionCommands.valueSerde());
@@ -85,10 +86,10 @@ class SessionTopologyTest {
                 topics.tools("small").name(),
                 Serdes.String().deserializer(),
                 topics.tools("small").valueSerde().deserializer());
-        responses = driver.createOutputTopic(
+        responses = ledger.responses(driver.createOutputTopic(
                 topics.responses.name(),
                 Serdes.String().deserializer(),
-                topics.responses.valueSerde().deserializer());
+                topics.responses.valueSerde().deserializer()));
         deadLetters = driver.createOutputTopic(
                 topics.deadLetters.name(),
                 Serdes.String().deserializer(),
@@ -100,7 +101,12 @@ class SessionTopologyTest {
 
     @AfterEach
     void stop() {
-        driver.close();
+        try {
+            // Whatever path a test took, every turn it sent ends with exactly one completion.
+            ledger.assertEveryTurnCompletedOnce(driver, config);
+        } finally {
+            driver.close();
+        }
     }
 
     @Test
@@ -549,6 +555,99 @@ class SessionTopologyTest {
     }
 
     @Test
+    void aTurnThatUsesAllItsStepsFailsOnceAndTheNextQueuedTurnRuns() {
+        turns.pipeInput(ADDRESS, turn("t1", "loop"));
+        turns.pipeInput(ADDRESS, turn("t2", "after the loop"));
+        for (int step = 0; step < config.maxSteps(); step++) {
+            String callId = "c" + step;
+            steps.pipeInput(
+                    ADDRESS, toolCalls("t1", step, new ToolCall(callId, "calculator", "{\"expression\":\"1\"}")));
+            results.pipeInput(ADDRESS, result("t1", step, callId, ToolStatus.OK, "1"));
+        }
+
+        TurnCompleted failed = responses.readValue();
+        assertThat(failed.getTurnId()).isEqualTo("t1");
+        assertThat(failed.getStatus()).isEqualTo(TurnStatus.FAILED);
+        assertThat(failed.getError()).contains("within " + config.maxSteps() + " steps");
+        assertThat(invocations.readValuesToList().getLast().getTurnId()).isEqualTo("t2");
+    }
+
+    @Test
+    void cancellingTheActiveTurnEndsItOnceAndStartsTheNextQueuedTurn() {
+        turns.pipeInput(ADDRESS, turn("t1", "first"));
+        turns.pipeInput(ADDRESS, turn("t2", "second"));
+        steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("c1", "calculator", "{\"expression\":\"1\"}")));
+        commands.pipeInput(ADDRESS, cancel("cmd1", null));
+        commands.pipeInput(ADDRESS, cancel("cmd2", "t1"));
+        results.pipeInput(ADDRESS, result("t1", 0, "c1", ToolStatus.OK, "1"));
+        steps.pipeInput(ADDRESS, answer("t1", 0, "late"));
+
+        TurnCompleted cancelled = responses.readValue();
+        assertThat(cancelled.getTurnId()).isEqualTo("t1");
+        assertThat(cancelled.getStatus()).isEqualTo(TurnStatus.CANCELLED);
+        assertThat(responses.isEmpty()).isTrue();
+        assertThat(invocations.readValuesToList().getLast().getTurnId()).isEqualTo("t2");
+    }
+
+    @Test
+    void clearingHistoryCancelsTheActiveAndEveryQueuedTurnOnce() {
+        turns.pipeInput(ADDRESS, turn("t1", "first"));
+        turns.pipeInput(ADDRESS, turn("t2", "second"));
+        turns.pipeInput(ADDRESS, turn("t3", "third"));
+        commands.pipeInput(ADDRESS, clear("cmd1"));
+        commands.pipeInput(ADDRESS, clear("cmd2"));
+        turns.pipeInput(ADDRESS, turn("t2", "second, sent again"));
+
+        assertThat(responses.readValuesToList())
+                .extracting(TurnCompleted::getTurnId, TurnCompleted::getStatus)
+                .containsExactly(
+                        org.assertj.core.api.Assertions.tuple("t1", TurnStatus.CANCELLED),
+                        org.assertj.core.api.Assertions.tuple("t2", TurnStatus.CANCELLED),
+                        org.assertj.core.api.Assertions.tuple("t3", TurnStatus.CANCELLED));
+        assertThat(meta().getStatus()).isEqualTo(SessionStatus.IDLE);
+    }
+
+    @Test
+    void aTurnIdSentAgainWhileQueuedAfterRejectionOrAfterCancellationIsNotRunTwice() {
+        turns.pipeInput(ADDRESS, turn("t1", "first"));
+        turns.pipeInput(ADDRESS, turn("t2", "second"));
+        turns.pipeInput(ADDRESS, turn("t2", "second again, while queued"));
+        turns.pipeInput(ADDRESS, turn("t3", "third"));
+        turns.pipeInput(ADDRESS, turn("t4", "rejected"));
+        turns.pipeInput(ADDRESS, turn("t4", "rejected, sent again"));
+        commands.pipeInput(ADDRESS, cancel("cmd1", "t3"));
+        turns.pipeInput(ADDRESS, turn("t3", "cancelled, sent again"));
+        steps.pipeInput(ADDRESS, answer("t1", 0, "one"));
+        steps.pipeInput(ADDRESS, answer("t2", 0, "two"));
+        turns.pipeInput(ADDRESS, turn("t1", "done, sent again"));
+
+        assertThat(responses.readValuesToList())
+                .extracting(TurnCompleted::getTurnId)
+                .containsExactly("t4", "t3", "t1", "t2");
+        assertThat(invocations.readValuesToList())
+                .extracting(AgentInvocation::getTurnId)
+                .containsExactly("t1", "t2");
+    }
+
+    @Test
+    void aTurnWhoseAgentFailsWhileTurnsAreQueuedEndsOnceAndTheQueueGoesOn() {
+        turns.pipeInput(ADDRESS, turn("t1", "first"));
+        turns.pipeInput(ADDRESS, turn("t2", "second"));
+        steps.pipeInput(ADDRESS, error("t1", 0, "invalid api key", false));
+        steps.pipeInput(ADDRESS, error("t1", 0, "invalid api key (redelivered)", false));
+        steps.pipeInput(
+                ADDRESS,
+                step("t2", 0, StepKind.TOOL_CALLS).setToolCalls(List.of()).build());
+        steps.pipeInput(ADDRESS, answer("t2", 0, "too late"));
+
+        assertThat(responses.readValuesToList())
+                .extracting(TurnCompleted::getTurnId, TurnCompleted::getStatus)
+                .containsExactly(
+                        org.assertj.core.api.Assertions.tuple("t1", TurnStatus.FAILED),
+                        org.assertj.core.api.Assertions.tuple("t2", TurnStatus.FAILED));
+    }
+
+    @Test
     void eventsWhoseKeyNamesAnotherSessionGoToTheDeadLetterTopic() {
         turns.pipeInput("acme/other", turn("t1", "hello"));
         turns.pipeInput("not-an-address", turn("t2", "hello"));
@@ -558,6 +657,30 @@ class SessionTopologyTest {
         assertThat(letters.get(0).getCause()).contains("does not match");
         assertThat(letters.get(1).getCause()).contains("invalid session address");
         assertThat(invocations.isEmpty()).isTrue();
+    }
+
+    @Test
+    void eachInputHasARerouteSinkBackToItsOwnTopic() {
+        // The test driver delivers every record on partition 0, so it cannot put one on a partition that
+        // does not own its session (SessionProcessorTest does, with MockProcessorContext): here, the wiring.
+        var description =
+                SessionTopology.build(topics, config, new SessionPartitions(4)).describe();
+        Map<String, String> sinks = new java.util.TreeMap<>();
+        description
+                .subtopologies()
+                .forEach(sub -> sub.nodes().stream()
+                        .filter(node -> node instanceof org.apache.kafka.streams.TopologyDescription.Sink)
+                        .map(node -> (org.apache.kafka.streams.TopologyDescription.Sink) node)
+                        .filter(sink -> sink.name().endsWith("-reroute"))
+                        .forEach(sink -> sinks.put(sink.name(), sink.topic())));
+
+        assertThat(sinks)
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        SessionTopology.TURNS_REROUTE, topics.turns.name(),
+                        SessionTopology.SESSION_COMMANDS_REROUTE, topics.sessionCommands.name(),
+                        SessionTopology.AGENT_STEPS_REROUTE, topics.agentSteps.name(),
+                        SessionTopology.TOOL_RESULTS_REROUTE, topics.toolResults.name()));
+        assertThat(description.subtopologies()).hasSize(1);
     }
 
     @Test
@@ -597,6 +720,27 @@ class SessionTopologyTest {
                 .setKind(kind)
                 .setCallId(callId)
                 .setReason(reason)
+                .setIssuedAtMs(0)
+                .build();
+    }
+
+    private static SessionCommand cancel(String commandId, String turnId) {
+        return SessionCommand.newBuilder()
+                .setTenant("acme")
+                .setSessionId("s1")
+                .setCommandId(commandId)
+                .setKind(CommandKind.CANCEL_TURN)
+                .setTurnId(turnId)
+                .setIssuedAtMs(0)
+                .build();
+    }
+
+    private static SessionCommand clear(String commandId) {
+        return SessionCommand.newBuilder()
+                .setTenant("acme")
+                .setSessionId("s1")
+                .setCommandId(commandId)
+                .setKind(CommandKind.CLEAR_HISTORY)
                 .setIssuedAtMs(0)
                 .build();
     }

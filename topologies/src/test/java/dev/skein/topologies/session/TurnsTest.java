@@ -60,6 +60,52 @@ class TurnsTest {
     }
 
     @Test
+    void anAgentNamedOnATurnBecomesTheSessionsAgentForLaterTurnsThatNameNone() {
+        for (int i = 1; i <= 5; i++) {
+            TurnRequested named = turn("t" + i, "hello " + i);
+            named.setAgent("refunds");
+            fixture.turns.request(ADDRESS, named);
+            fixture.steps.onStep(ADDRESS, SessionEvents.answer("t" + i, 0, "hi " + i));
+        }
+
+        fixture.turns.request(ADDRESS, turn("t6", "and now?"));
+
+        assertThat(fixture.output.lastInvocation().getAgent()).isEqualTo("refunds");
+        assertThat(fixture.meta().getActiveAgent()).isEqualTo("refunds");
+    }
+
+    @Test
+    void aQueuedTurnThatNamesNoAgentGoesToTheAgentTheTurnBeforeItNamed() {
+        TurnRequested named = turn("t1", "first");
+        named.setAgent("refunds");
+        fixture.turns.request(ADDRESS, named);
+        fixture.turns.request(ADDRESS, turn("t2", "second"));
+
+        fixture.steps.onStep(ADDRESS, SessionEvents.answer("t1", 0, "one"));
+
+        assertThat(fixture.output.lastInvocation().getTurnId()).isEqualTo("t2");
+        assertThat(fixture.output.lastInvocation().getAgent()).isEqualTo("refunds");
+    }
+
+    @Test
+    void aTurnThatNamesAnotherAgentSwitchesTheSessionToIt() {
+        TurnRequested first = turn("t1", "first");
+        first.setAgent("refunds");
+        fixture.turns.request(ADDRESS, first);
+        fixture.steps.onStep(ADDRESS, SessionEvents.answer("t1", 0, "one"));
+        TurnRequested second = turn("t2", "second");
+        second.setAgent("billing");
+        fixture.turns.request(ADDRESS, second);
+        fixture.steps.onStep(ADDRESS, SessionEvents.answer("t2", 0, "two"));
+
+        fixture.turns.request(ADDRESS, turn("t3", "third"));
+
+        assertThat(fixture.output.invocations)
+                .extracting(AgentInvocation::getAgent)
+                .containsExactly("refunds", "billing", "billing");
+    }
+
+    @Test
     void aTurnWaitsWhileTheSessionIsBusyAndIsRejectedWhenTheQueueIsFull() {
         fixture.turns.request(ADDRESS, turn("t1", "first"));
         fixture.turns.request(ADDRESS, turn("t2", "second"));
