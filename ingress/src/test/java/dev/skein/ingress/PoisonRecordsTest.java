@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -30,8 +31,11 @@ class PoisonRecordsTest {
     private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     private final SkeinTopics topics = new SkeinTopics("t.", registry);
     private final List<String> rejected = new CopyOnWriteArrayList<>();
-    private final TopicTail.Rejects rejects =
-            (record, cause) -> rejected.add(record.topic() + "@" + record.offset() + " " + cause);
+    private final CountDownLatch twelve = new CountDownLatch(12);
+    private final TopicTail.Rejects rejects = (record, cause) -> {
+        rejected.add(record.topic() + "@" + record.offset() + " " + cause);
+        twelve.countDown();
+    };
 
     /** The bad values, by kind; a null key is added separately. */
     private Map<String, byte[]> badValues(String topic, byte[] valid) {
