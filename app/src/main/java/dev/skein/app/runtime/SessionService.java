@@ -39,10 +39,15 @@ public final class SessionService implements AutoCloseable {
                 settled.countDown();
             }
         });
-        // A stream thread that dies is replaced: one bad moment must not stop every session. (The
-        // global thread cannot be replaced: Kafka Streams shuts the client down instead.)
+        // A stream thread that dies is replaced: one bad moment must not stop every session. The
+        // global thread cannot be replaced (Kafka Streams 4.4 answers REPLACE_THREAD there with a
+        // ClassCastException that hides the cause): the client shuts down, with the cause kept.
         streams.setUncaughtExceptionHandler(e -> {
             lastError.set(e);
+            if (Thread.currentThread().getName().endsWith("-GlobalStreamThread")) {
+                log.error("Session topology global thread failed; the topology stops", e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
             log.error("Session topology stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
