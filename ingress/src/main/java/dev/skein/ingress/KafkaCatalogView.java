@@ -4,11 +4,14 @@ import dev.skein.events.ToolDefinition;
 import dev.skein.events.WorkerHeartbeat;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
+import dev.skein.schemas.WorkerLiveness;
+import dev.skein.schemas.kafka.EventProducer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,9 +24,14 @@ import org.slf4j.LoggerFactory;
  * its key. {@link #tools()} and {@link #workers()} may be called from any thread.
  *
  * <p>No consumer group: every instance needs the whole of both topics, and nothing is committed
- * because every start reads them again (they are compacted, so that stays short). A value that
- * cannot be read is logged with topic, partition and offset and skipped, keeping the previous
- * value of its key: one bad record must not blank the catalog.
+ * because every start reads them again (they are compacted, so that stays short). A record that
+ * cannot be read (bad bytes, unknown schema, another type, no key) is dead-lettered with topic,
+ * partition, offset and cause and skipped, keeping the previous value of its key: one bad record
+ * must not blank the catalog. A tombstone is legitimate on these compacted topics: it deletes.
+ *
+ * <p>A worker whose last heartbeat is older than the forget-after time is dropped from
+ * {@link #workers()}: it died without its goodbye tombstone and will not come back under that id
+ * (a worker that does come back reappears with its next heartbeat).
  *
  * <p>The thread starts in the constructor; {@link #ready()} completes once it has read up to the
  * end offsets the topics had when it started. Partitions added later are not picked up until
@@ -37,18 +45,69 @@ public final class KafkaCatalogView implements CatalogReader, AutoCloseable {
             "skein-catalog-view", "catalog view", "catalog reader", "tools and workers will no longer be updated");
 
     private final SkeinTopics topics;
+    private final Duration workerTimeout;
+    private final Duration forgetAfter;
+    private final LongSupplier clock;
+    private final AutoCloseable deadLetterProducer;
     private final Map<String, ToolDefinition> tools = new ConcurrentHashMap<>();
     private final Map<String, WorkerHeartbeat> workers = new ConcurrentHashMap<>();
     private final TopicTail tail;
 
-    /** @param kafkaClientProps common client settings (bootstrap servers, security); group and deserializers are set here */
+    /**
+     * A view that dead-letters what it cannot read, and never forgets a worker.
+     *
+     * @param kafkaClientProps common client settings (bootstrap servers, security); group and deserializers are set here
+     */
     public KafkaCatalogView(Map<String, Object> kafkaClientProps, SkeinTopics topics) {
-        this(TopicTail.consumer(consumerConfig(kafkaClientProps)), topics);
+        this(kafkaClientProps, topics, null, null);
     }
 
-    /** For tests: any consumer, e.g. {@code MockConsumer}. Starts the reading thread. */
+    /**
+     * A view that dead-letters what it cannot read (its own producer, component {@code ingress}).
+     *
+     * @param workerTimeout a worker whose last heartbeat is older is not live (health counts live ones); null: all are
+     * @param forgetAfter a worker whose last heartbeat is older is dropped from {@link #workers()}; null: never
+     */
+    public KafkaCatalogView(
+            Map<String, Object> kafkaClientProps, SkeinTopics topics, Duration workerTimeout, Duration forgetAfter) {
+        this(kafkaClientProps, topics, workerTimeout, forgetAfter, new EventProducer(kafkaClientProps, "ingress"));
+    }
+
+    private KafkaCatalogView(
+            Map<String, Object> kafkaClientProps,
+            SkeinTopics topics,
+            Duration workerTimeout,
+            Duration forgetAfter,
+            EventProducer producer) {
+        this(
+                TopicTail.consumer(consumerConfig(kafkaClientProps)),
+                topics,
+                workerTimeout,
+                forgetAfter,
+                System::currentTimeMillis,
+                (record, cause) -> producer.deadLetter(topics.deadLetters, record, cause),
+                producer);
+    }
+
+    /** For tests: any consumer, e.g. {@code MockConsumer}; rejects are only logged. Starts the reading thread. */
     KafkaCatalogView(Consumer<byte[], byte[]> consumer, SkeinTopics topics) {
+        this(consumer, topics, null, null, System::currentTimeMillis, TopicTail.Rejects.LOG_ONLY, () -> {});
+    }
+
+    /** For tests: any consumer, clock and rejects. Starts the reading thread. */
+    KafkaCatalogView(
+            Consumer<byte[], byte[]> consumer,
+            SkeinTopics topics,
+            Duration workerTimeout,
+            Duration forgetAfter,
+            LongSupplier clock,
+            TopicTail.Rejects rejects,
+            AutoCloseable deadLetterProducer) {
         this.topics = topics;
+        this.workerTimeout = workerTimeout;
+        this.forgetAfter = forgetAfter;
+        this.clock = clock;
+        this.deadLetterProducer = deadLetterProducer;
         // After the fields apply() reads: the reader thread starts here.
         this.tail = new TopicTail(
                 consumer,
@@ -57,6 +116,7 @@ public final class KafkaCatalogView implements CatalogReader, AutoCloseable {
                 POLL_TIMEOUT,
                 NAMES,
                 this::apply,
+                rejects,
                 () -> {});
         tail.ready()
                 .thenRun(() ->
@@ -82,8 +142,15 @@ public final class KafkaCatalogView implements CatalogReader, AutoCloseable {
         if (problem != null) {
             return Health.Component.down(problem);
         }
-        return Health.Component.up(tools.size() + " tools, " + workers.size() + " workers"
-                + (tail.ready().isDone() ? "" : " (still catching up)"));
+        List<WorkerHeartbeat> known = workers();
+        String counted = workerTimeout == null
+                ? known.size() + " workers"
+                : known.stream()
+                                .filter(w -> WorkerLiveness.isLive(w, clock.getAsLong(), workerTimeout))
+                                .count()
+                        + " live workers (" + known.size() + " known)";
+        return Health.Component.up(
+                tools.size() + " tools, " + counted + (tail.ready().isDone() ? "" : " (still catching up)"));
     }
 
     @Override
@@ -91,8 +158,18 @@ public final class KafkaCatalogView implements CatalogReader, AutoCloseable {
         return List.copyOf(tools.values());
     }
 
+    /** The latest heartbeat of every worker not yet forgotten; forgotten ones are dropped here. */
     @Override
     public List<WorkerHeartbeat> workers() {
+        if (forgetAfter != null) {
+            long oldest = clock.getAsLong() - forgetAfter.toMillis();
+            // remove(key, value): a newer heartbeat that arrived meanwhile stays.
+            workers.forEach((id, last) -> {
+                if (last.getTimestampMs() < oldest) {
+                    workers.remove(id, last);
+                }
+            });
+        }
         return List.copyOf(workers.values());
     }
 
@@ -104,7 +181,7 @@ public final class KafkaCatalogView implements CatalogReader, AutoCloseable {
         }
     }
 
-    /** A record that cannot be deserialized throws before the map changes: the tail skips it. */
+    /** A record that cannot be deserialized, or has no key, throws before the map changes: the tail dead-letters it. */
     private static <V> void apply(
             ConsumerRecord<byte[], byte[]> record, Topic<String, V> topic, Map<String, V> latest) {
         String key =
@@ -113,11 +190,7 @@ public final class KafkaCatalogView implements CatalogReader, AutoCloseable {
                 ? null
                 : topic.valueSerde().deserializer().deserialize(record.topic(), record.value());
         if (key == null) {
-            log.warn(
-                    "catalog view: skipping a record without a key at {}-{}@{}",
-                    record.topic(),
-                    record.partition(),
-                    record.offset());
+            throw new IllegalArgumentException("a record of compacted topic " + record.topic() + " has no key");
         } else if (value == null) {
             latest.remove(key);
         } else {
@@ -129,5 +202,10 @@ public final class KafkaCatalogView implements CatalogReader, AutoCloseable {
     @Override
     public void close() {
         tail.close();
+        try {
+            deadLetterProducer.close();
+        } catch (Exception e) {
+            log.warn("catalog view: closing its dead-letter producer failed", e);
+        }
     }
 }

@@ -4,6 +4,7 @@ import dev.skein.events.AgentDelta;
 import dev.skein.events.TurnCompleted;
 import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.SkeinTopics;
+import dev.skein.schemas.kafka.EventProducer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * <p>No consumer group: every ingress instance must see every event (a client may be connected to
  * any instance), and nothing is committed because only events from now on matter. Records are read
  * {@code read_committed}, so a completion of an aborted transaction is never shown. A record that
- * cannot be read is logged with topic, partition and offset and skipped: one bad record must not
- * stop the live view of every session.
+ * cannot be read (bad bytes, unknown schema, another type, no value) is dead-lettered with topic,
+ * partition, offset and cause and skipped: one bad record must not stop the live view of every
+ * session.
  *
  * <p>The thread starts in the constructor; {@link #ready()} completes once it reads from the end
  * of every partition. Partitions added later are not picked up until restart.
@@ -43,16 +45,39 @@ public final class KafkaSessionEvents implements SessionEvents, AutoCloseable {
     private final SkeinTopics topics;
     private final Map<TurnKey, CompletableFuture<TurnCompleted>> waiters = new ConcurrentHashMap<>();
     private final Map<SessionAddress, List<Subscription>> subscribers = new ConcurrentHashMap<>();
+    private final AutoCloseable deadLetterProducer;
     private final TopicTail tail;
 
-    /** @param kafkaClientProps common client settings (bootstrap servers, security); group and deserializers are set here */
+    /**
+     * Dead-letters what it cannot read with a producer of its own (component {@code ingress}).
+     *
+     * @param kafkaClientProps common client settings (bootstrap servers, security); group and deserializers are set here
+     */
     public KafkaSessionEvents(Map<String, Object> kafkaClientProps, SkeinTopics topics) {
-        this(TopicTail.consumer(consumerConfig(kafkaClientProps)), topics);
+        this(kafkaClientProps, topics, new EventProducer(kafkaClientProps, "ingress"));
     }
 
-    /** For tests: any consumer, e.g. {@code MockConsumer}. Starts the reading thread. */
+    private KafkaSessionEvents(Map<String, Object> kafkaClientProps, SkeinTopics topics, EventProducer producer) {
+        this(
+                TopicTail.consumer(consumerConfig(kafkaClientProps)),
+                topics,
+                (record, cause) -> producer.deadLetter(topics.deadLetters, record, cause),
+                producer);
+    }
+
+    /** For tests: any consumer, e.g. {@code MockConsumer}; rejects are only logged. Starts the reading thread. */
     KafkaSessionEvents(org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer, SkeinTopics topics) {
+        this(consumer, topics, TopicTail.Rejects.LOG_ONLY, () -> {});
+    }
+
+    /** For tests: any consumer and rejects. Starts the reading thread. */
+    KafkaSessionEvents(
+            org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
+            SkeinTopics topics,
+            TopicTail.Rejects rejects,
+            AutoCloseable deadLetterProducer) {
         this.topics = topics;
+        this.deadLetterProducer = deadLetterProducer;
         // Last statement: the reader thread starts here and sees a fully built object.
         this.tail = new TopicTail(
                 consumer,
@@ -61,6 +86,7 @@ public final class KafkaSessionEvents implements SessionEvents, AutoCloseable {
                 POLL_TIMEOUT,
                 NAMES,
                 this::dispatch,
+                rejects,
                 this::failWaiters);
     }
 
@@ -110,12 +136,12 @@ public final class KafkaSessionEvents implements SessionEvents, AutoCloseable {
     }
 
     /**
-     * A record that cannot be deserialized, or names an invalid session, throws before anything
-     * is delivered: the tail logs and skips it.
+     * A record that cannot be deserialized, has no value, or names an invalid session, throws
+     * before anything is delivered: the tail dead-letters and skips it.
      */
     private void dispatch(ConsumerRecord<byte[], byte[]> record) {
         if (record.value() == null) {
-            log.warn("skipping an empty record at {}-{}@{}", record.topic(), record.partition(), record.offset());
+            throw new IllegalArgumentException("a record of " + record.topic() + " has no value (a tombstone)");
         } else if (record.topic().equals(topics.responses.name())) {
             TurnCompleted completed =
                     topics.responses.valueSerde().deserializer().deserialize(record.topic(), record.value());
@@ -156,5 +182,10 @@ public final class KafkaSessionEvents implements SessionEvents, AutoCloseable {
     @Override
     public void close() {
         tail.close();
+        try {
+            deadLetterProducer.close();
+        } catch (Exception e) {
+            log.warn("session events: closing the dead-letter producer failed", e);
+        }
     }
 }

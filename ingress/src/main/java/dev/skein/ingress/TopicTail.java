@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Topics that do not exist yet, or a broker that cannot be reached at start, are retried every
  * second; a failed poll is retried after a second too. A record the callback throws on is logged
- * with topic, partition and offset and skipped: one bad record must not stop the reader.
+ * with topic, partition and offset, handed to the tail's {@link Rejects} (which dead-letters it)
+ * and skipped: one bad record must not stop the reader.
  *
  * <p>The thread starts in the constructor, so build the tail last in its owner's constructor.
  * Partitions added later are not picked up until restart.
@@ -51,6 +52,15 @@ final class TopicTail implements AutoCloseable {
      */
     record Names(String thread, String log, String reader, String lostOnStop) {}
 
+    /** Where a record the callback could not use goes, with why; called on the reader thread. */
+    @FunctionalInterface
+    interface Rejects {
+        /** Only logs: for tests that do not look at dead letters. */
+        Rejects LOG_ONLY = (record, cause) -> {};
+
+        void reject(ConsumerRecord<byte[], byte[]> record, String cause);
+    }
+
     private static final Logger log = LoggerFactory.getLogger(TopicTail.class);
     private static final long RETRY_MS = 1_000;
     private static final long CLOSE_TIMEOUT_MS = 10_000;
@@ -61,6 +71,7 @@ final class TopicTail implements AutoCloseable {
     private final Duration pollTimeout;
     private final Names names;
     private final java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> onRecord;
+    private final Rejects rejects;
     private final Runnable onStop;
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final CountDownLatch closing = new CountDownLatch(1);
@@ -73,7 +84,9 @@ final class TopicTail implements AutoCloseable {
     /**
      * Starts reading.
      *
-     * @param onRecord called on the reader thread for every record, in order within a partition
+     * @param onRecord called on the reader thread for every record, in order within a partition;
+     *                 throws on a record it cannot use
+     * @param rejects  gets each record {@code onRecord} threw on, with the exception as its cause
      * @param onStop   called on the reader thread once it stops, before the consumer is closed
      */
     TopicTail(
@@ -83,6 +96,7 @@ final class TopicTail implements AutoCloseable {
             Duration pollTimeout,
             Names names,
             java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> onRecord,
+            Rejects rejects,
             Runnable onStop) {
         this.consumer = consumer;
         this.topics = List.copyOf(topics);
@@ -90,6 +104,7 @@ final class TopicTail implements AutoCloseable {
         this.pollTimeout = pollTimeout;
         this.names = names;
         this.onRecord = onRecord;
+        this.rejects = rejects;
         this.onStop = onStop;
         this.reader = Thread.ofPlatform().name(names.thread()).daemon(true).unstarted(this::run);
         // Last statement: the thread sees a fully built object.
@@ -240,6 +255,17 @@ final class TopicTail implements AutoCloseable {
                     record.partition(),
                     record.offset(),
                     e.toString());
+            try {
+                rejects.reject(record, names.log() + " cannot read the record: " + e);
+            } catch (RuntimeException failed) {
+                log.error(
+                        "{}: the record at {}-{}@{} could not be dead-lettered",
+                        names.log(),
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        failed);
+            }
         }
     }
 

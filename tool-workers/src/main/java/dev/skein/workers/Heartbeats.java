@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A worker's {@link WorkerHeartbeat}s on {@code workers}, keyed by its id: a first one waited for
  * at start, one every heartbeat interval, and a last one with {@code stopping=true} at close, so
- * that routers stop sending it calls at once instead of after the worker timeout.
+ * that routers stop sending it calls at once instead of after the worker timeout; then a tombstone,
+ * so that it is gone from the compacted topic and every view of it.
  */
 final class Heartbeats implements AutoCloseable {
 
@@ -103,6 +104,26 @@ final class Heartbeats implements AutoCloseable {
             log.warn(
                     "Worker {}: its stopping heartbeat was not written; routers will notice it is gone when"
                             + " heartbeats stop",
+                    options.workerId(),
+                    e);
+        }
+    }
+
+    /**
+     * Removes the worker from {@code workers} with a tombstone (10 s at most); failures are logged.
+     * Sent after {@link #goodbye()}: a router reading both sees the stop at once, and the compacted
+     * topic, the topology's store and every ingress view then drop the worker for good instead of
+     * listing it as not live forever.
+     */
+    void leave() {
+        try {
+            producer.sendAndWait(topics.workers, options.workerId(), null, Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            log.warn("Worker {}: interrupted before its tombstone was written", options.workerId());
+        } catch (KafkaException e) {
+            log.warn(
+                    "Worker {}: its tombstone was not written; views drop it after skein.session.worker-forget-after",
                     options.workerId(),
                     e);
         }

@@ -12,13 +12,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The compacted tool catalog as a worker sees it at start, and the rule that keeps it honest: a
@@ -29,6 +34,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 public final class ToolCatalog {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger log = LoggerFactory.getLogger(ToolCatalog.class);
 
     private ToolCatalog() {}
 
@@ -41,47 +47,81 @@ public final class ToolCatalog {
 
     /**
      * The latest definition of every tool in {@code topic}, read to its end without a consumer group.
+     * A record that cannot be read (bad bytes, unknown schema, another type) is handed to
+     * {@code poison} (which dead-letters it) and skipped: one bad record must not stop every worker
+     * from starting for as long as it stays in the compacted topic. A record without a key is skipped.
      *
      * @throws KafkaException when the end is not reached within {@code timeout}
      */
     public static Map<String, ToolDefinition> read(
-            Map<String, Object> kafkaConfig, Topic<String, ToolDefinition> topic, Duration timeout) {
+            Map<String, Object> kafkaConfig,
+            Topic<String, ToolDefinition> topic,
+            Duration timeout,
+            java.util.function.Consumer<RecordDeserializationException> poison) {
         Map<String, Object> config = new HashMap<>(kafkaConfig);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "skein-catalog-reader");
-        Map<String, ToolDefinition> latest = new HashMap<>();
         try (KafkaConsumer<String, ToolDefinition> consumer = new KafkaConsumer<>(
                 config, new StringDeserializer(), topic.valueSerde().deserializer())) {
-            List<PartitionInfo> infos = consumer.partitionsFor(topic.name(), timeout);
-            if (infos == null || infos.isEmpty()) {
-                throw new KafkaException("the tool catalog topic " + topic.name() + " does not exist");
+            return read(consumer, topic.name(), timeout, poison);
+        }
+    }
+
+    /** Reads with any consumer (a {@code MockConsumer} in tests); see the public {@code read}. */
+    static Map<String, ToolDefinition> read(
+            Consumer<String, ToolDefinition> consumer,
+            String topic,
+            Duration timeout,
+            java.util.function.Consumer<RecordDeserializationException> poison) {
+        Map<String, ToolDefinition> latest = new HashMap<>();
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
+        if (infos == null || infos.isEmpty()) {
+            throw new KafkaException("the tool catalog topic " + topic + " does not exist");
+        }
+        List<TopicPartition> partitions = infos.stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition()))
+                .toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!reached(consumer, end)) {
+            if (System.nanoTime() > deadline) {
+                throw new KafkaException("could not read the tool catalog " + topic + " to its end within " + timeout);
             }
-            List<TopicPartition> partitions = infos.stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition()))
-                    .toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!reached(consumer, end)) {
-                if (System.nanoTime() > deadline) {
-                    throw new KafkaException(
-                            "could not read the tool catalog " + topic.name() + " to its end within " + timeout);
-                }
-                for (ConsumerRecord<String, ToolDefinition> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (record.value() == null) {
-                        latest.remove(record.key());
-                    } else {
-                        latest.put(record.key(), record.value());
-                    }
+            ConsumerRecords<String, ToolDefinition> records;
+            try {
+                records = consumer.poll(Duration.ofMillis(200));
+            } catch (RecordDeserializationException e) {
+                log.warn(
+                        "Skipping record {}@{} of the tool catalog: {}",
+                        e.topicPartition(),
+                        e.offset(),
+                        e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+                poison.accept(e);
+                // The consumer stops before the bad record: every record before it was returned already.
+                consumer.seek(e.topicPartition(), e.offset() + 1);
+                continue;
+            }
+            for (ConsumerRecord<String, ToolDefinition> record : records) {
+                if (record.key() == null) {
+                    log.warn(
+                            "Skipping record {}-{}@{} of the tool catalog: it has no key",
+                            record.topic(),
+                            record.partition(),
+                            record.offset());
+                } else if (record.value() == null) {
+                    latest.remove(record.key());
+                } else {
+                    latest.put(record.key(), record.value());
                 }
             }
         }
         return latest;
     }
 
-    private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
+    private static boolean reached(Consumer<?, ?> consumer, Map<TopicPartition, Long> end) {
         for (Map.Entry<TopicPartition, Long> entry : end.entrySet()) {
             if (consumer.position(entry.getKey()) < entry.getValue()) {
                 return false;

@@ -115,7 +115,13 @@ public final class ToolWorker implements AutoCloseable {
                 .map(tool -> ToolDefinitions.of(tool, options.workerId()))
                 .toList();
         try {
-            ToolCatalog.check(definitions, ToolCatalog.read(kafkaConfig, topics.toolCatalog, CATALOG_TIMEOUT));
+            ToolCatalog.check(
+                    definitions,
+                    ToolCatalog.read(
+                            kafkaConfig,
+                            topics.toolCatalog,
+                            CATALOG_TIMEOUT,
+                            poison -> producer.deadLetter(topics.deadLetters, poison)));
         } catch (ToolCatalog.ConflictException e) {
             log.error("Worker {} refuses to start: {}", options.workerId(), e.getMessage());
             throw e;
@@ -198,6 +204,7 @@ public final class ToolWorker implements AutoCloseable {
         // A worker that refused to start never said hello, so it does not say goodbye either.
         if (loops.isStarted()) {
             heartbeats.goodbye();
+            heartbeats.leave();
         }
         toolThreads.shutdownNow();
         producer.close();

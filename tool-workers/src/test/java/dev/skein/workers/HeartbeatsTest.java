@@ -55,4 +55,18 @@ class HeartbeatsTest {
         assertThat(written).extracting(ProducerRecord::key).containsExactly("w1", "w1");
         assertThat(written).extracting(r -> r.value().getStopping()).containsExactly(false, true);
     }
+
+    @Test
+    void leavingWritesATombstoneSoThatViewsDropTheWorker() throws Exception {
+        heartbeats.hello();
+        heartbeats.goodbye();
+        heartbeats.leave();
+
+        List<ProducerRecord<String, byte[]>> raw = worker.kafka.history().stream()
+                .filter(r -> r.topic().equals(worker.topics.workers.name()))
+                .toList();
+        assertThat(raw).hasSize(3);
+        assertThat(raw.getLast().key()).isEqualTo("w1");
+        assertThat(raw.getLast().value()).as("a tombstone").isNull();
+    }
 }

@@ -366,6 +366,11 @@ public final class SkeinConfig {
         return config.getInt("skein.worker.max-in-flight");
     }
 
+    /** {@code skein.session.worker-forget-after}: when a silent worker is dropped from the ingress's views. */
+    public Duration workerForgetAfter() {
+        return config.getDuration("skein.session.worker-forget-after");
+    }
+
     public Duration heartbeatInterval() {
         return config.getDuration("skein.worker.heartbeat-interval");
     }

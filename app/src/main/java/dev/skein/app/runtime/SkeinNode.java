@@ -255,7 +255,8 @@ public final class SkeinNode implements AutoCloseable {
                 .waits(config.defaultWait(), config.maxWait())
                 .workerTimeout(config.sessionTopology().workerTimeout())
                 .build();
-        catalog = new KafkaCatalogView(clients, topics);
+        catalog = new KafkaCatalogView(
+                clients, topics, config.sessionTopology().workerTimeout(), config.workerForgetAfter());
         started.push(catalog);
         Admin metricsAdmin = Admin.create(Map.copyOf(clients));
         started.push(metricsAdmin);

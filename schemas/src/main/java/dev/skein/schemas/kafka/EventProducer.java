@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -116,11 +117,37 @@ public final class EventProducer implements AutoCloseable {
      */
     public boolean deadLetter(Topic<String, DeadLetter> deadLetters, RecordDeserializationException poison) {
         TopicPartition tp = poison.topicPartition();
-        byte[] key = bytes(poison.keyBuffer());
-        DeadLetter letter = DeadLetters.from(tp.topic(), tp.partition(), poison.offset())
-                .key(key)
-                .value(bytes(poison.valueBuffer()))
-                .rejectedBy(component, describe(poison));
+        return deadLetter(
+                deadLetters,
+                tp.topic(),
+                tp.partition(),
+                poison.offset(),
+                bytes(poison.keyBuffer()),
+                bytes(poison.valueBuffer()),
+                describe(poison));
+    }
+
+    /**
+     * Writes a {@link DeadLetter} for a raw record this component read but cannot use (its bytes do
+     * not decode, its key is missing), and waits for it. Returns false (and logs why) when the dead
+     * letter could not be written.
+     */
+    public boolean deadLetter(
+            Topic<String, DeadLetter> deadLetters, ConsumerRecord<byte[], byte[]> record, String cause) {
+        return deadLetter(
+                deadLetters, record.topic(), record.partition(), record.offset(), record.key(), record.value(), cause);
+    }
+
+    private boolean deadLetter(
+            Topic<String, DeadLetter> deadLetters,
+            String topic,
+            int partition,
+            long offset,
+            byte[] key,
+            byte[] value,
+            String cause) {
+        DeadLetter letter =
+                DeadLetters.from(topic, partition, offset).key(key).value(value).rejectedBy(component, cause);
         try {
             sendAndWait(
                     deadLetters,
@@ -130,10 +157,10 @@ public final class EventProducer implements AutoCloseable {
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            log.error("Interrupted while dead-lettering {}-{}@{}", tp.topic(), tp.partition(), poison.offset());
+            log.error("Interrupted while dead-lettering {}-{}@{}", topic, partition, offset);
             return false;
         } catch (KafkaException e) {
-            log.error("Cannot dead-letter {}-{}@{}", tp.topic(), tp.partition(), poison.offset(), e);
+            log.error("Cannot dead-letter {}-{}@{}", topic, partition, offset, e);
             return false;
         }
     }

@@ -8,13 +8,17 @@ import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.registry.InMemorySchemaRegistry;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.processor.api.Record;
 import org.junit.jupiter.api.Test;
 
 class DeadLetterHandlerTest {
@@ -51,23 +55,93 @@ class DeadLetterHandlerTest {
     }
 
     @Test
+    void onTheGlobalThreadTheHandlerWritesTheDeadLetterItselfAndReturnsNoneToKafkaStreams() {
+        // Kafka Streams 4.4 casts the global thread's context to a record collector supplier when a
+        // deserialization handler returns dead letters, and fails the thread (the node) for good.
+        MockProducer<byte[], byte[]> producer =
+                new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        DeadLetterHandler handler = new DeadLetterHandler(config -> producer);
+        handler.configure(Map.of(
+                DeadLetterHandler.TOPIC_CONFIG,
+                topics.deadLetters.name(),
+                DeadLetterHandler.SERIALIZER_CONFIG,
+                topics.deadLetters.valueSerde().serializer()));
+        byte[] key = "w1".getBytes();
+        byte[] value = {0, 0, 0, 0, 9, 1};
+
+        DeserializationExceptionHandler.Response response = handler.handleError(
+                globalContext("skein.workers", key, value),
+                new ConsumerRecord<>("skein.workers", 0, 7L, key, value),
+                new SerializationException("unknown schema id 9"));
+
+        assertThat(response.result()).isEqualTo(DeserializationExceptionHandler.Result.RESUME);
+        assertThat(response.deadLetterQueueRecords()).isEmpty();
+        assertThat(producer.history()).hasSize(1);
+        ProducerRecord<byte[], byte[]> written = producer.history().getFirst();
+        assertThat(written.topic()).isEqualTo("skein.dead-letters");
+        assertThat(written.key()).isEqualTo(key);
+        DeadLetter letter =
+                topics.deadLetters.valueSerde().deserializer().deserialize(written.topic(), written.value());
+        assertThat(letter.getTopic()).isEqualTo("skein.workers");
+        assertThat(letter.getPartition()).isEqualTo(0);
+        assertThat(letter.getOffset()).isEqualTo(7L);
+        assertThat(letter.getCause()).contains("cannot deserialize").contains("unknown schema id 9");
+    }
+
+    @Test
+    void aGlobalStoreProcessorThatFailsIsDeadLetteredByTheHandlerItself() {
+        // For a processing handler on the global thread, Kafka Streams 4.4 logs and drops the dead letters.
+        MockProducer<byte[], byte[]> producer =
+                new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        DeadLetterHandler handler = new DeadLetterHandler(config -> producer);
+        handler.configure(Map.of(
+                DeadLetterHandler.TOPIC_CONFIG,
+                topics.deadLetters.name(),
+                DeadLetterHandler.SERIALIZER_CONFIG,
+                topics.deadLetters.valueSerde().serializer()));
+
+        ProcessingExceptionHandler.Response response = handler.handleError(
+                globalContext("skein.tool-catalog", null, new byte[] {0, 1}),
+                new Record<>(null, "x", 0L),
+                new NullPointerException("null key"));
+
+        assertThat(response.result()).isEqualTo(ProcessingExceptionHandler.Result.RESUME);
+        assertThat(response.deadLetterQueueRecords()).isEmpty();
+        DeadLetter letter = topics.deadLetters
+                .valueSerde()
+                .deserializer()
+                .deserialize("skein.dead-letters", producer.history().getFirst().value());
+        assertThat(letter.getTopic()).isEqualTo("skein.tool-catalog");
+        assertThat(letter.getCause()).contains("processing failed").contains("null key");
+    }
+
+    @Test
     void refusesToStartWithoutItsConfiguration() {
         assertThatThrownBy(() -> new DeadLetterHandler().configure(Map.of()))
                 .hasMessageContaining(DeadLetterHandler.TOPIC_CONFIG);
     }
 
     private static ErrorHandlerContext context(byte[] key, byte[] value) {
+        return context("skein.turns", new TaskId(0, 2), key, value);
+    }
+
+    /** What the global thread passes: its task id is -1_-1. */
+    private static ErrorHandlerContext globalContext(String topic, byte[] key, byte[] value) {
+        return context(topic, new TaskId(-1, -1), key, value);
+    }
+
+    private static ErrorHandlerContext context(String topic, TaskId task, byte[] key, byte[] value) {
         return new ErrorHandlerContext() {
             public String topic() {
-                return "skein.turns";
+                return topic;
             }
 
             public int partition() {
-                return 2;
+                return task.subtopology() < 0 ? 0 : 2;
             }
 
             public long offset() {
-                return 41L;
+                return task.subtopology() < 0 ? 7L : 41L;
             }
 
             public Headers headers() {
@@ -79,7 +153,7 @@ class DeadLetterHandlerTest {
             }
 
             public TaskId taskId() {
-                return new TaskId(0, 2);
+                return task;
             }
 
             public long timestamp() {

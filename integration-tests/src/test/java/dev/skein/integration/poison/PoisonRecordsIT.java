@@ -1,0 +1,189 @@
+package dev.skein.integration.poison;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skein.app.config.SkeinConfig;
+import dev.skein.app.runtime.SkeinNode;
+import dev.skein.app.runtime.SkeinNode.Role;
+import dev.skein.events.DeadLetter;
+import dev.skein.events.ResourceSpec;
+import dev.skein.events.WorkerHeartbeat;
+import dev.skein.integration.fixtures.KafkaFixture;
+import dev.skein.integration.fixtures.SkeinClient;
+import dev.skein.integration.fixtures.TopicReader;
+import dev.skein.schemas.SkeinTopics;
+import dev.skein.schemas.errors.DeadLetters;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every kind of bad record on the topics a node reads (the global stores' compacted topics, and
+ * the ingress's responses and deltas), written to a running node: each is dead-lettered with its
+ * origin and cause, the node stays healthy, turns still work, and a restart on the same state works.
+ */
+@Tag("poison")
+class PoisonRecordsIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private SkeinNode node;
+
+    @AfterEach
+    void stop() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    @Test
+    void everyKindOfBadRecordIsDeadLetteredAndTheNodeStaysUpAndRestarts() throws Exception {
+        String name = KafkaFixture.uniqueName("poison");
+        Path dataDir = Files.createTempDirectory("skein-poison");
+        SkeinConfig config = SkeinConfig.load(
+                Optional.empty(),
+                Map.of(
+                        "skein.kafka.bootstrap-servers",
+                        KafkaFixture.bootstrapServers(),
+                        "skein.data-dir",
+                        dataDir.toString(),
+                        "skein.topics.prefix",
+                        name + ".",
+                        "skein.streams.application-id",
+                        name,
+                        "skein.agents.share-group",
+                        name + "-agents",
+                        "skein.session.default-agent",
+                        "demo",
+                        "skein.http.port",
+                        0));
+        node = SkeinNode.start(config, Set.of(Role.CORE, Role.AGENTS, Role.WORKER), false);
+        SkeinTopics topics = node.topics();
+        SkeinClient client = new SkeinClient(node.httpPort().orElseThrow());
+        assertThat(client.postTurn("before", "what is 12*7?", true)
+                        .body()
+                        .path("answer")
+                        .asText())
+                .contains("84");
+
+        Map<String, List<Long>> offsets = new LinkedHashMap<>();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            byte[] heartbeat = topics.workers.valueSerde().serializer().serialize(topics.workers.name(), heartbeat());
+            for (String topic : List.of(
+                    topics.workers.name(), topics.toolCatalog.name(), topics.responses.name(), topics.deltas.name())) {
+                List<Long> written = new ArrayList<>();
+                for (byte[] value : badValues(topics, topic, heartbeat)) {
+                    written.add(send(producer, topic, "poison", value));
+                }
+                boolean compacted = topic.equals(topics.workers.name()) || topic.equals(topics.toolCatalog.name());
+                if (!compacted) {
+                    // A valid value without a key (a compacted topic's broker refuses those itself).
+                    written.add(send(producer, topic, null, heartbeat));
+                }
+                offsets.put(topic, written);
+                // On a compacted topic, a tombstone is legitimate: it deletes, and is no dead letter.
+                if (compacted) {
+                    send(producer, topic, "never-seen", null);
+                }
+            }
+        }
+
+        try (TopicReader<DeadLetter> deadLetters = new TopicReader<>(node.bootstrapServers(), topics.deadLetters)) {
+            offsets.forEach((topic, written) -> {
+                for (long offset : written) {
+                    DeadLetter letter = deadLetters
+                            .await(
+                                    r -> r.value().getTopic().equals(topic)
+                                            && r.value().getOffset() == offset
+                                            && r.value().getComponent().equals("ingress"),
+                                    WAIT)
+                            .value();
+                    assertThat(letter.getCause()).isNotBlank();
+                }
+            });
+            // The global stores: every bad value (the null key, on a valid value, is skipped by Kafka Streams'
+            // restore).
+            for (String topic : List.of(topics.workers.name(), topics.toolCatalog.name())) {
+                for (long offset : offsets.get(topic)) {
+                    DeadLetter letter = deadLetters
+                            .await(
+                                    r -> r.value().getTopic().equals(topic)
+                                            && r.value().getOffset() == offset
+                                            && r.value().getComponent().equals("session-topology"),
+                                    WAIT)
+                            .value();
+                    assertThat(letter.getCause()).startsWith("cannot deserialize");
+                }
+            }
+        }
+
+        assertThat(client.health().status()).isEqualTo(200);
+        assertThat(client.postTurn("after", "what is 6*7?", true)
+                        .body()
+                        .path("answer")
+                        .asText())
+                .contains("42");
+
+        // The bad records stay in the compacted topics: a restart on the same state reads them again.
+        node.close();
+        node = SkeinNode.start(config, Set.of(Role.CORE, Role.AGENTS, Role.WORKER), false);
+        SkeinClient restarted = new SkeinClient(node.httpPort().orElseThrow());
+        assertThat(restarted.health().status()).isEqualTo(200);
+        assertThat(restarted
+                        .postTurn("restarted", "what is 5*5?", true)
+                        .body()
+                        .path("answer")
+                        .asText())
+                .contains("25");
+    }
+
+    /** Garbage, an unknown schema id, a record of another type, truncated Avro, an empty value. */
+    private static List<byte[]> badValues(SkeinTopics topics, String topic, byte[] valid) {
+        DeadLetter other = DeadLetters.from("elsewhere", 0, 0).rejectedBy("test", "a record of another type");
+        return List.of(
+                "not avro at all".getBytes(StandardCharsets.UTF_8),
+                new byte[] {0, 0x7f, 0x12, 0x34, 0x56, 2, 'a'},
+                topics.serde(DeadLetter.class).serializer().serialize(topic, other),
+                Arrays.copyOf(valid, valid.length / 2),
+                new byte[0]);
+    }
+
+    private static WorkerHeartbeat heartbeat() {
+        return WorkerHeartbeat.newBuilder()
+                .setWorkerId("poison")
+                .setHost("nowhere")
+                .setTiers(List.of("small"))
+                .setCapabilities(ResourceSpec.newBuilder().build())
+                .setTools(List.of())
+                .setStartedAtMs(0)
+                .setTimestampMs(0)
+                .build();
+    }
+
+    private static long send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value)
+            throws Exception {
+        RecordMetadata metadata = producer.send(
+                        new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value))
+                .get();
+        return metadata.offset();
+    }
+}
