@@ -7,10 +7,10 @@ import dev.skein.workers.node.WorkerAdmission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntSupplier;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +29,7 @@ final class Heartbeats implements AutoCloseable {
     private final WorkerOptions options;
     private final Collection<String> tools;
     private final WorkerAdmission admission;
-    private final IntSupplier inFlight;
+    private final WorkerMetrics metrics;
     private final EventProducer producer;
     private final String host = LocalHost.name();
     private final long startedAtMs = System.currentTimeMillis();
@@ -41,13 +41,13 @@ final class Heartbeats implements AutoCloseable {
             WorkerOptions options,
             Collection<String> tools,
             WorkerAdmission admission,
-            IntSupplier inFlight,
+            WorkerMetrics metrics,
             EventProducer producer) {
         this.topics = topics;
         this.options = options;
         this.tools = tools;
         this.admission = admission;
-        this.inFlight = inFlight;
+        this.metrics = metrics;
         this.producer = producer;
     }
 
@@ -59,13 +59,16 @@ final class Heartbeats implements AutoCloseable {
                 .setTiers(options.tiers())
                 .setCapabilities(options.capabilities().toSpec())
                 .setTools(new ArrayList<>(tools))
-                .setInFlight(inFlight.getAsInt())
+                .setInFlight(metrics.inFlightTotal())
                 .setInUse(admission.inUse().toSpec())
                 .setAdmitted(admission.admitted())
                 .setReleased(admission.released())
                 .setStartedAtMs(startedAtMs)
                 .setTimestampMs(System.currentTimeMillis())
                 .setStopping(stopping)
+                .setInFlightByTier(new HashMap<>(metrics.inFlightByTier()))
+                .setAdmittedByTier(new HashMap<>(metrics.admittedByTier()))
+                .setReleasedByTier(new HashMap<>(metrics.releasedByTier()))
                 .build();
     }
 

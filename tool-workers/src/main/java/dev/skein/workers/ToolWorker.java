@@ -95,8 +95,7 @@ public final class ToolWorker implements AutoCloseable {
         this.metrics = new WorkerMetrics(registry, options.workerId(), options.tiers(), admission);
         this.producer = new EventProducer(this.kafkaConfig, RequestHandler.component(options.workerId()));
         this.requests = new RequestHandler(topics, options, invoker, admission, metrics, producer);
-        this.heartbeats =
-                new Heartbeats(topics, options, invoker.tools().keySet(), admission, metrics::inFlightTotal, producer);
+        this.heartbeats = new Heartbeats(topics, options, invoker.tools().keySet(), admission, metrics, producer);
         this.loops = new TierLoops(this.kafkaConfig, topics, options, requests);
     }
 

@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A worker's meters, tagged with its id ({@code worker}) and, per tier, the tier:
@@ -32,6 +34,9 @@ final class WorkerMetrics {
     private final String workerId;
     private final Map<String, AtomicInteger> inFlight = new HashMap<>();
     private final Map<String, Counter> admitted = new HashMap<>();
+    // Exact per-tier totals for the heartbeat (the meters above are for this process's scrape).
+    private final Map<String, AtomicLong> admittedByTier = new HashMap<>();
+    private final Map<String, AtomicLong> releasedByTier = new HashMap<>();
 
     WorkerMetrics(MeterRegistry registry, String workerId, Collection<String> tiers, WorkerAdmission admission) {
         this.registry = registry;
@@ -43,6 +48,8 @@ final class WorkerMetrics {
                     .description("Tool calls running now")
                     .tags(tags(tier))
                     .register(registry);
+            admittedByTier.put(tier, new AtomicLong());
+            releasedByTier.put(tier, new AtomicLong());
             admitted.put(
                     tier,
                     Counter.builder("skein.worker.tasks.admitted")
@@ -72,9 +79,34 @@ final class WorkerMetrics {
 
     void admitted(String tier) {
         admitted.get(tier).increment();
+        admittedByTier.get(tier).incrementAndGet();
+    }
+
+    /** Calls running now, by the tier they came from. */
+    Map<String, Integer> inFlightByTier() {
+        Map<String, Integer> counts = new TreeMap<>();
+        inFlight.forEach((tier, running) -> counts.put(tier, running.get()));
+        return counts;
+    }
+
+    /** Calls admitted since start, by tier. */
+    Map<String, Long> admittedByTier() {
+        return totals(admittedByTier);
+    }
+
+    /** Calls handed back since start, by tier. */
+    Map<String, Long> releasedByTier() {
+        return totals(releasedByTier);
+    }
+
+    private static Map<String, Long> totals(Map<String, AtomicLong> counters) {
+        Map<String, Long> totals = new TreeMap<>();
+        counters.forEach((tier, count) -> totals.put(tier, count.get()));
+        return totals;
     }
 
     void released(String tier, String reason) {
+        releasedByTier.get(tier).incrementAndGet();
         Counter.builder("skein.worker.tasks.released")
                 .description("Tool calls handed back for another worker")
                 .tags(tags(tier).and("reason", reason))

@@ -20,13 +20,26 @@ class HeartbeatsTest {
             worker.options,
             worker.invoker.tools().keySet(),
             worker.admission,
-            worker.metrics::inFlightTotal,
+            worker.metrics,
             worker.producer);
 
     @AfterEach
     void close() {
         heartbeats.close();
         worker.close();
+    }
+
+    @Test
+    void theHeartbeatCountsCallsByTheTierTheyCameFrom() {
+        String tier = worker.options.tiers().getFirst();
+        worker.metrics.admitted(tier);
+        worker.metrics.admitted(tier);
+
+        WorkerHeartbeat beat = heartbeats.heartbeat(false);
+
+        assertThat(beat.getAdmittedByTier()).containsEntry(tier, 2L);
+        assertThat(beat.getAdmittedByTier().keySet()).containsExactlyInAnyOrderElementsOf(worker.options.tiers());
+        assertThat(beat.getInFlightByTier()).containsEntry(tier, 0);
     }
 
     @Test

@@ -227,6 +227,18 @@ public final class TierMetrics implements AutoCloseable {
         }
     }
 
+    /**
+     * A worker's count for one tier. A worker that serves several tiers reports its counts by tier;
+     * one older than that reports only totals, which belong to a tier only when it serves just that one.
+     */
+    static long ofTier(WorkerHeartbeat worker, String tier, Map<String, ? extends Number> byTier, long total) {
+        if (byTier != null && !byTier.isEmpty()) {
+            Number count = byTier.get(tier);
+            return count == null ? 0 : count.longValue();
+        }
+        return worker.getTiers().size() == 1 && worker.getTiers().contains(tier) ? total : 0;
+    }
+
     private void refreshWorkers(long nowMs) {
         List<WorkerHeartbeat> live = heartbeats.get().stream()
                 .filter(w -> WorkerLiveness.isLive(w, nowMs, workerTimeout))
@@ -237,12 +249,15 @@ public final class TierMetrics implements AutoCloseable {
             List<WorkerHeartbeat> serving =
                     live.stream().filter(w -> w.getTiers().contains(tier)).toList();
             tierValues.live().current = serving.size();
-            tierValues.inFlight().current =
-                    serving.stream().mapToLong(WorkerHeartbeat::getInFlight).sum();
-            tierValues.admitted().current =
-                    serving.stream().mapToLong(WorkerHeartbeat::getAdmitted).sum();
-            tierValues.released().current =
-                    serving.stream().mapToLong(WorkerHeartbeat::getReleased).sum();
+            tierValues.inFlight().current = serving.stream()
+                    .mapToLong(w -> ofTier(w, tier, w.getInFlightByTier(), w.getInFlight()))
+                    .sum();
+            tierValues.admitted().current = serving.stream()
+                    .mapToLong(w -> ofTier(w, tier, w.getAdmittedByTier(), w.getAdmitted()))
+                    .sum();
+            tierValues.released().current = serving.stream()
+                    .mapToLong(w -> ofTier(w, tier, w.getReleasedByTier(), w.getReleased()))
+                    .sum();
 
             Map<String, double[]> usedAndOffered = new HashMap<>();
             for (String resource : List.of("cpus", "gpus", "memory")) {
