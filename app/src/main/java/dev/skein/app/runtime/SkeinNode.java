@@ -33,6 +33,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.EnumSet;
@@ -71,7 +72,14 @@ public final class SkeinNode implements AutoCloseable {
 
     private final SkeinConfig config;
     private final Set<Role> roles;
-    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    /** A started part and what to call it when it is stopped. */
+    private record Part(String name, AutoCloseable closeable) {}
+
+    // Admin.close() waits without a bound for requests in flight: a node whose broker is gone would
+    // never stop.
+    private static final Duration ADMIN_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+    private final Deque<Part> started = new ArrayDeque<>();
     private String bootstrapServers;
     private SkeinTopics topics;
     private SessionPartitions sessionPartitions;
@@ -120,7 +128,7 @@ public final class SkeinNode implements AutoCloseable {
     private void startParts() throws Exception {
         Files.createDirectories(config.dataDir());
         metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        started.push(metrics::close);
+        started.push(new Part("the metrics registry", metrics::close));
         bootstrapServers = config.bootstrapServers()
                 .orElseGet(() -> embedBroker ? startEmbeddedBroker() : "127.0.0.1:" + config.embeddedKafkaPort());
         Map<String, Object> clients = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -131,7 +139,7 @@ public final class SkeinNode implements AutoCloseable {
                         bootstrapServers,
                         EmbeddedSchemaRegistry.defaultTopic(config.topicPrefix()),
                         config.replicationFactor()));
-        started.push(registry);
+        started.push(new Part("the schema registry client", registry));
         topics = new SkeinTopics(config.topicPrefix(), registry);
 
         try (Admin admin = Admin.create(Map.copyOf(clients))) {
@@ -159,7 +167,7 @@ public final class SkeinNode implements AutoCloseable {
                     .sessionTimeout(config.agentSessionTimeout())
                     .build();
             AgentRunner runner = new AgentRunner(clients, topics, agents, specsByName, options);
-            started.push(runner);
+            started.push(new Part("the agent runner", runner));
             runner.start();
         }
         if (roles.contains(Role.CORE)) {
@@ -191,7 +199,7 @@ public final class SkeinNode implements AutoCloseable {
                 .build();
         List<Tool> tools = Tools.discover();
         ToolWorker worker = new ToolWorker(clients, topics, tools, options, metrics);
-        started.push(worker);
+        started.push(new Part("the tool worker", worker));
         worker.start();
         log.info(
                 "Tool worker {} serving tiers {} with {} and tools {}",
@@ -234,7 +242,7 @@ public final class SkeinNode implements AutoCloseable {
                         topics,
                         config.replicationFactor(),
                         overrides));
-        started.push(sessions);
+        started.push(new Part("the session topology", sessions));
         sessions.start();
     }
 
@@ -242,9 +250,9 @@ public final class SkeinNode implements AutoCloseable {
         sessions.awaitRunning(config.streamsStartupTimeout());
 
         KafkaTurnGateway gateway = new KafkaTurnGateway(clients, topics);
-        started.push(gateway);
+        started.push(new Part("the turn gateway", gateway));
         events = new KafkaSessionEvents(clients, topics);
-        started.push(events);
+        started.push(new Part("the session event reader", events));
         HistoryReader history = address ->
                 sessions.queries().session(address.toString()).map(s -> new SessionView(s.meta(), s.messages()));
         IngressConfig ingressConfig = IngressConfig.builder()
@@ -257,9 +265,9 @@ public final class SkeinNode implements AutoCloseable {
                 .build();
         catalog = new KafkaCatalogView(
                 clients, topics, config.sessionTopology().workerTimeout(), config.workerForgetAfter());
-        started.push(catalog);
+        started.push(new Part("the catalog view", catalog));
         Admin metricsAdmin = Admin.create(Map.copyOf(clients));
-        started.push(metricsAdmin);
+        started.push(new Part("the metrics admin client", () -> metricsAdmin.close(ADMIN_CLOSE_TIMEOUT)));
         TierMetrics tierMetrics = new TierMetrics(
                 metricsAdmin,
                 topics,
@@ -268,13 +276,13 @@ public final class SkeinNode implements AutoCloseable {
                 catalog::workers,
                 config.sessionTopology().workerTimeout(),
                 metrics);
-        started.push(tierMetrics);
+        started.push(new Part("the tier metrics", tierMetrics));
         tierMetrics.start();
 
         // Listen only once completions can be seen: a turn waited on at once must not miss its answer.
         events.ready().get(config.streamsStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
         ingress = new SkeinIngress(ingressConfig, gateway, events, history, this::health, catalog, metrics);
-        started.push(ingress);
+        started.push(new Part("the HTTP ingress", ingress));
         ingress.start();
     }
 
@@ -282,7 +290,7 @@ public final class SkeinNode implements AutoCloseable {
         LocalKafka kafka =
                 new LocalKafka(LocalKafka.Options.inDirectory(config.dataDir().resolve("kafka"))
                         .withBrokerPort(config.embeddedKafkaPort()));
-        started.push(kafka);
+        started.push(new Part("the embedded broker", kafka));
         kafka.start();
         log.info(
                 "Embedded Kafka broker on {} (data in {})",
@@ -335,11 +343,17 @@ public final class SkeinNode implements AutoCloseable {
     @Override
     public void close() {
         while (!started.isEmpty()) {
-            AutoCloseable part = started.pop();
+            Part part = started.pop();
+            long begin = System.nanoTime();
+            log.info("Stopping {}", part.name());
             try {
-                part.close();
+                part.closeable().close();
             } catch (Exception e) {
-                log.warn("Closing {} failed: {}", part.getClass().getSimpleName(), e.toString());
+                log.warn("Stopping {} failed: {}", part.name(), e.toString());
+            }
+            long tookMs = (System.nanoTime() - begin) / 1_000_000;
+            if (tookMs >= 1000) {
+                log.info("Stopping {} took {} ms", part.name(), tookMs);
             }
         }
     }
