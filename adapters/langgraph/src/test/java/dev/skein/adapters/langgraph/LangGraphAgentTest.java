@@ -129,6 +129,57 @@ class LangGraphAgentTest {
     }
 
     @Test
+    void theResumeValueIsAnObjectWithToolResultsByDefault() throws Exception {
+        JsonNode resume = resumeSentWith(Map.of());
+
+        assertThat(resume)
+                .isEqualTo(json(fixture("request-resume.json")).path("command").path("resume"));
+    }
+
+    @Test
+    void theResumeValueIsAListOfToolMessagesWhenTheAgentAsksForIt() throws Exception {
+        JsonNode resume = resumeSentWith(Map.of("resume-format", "tool-messages-list"));
+
+        assertThat(resume)
+                .isEqualTo(json(fixture("request-resume.json"))
+                        .path("command")
+                        .path("resume")
+                        .path("tool_results"));
+        assertThat(resume.isArray()).isTrue();
+    }
+
+    @Test
+    void anUnknownResumeFormatIsRefusedNamingTheKey() {
+        assertThatThrownBy(() -> agent(Map.of("resume-format", "messages")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("skein.agents.definitions.weather.resume-format")
+                .hasMessageContaining("tool-results-object")
+                .hasMessageContaining("tool-messages-list");
+    }
+
+    /** The {@code command.resume} of the run that answers the two weather calls, for an agent with these options. */
+    private JsonNode resumeSentWith(Map<String, String> options) throws Exception {
+        server.respond(200, fixture("state-interrupted.json"))
+                .respond(200, fixture("run-resumed-output.json"))
+                .respond(200, fixture("state-resumed.json"));
+        List<ChatMessage> history = List.of(
+                user(21, "t-7", "Compare the weather in Paris and Berlin."),
+                assistantCalling(
+                        22,
+                        "t-7",
+                        new ToolCall("call_Xk2pParis", "get_weather", "{\"city\":\"Paris\"}"),
+                        new ToolCall("call_Q9vBerlin", "get_weather", "{\"city\":\"Berlin\"}")),
+                toolResult(23, "t-7", "call_Xk2pParis", ToolStatus.OK, "{\"temperature_c\": 18, \"sky\": \"sunny\"}"),
+                toolResult(24, "t-7", "call_Q9vBerlin", ToolStatus.TIMEOUT, "weather service timed out after 10 s"));
+
+        AgentReply reply = agent(options).decide(invocation("t-7", 2, history), deltas::add);
+
+        assertThat(reply).isInstanceOf(AgentReply.Answer.class);
+        assertThat(server.requests().get(1).path()).isEqualTo("/threads/" + THREAD + "/runs/wait");
+        return json(server.requests().get(1).body()).path("command").path("resume");
+    }
+
+    @Test
     void aRedeliveredStepWhoseResultsTheThreadHoldsIsAnsweredFromTheState() throws Exception {
         server.respond(200, fixture("state-resumed.json"));
         List<ChatMessage> history = List.of(
