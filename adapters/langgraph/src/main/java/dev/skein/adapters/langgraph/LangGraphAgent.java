@@ -10,6 +10,7 @@ import dev.skein.adapters.AgentReply;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.adapters.DeltaSink;
 import dev.skein.adapters.Handoffs;
+import dev.skein.adapters.RetryBudget;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.Role;
@@ -125,7 +126,9 @@ public final class LangGraphAgent implements AgentAdapter {
                     threadId,
                     e.getMessage(),
                     e.retryable() ? "retryable" : "not retryable");
-            return new AgentReply.Failure(e.getMessage(), e.retryable());
+            return e.retryable()
+                    ? RetryBudget.askAgain(e.getMessage(), invocation)
+                    : new AgentReply.Failure(e.getMessage(), false);
         } catch (IOException e) {
             // Connection reset, broken stream and the like: the server may be back in a moment.
             log.warn(
@@ -135,7 +138,7 @@ public final class LangGraphAgent implements AgentAdapter {
                     invocation.getStep(),
                     threadId,
                     e);
-            return new AgentReply.Failure("cannot reach the LangGraph Agent Server: " + e, true);
+            return RetryBudget.askAgain("cannot reach the LangGraph Agent Server: " + e, invocation);
         }
     }
 
