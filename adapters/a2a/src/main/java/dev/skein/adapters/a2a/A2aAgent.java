@@ -243,10 +243,12 @@ public final class A2aAgent implements AgentAdapter {
                         false);
             }
             if (System.nanoTime() + wait.toNanos() > deadline) {
+                // The agent took the message and works on it: asking again would send it again.
                 throw new A2aException(
                         "A2A agent " + agentCard.name() + " task " + taskId + " is still " + TaskReplies.state(current)
-                                + " after " + spec.timeout().toSeconds() + " s",
-                        true);
+                                + " after " + spec.timeout().toSeconds() + " s; the message is not sent again, as"
+                                + " the agent is acting on it",
+                        false);
             }
             Thread.sleep(wait);
             wait = wait.multipliedBy(2).compareTo(MAX_POLL) > 0 ? MAX_POLL : wait.multipliedBy(2);

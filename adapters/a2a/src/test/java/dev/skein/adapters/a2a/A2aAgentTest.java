@@ -287,6 +287,26 @@ class A2aAgentTest {
                         "A2A agent answered 503 to message/send: overloaded (3 requests)", false));
     }
 
+    @Test
+    void aTaskStillWorkingAtTheTimeoutIsNotSentAgain() throws Exception {
+        server.json(200, fixture("agent-card.json"))
+                .json(200, fixture("response-working.json"))
+                .otherwise(200, fixture("response-get-working.json"), Map.of());
+        AgentAdapter agent = agent(Map.of("blocking", "false"), Duration.ofMillis(400));
+
+        List<AgentReply> replies = stepAsTheSessionDoes(agent);
+
+        List<String> methods = server.requests().stream()
+                .filter(r -> r.method().equals("POST"))
+                .map(r -> body(r).path("method").asText())
+                .toList();
+        assertThat(methods).containsOnly("message/send", "tasks/get");
+        assertThat(methods).filteredOn("message/send"::equals).hasSize(1);
+        AgentReply.Failure last = (AgentReply.Failure) replies.getLast();
+        assertThat(last.retryable()).isFalse();
+        assertThat(last.message()).contains("is still working after");
+    }
+
     /** Invokes the step as the session does: again while the failure is retryable, up to 3 attempts. */
     private List<AgentReply> stepAsTheSessionDoes(AgentAdapter agent) throws Exception {
         List<AgentReply> replies = new ArrayList<>();
@@ -369,12 +389,12 @@ class A2aAgentTest {
     }
 
     private static String messageId(FakeA2aServer.Request request) {
+        return body(request).path("params").path("message").path("messageId").asText();
+    }
+
+    private static JsonNode body(FakeA2aServer.Request request) {
         try {
-            return json(request.body())
-                    .path("params")
-                    .path("message")
-                    .path("messageId")
-                    .asText();
+            return json(request.body());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
