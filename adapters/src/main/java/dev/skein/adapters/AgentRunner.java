@@ -297,9 +297,9 @@ public final class AgentRunner implements AutoCloseable {
      */
     static String deadlinePassed(String name, int attempt) {
         return attempt > 1
-                ? "agent '" + name + "' failed in " + (attempt - 1) + (attempt == 2 ? " attempt" : " attempts")
-                        + " (see the agent runner's log), and the turn's deadline passed before attempt " + attempt
-                        + " could run"
+                ? "the turn's deadline passed before attempt " + attempt + " of agent '" + name + "' could run; the "
+                        + (attempt == 2 ? "attempt" : (attempt - 1) + " attempts")
+                        + " before failed with errors that may pass (see the agent runner's log)"
                 : "the turn's deadline passed before agent '" + name + "' could run";
     }
 

@@ -45,8 +45,9 @@ class AgentRunnerTimeoutTest {
         assertThat(AgentRunner.deadlinePassed("crew", 1))
                 .isEqualTo("the turn's deadline passed before agent 'crew' could run");
         assertThat(AgentRunner.deadlinePassed("crew", 3))
-                .isEqualTo("agent 'crew' failed in 2 attempts (see the agent runner's log), and the turn's deadline"
-                        + " passed before attempt 3 could run");
+                .isEqualTo(
+                        "the turn's deadline passed before attempt 3 of agent 'crew' could run; the 2 attempts before"
+                                + " failed with errors that may pass (see the agent runner's log)");
     }
 
     private static AgentAdapter adapter(boolean mayRepeatUnanswered) {

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skein.adapters.http.RetryingHttpClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -232,10 +231,6 @@ final class A2aClient {
             throw A2aException.spent(
                     "cannot connect to the A2A agent at " + request.uri() + ": " + RetryingHttpClient.describe(e),
                     e.requests());
-        } catch (ConnectException e) {
-            throw new A2aException(
-                    "cannot connect to the A2A agent at " + request.uri() + ": " + RetryingHttpClient.describe(e),
-                    true);
         } catch (HttpTimeoutException e) {
             if (acts) {
                 // The message reached the agent, which may be working on it: sending it again

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skein.adapters.http.RetryingHttpClient;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -102,11 +101,6 @@ final class AgentServerClient {
                     "cannot connect to the LangGraph Agent Server at " + baseUrl + ": "
                             + RetryingHttpClient.describe(e),
                     e.requests());
-        } catch (ConnectException e) {
-            throw new AgentServerException(
-                    "cannot connect to the LangGraph Agent Server at " + baseUrl + ": "
-                            + RetryingHttpClient.describe(e),
-                    true);
         } catch (HttpTimeoutException e) {
             throw new AgentServerException(
                     method + " " + path + " timed out after " + http.timeout().toMillis() + " ms", true);
