@@ -27,4 +27,14 @@ public interface AgentAdapter {
      * @throws Exception any other failure, reported to the session as a non-retryable error
      */
     AgentReply decide(AgentInvocation invocation, DeltaSink deltas) throws Exception;
+
+    /**
+     * Whether a step that ran past its timeout may be asked again. True (the default) when the
+     * agent cannot have acted on a request it did not answer, as a model call; false when it may
+     * have, as an A2A agent that received the message: the runner then fails the turn naming the
+     * timeout instead of sending the message again.
+     */
+    default boolean mayRepeatUnanswered() {
+        return true;
+    }
 }

@@ -216,7 +216,7 @@ public final class AgentRunner implements AutoCloseable {
         if (invocation.getDeadlineMs() > 0) {
             long untilDeadline = invocation.getDeadlineMs() - System.currentTimeMillis();
             if (untilDeadline <= 0) {
-                String message = "the turn's deadline passed before agent '" + name + "' could run";
+                String message = deadlinePassed(name, invocation.getAttempt());
                 log.warn("[{} turn {}] {}", address, invocation.getTurnId(), message);
                 return AgentSteps.error(invocation, name, message, false, System.currentTimeMillis());
             }
@@ -250,9 +250,14 @@ public final class AgentRunner implements AutoCloseable {
             return step;
         } catch (TimeoutException e) {
             reply.cancel(true);
-            String message = "agent '" + name + "' did not answer within " + timeoutMs + " ms";
-            log.warn("[{} turn {}] {}", address, invocation.getTurnId(), message);
-            return AgentSteps.error(invocation, name, message, true, System.currentTimeMillis());
+            AgentStep step = unanswered(invocation, name, adapter, timeoutMs, System.currentTimeMillis());
+            log.warn(
+                    "[{} turn {}] {} ({})",
+                    address,
+                    invocation.getTurnId(),
+                    step.getError(),
+                    step.getRetryable() ? "retryable" : "not asked again: the agent may have acted on it");
+            return step;
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             boolean retryable = cause instanceof IOException
@@ -273,6 +278,34 @@ public final class AgentRunner implements AutoCloseable {
             reply.cancel(true);
             throw e;
         }
+    }
+
+    /**
+     * The error step of an adapter that did not answer within {@code timeoutMs}: retryable only
+     * when the adapter says an unanswered request may be repeated ({@link AgentAdapter#mayRepeatUnanswered()}).
+     */
+    static AgentStep unanswered(
+            AgentInvocation invocation, String name, AgentAdapter adapter, long timeoutMs, long nowMs) {
+        String message = "agent '" + name + "' did not answer within " + duration(timeoutMs);
+        return AgentSteps.error(invocation, name, message, adapter.mayRepeatUnanswered(), nowMs);
+    }
+
+    /**
+     * Why an invocation was not run: its turn's deadline had passed. On a later attempt the
+     * earlier ones failed first (each with its own error, in this runner's log): say so, or the
+     * turn's error would blame the deadline for what the agent did.
+     */
+    static String deadlinePassed(String name, int attempt) {
+        return attempt > 1
+                ? "the turn's deadline passed before attempt " + attempt + " of agent '" + name + "' could run; the "
+                        + (attempt == 2 ? "attempt" : (attempt - 1) + " attempts")
+                        + " before failed with errors that may pass (see the agent runner's log)"
+                : "the turn's deadline passed before agent '" + name + "' could run";
+    }
+
+    /** {@code 25 s} for whole seconds, else {@code 2500 ms}. */
+    static String duration(long millis) {
+        return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
     }
 
     /** A lone call of an offered {@code transfer_to_<agent>} tool is a handoff, whatever the adapter. */

@@ -57,14 +57,48 @@ public final class RetryingHttpClient {
     }
 
     /**
+     * The last response to a request, and how many times the request was sent for it.
+     *
+     * @param requests 1, or more when the server refused it and it was repeated
+     */
+    public record Sent<T>(HttpResponse<T> response, int requests) {
+
+        /**
+         * True when the answer is one this client repeats (429, 503) and it gave up: the caller
+         * reports it as final ({@link dev.skein.adapters.RetryBudget#spent}), not retryable.
+         */
+        public boolean refused() {
+            int status = response.statusCode();
+            return status == 429 || status == 503;
+        }
+    }
+
+    /** The connection was still refused after the last retry. */
+    public static final class RefusedException extends ConnectException {
+        private final int requests;
+
+        RefusedException(ConnectException cause, int requests) {
+            super(describe(cause));
+            initCause(cause);
+            this.requests = requests;
+        }
+
+        /** How many times the request was tried. */
+        public int requests() {
+            return requests;
+        }
+    }
+
+    /**
      * Sends {@code request}, repeating it while the server refuses it without acting on it and
-     * retries are left; answers the last response, whatever its status.
+     * retries are left; answers the last response, whatever its status, with the number of
+     * requests made.
      *
      * @param what names the request in logs, e.g. {@code "POST /threads"}
-     * @throws ConnectException     when the connection is still refused after the last retry
+     * @throws RefusedException     when the connection is still refused after the last retry
      * @throws HttpTimeoutException when connecting or answering took too long (never repeated)
      */
-    public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> body, String what)
+    public <T> Sent<T> send(HttpRequest request, HttpResponse.BodyHandler<T> body, String what)
             throws IOException, InterruptedException {
         Duration backoff = FIRST_BACKOFF;
         for (int attempt = 0; ; attempt++) {
@@ -73,7 +107,7 @@ public final class RetryingHttpClient {
                 response = http.send(request, body);
             } catch (ConnectException e) {
                 if (attempt >= maxRetries) {
-                    throw e;
+                    throw new RefusedException(e, attempt + 1);
                 }
                 log.debug(
                         "{}: cannot connect to {} ({}); retrying in {}", what, request.uri(), e.getMessage(), backoff);
@@ -92,7 +126,7 @@ public final class RetryingHttpClient {
                 backoff = next(backoff);
                 continue;
             }
-            return response;
+            return new Sent<>(response, attempt + 1);
         }
     }
 

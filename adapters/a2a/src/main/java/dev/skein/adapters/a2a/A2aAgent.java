@@ -9,6 +9,7 @@ import dev.skein.adapters.AgentAdapter;
 import dev.skein.adapters.AgentReply;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.adapters.DeltaSink;
+import dev.skein.adapters.RetryBudget;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.Role;
@@ -96,6 +97,15 @@ public final class A2aAgent implements AgentAdapter {
         return spec.name();
     }
 
+    /**
+     * False: a message the agent received may be acted on (booked, sent, paid) even when no
+     * answer came back in time, so a step that timed out is not asked again.
+     */
+    @Override
+    public boolean mayRepeatUnanswered() {
+        return false;
+    }
+
     /** The A2A context of a session: stable across runners and restarts. */
     static String contextId(String agent, String sessionAddress) {
         return uuid("skein/" + agent + "/" + sessionAddress);
@@ -142,7 +152,9 @@ public final class A2aAgent implements AgentAdapter {
                     spec.name(),
                     e.getMessage(),
                     e.retryable() ? "retryable" : "not retryable");
-            return new AgentReply.Failure(e.getMessage(), e.retryable());
+            return e.retryable()
+                    ? RetryBudget.askAgain(e.getMessage(), invocation)
+                    : new AgentReply.Failure(e.getMessage(), false);
         } catch (IOException e) {
             // Connection reset, broken stream and the like: the agent may be back in a moment.
             log.warn(
@@ -152,7 +164,7 @@ public final class A2aAgent implements AgentAdapter {
                     invocation.getStep(),
                     spec.name(),
                     e);
-            return new AgentReply.Failure("cannot reach the A2A agent " + spec.name() + ": " + e, true);
+            return RetryBudget.askAgain("cannot reach the A2A agent " + spec.name() + ": " + e, invocation);
         }
     }
 
@@ -231,10 +243,12 @@ public final class A2aAgent implements AgentAdapter {
                         false);
             }
             if (System.nanoTime() + wait.toNanos() > deadline) {
+                // The agent took the message and works on it: asking again would send it again.
                 throw new A2aException(
                         "A2A agent " + agentCard.name() + " task " + taskId + " is still " + TaskReplies.state(current)
-                                + " after " + spec.timeout().toSeconds() + " s",
-                        true);
+                                + " after " + spec.timeout().toSeconds() + " s; the message is not sent again, as"
+                                + " the agent is acting on it",
+                        false);
             }
             Thread.sleep(wait);
             wait = wait.multipliedBy(2).compareTo(MAX_POLL) > 0 ? MAX_POLL : wait.multipliedBy(2);

@@ -45,7 +45,7 @@ public final class A2aAgentFactory implements AgentAdapterFactory {
                         null, spec.httpUrl("base-url").toString().replaceAll("/+$", ""));
         String apiKey = spec.apiKey(environment, null).orElse(null);
         ObjectMapper json = new ObjectMapper();
-        A2aClient client = new A2aClient(apiKey, spec.timeout(), spec.maxRetries(), json);
+        A2aClient client = new A2aClient(spec.name(), apiKey, spec.timeout(), spec.maxRetries(), json);
         return new A2aAgent(spec, source, client, flag(spec, "blocking"), flag(spec, "streaming"), json);
     }
 

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skein.adapters.http.RetryingHttpClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,10 +30,13 @@ import org.slf4j.LoggerFactory;
  * version ...) which agents in the wild omit, and they bring Jackson modules of another version
  * than the one Avro pins. Skein reads a handful of fields, tolerantly.
  *
- * <p>Errors: 401, 403, 404 and other 4xx are not retryable; 429, 5xx, connection failures and
- * timeouts are. A request is repeated ({@link RetryingHttpClient}), with exponential backoff,
- * only when the agent cannot have acted on it: the connection was refused, or the answer was
- * 429 or 503.
+ * <p>Errors: 401, 403, 404 and other 4xx are not retryable. A request is repeated
+ * ({@link RetryingHttpClient}), with exponential backoff, only when the agent cannot have acted
+ * on it: the connection was refused, or the answer was 429 or 503; once those retries are spent
+ * the failure is final, naming the requests made ({@link dev.skein.adapters.RetryBudget}). Other
+ * 5xx answers are retryable by the session (one request per attempt). A timeout of a
+ * {@code message/*} call is final: the message reached the agent, which may act on it, so it is
+ * never sent again; a timeout reading a card or a task is retryable.
  */
 final class A2aClient {
 
@@ -50,11 +52,14 @@ final class A2aClient {
 
     private static final Logger log = LoggerFactory.getLogger(A2aClient.class);
 
+    private final String agent;
     private final String apiKey;
     private final ObjectMapper json;
     private final RetryingHttpClient http;
 
-    A2aClient(String apiKey, Duration timeout, int maxRetries, ObjectMapper json) {
+    /** @param agent the Skein agent's name, for messages */
+    A2aClient(String agent, String apiKey, Duration timeout, int maxRetries, ObjectMapper json) {
+        this.agent = agent;
         this.apiKey = apiKey;
         this.json = json;
         this.http = new RetryingHttpClient(timeout, maxRetries, HttpClient.Redirect.NORMAL);
@@ -62,10 +67,11 @@ final class A2aClient {
 
     /** The card at {@code cardUrl}. */
     AgentCard card(URI cardUrl) throws A2aException, IOException, InterruptedException {
-        HttpResponse<String> response =
-                send(request(cardUrl, "application/json").GET().build(), "GET " + cardUrl);
+        RetryingHttpClient.Sent<String> sent =
+                send(request(cardUrl, "application/json").GET().build(), "GET " + cardUrl, false);
+        HttpResponse<String> response = sent.response();
         if (response.statusCode() != 200) {
-            throw httpError("GET " + cardUrl, response);
+            throw httpError("GET " + cardUrl, sent);
         }
         return AgentCard.from(parse("the agent card at " + cardUrl, response.body()), cardUrl);
     }
@@ -73,14 +79,15 @@ final class A2aClient {
     /** The card of the agent at {@code baseUrl}: the 0.3 location first, then the older one. */
     AgentCard discover(String baseUrl) throws A2aException, IOException, InterruptedException {
         URI current = URI.create(baseUrl + CARD_PATH);
-        HttpResponse<String> response =
-                send(request(current, "application/json").GET().build(), "GET " + current);
+        RetryingHttpClient.Sent<String> sent =
+                send(request(current, "application/json").GET().build(), "GET " + current, false);
+        HttpResponse<String> response = sent.response();
         if (response.statusCode() == 404) {
             log.debug("No agent card at {}; trying {}", current, LEGACY_CARD_PATH);
             return card(URI.create(baseUrl + LEGACY_CARD_PATH));
         }
         if (response.statusCode() != 200) {
-            throw httpError("GET " + current, response);
+            throw httpError("GET " + current, sent);
         }
         return AgentCard.from(parse("the agent card at " + current, response.body()), current);
     }
@@ -92,9 +99,10 @@ final class A2aClient {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(envelope(id, method, params), StandardCharsets.UTF_8))
                 .build();
-        HttpResponse<String> response = send(request, method);
+        RetryingHttpClient.Sent<String> sent = send(request, method, actsOn(method));
+        HttpResponse<String> response = sent.response();
         if (response.statusCode() != 200) {
-            throw httpError(method, response);
+            throw httpError(method, sent);
         }
         return result(method, parse("the answer to " + method, response.body()));
     }
@@ -109,11 +117,12 @@ final class A2aClient {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(envelope(id, method, params), StandardCharsets.UTF_8))
                 .build();
-        HttpResponse<Stream<String>> response = sendStreaming(request, method);
+        RetryingHttpClient.Sent<Stream<String>> sent = sendStreaming(request, method, actsOn(method));
+        HttpResponse<Stream<String>> response = sent.response();
         try (Stream<String> lines = response.body()) {
             if (response.statusCode() != 200) {
                 String body = String.join("\n", (Iterable<String>) lines::iterator);
-                throw httpError(method, response.statusCode(), body);
+                throw httpError(method, response.statusCode(), body, sent.refused() ? sent.requests() : 0);
             }
             String contentType = response.headers().firstValue("Content-Type").orElse("");
             if (!contentType.startsWith("text/event-stream")) {
@@ -197,44 +206,65 @@ final class A2aClient {
         return request;
     }
 
-    private HttpResponse<String> send(HttpRequest request, String what)
-            throws A2aException, IOException, InterruptedException {
-        return retrying(request, what, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    /** The methods that hand the agent a message it acts on; reading a card or a task does not. */
+    private static boolean actsOn(String method) {
+        return method.startsWith("message/");
     }
 
-    private HttpResponse<Stream<String>> sendStreaming(HttpRequest request, String what)
+    private RetryingHttpClient.Sent<String> send(HttpRequest request, String what, boolean acts)
             throws A2aException, IOException, InterruptedException {
-        return retrying(request, what, HttpResponse.BodyHandlers.ofLines());
+        return retrying(request, what, acts, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
-    private <T> HttpResponse<T> retrying(HttpRequest request, String what, HttpResponse.BodyHandler<T> body)
+    private RetryingHttpClient.Sent<Stream<String>> sendStreaming(HttpRequest request, String what, boolean acts)
+            throws A2aException, IOException, InterruptedException {
+        return retrying(request, what, acts, HttpResponse.BodyHandlers.ofLines());
+    }
+
+    private <T> RetryingHttpClient.Sent<T> retrying(
+            HttpRequest request, String what, boolean acts, HttpResponse.BodyHandler<T> body)
             throws A2aException, IOException, InterruptedException {
         try {
             return http.send(request, body, what);
-        } catch (ConnectException e) {
-            throw new A2aException(
+        } catch (RetryingHttpClient.RefusedException e) {
+            // The client repeated it as often as it may: final, or the session would multiply the tries.
+            throw A2aException.spent(
                     "cannot connect to the A2A agent at " + request.uri() + ": " + RetryingHttpClient.describe(e),
-                    true);
+                    e.requests());
         } catch (HttpTimeoutException e) {
-            throw new A2aException(
-                    what + " to " + request.uri() + " timed out after "
-                            + http.timeout().toMillis() + " ms",
-                    true);
+            if (acts) {
+                // The message reached the agent, which may be working on it: sending it again
+                // would make it act twice. The turn fails with the timeout instead.
+                throw new A2aException(
+                        "agent '" + agent + "' did not answer " + what + " within " + seconds(http.timeout())
+                                + " (" + request.uri() + "); the message is not sent again, as the agent may have"
+                                + " acted on it",
+                        false);
+            }
+            throw new A2aException(what + " to " + request.uri() + " timed out after " + seconds(http.timeout()), true);
         }
     }
 
-    private A2aException httpError(String what, HttpResponse<String> response) {
-        return httpError(what, response.statusCode(), response.body());
+    private static String seconds(Duration timeout) {
+        return timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms";
     }
 
-    private A2aException httpError(String what, int status, String body) {
+    private A2aException httpError(String what, RetryingHttpClient.Sent<String> sent) {
+        return httpError(
+                what, sent.response().statusCode(), sent.response().body(), sent.refused() ? sent.requests() : 0);
+    }
+
+    /** @param spentRequests the requests made for a 429 or 503 this client gave up on, else 0 */
+    private A2aException httpError(String what, int status, String body, int spentRequests) {
         String reason = switch (status) {
             case 401, 403 -> " (check the credentials in the variable named by api-key-env)";
             default -> "";
         };
-        return new A2aException(
-                "A2A agent answered " + status + " to " + what + reason + ": " + detail(body),
-                status == 429 || status >= 500);
+        String message = "A2A agent answered " + status + " to " + what + reason + ": " + detail(body);
+        if (spentRequests > 0) {
+            return A2aException.spent(message, spentRequests);
+        }
+        return new A2aException(message, status >= 500);
     }
 
     // A JSON-RPC error or a FastAPI/Starlette "detail" when the body has one, else the body.

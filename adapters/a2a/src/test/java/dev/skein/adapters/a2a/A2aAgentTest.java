@@ -232,14 +232,16 @@ class A2aAgentTest {
     }
 
     @Test
-    void rateLimitsAreRetriedThenReportedAsRetryable() throws Exception {
+    void rateLimitsAreRetriedThenReportedAsFinal() throws Exception {
         server.json(200, fixture("agent-card.json"))
                 .respond(429, "application/json", "{\"detail\":\"slow down\"}", Map.of("Retry-After", "0"))
                 .respond(429, "application/json", "{\"detail\":\"slow down\"}", Map.of("Retry-After", "0"));
 
         AgentReply reply = agent(Map.of("max-retries", "1")).decide(invocation(), deltas::add);
 
-        assertThat(reply).isEqualTo(new AgentReply.Failure("A2A agent answered 429 to message/send: slow down", true));
+        assertThat(reply)
+                .isEqualTo(new AgentReply.Failure(
+                        "A2A agent answered 429 to message/send: slow down (2 requests)", false));
         assertThat(server.requests()).hasSize(3);
     }
 
@@ -252,6 +254,70 @@ class A2aAgentTest {
         assertThat(reply)
                 .isEqualTo(new AgentReply.Failure(
                         "A2A agent answered 502 to message/send: <html>Bad Gateway</html>", true));
+    }
+
+    @Test
+    void aStalledAgentReceivesTheMessageOnceAndTheTurnFailsNamingTheTimeout() throws Exception {
+        server.json(200, fixture("agent-card.json")).stall();
+        AgentAdapter agent = agent(Map.of("streaming", "false"), Duration.ofMillis(500));
+
+        List<AgentReply> replies = stepAsTheSessionDoes(agent);
+
+        assertThat(server.requests())
+                .filteredOn(r -> r.method().equals("POST"))
+                .extracting(A2aAgentTest::messageId)
+                .containsExactly(MESSAGE);
+        AgentReply.Failure last = (AgentReply.Failure) replies.getLast();
+        assertThat(last.retryable()).isFalse();
+        assertThat(last.message()).startsWith("agent 'travel' did not answer message/send within 500 ms");
+        assertThat(agent.mayRepeatUnanswered()).isFalse();
+    }
+
+    @Test
+    void anAgentThatIsAlwaysUnavailableGetsTheRetriesOfOneBudgetNotOfTwo() throws Exception {
+        server.json(200, fixture("agent-card.json"))
+                .otherwise(503, "{\"detail\":\"overloaded\"}", Map.of("Retry-After", "0"));
+
+        List<AgentReply> replies = stepAsTheSessionDoes(agent(Map.of("max-retries", "2")));
+
+        // max-retries 2: three requests for the step, however many attempts the session allows.
+        assertThat(server.requests()).filteredOn(r -> r.method().equals("POST")).hasSize(3);
+        assertThat(replies.getLast())
+                .isEqualTo(new AgentReply.Failure(
+                        "A2A agent answered 503 to message/send: overloaded (3 requests)", false));
+    }
+
+    @Test
+    void aTaskStillWorkingAtTheTimeoutIsNotSentAgain() throws Exception {
+        server.json(200, fixture("agent-card.json"))
+                .json(200, fixture("response-working.json"))
+                .otherwise(200, fixture("response-get-working.json"), Map.of());
+        AgentAdapter agent = agent(Map.of("blocking", "false"), Duration.ofMillis(400));
+
+        List<AgentReply> replies = stepAsTheSessionDoes(agent);
+
+        List<String> methods = server.requests().stream()
+                .filter(r -> r.method().equals("POST"))
+                .map(r -> body(r).path("method").asText())
+                .toList();
+        assertThat(methods).containsOnly("message/send", "tasks/get");
+        assertThat(methods).filteredOn("message/send"::equals).hasSize(1);
+        AgentReply.Failure last = (AgentReply.Failure) replies.getLast();
+        assertThat(last.retryable()).isFalse();
+        assertThat(last.message()).contains("is still working after");
+    }
+
+    /** Invokes the step as the session does: again while the failure is retryable, up to 3 attempts. */
+    private List<AgentReply> stepAsTheSessionDoes(AgentAdapter agent) throws Exception {
+        List<AgentReply> replies = new ArrayList<>();
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            AgentReply reply = agent.decide(invocation(attempt), deltas::add);
+            replies.add(reply);
+            if (!(reply instanceof AgentReply.Failure failure) || !failure.retryable()) {
+                break;
+            }
+        }
+        return replies;
     }
 
     @Test
@@ -316,6 +382,24 @@ class A2aAgentTest {
         return create(spec(extra));
     }
 
+    private AgentAdapter agent(Map<String, String> extra, Duration timeout) {
+        AgentSpec spec = spec(extra);
+        return create(
+                new AgentSpec(spec.name(), spec.kind(), spec.options(), spec.systemPrompt(), timeout, spec.handoffs()));
+    }
+
+    private static String messageId(FakeA2aServer.Request request) {
+        return body(request).path("params").path("message").path("messageId").asText();
+    }
+
+    private static JsonNode body(FakeA2aServer.Request request) {
+        try {
+            return json(request.body());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static AgentAdapter create(AgentSpec spec) {
         return new A2aAgentFactory().create(spec, Map.of("A2A_TOKEN", "a2a-test-token"));
     }
@@ -334,6 +418,10 @@ class A2aAgentTest {
     // Lists are set explicitly: the builder's default for them needs Avro's class trust, which
     // only the serdes configure.
     private static AgentInvocation invocation() {
+        return invocation(1);
+    }
+
+    private static AgentInvocation invocation(int attempt) {
         List<ChatMessage> messages = List.of(
                 message(1, Role.USER, "Hi"),
                 message(2, Role.ASSISTANT, "Hello! I plan trips."),
@@ -343,7 +431,7 @@ class A2aAgentTest {
                 .setSessionId("s-42")
                 .setTurnId("t-3")
                 .setStep(1)
-                .setAttempt(1)
+                .setAttempt(attempt)
                 .setAgent("travel")
                 .setMessages(messages)
                 .setTools(List.of())

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 
 /**
  * A local A2A agent: answers requests in order with the responses a test scripted (recorded
@@ -29,14 +31,33 @@ final class FakeA2aServer implements AutoCloseable {
 
     private record Response(int status, String contentType, String body, Map<String, String> headers) {}
 
+    /** Stands for a request the agent takes and never answers. */
+    private static final Response STALL = new Response(0, "", "", Map.of());
+
     private final HttpServer server;
     private final Deque<Response> responses = new ArrayDeque<>();
     private final List<Request> requests = new ArrayList<>();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private Response otherwise;
 
     FakeA2aServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
+        // One thread per exchange, so a stalled request does not hold up the next one.
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.start();
+    }
+
+    /** The next request is received and never answered (until the server closes). */
+    synchronized FakeA2aServer stall() {
+        responses.add(STALL);
+        return this;
+    }
+
+    /** The answer to every request after the scripted ones. */
+    synchronized FakeA2aServer otherwise(int status, String body, Map<String, String> headers) {
+        otherwise = new Response(status, "application/json", body, headers);
+        return this;
     }
 
     String base() {
@@ -70,8 +91,17 @@ final class FakeA2aServer implements AutoCloseable {
             synchronized (this) {
                 requests.add(new Request(
                         exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers, body));
-                response = responses.poll();
+                response = responses.isEmpty() ? otherwise : responses.poll();
             }
+        }
+        if (response == STALL) {
+            try {
+                closed.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+            return;
         }
         if (response == null) {
             response = new Response(
@@ -110,6 +140,7 @@ final class FakeA2aServer implements AutoCloseable {
 
     @Override
     public void close() {
+        closed.countDown();
         server.stop(0);
     }
 }

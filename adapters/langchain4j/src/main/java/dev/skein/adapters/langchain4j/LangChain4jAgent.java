@@ -14,6 +14,7 @@ import dev.skein.adapters.AgentReply;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.adapters.DeltaSink;
 import dev.skein.adapters.Handoffs;
+import dev.skein.adapters.RetryBudget;
 import dev.skein.events.AgentInvocation;
 import dev.skein.schemas.SessionAddress;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,14 +42,38 @@ public final class LangChain4jAgent implements AgentAdapter {
     private final AgentSpec spec;
     private final ChatModel model;
     private final String provider;
+    private final OptionalInt modelRetries;
 
     /**
+     * A model whose own retries Skein does not know: a transient failure goes back to the session
+     * as retryable, which asks again up to {@code skein.session.max-agent-attempts}. Build the
+     * model with {@code maxRetries(0)} so those attempts are its only retries, or pass its retries
+     * with {@link #LangChain4jAgent(AgentSpec, ChatModel, int)}.
+     *
      * @param spec the agent's name, system prompt and handoffs (its options are not read here)
-     * @param model a ready model; it should retry transient errors itself (most have {@code maxRetries})
+     * @param model a ready model
      */
     public LangChain4jAgent(AgentSpec spec, ChatModel model) {
+        this(spec, model, OptionalInt.empty());
+    }
+
+    /**
+     * A model that retries transient failures itself: once it gives up, the failure is final
+     * (the session does not ask again and multiply the requests), naming the requests made.
+     *
+     * @param modelRetries the model's {@code maxRetries}
+     */
+    public LangChain4jAgent(AgentSpec spec, ChatModel model, int modelRetries) {
+        this(spec, model, OptionalInt.of(modelRetries));
+        if (modelRetries < 0) {
+            throw new IllegalArgumentException("modelRetries must not be negative, got " + modelRetries);
+        }
+    }
+
+    private LangChain4jAgent(AgentSpec spec, ChatModel model, OptionalInt modelRetries) {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.model = Objects.requireNonNull(model, "model");
+        this.modelRetries = modelRetries;
         ModelProvider named = model.provider();
         this.provider = named == null || named == ModelProvider.OTHER
                 ? model.getClass().getSimpleName()
@@ -79,7 +105,7 @@ public final class LangChain4jAgent implements AgentAdapter {
         try {
             response = model.chat(request.build());
         } catch (RuntimeException e) {
-            AgentReply.Failure failure = ProviderFailures.from(provider, e);
+            AgentReply.Failure failure = budgeted(ProviderFailures.from(provider, e), e, invocation);
             log.warn(
                     "[{}] agent {} failed ({}): {}",
                     where,
@@ -90,6 +116,17 @@ public final class LangChain4jAgent implements AgentAdapter {
             return failure;
         }
         return reply(where, response, deltas);
+    }
+
+    private AgentReply.Failure budgeted(
+            AgentReply.Failure failure, RuntimeException error, AgentInvocation invocation) {
+        if (!failure.retryable()) {
+            return failure;
+        }
+        if (modelRetries.isPresent() && ProviderFailures.retriedByModel(error)) {
+            return RetryBudget.spent(failure.message(), modelRetries.getAsInt() + 1);
+        }
+        return RetryBudget.askAgain(failure.message(), invocation);
     }
 
     private AgentReply reply(String where, ChatResponse response, DeltaSink deltas) {

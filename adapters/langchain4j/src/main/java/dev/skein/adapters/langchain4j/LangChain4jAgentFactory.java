@@ -40,7 +40,8 @@ public final class LangChain4jAgentFactory implements AgentAdapterFactory {
 
     @Override
     public AgentAdapter create(AgentSpec spec, Map<String, String> environment) {
-        return new LangChain4jAgent(spec, model(spec, environment));
+        // The configured models retry with spec.maxRetries() themselves (below).
+        return new LangChain4jAgent(spec, model(spec, environment), spec.maxRetries());
     }
 
     /** The model the options describe. */

@@ -12,9 +12,9 @@ import java.io.IOException;
 
 /**
  * What a failed {@code ChatModel.chat} call means for the session. LangChain4j has already
- * retried what it considers transient (with backoff, up to the model's max retries), so a
- * failure here is final for this attempt; {@code retryable} tells the session whether asking
- * again later may help.
+ * retried what it considers transient (with backoff, up to the model's max retries); whether
+ * such a failure may go back to the session as retryable is {@link LangChain4jAgent}'s call
+ * ({@link #retriedByModel}): one layer of retries, not two.
  */
 final class ProviderFailures {
 
@@ -69,6 +69,16 @@ final class ProviderFailures {
             return new Failure("cannot reach " + provider + " (" + io.getClass().getSimpleName() + detail + ")", true);
         }
         return new Failure(provider + " call failed: " + message(error), false);
+    }
+
+    /**
+     * Whether the model's own retries already repeated the request that failed: an HTTP error
+     * or an I/O error (a refused connection, a timeout) from inside the call. A failure raised
+     * after the provider answered (an empty choice list, say) was not repeated.
+     */
+    static boolean retriedByModel(RuntimeException error) {
+        return has(error, HttpException.class)
+                || (has(error, IOException.class) && !has(error, JsonProcessingException.class));
     }
 
     /** The {@code error.message} of an OpenAI or Anthropic error body, else the body itself. */

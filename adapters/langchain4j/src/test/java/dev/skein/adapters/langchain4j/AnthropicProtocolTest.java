@@ -135,13 +135,13 @@ class AnthropicProtocolTest {
     }
 
     @Test
-    void rateLimitIsRetriedThenReportedRetryable() throws Exception {
+    void rateLimitIsRetriedThenReportedAsFinal() throws Exception {
         server.reply(429, "anthropic/error-429.response.json").reply(429, "anthropic/error-429.response.json");
 
         AgentReply reply = agent(1).decide(Conversations.question("What is the capital of France?"), DeltaSink.NONE);
 
         assertThat(reply).isInstanceOfSatisfying(AgentReply.Failure.class, failure -> {
-            assertThat(failure.retryable()).isTrue();
+            assertThat(failure.retryable()).isFalse();
             assertThat(failure.message())
                     .startsWith("anthropic replied HTTP 429: rate_limit_error: This request would exceed");
         });

@@ -107,6 +107,22 @@ final class Conversations {
         return invocation(0, List.of(user(1, text)), List.of(WEATHER, TIME));
     }
 
+    /** The question as the session asks it again after a retryable failure. */
+    static AgentInvocation question(String text, int attempt) {
+        return AgentInvocation.newBuilder()
+                .setTenant(TENANT)
+                .setSessionId(SESSION)
+                .setTurnId(TURN)
+                .setStep(0)
+                .setAttempt(attempt)
+                .setAgent("travel")
+                .setMessages(List.of(user(1, text)))
+                .setTools(List.of(WEATHER, TIME))
+                .setDeadlineMs(0)
+                .setRequestedAtMs(1_741_569_950_000L)
+                .build();
+    }
+
     /**
      * The window of step 1, as the session topology builds it after the tool calls of step 0 ran:
      * the weather call succeeded, the time call timed out.

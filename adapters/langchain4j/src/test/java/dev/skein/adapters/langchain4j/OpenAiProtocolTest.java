@@ -130,16 +130,37 @@ class OpenAiProtocolTest {
     }
 
     @Test
-    void rateLimitIsRetriedThenReportedRetryable() throws Exception {
+    void rateLimitIsRetriedThenReportedAsFinal() throws Exception {
         server.reply(429, "openai/error-429.response.json").reply(429, "openai/error-429.response.json");
 
         AgentReply reply = agent(1).decide(Conversations.question("What is the capital of France?"), DeltaSink.NONE);
 
         assertThat(reply).isInstanceOfSatisfying(AgentReply.Failure.class, failure -> {
-            assertThat(failure.retryable()).isTrue();
+            assertThat(failure.retryable()).isFalse();
             assertThat(failure.message()).startsWith("openai replied HTTP 429: tokens: Rate limit reached for gpt-4.1");
         });
         assertThat(server.requests()).hasSize(2).allSatisfy(this::isChatCompletionsCall);
+    }
+
+    @Test
+    void aServerThatAlwaysFailsGetsTheRetriesOfOneBudgetNotOfTwo() throws Exception {
+        // The fake provider answers 500 to every request nothing was queued for.
+        AgentAdapter agent = agent(2);
+
+        AgentReply last = null;
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            last = agent.decide(Conversations.question("Hi", attempt), DeltaSink.NONE);
+            if (!((AgentReply.Failure) last).retryable()) {
+                break;
+            }
+        }
+
+        // max-retries 2: three requests for the step, however many attempts the session allows.
+        assertThat(server.requests()).hasSize(3);
+        assertThat(last).isInstanceOfSatisfying(AgentReply.Failure.class, failure -> {
+            assertThat(failure.retryable()).isFalse();
+            assertThat(failure.message()).startsWith("openai replied HTTP 500").endsWith("(3 requests)");
+        });
     }
 
     @Test
@@ -173,7 +194,7 @@ class OpenAiProtocolTest {
     }
 
     @Test
-    void anUnreachableServerIsRetryable() throws Exception {
+    void anUnreachableServerIsRetriedByTheModelOnly() throws Exception {
         String url = server.url();
         server.close();
 
@@ -194,7 +215,7 @@ class OpenAiProtocolTest {
                 .decide(Conversations.question("Hi"), DeltaSink.NONE);
 
         assertThat(reply).isInstanceOfSatisfying(AgentReply.Failure.class, failure -> {
-            assertThat(failure.retryable()).isTrue();
+            assertThat(failure.retryable()).isFalse();
             assertThat(failure.message()).startsWith("cannot reach openai (ConnectException");
         });
     }

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skein.adapters.http.RetryingHttpClient;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,12 +24,14 @@ import org.slf4j.LoggerFactory;
  * threads, thread state and blocking runs.
  *
  * <p>Errors: 4xx answers (401, 403, 404, 422 ...) are not retryable and carry the server's
- * {@code detail}; 429, 5xx, connection failures and timeouts are retryable, and so is 409, which
- * the server answers while another run of the thread is still going (its default
- * {@code multitask_strategy} is {@code reject}). A request is repeated
- * ({@link RetryingHttpClient}), with exponential backoff, only when the server cannot have acted on it: the connection
- * was refused, or the answer was 429 or 503. A 500 or a read timeout on a run may mean the graph
- * ran, so those go back to the session as retryable failures instead of being sent again blindly.
+ * {@code detail}. A request is repeated ({@link RetryingHttpClient}), with exponential backoff,
+ * only when the server cannot have acted on it: the connection was refused, or the answer was
+ * 429 or 503; once those retries are spent the failure is final, naming the requests made, so
+ * the session does not repeat them again ({@link dev.skein.adapters.RetryBudget}). A 500, other
+ * 5xx, a read timeout and 409 (another run of the thread is still going; the server's default
+ * {@code multitask_strategy} is {@code reject}) go back to the session as retryable, which
+ * asks again with one request per attempt: a run sends its messages with stable ids, so a
+ * repeated run does not add them twice.
  */
 final class AgentServerClient {
 
@@ -90,28 +91,31 @@ final class AgentServerClient {
                             method,
                             HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body), StandardCharsets.UTF_8));
         }
-        HttpResponse<String> response;
+        RetryingHttpClient.Sent<String> sent;
         try {
-            response = http.send(
+            sent = http.send(
                     request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8), method + " " + path);
-        } catch (ConnectException e) {
-            throw new AgentServerException(
+        } catch (RetryingHttpClient.RefusedException e) {
+            // The client repeated it as often as it may: final, or the session would multiply the tries.
+            throw AgentServerException.spent(
                     "cannot connect to the LangGraph Agent Server at " + baseUrl + ": "
                             + RetryingHttpClient.describe(e),
-                    true);
+                    e.requests());
         } catch (HttpTimeoutException e) {
             throw new AgentServerException(
                     method + " " + path + " timed out after " + http.timeout().toMillis() + " ms", true);
         }
+        HttpResponse<String> response = sent.response();
         int status = response.statusCode();
         if (status >= 200 && status < 300) {
             return parse(method, path, response.body());
         }
-        boolean retryable = status == 409 || status == 429 || status >= 500;
-        throw new AgentServerException(
-                "LangGraph Agent Server answered " + status + " to " + method + " " + path + ": "
-                        + detail(response.body()),
-                retryable);
+        String message = "LangGraph Agent Server answered " + status + " to " + method + " " + path + ": "
+                + detail(response.body());
+        if (sent.refused()) {
+            throw AgentServerException.spent(message, sent.requests());
+        }
+        throw new AgentServerException(message, status == 409 || status >= 500);
     }
 
     private JsonNode parse(String method, String path, String body) throws AgentServerException {

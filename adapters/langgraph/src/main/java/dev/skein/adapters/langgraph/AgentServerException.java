@@ -14,6 +14,12 @@ final class AgentServerException extends Exception {
         this.retryable = retryable;
     }
 
+    /** A failure the client already repeated as often as it may: final, naming the requests made. */
+    static AgentServerException spent(String message, int requests) {
+        return new AgentServerException(
+                message + (requests > 1 ? " (" + dev.skein.adapters.RetryBudget.requests(requests) + ")" : ""), false);
+    }
+
     /** True when asking again later may succeed (rate limit, server error, connection lost). */
     boolean retryable() {
         return retryable;

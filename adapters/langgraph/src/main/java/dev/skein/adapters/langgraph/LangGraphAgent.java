@@ -10,6 +10,7 @@ import dev.skein.adapters.AgentReply;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.adapters.DeltaSink;
 import dev.skein.adapters.Handoffs;
+import dev.skein.adapters.RetryBudget;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.Role;
@@ -50,7 +51,10 @@ import org.slf4j.LoggerFactory;
  * their results, it resumes the run with
  * <pre>{@code {"command": {"resume": {"tool_results": [{"tool_call_id": "call_1", "content": "18C", "status": "success"}]}}}}</pre>
  * ({@code status} is {@code success} or {@code error}, as LangChain's {@code ToolMessage} has it),
- * and {@code interrupt()} returns that object to the node. Such a node reads, in Python:
+ * and {@code interrupt()} returns that object to the node. With the option
+ * {@code resume-format = tool-messages-list} the resume value is the list alone
+ * ({@code [{"tool_call_id": ..., "content": ..., "status": ...}]}), which graphs written for
+ * other callers read ({@link ResumeFormat}). With the default shape a node reads, in Python:
  * <pre>{@code
  * def run_tools(state):
  *     calls = state["messages"][-1].tool_calls
@@ -78,12 +82,19 @@ public final class LangGraphAgent implements AgentAdapter {
     private final String assistantId;
     private final AgentServerClient server;
     private final ObjectMapper json;
+    private final ResumeFormat resumeFormat;
 
-    LangGraphAgent(AgentSpec spec, String assistantId, AgentServerClient server, ObjectMapper json) {
+    LangGraphAgent(
+            AgentSpec spec,
+            String assistantId,
+            AgentServerClient server,
+            ObjectMapper json,
+            ResumeFormat resumeFormat) {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.assistantId = Objects.requireNonNull(assistantId, "assistantId");
         this.server = Objects.requireNonNull(server, "server");
         this.json = Objects.requireNonNull(json, "json");
+        this.resumeFormat = Objects.requireNonNull(resumeFormat, "resumeFormat");
     }
 
     @Override
@@ -115,7 +126,9 @@ public final class LangGraphAgent implements AgentAdapter {
                     threadId,
                     e.getMessage(),
                     e.retryable() ? "retryable" : "not retryable");
-            return new AgentReply.Failure(e.getMessage(), e.retryable());
+            return e.retryable()
+                    ? RetryBudget.askAgain(e.getMessage(), invocation)
+                    : new AgentReply.Failure(e.getMessage(), false);
         } catch (IOException e) {
             // Connection reset, broken stream and the like: the server may be back in a moment.
             log.warn(
@@ -125,7 +138,7 @@ public final class LangGraphAgent implements AgentAdapter {
                     invocation.getStep(),
                     threadId,
                     e);
-            return new AgentReply.Failure("cannot reach the LangGraph Agent Server: " + e, true);
+            return RetryBudget.askAgain("cannot reach the LangGraph Agent Server: " + e, invocation);
         }
     }
 
@@ -215,7 +228,7 @@ public final class LangGraphAgent implements AgentAdapter {
     private JsonNode resumeValue(List<ThreadState.PendingCall> pending, List<ChatMessage> results) {
         Map<String, List<ThreadState.PendingCall>> byInterrupt = ThreadState.byInterrupt(pending);
         if (byInterrupt.size() == 1 || pending.stream().anyMatch(p -> p.interruptId() == null)) {
-            return json.createObjectNode().set("tool_results", toolResults(results));
+            return resumeFormat.wrap(toolResults(results), json);
         }
         // Several interrupts pending: LangGraph resumes each by id, with the results of its own calls.
         ObjectNode resumeMap = json.createObjectNode();
@@ -225,7 +238,7 @@ public final class LangGraphAgent implements AgentAdapter {
             List<ChatMessage> own = results.stream()
                     .filter(r -> ids.contains(r.getToolCallId()))
                     .toList();
-            resumeMap.putObject(interruptId).set("tool_results", toolResults(own));
+            resumeMap.set(interruptId, resumeFormat.wrap(toolResults(own), json));
         });
         return resumeMap;
     }

@@ -16,7 +16,10 @@ import java.util.Map;
  *       holding the key sent as {@code x-api-key}; when the default variable is unset no key is
  *       sent (local servers), when a variable named here is unset the agent is refused;</li>
  *   <li>{@code max-retries} (default {@value AgentSpec#DEFAULT_MAX_RETRIES}): how often a request the
- *       server refused without acting on it (429, 503, connection refused) is repeated.</li>
+ *       server refused without acting on it (429, 503, connection refused) is repeated;</li>
+ *   <li>{@code resume-format} (default {@code tool-results-object}): the shape of the value a
+ *       tool interrupt is resumed with, {@code {"tool_results": [...]}} or, with
+ *       {@code tool-messages-list}, the list alone ({@link ResumeFormat}).</li>
  * </ul>
  * One request, a blocking run included, may take the agent's timeout.
  */
@@ -39,6 +42,6 @@ public final class LangGraphAgentFactory implements AgentAdapterFactory {
         String apiKey = spec.apiKey(environment, DEFAULT_API_KEY_ENV).orElse(null);
         ObjectMapper json = new ObjectMapper();
         AgentServerClient server = new AgentServerClient(baseUrl, apiKey, spec.timeout(), spec.maxRetries(), json);
-        return new LangGraphAgent(spec, assistantId, server, json);
+        return new LangGraphAgent(spec, assistantId, server, json, ResumeFormat.of(spec));
     }
 }

@@ -32,6 +32,7 @@ final class FakeAgentServer implements AutoCloseable {
     private final HttpServer server;
     private final Deque<Response> responses = new ArrayDeque<>();
     private final List<Request> requests = new ArrayList<>();
+    private Response otherwise;
 
     FakeAgentServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -52,6 +53,12 @@ final class FakeAgentServer implements AutoCloseable {
         return this;
     }
 
+    /** The answer to every request after the scripted ones. */
+    synchronized FakeAgentServer otherwise(int status, String body, Map<String, String> headers) {
+        otherwise = new Response(status, body, headers);
+        return this;
+    }
+
     synchronized List<Request> requests() {
         return List.copyOf(requests);
     }
@@ -66,7 +73,7 @@ final class FakeAgentServer implements AutoCloseable {
             synchronized (this) {
                 requests.add(new Request(
                         exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers, body));
-                response = responses.poll();
+                response = responses.isEmpty() ? otherwise : responses.poll();
             }
         }
         if (response == null) {

@@ -129,6 +129,57 @@ class LangGraphAgentTest {
     }
 
     @Test
+    void theResumeValueIsAnObjectWithToolResultsByDefault() throws Exception {
+        JsonNode resume = resumeSentWith(Map.of());
+
+        assertThat(resume)
+                .isEqualTo(json(fixture("request-resume.json")).path("command").path("resume"));
+    }
+
+    @Test
+    void theResumeValueIsAListOfToolMessagesWhenTheAgentAsksForIt() throws Exception {
+        JsonNode resume = resumeSentWith(Map.of("resume-format", "tool-messages-list"));
+
+        assertThat(resume)
+                .isEqualTo(json(fixture("request-resume.json"))
+                        .path("command")
+                        .path("resume")
+                        .path("tool_results"));
+        assertThat(resume.isArray()).isTrue();
+    }
+
+    @Test
+    void anUnknownResumeFormatIsRefusedNamingTheKey() {
+        assertThatThrownBy(() -> agent(Map.of("resume-format", "messages")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("skein.agents.definitions.weather.resume-format")
+                .hasMessageContaining("tool-results-object")
+                .hasMessageContaining("tool-messages-list");
+    }
+
+    /** The {@code command.resume} of the run that answers the two weather calls, for an agent with these options. */
+    private JsonNode resumeSentWith(Map<String, String> options) throws Exception {
+        server.respond(200, fixture("state-interrupted.json"))
+                .respond(200, fixture("run-resumed-output.json"))
+                .respond(200, fixture("state-resumed.json"));
+        List<ChatMessage> history = List.of(
+                user(21, "t-7", "Compare the weather in Paris and Berlin."),
+                assistantCalling(
+                        22,
+                        "t-7",
+                        new ToolCall("call_Xk2pParis", "get_weather", "{\"city\":\"Paris\"}"),
+                        new ToolCall("call_Q9vBerlin", "get_weather", "{\"city\":\"Berlin\"}")),
+                toolResult(23, "t-7", "call_Xk2pParis", ToolStatus.OK, "{\"temperature_c\": 18, \"sky\": \"sunny\"}"),
+                toolResult(24, "t-7", "call_Q9vBerlin", ToolStatus.TIMEOUT, "weather service timed out after 10 s"));
+
+        AgentReply reply = agent(options).decide(invocation("t-7", 2, history), deltas::add);
+
+        assertThat(reply).isInstanceOf(AgentReply.Answer.class);
+        assertThat(server.requests().get(1).path()).isEqualTo("/threads/" + THREAD + "/runs/wait");
+        return json(server.requests().get(1).body()).path("command").path("resume");
+    }
+
+    @Test
     void aRedeliveredStepWhoseResultsTheThreadHoldsIsAnsweredFromTheState() throws Exception {
         server.respond(200, fixture("state-resumed.json"));
         List<ChatMessage> history = List.of(
@@ -193,7 +244,7 @@ class LangGraphAgentTest {
     }
 
     @Test
-    void rateLimitsAreRetriedThenReportedAsRetryable() throws Exception {
+    void rateLimitsAreRetriedThenReportedAsFinal() throws Exception {
         server.respond(200, fixture("thread-created.json"))
                 .respond(429, fixture("error-429.json"), Map.of("Retry-After", "0"))
                 .respond(429, fixture("error-429.json"), Map.of("Retry-After", "0"));
@@ -204,11 +255,47 @@ class LangGraphAgentTest {
         assertThat(reply)
                 .isEqualTo(new AgentReply.Failure(
                         "LangGraph Agent Server answered 429 to POST /threads/" + THREAD
-                                + "/runs/wait: Too many requests: rate limit of 60 runs per minute exceeded",
-                        true));
+                                + "/runs/wait: Too many requests: rate limit of 60 runs per minute exceeded"
+                                + " (2 requests)",
+                        false));
         assertThat(server.requests())
                 .extracting(FakeAgentServer.Request::path)
                 .containsExactly("/threads", "/threads/" + THREAD + "/runs/wait", "/threads/" + THREAD + "/runs/wait");
+    }
+
+    @Test
+    void aServerThatIsAlwaysUnavailableGetsTheRetriesOfOneBudgetNotOfTwo() throws Exception {
+        server.respond(200, fixture("thread-created.json"))
+                .otherwise(503, fixture("error-429.json"), Map.of("Retry-After", "0"));
+        AgentAdapter agent = agent(Map.of("max-retries", "2"));
+
+        AgentReply last = null;
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            last = agent.decide(invocation("t-6", 1, attempt, List.of(user(11, "t-6", "hi"))), deltas::add);
+            if (!((AgentReply.Failure) last).retryable()) {
+                break;
+            }
+        }
+
+        // max-retries 2: three runs for the step, however many attempts the session allows.
+        assertThat(server.requests())
+                .filteredOn(r -> r.path().endsWith("/runs/wait"))
+                .hasSize(3);
+        assertThat(last)
+                .isEqualTo(new AgentReply.Failure(
+                        "LangGraph Agent Server answered 503 to POST /threads/" + THREAD
+                                + "/runs/wait: Too many requests: rate limit of 60 runs per minute exceeded (3 requests)",
+                        false));
+    }
+
+    @Test
+    void aServerErrorAskedAgainBySessionCountsTheRequestsOfAllAttempts() throws Exception {
+        server.respond(200, fixture("thread-created.json")).respond(500, fixture("error-500.html"));
+
+        AgentReply reply = agent(Map.of()).decide(invocation("t-6", 1, 3, List.of(user(11, "t-6", "hi"))), deltas::add);
+
+        assertThat(((AgentReply.Failure) reply).retryable()).isTrue();
+        assertThat(((AgentReply.Failure) reply).message()).endsWith("(3 requests in 3 attempts)");
     }
 
     @Test
@@ -226,14 +313,14 @@ class LangGraphAgentTest {
     }
 
     @Test
-    void anUnreachableServerIsRetryable() throws Exception {
+    void anUnreachableServerIsRetriedByTheClientOnly() throws Exception {
         server.close();
 
         AgentReply reply = agent(Map.of("max-retries", "0"))
                 .decide(invocation("t-6", 1, List.of(user(11, "t-6", "hi"))), deltas::add);
 
         assertThat(reply).isInstanceOf(AgentReply.Failure.class);
-        assertThat(((AgentReply.Failure) reply).retryable()).isTrue();
+        assertThat(((AgentReply.Failure) reply).retryable()).isFalse();
         assertThat(((AgentReply.Failure) reply).message())
                 .startsWith("cannot connect to the LangGraph Agent Server at ");
     }
@@ -353,12 +440,16 @@ class LangGraphAgentTest {
     }
 
     private static AgentInvocation invocation(String turnId, int step, List<ChatMessage> messages) {
+        return invocation(turnId, step, 1, messages);
+    }
+
+    private static AgentInvocation invocation(String turnId, int step, int attempt, List<ChatMessage> messages) {
         return AgentInvocation.newBuilder()
                 .setTenant("acme")
                 .setSessionId("s-42")
                 .setTurnId(turnId)
                 .setStep(step)
-                .setAttempt(1)
+                .setAttempt(attempt)
                 .setAgent("weather")
                 .setMessages(messages)
                 .setTools(List.of(ToolDefinition.newBuilder()

@@ -122,7 +122,7 @@ public final class OpenAiAgent implements AgentAdapter, AutoCloseable {
                 throw interrupted(e);
             }
             AgentReply.Failure failure = e instanceof OpenAIException provider
-                    ? ProviderFailures.of(provider, settings.baseUrl())
+                    ? ProviderFailures.of(provider, settings.baseUrl(), settings.maxRetries(), invocation)
                     : new AgentReply.Failure(
                             "malformed reply from " + settings.baseUrl() + ": " + e.getMessage(), false);
             log.warn(

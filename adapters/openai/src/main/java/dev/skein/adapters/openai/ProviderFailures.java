@@ -7,16 +7,35 @@ import com.openai.errors.OpenAIRetryableException;
 import com.openai.errors.OpenAIServiceException;
 import com.openai.errors.SseException;
 import dev.skein.adapters.AgentReply;
+import dev.skein.adapters.RetryBudget;
+import dev.skein.events.AgentInvocation;
 
 /**
  * What a failed chat completion means for the turn. The SDK has already retried what it retries
- * (408, 409, 429, 5xx, connection errors) with backoff when one of these reaches us.
+ * (408, 409, 429, 5xx, connection errors and timeouts) with backoff, {@code max-retries} times,
+ * when one of these reaches us: such a failure is final ({@link RetryBudget#spent}), or the
+ * session would ask again and multiply the requests. An error event in the middle of a stream,
+ * which the SDK does not repeat, is retryable by the session ({@link RetryBudget#askAgain}).
  */
 final class ProviderFailures {
 
     private ProviderFailures() {}
 
-    static AgentReply.Failure of(OpenAIException error, String baseUrl) {
+    /**
+     * @param maxRetries the SDK's retries, so a failure it retried was sent {@code maxRetries + 1}
+     *     times (the SDK gives up early only when the server says {@code x-should-retry: false})
+     */
+    static AgentReply.Failure of(OpenAIException error, String baseUrl, int maxRetries, AgentInvocation invocation) {
+        AgentReply.Failure failure = classify(error, baseUrl);
+        if (!failure.retryable()) {
+            return failure;
+        }
+        return error instanceof SseException
+                ? RetryBudget.askAgain(failure.message(), invocation)
+                : RetryBudget.spent(failure.message(), maxRetries + 1);
+    }
+
+    private static AgentReply.Failure classify(OpenAIException error, String baseUrl) {
         return switch (error) {
             // An error event after the 200 (generation failed mid-stream): the server's fault,
             // unless it says the request itself was wrong.

@@ -38,6 +38,7 @@ final class Invocations {
     private final List<ChatMessage> messages = new ArrayList<>();
     private final List<ToolDefinition> tools = new ArrayList<>();
     private int step;
+    private int attempt = 1;
 
     static Invocations turn() {
         return new Invocations();
@@ -83,13 +84,18 @@ final class Invocations {
         return this;
     }
 
+    Invocations attempt(int value) {
+        attempt = value;
+        return this;
+    }
+
     AgentInvocation build() {
         return AgentInvocation.newBuilder()
                 .setTenant("acme")
                 .setSessionId("weather-1")
                 .setTurnId("turn-1")
                 .setStep(step)
-                .setAttempt(1)
+                .setAttempt(attempt)
                 .setAgent("assistant")
                 .setMessages(List.copyOf(messages))
                 .setTools(List.copyOf(tools))

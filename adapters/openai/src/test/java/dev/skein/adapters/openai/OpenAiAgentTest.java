@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
@@ -176,7 +177,7 @@ class OpenAiAgentTest {
     }
 
     @Test
-    void aRateLimitIsRetriedWithBackoffThenReportedAsRetryable() throws Exception {
+    void aRateLimitIsRetriedWithBackoffThenReportedAsFinal() throws Exception {
         for (int i = 0; i < 3; i++) {
             // retry-after-ms keeps the SDK's backoff short in the test.
             server.enqueue(json(429, "error-429.json").setHeader("retry-after-ms", "20"));
@@ -186,15 +187,48 @@ class OpenAiAgentTest {
         AgentReply reply = agent.decide(Invocations.turn().user("hello").build(), deltas::add);
 
         assertThat(reply).isInstanceOfSatisfying(AgentReply.Failure.class, failure -> {
-            assertThat(failure.retryable()).isTrue();
+            assertThat(failure.retryable()).isFalse();
             assertThat(failure.message())
                     .contains("answered 429 (rate limited)")
-                    .contains("Rate limit reached for gpt-4o-mini");
+                    .contains("Rate limit reached for gpt-4o-mini")
+                    .endsWith("(3 requests)");
         });
         assertThat(server.getRequestCount()).isEqualTo(3);
         for (int i = 0; i < 3; i++) {
             assertChatCompletionRequest(takeRequest(), KEY, null);
         }
+    }
+
+    @Test
+    void aServerThatAlwaysFailsGetsTheRetriesOfOneBudgetNotOfTwo() throws Exception {
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                // retry-after-ms keeps the SDK's backoff short in the test.
+                return new MockResponse()
+                        .setResponseCode(500)
+                        .setHeader("Content-Type", "application/json")
+                        .setHeader("retry-after-ms", "10")
+                        .setBody("{\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\"}}");
+            }
+        });
+        AgentAdapter agent = agent(Map.of("max-retries", "2"), List.of(), "");
+
+        AgentReply last = null;
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            last = agent.decide(
+                    Invocations.turn().user("hello").attempt(attempt).build(), deltas::add);
+            if (!((AgentReply.Failure) last).retryable()) {
+                break;
+            }
+        }
+
+        // max-retries 2: three requests for the step, however many attempts the session allows.
+        assertThat(server.getRequestCount()).isEqualTo(3);
+        assertThat(last)
+                .isEqualTo(new AgentReply.Failure(
+                        server.url("/v1") + " answered 500 (server error): The server had an error (3 requests)",
+                        false));
     }
 
     @Test
@@ -226,7 +260,7 @@ class OpenAiAgentTest {
     }
 
     @Test
-    void anUnreachableServerIsARetryableFailure() throws Exception {
+    void anUnreachableServerIsRetriedByTheSdkOnly() throws Exception {
         String url = server.url("/v1").toString();
         server.shutdown();
         AgentAdapter agent = agent(Map.of("base-url", url, "max-retries", "0"), List.of(), "");
@@ -234,13 +268,13 @@ class OpenAiAgentTest {
         AgentReply reply = agent.decide(Invocations.turn().user("hello").build(), deltas::add);
 
         assertThat(reply).isInstanceOfSatisfying(AgentReply.Failure.class, failure -> {
-            assertThat(failure.retryable()).isTrue();
+            assertThat(failure.retryable()).isFalse();
             assertThat(failure.message()).startsWith("cannot reach " + url);
         });
     }
 
     @Test
-    void aServerSlowerThanTheAgentTimeoutIsARetryableFailure() throws Exception {
+    void aServerSlowerThanTheSdkTimeoutIsAFailureNotAHang() throws Exception {
         server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
         AgentAdapter agent = new OpenAiAgentFactory()
                 .create(
@@ -266,7 +300,8 @@ class OpenAiAgentTest {
         assertThat(reply)
                 .isInstanceOfSatisfying(
                         AgentReply.Failure.class,
-                        failure -> assertThat(failure.retryable()).isTrue());
+                        // The SDK retries timeouts itself (here max-retries 0), so the session does not.
+                        failure -> assertThat(failure.retryable()).isFalse());
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
     }
 
