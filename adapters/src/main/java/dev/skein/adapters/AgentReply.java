@@ -14,15 +14,32 @@ public sealed interface AgentReply {
     /** Token usage of this step, as the provider reported it. */
     Usage usage();
 
-    /** The final answer of the turn. */
-    record Answer(String content, Usage usage) implements AgentReply {
+    /**
+     * The final answer of the turn.
+     *
+     * @param continuation the adapter's own handle to resume the remote conversation on the next
+     *     turn (for {@code a2a}, the id of the task that waits for input), or null. Skein keeps it
+     *     on the assistant message and gives it back in later invocations' history; it never reads it.
+     * @param awaitingInput true when the answer asks the user for input and the agent continues
+     *     with the next turn's message; shown on the history message and the turn's completion
+     */
+    record Answer(String content, Usage usage, String continuation, boolean awaitingInput) implements AgentReply {
         public Answer {
             Objects.requireNonNull(content, "answer content must not be null (use an empty string)");
             usage = usage == null ? Usage.UNKNOWN : usage;
         }
 
+        public Answer(String content, Usage usage) {
+            this(content, usage, null, false);
+        }
+
         public Answer(String content) {
             this(content, Usage.UNKNOWN);
+        }
+
+        /** An answer that asks the user for input; {@code continuation} may be null. */
+        public static Answer awaitingInput(String content, String continuation) {
+            return new Answer(content, Usage.UNKNOWN, continuation, true);
         }
     }
 

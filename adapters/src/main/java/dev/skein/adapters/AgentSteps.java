@@ -21,7 +21,11 @@ public final class AgentSteps {
                 .setOutputTokens(reply.usage().outputTokens());
         return switch (reply) {
             case AgentReply.Answer answer ->
-                step.setKind(StepKind.FINAL).setContent(answer.content()).build();
+                step.setKind(StepKind.FINAL)
+                        .setContent(answer.content())
+                        .setContinuation(answer.continuation())
+                        .setAwaitingInput(answer.awaitingInput())
+                        .build();
             case AgentReply.ToolCalls calls ->
                 step.setKind(StepKind.TOOL_CALLS)
                         .setContent(calls.content())

@@ -67,5 +67,30 @@ class AgentStepsTest {
         assertThat(failure.getKind()).isEqualTo(StepKind.ERROR);
         assertThat(failure.getError()).isEqualTo("rate limited");
         assertThat(failure.getRetryable()).isTrue();
+        assertThat(answer.getContinuation()).isNull();
+        assertThat(answer.getAwaitingInput()).isFalse();
+    }
+
+    @Test
+    void anAnswerThatAsksForInputKeepsItsContinuationOnTheStep() {
+        AgentInvocation invocation = AgentInvocation.newBuilder()
+                .setTenant("acme")
+                .setSessionId("s1")
+                .setTurnId("t1")
+                .setStep(0)
+                .setAgent("travel")
+                .setMessages(List.of())
+                .setTools(List.of())
+                .setDeadlineMs(0)
+                .setRequestedAtMs(0)
+                .build();
+
+        AgentStep step =
+                AgentSteps.from(invocation, "travel", AgentReply.Answer.awaitingInput("Which Friday?", "task-7"), 42);
+
+        assertThat(step.getKind()).isEqualTo(StepKind.FINAL);
+        assertThat(step.getContent()).isEqualTo("Which Friday?");
+        assertThat(step.getContinuation()).isEqualTo("task-7");
+        assertThat(step.getAwaitingInput()).isTrue();
     }
 }

@@ -72,9 +72,12 @@ final class AgentSteps {
     private void finishWithAnswer(Session session, AgentStep step) {
         ActiveTurn active = session.active();
         String answer = step.getContent() == null ? "" : step.getContent();
+        // The continuation travels in the history, where the agent's adapter finds it next turn.
         session.append(Session.message(Role.ASSISTANT, active.getTurnId(), active.getAgent(), sessions.now())
-                .setContent(answer));
-        turns.finish(session, TurnStatus.COMPLETED, answer, null);
+                .setContent(answer)
+                .setContinuation(step.getContinuation())
+                .setAwaitingInput(step.getAwaitingInput()));
+        turns.finishAnswered(session, answer, step.getAwaitingInput());
     }
 
     /**

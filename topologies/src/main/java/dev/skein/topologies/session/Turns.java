@@ -111,7 +111,21 @@ final class Turns {
 
     /** Ends the active turn, then starts the next queued one. */
     void finish(Session session, TurnStatus status, String answer, String error) {
-        finishWithoutStartingNext(session, status, answer, error);
+        end(session, status, answer, error, false);
+        startNextQueued(session);
+    }
+
+    /**
+     * Completes the active turn with the agent's answer, then starts the next queued one.
+     *
+     * @param awaitingInput the answer asks the user for input, which the next turn brings
+     */
+    void finishAnswered(Session session, String answer, boolean awaitingInput) {
+        end(session, TurnStatus.COMPLETED, answer, null, awaitingInput);
+        startNextQueued(session);
+    }
+
+    private void startNextQueued(Session session) {
         SessionMeta meta = session.meta();
         if (!meta.getQueuedTurns().isEmpty()) {
             start(session, meta.getQueuedTurns().removeFirst());
@@ -163,6 +177,10 @@ final class Turns {
 
     /** Ends the active turn and leaves the queue as it is. */
     void finishWithoutStartingNext(Session session, TurnStatus status, String answer, String error) {
+        end(session, status, answer, error, false);
+    }
+
+    private void end(Session session, TurnStatus status, String answer, String error, boolean awaitingInput) {
         SessionMeta meta = session.meta();
         ActiveTurn active = session.active();
         if (meta.getStatus() == SessionStatus.AWAITING_TOOLS) {
@@ -178,6 +196,7 @@ final class Turns {
                         .setSteps(active.getStep() + 1)
                         .setToolCalls(active.getToolCallCount())
                         .setRequestedAtMs(active.getRequestedAtMs())
+                        .setAwaitingInput(awaitingInput)
                         .build());
         if (status == TurnStatus.COMPLETED) {
             meta.setTurnsCompleted(meta.getTurnsCompleted() + 1);

@@ -49,6 +49,47 @@ class AgentStepsTest {
     }
 
     @Test
+    void anAnswerThatAsksForInputKeepsItsContinuationInTheHistoryAndSaysSoInTheCompletion() {
+        fixture.steps.onStep(
+                ADDRESS,
+                step("t1", 0, StepKind.FINAL)
+                        .setContent("Which Friday?")
+                        .setContinuation("task-7")
+                        .setAwaitingInput(true)
+                        .build());
+
+        TurnCompleted completed = fixture.output.lastCompletion();
+        assertThat(completed.getStatus()).isEqualTo(TurnStatus.COMPLETED);
+        assertThat(completed.getAnswer()).isEqualTo("Which Friday?");
+        assertThat(completed.getAwaitingInput()).isTrue();
+        ChatMessage question = fixture.history().getLast();
+        assertThat(question.getRole()).isEqualTo(Role.ASSISTANT);
+        assertThat(question.getContinuation()).isEqualTo("task-7");
+        assertThat(question.getAwaitingInput()).isTrue();
+        assertThat(fixture.meta().getStatus()).isEqualTo(SessionStatus.IDLE);
+
+        // The reply is the next turn; its invocation carries the question with its continuation.
+        fixture.turns.request(ADDRESS, turn("t2", "the 12th, by train"));
+
+        List<ChatMessage> window = fixture.output.lastInvocation().getMessages();
+        assertThat(window)
+                .extracting(ChatMessage::getRole, ChatMessage::getContinuation, ChatMessage::getAwaitingInput)
+                .containsExactly(
+                        tuple(Role.USER, null, false),
+                        tuple(Role.ASSISTANT, "task-7", true),
+                        tuple(Role.USER, null, false));
+    }
+
+    @Test
+    void aPlainAnswerNeitherWaitsForInputNorCarriesAContinuation() {
+        fixture.steps.onStep(ADDRESS, answer("t1", 0, "hi there"));
+
+        assertThat(fixture.output.lastCompletion().getAwaitingInput()).isFalse();
+        assertThat(fixture.history().getLast().getContinuation()).isNull();
+        assertThat(fixture.history().getLast().getAwaitingInput()).isFalse();
+    }
+
+    @Test
     void aFinalStepWithoutContentAnswersWithTheEmptyString() {
         fixture.steps.onStep(ADDRESS, step("t1", 0, StepKind.FINAL).build());
 

@@ -45,11 +45,17 @@ import org.slf4j.LoggerFactory;
  * step sends only the session's last user message, in the context whose id is a name-based UUID
  * of the agent name and the session address: every runner, and every restart, continues the
  * same context. The message id is derived from the session and the message's sequence, so a
- * step delivered twice sends the same message. No {@code taskId} is sent: after an
- * {@code input-required} answer the user's reply goes to the same context, where the agent sees
- * its question and the reply (servers that want the task id resumed explicitly start a new task
- * in that context instead). A2A has no system role: a system prompt, when set, travels in the
- * message's {@code metadata} as {@code skein_system_prompt}, for agents that read it.
+ * step delivered twice sends the same message. A2A has no system role: a system prompt, when set,
+ * travels in the message's {@code metadata} as {@code skein_system_prompt}, for agents that read it.
+ *
+ * <p><b>Input required.</b> A task that stops in {@code input-required} waits for the user's reply
+ * in that task, whose id only the server knows (A2A servers assign task ids). The answer carries
+ * the task id as its {@linkplain AgentReply.Answer#continuation() continuation} and says it awaits
+ * input; Skein keeps both on the assistant message. When the last assistant message before the
+ * user's newest message is this agent's and has a continuation, the message is sent with that
+ * {@code taskId} (in the same context), so the task goes on. When the agent answers that it does
+ * not know the task, or that the task is over (JSON-RPC {@code -32001} or {@code -32602}), the
+ * message is sent once more as a new task, and the log says so.
  *
  * <p><b>Answers.</b> When the card says {@code capabilities.streaming} and streaming is enabled,
  * the adapter uses {@code message/stream} and sends the text of artifact updates to the delta
@@ -122,19 +128,36 @@ public final class A2aAgent implements AgentAdapter {
     @Override
     public AgentReply decide(AgentInvocation invocation, DeltaSink deltas) throws InterruptedException {
         String address = SessionAddress.key(invocation.getTenant(), invocation.getSessionId());
-        Optional<ChatMessage> question = lastUserMessage(invocation.getMessages());
-        if (question.isEmpty()) {
+        List<ChatMessage> messages = invocation.getMessages();
+        int questionAt = lastUserMessage(messages);
+        if (questionAt < 0) {
             return new AgentReply.Failure(
                     "agent " + spec.name() + " has no user message to send to the A2A agent", false);
         }
+        ChatMessage question = messages.get(questionAt);
         try {
             AgentCard agentCard = card();
-            String messageId = messageId(spec.name(), address, question.get().getSequence());
-            ObjectNode params = params(invocation, address, question.get(), messageId);
+            String messageId = messageId(spec.name(), address, question.getSequence());
+            String taskId = continuedTask(messages, questionAt).orElse(null);
             long deadline = System.nanoTime() + spec.timeout().toNanos();
-            AgentReply reply = agentCard.streaming() && streaming
-                    ? streamed(agentCard, messageId, params, deadline, deltas, address, invocation.getTurnId())
-                    : sent(agentCard, messageId, params, deadline, deltas);
+            AgentReply reply;
+            try {
+                reply = send(agentCard, invocation, address, question, messageId, taskId, deadline, deltas);
+            } catch (A2aException e) {
+                if (taskId == null || !e.taskCannotContinue()) {
+                    throw e;
+                }
+                log.info(
+                        "[{} turn {} step {}] A2A agent {} cannot continue task {} ({}); sending the message as a"
+                                + " new task",
+                        address,
+                        invocation.getTurnId(),
+                        invocation.getStep(),
+                        agentCard.name(),
+                        taskId,
+                        e.getMessage());
+                reply = send(agentCard, invocation, address, question, messageId, null, deadline, deltas);
+            }
             log.info(
                     "[{} turn {} step {}] A2A agent {} answered with {}",
                     address,
@@ -184,13 +207,51 @@ public final class A2aAgent implements AgentAdapter {
         return read;
     }
 
-    private ObjectNode params(AgentInvocation invocation, String address, ChatMessage question, String messageId) {
+    private AgentReply send(
+            AgentCard agentCard,
+            AgentInvocation invocation,
+            String address,
+            ChatMessage question,
+            String messageId,
+            String taskId,
+            long deadline,
+            DeltaSink deltas)
+            throws A2aException, IOException, InterruptedException {
+        ObjectNode params = params(invocation, address, question, messageId, taskId);
+        return agentCard.streaming() && streaming
+                ? streamed(agentCard, messageId, params, deadline, deltas, address, invocation.getTurnId())
+                : sent(agentCard, messageId, params, deadline, deltas);
+    }
+
+    /**
+     * The task the user's message at {@code questionAt} continues: the continuation of the last
+     * assistant message before it, when that message is this agent's. Another agent's answer in
+     * between (a handoff, a turn that named another agent) ends the task's claim on the reply.
+     */
+    private Optional<String> continuedTask(List<ChatMessage> messages, int questionAt) {
+        for (int i = questionAt - 1; i >= 0; i--) {
+            ChatMessage message = messages.get(i);
+            if (message.getRole() == Role.ASSISTANT) {
+                return spec.name().equals(message.getAgent())
+                        ? Optional.ofNullable(message.getContinuation()).filter(id -> !id.isBlank())
+                        : Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** @param taskId the task the message continues, or null for a new task */
+    private ObjectNode params(
+            AgentInvocation invocation, String address, ChatMessage question, String messageId, String taskId) {
         ObjectNode params = json.createObjectNode();
         ObjectNode message = params.putObject("message")
                 .put("kind", "message")
                 .put("role", "user")
                 .put("messageId", messageId)
                 .put("contextId", contextId(spec.name(), address));
+        if (taskId != null) {
+            message.put("taskId", taskId);
+        }
         message.putArray("parts")
                 .addObject()
                 .put("kind", "text")
@@ -389,12 +450,13 @@ public final class A2aAgent implements AgentAdapter {
         }
     }
 
-    private static Optional<ChatMessage> lastUserMessage(List<ChatMessage> messages) {
+    /** The index of the last user message, or -1 when there is none. */
+    private static int lastUserMessage(List<ChatMessage> messages) {
         for (int i = messages.size() - 1; i >= 0; i--) {
             if (messages.get(i).getRole() == Role.USER) {
-                return Optional.of(messages.get(i));
+                return i;
             }
         }
-        return Optional.empty();
+        return -1;
     }
 }

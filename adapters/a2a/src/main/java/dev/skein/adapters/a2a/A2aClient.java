@@ -186,7 +186,8 @@ final class A2aClient {
             throw new A2aException(
                     "A2A agent answered " + method + " with error " + code + ": " + message
                             + (data.isMissingNode() || data.isNull() ? "" : " (" + abbreviate(data.toString()) + ")"),
-                    code == -32603);
+                    code == -32603,
+                    code);
         }
         JsonNode result = response.path("result");
         if (!result.isObject()) {

@@ -11,7 +11,8 @@ import java.util.Optional;
  *
  * <p>Task states: {@code completed} is an answer made of the text of the task's artifacts (else
  * of its status message, else of the last agent message of its history); {@code input-required}
- * is an answer that asks the user, prefixed with {@value #NEEDS_INPUT}; {@code failed},
+ * is an answer that asks the user, prefixed with {@value #NEEDS_INPUT}, waiting for input, with the
+ * task's id as its continuation (the next turn continues that task); {@code failed},
  * {@code rejected} and {@code canceled} fail the turn with the agent's status message;
  * {@code auth-required} fails it saying the agent wants credentials. {@code submitted} and
  * {@code working} are not final: the caller waits for the task.
@@ -59,10 +60,13 @@ final class TaskReplies {
             }
             case "input-required" -> {
                 String question = !statusText.isEmpty() ? statusText : lastAgentMessage(task);
-                yield new AgentReply.Answer(NEEDS_INPUT
-                        + (question.isEmpty()
-                                ? "it asked for more input without saying what; please add details."
-                                : question));
+                // The task waits for the user's reply: its id is the continuation the next turn sends.
+                yield AgentReply.Answer.awaitingInput(
+                        NEEDS_INPUT
+                                + (question.isEmpty()
+                                        ? "it asked for more input without saying what; please add details."
+                                        : question),
+                        task.path("id").asText(null));
             }
             case "failed", "rejected", "canceled" ->
                 new AgentReply.Failure(

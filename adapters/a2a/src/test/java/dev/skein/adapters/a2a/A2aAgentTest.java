@@ -33,6 +33,8 @@ class A2aAgentTest {
     private static final String ITINERARY =
             "Take the ICE 9553 at 09:55 from Paris Est: Berlin Hbf at 17:58, 8 h 03 min, from 59 EUR.";
     private static final ObjectMapper JSON = new ObjectMapper();
+    // The id the agent gave the task of the fixtures.
+    private static final String TASK = "b7a3c2e1-5d4f-4e6a-9b8c-0d1e2f3a4b5c";
 
     private FakeA2aServer server;
     private final List<String> deltas = new ArrayList<>();
@@ -144,9 +146,78 @@ class A2aAgentTest {
         AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
 
         assertThat(reply)
-                .isEqualTo(
-                        new AgentReply.Answer(
-                                "The agent needs more information: Which Friday do you mean, and do you prefer trains or flights?"));
+                .isEqualTo(AgentReply.Answer.awaitingInput(
+                        "The agent needs more information: Which Friday do you mean, and do you prefer trains or flights?",
+                        TASK));
+    }
+
+    @Test
+    void theReplyToAnInputRequiredTaskContinuesThatTaskUntilItCompletes() throws Exception {
+        server.json(200, fixture("agent-card.json")).json(200, fixture("response-input-required.json"));
+        AgentAdapter agent = agent(Map.of());
+        AgentReply.Answer question = (AgentReply.Answer) agent.decide(invocation(), deltas::add);
+        assertThat(question.awaitingInput()).isTrue();
+        assertThat(question.continuation()).isEqualTo(TASK);
+
+        // The session records the question with its continuation; the user's reply is the next turn.
+        server.json(200, fixture("response-completed.json"));
+        AgentReply reply = agent.decide(reply(question, "travel"), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Answer(ITINERARY));
+        JsonNode sent = body(server.requests().getLast()).path("params").path("message");
+        assertThat(sent.path("taskId").asText()).isEqualTo(TASK);
+        assertThat(sent.path("contextId").asText()).isEqualTo(CONTEXT);
+        assertThat(sent.path("messageId").asText()).isEqualTo(A2aAgent.messageId("travel", "acme/s-42", 7));
+        assertThat(TaskReplies.text(sent.path("parts"))).isEqualTo("This Friday, by train.");
+    }
+
+    @Test
+    void aTaskTheAgentNoLongerKnowsIsReplacedByANewTask() throws Exception {
+        server.json(200, fixture("agent-card.json"))
+                .json(200, fixture("response-task-not-found.json"))
+                .json(200, fixture("response-completed.json"));
+
+        AgentReply reply = agent(Map.of())
+                .decide(reply(AgentReply.Answer.awaitingInput("Which Friday?", TASK), "travel"), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Answer(ITINERARY));
+        List<FakeA2aServer.Request> sends = server.requests().subList(1, 3);
+        assertThat(sends)
+                .extracting(r ->
+                        body(r).path("params").path("message").path("taskId").asText(null))
+                .containsExactly(TASK, null);
+        assertThat(sends)
+                .extracting(A2aAgentTest::messageId)
+                .containsOnly(A2aAgent.messageId("travel", "acme/s-42", 7));
+    }
+
+    @Test
+    void aTaskThatIsAlreadyOverIsReplacedByANewTaskInAStreamToo() throws Exception {
+        server.json(200, fixture("agent-card-streaming.json"))
+                .json(200, fixture("response-task-terminal.json"))
+                .events(fixture("stream-completed.sse"));
+
+        AgentReply reply = agent(Map.of())
+                .decide(reply(AgentReply.Answer.awaitingInput("Which Friday?", TASK), "travel"), deltas::add);
+
+        assertThat(reply).isEqualTo(new AgentReply.Answer(ITINERARY));
+        assertThat(server.requests().subList(1, 3))
+                .extracting(r ->
+                        body(r).path("params").path("message").path("taskId").asText(null))
+                .containsExactly(TASK, null);
+    }
+
+    @Test
+    void aContinuationOfAnotherAgentIsNotSent() throws Exception {
+        server.json(200, fixture("agent-card.json")).json(200, fixture("response-completed.json"));
+
+        agent(Map.of()).decide(reply(AgentReply.Answer.awaitingInput("Which Friday?", TASK), "billing"), deltas::add);
+
+        assertThat(body(server.requests().getLast())
+                        .path("params")
+                        .path("message")
+                        .has("taskId"))
+                .isFalse();
     }
 
     @Test
@@ -156,7 +227,8 @@ class A2aAgentTest {
         AgentReply reply = agent(Map.of()).decide(invocation(), deltas::add);
 
         assertThat(reply)
-                .isEqualTo(new AgentReply.Answer("The agent needs more information: Which Friday do you mean?"));
+                .isEqualTo(AgentReply.Answer.awaitingInput(
+                        "The agent needs more information: Which Friday do you mean?", TASK));
         assertThat(String.join("", deltas)).isEqualTo("The agent needs more information: Which Friday do you mean?");
     }
 
@@ -438,6 +510,25 @@ class A2aAgentTest {
                 .setDeadlineMs(0)
                 .setRequestedAtMs(0)
                 .build();
+    }
+
+    /**
+     * The next turn after {@code answer}: the history as the session keeps it, with the answer
+     * written by {@code agent}, and the user's reply.
+     */
+    private static AgentInvocation reply(AgentReply.Answer answer, String agent) {
+        ChatMessage asked = message(6, Role.ASSISTANT, answer.content());
+        asked.setAgent(agent);
+        asked.setContinuation(answer.continuation());
+        asked.setAwaitingInput(answer.awaitingInput());
+        List<ChatMessage> messages = new ArrayList<>(invocation().getMessages());
+        messages.add(asked);
+        messages.add(message(7, Role.USER, "This Friday, by train."));
+        AgentInvocation next = invocation();
+        next.setTurnId("t-4");
+        next.setStep(0);
+        next.setMessages(messages);
+        return next;
     }
 
     private static ChatMessage message(long sequence, Role role, String text) {
