@@ -10,6 +10,7 @@ import dev.skein.events.SessionStatus;
 import dev.skein.events.ToolResult;
 import dev.skein.events.ToolStatus;
 import dev.skein.events.TurnCompleted;
+import dev.skein.events.TurnOutcome;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
 import dev.skein.schemas.SessionAddress;
@@ -186,6 +187,9 @@ final class Turns {
         if (meta.getStatus() == SessionStatus.AWAITING_TOOLS) {
             appendToolMessages(session);
         }
+        if (status == TurnStatus.FAILED || status == TurnStatus.CANCELLED) {
+            appendOutcomeMarker(session, status, error);
+        }
         session.cancelDeadline();
         emit(
                 session,
@@ -206,6 +210,22 @@ final class Turns {
         session.rememberTurn(active.getTurnId());
         meta.setActiveTurn(null);
         meta.setStatus(SessionStatus.IDLE);
+    }
+
+    /**
+     * The assistant message that closes a turn which ended without an answer: its user message
+     * then never stands alone, so the history (and every context window cut from it) alternates
+     * user and assistant as providers require, and the next invocation's model sees that the
+     * request failed and why. Marked with {@link ChatMessage#getOutcome()} so clients and adapters
+     * can tell it from an answer.
+     */
+    private void appendOutcomeMarker(Session session, TurnStatus status, String error) {
+        ActiveTurn active = session.active();
+        boolean failed = status == TurnStatus.FAILED;
+        String why = error == null || error.isBlank() ? "no reason given" : error;
+        session.append(Session.message(Role.ASSISTANT, active.getTurnId(), active.getAgent(), sessions.now())
+                .setContent("[turn " + (failed ? "failed" : "cancelled") + ": " + why + "]")
+                .setOutcome(failed ? TurnOutcome.FAILED : TurnOutcome.CANCELLED));
     }
 
     /** Tool messages in call order; calls without a result get an error message so history stays well-formed. */

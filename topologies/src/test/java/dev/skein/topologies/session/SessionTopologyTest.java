@@ -1,6 +1,7 @@
 package dev.skein.topologies.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.AgentStep;
@@ -20,6 +21,7 @@ import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
 import dev.skein.events.ToolStatus;
 import dev.skein.events.TurnCompleted;
+import dev.skein.events.TurnOutcome;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
 import dev.skein.events.WorkerHeartbeat;
@@ -271,8 +273,13 @@ class SessionTopologyTest {
         TurnCompleted failed = responses.readValue();
         assertThat(failed.getStatus()).isEqualTo(TurnStatus.FAILED);
         assertThat(failed.getError()).contains("timed out after 30000 ms").contains("calculator c1");
-        assertThat(history()).extracting(ChatMessage::getRole).containsExactly(Role.USER, Role.ASSISTANT, Role.TOOL);
+        // The failed turn's tool call is answered, and an assistant marker closes the turn.
+        assertThat(history())
+                .extracting(ChatMessage::getRole)
+                .containsExactly(Role.USER, Role.ASSISTANT, Role.TOOL, Role.ASSISTANT);
         assertThat(history().get(2).getToolStatus()).isEqualTo(ToolStatus.ERROR);
+        assertThat(history().get(3).getOutcome()).isEqualTo(TurnOutcome.FAILED);
+        assertThat(history().get(3).getContent()).startsWith("[turn failed: turn timed out after 30000 ms");
 
         results.pipeInput(ADDRESS, result("t1", 0, "c1", ToolStatus.OK, "4"));
         assertThat(invocations.readValuesToList()).hasSize(1);
@@ -456,6 +463,44 @@ class SessionTopologyTest {
         turns.pipeInput(ADDRESS, turn("t2", "again"));
         steps.pipeInput(ADDRESS, error("t2", 0, "invalid api key", false));
         assertThat(responses.readValue().getError()).isEqualTo("agent 'demo' failed: invalid api key");
+    }
+
+    @Test
+    void aFailedTurnIsClosedInTheHistorySoTheNextTurnsContextAlternates() {
+        turns.pipeInput(ADDRESS, turn("t1", "book the 09:55"));
+        steps.pipeInput(ADDRESS, error("t1", 0, "invalid api key", false));
+        assertThat(responses.readValue().getStatus()).isEqualTo(TurnStatus.FAILED);
+
+        turns.pipeInput(ADDRESS, turn("t2", "and now?"));
+
+        AgentInvocation next = invocations.readValuesToList().getLast();
+        assertThat(next.getMessages())
+                .extracting(ChatMessage::getRole, ChatMessage::getContent, ChatMessage::getOutcome)
+                .containsExactly(
+                        tuple(Role.USER, "book the 09:55", null),
+                        tuple(
+                                Role.ASSISTANT,
+                                "[turn failed: agent 'demo' failed: invalid api key]",
+                                TurnOutcome.FAILED),
+                        tuple(Role.USER, "and now?", null));
+    }
+
+    @Test
+    void anAnswerThatAsksForInputSaysSoInTheCompletionAndKeepsItsContinuation() {
+        turns.pipeInput(ADDRESS, turn("t1", "a train to Berlin"));
+        steps.pipeInput(
+                ADDRESS,
+                step("t1", 0, StepKind.FINAL)
+                        .setContent("Which Friday?")
+                        .setContinuation("task-7")
+                        .setAwaitingInput(true)
+                        .build());
+
+        TurnCompleted completed = responses.readValue();
+        assertThat(completed.getStatus()).isEqualTo(TurnStatus.COMPLETED);
+        assertThat(completed.getAwaitingInput()).isTrue();
+        assertThat(history().getLast().getContinuation()).isEqualTo("task-7");
+        assertThat(history().getLast().getAwaitingInput()).isTrue();
     }
 
     @Test

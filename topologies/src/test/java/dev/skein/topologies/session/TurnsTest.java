@@ -14,6 +14,7 @@ import dev.skein.events.SessionStatus;
 import dev.skein.events.ToolCall;
 import dev.skein.events.ToolStatus;
 import dev.skein.events.TurnCompleted;
+import dev.skein.events.TurnOutcome;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
 import java.time.Duration;
@@ -231,9 +232,11 @@ class TurnsTest {
                         tuple(Role.ASSISTANT, null),
                         tuple(Role.TOOL, "a"),
                         tuple(Role.ASSISTANT, null),
-                        tuple(Role.TOOL, "b"));
-        assertThat(history).extracting(ChatMessage::getSequence).containsExactly(0L, 1L, 2L, 3L, 4L);
-        assertThat(fixture.meta().getNextSequence()).isEqualTo(5);
+                        tuple(Role.TOOL, "b"),
+                        tuple(Role.ASSISTANT, null));
+        assertThat(history.getLast().getOutcome()).isEqualTo(TurnOutcome.FAILED);
+        assertThat(history).extracting(ChatMessage::getSequence).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+        assertThat(fixture.meta().getNextSequence()).isEqualTo(6);
         assertThat(fixture.output.completions)
                 .extracting(TurnCompleted::getTurnId, TurnCompleted::getStatus, TurnCompleted::getError)
                 .containsExactly(tuple("t1", TurnStatus.FAILED, "agent 'demo' did not give an answer within 2 steps"));
@@ -253,6 +256,57 @@ class TurnsTest {
                 .containsExactly(
                         tuple(ToolStatus.OK, "1"),
                         tuple(ToolStatus.ERROR, "no result: the turn ended before the tool answered"));
+    }
+
+    @Test
+    void aFailedTurnIsClosedByAMarkerSoTheNextContextWindowAlternates() {
+        fixture.turns.request(ADDRESS, turn("t1", "book the 09:55"));
+        Session session = fixture.sessions.find(ADDRESS).orElseThrow();
+        fixture.turns.finish(session, TurnStatus.FAILED, null, "agent 'demo' failed: 500 from the model");
+        session.save();
+
+        fixture.turns.request(ADDRESS, turn("t2", "try again"));
+
+        ChatMessage marker = fixture.history().get(1);
+        assertThat(marker.getRole()).isEqualTo(Role.ASSISTANT);
+        assertThat(marker.getContent()).isEqualTo("[turn failed: agent 'demo' failed: 500 from the model]");
+        assertThat(marker.getOutcome()).isEqualTo(TurnOutcome.FAILED);
+        assertThat(marker.getTurnId()).isEqualTo("t1");
+        assertThat(marker.getAgent()).isEqualTo("demo");
+        assertThat(fixture.output.lastInvocation().getMessages())
+                .extracting(ChatMessage::getRole, ChatMessage::getContent, ChatMessage::getOutcome)
+                .containsExactly(
+                        tuple(Role.USER, "book the 09:55", null),
+                        tuple(
+                                Role.ASSISTANT,
+                                "[turn failed: agent 'demo' failed: 500 from the model]",
+                                TurnOutcome.FAILED),
+                        tuple(Role.USER, "try again", null));
+    }
+
+    @Test
+    void aCancelledTurnIsClosedByACancelledMarkerAfterItsToolMessages() {
+        Session session = awaitingTools(call("a", "1"));
+
+        fixture.turns.finish(session, TurnStatus.CANCELLED, null, "cancelled on request");
+        session.save();
+
+        assertThat(fixture.history())
+                .extracting(ChatMessage::getRole, ChatMessage::getOutcome)
+                .containsExactly(
+                        tuple(Role.USER, null), tuple(Role.TOOL, null), tuple(Role.ASSISTANT, TurnOutcome.CANCELLED));
+        assertThat(fixture.history().getLast().getContent()).isEqualTo("[turn cancelled: cancelled on request]");
+    }
+
+    @Test
+    void aCompletedTurnGetsNoMarker() {
+        fixture.turns.request(ADDRESS, turn("t1", "hello"));
+        Session session = fixture.sessions.find(ADDRESS).orElseThrow();
+
+        fixture.turns.finishAnswered(session, "hi", false);
+        session.save();
+
+        assertThat(fixture.history()).extracting(ChatMessage::getRole).containsExactly(Role.USER);
     }
 
     private Session awaitingTools(PendingCall... calls) {
