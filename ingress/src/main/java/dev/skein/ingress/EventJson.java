@@ -34,6 +34,7 @@ final class EventJson {
                 .put("agent", completed.getAgent())
                 .put("steps", completed.getSteps())
                 .put("toolCalls", completed.getToolCalls())
+                .put("awaitingInput", completed.getAwaitingInput())
                 .put("latencyMs", latencyMs);
     }
 
@@ -94,6 +95,12 @@ final class EventJson {
                 .put("deliveryCount", message.getDeliveryCount())
                 .put("turnId", message.getTurnId())
                 .put("agent", message.getAgent())
+                .put("awaitingInput", message.getAwaitingInput())
+                .put(
+                        "outcome",
+                        message.getOutcome() == null
+                                ? null
+                                : message.getOutcome().name())
                 .put("timestamp", Instant.ofEpochMilli(message.getTimestampMs()).toString());
     }
 
