@@ -95,6 +95,7 @@ final class SessionFixture {
                         },
                         config.cacheTtl()),
                 new TierRouter(config.tiers(), config.workerTimeout()),
+                config.approvals(),
                 turns,
                 output);
         steps = new AgentSteps(config, sessions, turns, toolCalls);
