@@ -42,6 +42,9 @@ public final class SkeinTopics {
     public final Topic<String, AgentDelta> deltas;
     public final Topic<String, ToolDefinition> toolCatalog;
     public final Topic<String, WorkerHeartbeat> workers;
+    /** Compacted: the shared result cache, keyed by {@code tool@version#sha256(canonical arguments)}. */
+    public final Topic<String, ToolResult> resultCache;
+
     public final Topic<String, DeadLetter> deadLetters;
 
     public SkeinTopics(String prefix, SchemaRegistry registry) {
@@ -59,6 +62,7 @@ public final class SkeinTopics {
         this.deltas = topic("deltas", AgentDelta.class);
         this.toolCatalog = topic("tool-catalog", ToolDefinition.class);
         this.workers = topic("workers", WorkerHeartbeat.class);
+        this.resultCache = topic("tool-result-cache", ToolResult.class);
         this.deadLetters = topic("dead-letters", DeadLetter.class);
     }
 

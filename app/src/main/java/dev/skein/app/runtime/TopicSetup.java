@@ -24,6 +24,7 @@ public final class TopicSetup {
 
     private static final Logger log = LoggerFactory.getLogger(TopicSetup.class);
     private static final String ONE_HOUR_MS = "3600000";
+    private static final String ONE_DAY_MS = "86400000";
     private static final String FOURTEEN_DAYS_MS = "1209600000";
 
     private TopicSetup() {}
@@ -44,6 +45,17 @@ public final class TopicSetup {
         }
         wanted.add(compacted(topics.toolCatalog.name(), replication));
         wanted.add(compacted(topics.workers.name(), replication));
+        // Compacted (latest entry per cache key) and deleted by age as well: expired entries are
+        // removed when next asked for, and the rest must not pile up for good.
+        wanted.add(compacted(topics.resultCache.name(), replication)
+                .configs(Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG,
+                        TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
+                        TopicConfig.RETENTION_MS_CONFIG,
+                        ONE_DAY_MS,
+                        // Retention deletes whole closed segments: roll them hourly so that it can.
+                        TopicConfig.SEGMENT_MS_CONFIG,
+                        ONE_HOUR_MS)));
         wanted.add(new NewTopic(topics.deadLetters.name(), 1, replication)
                 .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, FOURTEEN_DAYS_MS)));
         try {

@@ -3,11 +3,13 @@ package dev.skein.app.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.skein.topologies.session.ApprovalPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -105,5 +107,71 @@ class SkeinConfigTest {
                 .containsOnly(Map.entry("max.task.idle.ms", "-1"));
         assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of()).streamsProperties())
                 .isEmpty();
+    }
+
+    @Test
+    void approvalsAreReadForEveryScopeAndNoneByDefault() throws Exception {
+        Path file = dir.resolve("approvals.conf");
+        Files.writeString(file, """
+                skein.session.approvals {
+                  tools = [deploy, gpu_info]
+                  by-agent { support = [calculator] }
+                  by-tenant { acme = ["*"], "acme.eu" = [deploy] }
+                }
+                """);
+
+        ApprovalPolicy approvals = SkeinConfig.load(Optional.of(file), Map.of(), Map.of())
+                .sessionTopology()
+                .approvals();
+
+        assertThat(approvals.tools()).containsExactlyInAnyOrder("deploy", "gpu_info");
+        assertThat(approvals.byAgent()).isEqualTo(Map.of("support", Set.of("calculator")));
+        assertThat(approvals.byTenant()).isEqualTo(Map.of("acme", Set.of("*"), "acme.eu", Set.of("deploy")));
+        assertThat(approvals.requires("noop", "demo", "acme")).isTrue();
+        assertThat(approvals.requires("calculator", "support", "globex")).isTrue();
+        assertThat(approvals.requires("calculator", "demo", "globex")).isFalse();
+        assertThat(SkeinConfig.defaults().sessionTopology().approvals()).isEqualTo(ApprovalPolicy.NONE);
+        assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of("SKEIN_SESSION_APPROVALS_TOOLS", "[deploy]"))
+                        .approvals()
+                        .tools())
+                .containsExactly("deploy");
+        assertThat(SkeinConfig.load(
+                                Optional.empty(),
+                                Map.of(),
+                                Map.of("SKEIN_SESSION_APPROVALS_BY_TENANT", "{ acme = [deploy] }"))
+                        .approvals()
+                        .byTenant())
+                .isEqualTo(Map.of("acme", Set.of("deploy")));
+    }
+
+    @Test
+    void badApprovalsFailAtStartNamingTheKey() {
+        assertThatThrownBy(() -> load("skein.session.approvals.tools = [Deploy]"))
+                .hasMessageContaining("skein.session.approvals.tools")
+                .hasMessageContaining("'Deploy' is not a tool name");
+        assertThatThrownBy(() -> load("skein.session.approvals.tools = deploy"))
+                .hasMessageContaining("skein.session.approvals.tools")
+                .hasMessageContaining("must be a list of tool names");
+        assertThatThrownBy(() -> load("skein.session.approvals.by-agent.support = calculator"))
+                .hasMessageContaining("skein.session.approvals.by-agent.support")
+                .hasMessageContaining("must be a list of tool names");
+        assertThatThrownBy(() -> load("skein.session.approvals.by-agent = [calculator]"))
+                .hasMessageContaining("skein.session.approvals.by-agent")
+                .hasMessageContaining("must be an object of tool lists by name");
+        assertThatThrownBy(() -> load("skein.session.approvals.by-tenant { \"a/b\" = [deploy] }"))
+                .hasMessageContaining("skein.session.approvals.by-tenant.\"a/b\"")
+                .hasMessageContaining("is not a tenant");
+        assertThatThrownBy(() -> load("skein.session.approvals.by-tenant.acme = [1]"))
+                .hasMessageContaining("skein.session.approvals.by-tenant.acme")
+                .hasMessageContaining("'1' is not a tool name");
+        assertThatThrownBy(() -> load("skein.session.approvals.by-agents { support = [calculator] }"))
+                .hasMessageContaining("skein.session.approvals.by-agents")
+                .hasMessageContaining("unknown key");
+    }
+
+    private SkeinConfig load(String text) throws Exception {
+        Path file = dir.resolve("bad.conf");
+        Files.writeString(file, text);
+        return SkeinConfig.load(Optional.of(file), Map.of(), Map.of());
     }
 }

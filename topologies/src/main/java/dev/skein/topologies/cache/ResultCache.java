@@ -14,28 +14,50 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Optional;
-import org.apache.kafka.streams.state.TimestampedKeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 /**
- * Results of cacheable (deterministic) tools, by tool, version and canonical arguments, in the
- * persistent store {@link #STORE}. Equal arguments written with other key order or spacing hit the
- * same entry. Only successful results are kept; an entry older than its time to live is a miss
- * and is deleted when read.
+ * Results of cacheable (deterministic) tools, by tool, version and canonical arguments, shared by
+ * every stream task: entries are read from the global store {@link #STORE} and written through
+ * {@link Writes} to the compacted topic that feeds that store on every node. Equal arguments
+ * written with other key order or spacing hit the same entry. Only successful results are kept; an
+ * entry older than its time to live is a miss, and its removal is published when it is read.
+ *
+ * <p>A write reaches the store (this task's and every other's) only once the task's transaction
+ * has committed and the global thread has read it back: a call made before then misses, and runs.
  */
 public final class ResultCache {
 
+    /**
+     * The global store, fed by the topic {@code <prefix>tool-result-cache}. Persisted in the
+     * topology (before it was global, it named a store of each task, with a changelog): never rename.
+     */
     public static final String STORE = "tool-result-cache";
+
+    /** Where entries are written: the topic that feeds {@link #STORE}, in the writing task's transaction. */
+    @FunctionalInterface
+    public interface Writes {
+        /** Publishes {@code result} under {@code key}, stamped {@code timestampMs}; a null result removes the key. */
+        void publish(String key, ToolResult result, long timestampMs);
+    }
 
     private static final ObjectMapper CANONICAL = JsonMapper.builder()
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
             .build();
 
-    private final TimestampedKeyValueStore<String, ToolResult> store;
+    private final ReadOnlyKeyValueStore<String, ValueAndTimestamp<ToolResult>> store;
+    private final Writes writes;
     private final Duration defaultTtl;
 
-    public ResultCache(TimestampedKeyValueStore<String, ToolResult> store, Duration defaultTtl) {
+    /**
+     * @param store the global store {@link #STORE}, which only the global thread writes
+     * @param writes the topic that feeds it
+     */
+    public ResultCache(
+            ReadOnlyKeyValueStore<String, ValueAndTimestamp<ToolResult>> store, Writes writes, Duration defaultTtl) {
         this.store = store;
+        this.writes = writes;
         this.defaultTtl = defaultTtl;
     }
 
@@ -49,9 +71,10 @@ public final class ResultCache {
         if (cached == null) {
             return Optional.empty();
         }
-        // Aged by when the topology stored it, not by the worker's clock.
+        // Aged by when the topology stored it (the record's timestamp), not by the worker's clock.
         if (nowMs - cached.timestamp() > ttlOf(tool).toMillis()) {
-            store.delete(key);
+            // A tombstone, so that the entry leaves every node's store and, compacted, the topic.
+            writes.publish(key, null, nowMs);
             return Optional.empty();
         }
         return Optional.of(cached.value());
@@ -60,7 +83,7 @@ public final class ResultCache {
     /** Keeps a successful result of a cacheable tool. */
     public void remember(ToolDefinition tool, String argumentsJson, ToolResult result, long nowMs) {
         if (tool.getCacheable() && result.getStatus() == ToolStatus.OK) {
-            store.put(key(tool, argumentsJson), ValueAndTimestamp.make(result, nowMs));
+            writes.publish(key(tool, argumentsJson), result, nowMs);
         }
     }
 

@@ -47,6 +47,8 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     public static final String TO_TOOL_REQUESTS = "to-tool-requests";
     public static final String TO_RESPONSES = "to-responses";
     public static final String TO_DEAD_LETTERS = "to-dead-letters";
+    /** Entries of the shared result cache, to the topic that feeds {@link ResultCache#STORE} on every node. */
+    public static final String TO_RESULT_CACHE = "to-result-cache";
 
     private static final Logger log = LoggerFactory.getLogger(SessionProcessor.class);
 
@@ -80,9 +82,13 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         this.output = SessionOutput.forwardingTo(context);
         Sessions sessions = Sessions.of(context, config);
         ToolCatalog catalog = ToolCatalog.of(context);
-        ResultCache cache = new ResultCache(context.getStateStore(ResultCache.STORE), config.cacheTtl());
+        ResultCache cache = new ResultCache(
+                context.getStateStore(ResultCache.STORE),
+                (key, result, timestampMs) ->
+                        context.forward(new Record<String, SpecificRecord>(key, result, timestampMs), TO_RESULT_CACHE),
+                config.cacheTtl());
         this.turns = new Turns(config, sessions, catalog, output);
-        this.toolCalls = new ToolCalls(sessions, catalog, cache, router, turns, output);
+        this.toolCalls = new ToolCalls(sessions, catalog, cache, router, config.approvals(), turns, output);
         this.steps = new AgentSteps(config, sessions, turns, toolCalls);
         this.commands = new SessionCommands(sessions, turns, toolCalls);
         TurnDeadlines deadlines = new TurnDeadlines(sessions, turns);

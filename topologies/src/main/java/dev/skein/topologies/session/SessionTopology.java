@@ -2,7 +2,6 @@ package dev.skein.topologies.session;
 
 import dev.skein.events.ChatMessage;
 import dev.skein.events.SessionMeta;
-import dev.skein.events.ToolResult;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
 import dev.skein.topologies.cache.ResultCache;
@@ -82,21 +81,19 @@ public final class SessionTopology {
                         Stores.persistentKeyValueStore(SessionStores.DEADLINES), Serdes.Bytes(), Serdes.String()),
                 PROCESSOR);
 
-        topology.addStateStore(
-                Stores.timestampedKeyValueStoreBuilder(
-                        Stores.persistentTimestampedKeyValueStore(ResultCache.STORE),
-                        Serdes.String(),
-                        topics.serde(ToolResult.class)),
-                PROCESSOR);
-
         // The catalog and the worker heartbeats are small and every task needs all of them: global
         // stores, each fed by its compacted topic.
         addGlobalTable(topology, SessionStores.TOOL_CATALOG, topics.toolCatalog);
         addGlobalTable(topology, SessionStores.WORKERS, topics.workers);
+        // Why global: sessions on every partition ask for the same calls, so a result one task
+        // learns must serve them all. The task writes the topic (TO_RESULT_CACHE, in its
+        // transaction); every node's global thread reads it back into the store.
+        addGlobalTable(topology, ResultCache.STORE, topics.resultCache);
 
         addSink(topology, SessionProcessor.TO_AGENT_REQUESTS, topics.agentRequests);
         addSink(topology, SessionProcessor.TO_RESPONSES, topics.responses);
         addSink(topology, SessionProcessor.TO_DEAD_LETTERS, topics.deadLetters);
+        addSink(topology, SessionProcessor.TO_RESULT_CACHE, topics.resultCache);
         // Why back to the input topic itself: the record keeps its topic, its subject and its meaning,
         // and reaches the task that owns its session through the same source as any other record.
         addReroute(topology, TURNS_REROUTE, topics.turns, partitions);

@@ -19,6 +19,7 @@ import java.util.List;
  * @param rememberedTurnIds finished turn ids kept per session to drop duplicates
  * @param workerTimeout a worker silent for longer than this is considered gone
  * @param cacheTtl how long a cacheable tool's result is reused, unless the tool sets its own
+ * @param approvals calls held for a person's approval besides those of tools that require it themselves
  */
 public record SessionTopologyConfig(
         String defaultAgent,
@@ -31,7 +32,8 @@ public record SessionTopologyConfig(
         Duration deadlineCheckInterval,
         int rememberedTurnIds,
         Duration workerTimeout,
-        Duration cacheTtl) {
+        Duration cacheTtl,
+        ApprovalPolicy approvals) {
 
     public SessionTopologyConfig {
         require(defaultAgent != null && !defaultAgent.isBlank(), "defaultAgent must be set");
@@ -45,6 +47,7 @@ public record SessionTopologyConfig(
         require(rememberedTurnIds >= 1, "rememberedTurnIds must be >= 1");
         require(workerTimeout.toMillis() > 0, "workerTimeout must be positive");
         require(!cacheTtl.isNegative(), "cacheTtl must not be negative");
+        require(approvals != null, "approvals must be set (ApprovalPolicy.NONE for none)");
         require(tiers.stream().map(TierEnvelope::name).distinct().count() == tiers.size(), "tier names must be unique");
         tiers = List.copyOf(tiers);
     }

@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The tool calls of one agent step, from the step to their results. Each call is checked
- * against the catalog and its argument schema, held for a person's approval when the tool
- * requires it, answered from the {@link ResultCache} when it can be, or routed to a tier by the
+ * against the catalog and its argument schema, held for a person's approval when the tool or the
+ * {@link ApprovalPolicy} requires it, answered from the {@link ResultCache} when it can be, or routed to a tier by the
  * {@link TierRouter} and sent. A call that cannot run is answered at once with an error the agent
  * can act on. When every call has its result, the turn goes on ({@link Turns#continueAfterTools}).
  */
@@ -41,6 +41,7 @@ final class ToolCalls {
     private final ToolCatalog catalog;
     private final ResultCache cache;
     private final TierRouter router;
+    private final ApprovalPolicy approvals;
     private final Turns turns;
     private final SessionOutput output;
     private final ToolArguments arguments = new ToolArguments();
@@ -50,12 +51,14 @@ final class ToolCalls {
             ToolCatalog catalog,
             ResultCache cache,
             TierRouter router,
+            ApprovalPolicy approvals,
             Turns turns,
             SessionOutput output) {
         this.sessions = sessions;
         this.catalog = catalog;
         this.cache = cache;
         this.router = router;
+        this.approvals = approvals;
         this.turns = turns;
         this.output = output;
     }
@@ -90,9 +93,10 @@ final class ToolCalls {
                 entry.setResult(immediateError(session, call, refusal));
                 continue;
             }
-            if (tool.getRequiresApproval()) {
+            if (tool.getRequiresApproval() || approvals.requires(tool.getName(), active.getAgent(), meta.getTenant())) {
                 // Held (before any cache lookup: every run needs its approval) until a person approves or denies it
-                // (SessionCommand), or the turn's deadline passes.
+                // (SessionCommand), or the turn's deadline passes. The tool may require it, or the deployment
+                // for every session, the agent that asks or the session's tenant.
                 entry.setAwaitingApproval(true);
                 log.info(
                         "session {} turn {}: call {} to {} waits for approval",

@@ -10,6 +10,8 @@ import dev.skein.events.ToolStatus;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.registry.InMemorySchemaRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -19,13 +21,20 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** {@link ResultCache} over an in-memory store with the topology's name and serdes. */
+/**
+ * {@link ResultCache} over an in-memory store with the topology's name and serdes, standing for
+ * the global store, and a stand-in for its topic and the global thread: what a task publishes is
+ * applied to the store as the global thread applies a committed record (at once, unless a test
+ * holds it back to play the time before commit).
+ */
 class ResultCacheTest {
 
     private static final long NOW = 1_000_000L;
     private static final Duration TTL = Duration.ofMinutes(10);
 
     private TimestampedKeyValueStore<String, ToolResult> store;
+    private final List<Runnable> uncommitted = new ArrayList<>();
+    private boolean holdBack;
     private ResultCache cache;
 
     @BeforeEach
@@ -38,7 +47,74 @@ class ResultCacheTest {
                 .withLoggingDisabled()
                 .build();
         store.init(new MockProcessorContext<>().getStateStoreContext(), store);
-        cache = new ResultCache(store, TTL);
+        cache = task();
+    }
+
+    /** One stream task's cache: its own writes, the store every task shares. */
+    private ResultCache task() {
+        return new ResultCache(
+                store,
+                (key, result, timestampMs) -> {
+                    // As SessionTopology's GlobalTableUpdater applies the topic's records.
+                    Runnable apply = result == null
+                            ? () -> store.delete(key)
+                            : () -> store.put(key, ValueAndTimestamp.make(result, timestampMs));
+                    if (holdBack) {
+                        uncommitted.add(apply);
+                    } else {
+                        apply.run();
+                    }
+                },
+                TTL);
+    }
+
+    /** The tasks' transactions commit and the global thread reads what they wrote. */
+    private void commitAndReadBack() {
+        uncommitted.forEach(Runnable::run);
+        uncommitted.clear();
+    }
+
+    @Test
+    void aResultOneTaskKeptIsServedToEveryOtherTaskOnceCommittedAndReadBack() {
+        ResultCache partition0 = task();
+        ResultCache partition1 = task();
+        ResultCache partition2 = task();
+        ToolDefinition primes = tool("count_primes", 1, true, 0);
+        holdBack = true;
+
+        partition0.remember(primes, "{\"limit\":100000}", result(ToolStatus.OK, "9592"), NOW);
+        // Not yet committed: a call on another partition misses and runs (documented).
+        assertThat(partition1.lookup(primes, "{\"limit\": 100000}", NOW + 1)).isEmpty();
+
+        commitAndReadBack();
+
+        assertThat(partition1.lookup(primes, "{\"limit\": 100000}", NOW + 2))
+                .map(ToolResult::getOutput)
+                .contains("9592");
+        assertThat(partition2.lookup(primes, "{\"limit\":100000}", NOW + 3))
+                .map(ToolResult::getOutput)
+                .contains("9592");
+        assertThat(partition0.lookup(primes, "{\"limit\":100000}", NOW + 4)).isPresent();
+    }
+
+    @Test
+    void anExpiredEntryOneTaskReadsLeavesTheStoreOfEveryTaskOnlyThroughTheTopic() {
+        ResultCache partition0 = task();
+        ResultCache partition1 = task();
+        ToolDefinition square = tool("square", 1, true, 0);
+        partition0.remember(square, "{\"n\":3}", result(ToolStatus.OK, "9"), NOW);
+        holdBack = true;
+
+        assertThat(partition1.lookup(square, "{\"n\":3}", NOW + TTL.toMillis() + 1))
+                .isEmpty();
+        // The global store is the global thread's to write: the removal waits for the commit.
+        assertThat(entries()).isOne();
+        assertThat(partition0.lookup(square, "{\"n\":3}", NOW + TTL.toMillis() + 2))
+                .isEmpty();
+
+        commitAndReadBack();
+
+        assertThat(entries()).isZero();
     }
 
     @Test

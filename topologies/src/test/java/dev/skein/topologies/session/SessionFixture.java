@@ -83,8 +83,19 @@ final class SessionFixture {
         toolCalls = new ToolCalls(
                 sessions,
                 catalog,
-                new ResultCache(cacheStore, config.cacheTtl()),
+                // Every write reaches the shared store at once, as if committed and read back by the global thread.
+                new ResultCache(
+                        cacheStore,
+                        (key, result, timestampMs) -> {
+                            if (result == null) {
+                                cacheStore.delete(key);
+                            } else {
+                                cacheStore.put(key, ValueAndTimestamp.make(result, timestampMs));
+                            }
+                        },
+                        config.cacheTtl()),
                 new TierRouter(config.tiers(), config.workerTimeout()),
+                config.approvals(),
                 turns,
                 output);
         steps = new AgentSteps(config, sessions, turns, toolCalls);

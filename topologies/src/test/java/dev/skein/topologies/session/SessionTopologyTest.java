@@ -426,6 +426,27 @@ class SessionTopologyTest {
     }
 
     @Test
+    void aCacheableResultIsPublishedToTheSharedCacheTopicKeyedByCallAndStampedWhenStored() {
+        TestOutputTopic<String, ToolResult> cacheTopic = driver.createOutputTopic(
+                topics.resultCache.name(),
+                Serdes.String().deserializer(),
+                topics.resultCache.valueSerde().deserializer());
+        catalog.pipeInput("square", tool("square", needs(0.5, 0, 0), true, false));
+        turns.pipeInput(ADDRESS, turn("t1", "square 3"));
+        steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("a", "square", "{\"n\": 3}")));
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        results.pipeInput(ADDRESS, result("t1", 0, "a", ToolStatus.OK, "9"));
+        steps.pipeInput(ADDRESS, answer("t1", 1, "9"));
+
+        // Every task's store is fed from this topic, whatever partition the session is on.
+        var entry = cacheTopic.readRecord();
+        assertThat(entry.key()).matches("square@1#[0-9a-f]{64}");
+        assertThat(entry.value().getOutput()).isEqualTo("9");
+        assertThat(entry.timestamp()).isEqualTo(START.plusSeconds(2).toEpochMilli());
+        assertThat(cacheTopic.isEmpty()).isTrue();
+    }
+
+    @Test
     void aToolThatRequiresApprovalRunsOnlyOnceApprovedAndADenialIsAnErrorTheAgentReads() {
         catalog.pipeInput("deploy", tool("deploy", needs(0.5, 0, 0), false, true));
         turns.pipeInput(ADDRESS, turn("t1", "deploy twice"));

@@ -32,6 +32,7 @@ final class TestSessionConfig {
     private int rememberedTurnIds = 64;
     private Duration workerTimeout = Duration.ofSeconds(15);
     private Duration cacheTtl = Duration.ofMinutes(10);
+    private ApprovalPolicy approvals = ApprovalPolicy.NONE;
 
     private TestSessionConfig() {}
 
@@ -69,6 +70,11 @@ final class TestSessionConfig {
         return this;
     }
 
+    TestSessionConfig approvals(ApprovalPolicy value) {
+        this.approvals = value;
+        return this;
+    }
+
     SessionTopologyConfig build() {
         return new SessionTopologyConfig(
                 defaultAgent,
@@ -81,6 +87,7 @@ final class TestSessionConfig {
                 deadlineCheckInterval,
                 rememberedTurnIds,
                 workerTimeout,
-                cacheTtl);
+                cacheTtl,
+                approvals);
     }
 }

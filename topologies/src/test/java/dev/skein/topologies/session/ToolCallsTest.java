@@ -20,16 +20,29 @@ import dev.skein.events.ToolCall;
 import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolStatus;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** {@link ToolCalls}: from an agent's tool calls to their results. */
 class ToolCallsTest {
 
-    private final SessionFixture fixture = new SessionFixture();
+    private SessionFixture fixture = new SessionFixture();
 
     @BeforeEach
     void startATurnWithToolsAndAWorker() {
+        startATurnWithToolsAndAWorker(new SessionFixture());
+    }
+
+    /** As the test's set-up, in a fixture whose configuration holds calls for approval by {@code policy}. */
+    private void startWith(ApprovalPolicy policy) {
+        startATurnWithToolsAndAWorker(
+                new SessionFixture(TestSessionConfig.builder().approvals(policy).build()));
+    }
+
+    private void startATurnWithToolsAndAWorker(SessionFixture started) {
+        fixture = started;
         fixture.addTool(tool("square", 0.5, true, false));
         fixture.addTool(tool("deploy", 0.5, false, true));
         fixture.addTool(tool("calculator", 0.5, false, false));
@@ -186,6 +199,67 @@ class ToolCallsTest {
 
         assertThat(fixture.output.requests).isEmpty();
         assertThat(fixture.meta().getEventsDropped()).isEqualTo(1);
+    }
+
+    @Test
+    void aToolTheConfigurationNamesForEverySessionIsHeldThoughItRequiresNoApprovalItself() {
+        startWith(new ApprovalPolicy(Set.of("calculator"), Map.of(), Map.of()));
+
+        dispatch(new ToolCall("a", "calculator", "{\"n\":1}"), new ToolCall("b", "square", "{\"n\":2}"));
+
+        assertThat(fixture.output.requests).extracting(ToolRequest::getCallId).containsExactly("b");
+        assertThat(fixture.meta().getActiveTurn().getPendingCalls())
+                .extracting(p -> p.getCallId(), p -> p.getAwaitingApproval())
+                .containsExactly(tuple("a", true), tuple("b", false));
+
+        decide(CommandKind.APPROVE_TOOL_CALL, "a", null);
+
+        assertThat(fixture.output.requests).extracting(ToolRequest::getCallId).containsExactly("b", "a");
+    }
+
+    @Test
+    void aToolNamedForTheStepsAgentIsHeldAndForAnotherAgentItIsNot() {
+        startWith(new ApprovalPolicy(
+                Set.of(), Map.of("demo", Set.of("calculator"), "support", Set.of("square")), Map.of()));
+
+        // The turn's agent is the default, demo.
+        dispatch(new ToolCall("a", "calculator", "{\"n\":1}"), new ToolCall("b", "square", "{\"n\":2}"));
+
+        assertThat(fixture.output.requests).extracting(ToolRequest::getCallId).containsExactly("b");
+        assertThat(fixture.meta().getActiveTurn().getPendingCalls().getFirst().getAwaitingApproval())
+                .isTrue();
+    }
+
+    @Test
+    void aToolNamedForTheSessionsTenantIsHeldAndForAnotherTenantItIsNot() {
+        startWith(new ApprovalPolicy(
+                Set.of(), Map.of(), Map.of("acme", Set.of("square"), "globex", Set.of("calculator"))));
+
+        dispatch(new ToolCall("a", "calculator", "{\"n\":1}"), new ToolCall("b", "square", "{\"n\":2}"));
+
+        assertThat(fixture.output.requests).extracting(ToolRequest::getCallId).containsExactly("a");
+        assertThat(fixture.meta().getActiveTurn().getPendingCalls())
+                .extracting(p -> p.getAwaitingApproval())
+                .containsExactly(false, true);
+    }
+
+    @Test
+    void theWildcardHoldsEveryToolEvenOneWhoseResultIsCachedAndADenialAnswersIt() {
+        startWith(new ApprovalPolicy(Set.of(), Map.of(), Map.of("acme", Set.of(ApprovalPolicy.EVERY_TOOL))));
+        dispatch(new ToolCall("a", "square", "{\"n\":3}"), new ToolCall("b", "calculator", "{\"n\":1}"));
+        assertThat(fixture.output.requests).isEmpty();
+        decide(CommandKind.APPROVE_TOOL_CALL, "a", null);
+        fixture.toolCalls.onResult(ADDRESS, result("t1", 0, "a", "9"));
+        decide(CommandKind.DENY_TOOL_CALL, "b", "no");
+        fixture.output.clear();
+
+        // Approval comes before the cache: the cached square is held again.
+        dispatchAtStep(1, new ToolCall("c", "square", "{\"n\":3}"));
+
+        assertThat(fixture.output.requests).isEmpty();
+        assertThat(fixture.output.invocations).isEmpty();
+        assertThat(fixture.meta().getActiveTurn().getPendingCalls().getFirst().getAwaitingApproval())
+                .isTrue();
     }
 
     private void dispatch(ToolCall... calls) {
