@@ -3,6 +3,7 @@ package dev.skein.ingress;
 import dev.skein.events.CommandKind;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -23,6 +24,7 @@ import org.slf4j.LoggerFactory;
 final class IngressVerticle extends VerticleBase {
 
     private static final Logger log = LoggerFactory.getLogger(IngressVerticle.class);
+    private static final String READING_BODY = "skein.reading-body";
 
     private final IngressConfig config;
     private final TurnGateway gateway;
@@ -56,7 +58,13 @@ final class IngressVerticle extends VerticleBase {
     public Future<?> start() {
         Router router = Router.router(vertx);
         // Only routes that read a body get the BodyHandler: it would consume a WebSocket upgrade.
-        BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
+        BodyHandler bodyHandler = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
+        // Marks the request so that a failure while its body is read (a bad chunk size, a
+        // connection reset) is told apart from a failure of the handlers after it.
+        Handler<RoutingContext> body = ctx -> {
+            ctx.put(READING_BODY, Boolean.TRUE);
+            bodyHandler.handle(ctx);
+        };
 
         SessionGuard session = new SessionGuard(config);
         TurnEndpoint turns = new TurnEndpoint(config, gateway, events, context);
@@ -111,10 +119,17 @@ final class IngressVerticle extends VerticleBase {
                                 + ctx.request().path()));
 
         HttpServerOptions options = new HttpServerOptions()
+                .setMaxInitialLineLength(ProtocolGuard.MAX_REQUEST_LINE_BYTES)
+                .setMaxHeaderSize(ProtocolGuard.MAX_HEADER_BYTES)
                 .setMaxWebSocketMessageSize(config.maxBodyBytes())
                 .setMaxWebSocketFrameSize(config.maxBodyBytes());
         return vertx.createHttpServer(options)
-                .requestHandler(router)
+                .invalidRequestHandler(ProtocolGuard::refuseUndecodable)
+                .requestHandler(request -> {
+                    if (ProtocolGuard.admits(request)) {
+                        router.handle(request);
+                    }
+                })
                 .listen(config.port(), config.host())
                 .onSuccess(listening -> server = listening)
                 .recover(e -> Future.failedFuture(new IllegalStateException(
@@ -148,9 +163,28 @@ final class IngressVerticle extends VerticleBase {
                     413,
                     "request body exceeds " + config.maxBodyBytes() + " bytes; messages are limited to "
                             + config.maxMessageBytes() + " bytes");
-        } else if (cause == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+        } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+            // Refusals of the router itself (vertx-web fails with a 4xx and, at times, a message).
             JsonReply.error(
-                    ctx, ctx.statusCode(), "bad request: " + ctx.response().getStatusMessage());
+                    ctx,
+                    ctx.statusCode(),
+                    cause == null || cause.getMessage() == null
+                            ? "bad request: " + ctx.response().getStatusMessage()
+                            : cause.getMessage());
+        } else if (cause != null
+                && Boolean.TRUE.equals(ctx.get(READING_BODY))
+                && !ctx.request().isEnded()) {
+            log.debug(
+                    "{} {}: the request body could not be read",
+                    ctx.request().method(),
+                    ctx.request().path(),
+                    cause);
+            JsonReply.error(
+                    ctx,
+                    400,
+                    "malformed request body: " + cause.getMessage()
+                            + "; send a Content-Length or valid chunked encoding");
+            ctx.request().connection().close();
         } else {
             log.error("{} {} failed", ctx.request().method(), ctx.request().path(), cause);
             JsonReply.error(
