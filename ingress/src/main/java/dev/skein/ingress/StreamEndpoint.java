@@ -35,8 +35,9 @@ final class StreamEndpoint {
         }
         ctx.request()
                 .toWebSocket()
-                .onSuccess(socket ->
-                        new SessionStream(address, socket, context, config.maxMessageBytes(), gateway).open(events))
+                .onSuccess(socket -> new SessionStream(
+                                address, socket, context, config.maxMessageBytes(), config.maxBodyBytes(), gateway)
+                        .open(events))
                 .onFailure(e -> log.warn("session {}: WebSocket upgrade failed", address, e));
     }
 }

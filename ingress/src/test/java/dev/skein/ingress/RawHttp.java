@@ -92,6 +92,15 @@ final class RawHttp {
         return new Response(status, headers, new String(body, StandardCharsets.UTF_8), elapsed(startNanos));
     }
 
+    /** Reads only a response head (for a 101, after which the stream is no longer HTTP). */
+    static Response readHeadOnly(InputStream in) throws IOException {
+        String head = readHead(in);
+        if (head == null) {
+            return new Response(-1, Map.of(), "", 0);
+        }
+        return new Response(Integer.parseInt(head.split("\r\n")[0].split(" ")[1]), Map.of(), head, 0);
+    }
+
     /** True when the server closes the connection within {@code timeoutMillis} after {@code request}. */
     static boolean closesWithin(Socket socket, int timeoutMillis) throws IOException {
         socket.setSoTimeout(timeoutMillis);
