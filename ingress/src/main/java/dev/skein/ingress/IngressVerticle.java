@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -122,10 +123,16 @@ final class IngressVerticle extends VerticleBase {
                 .setMaxInitialLineLength(ProtocolGuard.MAX_REQUEST_LINE_BYTES)
                 .setMaxHeaderSize(ProtocolGuard.MAX_HEADER_BYTES)
                 .setMaxWebSocketMessageSize(config.maxBodyBytes())
-                .setMaxWebSocketFrameSize(config.maxBodyBytes());
+                .setMaxWebSocketFrameSize(config.maxBodyBytes())
+                .setIdleTimeout(
+                        (int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()))
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+        RequestHeaderDeadlines deadlines = new RequestHeaderDeadlines(vertx, config.requestHeaderTimeout());
         return vertx.createHttpServer(options)
+                .connectionHandler(deadlines::opened)
                 .invalidRequestHandler(ProtocolGuard::refuseUndecodable)
                 .requestHandler(request -> {
+                    deadlines.started(request);
                     if (ProtocolGuard.admits(request)) {
                         router.handle(request);
                     }

@@ -41,25 +41,31 @@ final class SessionStream implements SessionListener {
     private final int maxMessageBytes;
     private final int maxBodyBytes;
     private final TurnGateway gateway;
+    private final long pingMillis;
     private AutoCloseable subscription;
+    private long pinger = -1;
     /** The fragments of the message being received; null between messages. */
     private Buffer incoming;
 
     private boolean incomingIsText;
 
-    /** @param maxBodyBytes the largest message, after decompression, before it is refused with 1009 */
+    /**
+     * @param config its body limit is the largest message, after decompression, before it is
+     *               refused with 1009; the stream pings every half of its idle timeout, so that a
+     *               quiet subscriber is not closed as idle
+     */
     SessionStream(
             SessionAddress address,
             ServerWebSocket socket,
             Context context,
-            int maxMessageBytes,
-            int maxBodyBytes,
+            IngressConfig config,
             TurnGateway gateway) {
         this.address = address;
         this.socket = socket;
         this.context = context;
-        this.maxMessageBytes = maxMessageBytes;
-        this.maxBodyBytes = maxBodyBytes;
+        this.maxMessageBytes = config.maxMessageBytes();
+        this.maxBodyBytes = config.maxBodyBytes();
+        this.pingMillis = Math.max(1, config.idleTimeout().toMillis() / 2);
         this.gateway = gateway;
     }
 
@@ -72,7 +78,15 @@ final class SessionStream implements SessionListener {
             socket.close(INTERNAL_ERROR, "cannot stream this session right now; retry later");
             return;
         }
-        socket.closeHandler(v -> unsubscribe());
+        pinger = context.owner().setPeriodic(pingMillis, id -> {
+            if (!socket.isClosed()) {
+                socket.writePing(Buffer.buffer());
+            }
+        });
+        socket.closeHandler(v -> {
+            context.owner().cancelTimer(pinger);
+            unsubscribe();
+        });
         socket.exceptionHandler(this::onProtocolError);
         // Frames rather than Vert.x's message handlers: those drop an oversized message without a
         // word and decode invalid UTF-8 to U+FFFD, where the client must get a close code.

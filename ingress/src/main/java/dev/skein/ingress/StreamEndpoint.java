@@ -35,9 +35,7 @@ final class StreamEndpoint {
         }
         ctx.request()
                 .toWebSocket()
-                .onSuccess(socket -> new SessionStream(
-                                address, socket, context, config.maxMessageBytes(), config.maxBodyBytes(), gateway)
-                        .open(events))
+                .onSuccess(socket -> new SessionStream(address, socket, context, config, gateway).open(events))
                 .onFailure(e -> log.warn("session {}: WebSocket upgrade failed", address, e));
     }
 }

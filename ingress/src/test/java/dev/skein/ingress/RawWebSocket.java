@@ -123,10 +123,17 @@ final class RawWebSocket implements AutoCloseable {
         }
     }
 
-    /** Reads the next text message, or null when the stream closed or timed out first. */
+    /** Reads the next text message, skipping pings, or null when the stream closed or timed out first. */
     String nextText() throws IOException {
-        Outcome o = readOne();
-        return o == null || o.texts().isEmpty() ? null : o.texts().get(0);
+        while (true) {
+            Outcome o = readOne();
+            if (o == null || o.closeCode() == CLOSE) {
+                return null;
+            }
+            if (!o.texts().isEmpty()) {
+                return o.texts().get(0);
+            }
+        }
     }
 
     private Outcome readOne() throws IOException {

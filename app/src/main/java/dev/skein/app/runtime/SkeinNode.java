@@ -251,6 +251,8 @@ public final class SkeinNode implements AutoCloseable {
                 .defaultTenant(config.defaultTenant())
                 .waits(config.defaultWait(), config.maxWait())
                 .workerTimeout(config.sessionTopology().workerTimeout())
+                .idleTimeout(config.httpIdleTimeout())
+                .requestHeaderTimeout(config.httpRequestHeaderTimeout())
                 .build();
         catalog = new KafkaCatalogView(clients, topics);
         started.push(catalog);
