@@ -119,7 +119,10 @@ final class IngressVerticle extends VerticleBase {
                         "method " + ctx.request().method() + " is not allowed on "
                                 + ctx.request().path()));
 
+        // HTTP/1.1 only: the h2c upgrade answered a bad HTTP2-Settings header with an empty 400,
+        // and no client of the API needs cleartext HTTP/2.
         HttpServerOptions options = new HttpServerOptions()
+                .setHttp2ClearTextEnabled(false)
                 .setMaxInitialLineLength(ProtocolGuard.MAX_REQUEST_LINE_BYTES)
                 .setMaxHeaderSize(ProtocolGuard.MAX_HEADER_BYTES)
                 .setMaxWebSocketMessageSize(config.maxBodyBytes())

@@ -51,6 +51,9 @@ final class ProtocolGuard {
         if (refusal == null) {
             refusal = pathProblem(request.path());
         }
+        if (refusal == null && request.query() != null) {
+            refusal = percentProblem("query", request.query());
+        }
         if (refusal == null) {
             return true;
         }
@@ -64,7 +67,7 @@ final class ProtocolGuard {
             return "the request has " + hosts.size() + " Host headers; send exactly one";
         }
         if (request.version() != HttpVersion.HTTP_1_1) {
-            return null; // HTTP/1.0 needs none; HTTP/2 uses :authority, checked by its decoder
+            return null; // HTTP/1.0 needs none
         }
         if (hosts.isEmpty()) {
             return "the Host header is missing: HTTP/1.1 requests need exactly one";
@@ -77,15 +80,19 @@ final class ProtocolGuard {
         return null;
     }
 
-    /** The router decodes {@code %XX} in the path; a {@code %} without two hex digits makes it fail. */
     private static String pathProblem(String path) {
         if (path == null || !path.startsWith("/")) {
             return "the request path must start with '/'";
         }
-        for (int i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 1)) {
-            if (i + 2 >= path.length() || !isHex(path.charAt(i + 1)) || !isHex(path.charAt(i + 2))) {
-                String bad = path.substring(i, Math.min(path.length(), i + 3));
-                return "the path has an invalid percent-encoding '" + printable(bad)
+        return percentProblem("path", path);
+    }
+
+    /** The router decodes {@code %XX} in the path and the query; a {@code %} without two hex digits makes it fail. */
+    private static String percentProblem(String part, String text) {
+        for (int i = text.indexOf('%'); i >= 0; i = text.indexOf('%', i + 1)) {
+            if (i + 2 >= text.length() || !isHex(text.charAt(i + 1)) || !isHex(text.charAt(i + 2))) {
+                String bad = text.substring(i, Math.min(text.length(), i + 3));
+                return "the " + part + " has an invalid percent-encoding '" + printable(bad)
                         + "': write % followed by two hex digits (a space is %20)";
             }
         }

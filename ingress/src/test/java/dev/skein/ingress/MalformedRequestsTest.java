@@ -84,6 +84,23 @@ class MalformedRequestsTest {
                         "too large"),
                 Arguments.of("garbage request line", "HELLO\r\n\r\n", 400, "malformed"),
                 Arguments.of(
+                        "bad percent-encoding in the query",
+                        "POST /v1/sessions/s/turns?wait=%zz HTTP/1.1\r\nHost: x\r\nContent-Length: " + turn.length()
+                                + "\r\n\r\n" + turn,
+                        400,
+                        "query has an invalid percent-encoding"),
+                Arguments.of(
+                        "WebSocket upgrade without a key",
+                        "GET /v1/sessions/s/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+                        400,
+                        "Sec-WebSocket-Key"),
+                Arguments.of(
+                        "WebSocket upgrade of another version",
+                        "GET /v1/sessions/s/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n",
+                        426,
+                        "Sec-WebSocket-Version: 13"),
+                Arguments.of(
                         "lying Content-Length",
                         "POST /v1/sessions/s/turns HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n" + turn,
                         400,
@@ -114,6 +131,18 @@ class MalformedRequestsTest {
 
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.error()).startsWith("tenant 'acme corp' is invalid");
+    }
+
+    /** No cleartext HTTP/2: an h2c upgrade with a broken settings header used to get an empty 400. */
+    @Test
+    void anH2cUpgradeIsIgnoredAndTheRequestServedInHttp11() throws Exception {
+        RawHttp.Response response = RawHttp.send(
+                port,
+                "GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                        + "HTTP2-Settings: !!\r\n\r\n",
+                5_000);
+
+        assertThat(response.status()).isEqualTo(200);
     }
 
     @Test

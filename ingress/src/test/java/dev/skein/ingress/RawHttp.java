@@ -82,7 +82,9 @@ final class RawHttp {
                     lines[i].substring(colon + 1).trim());
         }
         byte[] body;
-        if (headers.containsKey("content-length")) {
+        if (status < 200) {
+            body = new byte[0]; // 101: what follows is another protocol
+        } else if (headers.containsKey("content-length")) {
             body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
         } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
             body = readChunks(in);
