@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -76,6 +77,14 @@ final class IngressVerticle extends VerticleBase {
         HealthEndpoint health = new HealthEndpoint(vertx, healthCheck);
         MetricsEndpoint metrics = new MetricsEndpoint(vertx, prometheus);
 
+        RequestHeaderDeadlines deadlines = new RequestHeaderDeadlines(vertx, config.requestHeaderTimeout());
+
+        // First on every request: the next request head's deadline starts when this response ends.
+        router.route().handler(ctx -> {
+            HttpConnection connection = ctx.request().connection();
+            ctx.addEndHandler(ended -> deadlines.finished(connection));
+            ctx.next();
+        });
         router.post("/v1/sessions/:id/turns")
                 .handler(body)
                 .handler(session::resolve)
@@ -130,7 +139,6 @@ final class IngressVerticle extends VerticleBase {
                 .setIdleTimeout(
                         (int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()))
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
-        RequestHeaderDeadlines deadlines = new RequestHeaderDeadlines(vertx, config.requestHeaderTimeout());
         return vertx.createHttpServer(options)
                 .connectionHandler(deadlines::opened)
                 .invalidRequestHandler(ProtocolGuard::refuseUndecodable)
@@ -138,6 +146,8 @@ final class IngressVerticle extends VerticleBase {
                     deadlines.started(request);
                     if (ProtocolGuard.admits(request)) {
                         router.handle(request);
+                    } else {
+                        deadlines.finished(request.connection());
                     }
                 })
                 .listen(config.port(), config.host())

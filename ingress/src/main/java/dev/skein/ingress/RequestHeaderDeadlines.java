@@ -49,8 +49,7 @@ final class RequestHeaderDeadlines {
 
     /** Called with every request whose head has arrived, before it is routed. */
     void started(HttpServerRequest request) {
-        HttpConnection connection = request.connection();
-        State state = connections.get(connection);
+        State state = connections.get(request.connection());
         if (state == null) {
             return;
         }
@@ -59,12 +58,21 @@ final class RequestHeaderDeadlines {
         if (request.canUpgradeToWebSocket()) {
             state.upgraded = true;
         }
-        request.response().endHandler(v -> {
-            state.inFlight--;
-            if (state.inFlight == 0 && !state.upgraded && connections.containsKey(connection)) {
-                arm(connection, state);
-            }
-        });
+    }
+
+    /**
+     * Called once the response to a {@link #started} request has ended (the router's end
+     * handlers: the response's own end handler is the router's to set).
+     */
+    void finished(HttpConnection connection) {
+        State state = connections.get(connection);
+        if (state == null) {
+            return;
+        }
+        state.inFlight = Math.max(0, state.inFlight - 1);
+        if (state.inFlight == 0 && !state.upgraded) {
+            arm(connection, state);
+        }
     }
 
     private void arm(HttpConnection connection, State state) {

@@ -122,6 +122,26 @@ class ConnectionTimeoutsTest {
     }
 
     @Test
+    void afterAPostAndAnErrorTheNextRequestHeadIsAwaitedNoLongerThanTheTimeout() throws Exception {
+        for (String request : List.of(
+                "POST /v1/sessions/s/turns HTTP/1.1\r\nHost: x\r\nContent-Length: 16\r\n\r\n{\"message\":\"hi\"}",
+                "GET /v1/nowhere HTTP/1.1\r\nHost: x\r\n\r\n",
+                "GET /v1/sessions/%zz/history HTTP/1.1\r\nHost: x\r\n\r\n")) {
+            try (Socket socket = new Socket("127.0.0.1", port)) {
+                socket.setSoTimeout(5_000);
+                socket.getOutputStream().write(ascii(request));
+                assertThat(RawHttp.read(socket.getInputStream(), System.nanoTime())
+                                .status())
+                        .isLessThan(500);
+                long start = System.nanoTime();
+
+                assertThat(RawHttp.closesWithin(socket, 3_000)).isTrue();
+                assertThat(elapsedMillis(start)).as(request).isLessThan(HEADER_TIMEOUT_MS + 500L);
+            }
+        }
+    }
+
+    @Test
     void aWaitingRequestAndAQuietWebSocketAreNotCut() throws Exception {
         RawHttp.Response waited = RawHttp.send(
                 port,

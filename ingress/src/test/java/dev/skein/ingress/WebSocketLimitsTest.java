@@ -15,6 +15,7 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -187,6 +188,20 @@ class WebSocketLimitsTest {
             ws.frame(true, RawWebSocket.CLOSE, RawWebSocket.closePayload(1000, "bye"));
 
             assertThat(ws.readUntilClose().closeCode()).isEqualTo(1000);
+        }
+    }
+
+    @Test
+    void aLoneSurrogateInATextMessageGetsAnErrorFrameAndTheSocketStaysOpen() throws Exception {
+        try (RawWebSocket ws = RawWebSocket.open(port, "/v1/sessions/sur/stream", 5_000)) {
+            assertThat(ws.nextText()).contains("subscribed");
+            ws.frame(true, RawWebSocket.TEXT, "{\"message\":\"a\\ud800\"}".getBytes(StandardCharsets.UTF_8));
+
+            JsonObject error = new JsonObject(ws.nextText());
+            assertThat(error.getString("type")).isEqualTo("error");
+            assertThat(error.getString("error")).contains("unpaired surrogate \\ud800");
+            ws.frame(true, RawWebSocket.TEXT, "{\"message\":\"hi\"}".getBytes(StandardCharsets.UTF_8));
+            assertThat(ws.nextText()).contains("accepted");
         }
     }
 
