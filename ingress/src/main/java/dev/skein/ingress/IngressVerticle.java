@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * Every route is declared here, in one block; the handlers live in one class per feature
  * ({@link TurnEndpoint}, {@link SessionCommandEndpoint}, {@link HistoryEndpoint},
  * {@link StreamEndpoint}, {@link CatalogEndpoint}, {@link HealthEndpoint}, {@link MetricsEndpoint}),
- * built in {@link #start()} because they answer on this verticle's context.
+ * built in {@link #start()} because they answer on this verticle's context. In front of the router:
+ * {@link ProtocolGuard} (what the HTTP decoder or the router would answer without JSON) and
+ * {@link RequestHeaderDeadlines} (slow or absent request heads).
  */
 final class IngressVerticle extends VerticleBase {
 
