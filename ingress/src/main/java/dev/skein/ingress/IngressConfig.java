@@ -17,6 +17,12 @@ import java.time.Duration;
  * @param maxWait         cap on any requested wait ({@code skein.http.max-wait})
  * @param workerTimeout   a worker whose last heartbeat is older than this is shown as not live by
  *                        {@code GET /v1/workers} ({@code skein.session.worker-timeout})
+ * @param idleTimeout     a connection with no bytes in either direction for this long is closed;
+ *                        longer than {@code maxWait}, since a waiting request sends nothing
+ *                        ({@code skein.http.idle-timeout})
+ * @param requestHeaderTimeout a connection must send a complete request head within this time of
+ *                        opening, or of its previous response, else it is closed
+ *                        ({@code skein.http.request-header-timeout})
  */
 public record IngressConfig(
         String host,
@@ -26,7 +32,9 @@ public record IngressConfig(
         String tenantHeader,
         Duration defaultWait,
         Duration maxWait,
-        Duration workerTimeout) {
+        Duration workerTimeout,
+        Duration idleTimeout,
+        Duration requestHeaderTimeout) {
 
     /** The header that names a request's tenant. */
     public static final String TENANT_HEADER = "X-Skein-Tenant";
@@ -63,6 +71,15 @@ public record IngressConfig(
         if (workerTimeout == null || workerTimeout.isNegative() || workerTimeout.isZero()) {
             throw new IllegalArgumentException("skein.session.worker-timeout must be positive, got " + workerTimeout);
         }
+        if (idleTimeout == null || idleTimeout.compareTo(maxWait) <= 0) {
+            throw new IllegalArgumentException("skein.http.idle-timeout must be longer than skein.http.max-wait ("
+                    + maxWait + "), since a request that waits for its turn sends nothing meanwhile; got "
+                    + idleTimeout);
+        }
+        if (requestHeaderTimeout == null || requestHeaderTimeout.isNegative() || requestHeaderTimeout.isZero()) {
+            throw new IllegalArgumentException(
+                    "skein.http.request-header-timeout must be positive, got " + requestHeaderTimeout);
+        }
     }
 
     public static Builder builder() {
@@ -82,6 +99,8 @@ public record IngressConfig(
         private Duration defaultWait;
         private Duration maxWait;
         private Duration workerTimeout;
+        private Duration idleTimeout;
+        private Duration requestHeaderTimeout;
 
         private Builder() {}
 
@@ -121,6 +140,16 @@ public record IngressConfig(
             return this;
         }
 
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = timeout;
+            return this;
+        }
+
+        public Builder requestHeaderTimeout(Duration timeout) {
+            this.requestHeaderTimeout = timeout;
+            return this;
+        }
+
         /**
          * @throws IllegalStateException naming a setting that was not given
          * @throws IllegalArgumentException naming the key of a setting whose value is invalid
@@ -134,7 +163,9 @@ public record IngressConfig(
                     tenantHeader,
                     required("skein.http.default-wait", defaultWait),
                     required("skein.http.max-wait", maxWait),
-                    required("skein.session.worker-timeout", workerTimeout));
+                    required("skein.session.worker-timeout", workerTimeout),
+                    required("skein.http.idle-timeout", idleTimeout),
+                    required("skein.http.request-header-timeout", requestHeaderTimeout));
         }
 
         private static <T> T required(String key, T value) {

@@ -3,12 +3,15 @@ package dev.skein.ingress;
 import dev.skein.events.CommandKind;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,11 +21,14 @@ import org.slf4j.LoggerFactory;
  * Every route is declared here, in one block; the handlers live in one class per feature
  * ({@link TurnEndpoint}, {@link SessionCommandEndpoint}, {@link HistoryEndpoint},
  * {@link StreamEndpoint}, {@link CatalogEndpoint}, {@link HealthEndpoint}, {@link MetricsEndpoint}),
- * built in {@link #start()} because they answer on this verticle's context.
+ * built in {@link #start()} because they answer on this verticle's context. In front of the router:
+ * {@link ProtocolGuard} (what the HTTP decoder or the router would answer without JSON) and
+ * {@link RequestHeaderDeadlines} (slow or absent request heads).
  */
 final class IngressVerticle extends VerticleBase {
 
     private static final Logger log = LoggerFactory.getLogger(IngressVerticle.class);
+    private static final String READING_BODY = "skein.reading-body";
 
     private final IngressConfig config;
     private final TurnGateway gateway;
@@ -56,7 +62,13 @@ final class IngressVerticle extends VerticleBase {
     public Future<?> start() {
         Router router = Router.router(vertx);
         // Only routes that read a body get the BodyHandler: it would consume a WebSocket upgrade.
-        BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
+        BodyHandler bodyHandler = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
+        // Marks the request so that a failure while its body is read (a bad chunk size, a
+        // connection reset) is told apart from a failure of the handlers after it.
+        Handler<RoutingContext> body = ctx -> {
+            ctx.put(READING_BODY, Boolean.TRUE);
+            bodyHandler.handle(ctx);
+        };
 
         SessionGuard session = new SessionGuard(config);
         TurnEndpoint turns = new TurnEndpoint(config, gateway, events, context);
@@ -67,6 +79,14 @@ final class IngressVerticle extends VerticleBase {
         HealthEndpoint health = new HealthEndpoint(vertx, healthCheck);
         MetricsEndpoint metrics = new MetricsEndpoint(vertx, prometheus);
 
+        RequestHeaderDeadlines deadlines = new RequestHeaderDeadlines(vertx, config.requestHeaderTimeout());
+
+        // First on every request: the next request head's deadline starts when this response ends.
+        router.route().handler(ctx -> {
+            HttpConnection connection = ctx.request().connection();
+            ctx.addEndHandler(ended -> deadlines.finished(connection));
+            ctx.next();
+        });
         router.post("/v1/sessions/:id/turns")
                 .handler(body)
                 .handler(session::resolve)
@@ -110,11 +130,28 @@ final class IngressVerticle extends VerticleBase {
                         "method " + ctx.request().method() + " is not allowed on "
                                 + ctx.request().path()));
 
+        // HTTP/1.1 only: the h2c upgrade answered a bad HTTP2-Settings header with an empty 400,
+        // and no client of the API needs cleartext HTTP/2.
         HttpServerOptions options = new HttpServerOptions()
+                .setHttp2ClearTextEnabled(false)
+                .setMaxInitialLineLength(ProtocolGuard.MAX_REQUEST_LINE_BYTES)
+                .setMaxHeaderSize(ProtocolGuard.MAX_HEADER_BYTES)
                 .setMaxWebSocketMessageSize(config.maxBodyBytes())
-                .setMaxWebSocketFrameSize(config.maxBodyBytes());
+                .setMaxWebSocketFrameSize(config.maxBodyBytes())
+                .setIdleTimeout(
+                        (int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()))
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
         return vertx.createHttpServer(options)
-                .requestHandler(router)
+                .connectionHandler(deadlines::opened)
+                .invalidRequestHandler(ProtocolGuard::refuseUndecodable)
+                .requestHandler(request -> {
+                    deadlines.started(request);
+                    if (ProtocolGuard.admits(request)) {
+                        router.handle(request);
+                    } else {
+                        deadlines.finished(request.connection());
+                    }
+                })
                 .listen(config.port(), config.host())
                 .onSuccess(listening -> server = listening)
                 .recover(e -> Future.failedFuture(new IllegalStateException(
@@ -148,9 +185,28 @@ final class IngressVerticle extends VerticleBase {
                     413,
                     "request body exceeds " + config.maxBodyBytes() + " bytes; messages are limited to "
                             + config.maxMessageBytes() + " bytes");
-        } else if (cause == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+        } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+            // Refusals of the router itself (vertx-web fails with a 4xx and, at times, a message).
             JsonReply.error(
-                    ctx, ctx.statusCode(), "bad request: " + ctx.response().getStatusMessage());
+                    ctx,
+                    ctx.statusCode(),
+                    cause == null || cause.getMessage() == null
+                            ? "bad request: " + ctx.response().getStatusMessage()
+                            : cause.getMessage());
+        } else if (cause != null
+                && Boolean.TRUE.equals(ctx.get(READING_BODY))
+                && !ctx.request().isEnded()) {
+            log.debug(
+                    "{} {}: the request body could not be read",
+                    ctx.request().method(),
+                    ctx.request().path(),
+                    cause);
+            JsonReply.error(
+                    ctx,
+                    400,
+                    "malformed request body: " + cause.getMessage()
+                            + "; send a Content-Length or valid chunked encoding");
+            ctx.request().connection().close();
         } else {
             log.error("{} {} failed", ctx.request().method(), ctx.request().path(), cause);
             JsonReply.error(

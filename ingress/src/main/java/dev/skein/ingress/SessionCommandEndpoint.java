@@ -43,7 +43,7 @@ final class SessionCommandEndpoint {
         String reason;
         try {
             reason = reasonOf(ctx);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | HttpFailure e) {
             JsonReply.error(ctx, 400, e.getMessage());
             return;
         }
@@ -75,15 +75,19 @@ final class SessionCommandEndpoint {
     }
 
     private static String reasonOf(RoutingContext ctx) {
-        String text = ctx.body() == null ? null : ctx.body().asString();
+        String text = ctx.body() == null ? null : StrictJson.utf8(ctx.body().buffer(), "the body");
         if (text == null || text.isBlank()) {
             return null;
         }
-        JsonObject body;
+        Object parsed;
         try {
-            body = new JsonObject(text);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("the body is not valid JSON; send {\"reason\": \"...\"} or nothing");
+            parsed = StrictJson.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "the body is not valid JSON; send {\"reason\": \"...\"} or nothing (" + e.getMessage() + ")");
+        }
+        if (!(parsed instanceof JsonObject body)) {
+            throw new IllegalArgumentException("the body is not a JSON object; send {\"reason\": \"...\"} or nothing");
         }
         Object reason = body.getValue("reason");
         if (reason != null && !(reason instanceof String)) {

@@ -4,9 +4,13 @@ import dev.skein.events.AgentDelta;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.schemas.SessionAddress;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * One WebSocket client watching one session. Frames sent by the server: {@code subscribed} once
  * the client will miss nothing from then on, then {@code delta} and {@code completed} for every
  * event of the session, {@code accepted} or {@code error} for each turn the client sends. A bad
- * frame gets an {@code error} frame and the socket stays open.
+ * turn gets an {@code error} frame and the socket stays open; a message over the body limit
+ * (fragmented or compressed alike) closes it with 1009, a text message that is not UTF-8 with
+ * 1007, a frame the decoder refuses (a close frame with an invalid code) with 1002.
  */
 final class SessionStream implements SessionListener {
 
@@ -24,20 +30,42 @@ final class SessionStream implements SessionListener {
     private static final short TRY_AGAIN_LATER = 1013;
     /** RFC 6455 "internal error": the session's events cannot be subscribed to. */
     private static final short INTERNAL_ERROR = 1011;
+    /** RFC 6455 "message too big". */
+    private static final short MESSAGE_TOO_BIG = 1009;
+    /** RFC 6455 "invalid frame payload data": a text message that is not UTF-8. */
+    private static final short INVALID_PAYLOAD = 1007;
 
     private final SessionAddress address;
     private final ServerWebSocket socket;
     private final Context context;
     private final int maxMessageBytes;
+    private final int maxBodyBytes;
     private final TurnGateway gateway;
+    private final long pingMillis;
     private AutoCloseable subscription;
+    private long pinger = -1;
+    /** The fragments of the message being received; null between messages. */
+    private Buffer incoming;
 
+    private boolean incomingIsText;
+
+    /**
+     * @param config its body limit is the largest message, after decompression, before it is
+     *               refused with 1009; the stream pings every half of its idle timeout, so that a
+     *               quiet subscriber is not closed as idle
+     */
     SessionStream(
-            SessionAddress address, ServerWebSocket socket, Context context, int maxMessageBytes, TurnGateway gateway) {
+            SessionAddress address,
+            ServerWebSocket socket,
+            Context context,
+            IngressConfig config,
+            TurnGateway gateway) {
         this.address = address;
         this.socket = socket;
         this.context = context;
-        this.maxMessageBytes = maxMessageBytes;
+        this.maxMessageBytes = config.maxMessageBytes();
+        this.maxBodyBytes = config.maxBodyBytes();
+        this.pingMillis = Math.max(1, config.idleTimeout().toMillis() / 2);
         this.gateway = gateway;
     }
 
@@ -50,10 +78,19 @@ final class SessionStream implements SessionListener {
             socket.close(INTERNAL_ERROR, "cannot stream this session right now; retry later");
             return;
         }
-        socket.closeHandler(v -> unsubscribe());
-        socket.exceptionHandler(e -> log.debug("session {}: WebSocket error: {}", address, e.toString()));
-        socket.textMessageHandler(this::onText);
-        socket.binaryMessageHandler(b -> send(error("send turns as JSON text frames, not binary")));
+        pinger = context.owner().setPeriodic(pingMillis, id -> {
+            if (!socket.isClosed()) {
+                socket.writePing(Buffer.buffer());
+            }
+        });
+        socket.closeHandler(v -> {
+            context.owner().cancelTimer(pinger);
+            unsubscribe();
+        });
+        socket.exceptionHandler(this::onProtocolError);
+        // Frames rather than Vert.x's message handlers: those drop an oversized message without a
+        // word and decode invalid UTF-8 to U+FFFD, where the client must get a close code.
+        socket.frameHandler(this::onFrame);
         send(new JsonObject().put("type", "subscribed").put("session", address.toString()));
         log.debug("session {}: WebSocket subscribed", address);
     }
@@ -66,6 +103,64 @@ final class SessionStream implements SessionListener {
     @Override
     public void onCompleted(TurnCompleted completed) {
         send(EventJson.completedFrame(completed));
+    }
+
+    private void onFrame(WebSocketFrame frame) {
+        if (frame.isText() || frame.isBinary()) {
+            incoming = Buffer.buffer();
+            incomingIsText = frame.isText();
+        } else if (!frame.isContinuation() || incoming == null) {
+            return; // ping, pong and close are answered by Vert.x; a stray continuation has no message
+        }
+        if (incoming.length() + frame.binaryData().length() > maxBodyBytes) {
+            incoming = null;
+            refuse(
+                    MESSAGE_TOO_BIG,
+                    "message refused: over " + maxBodyBytes + " bytes; a turn's message is at most " + maxMessageBytes
+                            + " bytes");
+            return;
+        }
+        incoming.appendBuffer(frame.binaryData());
+        if (!frame.isFinal()) {
+            return;
+        }
+        Buffer message = incoming;
+        incoming = null;
+        if (!incomingIsText) {
+            send(error("send turns as JSON text frames, not binary"));
+        } else if (!StrictJson.isUtf8(message.getBytes())) {
+            refuse(INVALID_PAYLOAD, "text message refused: it is not valid UTF-8");
+        } else {
+            onText(message.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * The frame decoder refused a frame (larger than the frame limit, a close frame with an
+     * invalid code, an unmasked frame): answer with the close code it chose, and a reason.
+     */
+    private void onProtocolError(Throwable e) {
+        if (e instanceof CorruptedWebSocketFrameException corrupted && !socket.isClosed()) {
+            short code = (short) corrupted.closeStatus().code();
+            String reason = code == MESSAGE_TOO_BIG
+                    ? "frame refused: over " + maxBodyBytes + " bytes; a turn's message is at most " + maxMessageBytes
+                            + " bytes"
+                    : "protocol error: " + corrupted.getMessage();
+            refuse(code, reason);
+        } else {
+            log.debug("session {}: WebSocket error: {}", address, e.toString());
+        }
+    }
+
+    private void refuse(short code, String reason) {
+        log.info("session {}: closing the WebSocket with {}: {}", address, code, reason);
+        socket.close(code, closeReason(reason));
+    }
+
+    /** A close reason is at most 123 bytes of UTF-8 (RFC 6455 5.5: control frames carry 125). */
+    private static String closeReason(String reason) {
+        byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
+        return bytes.length <= 123 ? reason : new String(bytes, 0, 120, StandardCharsets.US_ASCII) + "...";
     }
 
     private void onText(String text) {

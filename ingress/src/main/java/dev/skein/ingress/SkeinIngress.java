@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * Skein's HTTP and WebSocket ingress: owns a Vert.x instance and the verticle serving the API.
  *
  * <pre>
- * POST   /v1/sessions/{id}/turns[?wait=true|seconds]  202 accepted, or 200 with the completion (504 if late)
+ * POST   /v1/sessions/{id}/turns[?wait=true|30s|2]     202 accepted, or 200 with the completion (504 if late)
  * GET    /v1/sessions/{id}/history                     200 messages, 404 unknown session
  * DELETE /v1/sessions/{id}/history                     202 after producing CLEAR_HISTORY
  * GET    /v1/sessions/{id}/stream                      WebSocket: deltas, completions; send turns

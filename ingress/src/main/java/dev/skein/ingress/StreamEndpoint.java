@@ -33,10 +33,23 @@ final class StreamEndpoint {
                     ctx.request().path() + " is a WebSocket: connect with a WebSocket client (Upgrade: websocket)");
             return;
         }
+        // Checked here, because the handshake's own refusals are plain-text 400s.
+        if (ctx.request().getHeader("Sec-WebSocket-Key") == null) {
+            JsonReply.error(ctx, 400, "a WebSocket upgrade needs a Sec-WebSocket-Key header (RFC 6455 4.1)");
+            return;
+        }
+        if (!"13".equals(ctx.request().getHeader("Sec-WebSocket-Version"))) {
+            ctx.response().putHeader("Sec-WebSocket-Version", "13");
+            JsonReply.error(
+                    ctx,
+                    426,
+                    "WebSocket version '" + ctx.request().getHeader("Sec-WebSocket-Version")
+                            + "' is not supported: send Sec-WebSocket-Version: 13");
+            return;
+        }
         ctx.request()
                 .toWebSocket()
-                .onSuccess(socket ->
-                        new SessionStream(address, socket, context, config.maxMessageBytes(), gateway).open(events))
+                .onSuccess(socket -> new SessionStream(address, socket, context, config, gateway).open(events))
                 .onFailure(e -> log.warn("session {}: WebSocket upgrade failed", address, e));
     }
 }

@@ -42,7 +42,10 @@ final class TurnEndpoint {
         SessionAddress address = SessionGuard.address(ctx);
         Duration wait = waitParameter(ctx);
         TurnRequested turn = TurnRequestBody.parse(
-                ctx.body().asString(), address, config.maxMessageBytes(), System.currentTimeMillis());
+                StrictJson.utf8(ctx.body().buffer(), "request body"),
+                address,
+                config.maxMessageBytes(),
+                System.currentTimeMillis());
         String turnId = turn.getTurnId();
         // Registered before the turn is submitted, so that a fast completion cannot be missed.
         CompletableFuture<TurnCompleted> completion = wait == null ? null : events.expect(address, turnId);
@@ -108,7 +111,10 @@ final class TurnEndpoint {
                 });
     }
 
-    /** {@code wait} absent or false: null (do not wait); true or empty: the default; else seconds, capped. */
+    /**
+     * {@code wait} absent, false or zero: null (do not wait); true or empty: the default; else a
+     * {@link DurationText} (plain seconds, or 500ms, 30s, 2m), capped at the maximum.
+     */
     private Duration waitParameter(RoutingContext ctx) {
         String raw = ctx.queryParams().get("wait");
         if (raw == null || raw.equalsIgnoreCase("false")) {
@@ -117,19 +123,16 @@ final class TurnEndpoint {
         if (raw.isEmpty() || raw.equalsIgnoreCase("true")) {
             return config.defaultWait();
         }
-        double seconds;
+        Duration requested;
         try {
-            seconds = Double.parseDouble(raw);
-        } catch (NumberFormatException e) {
-            throw HttpFailure.badRequest("wait must be true, false or a number of seconds, got '" + raw + "'");
+            requested = DurationText.parse(raw);
+        } catch (IllegalArgumentException e) {
+            throw HttpFailure.badRequest("wait must be true, false or a number of seconds (2, 0.5), or a duration"
+                    + " with a unit (500ms, 30s, 2m), got '" + raw + "'");
         }
-        if (!Double.isFinite(seconds) || seconds < 0) {
-            throw HttpFailure.badRequest("wait must be true, false or a number of seconds, got '" + raw + "'");
-        }
-        if (seconds == 0) {
+        if (requested.isZero()) {
             return null;
         }
-        Duration requested = Duration.ofMillis(Math.max(1, Math.round(seconds * 1000)));
         return requested.compareTo(config.maxWait()) > 0 ? config.maxWait() : requested;
     }
 

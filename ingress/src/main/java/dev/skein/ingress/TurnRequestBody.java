@@ -3,7 +3,6 @@ package dev.skein.ingress;
 import dev.skein.events.TurnRequested;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
@@ -53,15 +52,18 @@ final class TurnRequestBody {
                 .build();
     }
 
-    /** Parses {@code text} as a JSON object, or fails with a 400 that says what is wrong. */
+    /**
+     * Parses {@code text} as a JSON object, strictly ({@link StrictJson}: no comments, no
+     * duplicate keys, no unpaired surrogates), or fails with a 400 that says what is wrong.
+     */
     static JsonObject jsonObject(String text) {
         if (text == null || text.isBlank()) {
             throw HttpFailure.badRequest("request body is empty: send a JSON object such as {\"message\": \"hello\"}");
         }
         Object value;
         try {
-            value = Json.decodeValue(text);
-        } catch (DecodeException e) {
+            value = StrictJson.parse(text);
+        } catch (IllegalArgumentException | DecodeException e) {
             throw HttpFailure.badRequest("request body is not valid JSON: " + firstLine(e.getMessage()));
         }
         if (!(value instanceof JsonObject object)) {

@@ -18,6 +18,8 @@ final class TestIngressConfig {
                 .maxMessageBytes(32_768)
                 .defaultTenant("default")
                 .waits(Duration.ofSeconds(30), Duration.ofSeconds(120))
-                .workerTimeout(Duration.ofSeconds(15));
+                .workerTimeout(Duration.ofSeconds(15))
+                .idleTimeout(Duration.ofSeconds(150))
+                .requestHeaderTimeout(Duration.ofSeconds(10));
     }
 }

@@ -164,6 +164,14 @@ public final class SkeinConfig {
         return config.getDuration("skein.http.max-wait");
     }
 
+    public Duration httpIdleTimeout() {
+        return config.getDuration("skein.http.idle-timeout");
+    }
+
+    public Duration httpRequestHeaderTimeout() {
+        return config.getDuration("skein.http.request-header-timeout");
+    }
+
     public SessionTopologyConfig sessionTopology() {
         return new SessionTopologyConfig(
                 defaultAgent(),

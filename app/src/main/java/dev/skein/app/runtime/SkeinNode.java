@@ -262,6 +262,8 @@ public final class SkeinNode implements AutoCloseable {
                 .defaultTenant(config.defaultTenant())
                 .waits(config.defaultWait(), config.maxWait())
                 .workerTimeout(config.sessionTopology().workerTimeout())
+                .idleTimeout(config.httpIdleTimeout())
+                .requestHeaderTimeout(config.httpRequestHeaderTimeout())
                 .build();
         catalog = new KafkaCatalogView(
                 clients, topics, config.sessionTopology().workerTimeout(), config.workerForgetAfter());

@@ -72,6 +72,20 @@ class SkeinConfigTest {
     }
 
     @Test
+    void httpTimeoutsComeFromReferenceConfAndTheEnvironment() {
+        SkeinConfig defaults = SkeinConfig.load(Optional.empty(), Map.of(), Map.of());
+        SkeinConfig set = SkeinConfig.load(
+                Optional.empty(),
+                Map.of(),
+                Map.of("SKEIN_HTTP_IDLE_TIMEOUT", "3m", "SKEIN_HTTP_REQUEST_HEADER_TIMEOUT", "500ms"));
+
+        assertThat(defaults.httpIdleTimeout()).isEqualTo(Duration.ofSeconds(150));
+        assertThat(defaults.httpRequestHeaderTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(set.httpIdleTimeout()).isEqualTo(Duration.ofMinutes(3));
+        assertThat(set.httpRequestHeaderTimeout()).isEqualTo(Duration.ofMillis(500));
+    }
+
+    @Test
     void shareGroupSessionTimeoutsAreTheBrokersUnlessSet() {
         assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of()).agentSessionTimeout())
                 .isEmpty();
