@@ -18,9 +18,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -331,123 +329,30 @@ public final class A2aAgent implements AgentAdapter {
         StreamedTask task = new StreamedTask(json);
         client.stream(agentCard.rpcUrl(), messageId, "message/stream", params, result -> task.apply(result, deltas));
         AgentReply reply;
-        if (task.message != null) {
-            reply = TaskReplies.fromMessage(task.message);
-        } else if (task.task == null) {
+        if (task.message() != null) {
+            reply = TaskReplies.fromMessage(task.message());
+        } else if (task.task() == null) {
             throw new A2aException(
                     "A2A agent " + agentCard.name() + " ended its message/stream without a task or a message", true);
-        } else if (!TaskReplies.settled(TaskReplies.state(task.task))) {
+        } else if (!TaskReplies.settled(TaskReplies.state(task.task()))) {
             // The stream closed early (a proxy timeout, say): the task lives on, so ask for it.
             log.debug(
                     "[{} turn {}] the stream of task {} ended while {}; polling it",
                     address,
                     turnId,
-                    task.task.path("id").asText(),
-                    TaskReplies.state(task.task));
-            reply = TaskReplies.fromTask(agentCard.name(), settle(agentCard, messageId, task.task, deadline), null);
+                    task.task().path("id").asText(),
+                    TaskReplies.state(task.task()));
+            reply = TaskReplies.fromTask(agentCard.name(), settle(agentCard, messageId, task.task(), deadline), null);
         } else {
-            reply = TaskReplies.fromTask(agentCard.name(), task.task, task.answer());
+            reply = TaskReplies.fromTask(agentCard.name(), task.task(), task.answer());
         }
         // An answer that did not arrive in pieces (a status message, a polled task) still reaches the sink.
         if (reply instanceof AgentReply.Answer answer
-                && !task.streamedText
+                && !task.streamedText()
                 && !answer.content().isEmpty()) {
             deltas.text(answer.content());
         }
         return reply;
-    }
-
-    /**
-     * A task assembled from stream events: the first {@code task}, then {@code status-update}s
-     * and {@code artifact-update}s applied to it; or the one {@code message} of an agent that
-     * answers without a task.
-     */
-    private static final class StreamedTask {
-
-        private final ObjectMapper json;
-        private final Map<String, StringBuilder> artifacts = new LinkedHashMap<>();
-        private ObjectNode task;
-        private JsonNode message;
-        private boolean streamedText;
-
-        StreamedTask(ObjectMapper json) {
-            this.json = json;
-        }
-
-        /** Applies one event; false when it was the last one. */
-        boolean apply(JsonNode result, DeltaSink deltas) throws A2aException {
-            switch (result.path("kind").asText()) {
-                case "message" -> {
-                    message = result;
-                    String text = TaskReplies.text(result.path("parts"));
-                    if (!text.isEmpty()) {
-                        deltas.text(text);
-                        streamedText = true;
-                    }
-                    return false;
-                }
-                case "task" -> {
-                    task = result.deepCopy();
-                    for (JsonNode artifact : result.path("artifacts")) {
-                        artifacts.put(
-                                artifact.path("artifactId").asText(),
-                                new StringBuilder(TaskReplies.text(artifact.path("parts"))));
-                    }
-                    return !TaskReplies.settled(TaskReplies.state(task));
-                }
-                case "status-update" -> {
-                    ensureTask(result);
-                    task.set("status", result.path("status"));
-                    return !result.path("final").asBoolean(false) && !isFinalState(TaskReplies.state(task));
-                }
-                case "artifact-update" -> {
-                    ensureTask(result);
-                    JsonNode artifact = result.path("artifact");
-                    String text = TaskReplies.text(artifact.path("parts"));
-                    StringBuilder assembled = artifacts.computeIfAbsent(
-                            artifact.path("artifactId").asText(), id -> new StringBuilder());
-                    if (!result.path("append").asBoolean(false)) {
-                        assembled.setLength(0);
-                    }
-                    assembled.append(text);
-                    if (!text.isEmpty()) {
-                        deltas.text(text);
-                        streamedText = true;
-                    }
-                    return true;
-                }
-                default ->
-                    throw new A2aException("unexpected event in the stream: " + abbreviate(result.toString()), false);
-            }
-        }
-
-        // Events may arrive before (or instead of) the task they belong to; start one from their ids.
-        private void ensureTask(JsonNode event) {
-            if (task == null) {
-                task = json.createObjectNode()
-                        .put("kind", "task")
-                        .put("id", event.path("taskId").asText())
-                        .put("contextId", event.path("contextId").asText());
-                task.putObject("status").put("state", "working");
-            }
-        }
-
-        private static boolean isFinalState(String state) {
-            return List.of("completed", "failed", "rejected", "canceled").contains(state);
-        }
-
-        /** The text of the streamed artifacts, or null when none streamed (read it from the task then). */
-        String answer() {
-            if (!streamedText && artifacts.values().stream().allMatch(StringBuilder::isEmpty)) {
-                return null;
-            }
-            return String.join(
-                    "\n",
-                    artifacts.values().stream()
-                            .map(StringBuilder::toString)
-                            .filter(s -> !s.isEmpty())
-                            .toList());
-        }
     }
 
     /** The index of the last user message, or -1 when there is none. */
