@@ -158,7 +158,7 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--turns", description = "Turns to send (default 10000; quick 300).")
         Integer turns;
 
-        @Option(names = "--rate", description = "Turns per second (default 50; quick 8).")
+        @Option(names = "--rate", description = "Turns per second (default 25; quick 8).")
         Double rate;
 
         @Option(
@@ -196,7 +196,7 @@ public final class BenchCommand implements Callable<Integer> {
             Soak soak = new Soak(
                     new Soak.Options(
                             turns != null ? turns : quick ? 300 : 10_000,
-                            rate != null ? rate : quick ? 8 : 50,
+                            rate != null ? rate : quick ? 8 : 25,
                             java.time.Duration.ofMillis(
                                     Math.round(1000 * (killEvery != null ? killEvery : quick ? 8 : 5))),
                             sessions != null ? sessions : quick ? 40 : 200,

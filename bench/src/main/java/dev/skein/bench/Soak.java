@@ -102,6 +102,7 @@ final class Soak {
             Latency latency,
             double loadSeconds,
             double settleSeconds,
+            List<Long> answeredPer10Seconds,
             List<SoakHistory.Defect> defects,
             Map<String, List<String>> defectiveHistories,
             String logs) {
@@ -413,6 +414,17 @@ final class Soak {
                 histories.put(defect.sessionId(), history.dump(defect.sessionId()));
             }
         }
+        long firstSent = turns.stream().mapToLong(t -> t.sentNanos).min().orElse(0);
+        List<Long> answeredPer10Seconds = new ArrayList<>();
+        for (SoakLedger.Turn turn : turns) {
+            if (!turn.completions.isEmpty()) {
+                int window = (int) ((turn.completions.get(0).receivedNanos() - firstSent) / 10_000_000_000L);
+                while (answeredPer10Seconds.size() <= window) {
+                    answeredPer10Seconds.add(0L);
+                }
+                answeredPer10Seconds.set(window, answeredPer10Seconds.get(window) + 1);
+            }
+        }
         Map<String, Long> killsByRole = new TreeMap<>();
         kills.forEach(k -> killsByRole.merge(k.role(), 1L, Long::sum));
         Map<String, Object> settings = new LinkedHashMap<>();
@@ -452,6 +464,7 @@ final class Soak {
                 Latency.of(latency),
                 loadSeconds,
                 settleSeconds,
+                answeredPer10Seconds,
                 defects.stream().limit(200).toList(),
                 histories,
                 options.out().resolve("soak-logs").toString());
@@ -493,6 +506,7 @@ final class Soak {
         console.printf("| latency max | %.0f ms |%n", l.max());
         console.printf("| load | %.1f s |%n", report.loadSeconds());
         console.printf("| time to settle (last send to last answer) | %.1f s |%n", report.settleSeconds());
+        console.println("Answers per 10 s from the first send: " + report.answeredPer10Seconds());
         console.println();
         if (report.invariantsHold()) {
             console.println("Soak: every invariant holds. Figures: " + json);
