@@ -88,6 +88,7 @@ final class Soak {
             long withoutCompletion,
             long withMoreThanOneCompletion,
             long completionsOfUnknownTurns,
+            Map<String, Long> toolFailuresByReason,
             long wrongAnswers,
             long duplicates,
             long gaps,
@@ -129,6 +130,8 @@ final class Soak {
     private static final Duration QUIET = Duration.ofSeconds(5);
 
     private static final int DEFECTIVE_HISTORIES_KEPT = 10;
+    /** How the demo agent answers when its calculator call came back as an error or a timeout. */
+    private static final String TOOL_FAILED = "[demo agent] The tool calculator ";
 
     private final Options options;
     private final PrintStream console;
@@ -363,6 +366,7 @@ final class Soak {
         long many = 0;
         long wrong = 0;
         Map<String, Long> failedByReason = new TreeMap<>();
+        Map<String, Long> toolFailures = new TreeMap<>();
         Map<String, Map<String, TurnStatus>> bySession = new TreeMap<>();
         List<SoakHistory.Defect> defects = new ArrayList<>();
         for (SoakLedger.Turn turn : turns) {
@@ -397,7 +401,11 @@ final class Soak {
             if (status == TurnStatus.COMPLETED) {
                 completed++;
                 String answer = first.completed().getAnswer();
-                if (turn.expected != null && (answer == null || !answer.contains(turn.expected))) {
+                if (turn.expected != null && answer != null && answer.startsWith(TOOL_FAILED)) {
+                    // The agent was told the call failed (no live worker, a timeout) and said so:
+                    // an answer, not a wrong one; counted by reason.
+                    toolFailures.merge(reason(answer.substring(TOOL_FAILED.length())), 1L, Long::sum);
+                } else if (turn.expected != null && (answer == null || !answer.contains(turn.expected))) {
                     wrong++;
                     defects.add(new SoakHistory.Defect(
                             "wrong answer", turn.sessionId, turn.turnId, turn.message + " -> " + answer));
@@ -450,6 +458,7 @@ final class Soak {
                 none,
                 many,
                 ledger.strangers().size(),
+                toolFailures,
                 wrong,
                 findings.duplicates(),
                 findings.gaps(),
@@ -493,6 +502,8 @@ final class Soak {
         report.failedByReason().forEach((reason, n) -> row("failed, " + reason, n));
         row("turns without a completion (must be 0)", report.withoutCompletion());
         row("turns with more than one completion (must be 0)", report.withMoreThanOneCompletion());
+        report.toolFailuresByReason()
+                .forEach((reason, n) -> row("completed, the calculator call failed: " + reason, n));
         row("wrong calculator answers (must be 0)", report.wrongAnswers());
         row("duplicates in histories (must be 0)", report.duplicates());
         row("gaps in histories (must be 0)", report.gaps());
