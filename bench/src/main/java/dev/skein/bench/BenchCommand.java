@@ -4,6 +4,7 @@ import dev.skein.app.Skein;
 import dev.skein.app.kafka.LocalKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -197,8 +198,7 @@ public final class BenchCommand implements Callable<Integer> {
                     new Soak.Options(
                             turns != null ? turns : quick ? 300 : 10_000,
                             rate != null ? rate : quick ? 8 : 25,
-                            java.time.Duration.ofMillis(
-                                    Math.round(1000 * (killEvery != null ? killEvery : quick ? 8 : 5))),
+                            Duration.ofMillis(Math.round(1000 * (killEvery != null ? killEvery : quick ? 8 : 5))),
                             sessions != null ? sessions : quick ? 40 : 200,
                             cores,
                             agents,

@@ -10,7 +10,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -127,10 +129,9 @@ final class SkeinProcess implements AutoCloseable {
         }
         Files.writeString(
                 log(),
-                "%n==== bench: process %d was killed; restarting at %s ====%n"
-                        .formatted(process.pid(), java.time.Instant.now()),
-                java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.APPEND);
+                "%n==== bench: process %d was killed; restarting at %s ====%n".formatted(process.pid(), Instant.now()),
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
         launch();
     }
 

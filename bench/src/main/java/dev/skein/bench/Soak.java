@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * {@code skein bench soak}: the chaos soak. {@code skein core}, {@code skein agents} and
@@ -323,8 +325,7 @@ final class Soak {
         }
         // A transaction a killed process left open is aborted by the broker by now (its timeout is
         // at most a few seconds): the end offsets are final, and a read_committed reader reaches them.
-        Map<org.apache.kafka.common.TopicPartition, Long> responseEnds =
-                EndOffsets.of(bootstrap, List.of(ledger.responsesTopic()));
+        Map<TopicPartition, Long> responseEnds = EndOffsets.of(bootstrap, List.of(ledger.responsesTopic()));
         if (!ledger.awaitReadUpTo(responseEnds, Duration.ofSeconds(60))) {
             throw new IllegalStateException("the responses topic was not read to its end within 60 s");
         }
@@ -537,8 +538,7 @@ final class Soak {
 
     private void deleteQuietly(Path dir) {
         try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder())
-                    .forEach(p -> p.toFile().delete());
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             console.println("Soak: cannot delete its temporary directory " + dir + ": " + e);
         }

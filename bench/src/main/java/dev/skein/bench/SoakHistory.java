@@ -3,6 +3,7 @@ package dev.skein.bench;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.Role;
 import dev.skein.events.TurnStatus;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -87,8 +88,8 @@ final class SoakHistory {
         records++;
         byte[] key = record.key();
         String address = new String(key, 0, key.length - Long.BYTES - 1, StandardCharsets.UTF_8);
-        long sequence = java.nio.ByteBuffer.wrap(key, key.length - Long.BYTES, Long.BYTES)
-                .getLong();
+        long sequence =
+                ByteBuffer.wrap(key, key.length - Long.BYTES, Long.BYTES).getLong();
         TreeMap<Long, ChatMessage> messages = histories.computeIfAbsent(address, a -> new TreeMap<>());
         if (record.value() == null) {
             messages.remove(sequence);

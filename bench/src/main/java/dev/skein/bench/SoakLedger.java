@@ -63,6 +63,9 @@ final class SoakLedger implements AutoCloseable {
     /** Completions of turn ids this ledger never sent (another run on the same topics, or a defect). */
     private final List<Completion> strangers = new CopyOnWriteArrayList<>();
 
+    /** How far the reader has read each partition, after its last poll. */
+    private volatile Map<TopicPartition, Long> positions = Map.of();
+
     private final Thread reader;
     private volatile boolean running = true;
 
@@ -93,8 +96,6 @@ final class SoakLedger implements AutoCloseable {
         partitions.forEach(consumer::position); // fix the start now: no answer to a later turn is missed
         reader = Thread.ofPlatform().name("soak-responses").daemon(true).start(this::read);
     }
-
-    private volatile Map<TopicPartition, Long> positions = Map.of();
 
     private void read() {
         try {
