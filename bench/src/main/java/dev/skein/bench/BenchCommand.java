@@ -4,6 +4,7 @@ import dev.skein.app.Skein;
 import dev.skein.app.kafka.LocalKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -22,15 +23,16 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
         name = "skein bench",
-        description = "Benchmarks that start what they need (an embedded broker unless"
-                + " --bootstrap-servers, a whole Skein node in this JVM) and report each figure beside the Kafka floor"
-                + " measured in the same run. Scenarios: floor (raw Kafka round trip and records/s), simple (turns"
-                + " without a tool, 1, 8, 64 sessions), tool (turns with one calculator call), http (turns posted by"
-                + " wrk, and over HTTP with answers over WebSocket), history (one session to 2,000 turns), throughput"
-                + " (open loop until p99 passes 1 s), recovery (10,000 sessions, SIGKILL of a skein up process: restart,"
-                + " and a standby in a second process)."
-                + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools.",
-        subcommands = {BenchCommand.BenchTools.class},
+        description =
+                "Benchmarks that start what they need (an embedded broker unless"
+                        + " --bootstrap-servers, a whole Skein node in this JVM) and report each figure beside the Kafka floor"
+                        + " measured in the same run. Scenarios: floor (raw Kafka round trip and records/s), simple (turns"
+                        + " without a tool, 1, 8, 64 sessions), tool (turns with one calculator call), http (turns posted by"
+                        + " wrk, and over HTTP with answers over WebSocket), history (one session to 2,000 turns), throughput"
+                        + " (open loop until p99 passes 1 s), recovery (10,000 sessions, SIGKILL of a skein up process: restart,"
+                        + " and a standby in a second process)."
+                        + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools; `bench soak` is the chaos soak.",
+        subcommands = {BenchCommand.BenchTools.class, BenchCommand.BenchSoak.class},
         mixinStandardHelpOptions = true)
 public final class BenchCommand implements Callable<Integer> {
 
@@ -140,6 +142,74 @@ public final class BenchCommand implements Callable<Integer> {
                     kafka.close();
                 }
             }
+        }
+    }
+
+    @Command(
+            name = "soak",
+            mixinStandardHelpOptions = true,
+            description = "The chaos soak: skein core, agents and worker processes serve tool and plain turns at a"
+                    + " steady rate while a random one is SIGKILLed and restarted every few seconds; then every turn"
+                    + " must have exactly one completion and no history a gap or a duplicate. Exits 1 when an"
+                    + " invariant is broken.")
+    static final class BenchSoak implements Callable<Integer> {
+        @Option(names = "--quick", description = "300 turns, a kill every 8 s, 40 sessions: about 90 s.")
+        boolean quick;
+
+        @Option(names = "--turns", description = "Turns to send (default 10000; quick 300).")
+        Integer turns;
+
+        @Option(names = "--rate", description = "Turns per second (default 25; quick 8).")
+        Double rate;
+
+        @Option(
+                names = "--kill-every",
+                paramLabel = "SECONDS",
+                description = "Seconds between two SIGKILLs (default 5; quick 8).")
+        Double killEvery;
+
+        @Option(names = "--sessions", description = "Sessions the turns go to (default 200; quick 40).")
+        Integer sessions;
+
+        @Option(names = "--cores", defaultValue = "2", description = "skein core processes (default 2).")
+        int cores;
+
+        @Option(names = "--agents", defaultValue = "2", description = "skein agents processes (default 2).")
+        int agents;
+
+        @Option(names = "--workers", defaultValue = "2", description = "skein worker processes (default 2).")
+        int workers;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Seed of the choice of whom to kill (default 1).")
+        long seed;
+
+        @Option(
+                names = "--out",
+                defaultValue = "bench-results",
+                description = "Where soak.json and soak-logs/ go (default bench-results).")
+        Path out;
+
+        @Option(names = "--bootstrap-servers", description = "Kafka to use; default: an embedded broker in a temp dir.")
+        String bootstrapServers;
+
+        @Override
+        public Integer call() throws Exception {
+            Soak soak = new Soak(
+                    new Soak.Options(
+                            turns != null ? turns : quick ? 300 : 10_000,
+                            rate != null ? rate : quick ? 8 : 25,
+                            Duration.ofMillis(Math.round(1000 * (killEvery != null ? killEvery : quick ? 8 : 5))),
+                            sessions != null ? sessions : quick ? 40 : 200,
+                            cores,
+                            agents,
+                            workers,
+                            seed,
+                            out,
+                            Optional.ofNullable(bootstrapServers)),
+                    System.out);
+            Soak.Report report = soak.run();
+            soak.write(report);
+            return report.invariantsHold() ? 0 : 1;
         }
     }
 }

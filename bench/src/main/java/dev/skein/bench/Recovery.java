@@ -87,11 +87,11 @@ final class Recovery {
     }
 
     /**
-     * Runs both cases. Every process gets {@link #failureDetection()}; the standby case adds
+     * Runs both cases. Every process gets {@link #failureDetection(String)}; the standby case adds
      * {@code skein.streams.standby-replicas = 1}.
      */
     Result run(int sessions, int backgroundPerSecond) throws Exception {
-        Map<String, String> settings = failureDetection();
+        Map<String, String> settings = failureDetection(bootstrapServers);
         List<Case> cases = new ArrayList<>();
         cases.add(measure(
                 "restart",
@@ -239,7 +239,7 @@ final class Recovery {
      * missed one-second heartbeats), or the least this broker allows ({@code group.min.session.timeout.ms},
      * {@code group.share.min.session.timeout.ms}: 6 s and 45 s on a stock broker, 1 s on Skein's embedded one).
      */
-    private Map<String, String> failureDetection() throws Exception {
+    static Map<String, String> failureDetection(String bootstrapServers) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             String broker = String.valueOf(admin.describeCluster()
                     .nodes()

@@ -10,7 +10,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -47,25 +49,43 @@ final class SkeinProcess implements AutoCloseable {
      * @param settings Skein keys and values, e.g. {@code skein.topics.prefix -> bench-1.}
      */
     static SkeinProcess start(String bootstrapServers, Path dataDir, Map<String, String> settings) throws IOException {
+        return start("up", List.of(), "1g", bootstrapServers, dataDir, settings);
+    }
+
+    /**
+     * Starts {@code skein <command> <arguments> --bootstrap-servers ... --data-dir ... --port ...}:
+     * {@code up}, {@code core}, {@code agents} or {@code worker}, with its own data directory and
+     * HTTP port (only {@code up} and {@code core} listen on it).
+     *
+     * @param heap the JVM's {@code -Xmx}, e.g. {@code 1g}
+     */
+    static SkeinProcess start(
+            String command,
+            List<String> arguments,
+            String heap,
+            String bootstrapServers,
+            Path dataDir,
+            Map<String, String> settings)
+            throws IOException {
         Files.createDirectories(dataDir);
         int port = freePort();
         // As ./skein runs it: RocksDB loads a native library, Kafka still uses sun.misc.Unsafe.
-        List<String> jvmOptions = new ArrayList<>(List.of("-Xmx1g", "--enable-native-access=ALL-UNNAMED"));
+        List<String> jvmOptions = new ArrayList<>(List.of("-Xmx" + heap, "--enable-native-access=ALL-UNNAMED"));
         if (Runtime.version().feature() >= 24) {
             jvmOptions.add("--sun-misc-unsafe-memory-access=allow");
         }
-        List<String> command = ChildJvm.command(
-                jvmOptions,
-                Skein.class.getName(),
-                List.of(
-                        "up",
-                        "--bootstrap-servers",
-                        bootstrapServers,
-                        "--data-dir",
-                        dataDir.toString(),
-                        "--port",
-                        String.valueOf(port)));
-        SkeinProcess skein = new SkeinProcess(command, Map.copyOf(settings), dataDir, port);
+        List<String> args = new ArrayList<>();
+        args.add(command);
+        args.addAll(arguments);
+        args.addAll(List.of(
+                "--bootstrap-servers",
+                bootstrapServers,
+                "--data-dir",
+                dataDir.toString(),
+                "--port",
+                String.valueOf(port)));
+        SkeinProcess skein = new SkeinProcess(
+                ChildJvm.command(jvmOptions, Skein.class.getName(), args), Map.copyOf(settings), dataDir, port);
         skein.launch();
         return skein;
     }
@@ -87,6 +107,10 @@ final class SkeinProcess implements AutoCloseable {
         return process.pid();
     }
 
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     /** SIGKILL: no shutdown hook runs, nothing is flushed, committed or closed. */
     void kill() throws InterruptedException {
         process.destroyForcibly();
@@ -95,11 +119,19 @@ final class SkeinProcess implements AutoCloseable {
         }
     }
 
-    /** Starts the same command again, on the same data directory and port. */
+    /**
+     * Starts the same command again, on the same data directory and port; the log goes on in the
+     * same file, after a line that marks the restart.
+     */
     void restart() throws IOException {
         if (process.isAlive()) {
             throw new IllegalStateException("skein process " + process.pid() + " is still running");
         }
+        Files.writeString(
+                log(),
+                "%n==== bench: process %d was killed; restarting at %s ====%n".formatted(process.pid(), Instant.now()),
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
         launch();
     }
 

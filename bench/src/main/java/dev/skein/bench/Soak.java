@@ -1,0 +1,546 @@
+package dev.skein.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.skein.app.kafka.LocalKafka;
+import dev.skein.events.ChatMessage;
+import dev.skein.events.TurnStatus;
+import dev.skein.schemas.SkeinTopics;
+import dev.skein.schemas.registry.EmbeddedSchemaRegistry;
+import dev.skein.topologies.session.SessionStores;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * {@code skein bench soak}: the chaos soak. {@code skein core}, {@code skein agents} and
+ * {@code skein worker} processes (each a JVM of its own, against one broker) serve tool turns
+ * (the demo agent and the calculator) and plain ones over many sessions at a steady rate, while a
+ * random one of them is SIGKILLed every few seconds and started again on the same data directory
+ * and id. When the load stops and every turn has its answer, it checks that every turn has exactly
+ * one completion and that no history has a gap or a duplicate.
+ */
+final class Soak {
+
+    /**
+     * @param turns turns to send
+     * @param perSecond the steady rate they are sent at
+     * @param killEvery the time between two kills
+     * @param sessions sessions the turns go to, round robin
+     * @param cores {@code skein core} processes (with more than one, each has a standby replica)
+     * @param agents {@code skein agents} processes
+     * @param workers {@code skein worker} processes
+     * @param seed of the choice of the process to kill
+     */
+    record Options(
+            int turns,
+            double perSecond,
+            Duration killEvery,
+            int sessions,
+            int cores,
+            int agents,
+            int workers,
+            long seed,
+            Path out,
+            Optional<String> bootstrapServers) {
+
+        Options {
+            if (turns < 1 || perSecond <= 0 || sessions < 1) {
+                throw new IllegalArgumentException("turns, rate and sessions must be positive");
+            }
+            if (cores < 1 || agents < 1 || workers < 1) {
+                throw new IllegalArgumentException("the soak needs at least one core, agents and worker process");
+            }
+            if (killEvery.isNegative() || killEvery.isZero()) {
+                throw new IllegalArgumentException("--kill-every must be positive, was " + killEvery);
+            }
+        }
+    }
+
+    /** One SIGKILL: which process, when (ms since the load began), and how long it took to restart it. */
+    record Kill(String process, String role, long pid, long atMs, long restartedAfterMs) {}
+
+    /** Every figure of one soak, as written to {@code soak.json}. Latencies in ms, from the send to the first completion. */
+    record Report(
+            String startedAt,
+            double durationSeconds,
+            Map<String, Object> machine,
+            Map<String, Object> settings,
+            long turnsSent,
+            long sendFailures,
+            long completed,
+            Map<String, Long> failedByReason,
+            long withoutCompletion,
+            long withMoreThanOneCompletion,
+            long completionsOfUnknownTurns,
+            Map<String, Long> toolFailuresByReason,
+            long wrongAnswers,
+            long duplicates,
+            long gaps,
+            long missingFromHistory,
+            long messagesOfUnknownTurns,
+            int sessionsChecked,
+            long historyMessages,
+            long changelogRecords,
+            int kills,
+            Map<String, Long> killsByRole,
+            List<Kill> killLog,
+            Latency latency,
+            double loadSeconds,
+            double settleSeconds,
+            List<Long> answeredPer10Seconds,
+            List<SoakHistory.Defect> defects,
+            Map<String, List<String>> defectiveHistories,
+            String logs) {
+
+        /** Every turn answered once, no history with a gap or a duplicate, no wrong answer. */
+        boolean invariantsHold() {
+            return sendFailures == 0
+                    && withoutCompletion == 0
+                    && withMoreThanOneCompletion == 0
+                    && completionsOfUnknownTurns == 0
+                    && wrongAnswers == 0
+                    && duplicates == 0
+                    && gaps == 0
+                    && missingFromHistory == 0
+                    && messagesOfUnknownTurns == 0;
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(180);
+    /** Longer than the turn deadline (120 s): by then every turn has completed or failed. */
+    private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(180);
+    /** After the last answer: time for a late second completion to show up. */
+    private static final Duration QUIET = Duration.ofSeconds(5);
+
+    private static final int DEFECTIVE_HISTORIES_KEPT = 10;
+    /** How the demo agent answers when its calculator call came back as an error or a timeout. */
+    private static final String TOOL_FAILED = "[demo agent] The tool calculator ";
+
+    private final Options options;
+    private final PrintStream console;
+
+    Soak(Options options, PrintStream console) {
+        this.options = options;
+        this.console = console;
+    }
+
+    /** A process of the soak: its role, its name and the process itself. */
+    private record Node(String name, String role, SkeinProcess process) {}
+
+    /** Runs the soak; writes {@code soak.json} and the processes' logs to {@link Options#out()}. */
+    Report run() throws Exception {
+        Instant startedAt = Instant.now();
+        long began = System.nanoTime();
+        Path work = Files.createTempDirectory("skein-soak");
+        String prefix = "soak-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        LocalKafka kafka = null;
+        List<Node> nodes = new ArrayList<>();
+        EmbeddedSchemaRegistry registry = null;
+        Report report = null;
+        try {
+            String bootstrap = options.bootstrapServers().orElse(null);
+            if (bootstrap == null) {
+                console.println("Starting an embedded Kafka broker in " + work.resolve("kafka") + " ...");
+                kafka = new LocalKafka(LocalKafka.Options.inDirectory(work.resolve("kafka"))).start();
+                bootstrap = kafka.bootstrapServers();
+            }
+            Map<String, String> settings = new LinkedHashMap<>(Recovery.failureDetection(bootstrap));
+            settings.put("skein.topics.prefix", prefix);
+            settings.put("skein.session.default-agent", "demo");
+            if (options.cores() > 1) {
+                settings.put("skein.streams.standby-replicas", "1");
+            }
+            console.printf(
+                    "Soak: starting %d skein core, %d skein agents and %d skein worker processes (logs in %s) ...%n",
+                    options.cores(), options.agents(), options.workers(), work);
+            for (int i = 0; i < options.cores(); i++) {
+                nodes.add(new Node(
+                        "core-" + i,
+                        "core",
+                        SkeinProcess.start("core", List.of(), "768m", bootstrap, work.resolve("core-" + i), settings)));
+            }
+            for (Node node : nodes) {
+                node.process().awaitHealthy(STARTUP_TIMEOUT); // topics are created by the first one up
+            }
+            for (int i = 0; i < options.agents(); i++) {
+                nodes.add(new Node(
+                        "agents-" + i,
+                        "agents",
+                        SkeinProcess.start(
+                                "agents", List.of(), "384m", bootstrap, work.resolve("agents-" + i), settings)));
+            }
+            for (int i = 0; i < options.workers(); i++) {
+                String id = "soak-worker-" + i;
+                nodes.add(new Node(
+                        "worker-" + i,
+                        "worker",
+                        SkeinProcess.start(
+                                "worker",
+                                List.of("--tier", "small", "--worker-id", id),
+                                "384m",
+                                bootstrap,
+                                work.resolve("worker-" + i),
+                                settings)));
+            }
+            registry = new EmbeddedSchemaRegistry(bootstrap, EmbeddedSchemaRegistry.defaultTopic(prefix), (short) 1);
+            SkeinTopics topics = new SkeinTopics(prefix, registry);
+            try (TurnDriver warmup = new TurnDriver(bootstrap, topics)) {
+                console.println("Soak: warm-up (a tool turn and a plain one must be answered) ...");
+                for (int i = 0; i < 8; i++) {
+                    long nanos = warmup.turn(
+                            "soak-warmup-" + i % 4, i % 2 == 0 ? SkeinBench.TOOL_MESSAGE : SkeinBench.SIMPLE_MESSAGE);
+                    if (nanos < 0 && i >= 6) {
+                        throw new IllegalStateException("the soak's processes do not answer turns; logs in " + work);
+                    }
+                }
+            }
+            try (SoakLedger ledger = new SoakLedger(bootstrap, topics)) {
+                report = soak(nodes, ledger, topics, bootstrap, settings, startedAt, began, work);
+            }
+            return report;
+        } finally {
+            for (Node node : nodes) {
+                node.process().close();
+            }
+            if (registry != null) {
+                registry.close();
+            }
+            if (kafka != null) {
+                kafka.close();
+            }
+            Path logs = options.out().resolve("soak-logs");
+            Files.createDirectories(logs);
+            for (Node node : nodes) {
+                Files.copy(
+                        node.process().log(), logs.resolve(node.name() + ".log"), StandardCopyOption.REPLACE_EXISTING);
+            }
+            if (report != null && report.invariantsHold()) {
+                deleteQuietly(work);
+            } else {
+                console.println("Soak: the processes' data directories are kept in " + work);
+            }
+        }
+    }
+
+    private Report soak(
+            List<Node> nodes,
+            SoakLedger ledger,
+            SkeinTopics topics,
+            String bootstrap,
+            Map<String, String> settings,
+            Instant startedAt,
+            long began,
+            Path work)
+            throws Exception {
+        console.printf(
+                "Soak: %d turns at %.0f/s over %d sessions, a SIGKILL every %.1f s ...%n",
+                options.turns(),
+                options.perSecond(),
+                options.sessions(),
+                options.killEvery().toMillis() / 1e3);
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        long period = (long) (1e9 / options.perSecond());
+        long loadStart = System.nanoTime();
+        Thread load = Thread.ofPlatform().name("soak-load").start(() -> {
+            for (int i = 0; i < options.turns(); i++) {
+                LockSupport.parkNanos(loadStart + i * period - System.nanoTime());
+                String session = "soak-" + i % options.sessions();
+                if (i % 3 == 2) {
+                    ledger.send(run + "-" + i, session, SkeinBench.SIMPLE_MESSAGE, null);
+                } else {
+                    int a = 2 + i % 97;
+                    int b = 3 + i % 13;
+                    ledger.send(run + "-" + i, session, "what is " + a + "*" + b + "?", String.valueOf(a * b));
+                }
+            }
+        });
+        List<Kill> kills = new ArrayList<>();
+        Random random = new Random(options.seed());
+        long nextKill = loadStart + options.killEvery().toNanos();
+        while (load.isAlive()) {
+            long wait = nextKill - System.nanoTime();
+            if (wait > 0) {
+                load.join(Duration.ofNanos(wait));
+                if (!load.isAlive()) {
+                    break;
+                }
+            }
+            Node victim = nodes.get(random.nextInt(nodes.size()));
+            long killedAt = System.nanoTime();
+            long pid = victim.process().pid();
+            victim.process().kill();
+            victim.process().restart();
+            kills.add(new Kill(
+                    victim.name(),
+                    victim.role(),
+                    pid,
+                    (killedAt - loadStart) / 1_000_000,
+                    (System.nanoTime() - killedAt) / 1_000_000));
+            console.printf(
+                    "Soak: %5.1f s  SIGKILL %s (pid %d), restarted as pid %d%n",
+                    (killedAt - loadStart) / 1e9,
+                    victim.name(),
+                    pid,
+                    victim.process().pid());
+            nextKill += options.killEvery().toNanos();
+        }
+        long loadEnd = System.nanoTime();
+        Collection<SoakLedger.Turn> turns = ledger.turns();
+        console.printf(
+                "Soak: %d turns sent in %.1f s; waiting for every answer ...%n",
+                turns.size(), (loadEnd - loadStart) / 1e9);
+        long settleDeadline = loadEnd + SETTLE_TIMEOUT.toNanos();
+        while (ledger.unanswered(turns) > 0 && System.nanoTime() < settleDeadline) {
+            Thread.sleep(100);
+        }
+        long lastAnswer = turns.stream()
+                .flatMap(t -> t.completions.stream().limit(1))
+                .mapToLong(SoakLedger.Completion::receivedNanos)
+                .max()
+                .orElse(loadEnd);
+        double settleSeconds = Math.max(0, lastAnswer - loadEnd) / 1e9;
+        Thread.sleep(QUIET.toMillis());
+        console.println("Soak: stopping the processes, then reading every completion and history ...");
+        for (Node node : nodes) {
+            node.process().close();
+        }
+        // A transaction a killed process left open is aborted by the broker by now (its timeout is
+        // at most a few seconds): the end offsets are final, and a read_committed reader reaches them.
+        Map<TopicPartition, Long> responseEnds = EndOffsets.of(bootstrap, List.of(ledger.responsesTopic()));
+        if (!ledger.awaitReadUpTo(responseEnds, Duration.ofSeconds(60))) {
+            throw new IllegalStateException("the responses topic was not read to its end within 60 s");
+        }
+        String changelog = SessionStores.changelogTopic(topics.groupId("sessions"), SessionStores.MESSAGES);
+        SoakHistory history = SoakHistory.read(
+                bootstrap,
+                changelog,
+                EndOffsets.of(bootstrap, List.of(changelog)),
+                topics.serde(ChatMessage.class).deserializer(),
+                Duration.ofSeconds(120));
+        return report(
+                turns,
+                ledger,
+                history,
+                kills,
+                settings,
+                startedAt,
+                began,
+                (loadEnd - loadStart) / 1e9,
+                settleSeconds,
+                work);
+    }
+
+    private Report report(
+            Collection<SoakLedger.Turn> turns,
+            SoakLedger ledger,
+            SoakHistory history,
+            List<Kill> kills,
+            Map<String, String> processSettings,
+            Instant startedAt,
+            long began,
+            double loadSeconds,
+            double settleSeconds,
+            Path work) {
+        Histogram latency = Latency.histogram();
+        long sendFailures = 0;
+        long completed = 0;
+        long none = 0;
+        long many = 0;
+        long wrong = 0;
+        Map<String, Long> failedByReason = new TreeMap<>();
+        Map<String, Long> toolFailures = new TreeMap<>();
+        Map<String, Map<String, TurnStatus>> bySession = new TreeMap<>();
+        List<SoakHistory.Defect> defects = new ArrayList<>();
+        for (SoakLedger.Turn turn : turns) {
+            Map<String, TurnStatus> sessionTurns =
+                    bySession.computeIfAbsent(turn.sessionId, s -> new LinkedHashMap<>());
+            if (turn.sendError.get() != null) {
+                sendFailures++;
+                continue;
+            }
+            if (turn.completions.isEmpty()) {
+                none++;
+                sessionTurns.put(turn.turnId, null);
+                defects.add(new SoakHistory.Defect("no completion", turn.sessionId, turn.turnId, turn.message));
+                continue;
+            }
+            if (turn.completions.size() > 1) {
+                many++;
+                defects.add(new SoakHistory.Defect(
+                        "more than one completion",
+                        turn.sessionId,
+                        turn.turnId,
+                        turn.completions.stream()
+                                .map(c ->
+                                        c.completed().getStatus() + " at responses-" + c.partition() + "@" + c.offset())
+                                .toList()
+                                .toString()));
+            }
+            SoakLedger.Completion first = turn.completions.get(0);
+            latency.recordValue(Math.max(0, first.receivedNanos() - turn.sentNanos));
+            TurnStatus status = first.completed().getStatus();
+            sessionTurns.put(turn.turnId, status);
+            if (status == TurnStatus.COMPLETED) {
+                completed++;
+                String answer = first.completed().getAnswer();
+                if (turn.expected != null && answer != null && answer.startsWith(TOOL_FAILED)) {
+                    // The agent was told the call failed (no live worker, a timeout) and said so:
+                    // an answer, not a wrong one; counted by reason.
+                    toolFailures.merge(reason(answer.substring(TOOL_FAILED.length())), 1L, Long::sum);
+                } else if (turn.expected != null && (answer == null || !answer.contains(turn.expected))) {
+                    wrong++;
+                    defects.add(new SoakHistory.Defect(
+                            "wrong answer", turn.sessionId, turn.turnId, turn.message + " -> " + answer));
+                }
+            } else {
+                failedByReason.merge(status + ": " + reason(first.completed().getError()), 1L, Long::sum);
+            }
+        }
+        SoakHistory.Findings findings = history.check(bySession);
+        defects.addAll(findings.defects());
+        Map<String, List<String>> histories = new LinkedHashMap<>();
+        for (SoakHistory.Defect defect : defects) {
+            if (histories.size() < DEFECTIVE_HISTORIES_KEPT && !histories.containsKey(defect.sessionId())) {
+                histories.put(defect.sessionId(), history.dump(defect.sessionId()));
+            }
+        }
+        long firstSent = turns.stream().mapToLong(t -> t.sentNanos).min().orElse(0);
+        List<Long> answeredPer10Seconds = new ArrayList<>();
+        for (SoakLedger.Turn turn : turns) {
+            if (!turn.completions.isEmpty()) {
+                int window = (int) ((turn.completions.get(0).receivedNanos() - firstSent) / 10_000_000_000L);
+                while (answeredPer10Seconds.size() <= window) {
+                    answeredPer10Seconds.add(0L);
+                }
+                answeredPer10Seconds.set(window, answeredPer10Seconds.get(window) + 1);
+            }
+        }
+        Map<String, Long> killsByRole = new TreeMap<>();
+        kills.forEach(k -> killsByRole.merge(k.role(), 1L, Long::sum));
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("turns", options.turns());
+        settings.put("perSecond", options.perSecond());
+        settings.put("killEveryMs", options.killEvery().toMillis());
+        settings.put("sessions", options.sessions());
+        settings.put("cores", options.cores());
+        settings.put("agents", options.agents());
+        settings.put("workers", options.workers());
+        settings.put("seed", options.seed());
+        settings.put("mix", "2 of 3 turns 'what is a*b?' (one calculator call), 1 of 3 'hello'");
+        settings.put("processes", processSettings);
+        return new Report(
+                startedAt.toString(),
+                (System.nanoTime() - began) / 1e9,
+                SkeinBench.machine(),
+                settings,
+                turns.size(),
+                sendFailures,
+                completed,
+                failedByReason,
+                none,
+                many,
+                ledger.strangers().size(),
+                toolFailures,
+                wrong,
+                findings.duplicates(),
+                findings.gaps(),
+                findings.missing(),
+                findings.strangers(),
+                findings.sessionsChecked(),
+                findings.messages(),
+                findings.changelogRecords(),
+                kills.size(),
+                killsByRole,
+                kills,
+                Latency.of(latency),
+                loadSeconds,
+                settleSeconds,
+                answeredPer10Seconds,
+                defects.stream().limit(200).toList(),
+                histories,
+                options.out().resolve("soak-logs").toString());
+    }
+
+    /** A failure's reason without the numbers and ids that differ from turn to turn, so that like reasons count together. */
+    private static String reason(String error) {
+        if (error == null) {
+            return "(no reason given)";
+        }
+        String words = error.replaceAll("[0-9a-f]{8}-[0-9a-f-]{27,}", "<id>").replaceAll("\\d+", "N");
+        return words.length() > 160 ? words.substring(0, 160) + "..." : words;
+    }
+
+    /** Writes {@code soak.json} and prints the table. */
+    void write(Report report) throws IOException {
+        Files.createDirectories(options.out());
+        Path json = options.out().resolve("soak.json");
+        JSON.writeValue(json.toFile(), report);
+        Latency l = report.latency();
+        console.println();
+        console.println("| figure | value |");
+        console.println("|---|---:|");
+        row("turns sent", report.turnsSent());
+        row("completed", report.completed());
+        report.failedByReason().forEach((reason, n) -> row("failed, " + reason, n));
+        row("turns without a completion (must be 0)", report.withoutCompletion());
+        row("turns with more than one completion (must be 0)", report.withMoreThanOneCompletion());
+        report.toolFailuresByReason()
+                .forEach((reason, n) -> row("completed, the calculator call failed: " + reason, n));
+        row("wrong calculator answers (must be 0)", report.wrongAnswers());
+        row("duplicates in histories (must be 0)", report.duplicates());
+        row("gaps in histories (must be 0)", report.gaps());
+        row("completed turns missing from their history (must be 0)", report.missingFromHistory());
+        row("sessions checked", report.sessionsChecked());
+        row("history messages", report.historyMessages());
+        row("kills", report.kills());
+        report.killsByRole().forEach((role, n) -> row("kills of skein " + role, n));
+        console.printf("| latency p50 | %.0f ms |%n", l.p50());
+        console.printf("| latency p99 | %.0f ms |%n", l.p99());
+        console.printf("| latency max | %.0f ms |%n", l.max());
+        console.printf("| load | %.1f s |%n", report.loadSeconds());
+        console.printf("| time to settle (last send to last answer) | %.1f s |%n", report.settleSeconds());
+        console.println("Answers per 10 s from the first send: " + report.answeredPer10Seconds());
+        console.println();
+        if (report.invariantsHold()) {
+            console.println("Soak: every invariant holds. Figures: " + json);
+        } else {
+            console.println("Soak: INVARIANTS BROKEN. Defects (first 20):");
+            report.defects().stream()
+                    .limit(20)
+                    .forEach(d -> console.printf(
+                            "  %s, session %s, turn %s: %s%n", d.kind(), d.sessionId(), d.turnId(), d.detail()));
+            console.println("Figures, every defect and the histories: " + json + "; logs: " + report.logs());
+        }
+    }
+
+    private void row(String figure, long value) {
+        console.printf("| %s | %d |%n", figure, value);
+    }
+
+    private void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            console.println("Soak: cannot delete its temporary directory " + dir + ": " + e);
+        }
+    }
+}
