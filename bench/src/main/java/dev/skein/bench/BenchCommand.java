@@ -207,7 +207,7 @@ public final class BenchCommand implements Callable<Integer> {
                             out,
                             Optional.ofNullable(bootstrapServers)),
                     System.out);
-            Soak.Report report = soak.run();
+            SoakReport report = soak.run();
             soak.write(report);
             return report.invariantsHold() ? 0 : 1;
         }

@@ -1,10 +1,7 @@
 package dev.skein.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.skein.app.kafka.LocalKafka;
 import dev.skein.events.ChatMessage;
-import dev.skein.events.TurnStatus;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.registry.EmbeddedSchemaRegistry;
 import dev.skein.topologies.session.SessionStores;
@@ -23,10 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
-import org.HdrHistogram.Histogram;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -77,65 +72,15 @@ final class Soak {
     /** One SIGKILL: which process, when (ms since the load began), and how long it took to restart it. */
     record Kill(String process, String role, long pid, long atMs, long restartedAfterMs) {}
 
-    /** Every figure of one soak, as written to {@code soak.json}. Latencies in ms, from the send to the first completion. */
-    record Report(
-            String startedAt,
-            double durationSeconds,
-            Map<String, Object> machine,
-            Map<String, Object> settings,
-            long turnsSent,
-            long sendFailures,
-            long completed,
-            Map<String, Long> failedByReason,
-            long withoutCompletion,
-            long withMoreThanOneCompletion,
-            long completionsOfUnknownTurns,
-            Map<String, Long> toolFailuresByReason,
-            long wrongAnswers,
-            long duplicates,
-            long gaps,
-            long missingFromHistory,
-            long messagesOfUnknownTurns,
-            int sessionsChecked,
-            long historyMessages,
-            long changelogRecords,
-            int kills,
-            Map<String, Long> killsByRole,
-            List<Kill> killLog,
-            Latency latency,
-            double loadSeconds,
-            double settleSeconds,
-            List<Long> answeredPer10Seconds,
-            List<SoakHistory.Defect> defects,
-            Map<String, List<String>> defectiveHistories,
-            String logs) {
-
-        /** Every turn answered once, no history with a gap or a duplicate, no wrong answer. */
-        boolean invariantsHold() {
-            return sendFailures == 0
-                    && withoutCompletion == 0
-                    && withMoreThanOneCompletion == 0
-                    && completionsOfUnknownTurns == 0
-                    && wrongAnswers == 0
-                    && duplicates == 0
-                    && gaps == 0
-                    && missingFromHistory == 0
-                    && messagesOfUnknownTurns == 0;
-        }
-    }
-
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(180);
     /** Longer than the turn deadline (120 s): by then every turn has completed or failed. */
     private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(180);
     /** After the last answer: time for a late second completion to show up. */
     private static final Duration QUIET = Duration.ofSeconds(5);
 
-    private static final int DEFECTIVE_HISTORIES_KEPT = 10;
     /** How the demo agent answers when its calculator call came back as an error or a timeout. */
-    private static final String TOOL_FAILED = "[demo agent] The tool calculator ";
-
     private final Options options;
+
     private final PrintStream console;
 
     Soak(Options options, PrintStream console) {
@@ -147,7 +92,7 @@ final class Soak {
     private record Node(String name, String role, SkeinProcess process) {}
 
     /** Runs the soak; writes {@code soak.json} and the processes' logs to {@link Options#out()}. */
-    Report run() throws Exception {
+    SoakReport run() throws Exception {
         Instant startedAt = Instant.now();
         long began = System.nanoTime();
         Path work = Files.createTempDirectory("skein-soak");
@@ -155,7 +100,7 @@ final class Soak {
         LocalKafka kafka = null;
         List<Node> nodes = new ArrayList<>();
         EmbeddedSchemaRegistry registry = null;
-        Report report = null;
+        SoakReport report = null;
         try {
             String bootstrap = options.bootstrapServers().orElse(null);
             if (bootstrap == null) {
@@ -241,7 +186,7 @@ final class Soak {
         }
     }
 
-    private Report soak(
+    private SoakReport soak(
             List<Node> nodes,
             SoakLedger ledger,
             SkeinTopics topics,
@@ -336,7 +281,8 @@ final class Soak {
                 EndOffsets.of(bootstrap, List.of(changelog)),
                 topics.serde(ChatMessage.class).deserializer(),
                 Duration.ofSeconds(120));
-        return report(
+        return SoakReport.judge(
+                options,
                 turns,
                 ledger,
                 history,
@@ -349,191 +295,9 @@ final class Soak {
                 work);
     }
 
-    private Report report(
-            Collection<SoakLedger.Turn> turns,
-            SoakLedger ledger,
-            SoakHistory history,
-            List<Kill> kills,
-            Map<String, String> processSettings,
-            Instant startedAt,
-            long began,
-            double loadSeconds,
-            double settleSeconds,
-            Path work) {
-        Histogram latency = Latency.histogram();
-        long sendFailures = 0;
-        long completed = 0;
-        long none = 0;
-        long many = 0;
-        long wrong = 0;
-        Map<String, Long> failedByReason = new TreeMap<>();
-        Map<String, Long> toolFailures = new TreeMap<>();
-        Map<String, Map<String, TurnStatus>> bySession = new TreeMap<>();
-        List<SoakHistory.Defect> defects = new ArrayList<>();
-        for (SoakLedger.Turn turn : turns) {
-            Map<String, TurnStatus> sessionTurns =
-                    bySession.computeIfAbsent(turn.sessionId, s -> new LinkedHashMap<>());
-            if (turn.sendError.get() != null) {
-                sendFailures++;
-                continue;
-            }
-            if (turn.completions.isEmpty()) {
-                none++;
-                sessionTurns.put(turn.turnId, null);
-                defects.add(new SoakHistory.Defect("no completion", turn.sessionId, turn.turnId, turn.message));
-                continue;
-            }
-            if (turn.completions.size() > 1) {
-                many++;
-                defects.add(new SoakHistory.Defect(
-                        "more than one completion",
-                        turn.sessionId,
-                        turn.turnId,
-                        turn.completions.stream()
-                                .map(c ->
-                                        c.completed().getStatus() + " at responses-" + c.partition() + "@" + c.offset())
-                                .toList()
-                                .toString()));
-            }
-            SoakLedger.Completion first = turn.completions.get(0);
-            latency.recordValue(Math.max(0, first.receivedNanos() - turn.sentNanos));
-            TurnStatus status = first.completed().getStatus();
-            sessionTurns.put(turn.turnId, status);
-            if (status == TurnStatus.COMPLETED) {
-                completed++;
-                String answer = first.completed().getAnswer();
-                if (turn.expected != null && answer != null && answer.startsWith(TOOL_FAILED)) {
-                    // The agent was told the call failed (no live worker, a timeout) and said so:
-                    // an answer, not a wrong one; counted by reason.
-                    toolFailures.merge(reason(answer.substring(TOOL_FAILED.length())), 1L, Long::sum);
-                } else if (turn.expected != null && (answer == null || !answer.contains(turn.expected))) {
-                    wrong++;
-                    defects.add(new SoakHistory.Defect(
-                            "wrong answer", turn.sessionId, turn.turnId, turn.message + " -> " + answer));
-                }
-            } else {
-                failedByReason.merge(status + ": " + reason(first.completed().getError()), 1L, Long::sum);
-            }
-        }
-        SoakHistory.Findings findings = history.check(bySession);
-        defects.addAll(findings.defects());
-        Map<String, List<String>> histories = new LinkedHashMap<>();
-        for (SoakHistory.Defect defect : defects) {
-            if (histories.size() < DEFECTIVE_HISTORIES_KEPT && !histories.containsKey(defect.sessionId())) {
-                histories.put(defect.sessionId(), history.dump(defect.sessionId()));
-            }
-        }
-        long firstSent = turns.stream().mapToLong(t -> t.sentNanos).min().orElse(0);
-        List<Long> answeredPer10Seconds = new ArrayList<>();
-        for (SoakLedger.Turn turn : turns) {
-            if (!turn.completions.isEmpty()) {
-                int window = (int) ((turn.completions.get(0).receivedNanos() - firstSent) / 10_000_000_000L);
-                while (answeredPer10Seconds.size() <= window) {
-                    answeredPer10Seconds.add(0L);
-                }
-                answeredPer10Seconds.set(window, answeredPer10Seconds.get(window) + 1);
-            }
-        }
-        Map<String, Long> killsByRole = new TreeMap<>();
-        kills.forEach(k -> killsByRole.merge(k.role(), 1L, Long::sum));
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("turns", options.turns());
-        settings.put("perSecond", options.perSecond());
-        settings.put("killEveryMs", options.killEvery().toMillis());
-        settings.put("sessions", options.sessions());
-        settings.put("cores", options.cores());
-        settings.put("agents", options.agents());
-        settings.put("workers", options.workers());
-        settings.put("seed", options.seed());
-        settings.put("mix", "2 of 3 turns 'what is a*b?' (one calculator call), 1 of 3 'hello'");
-        settings.put("processes", processSettings);
-        return new Report(
-                startedAt.toString(),
-                (System.nanoTime() - began) / 1e9,
-                SkeinBench.machine(),
-                settings,
-                turns.size(),
-                sendFailures,
-                completed,
-                failedByReason,
-                none,
-                many,
-                ledger.strangers().size(),
-                toolFailures,
-                wrong,
-                findings.duplicates(),
-                findings.gaps(),
-                findings.missing(),
-                findings.strangers(),
-                findings.sessionsChecked(),
-                findings.messages(),
-                findings.changelogRecords(),
-                kills.size(),
-                killsByRole,
-                kills,
-                Latency.of(latency),
-                loadSeconds,
-                settleSeconds,
-                answeredPer10Seconds,
-                defects.stream().limit(200).toList(),
-                histories,
-                options.out().resolve("soak-logs").toString());
-    }
-
-    /** A failure's reason without the numbers and ids that differ from turn to turn, so that like reasons count together. */
-    private static String reason(String error) {
-        if (error == null) {
-            return "(no reason given)";
-        }
-        String words = error.replaceAll("[0-9a-f]{8}-[0-9a-f-]{27,}", "<id>").replaceAll("\\d+", "N");
-        return words.length() > 160 ? words.substring(0, 160) + "..." : words;
-    }
-
-    /** Writes {@code soak.json} and prints the table. */
-    void write(Report report) throws IOException {
-        Files.createDirectories(options.out());
-        Path json = options.out().resolve("soak.json");
-        JSON.writeValue(json.toFile(), report);
-        Latency l = report.latency();
-        console.println();
-        console.println("| figure | value |");
-        console.println("|---|---:|");
-        row("turns sent", report.turnsSent());
-        row("completed", report.completed());
-        report.failedByReason().forEach((reason, n) -> row("failed, " + reason, n));
-        row("turns without a completion (must be 0)", report.withoutCompletion());
-        row("turns with more than one completion (must be 0)", report.withMoreThanOneCompletion());
-        report.toolFailuresByReason()
-                .forEach((reason, n) -> row("completed, the calculator call failed: " + reason, n));
-        row("wrong calculator answers (must be 0)", report.wrongAnswers());
-        row("duplicates in histories (must be 0)", report.duplicates());
-        row("gaps in histories (must be 0)", report.gaps());
-        row("completed turns missing from their history (must be 0)", report.missingFromHistory());
-        row("sessions checked", report.sessionsChecked());
-        row("history messages", report.historyMessages());
-        row("kills", report.kills());
-        report.killsByRole().forEach((role, n) -> row("kills of skein " + role, n));
-        console.printf("| latency p50 | %.0f ms |%n", l.p50());
-        console.printf("| latency p99 | %.0f ms |%n", l.p99());
-        console.printf("| latency max | %.0f ms |%n", l.max());
-        console.printf("| load | %.1f s |%n", report.loadSeconds());
-        console.printf("| time to settle (last send to last answer) | %.1f s |%n", report.settleSeconds());
-        console.println("Answers per 10 s from the first send: " + report.answeredPer10Seconds());
-        console.println();
-        if (report.invariantsHold()) {
-            console.println("Soak: every invariant holds. Figures: " + json);
-        } else {
-            console.println("Soak: INVARIANTS BROKEN. Defects (first 20):");
-            report.defects().stream()
-                    .limit(20)
-                    .forEach(d -> console.printf(
-                            "  %s, session %s, turn %s: %s%n", d.kind(), d.sessionId(), d.turnId(), d.detail()));
-            console.println("Figures, every defect and the histories: " + json + "; logs: " + report.logs());
-        }
-    }
-
-    private void row(String figure, long value) {
-        console.printf("| %s | %d |%n", figure, value);
+    /** Writes {@code soak.json} under the soak's {@code --out} and prints the table. */
+    void write(SoakReport report) throws IOException {
+        report.write(options.out(), console);
     }
 
     private void deleteQuietly(Path dir) {
