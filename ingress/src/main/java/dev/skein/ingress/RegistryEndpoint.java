@@ -23,11 +23,10 @@ import org.slf4j.LoggerFactory;
  * and a global compatibility level of {@code NONE} (the embedded registry checks none).
  *
  * <p>Registration is the embedded registry's own: idempotent, the id a function of the schema's
- * canonical form, exactly what Skein's producers do at start. Every registry call runs on a worker
- * thread (a miss or a registration reads or writes the schemas topic), and so does parsing the
- * schema a request carries. Errors are Confluent's
- * {@code {"error_code", "message"}}, with its codes; a 5xx means the schemas topic failed, never
- * bad input.
+ * canonical form, what Skein's own serializers do before their first record. Every registry call
+ * runs on a worker thread (a miss or a registration reads or writes the schemas topic), and so
+ * does parsing the schema a request carries. Errors are Confluent's {@code {"error_code",
+ * "message"}}, with its codes; a 5xx means the schemas topic failed, never bad input.
  */
 final class RegistryEndpoint {
 
