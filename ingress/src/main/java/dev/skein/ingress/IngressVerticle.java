@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * The HTTP and WebSocket API of Skein under {@code /v1}; its lifecycle is {@link SkeinIngress}'s.
  * Every route is declared here, in one block; the handlers live in one class per feature
  * ({@link TurnEndpoint}, {@link SessionCommandEndpoint}, {@link HistoryEndpoint},
- * {@link StreamEndpoint}, {@link CatalogEndpoint}, {@link HealthEndpoint}, {@link MetricsEndpoint}),
- * built in {@link #start()} because they answer on this verticle's context. In front of the router:
+ * {@link StreamEndpoint}, {@link CatalogEndpoint}, {@link HealthEndpoint}, {@link MetricsEndpoint},
+ * and {@link RegistryEndpoint}, the Confluent Schema Registry API under {@code /registry}), built in {@link #start()} because they answer on this verticle's context. In front of the router:
  * {@link ProtocolGuard} (what the HTTP decoder or the router would answer without JSON) and
  * {@link RequestHeaderDeadlines} (slow or absent request heads).
  */
@@ -37,6 +37,7 @@ final class IngressVerticle extends VerticleBase {
     private final Supplier<Health> healthCheck;
     private final CatalogReader catalogReader;
     private final PrometheusMeterRegistry prometheus;
+    private final RegistryApi registryApi;
     private volatile HttpServer server;
 
     /** @param prometheus the registry {@code /metrics} scrapes; null when this instance exports none */
@@ -47,7 +48,8 @@ final class IngressVerticle extends VerticleBase {
             HistoryReader history,
             Supplier<Health> health,
             CatalogReader catalog,
-            PrometheusMeterRegistry prometheus) {
+            PrometheusMeterRegistry prometheus,
+            RegistryApi registry) {
         this.config = config;
         this.gateway = gateway;
         this.events = events;
@@ -55,6 +57,7 @@ final class IngressVerticle extends VerticleBase {
         this.healthCheck = health;
         this.catalogReader = catalog;
         this.prometheus = prometheus;
+        this.registryApi = registry;
     }
 
     /** Fails the deployment, with the address in the message, when the port cannot be bound. */
@@ -78,6 +81,7 @@ final class IngressVerticle extends VerticleBase {
         CatalogEndpoint catalog = new CatalogEndpoint(catalogReader, config.workerTimeout());
         HealthEndpoint health = new HealthEndpoint(vertx, healthCheck);
         MetricsEndpoint metrics = new MetricsEndpoint(vertx, prometheus);
+        RegistryEndpoint registry = new RegistryEndpoint(vertx, registryApi);
 
         RequestHeaderDeadlines deadlines = new RequestHeaderDeadlines(vertx, config.requestHeaderTimeout());
 
@@ -112,23 +116,48 @@ final class IngressVerticle extends VerticleBase {
         router.get("/v1/workers").handler(catalog::workers);
         router.get("/health").handler(health::check);
         router.get("/metrics").handler(metrics::scrape);
+        // The registry's routes answer in Confluent's error shape, which its clients parse.
+        String r = RegistryEndpoint.PREFIX;
+        router.route(r + "/*").handler(registry::guard).failureHandler(registry::failure);
+        router.get(r).handler(registry::root);
+        router.get(r + "/subjects").handler(registry::subjects);
+        router.get(r + "/subjects/:subject/versions").handler(registry::versions);
+        router.get(r + "/subjects/:subject/versions/:version").handler(registry::version);
+        router.get(r + "/subjects/:subject/versions/:version/schema").handler(registry::versionSchema);
+        router.post(r + "/subjects/:subject/versions").handler(body).handler(registry::register);
+        router.post(r + "/subjects/:subject").handler(body).handler(registry::lookUp);
+        router.get(r + "/schemas/ids/:id").handler(registry::schemaById);
+        router.get(r + "/schemas/ids/:id/schema").handler(registry::schemaTextById);
+        router.get(r + "/schemas/ids/:id/versions").handler(registry::subjectsOfId);
+        router.get(r + "/schemas/types").handler(registry::types);
+        router.get(r + "/config").handler(registry::config);
+        router.get(r + "/config/:subject").handler(registry::config);
         router.route().failureHandler(this::failure);
-        router.errorHandler(
-                404,
-                ctx -> JsonReply.error(
+        router.errorHandler(404, ctx -> {
+            if (RegistryEndpoint.isUnder(ctx.request().path())) {
+                registry.noRoute(ctx, 404);
+            } else {
+                JsonReply.error(
                         ctx,
                         404,
                         "no route " + ctx.request().method() + " "
                                 + ctx.request().path()
                                 + "; see /v1/sessions/{id}/turns, /history, /stream, /turns/{turnId}/cancel,"
-                                + " /tool-calls/{callId}/approve and /deny, /v1/tools, /v1/workers, /health and /metrics"));
-        router.errorHandler(
-                405,
-                ctx -> JsonReply.error(
+                                + " /tool-calls/{callId}/approve and /deny, /v1/tools, /v1/workers, /health,"
+                                + " /metrics and /registry");
+            }
+        });
+        router.errorHandler(405, ctx -> {
+            if (RegistryEndpoint.isUnder(ctx.request().path())) {
+                registry.noRoute(ctx, 405);
+            } else {
+                JsonReply.error(
                         ctx,
                         405,
                         "method " + ctx.request().method() + " is not allowed on "
-                                + ctx.request().path()));
+                                + ctx.request().path());
+            }
+        });
 
         // HTTP/1.1 only: the h2c upgrade answered a bad HTTP2-Settings header with an empty 400,
         // and no client of the API needs cleartext HTTP/2.

@@ -25,10 +25,13 @@ import org.slf4j.LoggerFactory;
  * GET    /v1/workers                                   200 the workers' latest heartbeats, sorted by id, each live or not
  * GET    /health                                       200 UP, 503 when a component is down
  * GET    /metrics                                      200 Prometheus text, when given a PrometheusMeterRegistry; else 404
+ * GET    /registry/subjects, /schemas/ids/{id}, ...     the Confluent Schema Registry API of the embedded registry
+ * POST   /registry/subjects/{subject}[/versions]       look up, register (see {@link RegistryEndpoint}); else 404
  * </pre>
  *
  * The tenant comes from {@link IngressConfig#tenantHeader()} (default {@link IngressConfig#defaultTenant()}).
- * Every error is {@code {"error": "..."}}. The collaborators are not owned: closing the ingress
+ * Every error is {@code {"error": "..."}}, except under {@code /registry}: Confluent's
+ * {@code {"error_code": 40401, "message": "..."}}. The collaborators are not owned: closing the ingress
  * does not close them.
  */
 public final class SkeinIngress implements AutoCloseable {
@@ -77,6 +80,19 @@ public final class SkeinIngress implements AutoCloseable {
             Supplier<Health> health,
             CatalogReader catalog,
             MeterRegistry metrics) {
+        this(config, gateway, events, history, health, catalog, metrics, RegistryApi.none());
+    }
+
+    /** @param registry what {@code /registry} serves: the embedded registry, or a 404 naming the external one */
+    public SkeinIngress(
+            IngressConfig config,
+            TurnGateway gateway,
+            SessionEvents events,
+            HistoryReader history,
+            Supplier<Health> health,
+            CatalogReader catalog,
+            MeterRegistry metrics,
+            RegistryApi registry) {
         this.config = Objects.requireNonNull(config, "config");
         this.metrics = metrics;
         this.verticle = new IngressVerticle(
@@ -86,7 +102,8 @@ public final class SkeinIngress implements AutoCloseable {
                 Objects.requireNonNull(history, "history"),
                 Objects.requireNonNull(health, "health"),
                 Objects.requireNonNull(catalog, "catalog"),
-                metrics instanceof PrometheusMeterRegistry prometheus ? prometheus : null);
+                metrics instanceof PrometheusMeterRegistry prometheus ? prometheus : null,
+                Objects.requireNonNull(registry, "registry"));
     }
 
     /**

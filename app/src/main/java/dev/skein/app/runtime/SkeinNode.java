@@ -13,6 +13,7 @@ import dev.skein.ingress.IngressConfig;
 import dev.skein.ingress.KafkaCatalogView;
 import dev.skein.ingress.KafkaSessionEvents;
 import dev.skein.ingress.KafkaTurnGateway;
+import dev.skein.ingress.RegistryApi;
 import dev.skein.ingress.SessionView;
 import dev.skein.ingress.SkeinIngress;
 import dev.skein.schemas.SkeinTopics;
@@ -88,6 +89,8 @@ public final class SkeinNode implements AutoCloseable {
     private KafkaSessionEvents events;
     private KafkaCatalogView catalog;
     private PrometheusMeterRegistry metrics;
+    /** What the ingress serves under /registry: the embedded registry, or a pointer to the external one. */
+    private RegistryApi registryApi;
 
     private final boolean embedBroker;
     private final List<AgentAdapter> adapters;
@@ -133,12 +136,18 @@ public final class SkeinNode implements AutoCloseable {
                 .orElseGet(() -> embedBroker ? startEmbeddedBroker() : "127.0.0.1:" + config.embeddedKafkaPort());
         Map<String, Object> clients = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
 
-        SchemaRegistry registry = config.registryUrl()
-                .<SchemaRegistry>map(RestSchemaRegistry::new)
-                .orElseGet(() -> new EmbeddedSchemaRegistry(
-                        bootstrapServers,
-                        EmbeddedSchemaRegistry.defaultTopic(config.topicPrefix()),
-                        config.replicationFactor()));
+        SchemaRegistry registry;
+        if (config.registryUrl().isPresent()) {
+            registry = new RestSchemaRegistry(config.registryUrl().get());
+            registryApi = RegistryApi.external(config.registryUrl().get());
+        } else {
+            EmbeddedSchemaRegistry embedded = new EmbeddedSchemaRegistry(
+                    bootstrapServers,
+                    EmbeddedSchemaRegistry.defaultTopic(config.topicPrefix()),
+                    config.replicationFactor());
+            registry = embedded;
+            registryApi = RegistryApi.serving(embedded);
+        }
         started.push(new Part("the schema registry client", registry));
         topics = new SkeinTopics(config.topicPrefix(), registry);
 
@@ -283,7 +292,8 @@ public final class SkeinNode implements AutoCloseable {
 
         // Listen only once completions can be seen: a turn waited on at once must not miss its answer.
         events.ready().get(config.streamsStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        ingress = new SkeinIngress(ingressConfig, gateway, events, history, this::health, catalog, metrics);
+        ingress =
+                new SkeinIngress(ingressConfig, gateway, events, history, this::health, catalog, metrics, registryApi);
         started.push(new Part("the HTTP ingress", ingress));
         ingress.start();
     }

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * record format {@link SchemaRecord}'s, reading it {@link SchemasTopicReader}'s into
  * {@link KnownSchemas}, writing it {@link SchemasTopicWriter}'s.
  */
-public final class EmbeddedSchemaRegistry implements SchemaRegistry {
+public final class EmbeddedSchemaRegistry implements ListableSchemaRegistry {
 
     /** Appended to the topic prefix for the default topic name. */
     public static final String TOPIC_SUFFIX = "_schemas";
@@ -197,6 +197,7 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
     }
 
     /** The subjects known to this registry, sorted. */
+    @Override
     public List<String> subjects() {
         return known.subjects();
     }
@@ -205,6 +206,7 @@ public final class EmbeddedSchemaRegistry implements SchemaRegistry {
      * The schema ids of {@code subject}, in the order they were first registered under it; the
      * position (from 1) is the subject's version number. Empty for an unknown subject.
      */
+    @Override
     public List<Integer> idsOf(String subject) {
         return known.idsOf(subject);
     }
