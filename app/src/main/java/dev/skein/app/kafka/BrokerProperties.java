@@ -71,9 +71,10 @@ final class BrokerProperties {
         }
         // A share-group member that dies without leaving (SIGKILL) keeps the partitions assigned to
         // it until its session times out: 45 s by default, during which nobody else fetches them.
-        // 10 s lets a restarted process or a surviving worker take over sooner; heartbeats come
-        // every second, so a live member never comes close.
-        props.setProperty("group.share.session.timeout.ms", "10000");
+        // 5 s lets a restarted process or a surviving worker take over sooner (10 s was most of
+        // the first turn after a restart); heartbeats come every second, so a live member misses
+        // five before it is dropped.
+        props.setProperty("group.share.session.timeout.ms", "5000");
         // Failure detection is a trade a deployment makes (skein.agents.session-timeout,
         // skein.streams.session-timeout): this broker allows down to one second, a stock broker 45 s
         // for share groups and 6 s for consumer groups (docs/running.md, failover).
@@ -86,6 +87,11 @@ final class BrokerProperties {
         // Lets a share group shorten its record lock (share.record.lock.duration.ms) below the 15 s
         // broker minimum, so that work held by a crashed worker returns sooner where that matters.
         props.setProperty("group.share.min.record.lock.duration.ms", "1000");
+        // After a SIGKILL the restarted broker is refused (DUPLICATE_BROKER_REGISTRATION) until its
+        // controller fences the old incarnation, when its session times out: 9 s by default, which
+        // was most of a restart. One node in one process: a short session loses nothing.
+        props.setProperty("broker.session.timeout.ms", "2000");
+        props.setProperty("broker.heartbeat.interval.ms", "500");
         // Internal topics sized for one node: 50 partitions each only slow the first use of a group.
         props.setProperty("offsets.topic.num.partitions", "4");
         props.setProperty("transaction.state.log.num.partitions", "4");

@@ -34,6 +34,8 @@ public final class ExpectedRecoveryFilter extends TurboFilter {
             "State store {} did not find checkpoint offsets while stores are not empty";
     private static final String TASKS_FAILED = "Get exceptions for the following tasks: {}";
     private static final String CORRUPTED_TASK = "Encounter corrupted task {}";
+    private static final String STARTUP_STORES = "Failed to register startup state stores for task {}";
+    private static final String DETECTED = "Detected the states of tasks ";
 
     private static final String NETWORK_CLIENT = "org.apache.kafka.clients.NetworkClient";
     private static final String BROKERS_OWN_COORDINATOR = "[TransactionCoordinator id=";
@@ -53,7 +55,8 @@ public final class ExpectedRecoveryFilter extends TurboFilter {
         if (!logger.getName().startsWith(STREAMS_INTERNALS)) {
             return FilterReply.NEUTRAL;
         }
-        if (format.startsWith(NO_CHECKPOINT) && params != null && params.length >= 2) {
+        // Kafka's LogContext puts "stream-thread [...] stream-task [...] " before the message: match inside it.
+        if (format.contains(NO_CHECKPOINT) && params != null && params.length >= 2) {
             announce(logger, String.valueOf(params[1]));
             return FilterReply.DENY;
         }
@@ -63,10 +66,14 @@ public final class ExpectedRecoveryFilter extends TurboFilter {
                 : params != null && params.length > 0 && params[params.length - 1] instanceof Throwable last
                         ? last
                         : null;
-        if (format.startsWith(CORRUPTED_TASK) && thrown instanceof TaskCorruptedException) {
+        boolean corrupted = thrown instanceof TaskCorruptedException;
+        if ((format.contains(CORRUPTED_TASK) || format.contains(DETECTED)) && corrupted) {
             return FilterReply.DENY;
         }
-        if (format.equals(TASKS_FAILED) && params != null && params.length == 1 && onlyCorruptions(params[0])) {
+        if (format.contains(STARTUP_STORES) && (corrupted || mentionsCorruption(params))) {
+            return FilterReply.DENY;
+        }
+        if (format.contains(TASKS_FAILED) && params != null && params.length == 1 && onlyCorruptions(params[0])) {
             return FilterReply.DENY;
         }
         return FilterReply.NEUTRAL;
@@ -81,6 +88,12 @@ public final class ExpectedRecoveryFilter extends TurboFilter {
                                     + " from the changelog topics (nothing committed is lost)",
                             task);
         }
+    }
+
+    private static boolean mentionsCorruption(Object[] params) {
+        return params != null
+                && params.length >= 2
+                && String.valueOf(params[1]).contains("are corrupted and hence need to be re-initialized");
     }
 
     private static boolean onlyCorruptions(Object tasks) {

@@ -50,6 +50,25 @@ class ExpectedRecoveryFilterTest {
                 "Encounter corrupted task {}, will group it with other corrupted tasks and handle together",
                 new TaskId(0, 2),
                 corrupted);
+        // As Kafka's LogContext writes them: its prefix comes first.
+        String thread = "stream-thread [skein-sessions-1-StreamThread-1] stream-task [0_2] ";
+        stateManager.warn(
+                thread + "State store {} did not find checkpoint offsets while stores are not empty, since under"
+                        + " EOS it has the risk of getting uncommitted data in stores we have to treat it as a task"
+                        + " corruption error and wipe out the local state of task {} before re-bootstrapping",
+                "session-deadlines",
+                new TaskId(0, 2));
+        taskManager.error(thread + "Get exceptions for the following tasks: {}", Map.of(new TaskId(0, 2), corrupted));
+        context.getLogger("org.apache.kafka.streams.processor.internals.StateDirectory")
+                .warn(
+                        "Failed to register startup state stores for task {}: {}",
+                        new TaskId(0, 2),
+                        corrupted.getMessage());
+        context.getLogger("org.apache.kafka.streams.processor.internals.StreamThread")
+                .warn(
+                        thread + "Detected the states of tasks [0_2] are corrupted. Will close the task as dirty and"
+                                + " re-create and bootstrap from scratch.",
+                        corrupted);
 
         assertThat(seen.list).hasSize(1);
         assertThat(seen.list.getFirst().getLevel().toString()).isEqualTo("INFO");
