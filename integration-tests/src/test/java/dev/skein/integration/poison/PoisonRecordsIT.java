@@ -8,21 +8,18 @@ import dev.skein.app.runtime.SkeinNode.Role;
 import dev.skein.events.DeadLetter;
 import dev.skein.events.ResourceSpec;
 import dev.skein.events.WorkerHeartbeat;
-import dev.skein.integration.fixtures.KafkaFixture;
 import dev.skein.integration.fixtures.SkeinClient;
+import dev.skein.integration.fixtures.TestNodes;
 import dev.skein.integration.fixtures.TopicReader;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.errors.DeadLetters;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -54,25 +51,7 @@ class PoisonRecordsIT {
 
     @Test
     void everyKindOfBadRecordIsDeadLetteredAndTheNodeStaysUpAndRestarts() throws Exception {
-        String name = KafkaFixture.uniqueName("poison");
-        Path dataDir = Files.createTempDirectory("skein-poison");
-        SkeinConfig config = SkeinConfig.load(
-                Optional.empty(),
-                Map.of(
-                        "skein.kafka.bootstrap-servers",
-                        KafkaFixture.bootstrapServers(),
-                        "skein.data-dir",
-                        dataDir.toString(),
-                        "skein.topics.prefix",
-                        name + ".",
-                        "skein.streams.application-id",
-                        name,
-                        "skein.agents.share-group",
-                        name + "-agents",
-                        "skein.session.default-agent",
-                        "demo",
-                        "skein.http.port",
-                        0));
+        SkeinConfig config = TestNodes.config("poison", Map.of());
         node = SkeinNode.start(config, Set.of(Role.CORE, Role.AGENTS, Role.WORKER), false);
         SkeinTopics topics = node.topics();
         SkeinClient client = new SkeinClient(node.httpPort().orElseThrow());

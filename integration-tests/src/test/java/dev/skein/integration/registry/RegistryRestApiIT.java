@@ -9,17 +9,16 @@ import dev.skein.app.runtime.SkeinNode.Role;
 import dev.skein.events.TurnRequested;
 import dev.skein.integration.fixtures.KafkaFixture;
 import dev.skein.integration.fixtures.SkeinClient;
+import dev.skein.integration.fixtures.TestNodes;
 import dev.skein.schemas.registry.EmbeddedSchemaRegistry;
 import dev.skein.schemas.registry.RestSchemaRegistry;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -50,21 +49,8 @@ class RegistryRestApiIT {
 
     @BeforeAll
     static void start() throws Exception {
-        String name = KafkaFixture.uniqueName("registry-rest");
-        prefix = name + ".";
-        SkeinConfig config = SkeinConfig.load(
-                Optional.empty(),
-                Map.of(
-                        "skein.kafka.bootstrap-servers",
-                        KafkaFixture.bootstrapServers(),
-                        "skein.data-dir",
-                        Files.createTempDirectory("skein-registry-rest").toString(),
-                        "skein.topics.prefix",
-                        prefix,
-                        "skein.streams.application-id",
-                        name,
-                        "skein.http.port",
-                        0));
+        SkeinConfig config = TestNodes.config("registry-rest", Map.of());
+        prefix = config.topicPrefix();
         node = SkeinNode.start(config, Set.of(Role.CORE), false);
         int port = node.httpPort().orElseThrow();
         http = new SkeinClient(port);

@@ -9,16 +9,13 @@ import dev.skein.app.runtime.SkeinNode.Role;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
-import dev.skein.integration.fixtures.KafkaFixture;
 import dev.skein.integration.fixtures.SkeinClient;
+import dev.skein.integration.fixtures.TestNodes;
 import dev.skein.integration.fixtures.TopicReader;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.LongStream;
 import java.util.stream.StreamSupport;
@@ -62,28 +59,11 @@ class ForeignPartitionerIT {
 
     @BeforeAll
     static void start() throws Exception {
-        String name = KafkaFixture.uniqueName("foreign");
-        Path dataDir = Files.createTempDirectory("skein-foreign");
-        SkeinConfig config = SkeinConfig.load(
-                Optional.empty(),
+        SkeinConfig config = TestNodes.config(
+                "foreign",
                 Map.of(
-                        "skein.kafka.bootstrap-servers",
-                        KafkaFixture.bootstrapServers(),
-                        "skein.data-dir",
-                        dataDir.toString(),
-                        "skein.topics.prefix",
-                        name + ".",
-                        "skein.streams.application-id",
-                        name,
-                        "skein.agents.share-group",
-                        name + "-agents",
-                        "skein.session.default-agent",
-                        "demo",
                         // A turn its session's task never sees fails by this deadline, not after two minutes.
-                        "skein.session.turn-timeout",
-                        "15s",
-                        "skein.http.port",
-                        0));
+                        "skein.session.turn-timeout", "15s"));
         node = SkeinNode.start(config, Set.of(Role.CORE, Role.AGENTS, Role.WORKER), false);
         client = new SkeinClient(node.httpPort().orElseThrow());
     }

@@ -6,15 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.runtime.SkeinNode;
 import dev.skein.app.runtime.SkeinNode.Role;
-import dev.skein.integration.fixtures.KafkaFixture;
 import dev.skein.integration.fixtures.SkeinClient;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.skein.integration.fixtures.TestNodes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -35,25 +32,7 @@ class SkeinEndToEndIT {
 
     @BeforeAll
     static void start() throws Exception {
-        String name = KafkaFixture.uniqueName("e2e");
-        Path dataDir = Files.createTempDirectory("skein-e2e");
-        SkeinConfig config = SkeinConfig.load(
-                Optional.empty(),
-                Map.of(
-                        "skein.kafka.bootstrap-servers",
-                        KafkaFixture.bootstrapServers(),
-                        "skein.data-dir",
-                        dataDir.toString(),
-                        "skein.topics.prefix",
-                        name + ".",
-                        "skein.streams.application-id",
-                        name,
-                        "skein.agents.share-group",
-                        name + "-agents",
-                        "skein.session.default-agent",
-                        "demo",
-                        "skein.http.port",
-                        0));
+        SkeinConfig config = TestNodes.config("e2e", Map.of());
         node = SkeinNode.start(config, Set.of(Role.CORE, Role.AGENTS, Role.WORKER), false);
         client = new SkeinClient(node.httpPort().orElseThrow());
     }
