@@ -6,8 +6,6 @@ import dev.skein.events.TurnStatus;
 import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.SkeinTopics;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -22,13 +20,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Utils;
@@ -66,29 +61,10 @@ final class TurnDriver implements AutoCloseable {
 
     TurnDriver(String bootstrapServers, SkeinTopics topics) {
         this.topics = topics;
-        Map<String, Object> producerConfig = new HashMap<>();
-        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         keySerializer = topics.turns.keySerde().serializer();
-        producer = new KafkaProducer<>(
-                producerConfig, keySerializer, topics.turns.valueSerde().serializer());
+        producer = TurnClients.turnProducer(bootstrapServers, topics);
         turnPartitions = producer.partitionsFor(topics.turns.name()).size();
-        Map<String, Object> consumerConfig = new HashMap<>();
-        consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumer = new KafkaConsumer<>(
-                consumerConfig,
-                topics.responses.keySerde().deserializer(),
-                topics.responses.valueSerde().deserializer());
-        List<TopicPartition> partitions = consumer.partitionsFor(topics.responses.name()).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition()))
-                .toList();
-        consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
-        partitions.forEach(consumer::position); // fix the start now: no answer to a later turn is missed
+        consumer = TurnClients.responsesFromNow(bootstrapServers, topics);
         reader = Thread.ofPlatform().name("bench-responses").daemon(true).start(this::read);
     }
 
