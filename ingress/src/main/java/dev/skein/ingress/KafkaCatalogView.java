@@ -59,18 +59,28 @@ public final class KafkaCatalogView implements CatalogReader, AutoCloseable {
      * @param kafkaClientProps common client settings (bootstrap servers, security); group and deserializers are set here
      */
     public KafkaCatalogView(Map<String, Object> kafkaClientProps, SkeinTopics topics) {
-        this(kafkaClientProps, topics, null, null);
+        this(kafkaClientProps, topics, new EventProducer(kafkaClientProps, "ingress"));
+    }
+
+    // Dead-letters with a producer of its own, closed with the view.
+    private KafkaCatalogView(Map<String, Object> kafkaClientProps, SkeinTopics topics, EventProducer own) {
+        this(kafkaClientProps, topics, null, null, own, own);
     }
 
     /**
-     * A view that dead-letters what it cannot read (its own producer, component {@code ingress}).
+     * A view that dead-letters what it cannot read with {@code deadLetters}, which the caller owns
+     * and closes after this view (one producer can serve every reader of a process).
      *
      * @param workerTimeout a worker whose last heartbeat is older is not live (health counts live ones); null: all are
      * @param forgetAfter a worker whose last heartbeat is older is dropped from {@link #workers()}; null: never
      */
     public KafkaCatalogView(
-            Map<String, Object> kafkaClientProps, SkeinTopics topics, Duration workerTimeout, Duration forgetAfter) {
-        this(kafkaClientProps, topics, workerTimeout, forgetAfter, new EventProducer(kafkaClientProps, "ingress"));
+            Map<String, Object> kafkaClientProps,
+            SkeinTopics topics,
+            Duration workerTimeout,
+            Duration forgetAfter,
+            EventProducer deadLetters) {
+        this(kafkaClientProps, topics, workerTimeout, forgetAfter, deadLetters, () -> {});
     }
 
     private KafkaCatalogView(
@@ -78,7 +88,8 @@ public final class KafkaCatalogView implements CatalogReader, AutoCloseable {
             SkeinTopics topics,
             Duration workerTimeout,
             Duration forgetAfter,
-            EventProducer producer) {
+            EventProducer producer,
+            AutoCloseable ownedProducer) {
         this(
                 TopicTail.consumer(consumerConfig(kafkaClientProps)),
                 topics,
@@ -86,7 +97,7 @@ public final class KafkaCatalogView implements CatalogReader, AutoCloseable {
                 forgetAfter,
                 System::currentTimeMillis,
                 (record, cause) -> producer.deadLetter(topics.deadLetters, record, cause),
-                producer);
+                ownedProducer);
     }
 
     /** For tests: any consumer, e.g. {@code MockConsumer}; rejects are only logged. Starts the reading thread. */

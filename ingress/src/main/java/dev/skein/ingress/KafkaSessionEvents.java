@@ -49,20 +49,17 @@ public final class KafkaSessionEvents implements SessionEvents, AutoCloseable {
     private final TopicTail tail;
 
     /**
-     * Dead-letters what it cannot read with a producer of its own (component {@code ingress}).
+     * Dead-letters what it cannot read with {@code deadLetters}, which the caller owns and closes
+     * after this reader (one producer can serve every reader of a process).
      *
      * @param kafkaClientProps common client settings (bootstrap servers, security); group and deserializers are set here
      */
-    public KafkaSessionEvents(Map<String, Object> kafkaClientProps, SkeinTopics topics) {
-        this(kafkaClientProps, topics, new EventProducer(kafkaClientProps, "ingress"));
-    }
-
-    private KafkaSessionEvents(Map<String, Object> kafkaClientProps, SkeinTopics topics, EventProducer producer) {
+    public KafkaSessionEvents(Map<String, Object> kafkaClientProps, SkeinTopics topics, EventProducer deadLetters) {
         this(
                 TopicTail.consumer(consumerConfig(kafkaClientProps)),
                 topics,
-                (record, cause) -> producer.deadLetter(topics.deadLetters, record, cause),
-                producer);
+                (record, cause) -> deadLetters.deadLetter(topics.deadLetters, record, cause),
+                () -> {});
     }
 
     /** For tests: any consumer, e.g. {@code MockConsumer}; rejects are only logged. Starts the reading thread. */

@@ -17,6 +17,7 @@ import dev.skein.ingress.RegistryApi;
 import dev.skein.ingress.SessionView;
 import dev.skein.ingress.SkeinIngress;
 import dev.skein.schemas.SkeinTopics;
+import dev.skein.schemas.kafka.EventProducer;
 import dev.skein.schemas.registry.EmbeddedSchemaRegistry;
 import dev.skein.schemas.registry.RestSchemaRegistry;
 import dev.skein.schemas.registry.SchemaRegistry;
@@ -260,7 +261,10 @@ public final class SkeinNode implements AutoCloseable {
 
         KafkaTurnGateway gateway = new KafkaTurnGateway(clients, topics);
         started.push(new Part("the turn gateway", gateway));
-        events = new KafkaSessionEvents(clients, topics);
+        // One producer for what the ingress's readers cannot read; closed after both of them.
+        EventProducer ingressDeadLetters = new EventProducer(clients, "ingress");
+        started.push(new Part("the ingress readers' dead-letter producer", ingressDeadLetters));
+        events = new KafkaSessionEvents(clients, topics, ingressDeadLetters);
         started.push(new Part("the session event reader", events));
         HistoryReader history = address ->
                 sessions.queries().session(address.toString()).map(s -> new SessionView(s.meta(), s.messages()));
@@ -275,7 +279,11 @@ public final class SkeinNode implements AutoCloseable {
                 .requestHeaderTimeout(config.httpRequestHeaderTimeout())
                 .build();
         catalog = new KafkaCatalogView(
-                clients, topics, config.sessionTopology().workerTimeout(), config.workerForgetAfter());
+                clients,
+                topics,
+                config.sessionTopology().workerTimeout(),
+                config.workerForgetAfter(),
+                ingressDeadLetters);
         started.push(new Part("the catalog view", catalog));
         Admin metricsAdmin = Admin.create(Map.copyOf(clients));
         started.push(new Part("the metrics admin client", () -> metricsAdmin.close(ADMIN_CLOSE_TIMEOUT)));
