@@ -67,14 +67,11 @@ final class SessionCommands {
             turns.finish(session, TurnStatus.CANCELLED, null, reason);
             return;
         }
-        // Removed by index: a meta read back from its store holds Avro's GenericData.Array, whose
-        // iterator cannot remove (so neither removeIf nor remove(Object) work on it).
+        // A stored meta's lists are plain lists (Sessions copies them when it loads one).
         List<TurnRequested> queue = session.meta().getQueuedTurns();
-        for (int i = 0; i < queue.size(); i++) {
-            if (queue.get(i).getTurnId().equals(turnId)) {
-                turns.endUnstarted(session, queue.remove(i), TurnStatus.CANCELLED, reason);
-                return;
-            }
-        }
+        queue.stream().filter(q -> q.getTurnId().equals(turnId)).findFirst().ifPresent(queued -> {
+            queue.remove(queued);
+            turns.endUnstarted(session, queued, TurnStatus.CANCELLED, reason);
+        });
     }
 }
