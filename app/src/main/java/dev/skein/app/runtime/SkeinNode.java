@@ -93,6 +93,8 @@ public final class SkeinNode implements AutoCloseable {
     /** What the ingress serves under /registry: the embedded registry, or a pointer to the external one. */
     private RegistryApi registryApi;
 
+    private EmbeddedSchemaRegistry embeddedRegistry;
+
     private final boolean embedBroker;
     private final List<AgentAdapter> adapters;
 
@@ -147,6 +149,7 @@ public final class SkeinNode implements AutoCloseable {
                     EmbeddedSchemaRegistry.defaultTopic(config.topicPrefix()),
                     config.replicationFactor());
             registry = embedded;
+            embeddedRegistry = embedded;
             registryApi = RegistryApi.serving(embedded);
         }
         started.push(new Part("the schema registry client", registry));
@@ -264,6 +267,21 @@ public final class SkeinNode implements AutoCloseable {
         // One producer for what the ingress's readers cannot read; closed after both of them.
         EventProducer ingressDeadLetters = new EventProducer(clients, "ingress");
         started.push(new Part("the ingress readers' dead-letter producer", ingressDeadLetters));
+        if (embeddedRegistry != null) {
+            EventProducer registryDeadLetters = new EventProducer(clients, "schema-registry");
+            started.push(new Part("the schema registry's dead-letter producer", registryDeadLetters));
+            // On a thread of its own: the registry may find such a record on a Streams thread's lookup.
+            embeddedRegistry.onRejected(rejected -> Thread.ofVirtual()
+                    .name("skein-registry-dead-letter")
+                    .start(() -> registryDeadLetters.deadLetter(
+                            topics.deadLetters,
+                            rejected.topic(),
+                            rejected.partition(),
+                            rejected.offset(),
+                            rejected.key(),
+                            rejected.value(),
+                            rejected.cause())));
+        }
         events = new KafkaSessionEvents(clients, topics, ingressDeadLetters);
         started.push(new Part("the session event reader", events));
         HistoryReader history = address ->

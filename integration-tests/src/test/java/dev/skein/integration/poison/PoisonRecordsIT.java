@@ -13,6 +13,7 @@ import dev.skein.integration.fixtures.TestNodes;
 import dev.skein.integration.fixtures.TopicReader;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.errors.DeadLetters;
+import dev.skein.schemas.registry.EmbeddedSchemaRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every kind of bad record on the topics a node reads (the global stores' compacted topics, and
- * the ingress's responses and deltas), written to a running node: each is dead-lettered with its
+ * the ingress's responses and deltas, the embedded registry's schemas topic), written to a running node: each is dead-lettered with its
  * origin and cause, the node stays healthy, turns still work, and a restart on the same state works.
  */
 @Tag("poison")
@@ -66,6 +67,18 @@ class PoisonRecordsIT {
                 Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()),
                 new ByteArraySerializer(),
                 new ByteArraySerializer())) {
+            // The registry's own topic first: the unknown schema ids written below make the registry read it again.
+            String schemasTopic = EmbeddedSchemaRegistry.defaultTopic(config.topicPrefix());
+            List<Long> schemaOffsets = new ArrayList<>();
+            for (String value : List.of(
+                    "not json",
+                    "{\"subject\":\"x-value\",\"id\":7,\"schema\":\"\\\"string\\\"\"}",
+                    "{\"subject\":\"x-value\",\"id\":1,\"schema\":\"not a schema\"}")) {
+                schemaOffsets.add(send(producer, schemasTopic, "x-value:1", value.getBytes(StandardCharsets.UTF_8)));
+            }
+            schemaOffsets.add(send(producer, schemasTopic, "x-value:2", new byte[] {(byte) 0xc3, 0x28}));
+            schemaOffsets.add(send(producer, schemasTopic, "x-value:3", new byte[0]));
+            offsets.put(schemasTopic, schemaOffsets);
             byte[] heartbeat = topics.workers.valueSerde().serializer().serialize(topics.workers.name(), heartbeat());
             for (String topic : List.of(
                     topics.workers.name(), topics.toolCatalog.name(), topics.responses.name(), topics.deltas.name())) {
@@ -88,12 +101,13 @@ class PoisonRecordsIT {
 
         try (TopicReader<DeadLetter> deadLetters = new TopicReader<>(node.bootstrapServers(), topics.deadLetters)) {
             offsets.forEach((topic, written) -> {
+                String reader = topic.endsWith(EmbeddedSchemaRegistry.TOPIC_SUFFIX) ? "schema-registry" : "ingress";
                 for (long offset : written) {
                     DeadLetter letter = deadLetters
                             .await(
                                     r -> r.value().getTopic().equals(topic)
                                             && r.value().getOffset() == offset
-                                            && r.value().getComponent().equals("ingress"),
+                                            && r.value().getComponent().equals(reader),
                                     WAIT)
                             .value();
                     assertThat(letter.getCause()).isNotBlank();

@@ -138,7 +138,11 @@ public final class EventProducer implements AutoCloseable {
                 deadLetters, record.topic(), record.partition(), record.offset(), record.key(), record.value(), cause);
     }
 
-    private boolean deadLetter(
+    /**
+     * Writes a {@link DeadLetter} for the record at {@code topic}-{@code partition}@{@code offset},
+     * given by its parts, and waits for it. Returns false (and logs why) when it could not be written.
+     */
+    public boolean deadLetter(
             Topic<String, DeadLetter> deadLetters,
             String topic,
             int partition,

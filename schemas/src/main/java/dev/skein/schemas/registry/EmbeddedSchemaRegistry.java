@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.function.Consumer;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -51,6 +52,7 @@ public final class EmbeddedSchemaRegistry implements ListableSchemaRegistry {
     // Guards the reader (its consumer is not thread-safe) and makes read-check-produce in register atomic in this
     // process.
     private final Object topicLock = new Object();
+    private volatile Consumer<RejectedSchemaRecord> rejectedSink;
 
     /** A registry on {@code topic} of the cluster at {@code bootstrapServers}, with default client settings. */
     public EmbeddedSchemaRegistry(String bootstrapServers, String topic, short replicationFactor) {
@@ -112,6 +114,24 @@ public final class EmbeddedSchemaRegistry implements ListableSchemaRegistry {
                 known.subjectCount());
     }
 
+    /**
+     * Hands every record of the topic that this registry skipped (see {@link RejectedSchemaRecord}),
+     * those read so far and those read later, to {@code sink}, outside the registry's lock: the sink
+     * may write to Kafka with serializers that call this registry. Records skipped before a sink is
+     * attached wait for it.
+     */
+    public void onRejected(Consumer<RejectedSchemaRecord> sink) {
+        this.rejectedSink = Objects.requireNonNull(sink, "sink");
+        flushRejected();
+    }
+
+    private void flushRejected() {
+        Consumer<RejectedSchemaRecord> sink = rejectedSink;
+        if (sink != null) {
+            known.drainRejected().forEach(sink);
+        }
+    }
+
     /** The default topic for a topic prefix: {@code skein.} gives {@code skein._schemas}. */
     public static String defaultTopic(String prefix) {
         return prefix + TOPIC_SUFFIX;
@@ -149,6 +169,14 @@ public final class EmbeddedSchemaRegistry implements ListableSchemaRegistry {
         if (known.isRegistered(subject, id, canonical)) {
             return id;
         }
+        try {
+            return registerRead(subject, schema, id, canonical);
+        } finally {
+            flushRejected();
+        }
+    }
+
+    private int registerRead(String subject, Schema schema, int id, String canonical) {
         synchronized (topicLock) {
             // Another process may have registered it, or a colliding schema, since we last read.
             reader.readToEnd(-1);
@@ -185,6 +213,7 @@ public final class EmbeddedSchemaRegistry implements ListableSchemaRegistry {
         synchronized (topicLock) {
             reader.readToEnd(-1);
         }
+        flushRejected();
         Schema found = known.schema(id);
         if (found == null) {
             throw new SchemaRegistryException(

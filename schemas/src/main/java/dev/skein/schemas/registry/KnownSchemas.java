@@ -1,14 +1,19 @@
 package dev.skein.schemas.registry;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
-import org.apache.avro.SchemaParseException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +32,7 @@ final class KnownSchemas {
     private final Map<Integer, Schema> schemaById = new ConcurrentHashMap<>();
     private final Map<Integer, String> canonicalById = new ConcurrentHashMap<>();
     private final Map<String, CopyOnWriteArrayList<Integer>> idsBySubject = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<RejectedSchemaRecord> rejected = new ConcurrentLinkedQueue<>();
 
     /** @param topic the schemas topic, named in logs and errors */
     KnownSchemas(String topic) {
@@ -81,41 +87,50 @@ final class KnownSchemas {
         return idsBySubject.size();
     }
 
-    /** Takes in one record of the topic; a record this registry did not write is logged and skipped. */
-    void apply(ConsumerRecord<String, String> record) {
+    /** The records skipped since the last call, oldest first. */
+    List<RejectedSchemaRecord> drainRejected() {
+        List<RejectedSchemaRecord> drained = new ArrayList<>();
+        for (RejectedSchemaRecord next; (next = rejected.poll()) != null; ) {
+            drained.add(next);
+        }
+        return drained;
+    }
+
+    /**
+     * Takes in one record of the topic. A record this registry did not write is logged, skipped and
+     * kept for {@link #drainRejected()}, so that it reaches the dead-letter topic.
+     */
+    void apply(ConsumerRecord<byte[], byte[]> record) {
         if (record.value() == null) {
             // Compaction leaves tombstones only if something else deleted a key: schemas are never deleted here.
-            log.warn(
-                    "Ignoring tombstone for key {} at offset {} of schemas topic {}",
-                    record.key(),
-                    record.offset(),
-                    topic);
+            log.warn("Ignoring tombstone at offset {} of schemas topic {}", record.offset(), topic);
+            return;
+        }
+        if (record.value().length == 0) {
+            reject(record, "the value is empty, not a schema record");
             return;
         }
         SchemaRecord read;
         try {
-            read = SchemaRecord.parse(record.value());
-        } catch (JsonProcessingException | SchemaParseException e) {
-            log.warn(
-                    "Skipping unreadable record at offset {} of schemas topic {} (key {}): {}",
-                    record.offset(),
-                    topic,
-                    record.key(),
-                    e.getMessage());
+            read = SchemaRecord.parse(strictUtf8(record.value()));
+        } catch (CharacterCodingException e) {
+            reject(record, "the value is not UTF-8 text, so not a schema record Skein writes");
+            return;
+        } catch (JsonProcessingException | RuntimeException e) {
+            // Avro's parser throws several unchecked types (SchemaParseException, AvroTypeException, ...).
+            reject(
+                    record,
+                    "the value is not a schema record (JSON with subject, id and an Avro schema): " + e.getMessage());
             return;
         }
         String subject = read.subject();
         Schema schema = read.schema();
         int id = EmbeddedSchemaRegistry.idOf(schema);
         if (subject.isEmpty() || read.id() != id) {
-            log.warn(
-                    "Skipping record at offset {} of schemas topic {}: subject '{}' and id {} do not match its schema"
-                            + " (id {}); something other than Skein wrote it",
-                    record.offset(),
-                    topic,
-                    subject,
-                    read.id(),
-                    id);
+            reject(
+                    record,
+                    "subject '" + subject + "' and id " + read.id() + " do not match its schema (id " + id
+                            + "); something other than Skein wrote it");
             return;
         }
         String canonical = SchemaNormalization.toParsingForm(schema);
@@ -124,15 +139,27 @@ final class KnownSchemas {
             schemaById.put(id, schema);
         } else if (!known.equals(canonical)) {
             // First record wins in every process, so all agree on what the id means.
-            log.warn(
-                    "Schema {} at offset {} of schemas topic {} collides with id {} of {}: ignored",
-                    schema.getFullName(),
-                    record.offset(),
-                    topic,
-                    id,
-                    schemaById.get(id).getFullName());
+            reject(
+                    record,
+                    "schema " + schema.getFullName() + " collides with id " + id + " of "
+                            + schemaById.get(id).getFullName() + ", registered first");
             return;
         }
         idsBySubject.computeIfAbsent(subject, s -> new CopyOnWriteArrayList<>()).addIfAbsent(id);
+    }
+
+    private void reject(ConsumerRecord<byte[], byte[]> record, String cause) {
+        log.warn("Skipping record at offset {} of schemas topic {}: {}", record.offset(), topic, cause);
+        rejected.add(new RejectedSchemaRecord(
+                record.topic(), record.partition(), record.offset(), record.key(), record.value(), cause));
+    }
+
+    private static String strictUtf8(byte[] bytes) throws CharacterCodingException {
+        return StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(ByteBuffer.wrap(bytes))
+                .toString();
     }
 }

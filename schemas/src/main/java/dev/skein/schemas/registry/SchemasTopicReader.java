@@ -9,7 +9,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads the schemas topic, from its start, into {@link KnownSchemas}. Not thread-safe (its
@@ -23,7 +23,7 @@ final class SchemasTopicReader implements AutoCloseable {
     private final TopicPartition partition;
     private final Duration timeout;
     private final KnownSchemas into;
-    private final KafkaConsumer<String, String> consumer;
+    private final KafkaConsumer<byte[], byte[]> consumer;
 
     /**
      * Opens the consumer; nothing is read before {@link #readFromStart()}.
@@ -70,7 +70,7 @@ final class SchemasTopicReader implements AutoCloseable {
                                     + "): check that the cluster is up.",
                             -1);
                 }
-                for (ConsumerRecord<String, String> record : consumer.poll(POLL)) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
                     into.apply(record);
                 }
             }
@@ -102,8 +102,8 @@ final class SchemasTopicReader implements AutoCloseable {
         // next registration queued behind it, and every new schema cost half a second (six of them
         // delayed a fresh node's first turn by three).
         properties.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
-        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         return properties;
     }
 }
