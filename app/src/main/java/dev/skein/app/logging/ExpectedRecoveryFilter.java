@@ -4,11 +4,14 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.streams.errors.TaskCorruptedException;
 import org.slf4j.Marker;
+import org.slf4j.helpers.FormattingTuple;
+import org.slf4j.helpers.MessageFormatter;
 
 /**
  * After an unclean stop (SIGKILL, a lost machine) Kafka Streams finds state without a checkpoint,
@@ -30,12 +33,16 @@ public final class ExpectedRecoveryFilter extends TurboFilter {
     public static final String LOGGER = "dev.skein.app.runtime.Recovery";
 
     private static final String STREAMS_INTERNALS = "org.apache.kafka.streams.processor.internals.";
-    private static final String NO_CHECKPOINT =
-            "State store {} did not find checkpoint offsets while stores are not empty";
-    private static final String TASKS_FAILED = "Get exceptions for the following tasks: {}";
-    private static final String CORRUPTED_TASK = "Encounter corrupted task {}";
-    private static final String STARTUP_STORES = "Failed to register startup state stores for task {}";
+    private static final Pattern NO_CHECKPOINT = Pattern.compile(
+            "State store \\S+ did not find checkpoint offsets while stores are not empty.*local state of task (\\S+)"
+                    + " before",
+            Pattern.DOTALL);
+    private static final String TASKS_FAILED = "Get exceptions for the following tasks: ";
+    private static final Pattern FAILED_TASK = Pattern.compile("(?:\\{|, )\\d+_\\d+=([\\w.$]+)");
+    private static final String CORRUPTED_TASK = "Encounter corrupted task ";
+    private static final String STARTUP_STORES = "Failed to register startup state stores for task ";
     private static final String DETECTED = "Detected the states of tasks ";
+    private static final String CORRUPTION_MESSAGE = "are corrupted and hence need to be re-initialized";
 
     private static final String NETWORK_CLIENT = "org.apache.kafka.clients.NetworkClient";
     private static final String BROKERS_OWN_COORDINATOR = "[TransactionCoordinator id=";
@@ -55,25 +62,25 @@ public final class ExpectedRecoveryFilter extends TurboFilter {
         if (!logger.getName().startsWith(STREAMS_INTERNALS)) {
             return FilterReply.NEUTRAL;
         }
-        // Kafka's LogContext puts "stream-thread [...] stream-task [...] " before the message: match inside it.
-        if (format.contains(NO_CHECKPOINT) && params != null && params.length >= 2) {
-            announce(logger, String.valueOf(params[1]));
-            return FilterReply.DENY;
-        }
-        // Through SLF4J the throwable may still be the last parameter here: logback extracts it later.
-        Throwable thrown = t != null
-                ? t
-                : params != null && params.length > 0 && params[params.length - 1] instanceof Throwable last
-                        ? last
-                        : null;
+        // Kafka's LogContext formats the message itself and puts "stream-thread [...] stream-task [...] " before
+        // it, passing no parameters and the throwable apart; a plain SLF4J call passes the format and parameters,
+        // the throwable possibly last among them (logback extracts it later). Match the text, inside the prefix.
+        FormattingTuple formatted = params == null ? null : MessageFormatter.arrayFormat(format, params);
+        String text = formatted == null ? format : formatted.getMessage();
+        Throwable thrown = t != null ? t : formatted == null ? null : formatted.getThrowable();
         boolean corrupted = thrown instanceof TaskCorruptedException;
-        if ((format.contains(CORRUPTED_TASK) || format.contains(DETECTED)) && corrupted) {
+        Matcher noCheckpoint = NO_CHECKPOINT.matcher(text);
+        if (noCheckpoint.find()) {
+            announce(logger, noCheckpoint.group(1));
             return FilterReply.DENY;
         }
-        if (format.contains(STARTUP_STORES) && (corrupted || mentionsCorruption(params))) {
+        if ((text.contains(CORRUPTED_TASK) || text.contains(DETECTED)) && corrupted) {
             return FilterReply.DENY;
         }
-        if (format.contains(TASKS_FAILED) && params != null && params.length == 1 && onlyCorruptions(params[0])) {
+        if (text.contains(STARTUP_STORES) && (corrupted || text.contains(CORRUPTION_MESSAGE))) {
+            return FilterReply.DENY;
+        }
+        if (text.contains(TASKS_FAILED) && onlyCorruptions(text.substring(text.indexOf(TASKS_FAILED)))) {
             return FilterReply.DENY;
         }
         return FilterReply.NEUTRAL;
@@ -90,15 +97,16 @@ public final class ExpectedRecoveryFilter extends TurboFilter {
         }
     }
 
-    private static boolean mentionsCorruption(Object[] params) {
-        return params != null
-                && params.length >= 2
-                && String.valueOf(params[1]).contains("are corrupted and hence need to be re-initialized");
-    }
-
-    private static boolean onlyCorruptions(Object tasks) {
-        return tasks instanceof Map<?, ?> map
-                && !map.isEmpty()
-                && map.values().stream().allMatch(e -> e instanceof TaskCorruptedException);
+    /** Whether every task of "{0_1=<exception class>: ..., 0_2=...}" failed with a TaskCorruptedException. */
+    private static boolean onlyCorruptions(String tasks) {
+        Matcher entry = FAILED_TASK.matcher(tasks);
+        int entries = 0;
+        while (entry.find()) {
+            if (!entry.group(1).equals(TaskCorruptedException.class.getName())) {
+                return false;
+            }
+            entries++;
+        }
+        return entries > 0;
     }
 }

@@ -9,10 +9,14 @@ import ch.qos.logback.core.read.ListAppender;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.internals.LogContext;
 import org.apache.kafka.streams.errors.TaskCorruptedException;
 import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.processor.internals.ProcessorStateManager;
+import org.apache.kafka.streams.processor.internals.TaskManager;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class ExpectedRecoveryFilterTest {
 
@@ -76,6 +80,56 @@ class ExpectedRecoveryFilterTest {
         assertThat(seen.list.getFirst().getFormattedMessage())
                 .startsWith("task 0_2: no checkpoint after an unclean stop")
                 .contains("restored from the changelog topics");
+    }
+
+    /**
+     * Kafka Streams logs through its LogContext, which formats the message itself and passes no
+     * parameters: the filter must recognise the formatted text (it once matched only the formats,
+     * and let every report of a recovery through).
+     */
+    @Test
+    void theRecoveryIsRecognisedAsKafkaStreamsReallyLogsIt() {
+        LoggerContext global = (LoggerContext) LoggerFactory.getILoggerFactory();
+        ExpectedRecoveryFilter filter = new ExpectedRecoveryFilter();
+        filter.setContext(global);
+        filter.start();
+        ListAppender<ILoggingEvent> globalSeen = new ListAppender<>();
+        globalSeen.setContext(global);
+        globalSeen.start();
+        Logger root = global.getLogger(Logger.ROOT_LOGGER_NAME);
+        global.getTurboFilterList().addFirst(filter);
+        root.addAppender(globalSeen);
+        try {
+            TaskCorruptedException corrupted = new TaskCorruptedException(Set.of(new TaskId(0, 3)));
+            LogContext streams = new LogContext("stream-thread [skein-sessions-1-StreamThread-1] stream-task [0_3] ");
+            streams.logger(ProcessorStateManager.class)
+                    .warn(
+                            "State store {} did not find checkpoint offsets while stores are not empty, since under"
+                                    + " EOS it has the risk of getting uncommitted data in stores we have to treat it"
+                                    + " as a task corruption error and wipe out the local state of task {} before"
+                                    + " re-bootstrapping",
+                            "session-meta",
+                            new TaskId(0, 3));
+            org.slf4j.Logger tasks = streams.logger(TaskManager.class);
+            tasks.error("Get exceptions for the following tasks: {}", Map.of(new TaskId(0, 3), corrupted));
+            tasks.warn(
+                    "Encounter corrupted task {}, will group it with other corrupted tasks and handle together",
+                    new TaskId(0, 3),
+                    corrupted);
+            tasks.error(
+                    "Get exceptions for the following tasks: {}",
+                    Map.of(new TaskId(0, 1), new IllegalStateException("disk full")));
+
+            assertThat(globalSeen.list)
+                    .extracting(ILoggingEvent::getLevel)
+                    .extracting(Object::toString)
+                    .containsExactly("INFO", "ERROR");
+            assertThat(globalSeen.list.getFirst().getFormattedMessage()).startsWith("task 0_3: no checkpoint");
+            assertThat(globalSeen.list.getLast().getFormattedMessage()).contains("disk full");
+        } finally {
+            root.detachAppender(globalSeen);
+            global.getTurboFilterList().remove(filter);
+        }
     }
 
     @Test
