@@ -1,38 +1,183 @@
 package dev.skein.ingress;
 
+import dev.skein.ingress.SessionDirectory.Kind;
+import dev.skein.ingress.SessionDirectory.Location;
 import dev.skein.schemas.SessionAddress;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.RoutingContext;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code GET /v1/sessions/:id/history}: the session's messages, read from the session store. */
+/**
+ * {@code GET /v1/sessions/:id/history}: the session's messages, from whichever instance holds them.
+ *
+ * <ul>
+ *   <li>Held here: read from this instance's store.
+ *   <li>Held by another instance: forwarded to it ({@link Forwarder}), its answer relayed as it is.
+ *       When it answers 421 (the session moved in a rebalance) or cannot be reached, the owner is
+ *       looked up again once, after {@link #SETTLE_MILLIS}, and asked again.
+ *   <li>Owner unreachable twice, or no owner (a rebalance): when standby reads are on, a standby
+ *       copy answers (this instance's, or another's), marked {@code Skein-Stale: true}; else 503.
+ *   <li>A forwarded request is answered from this instance's stores only: 421 when the session
+ *       is not held here (any more), so that requests never go round in circles.
+ * </ul>
+ */
 final class HistoryEndpoint {
 
     private static final Logger log = LoggerFactory.getLogger(HistoryEndpoint.class);
+    /** How long a rebalance is given before the owner is looked up again. */
+    static final long SETTLE_MILLIS = 500;
 
     private final Vertx vertx;
-    private final HistoryReader history;
+    private final SessionDirectory directory;
+    private final Forwarder forwarder;
+    private final boolean standbyReads;
 
-    HistoryEndpoint(Vertx vertx, HistoryReader history) {
+    HistoryEndpoint(Vertx vertx, SessionDirectory directory, Forwarder forwarder, boolean standbyReads) {
         this.vertx = vertx;
-        this.history = history;
+        this.directory = directory;
+        this.forwarder = forwarder;
+        this.standbyReads = standbyReads;
     }
 
     void get(RoutingContext ctx) {
         SessionAddress address = SessionGuard.address(ctx);
-        // Interactive queries may block (or forward to another instance): never on the event loop.
-        vertx.executeBlocking(() -> history.read(address), false).onComplete(read -> {
-            if (read.failed()) {
-                failed(ctx, address, read.cause());
-            } else if (read.result().isEmpty()) {
-                JsonReply.error(ctx, 404, "session " + address + " not found");
+        if (Forwarding.isForwarded(ctx)) {
+            boolean standby = Forwarder.STANDBY.equals(ctx.request().getHeader(Forwarder.READ));
+            answerHere(ctx, address, standby, true);
+            return;
+        }
+        locate(address).onComplete(located -> {
+            if (located.failed()) {
+                failed(ctx, address, located.cause());
             } else {
-                JsonReply.send(
-                        ctx, 200, EventJson.history(address, read.result().get()));
+                route(ctx, address, located.result(), true);
             }
         });
+    }
+
+    private void route(RoutingContext ctx, SessionAddress address, Location location, boolean firstTry) {
+        switch (location.kind()) {
+            case LOCAL -> answerHere(ctx, address, false, false);
+            case REMOTE ->
+                forwarder
+                        .get(ctx, location.active(), ctx.request().uri(), false)
+                        .onComplete(relayed -> {
+                            if (relayed.succeeded() && relayed.result().status() != 421) {
+                                relayed.result().sendTo(ctx);
+                            } else if (firstTry) {
+                                log.info(
+                                        "session {}: its owner {} did not answer ({}); looking it up again",
+                                        address,
+                                        location.active(),
+                                        relayed.failed() ? relayed.cause().toString() : "421, moved");
+                                relocate(ctx, address);
+                            } else {
+                                fallBack(ctx, address, location, "its owner " + location.active() + " did not answer");
+                            }
+                        });
+            case UNAVAILABLE -> {
+                if (firstTry) {
+                    relocate(ctx, address);
+                } else {
+                    fallBack(ctx, address, location, "no instance holds it right now (a rebalance)");
+                }
+            }
+        }
+    }
+
+    private void relocate(RoutingContext ctx, SessionAddress address) {
+        vertx.setTimer(
+                SETTLE_MILLIS,
+                t -> locate(address).onComplete(located -> {
+                    if (located.failed()) {
+                        failed(ctx, address, located.cause());
+                    } else {
+                        route(ctx, address, located.result(), false);
+                    }
+                }));
+    }
+
+    /** The owner could not answer: a standby copy may, marked as possibly stale. */
+    private void fallBack(RoutingContext ctx, SessionAddress address, Location location, String why) {
+        if (!standbyReads) {
+            JsonReply.error(ctx, 503, "history of session " + address + " is not available right now: " + why);
+            return;
+        }
+        URI self = directory.self();
+        if (location.standbys().contains(self)) {
+            answerHere(ctx, address, true, false);
+            return;
+        }
+        List<URI> others = new ArrayList<>(location.standbys());
+        tryStandbys(ctx, address, others, why);
+    }
+
+    private void tryStandbys(RoutingContext ctx, SessionAddress address, List<URI> standbys, String why) {
+        if (standbys.isEmpty()) {
+            JsonReply.error(
+                    ctx,
+                    503,
+                    "history of session " + address + " is not available right now: " + why
+                            + ", and no standby copy answered");
+            return;
+        }
+        URI next = standbys.removeFirst();
+        forwarder.get(ctx, next, ctx.request().uri(), true).onComplete(relayed -> {
+            if (relayed.succeeded() && relayed.result().status() != 421) {
+                relayed.result().sendTo(ctx);
+            } else {
+                tryStandbys(ctx, address, standbys, why);
+            }
+        });
+    }
+
+    /**
+     * Answers from this instance's stores. A forwarded request for a session not held here gets 421,
+     * which the sender takes as "look it up again".
+     */
+    private void answerHere(RoutingContext ctx, SessionAddress address, boolean standby, boolean forwarded) {
+        vertx.<Answer>executeBlocking(
+                        () -> {
+                            if (forwarded
+                                    && !standby
+                                    && directory.locate(address).kind() != Kind.LOCAL) {
+                                return new Answer(true, Optional.empty());
+                            }
+                            return new Answer(false, directory.read(address, standby));
+                        },
+                        false)
+                .onComplete(read -> {
+                    if (read.failed()) {
+                        failed(ctx, address, read.cause());
+                    } else if (read.result().notHere()) {
+                        JsonReply.error(ctx, 421, "session " + address + " is not held by this instance");
+                    } else if (read.result().view().isEmpty()) {
+                        JsonReply.error(ctx, standby && forwarded ? 421 : 404, "session " + address + " not found");
+                    } else {
+                        if (standby) {
+                            ctx.response().putHeader(Forwarder.STALE, "true");
+                        }
+                        ctx.response()
+                                .putHeader(Forwarder.SERVED_BY, directory.self().toString());
+                        JsonReply.send(
+                                ctx,
+                                200,
+                                EventJson.history(address, read.result().view().get()));
+                    }
+                });
+    }
+
+    private record Answer(boolean notHere, Optional<SessionView> view) {}
+
+    private Future<Location> locate(SessionAddress address) {
+        return vertx.executeBlocking(() -> directory.locate(address), false);
     }
 
     private static void failed(RoutingContext ctx, SessionAddress address, Throwable cause) {

@@ -33,7 +33,8 @@ final class IngressVerticle extends VerticleBase {
     private final IngressConfig config;
     private final TurnGateway gateway;
     private final SessionEvents events;
-    private final HistoryReader historyReader;
+    private final ClusterReads sessions;
+    private Forwarder forwarder;
     private final Supplier<Health> healthCheck;
     private final CatalogReader catalogReader;
     private final PrometheusMeterRegistry prometheus;
@@ -45,7 +46,7 @@ final class IngressVerticle extends VerticleBase {
             IngressConfig config,
             TurnGateway gateway,
             SessionEvents events,
-            HistoryReader history,
+            ClusterReads sessions,
             Supplier<Health> health,
             CatalogReader catalog,
             PrometheusMeterRegistry prometheus,
@@ -53,7 +54,7 @@ final class IngressVerticle extends VerticleBase {
         this.config = config;
         this.gateway = gateway;
         this.events = events;
-        this.historyReader = history;
+        this.sessions = sessions;
         this.healthCheck = health;
         this.catalogReader = catalog;
         this.prometheus = prometheus;
@@ -75,7 +76,12 @@ final class IngressVerticle extends VerticleBase {
 
         SessionGuard session = new SessionGuard(config);
         TurnEndpoint turns = new TurnEndpoint(config, gateway, events, context);
-        HistoryEndpoint history = new HistoryEndpoint(vertx, historyReader);
+        ForwardSigner signer = new ForwardSigner(sessions.secret());
+        Forwarding forwarding = new Forwarding(signer);
+        forwarder = new Forwarder(
+                vertx, signer, sessions.directory().self(), config.tenantHeader(), sessions.forwardTimeout());
+        HistoryEndpoint history = new HistoryEndpoint(vertx, sessions.directory(), forwarder, sessions.standbyReads());
+        SessionListEndpoint listing = new SessionListEndpoint(vertx, sessions.directory(), forwarder, session);
         SessionCommandEndpoint commands = new SessionCommandEndpoint(gateway, context);
         StreamEndpoint stream = new StreamEndpoint(config, gateway, events, context);
         CatalogEndpoint catalog = new CatalogEndpoint(catalogReader, config.workerTimeout());
@@ -95,7 +101,11 @@ final class IngressVerticle extends VerticleBase {
                 .handler(body)
                 .handler(session::resolve)
                 .handler(turns::post);
-        router.get("/v1/sessions/:id/history").handler(session::resolve).handler(history::get);
+        router.get("/v1/sessions").handler(forwarding::check).handler(listing::list);
+        router.get("/v1/sessions/:id/history")
+                .handler(forwarding::check)
+                .handler(session::resolve)
+                .handler(history::get);
         router.delete("/v1/sessions/:id/history")
                 .handler(session::resolve)
                 .handler(commands.sending(CommandKind.CLEAR_HISTORY));
@@ -142,7 +152,7 @@ final class IngressVerticle extends VerticleBase {
                         404,
                         "no route " + ctx.request().method() + " "
                                 + ctx.request().path()
-                                + "; see /v1/sessions/{id}/turns, /history, /stream, /turns/{turnId}/cancel,"
+                                + "; see /v1/sessions, /v1/sessions/{id}/turns, /history, /stream, /turns/{turnId}/cancel,"
                                 + " /tool-calls/{callId}/approve and /deny, /v1/tools, /v1/workers, /health,"
                                 + " /metrics and /registry");
             }
@@ -192,7 +202,7 @@ final class IngressVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         server = null;
-        return Future.succeededFuture();
+        return forwarder == null ? Future.succeededFuture() : forwarder.close();
     }
 
     int actualPort() {

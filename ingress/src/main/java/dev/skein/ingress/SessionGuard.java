@@ -18,12 +18,22 @@ final class SessionGuard {
         this.config = config;
     }
 
-    void resolve(RoutingContext ctx) {
+    /**
+     * The caller's tenant.
+     *
+     * @throws IllegalArgumentException when it is not a valid tenant name
+     */
+    String tenant(RoutingContext ctx) {
         String tenant = Optional.ofNullable(ctx.request().getHeader(config.tenantHeader()))
                 .orElse(config.defaultTenant());
+        // The address checks the tenant name as it checks every session's.
+        return new SessionAddress(tenant, "x").tenant();
+    }
+
+    void resolve(RoutingContext ctx) {
         SessionAddress address;
         try {
-            address = new SessionAddress(tenant, ctx.pathParam("id"));
+            address = new SessionAddress(tenant(ctx), ctx.pathParam("id"));
         } catch (IllegalArgumentException e) {
             JsonReply.error(ctx, 400, e.getMessage());
             return;

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * POST   /v1/sessions/{id}/turns[?wait=true|30s|2]     202 accepted, or 200 with the completion (504 if late)
- * GET    /v1/sessions/{id}/history                     200 messages, 404 unknown session
+ * GET    /v1/sessions[?status=&active-since=&limit=&cursor=]  200 the tenant's sessions, newest first, from every instance
+ * GET    /v1/sessions/{id}/history                     200 messages, 404 unknown session (read where the session lives)
  * DELETE /v1/sessions/{id}/history                     202 after producing CLEAR_HISTORY
  * GET    /v1/sessions/{id}/stream                      WebSocket: deltas, completions; send turns
  * GET    /v1/tools                                     200 the tool catalog, sorted by name
@@ -93,13 +94,34 @@ public final class SkeinIngress implements AutoCloseable {
             CatalogReader catalog,
             MeterRegistry metrics,
             RegistryApi registry) {
+        this(
+                config,
+                gateway,
+                events,
+                ClusterReads.single(Objects.requireNonNull(history, "history")),
+                health,
+                catalog,
+                metrics,
+                registry);
+    }
+
+    /** @param sessions where the sessions are read: here, or forwarded to the instance that holds them */
+    public SkeinIngress(
+            IngressConfig config,
+            TurnGateway gateway,
+            SessionEvents events,
+            ClusterReads sessions,
+            Supplier<Health> health,
+            CatalogReader catalog,
+            MeterRegistry metrics,
+            RegistryApi registry) {
         this.config = Objects.requireNonNull(config, "config");
         this.metrics = metrics;
         this.verticle = new IngressVerticle(
                 config,
                 Objects.requireNonNull(gateway, "gateway"),
                 Objects.requireNonNull(events, "events"),
-                Objects.requireNonNull(history, "history"),
+                Objects.requireNonNull(sessions, "sessions"),
                 Objects.requireNonNull(health, "health"),
                 Objects.requireNonNull(catalog, "catalog"),
                 metrics instanceof PrometheusMeterRegistry prometheus ? prometheus : null,

@@ -80,6 +80,9 @@ public final class SkeinConfig {
             workerMemoryBytes();
             workerResources();
             streamsProperties();
+            if (forwardTimeout().isNegative() || forwardTimeout().isZero()) {
+                throw new ConfigException.BadValue("skein.cluster.forward-timeout", "must be positive");
+            }
             agentSessionTimeout();
             workerSessionTimeout();
             sessionTopology();
@@ -140,6 +143,23 @@ public final class SkeinConfig {
 
     public int httpPort() {
         return config.getInt("skein.http.port");
+    }
+
+    /** The host other instances reach this one's HTTP API at; empty: derived from the listen host. */
+    public Optional<String> advertisedHost() {
+        return nonBlank(config.getString("skein.cluster.advertised-host"));
+    }
+
+    public String clusterSecret() {
+        return config.getString("skein.cluster.secret");
+    }
+
+    public boolean standbyReads() {
+        return config.getBoolean("skein.cluster.standby-reads");
+    }
+
+    public Duration forwardTimeout() {
+        return config.getDuration("skein.cluster.forward-timeout");
     }
 
     public int maxMessageBytes() {

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,6 +112,11 @@ public final class SessionService implements AutoCloseable {
 
     public SessionQueries queries() {
         return queries;
+    }
+
+    /** Where sessions live among the instances, as this one advertises itself ({@code application.server}). */
+    public StreamsSessionDirectory directory(HostInfo self, String scheme, int partitions) {
+        return new StreamsSessionDirectory(streams, self, scheme, partitions);
     }
 
     public KafkaStreams.State state() {

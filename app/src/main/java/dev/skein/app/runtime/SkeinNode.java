@@ -7,14 +7,13 @@ import dev.skein.adapters.AgentSpec;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.kafka.LocalKafka;
 import dev.skein.app.metrics.TierMetrics;
+import dev.skein.ingress.ClusterReads;
 import dev.skein.ingress.Health;
-import dev.skein.ingress.HistoryReader;
 import dev.skein.ingress.IngressConfig;
 import dev.skein.ingress.KafkaCatalogView;
 import dev.skein.ingress.KafkaSessionEvents;
 import dev.skein.ingress.KafkaTurnGateway;
 import dev.skein.ingress.RegistryApi;
-import dev.skein.ingress.SessionView;
 import dev.skein.ingress.SkeinIngress;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.kafka.EventProducer;
@@ -50,6 +49,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,6 +94,10 @@ public final class SkeinNode implements AutoCloseable {
     private RegistryApi registryApi;
 
     private EmbeddedSchemaRegistry embeddedRegistry;
+    /** The HTTP port (chosen before the ingress listens when configured as 0) and what other instances reach. */
+    private int listenPort;
+
+    private HostInfo advertised;
 
     private final boolean embedBroker;
     private final List<AgentAdapter> adapters;
@@ -243,6 +247,11 @@ public final class SkeinNode implements AutoCloseable {
         overrides.put(
                 StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
                 Math.min(3000, sessionTimeoutMs / 3));
+        // The HTTP address other instances forward this one's sessions' reads to. A port of 0 is
+        // chosen here, since it must be advertised before the ingress listens.
+        listenPort = config.httpPort() != 0 ? config.httpPort() : HttpAddress.freePort(config.httpHost());
+        advertised = new HostInfo(HttpAddress.advertisedHost(config), listenPort);
+        overrides.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertised.host() + ":" + advertised.port());
         overrides.putAll(config.streamsProperties());
         sessions = new SessionService(
                 topics,
@@ -284,11 +293,9 @@ public final class SkeinNode implements AutoCloseable {
         }
         events = new KafkaSessionEvents(clients, topics, ingressDeadLetters);
         started.push(new Part("the session event reader", events));
-        HistoryReader history = address ->
-                sessions.queries().session(address.toString()).map(s -> new SessionView(s.meta(), s.messages()));
         IngressConfig ingressConfig = IngressConfig.builder()
                 .host(config.httpHost())
-                .port(config.httpPort())
+                .port(listenPort)
                 .maxMessageBytes(config.maxMessageBytes())
                 .defaultTenant(config.defaultTenant())
                 .waits(config.defaultWait(), config.maxWait())
@@ -318,8 +325,18 @@ public final class SkeinNode implements AutoCloseable {
 
         // Listen only once completions can be seen: a turn waited on at once must not miss its answer.
         events.ready().get(config.streamsStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        ingress =
-                new SkeinIngress(ingressConfig, gateway, events, history, this::health, catalog, metrics, registryApi);
+        ClusterReads reads = new ClusterReads(
+                sessions.directory(advertised, "http", config.partitions()),
+                config.clusterSecret(),
+                config.standbyReads(),
+                config.forwardTimeout());
+        if (config.clusterSecret().isEmpty() && !HttpAddress.isLoopback(config.httpHost())) {
+            log.warn(
+                    "skein.cluster.secret is empty while the HTTP API listens on {}: reads forwarded between"
+                            + " instances are not signed; set the same secret on every instance",
+                    config.httpHost());
+        }
+        ingress = new SkeinIngress(ingressConfig, gateway, events, reads, this::health, catalog, metrics, registryApi);
         started.push(new Part("the HTTP ingress", ingress));
         ingress.start();
     }
