@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
                         + " (open loop until p99 passes 1 s), recovery (10,000 sessions, SIGKILL of a skein up process: restart,"
                         + " and a standby in a second process)."
                         + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools; `bench soak` is the chaos soak.",
-        subcommands = {BenchCommand.BenchTools.class, BenchCommand.BenchSoak.class},
+        subcommands = {BenchCommand.BenchTools.class, BenchCommand.BenchSoak.class, BenchCommand.BenchReads.class},
         mixinStandardHelpOptions = true)
 public final class BenchCommand implements Callable<Integer> {
 
@@ -210,6 +210,54 @@ public final class BenchCommand implements Callable<Integer> {
             SoakReport report = soak.run();
             soak.write(report);
             return report.invariantsHold() ? 0 : 1;
+        }
+    }
+
+    @Command(
+            name = "reads",
+            mixinStandardHelpOptions = true,
+            description = "Reads from any instance: skein core processes share the sessions; every history is read"
+                    + " from every instance (local and forwarded latency, bodies must agree), then one instance is"
+                    + " SIGKILLed and the time until every session reads again is measured. Exits 1 on a defect.")
+    static final class BenchReads implements Callable<Integer> {
+        @Option(names = "--quick", description = "200 sessions, one round of reads: about a minute.")
+        boolean quick;
+
+        @Option(names = "--cores", defaultValue = "3", description = "skein core processes (default 3).")
+        int cores;
+
+        @Option(names = "--sessions", defaultValue = "200", description = "Sessions (default 200).")
+        int sessions;
+
+        @Option(names = "--rounds", description = "Reads of every session at every instance (default 5; quick 1).")
+        Integer rounds;
+
+        @Option(
+                names = "--out",
+                defaultValue = "bench-results",
+                description = "Where reads.json and reads-logs/ go (default bench-results).")
+        Path out;
+
+        @Option(names = "--bootstrap-servers", description = "Kafka to use; default: an embedded broker in a temp dir.")
+        String bootstrapServers;
+
+        @Override
+        public Integer call() throws Exception {
+            if (cores < 2) {
+                throw new CommandLine.ParameterException(
+                        new CommandLine(this), "--cores must be at least 2, was " + cores);
+            }
+            ReadsBench bench = new ReadsBench(
+                    new ReadsBench.Options(
+                            cores,
+                            sessions,
+                            rounds != null ? rounds : quick ? 1 : 5,
+                            out,
+                            Optional.ofNullable(bootstrapServers)),
+                    System.out);
+            ReadsBench.Report report = bench.run();
+            bench.write(report);
+            return report.defects().isEmpty() ? 0 : 1;
         }
     }
 }

@@ -34,6 +34,11 @@ final class SkeinProcess implements AutoCloseable {
     private final Map<String, String> settings;
     private final Path dataDir;
     private final int httpPort;
+
+    int httpPort() {
+        return httpPort;
+    }
+
     private Process process;
 
     private SkeinProcess(List<String> command, Map<String, String> settings, Path dataDir, int httpPort) {
