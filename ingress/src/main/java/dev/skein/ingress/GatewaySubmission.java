@@ -5,6 +5,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +28,14 @@ final class GatewaySubmission {
 
     /** Nothing was accepted, so the client may retry as it is. */
     static void failed(RoutingContext ctx, SessionAddress address, String what, Throwable cause) {
+        Throwable unwrapped =
+                cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
+        if (unwrapped instanceof QuotaExceededException quota) {
+            log.debug("session {}: {} refused: {}", address, what, quota.getMessage());
+            ctx.response().putHeader("Retry-After", String.valueOf(quota.retryAfterSeconds()));
+            JsonReply.error(ctx, 429, quota.getMessage());
+            return;
+        }
         log.warn("session {}: could not submit {}", address, what, cause);
         JsonReply.error(
                 ctx,

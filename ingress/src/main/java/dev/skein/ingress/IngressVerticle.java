@@ -31,7 +31,7 @@ final class IngressVerticle extends VerticleBase {
     private static final String READING_BODY = "skein.reading-body";
 
     private final IngressConfig config;
-    private final TurnGateway gateway;
+    private final QuotaGateway gateway;
     private final SessionEvents events;
     private final ClusterReads sessions;
     private Forwarder forwarder;
@@ -44,7 +44,7 @@ final class IngressVerticle extends VerticleBase {
     /** @param prometheus the registry {@code /metrics} scrapes; null when this instance exports none */
     IngressVerticle(
             IngressConfig config,
-            TurnGateway gateway,
+            QuotaGateway gateway,
             SessionEvents events,
             ClusterReads sessions,
             Supplier<Health> health,
@@ -83,7 +83,7 @@ final class IngressVerticle extends VerticleBase {
         HistoryEndpoint history = new HistoryEndpoint(vertx, sessions.directory(), forwarder, sessions.standbyReads());
         SessionListEndpoint listing = new SessionListEndpoint(vertx, sessions.directory(), forwarder, session);
         SessionCommandEndpoint commands = new SessionCommandEndpoint(gateway, context);
-        StreamEndpoint stream = new StreamEndpoint(config, gateway, events, context);
+        StreamEndpoint stream = new StreamEndpoint(config, gateway, events, context, gateway);
         CatalogEndpoint catalog = new CatalogEndpoint(catalogReader, config.workerTimeout());
         HealthEndpoint health = new HealthEndpoint(vertx, healthCheck);
         MetricsEndpoint metrics = new MetricsEndpoint(vertx, prometheus);

@@ -49,6 +49,8 @@ final class SessionStream implements SessionListener {
 
     private boolean incomingIsText;
 
+    private Runnable onClosed = () -> {};
+
     /**
      * @param config its body limit is the largest message, after decompression, before it is
      *               refused with 1009; the stream pings every half of its idle timeout, so that a
@@ -71,11 +73,18 @@ final class SessionStream implements SessionListener {
 
     /** Subscribes to the session and wires the socket; called on the socket's event loop. */
     void open(SessionEvents events) {
+        open(events, () -> {});
+    }
+
+    /** As {@link #open(SessionEvents)}; {@code onClosed} runs once the socket has closed, however it closed. */
+    void open(SessionEvents events, Runnable onClosed) {
+        this.onClosed = onClosed;
         try {
             subscription = events.subscribe(address, this);
         } catch (RuntimeException e) {
             log.error("session {}: cannot subscribe a WebSocket to its events", address, e);
             socket.close(INTERNAL_ERROR, "cannot stream this session right now; retry later");
+            onClosed.run();
             return;
         }
         pinger = context.owner().setPeriodic(pingMillis, id -> {
@@ -84,6 +93,7 @@ final class SessionStream implements SessionListener {
             }
         });
         socket.closeHandler(v -> {
+            onClosed.run();
             context.owner().cancelTimer(pinger);
             unsubscribe();
         });
@@ -179,6 +189,11 @@ final class SessionStream implements SessionListener {
                         .put("type", "accepted")
                         .put("turnId", turnId)
                         .put("session", address.toString()));
+            } else if (ar.cause() instanceof QuotaExceededException quota) {
+                send(error(quota.getMessage())
+                        .put("turnId", turnId)
+                        .put("quota", quota.quota())
+                        .put("retryAfterSeconds", quota.retryAfterSeconds()));
             } else {
                 log.warn("session {} turn {}: could not submit", address, turnId, ar.cause());
                 send(error("could not submit turn " + turnId + ": " + ar.cause().getMessage()

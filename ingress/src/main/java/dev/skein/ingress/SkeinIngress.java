@@ -115,11 +115,26 @@ public final class SkeinIngress implements AutoCloseable {
             CatalogReader catalog,
             MeterRegistry metrics,
             RegistryApi registry) {
+        this(config, gateway, events, sessions, health, catalog, metrics, registry, Admission.OPEN);
+    }
+
+    /** @param admission the tenants' quotas (429 over one) and their load */
+    public SkeinIngress(
+            IngressConfig config,
+            TurnGateway gateway,
+            SessionEvents events,
+            ClusterReads sessions,
+            Supplier<Health> health,
+            CatalogReader catalog,
+            MeterRegistry metrics,
+            RegistryApi registry,
+            Admission admission) {
         this.config = Objects.requireNonNull(config, "config");
         this.metrics = metrics;
         this.verticle = new IngressVerticle(
                 config,
-                Objects.requireNonNull(gateway, "gateway"),
+                new QuotaGateway(
+                        Objects.requireNonNull(gateway, "gateway"), admission.quotas(), admission.load(), metrics),
                 Objects.requireNonNull(events, "events"),
                 Objects.requireNonNull(sessions, "sessions"),
                 Objects.requireNonNull(health, "health"),

@@ -15,10 +15,16 @@ final class StreamEndpoint {
     private final TurnGateway gateway;
     private final SessionEvents events;
     private final Context context;
+    private final QuotaGateway quotas;
 
-    /** @param context the verticle's: every frame of the stream is written on its event loop */
-    StreamEndpoint(IngressConfig config, TurnGateway gateway, SessionEvents events, Context context) {
+    /**
+     * @param context the verticle's: every frame of the stream is written on its event loop
+     * @param quotas counts the live streams of each tenant; null for no quotas
+     */
+    StreamEndpoint(
+            IngressConfig config, TurnGateway gateway, SessionEvents events, Context context, QuotaGateway quotas) {
         this.config = config;
+        this.quotas = quotas;
         this.gateway = gateway;
         this.events = events;
         this.context = context;
@@ -47,9 +53,27 @@ final class StreamEndpoint {
                             + "' is not supported: send Sec-WebSocket-Version: 13");
             return;
         }
+        if (quotas != null) {
+            try {
+                quotas.openStream(address.tenant());
+            } catch (QuotaExceededException refused) {
+                ctx.response().putHeader("Retry-After", String.valueOf(refused.retryAfterSeconds()));
+                JsonReply.error(ctx, 429, refused.getMessage());
+                return;
+            }
+        }
         ctx.request()
                 .toWebSocket()
-                .onSuccess(socket -> new SessionStream(address, socket, context, config, gateway).open(events))
-                .onFailure(e -> log.warn("session {}: WebSocket upgrade failed", address, e));
+                .onSuccess(socket -> new SessionStream(address, socket, context, config, gateway).open(events, () -> {
+                    if (quotas != null) {
+                        quotas.streamClosed(address.tenant());
+                    }
+                }))
+                .onFailure(e -> {
+                    if (quotas != null) {
+                        quotas.streamClosed(address.tenant());
+                    }
+                    log.warn("session {}: WebSocket upgrade failed", address, e);
+                });
     }
 }

@@ -39,7 +39,12 @@ final class TopicTail implements AutoCloseable {
         /** From the beginning; ready once up to the end offsets the topics had at start. */
         BEGINNING,
         /** From the end; ready once every partition is positioned there. */
-        END
+        END,
+        /**
+         * From the first record written within the tail's lookback of its start (or the end, where
+         * none was); ready once up to the end offsets the topics had at start.
+         */
+        RECENT
     }
 
     /**
@@ -68,6 +73,7 @@ final class TopicTail implements AutoCloseable {
     private final Consumer<byte[], byte[]> consumer;
     private final List<String> topics;
     private final From from;
+    private final Duration lookback;
     private final Duration pollTimeout;
     private final Names names;
     private final java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> onRecord;
@@ -98,9 +104,24 @@ final class TopicTail implements AutoCloseable {
             java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> onRecord,
             Rejects rejects,
             Runnable onStop) {
+        this(consumer, topics, from, Duration.ZERO, pollTimeout, names, onRecord, rejects, onStop);
+    }
+
+    /** As above; {@code lookback} is how far back {@link From#RECENT} starts. */
+    TopicTail(
+            Consumer<byte[], byte[]> consumer,
+            List<String> topics,
+            From from,
+            Duration lookback,
+            Duration pollTimeout,
+            Names names,
+            java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> onRecord,
+            Rejects rejects,
+            Runnable onStop) {
         this.consumer = consumer;
         this.topics = List.copyOf(topics);
         this.from = from;
+        this.lookback = lookback;
         this.pollTimeout = pollTimeout;
         this.names = names;
         this.onRecord = onRecord;
@@ -156,7 +177,15 @@ final class TopicTail implements AutoCloseable {
             if (!assignAll()) {
                 return;
             }
-            log.info("{}: reading {} from their {}", names.log(), topics, from == From.BEGINNING ? "beginning" : "end");
+            log.info(
+                    "{}: reading {} from {}",
+                    names.log(),
+                    topics,
+                    switch (from) {
+                        case BEGINNING -> "their beginning";
+                        case END -> "their end";
+                        case RECENT -> "what they received in the last " + lookback.toSeconds() + " s";
+                    });
             while (!closed()) {
                 pollOnce();
             }
@@ -216,6 +245,17 @@ final class TopicTail implements AutoCloseable {
             case BEGINNING -> {
                 consumer.seekToBeginning(partitions);
                 catchUp.putAll(consumer.endOffsets(partitions));
+                completeWhenCaughtUp();
+            }
+            case RECENT -> {
+                Map<TopicPartition, Long> since = new HashMap<>();
+                long startMs = System.currentTimeMillis() - lookback.toMillis();
+                partitions.forEach(p -> since.put(p, startMs));
+                Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+                consumer.offsetsForTimes(since)
+                        .forEach((partition, found) ->
+                                consumer.seek(partition, found == null ? ends.get(partition) : found.offset()));
+                catchUp.putAll(ends);
                 completeWhenCaughtUp();
             }
             case END -> {

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import dev.skein.adapters.AgentSpec;
+import dev.skein.ingress.TenantQuotas;
 import dev.skein.schemas.resources.ByteSize;
 import dev.skein.topologies.routing.TierEnvelope;
 import dev.skein.topologies.session.ApprovalPolicy;
@@ -80,6 +81,7 @@ public final class SkeinConfig {
             workerMemoryBytes();
             workerResources();
             streamsProperties();
+            tenantQuotas();
             if (forwardTimeout().isNegative() || forwardTimeout().isZero()) {
                 throw new ConfigException.BadValue("skein.cluster.forward-timeout", "must be positive");
             }
@@ -207,6 +209,11 @@ public final class SkeinConfig {
      * every session ({@code tools}), by agent ({@code by-agent}) and by tenant ({@code by-tenant});
      * {@code "*"} names every tool.
      */
+    /** {@code skein.quotas}: what each tenant may use at once (0: no limit). */
+    public TenantQuotas tenantQuotas() {
+        return QuotasReader.read(config);
+    }
+
     public ApprovalPolicy approvals() {
         return ApprovalsReader.read(config);
     }

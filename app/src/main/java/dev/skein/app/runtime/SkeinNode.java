@@ -7,11 +7,13 @@ import dev.skein.adapters.AgentSpec;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.kafka.LocalKafka;
 import dev.skein.app.metrics.TierMetrics;
+import dev.skein.ingress.Admission;
 import dev.skein.ingress.ClusterReads;
 import dev.skein.ingress.Health;
 import dev.skein.ingress.IngressConfig;
 import dev.skein.ingress.KafkaCatalogView;
 import dev.skein.ingress.KafkaSessionEvents;
+import dev.skein.ingress.KafkaTenantLoad;
 import dev.skein.ingress.KafkaTurnGateway;
 import dev.skein.ingress.RegistryApi;
 import dev.skein.ingress.SkeinIngress;
@@ -325,18 +327,29 @@ public final class SkeinNode implements AutoCloseable {
 
         // Listen only once completions can be seen: a turn waited on at once must not miss its answer.
         events.ready().get(config.streamsStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        ClusterReads reads = new ClusterReads(
-                sessions.directory(advertised, "http", config.partitions()),
-                config.clusterSecret(),
-                config.standbyReads(),
-                config.forwardTimeout());
+        StreamsSessionDirectory directory = sessions.directory(advertised, "http", config.partitions());
+        // Read back further than a turn may take, so that a restarted instance knows the turns still running.
+        Duration lookback = config.sessionTopology().turnTimeout().plusSeconds(30);
+        KafkaTenantLoad load = new KafkaTenantLoad(clients, topics, lookback, directory::holdsActive, metrics);
+        started.push(new Part("the tenant load reader", load));
+        ClusterReads reads =
+                new ClusterReads(directory, config.clusterSecret(), config.standbyReads(), config.forwardTimeout());
         if (config.clusterSecret().isEmpty() && !HttpAddress.isLoopback(config.httpHost())) {
             log.warn(
                     "skein.cluster.secret is empty while the HTTP API listens on {}: reads forwarded between"
                             + " instances are not signed; set the same secret on every instance",
                     config.httpHost());
         }
-        ingress = new SkeinIngress(ingressConfig, gateway, events, reads, this::health, catalog, metrics, registryApi);
+        ingress = new SkeinIngress(
+                ingressConfig,
+                gateway,
+                events,
+                reads,
+                this::health,
+                catalog,
+                metrics,
+                registryApi,
+                new Admission(config.tenantQuotas(), load));
         started.push(new Part("the HTTP ingress", ingress));
         ingress.start();
     }

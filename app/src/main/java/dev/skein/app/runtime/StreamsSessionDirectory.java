@@ -36,6 +36,8 @@ public final class StreamsSessionDirectory implements SessionDirectory {
     private final HostInfo self;
     private final String scheme;
     private final int partitions;
+    private volatile Set<Integer> activeCache = Set.of();
+    private volatile long activeAt = System.nanoTime() - 2_000_000_000L;
 
     /**
      * @param self what this instance advertises ({@code application.server})
@@ -66,14 +68,32 @@ public final class StreamsSessionDirectory implements SessionDirectory {
         return queries.session(address.toString(), standbyAllowed).map(s -> new SessionView(s.meta(), s.messages()));
     }
 
-    @Override
-    public Listing list(String tenant, SessionQuery query) {
+    /**
+     * Whether this instance holds session partition {@code partition} actively, as of at most a
+     * second ago (asked for every completion the ingress reads: Kafka Streams' answer is cached).
+     */
+    public boolean holdsActive(int partition) {
+        long now = System.nanoTime();
+        if (now - activeAt > 1_000_000_000L) {
+            activeCache = activePartitions();
+            activeAt = now;
+        }
+        return activeCache.contains(partition);
+    }
+
+    private Set<Integer> activePartitions() {
         Set<Integer> active = new TreeSet<>();
         for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
             for (TaskMetadata task : thread.activeTasks()) {
                 active.add(task.taskId().partition());
             }
         }
+        return active;
+    }
+
+    @Override
+    public Listing list(String tenant, SessionQuery query) {
+        Set<Integer> active = activePartitions();
         List<SessionMeta> found = new ArrayList<>();
         for (int partition : active) {
             found.addAll(queries.sessionsOf(tenant, partition, query::selects));
