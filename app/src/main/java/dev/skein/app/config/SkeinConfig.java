@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.ingress.TenantQuotas;
+import dev.skein.schemas.kafka.KafkaConnection;
 import dev.skein.schemas.resources.ByteSize;
 import dev.skein.topologies.routing.TierEnvelope;
 import dev.skein.topologies.session.ApprovalPolicy;
@@ -102,6 +103,7 @@ public final class SkeinConfig {
             }
             commitInterval();
             registryUrl();
+            kafkaClientSettings();
         } catch (ConfigException e) {
             throw new IllegalArgumentException("Invalid configuration: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
@@ -116,6 +118,20 @@ public final class SkeinConfig {
     /** Empty when Skein should start its embedded broker. */
     public Optional<String> bootstrapServers() {
         return nonBlank(config.getString("skein.kafka.bootstrap-servers"));
+    }
+
+    /**
+     * The properties every Kafka client of this process takes besides the bootstrap servers:
+     * {@code skein.kafka.security} turned into Kafka's keys, then {@code skein.kafka.client-properties}.
+     * Empty for a plaintext cluster.
+     */
+    public Map<String, String> kafkaClientSettings() {
+        return KafkaSecurityReader.read(config);
+    }
+
+    /** How this process's clients reach the cluster at {@code servers}: {@link #kafkaClientSettings()} applied. */
+    public KafkaConnection kafkaConnection(String servers) {
+        return new KafkaConnection(servers, kafkaClientSettings());
     }
 
     public int embeddedKafkaPort() {

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -119,6 +120,8 @@ public final class LocalKafka implements AutoCloseable {
 
     static final String LOG_DIR = "kraft-logs";
     static final String CONFIG_FILE = "broker.properties";
+    /** A secured broker's certificates, under the data directory. */
+    static final String TLS_DIR = "tls";
     /** The child broker's log, in its data directory. */
     public static final String CHILD_LOG_FILE = "broker.log";
 
@@ -135,6 +138,11 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     private final Options options;
+    /** Null for the plaintext broker. */
+    private final LocalKafkaSecurity security;
+    /** This start's wiring of {@link #security}; null for the plaintext broker. */
+    private BrokerSecurity brokerSecurity;
+
     private State state = State.NEW;
     private int brokerPort;
     private EmbeddedBroker embedded;
@@ -143,6 +151,16 @@ public final class LocalKafka implements AutoCloseable {
 
     public LocalKafka(Options options) {
         this.options = Objects.requireNonNull(options, "options");
+        this.security = null;
+    }
+
+    /**
+     * A broker whose client port takes SASL over TLS only, with an ACL authorizer (see
+     * {@link LocalKafkaSecurity}); its TLS files live under the data directory, in {@code tls/}.
+     */
+    public LocalKafka(Options options, LocalKafkaSecurity security) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.security = Objects.requireNonNull(security, "security");
     }
 
     /**
@@ -196,6 +214,29 @@ public final class LocalKafka implements AutoCloseable {
         return options;
     }
 
+    /**
+     * What a client sets besides {@link #bootstrapServers()} to log in as {@code user} of a secured
+     * broker: SASL_SSL, the SCRAM mechanism and login, and the broker's CA certificate (PEM) as its
+     * truststore.
+     *
+     * @throws IllegalStateException when this broker is not secured or not started
+     */
+    public synchronized Map<String, String> clientSettings(String user) {
+        return startedSecurity().clientSettings(user);
+    }
+
+    /** The certificate (PEM) that signed a secured broker's certificate: what its clients trust. */
+    public synchronized Path caCertificate() {
+        return startedSecurity().tls().caCertificate();
+    }
+
+    private BrokerSecurity startedSecurity() {
+        if (brokerSecurity == null || state != State.STARTED) {
+            throw new IllegalStateException("Kafka is not a started secured broker (" + state + ")");
+        }
+        return brokerSecurity;
+    }
+
     /** The child JVM in {@link Mode#CHILD_PROCESS} mode (empty otherwise or once stopped): its pid, its liveness. */
     public synchronized Optional<Process> childProcess() {
         return Optional.ofNullable(child);
@@ -222,9 +263,16 @@ public final class LocalKafka implements AutoCloseable {
             Files.createDirectories(dataDir.resolve(LOG_DIR));
             brokerPort = chooseBrokerPort();
             int controllerPort = options.controllerPort() != 0 ? options.controllerPort() : freePort();
-            Properties props = BrokerProperties.singleNode(
-                    dataDir.resolve(LOG_DIR), brokerPort, controllerPort, options.brokerProperties());
+            Map<String, String> extra = options.brokerProperties();
+            if (security != null) {
+                brokerSecurity = BrokerSecurity.prepare(security, dataDir.resolve(TLS_DIR), freePort());
+                extra = new LinkedHashMap<>(brokerSecurity.brokerProperties(brokerPort, controllerPort));
+                extra.putAll(options.brokerProperties());
+            }
+            Properties props = BrokerProperties.singleNode(dataDir.resolve(LOG_DIR), brokerPort, controllerPort, extra);
             Path configFile = dataDir.resolve(CONFIG_FILE);
+            // It may hold the broker's passwords: for this user's eyes only.
+            BrokerTls.writeOwnerOnly(configFile, new byte[0]);
             try (Writer out = Files.newBufferedWriter(configFile, StandardCharsets.UTF_8)) {
                 props.store(out, "Written by Skein's LocalKafka on every start; edits are overwritten");
             }
@@ -327,16 +375,28 @@ public final class LocalKafka implements AutoCloseable {
 
     private void awaitMetadata(long deadline) {
         long remaining = remainingMillis(deadline);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+        // A secured broker is asked on its internal listener first: its users do not exist yet.
+        Map<String, Object> adminConfig = brokerSecurity == null
+                ? Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers())
+                : brokerSecurity.internalAdminConfig();
+        try (Admin admin = Admin.create(adminConfig)) {
             Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) remaining))
                     .nodes()
                     .get(remaining + 1_000, TimeUnit.MILLISECONDS);
-            LOG.debug("Kafka at {} answered with nodes {}", bootstrapServers(), nodes);
+            LOG.debug(
+                    "Kafka at {} answered with nodes {}",
+                    adminConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG),
+                    nodes);
+            if (brokerSecurity != null) {
+                brokerSecurity.provision(admin, bootstrapServers(), deadline);
+            }
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException(
                     "Kafka at "
                             + bootstrapServers()
-                            + " did not answer a metadata request within "
+                            + " did not answer a metadata request"
+                            + (brokerSecurity == null ? "" : " or take its users' logins")
+                            + " within "
                             + options.startTimeout()
                             + logTailIfChild(),
                     e);

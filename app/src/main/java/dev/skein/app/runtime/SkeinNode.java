@@ -19,6 +19,7 @@ import dev.skein.ingress.RegistryApi;
 import dev.skein.ingress.SkeinIngress;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.kafka.EventProducer;
+import dev.skein.schemas.kafka.KafkaConnection;
 import dev.skein.schemas.registry.EmbeddedSchemaRegistry;
 import dev.skein.schemas.registry.RestSchemaRegistry;
 import dev.skein.schemas.registry.SchemaRegistry;
@@ -38,6 +39,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -46,9 +48,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
@@ -143,7 +145,12 @@ public final class SkeinNode implements AutoCloseable {
         started.push(new Part("the metrics registry", metrics::close));
         bootstrapServers = config.bootstrapServers()
                 .orElseGet(() -> embedBroker ? startEmbeddedBroker() : "127.0.0.1:" + config.embeddedKafkaPort());
-        Map<String, Object> clients = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        KafkaConnection connection = config.kafkaConnection(bootstrapServers);
+        allowTokenEndpoint(connection);
+        log.info("Kafka clients connect to {}", connection);
+        // Every client of this node (admin, producers, consumers, share consumers, Kafka Streams)
+        // starts from the same settings, so that a secured cluster is configured once.
+        Map<String, Object> clients = Collections.unmodifiableMap(connection.clientConfig());
 
         SchemaRegistry registry;
         if (config.registryUrl().isPresent()) {
@@ -151,9 +158,7 @@ public final class SkeinNode implements AutoCloseable {
             registryApi = RegistryApi.external(config.registryUrl().get());
         } else {
             EmbeddedSchemaRegistry embedded = new EmbeddedSchemaRegistry(
-                    bootstrapServers,
-                    EmbeddedSchemaRegistry.defaultTopic(config.topicPrefix()),
-                    config.replicationFactor());
+                    connection, EmbeddedSchemaRegistry.defaultTopic(config.topicPrefix()), config.replicationFactor());
             registry = embedded;
             embeddedRegistry = embedded;
             registryApi = RegistryApi.serving(embedded);
@@ -169,7 +174,7 @@ public final class SkeinNode implements AutoCloseable {
 
         if (roles.contains(Role.CORE)) {
             // First, so that joining the group and restoring the stores overlap the rest of the start.
-            startSessions();
+            startSessions(connection);
         }
         if (roles.contains(Role.WORKER)) {
             startWorker(clients);
@@ -228,7 +233,7 @@ public final class SkeinNode implements AutoCloseable {
                 tools.stream().map(Tool::name).sorted().toList());
     }
 
-    private void startSessions() throws Exception {
+    private void startSessions(KafkaConnection connection) throws Exception {
         Path stateDir = config.dataDir().resolve("streams");
         Map<String, Object> overrides = new LinkedHashMap<>();
         overrides.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, (int)
@@ -260,12 +265,7 @@ public final class SkeinNode implements AutoCloseable {
                 config.sessionTopology(),
                 sessionPartitions,
                 SessionStreamsConfig.properties(
-                        bootstrapServers,
-                        streamsApplicationId(),
-                        stateDir,
-                        topics,
-                        config.replicationFactor(),
-                        overrides));
+                        connection, streamsApplicationId(), stateDir, topics, config.replicationFactor(), overrides));
         started.push(new Part("the session topology", sessions));
         sessions.start();
     }
@@ -366,6 +366,24 @@ public final class SkeinNode implements AutoCloseable {
                 config.dataDir().resolve("kafka"));
         return kafka.bootstrapServers();
     }
+
+    /**
+     * Kafka (since 4.0) refuses OAuth token endpoints that the JVM property
+     * {@code org.apache.kafka.sasl.oauthbearer.allowed.urls} does not list: a guard against endpoints
+     * named by untrusted configuration. Skein's endpoint comes from its operator, so it is added.
+     */
+    private static void allowTokenEndpoint(KafkaConnection connection) {
+        String endpoint = connection.settings().get(SaslConfigs.SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL);
+        if (endpoint == null) {
+            return;
+        }
+        String allowed = System.getProperty(ALLOWED_TOKEN_URLS, "");
+        if (!List.of(allowed.split(",")).contains(endpoint)) {
+            System.setProperty(ALLOWED_TOKEN_URLS, allowed.isBlank() ? endpoint : allowed + "," + endpoint);
+        }
+    }
+
+    private static final String ALLOWED_TOKEN_URLS = "org.apache.kafka.sasl.oauthbearer.allowed.urls";
 
     private String agentGroup() {
         return config.agentShareGroup().orElseGet(() -> topics.groupId("agents"));

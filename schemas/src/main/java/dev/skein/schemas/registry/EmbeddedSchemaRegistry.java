@@ -1,5 +1,6 @@
 package dev.skein.schemas.registry;
 
+import dev.skein.schemas.kafka.KafkaConnection;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -57,6 +58,11 @@ public final class EmbeddedSchemaRegistry implements ListableSchemaRegistry {
     /** A registry on {@code topic} of the cluster at {@code bootstrapServers}, with default client settings. */
     public EmbeddedSchemaRegistry(String bootstrapServers, String topic, short replicationFactor) {
         this(bootstrapProperties(bootstrapServers), topic, replicationFactor, DEFAULT_TIMEOUT);
+    }
+
+    /** A registry on {@code topic} of the cluster {@code connection} reaches (with its security settings). */
+    public EmbeddedSchemaRegistry(KafkaConnection connection, String topic, short replicationFactor) {
+        this(connection.properties(), topic, replicationFactor, DEFAULT_TIMEOUT);
     }
 
     /**

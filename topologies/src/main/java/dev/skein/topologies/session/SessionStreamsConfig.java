@@ -2,6 +2,7 @@ package dev.skein.topologies.session;
 
 import dev.skein.events.DeadLetter;
 import dev.skein.schemas.SkeinTopics;
+import dev.skein.schemas.kafka.KafkaConnection;
 import dev.skein.topologies.errors.DeadLetterHandler;
 import java.nio.file.Path;
 import java.util.Map;
@@ -28,15 +29,19 @@ public final class SessionStreamsConfig {
 
     private SessionStreamsConfig() {}
 
+    /**
+     * @param connection the cluster and the client settings every internal client of Kafka Streams
+     *     takes (security): they come first, so Skein's settings and then {@code overrides} win
+     */
     public static Properties properties(
-            String bootstrapServers,
+            KafkaConnection connection,
             String applicationId,
             Path stateDir,
             SkeinTopics topics,
             int replicationFactor,
             Map<String, ?> overrides) {
         Properties props = new Properties();
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(connection.clientConfig());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);

@@ -26,6 +26,7 @@ import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
 import dev.skein.events.WorkerHeartbeat;
 import dev.skein.schemas.SkeinTopics;
+import dev.skein.schemas.kafka.KafkaConnection;
 import dev.skein.schemas.registry.InMemorySchemaRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +74,8 @@ class SessionTopologyTest {
     @BeforeEach
     void start() throws Exception {
         stateDir = Files.createTempDirectory("session-topology-test");
-        Properties props = SessionStreamsConfig.properties("unused:9092", "test", stateDir, topics, 1, Map.of());
+        Properties props = SessionStreamsConfig.properties(
+                KafkaConnection.to("unused:9092"), "test", stateDir, topics, 1, Map.of());
         driver = new TopologyTestDriver(SessionTopology.build(topics, config, new SessionPartitions(1)), props, START);
         catalog = input(topics.toolCatalog.name(), topics.toolCatalog.valueSerde());
         turns = ledger.turns(input(topics.turns.name(), topics.turns.valueSerde()));
