@@ -156,7 +156,7 @@ final class SessionListEndpoint {
                 .put("queuedTurns", meta.getQueuedTurns().size())
                 .put("turnsCompleted", meta.getTurnsCompleted())
                 .put("turnsFailed", meta.getTurnsFailed())
-                .put("messages", meta.getNextSequence() - meta.getFirstSequence())
+                .put("messages", meta.getNextSequence() - meta.getFirstSequence() - meta.getRolledBackMessages())
                 .put("createdAt", Instant.ofEpochMilli(meta.getCreatedAtMs()).toString())
                 .put(
                         "lastActivityAt",

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import dev.skein.adapters.AgentSpec;
+import dev.skein.events.DoubleTexting;
 import dev.skein.ingress.TenantQuotas;
 import dev.skein.schemas.kafka.KafkaConnection;
 import dev.skein.schemas.resources.ByteSize;
@@ -217,7 +218,8 @@ public final class SkeinConfig {
                 config.getInt("skein.session.remembered-turn-ids"),
                 config.getDuration("skein.session.worker-timeout"),
                 config.getDuration("skein.session.cache-ttl"),
-                approvals());
+                approvals(),
+                doubleTexting());
     }
 
     /**
@@ -225,6 +227,21 @@ public final class SkeinConfig {
      * every session ({@code tools}), by agent ({@code by-agent}) and by tenant ({@code by-tenant});
      * {@code "*"} names every tool.
      */
+    /**
+     * {@code skein.session.double-texting}: what a turn does when it arrives while its session is
+     * busy, unless the turn or the session names a policy: enqueue, reject, interrupt or rollback.
+     */
+    public DoubleTexting doubleTexting() {
+        String value = config.getString("skein.session.double-texting");
+        try {
+            return DoubleTexting.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException.BadValue(
+                    "skein.session.double-texting",
+                    "must be enqueue, reject, interrupt or rollback, got '" + value + "'");
+        }
+    }
+
     /** {@code skein.quotas}: what each tenant may use at once (0: no limit). */
     public TenantQuotas tenantQuotas() {
         return QuotasReader.read(config);

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.skein.events.AgentStep;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.Role;
+import dev.skein.events.SessionMeta;
 import dev.skein.events.StepKind;
 import dev.skein.events.TurnCompleted;
+import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
 import dev.skein.schemas.registry.InMemorySchemaRegistry;
 import java.io.ByteArrayOutputStream;
@@ -18,6 +20,7 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.generic.GenericRecordBuilder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificRecord;
@@ -66,7 +69,8 @@ class OlderRecordsTest {
         step.put("toolCalls", List.of());
         step.put("retryable", false);
         step.put("producedAtMs", 7L);
-        Schema completionBefore = without(TurnCompleted.getClassSchema(), Set.of("awaitingInput"));
+        Schema completionBefore =
+                without(TurnCompleted.getClassSchema(), Set.of("awaitingInput", "supersededBy", "rolledBack"));
         GenericRecord completion = new GenericData.Record(completionBefore);
         completion.put("tenant", "acme");
         completion.put("sessionId", "s1");
@@ -87,6 +91,35 @@ class OlderRecordsTest {
         assertThat(readStep.getAwaitingInput()).isFalse();
         assertThat(readCompletion.getStatus()).isEqualTo(TurnStatus.COMPLETED);
         assertThat(readCompletion.getAwaitingInput()).isFalse();
+    }
+
+    @Test
+    void aTurnASessionAndACompletionFromBeforeDoubleTextingFollowTheDefaultPolicy() throws IOException {
+        Schema turnBefore = without(TurnRequested.getClassSchema(), Set.of("doubleTexting", "stickyDoubleTexting"));
+        GenericRecord turn = new GenericRecordBuilder(turnBefore)
+                .set("tenant", "acme")
+                .set("sessionId", "s1")
+                .set("turnId", "t1")
+                .set("message", "hello")
+                .set("requestedAtMs", 7L)
+                .build();
+        Schema metaBefore = without(SessionMeta.getClassSchema(), Set.of("doubleTexting", "rolledBackMessages"));
+        GenericRecord meta = new GenericRecordBuilder(metaBefore)
+                .set("tenant", "acme")
+                .set("sessionId", "s1")
+                .set("nextSequence", 4L)
+                .set("createdAtMs", 7L)
+                .set("updatedAtMs", 7L)
+                .build();
+
+        TurnRequested readTurn = read(TurnRequested.class, turnBefore, turn);
+        SessionMeta readMeta = read(SessionMeta.class, metaBefore, meta);
+
+        assertThat(readTurn.getDoubleTexting()).isNull();
+        assertThat(readTurn.getStickyDoubleTexting()).isFalse();
+        assertThat(readMeta.getDoubleTexting()).isNull();
+        assertThat(readMeta.getRolledBackMessages()).isZero();
+        assertThat(readMeta.getNextSequence()).isEqualTo(4L);
     }
 
     /** {@code current} as it was before {@code added} were added to it. */

@@ -9,6 +9,8 @@ import dev.skein.schemas.SessionAddress;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,6 +76,34 @@ final class Session {
             sessions.messages().delete(key(seq));
         }
         meta.setFirstSequence(meta.getNextSequence());
+        meta.setRolledBackMessages(0);
+    }
+
+    /**
+     * Removes the messages of {@code turnId}, the active turn: the history's last messages, since
+     * only the active turn appends. Their sequences are not reused (a reader that saw them must not
+     * see another message under the same number): the history has a hole there, counted in
+     * {@link SessionMeta#getRolledBackMessages()}.
+     *
+     * @return how many messages were removed
+     */
+    int rollBack(String turnId) {
+        List<Bytes> keys = new ArrayList<>();
+        if (meta.getNextSequence() > meta.getFirstSequence()) {
+            try (KeyValueIterator<Bytes, ChatMessage> it =
+                    sessions.messages().reverseRange(key(meta.getFirstSequence()), key(meta.getNextSequence() - 1))) {
+                while (it.hasNext()) {
+                    KeyValue<Bytes, ChatMessage> entry = it.next();
+                    if (!turnId.equals(entry.value.getTurnId())) {
+                        break;
+                    }
+                    keys.add(entry.key);
+                }
+            }
+        }
+        keys.forEach(sessions.messages()::delete);
+        meta.setRolledBackMessages(meta.getRolledBackMessages() + keys.size());
+        return keys.size();
     }
 
     /** Indexes the active turn's deadline, for the punctuator. */

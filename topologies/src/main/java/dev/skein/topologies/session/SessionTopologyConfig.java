@@ -1,5 +1,6 @@
 package dev.skein.topologies.session;
 
+import dev.skein.events.DoubleTexting;
 import dev.skein.topologies.routing.TierEnvelope;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +21,8 @@ import java.util.List;
  * @param workerTimeout a worker silent for longer than this is considered gone
  * @param cacheTtl how long a cacheable tool's result is reused, unless the tool sets its own
  * @param approvals calls held for a person's approval besides those of tools that require it themselves
+ * @param doubleTexting what a turn that arrives while its session is busy does, when neither the turn nor the
+ *     session names a policy ({@code skein.session.double-texting})
  */
 public record SessionTopologyConfig(
         String defaultAgent,
@@ -33,7 +36,8 @@ public record SessionTopologyConfig(
         int rememberedTurnIds,
         Duration workerTimeout,
         Duration cacheTtl,
-        ApprovalPolicy approvals) {
+        ApprovalPolicy approvals,
+        DoubleTexting doubleTexting) {
 
     public SessionTopologyConfig {
         require(defaultAgent != null && !defaultAgent.isBlank(), "defaultAgent must be set");
@@ -48,6 +52,7 @@ public record SessionTopologyConfig(
         require(workerTimeout.toMillis() > 0, "workerTimeout must be positive");
         require(!cacheTtl.isNegative(), "cacheTtl must not be negative");
         require(approvals != null, "approvals must be set (ApprovalPolicy.NONE for none)");
+        require(doubleTexting != null, "doubleTexting must be set (ENQUEUE to queue turns behind the active one)");
         require(tiers.stream().map(TierEnvelope::name).distinct().count() == tiers.size(), "tier names must be unique");
         tiers = List.copyOf(tiers);
     }

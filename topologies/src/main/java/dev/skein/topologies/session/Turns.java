@@ -3,6 +3,7 @@ package dev.skein.topologies.session;
 import dev.skein.events.ActiveTurn;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.ChatMessage;
+import dev.skein.events.DoubleTexting;
 import dev.skein.events.PendingCall;
 import dev.skein.events.Role;
 import dev.skein.events.SessionMeta;
@@ -19,8 +20,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The life of a turn: a requested turn starts at once, waits in the session's queue while
- * another runs, or is rejected when the queue is full; a started turn invokes its agent step by
+ * The life of a turn: a requested turn starts at once when its session is idle; when it is busy,
+ * the turn's double-texting policy decides: it waits in the session's queue (rejected when the
+ * queue is full), is rejected, or interrupts the active turn (keeping or rolling back that turn's
+ * messages) and starts; a started turn invokes its agent step by
  * step until it finishes, and then the next queued turn starts. Every turn, run or not, ends with
  * one {@link TurnCompleted}.
  */
@@ -41,31 +44,100 @@ final class Turns {
         this.output = output;
     }
 
-    /** A new turn for the session at {@code address}: started, queued, rejected, or dropped as a duplicate. */
+    /**
+     * A new turn for the session at {@code address}: dropped as a duplicate, started when the
+     * session is idle, and otherwise handled by its double-texting policy ({@link #policyOf}).
+     */
     void request(SessionAddress address, TurnRequested turn) {
         Session session = sessions.open(address);
-        SessionMeta meta = session.meta();
         if (session.hasSeen(turn.getTurnId())) {
             session.drop("duplicate turn " + turn.getTurnId());
-        } else if (meta.getStatus() == SessionStatus.IDLE) {
+        } else if (session.meta().getStatus() == SessionStatus.IDLE) {
+            adoptPolicy(session, turn);
             start(session, turn);
-        } else if (meta.getQueuedTurns().size() >= config.maxQueuedTurns()) {
-            endUnstarted(
-                    session,
-                    turn,
-                    TurnStatus.REJECTED,
-                    "session " + address + " is busy and already has "
-                            + meta.getQueuedTurns().size() + " queued turns (limit " + config.maxQueuedTurns()
-                            + "); send the turn again when the current ones have completed");
         } else {
-            meta.getQueuedTurns().add(turn);
-            log.debug(
-                    "session {} turn {} queued behind {}",
-                    address,
-                    turn.getTurnId(),
-                    session.active().getTurnId());
+            arriveWhileBusy(session, turn);
         }
         session.save();
+    }
+
+    /** The policy of a turn that arrives while its session is busy: its own, else the session's, else the default. */
+    static DoubleTexting policyOf(SessionMeta meta, TurnRequested turn, DoubleTexting configured) {
+        if (turn.getDoubleTexting() != null) {
+            return turn.getDoubleTexting();
+        }
+        return meta.getDoubleTexting() != null ? meta.getDoubleTexting() : configured;
+    }
+
+    private void arriveWhileBusy(Session session, TurnRequested turn) {
+        SessionMeta meta = session.meta();
+        String activeId = session.active().getTurnId();
+        DoubleTexting policy = policyOf(meta, turn, config.doubleTexting());
+        switch (policy) {
+            case REJECT ->
+                endUnstarted(
+                        session,
+                        turn,
+                        TurnStatus.REJECTED,
+                        "session " + session.address() + " is busy with turn " + activeId
+                                + " and the double-texting policy is reject; send the turn again when " + activeId
+                                + " has completed, or with \"doubleTexting\": \"enqueue\" or \"interrupt\"");
+            case INTERRUPT, ROLLBACK -> {
+                adoptPolicy(session, turn);
+                supersede(session, turn, policy == DoubleTexting.ROLLBACK);
+            }
+            case ENQUEUE -> {
+                if (meta.getQueuedTurns().size() >= config.maxQueuedTurns()) {
+                    endUnstarted(
+                            session,
+                            turn,
+                            TurnStatus.REJECTED,
+                            "session " + session.address() + " is busy and already has "
+                                    + meta.getQueuedTurns().size() + " queued turns (limit " + config.maxQueuedTurns()
+                                    + "); send the turn again when the current ones have completed");
+                } else {
+                    adoptPolicy(session, turn);
+                    meta.getQueuedTurns().add(turn);
+                    log.debug("session {} turn {} queued behind {}", session.address(), turn.getTurnId(), activeId);
+                }
+            }
+        }
+    }
+
+    /** A sticky policy becomes the session's once the session takes the turn; a refused turn changes nothing. */
+    private static void adoptPolicy(Session session, TurnRequested turn) {
+        if (turn.getStickyDoubleTexting() && turn.getDoubleTexting() != null) {
+            session.meta().setDoubleTexting(turn.getDoubleTexting());
+        }
+    }
+
+    /**
+     * Interrupt or rollback: the active turn ends CANCELLED where it stands (its calls still out are
+     * abandoned: their results, and its agent's late step, no longer match the active turn and are
+     * dropped), the queued turns end CANCELLED without running, and {@code turn} starts. Each of
+     * them gets its one completion, naming {@code turn} as the one that superseded it.
+     */
+    private void supersede(Session session, TurnRequested turn, boolean rollback) {
+        SessionMeta meta = session.meta();
+        String by = turn.getTurnId();
+        log.info(
+                "session {} turn {}: {} by turn {}",
+                session.address(),
+                session.active().getTurnId(),
+                rollback ? "rolled back" : "interrupted",
+                by);
+        String reason = (rollback ? "rolled back" : "interrupted") + " by turn " + by + ", sent while it ran";
+        end(session, TurnStatus.CANCELLED, null, reason, false, by, rollback);
+        for (TurnRequested queued : meta.getQueuedTurns()) {
+            endUnstarted(
+                    session,
+                    queued,
+                    TurnStatus.CANCELLED,
+                    "superseded by turn " + by + ", which interrupted the session before this turn started",
+                    by);
+        }
+        meta.getQueuedTurns().clear();
+        start(session, turn);
     }
 
     /** Sends the active turn's current step and attempt to its agent, with the history and the tools. */
@@ -112,7 +184,7 @@ final class Turns {
 
     /** Ends the active turn, then starts the next queued one. */
     void finish(Session session, TurnStatus status, String answer, String error) {
-        end(session, status, answer, error, false);
+        end(session, status, answer, error, false, null, false);
         startNextQueued(session);
     }
 
@@ -122,7 +194,7 @@ final class Turns {
      * @param awaitingInput the answer asks the user for input, which the next turn brings
      */
     void finishAnswered(Session session, String answer, boolean awaitingInput) {
-        end(session, TurnStatus.COMPLETED, answer, null, awaitingInput);
+        end(session, TurnStatus.COMPLETED, answer, null, awaitingInput, null, false);
         startNextQueued(session);
     }
 
@@ -135,10 +207,15 @@ final class Turns {
 
     /** Ends a turn that never started (rejected, or taken out of the queue) and remembers its id. */
     void endUnstarted(Session session, TurnRequested turn, TurnStatus status, String error) {
+        endUnstarted(session, turn, status, error, null);
+    }
+
+    private void endUnstarted(Session session, TurnRequested turn, TurnStatus status, String error, String by) {
         emit(
                 session,
                 completion(session, turn.getTurnId(), status)
                         .setError(error)
+                        .setSupersededBy(by)
                         .setSteps(0)
                         .setToolCalls(0)
                         .setRequestedAtMs(turn.getRequestedAtMs())
@@ -178,17 +255,33 @@ final class Turns {
 
     /** Ends the active turn and leaves the queue as it is. */
     void finishWithoutStartingNext(Session session, TurnStatus status, String answer, String error) {
-        end(session, status, answer, error, false);
+        end(session, status, answer, error, false, null, false);
     }
 
-    private void end(Session session, TurnStatus status, String answer, String error, boolean awaitingInput) {
+    /**
+     * @param by the turn that superseded this one (interrupt, rollback); null otherwise
+     * @param rollback remove the turn's messages instead of closing them with tool results and a marker
+     */
+    private void end(
+            Session session,
+            TurnStatus status,
+            String answer,
+            String error,
+            boolean awaitingInput,
+            String by,
+            boolean rollback) {
         SessionMeta meta = session.meta();
         ActiveTurn active = session.active();
-        if (meta.getStatus() == SessionStatus.AWAITING_TOOLS) {
-            appendToolMessages(session);
-        }
-        if (status == TurnStatus.FAILED || status == TurnStatus.CANCELLED) {
-            appendOutcomeMarker(session, status, error);
+        if (rollback) {
+            int removed = session.rollBack(active.getTurnId());
+            log.debug("session {} turn {}: {} messages rolled back", session.address(), active.getTurnId(), removed);
+        } else {
+            if (meta.getStatus() == SessionStatus.AWAITING_TOOLS) {
+                appendToolMessages(session);
+            }
+            if (status == TurnStatus.FAILED || status == TurnStatus.CANCELLED) {
+                appendOutcomeMarker(session, status, error);
+            }
         }
         session.cancelDeadline();
         emit(
@@ -201,6 +294,8 @@ final class Turns {
                         .setToolCalls(active.getToolCallCount())
                         .setRequestedAtMs(active.getRequestedAtMs())
                         .setAwaitingInput(awaitingInput)
+                        .setSupersededBy(by)
+                        .setRolledBack(rollback)
                         .build());
         if (status == TurnStatus.COMPLETED) {
             meta.setTurnsCompleted(meta.getTurnsCompleted() + 1);

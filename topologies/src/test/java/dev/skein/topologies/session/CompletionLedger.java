@@ -25,7 +25,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * A test pipes its turns and reads its responses through this ledger's {@link TurnsInput} and
  * {@link ResponsesOutput}, which behave like the test driver's topics and remember every record;
  * {@link #assertEveryTurnCompletedOnce} then drives the turns still running past their deadlines
- * and checks the promise.
+ * and checks the promise, and then that every session's history is well formed ({@link HistoryInvariant}).
  */
 final class CompletionLedger {
 
@@ -120,6 +120,7 @@ final class CompletionLedger {
         assertThat(completions.keySet())
                 .as("completions for turns never requested")
                 .isSubsetOf(accepted);
+        HistoryInvariant.assertWellFormed(driver);
     }
 
     private static boolean anyTurnInFlight(TopologyTestDriver driver) {
