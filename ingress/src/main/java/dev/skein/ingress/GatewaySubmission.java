@@ -3,6 +3,7 @@ package dev.skein.ingress;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -36,11 +37,21 @@ final class GatewaySubmission {
             JsonReply.error(ctx, 429, quota.getMessage());
             return;
         }
+        if (unwrapped instanceof TurnRefusedException refused) {
+            log.debug("session {}: {} refused: {}", address, what, refused.getMessage());
+            JsonObject body =
+                    new JsonObject().put("error", refused.getMessage()).put("code", refused.code());
+            if (refused.activeTurnId() != null) {
+                body.put("activeTurnId", refused.activeTurnId());
+            }
+            JsonReply.send(ctx, refused.status(), body);
+            return;
+        }
         log.warn("session {}: could not submit {}", address, what, cause);
         JsonReply.error(
                 ctx,
                 503,
-                "could not submit " + what + " of session " + address + ": " + cause.getMessage()
+                "could not submit " + what + " of session " + address + ": " + unwrapped.getMessage()
                         + "; it was not accepted, retry");
     }
 }

@@ -1,5 +1,6 @@
 package dev.skein.ingress;
 
+import dev.skein.events.DoubleTexting;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.schemas.SkeinTopics;
@@ -74,6 +75,11 @@ public final class KafkaTenantLoad implements TenantLoad, AutoCloseable {
         if (record.topic().equals(topics.turns.name())) {
             TurnRequested turn = topics.turns.valueSerde().deserializer().deserialize(record.topic(), record.value());
             admitted(turn.getTenant(), turn.getSessionId(), turn.getTurnId(), record.timestamp());
+            if (turn.getStickyDoubleTexting() && turn.getDoubleTexting() != null) {
+                // The session adopts it unless it refuses the turn; a rare refusal is corrected by the
+                // session itself, which stays the authority (SessionAdmission).
+                counts.adopted(turn.getTenant(), turn.getSessionId(), turn.getDoubleTexting());
+            }
         } else {
             TurnCompleted done =
                     topics.responses.valueSerde().deserializer().deserialize(record.topic(), record.value());
@@ -128,6 +134,16 @@ public final class KafkaTenantLoad implements TenantLoad, AutoCloseable {
     @Override
     public int inFlight(String tenant, String sessionId) {
         return counts.inFlight(tenant, sessionId);
+    }
+
+    @Override
+    public String oldestInFlight(String tenant, String sessionId) {
+        return counts.oldestInFlight(tenant, sessionId);
+    }
+
+    @Override
+    public DoubleTexting policy(String tenant, String sessionId) {
+        return counts.policy(tenant, sessionId);
     }
 
     /** Why the counts are not current, or null while the reader runs (for health). */

@@ -14,22 +14,31 @@ import java.util.concurrent.CompletableFuture;
  * queued turns is refused with a {@link QuotaExceededException} before anything is written, and
  * one accepted is counted at once, so that a burst at one instance cannot outrun the topics. The
  * check and the count are one step (this class's lock), so two requests cannot both take the last
- * place. Commands (cancel, approve, deny, clear) are never refused: they end work, not start it.
+ * place. Before the quotas, a turn its session would refuse at once is refused here
+ * ({@link SessionAdmission}: 409 or 400), in the same step. Commands (cancel, approve, deny, clear)
+ * are never refused: they end work, not start it.
  */
 final class QuotaGateway implements TurnGateway {
 
     private final TurnGateway delegate;
     private final TenantQuotas quotas;
     private final TenantLoad load;
+    private final SessionAdmission sessions;
     private final MeterRegistry metrics;
     /** Live WebSocket streams on this instance, by tenant. */
     private final Map<String, Integer> open = new HashMap<>();
 
     /** @param metrics counts refusals by tenant and quota ({@code skein_tenant_quota_refusals_total}); may be null */
-    QuotaGateway(TurnGateway delegate, TenantQuotas quotas, TenantLoad load, MeterRegistry metrics) {
+    QuotaGateway(
+            TurnGateway delegate,
+            TenantQuotas quotas,
+            TenantLoad load,
+            SessionAdmission sessions,
+            MeterRegistry metrics) {
         this.delegate = delegate;
         this.quotas = quotas;
         this.load = load;
+        this.sessions = sessions;
         this.metrics = metrics;
     }
 
@@ -38,6 +47,7 @@ final class QuotaGateway implements TurnGateway {
         String tenant = turn.getTenant();
         String turnId = turn.getTurnId();
         synchronized (this) {
+            sessions.check(turn, load);
             check(tenant, turn.getSessionId(), System.currentTimeMillis());
             load.admitted(tenant, turn.getSessionId(), turnId, System.currentTimeMillis());
         }

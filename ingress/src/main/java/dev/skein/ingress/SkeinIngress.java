@@ -134,7 +134,11 @@ public final class SkeinIngress implements AutoCloseable {
         this.verticle = new IngressVerticle(
                 config,
                 new QuotaGateway(
-                        Objects.requireNonNull(gateway, "gateway"), admission.quotas(), admission.load(), metrics),
+                        Objects.requireNonNull(gateway, "gateway"),
+                        admission.quotas(),
+                        admission.load(),
+                        admission.sessions(),
+                        metrics),
                 Objects.requireNonNull(events, "events"),
                 Objects.requireNonNull(sessions, "sessions"),
                 Objects.requireNonNull(health, "health"),

@@ -1,9 +1,12 @@
 package dev.skein.ingress;
 
+import dev.skein.events.DoubleTexting;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 
 /**
@@ -11,7 +14,9 @@ import java.util.Map;
  * yet completed by session. A turn is counted once, whoever reports it first (the instance that
  * accepts it, or the topic), and a completion seen before its turn keeps the turn from being
  * counted later. A turn whose completion has not come within the lookback is forgotten, so that
- * a completion lost to a bug cannot hold a tenant's quota for ever. Thread-safe.
+ * a completion lost to a bug cannot hold a tenant's quota for ever. Each session's turns in flight
+ * are kept in the order they were counted, so the oldest is its active turn; and the last sticky
+ * double-texting policy of the most recent sessions is kept (see {@link SessionAdmission}). Thread-safe.
  */
 final class TenantCounts implements TenantLoad {
 
@@ -19,9 +24,20 @@ final class TenantCounts implements TenantLoad {
 
     private record InFlight(String tenant, String sessionId, long sinceMs) {}
 
+    /** Sessions whose sticky policy is remembered: the most recently set ones (an entry is a few dozen bytes). */
+    static final int REMEMBERED_POLICIES = 100_000;
+
     private final long lookbackMs;
     private final Map<String, InFlight> inFlight = new HashMap<>();
-    private final Map<String, Map<String, Integer>> bySession = new HashMap<>();
+    /** By tenant, by session: the turn ids in flight, oldest first. */
+    private final Map<String, Map<String, LinkedHashSet<String>>> bySession = new HashMap<>();
+
+    private final Map<String, DoubleTexting> policies = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, DoubleTexting> eldest) {
+            return size() > REMEMBERED_POLICIES;
+        }
+    };
     private final Map<String, Deque<Long>> lastMinute = new HashMap<>();
     /** Turn ids counted or completed within the lookback, and when. */
     private final Map<String, Long> seenTurnIds = new HashMap<>();
@@ -38,7 +54,10 @@ final class TenantCounts implements TenantLoad {
             return;
         }
         inFlight.put(turnId, new InFlight(tenant, sessionId, atMs));
-        bySession.computeIfAbsent(tenant, t -> new HashMap<>()).merge(sessionId, 1, Integer::sum);
+        bySession
+                .computeIfAbsent(tenant, t -> new HashMap<>())
+                .computeIfAbsent(sessionId, id -> new LinkedHashSet<>())
+                .add(turnId);
         lastMinute.computeIfAbsent(tenant, t -> new ArrayDeque<>()).addLast(atMs);
         expire(System.currentTimeMillis());
     }
@@ -48,7 +67,7 @@ final class TenantCounts implements TenantLoad {
         seenTurnIds.remove(turnId);
         InFlight turn = inFlight.remove(turnId);
         if (turn != null) {
-            release(turn);
+            release(turnId, turn);
             Deque<Long> times = lastMinute.get(turn.tenant());
             if (times != null) {
                 times.removeLastOccurrence(turn.sinceMs());
@@ -59,17 +78,28 @@ final class TenantCounts implements TenantLoad {
     synchronized void completed(String turnId) {
         InFlight turn = inFlight.remove(turnId);
         if (turn != null) {
-            release(turn);
+            release(turnId, turn);
         } else {
             // Read before its turn's record (another topic, another partition): the record must not count.
             seenTurnIds.putIfAbsent(turnId, System.currentTimeMillis());
         }
     }
 
-    private void release(InFlight turn) {
-        Map<String, Integer> sessions = bySession.get(turn.tenant());
+    /** A turn the session accepted with {@code stickyDoubleTexting}: its policy is the session's from now on. */
+    synchronized void adopted(String tenant, String sessionId, DoubleTexting policy) {
+        String key = tenant + "/" + sessionId;
+        // Removed first, so that the session counts as recently set again.
+        policies.remove(key);
+        policies.put(key, policy);
+    }
+
+    private void release(String turnId, InFlight turn) {
+        Map<String, LinkedHashSet<String>> sessions = bySession.get(turn.tenant());
         if (sessions != null) {
-            sessions.computeIfPresent(turn.sessionId(), (s, n) -> n <= 1 ? null : n - 1);
+            sessions.computeIfPresent(turn.sessionId(), (s, ids) -> {
+                ids.remove(turnId);
+                return ids.isEmpty() ? null : ids;
+            });
             if (sessions.isEmpty()) {
                 bySession.remove(turn.tenant());
             }
@@ -81,7 +111,7 @@ final class TenantCounts implements TenantLoad {
         inFlight.entrySet().removeIf(e -> {
             boolean stale = e.getValue().sinceMs() < nowMs - lookbackMs;
             if (stale) {
-                release(e.getValue());
+                release(e.getKey(), e.getValue());
             }
             return stale;
         });
@@ -109,22 +139,38 @@ final class TenantCounts implements TenantLoad {
 
     @Override
     public synchronized int activeTurns(String tenant) {
-        Map<String, Integer> sessions = bySession.get(tenant);
+        Map<String, LinkedHashSet<String>> sessions = bySession.get(tenant);
         return sessions == null ? 0 : sessions.size();
     }
 
     @Override
     public synchronized int queuedTurns(String tenant) {
-        Map<String, Integer> sessions = bySession.get(tenant);
+        Map<String, LinkedHashSet<String>> sessions = bySession.get(tenant);
         if (sessions == null) {
             return 0;
         }
-        return sessions.values().stream().mapToInt(n -> n - 1).sum();
+        return sessions.values().stream().mapToInt(ids -> ids.size() - 1).sum();
     }
 
     @Override
     public synchronized int inFlight(String tenant, String sessionId) {
-        Map<String, Integer> sessions = bySession.get(tenant);
-        return sessions == null ? 0 : sessions.getOrDefault(sessionId, 0);
+        LinkedHashSet<String> ids = turnsOf(tenant, sessionId);
+        return ids == null ? 0 : ids.size();
+    }
+
+    @Override
+    public synchronized String oldestInFlight(String tenant, String sessionId) {
+        LinkedHashSet<String> ids = turnsOf(tenant, sessionId);
+        return ids == null ? null : ids.getFirst();
+    }
+
+    @Override
+    public synchronized DoubleTexting policy(String tenant, String sessionId) {
+        return policies.get(tenant + "/" + sessionId);
+    }
+
+    private LinkedHashSet<String> turnsOf(String tenant, String sessionId) {
+        Map<String, LinkedHashSet<String>> sessions = bySession.get(tenant);
+        return sessions == null ? null : sessions.get(sessionId);
     }
 }

@@ -1,5 +1,7 @@
 package dev.skein.ingress;
 
+import dev.skein.events.DoubleTexting;
+
 /**
  * What each tenant is using across every instance, as far as the topics show (a few milliseconds
  * behind): turns accepted in the last minute, and turns not yet completed.
@@ -53,6 +55,16 @@ public interface TenantLoad {
 
     /** The session's turns not yet completed. */
     int inFlight(String tenant, String sessionId);
+
+    /** The session's oldest turn not yet completed (its active turn, as far as the topics show); null when none. */
+    default String oldestInFlight(String tenant, String sessionId) {
+        return null;
+    }
+
+    /** The session's double-texting policy, set by a turn with {@code stickyDoubleTexting}; null when none is known. */
+    default DoubleTexting policy(String tenant, String sessionId) {
+        return null;
+    }
 
     /** A turn this instance is accepting: counted at once, before the topic shows it. */
     void admitted(String tenant, String sessionId, String turnId, long atMs);

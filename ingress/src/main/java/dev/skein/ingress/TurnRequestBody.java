@@ -1,5 +1,6 @@
 package dev.skein.ingress;
 
+import dev.skein.events.DoubleTexting;
 import dev.skein.events.TurnRequested;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.json.DecodeException;
@@ -10,11 +11,13 @@ import java.util.UUID;
 
 /**
  * Parses the body of a turn, {@code {"message": "...", "agent"?: "...", "turnId"?: "...",
- * "timeoutMs"?: n}}, from HTTP and WebSocket alike so that both accept exactly the same input.
+ * "timeoutMs"?: n, "doubleTexting"?: "enqueue|reject|interrupt|rollback", "sticky"?: bool}}, from
+ * HTTP and WebSocket alike so that both accept exactly the same input.
  */
 final class TurnRequestBody {
 
-    private static final Set<String> FIELDS = Set.of("message", "agent", "turnId", "timeoutMs");
+    private static final Set<String> FIELDS =
+            Set.of("message", "agent", "turnId", "timeoutMs", "doubleTexting", "sticky");
 
     private TurnRequestBody() {}
 
@@ -28,8 +31,8 @@ final class TurnRequestBody {
             if (!FIELDS.contains(field)) {
                 // Rejected rather than ignored: a misspelt "mesage" would otherwise become a
                 // confusing "message is missing", and a misspelt "agent" would silently be dropped.
-                throw HttpFailure.badRequest(
-                        "unknown field '" + field + "'; a turn has the fields message, agent, turnId, timeoutMs");
+                throw HttpFailure.badRequest("unknown field '" + field
+                        + "'; a turn has the fields message, agent, turnId, timeoutMs, doubleTexting, sticky");
             }
         }
         String message = message(body, maxMessageBytes);
@@ -41,6 +44,8 @@ final class TurnRequestBody {
             throw HttpFailure.badRequest(
                     "turnId '" + turnId + "' is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
         }
+        DoubleTexting policy = doubleTexting(body);
+        boolean sticky = sticky(body, policy);
         return TurnRequested.newBuilder()
                 .setTenant(address.tenant())
                 .setSessionId(address.sessionId())
@@ -48,6 +53,8 @@ final class TurnRequestBody {
                 .setMessage(message)
                 .setAgent(agent)
                 .setTimeoutMs(timeoutMs(body))
+                .setDoubleTexting(policy)
+                .setStickyDoubleTexting(sticky)
                 .setRequestedAtMs(nowMs)
                 .build();
     }
@@ -100,6 +107,35 @@ final class TurnRequestBody {
             throw HttpFailure.badRequest("'" + field + "' must be a non-blank string when present");
         }
         return text;
+    }
+
+    private static DoubleTexting doubleTexting(JsonObject body) {
+        Object value = body.getValue("doubleTexting");
+        if (value == null) {
+            return null;
+        }
+        for (DoubleTexting policy : DoubleTexting.values()) {
+            if (value instanceof String text && policy.name().equalsIgnoreCase(text)) {
+                return policy;
+            }
+        }
+        throw HttpFailure.badRequest(
+                "'doubleTexting' must be one of enqueue, reject, interrupt, rollback, got " + value);
+    }
+
+    private static boolean sticky(JsonObject body, DoubleTexting policy) {
+        Object value = body.getValue("sticky");
+        if (value == null) {
+            return false;
+        }
+        if (!(value instanceof Boolean sticky)) {
+            throw HttpFailure.badRequest("'sticky' must be true or false, got " + value);
+        }
+        if (sticky && policy == null) {
+            throw HttpFailure.badRequest(
+                    "'sticky' makes the turn's doubleTexting the session's: send it with \"doubleTexting\"");
+        }
+        return sticky;
     }
 
     private static Long timeoutMs(JsonObject body) {

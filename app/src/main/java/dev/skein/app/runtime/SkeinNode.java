@@ -16,6 +16,7 @@ import dev.skein.ingress.KafkaSessionEvents;
 import dev.skein.ingress.KafkaTenantLoad;
 import dev.skein.ingress.KafkaTurnGateway;
 import dev.skein.ingress.RegistryApi;
+import dev.skein.ingress.SessionAdmission;
 import dev.skein.ingress.SkeinIngress;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.kafka.EventProducer;
@@ -47,6 +48,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -349,9 +351,22 @@ public final class SkeinNode implements AutoCloseable {
                 catalog,
                 metrics,
                 registryApi,
-                new Admission(config.tenantQuotas(), load));
+                new Admission(config.tenantQuotas(), load, sessionAdmission()));
         started.push(new Part("the HTTP ingress", ingress));
         ingress.start();
+    }
+
+    /**
+     * What a session would refuse at once, checked by the ingress: the configured double-texting
+     * policy and queue length, and the agents a turn may name: those of {@code skein.agents} (every
+     * process of a deployment shares them) and those built in code in this process.
+     */
+    private SessionAdmission sessionAdmission() {
+        Set<String> agents = new TreeSet<>();
+        config.agents().forEach(spec -> agents.add(spec.name()));
+        adapters.forEach(adapter -> agents.add(adapter.name()));
+        return new SessionAdmission(
+                config.doubleTexting(), config.sessionTopology().maxQueuedTurns(), agents);
     }
 
     private String startEmbeddedBroker() {

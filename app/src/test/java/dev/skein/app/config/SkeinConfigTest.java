@@ -3,6 +3,7 @@ package dev.skein.app.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.skein.events.DoubleTexting;
 import dev.skein.topologies.session.ApprovalPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,6 +47,18 @@ class SkeinConfigTest {
         assertThat(defaults.heartbeatInterval()).isEqualTo(Duration.ofSeconds(5));
         assertThat(defaults.agentTimeout()).isEqualTo(Duration.ofSeconds(25));
         assertThat(defaults.tiers()).extracting(t -> t.name()).containsExactly("small", "large", "highmem", "gpu");
+    }
+
+    @Test
+    void theDoubleTextingPolicyIsEnqueueByDefaultAndABadOneNamesTheKey() {
+        assertThat(SkeinConfig.defaults().sessionTopology().doubleTexting()).isEqualTo(DoubleTexting.ENQUEUE);
+        assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of("SKEIN_SESSION_DOUBLE_TEXTING", "Interrupt"))
+                        .doubleTexting())
+                .isEqualTo(DoubleTexting.INTERRUPT);
+        assertThatThrownBy(() ->
+                        SkeinConfig.load(Optional.empty(), Map.of(), Map.of("SKEIN_SESSION_DOUBLE_TEXTING", "later")))
+                .hasMessageContaining("skein.session.double-texting")
+                .hasMessageContaining("enqueue, reject, interrupt or rollback");
     }
 
     @Test
