@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -66,6 +67,8 @@ public final class AgentRunner implements AutoCloseable {
     private final AtomicLong processed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
+    private final AtomicLong abandoned = new AtomicLong();
+    private final TurnEnds turnEnds;
 
     /**
      * @param kafkaConfig connection settings shared by the consumer, producer and admin client
@@ -99,6 +102,7 @@ public final class AgentRunner implements AutoCloseable {
                     + "' is not among the configured agents " + this.adapters.keySet());
         }
         this.producer = new EventProducer(this.kafkaConfig, COMPONENT);
+        this.turnEnds = new TurnEnds(this.kafkaConfig, topics);
         this.loop =
                 new ShareBatchLoop<>("skein-agent-runner", consumer(), options.pollTimeout(), this::handle, poison -> {
                     boolean written = producer.deadLetter(topics.deadLetters, poison);
@@ -137,6 +141,7 @@ public final class AgentRunner implements AutoCloseable {
         try (Admin admin = Admin.create(kafkaConfig)) {
             ShareGroups.configure(admin, options.groupId(), options.sessionTimeout());
         }
+        turnEnds.start();
         loop.start(List.of(topics.agentRequests.name()));
         log.info(
                 "Agent runner started in share group {} on {} with agents {} (default {})",
@@ -161,6 +166,14 @@ public final class AgentRunner implements AutoCloseable {
         return deadLettered.get();
     }
 
+    /**
+     * Requests not answered because their turn had ended (its completion was on the responses
+     * topic) before or while the agent ran: nothing is written for them.
+     */
+    public long abandoned() {
+        return abandoned.get();
+    }
+
     /** False once closed or stopped by a fatal consumer error. */
     public boolean isRunning() {
         return loop.isRunning();
@@ -178,7 +191,17 @@ public final class AgentRunner implements AutoCloseable {
             return AcknowledgeType.REJECT;
         }
         String address = SessionAddress.key(invocation.getTenant(), invocation.getSessionId());
-        AgentStep step = decide(address, invocation);
+        AgentStep step = turnEnds.hasEnded(address, invocation.getTurnId()) ? null : decide(address, invocation);
+        if (step == null) {
+            // The session has moved on (interrupted, cancelled, timed out): it would drop the step.
+            abandoned.incrementAndGet();
+            log.info(
+                    "[{} turn {} step {}] not answered: the turn has ended",
+                    address,
+                    invocation.getTurnId(),
+                    invocation.getStep());
+            return AcknowledgeType.ACCEPT;
+        }
         try {
             producer.sendAndWait(topics.agentSteps, address, step, PRODUCE_TIMEOUT);
         } catch (KafkaException e) {
@@ -198,6 +221,7 @@ public final class AgentRunner implements AutoCloseable {
         return AcknowledgeType.ACCEPT;
     }
 
+    /** The agent's step; null when the turn ended while the agent ran (the call was told to stop). */
     private AgentStep decide(String address, AgentInvocation invocation) throws InterruptedException {
         String name = invocation.getAgent() == null || invocation.getAgent().isBlank()
                 ? options.defaultAgent()
@@ -230,6 +254,7 @@ public final class AgentRunner implements AutoCloseable {
                         .setTools(Handoffs.offered(invocation.getTools(), spec))
                         .build();
         Future<AgentReply> reply = adapterThreads.submit(() -> adapter.decide(offered, deltas));
+        turnEnds.running(address, invocation.getTurnId(), reply);
         try {
             AgentReply decided = reply.get(timeoutMs, TimeUnit.MILLISECONDS);
             if (decided == null) {
@@ -274,9 +299,13 @@ public final class AgentRunner implements AutoCloseable {
                     cause);
             return AgentSteps.error(
                     invocation, name, "agent '" + name + "' failed: " + message, retryable, System.currentTimeMillis());
+        } catch (CancellationException e) {
+            return null;
         } catch (InterruptedException e) {
             reply.cancel(true);
             throw e;
+        } finally {
+            turnEnds.finished(address, invocation.getTurnId(), reply);
         }
     }
 
@@ -345,6 +374,7 @@ public final class AgentRunner implements AutoCloseable {
             return;
         }
         loop.close(options.agentTimeout().plus(PRODUCE_TIMEOUT));
+        turnEnds.close();
         adapterThreads.shutdownNow();
         producer.close();
         log.info(

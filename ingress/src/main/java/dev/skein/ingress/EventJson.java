@@ -35,6 +35,8 @@ final class EventJson {
                 .put("steps", completed.getSteps())
                 .put("toolCalls", completed.getToolCalls())
                 .put("awaitingInput", completed.getAwaitingInput())
+                .put("supersededBy", completed.getSupersededBy())
+                .put("rolledBack", completed.getRolledBack())
                 .put("latencyMs", latencyMs);
     }
 

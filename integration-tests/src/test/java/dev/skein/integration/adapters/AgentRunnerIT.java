@@ -3,7 +3,10 @@ package dev.skein.integration.adapters;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.skein.adapters.AgentAdapter;
+import dev.skein.adapters.AgentReply;
 import dev.skein.adapters.AgentRunner;
+import dev.skein.adapters.DeltaSink;
 import dev.skein.adapters.demo.DemoAgent;
 import dev.skein.events.AgentDelta;
 import dev.skein.events.AgentInvocation;
@@ -17,6 +20,8 @@ import dev.skein.events.Role;
 import dev.skein.events.StepKind;
 import dev.skein.events.ToolCall;
 import dev.skein.events.ToolDefinition;
+import dev.skein.events.TurnCompleted;
+import dev.skein.events.TurnStatus;
 import dev.skein.integration.fixtures.KafkaFixture;
 import dev.skein.integration.fixtures.ProductDefaults;
 import dev.skein.integration.fixtures.TopicReader;
@@ -26,6 +31,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -47,6 +55,8 @@ class AgentRunnerIT {
     private SkeinTopics topics;
     private AgentRunner runner;
     private KafkaProducer<String, byte[]> producer;
+    /** An agent that answers only when interrupted, as a model call that is told to stop. */
+    private final WaitingAgent waiter = new WaitingAgent();
 
     @BeforeEach
     void startRunner() {
@@ -58,12 +68,13 @@ class AgentRunnerIT {
                 topics.agentRequests.name(),
                 topics.agentSteps.name(),
                 topics.deltas.name(),
-                topics.deadLetters.name());
+                topics.deadLetters.name(),
+                topics.responses.name());
         Map<String, Object> kafka = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         runner = new AgentRunner(
                 kafka,
                 topics,
-                List.of(new DemoAgent()),
+                List.of(new DemoAgent(), waiter),
                 ProductDefaults.agentRunner(KafkaFixture.uniqueName("it-agents"))
                         .build());
         runner.start();
@@ -126,7 +137,7 @@ class AgentRunnerIT {
             AgentStep step = steps.await(r -> r.value().getTurnId().equals("t1"), TIMEOUT)
                     .value();
             assertThat(step.getKind()).isEqualTo(StepKind.ERROR);
-            assertThat(step.getError()).isEqualTo("no agent named 'gpt-9' is configured (configured: demo)");
+            assertThat(step.getError()).isEqualTo("no agent named 'gpt-9' is configured (configured: demo, waiter)");
             assertThat(step.getRetryable()).isFalse();
         }
         await().atMost(TIMEOUT).until(() -> runner.failed() == 1);
@@ -156,6 +167,72 @@ class AgentRunnerIT {
         }
         // Stays at one: the poison was rejected, not released and delivered again.
         await().during(Duration.ofSeconds(3)).atMost(TIMEOUT).until(() -> runner.deadLettered() == 1);
+    }
+
+    @Test
+    void aCallOfATurnThatEndsMeanwhileIsToldToStopAndItsLaterInvocationsAreNotRun() throws Exception {
+        send(invocation("t1", "waiter", "take your time"));
+        assertThat(waiter.started.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+        // What the topology writes when a newer turn interrupts t1; again until seen, as the runner's
+        // reader starts at the topic's end, wherever that was when it first polled.
+        await().atMost(TIMEOUT).until(() -> {
+            complete("t1");
+            return waiter.interrupted.await(1, TimeUnit.SECONDS);
+        });
+        await().atMost(TIMEOUT).until(() -> runner.abandoned() == 1);
+        // A redelivered or retried invocation of the ended turn is not run at all.
+        send(invocation("t1", "waiter", "take your time"));
+        await().atMost(TIMEOUT).until(() -> runner.abandoned() == 2);
+        assertThat(waiter.calls.get()).isEqualTo(1);
+
+        send(invocation("t2", "demo", "hello"));
+        try (TopicReader<AgentStep> steps = new TopicReader<>(bootstrap, topics.agentSteps)) {
+            steps.await(r -> r.value().getTurnId().equals("t2"), TIMEOUT);
+            assertThat(steps.seen())
+                    .as("no step is written for the ended turn")
+                    .extracting(r -> r.value().getTurnId())
+                    .containsExactly("t2");
+        }
+    }
+
+    private void complete(String turnId) throws Exception {
+        TurnCompleted done = TurnCompleted.newBuilder()
+                .setTenant("acme")
+                .setSessionId("s1")
+                .setTurnId(turnId)
+                .setStatus(TurnStatus.CANCELLED)
+                .setError("interrupted by turn t9, sent while it ran")
+                .setSupersededBy("t9")
+                .setCompletedAtMs(System.currentTimeMillis())
+                .build();
+        byte[] value = topics.responses.valueSerde().serializer().serialize(topics.responses.name(), done);
+        producer.send(new ProducerRecord<>(topics.responses.name(), "acme/s1", value))
+                .get();
+    }
+
+    private static final class WaitingAgent implements AgentAdapter {
+        final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch interrupted = new CountDownLatch(1);
+        final AtomicInteger calls = new AtomicInteger();
+
+        @Override
+        public String name() {
+            return "waiter";
+        }
+
+        @Override
+        public AgentReply decide(AgentInvocation invocation, DeltaSink deltas) throws Exception {
+            calls.incrementAndGet();
+            started.countDown();
+            try {
+                Thread.sleep(Duration.ofMinutes(5));
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+                throw e;
+            }
+            throw new IllegalStateException("never told to stop");
+        }
     }
 
     private void send(AgentInvocation invocation) throws Exception {

@@ -88,6 +88,8 @@ final class SkeinAcls {
         topic(prefix + "agent-requests", LITERAL, READ);
         topic(prefix + "agent-steps", LITERAL, WRITE);
         topic(prefix + "deltas", LITERAL, WRITE);
+        // Completions, read without a group: a call of a turn that has ended is told to stop.
+        topic(prefix + "responses", LITERAL, READ);
         // The share group, and its group configs (earliest offset, read_committed) set at start.
         bind(GROUP, groups + "agents", LITERAL, READ, ALTER_CONFIGS);
     }
