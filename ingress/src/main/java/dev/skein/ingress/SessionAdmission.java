@@ -40,7 +40,8 @@ public record SessionAdmission(DoubleTexting configured, int maxQueuedTurns, Set
             throw new TurnRefusedException(
                     400,
                     "unknown_agent",
-                    "no agent named '" + agent + "' is configured; name one of "
+                    "no agent named '" + (agent.length() <= 64 ? agent : agent.substring(0, 64) + "...")
+                            + "' is configured; name one of "
                             + String.join(", ", new TreeSet<>(agents)) + ", or none for the session's agent",
                     null);
         }

@@ -120,7 +120,7 @@ final class TurnRequestBody {
             }
         }
         throw HttpFailure.badRequest(
-                "'doubleTexting' must be one of enqueue, reject, interrupt, rollback, got " + value);
+                "'doubleTexting' must be one of enqueue, reject, interrupt, rollback, got " + shown(value));
     }
 
     private static boolean sticky(JsonObject body, DoubleTexting policy) {
@@ -129,7 +129,7 @@ final class TurnRequestBody {
             return false;
         }
         if (!(value instanceof Boolean sticky)) {
-            throw HttpFailure.badRequest("'sticky' must be true or false, got " + value);
+            throw HttpFailure.badRequest("'sticky' must be true or false, got " + shown(value));
         }
         if (sticky && policy == null) {
             throw HttpFailure.badRequest(
@@ -148,6 +148,12 @@ final class TurnRequestBody {
             throw HttpFailure.badRequest("'timeoutMs' must be a positive whole number of milliseconds, got " + value);
         }
         return ((Number) value).longValue();
+    }
+
+    /** A value as the error shows it: at most 40 characters of it, so a large body is not echoed back. */
+    private static String shown(Object value) {
+        String text = value instanceof String string ? "'" + string + "'" : String.valueOf(value);
+        return text.length() <= 40 ? text : text.substring(0, 40) + "...";
     }
 
     private static String firstLine(String text) {

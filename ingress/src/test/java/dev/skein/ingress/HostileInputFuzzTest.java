@@ -268,7 +268,18 @@ class HostileInputFuzzTest {
     }
 
     private static Case mistypedJson(Random random) {
-        String field = pick(random, "message", "agent", "turnId", "timeoutMs", "reason", "mesage", "", "\u200b");
+        String field = pick(
+                random,
+                "message",
+                "agent",
+                "turnId",
+                "timeoutMs",
+                "doubleTexting",
+                "sticky",
+                "reason",
+                "mesage",
+                "",
+                "\u200b");
         String value = pick(
                 random,
                 "1",
