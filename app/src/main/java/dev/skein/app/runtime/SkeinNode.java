@@ -145,7 +145,8 @@ public final class SkeinNode implements AutoCloseable {
             EmbeddedSchemaRegistry embedded = new EmbeddedSchemaRegistry(
                     bootstrapServers,
                     EmbeddedSchemaRegistry.defaultTopic(config.topicPrefix()),
-                    config.replicationFactor());
+                    config.replicationFactor(),
+                    config.createdTopicConfigs());
             registry = embedded;
             registryApi = RegistryApi.serving(embedded);
         }
@@ -153,7 +154,13 @@ public final class SkeinNode implements AutoCloseable {
         topics = new SkeinTopics(config.topicPrefix(), registry);
 
         try (Admin admin = Admin.create(Map.copyOf(clients))) {
-            TopicSetup.ensure(admin, topics, config.tiers(), config.partitions(), config.replicationFactor());
+            TopicSetup.ensure(
+                    admin,
+                    topics,
+                    config.tiers(),
+                    config.partitions(),
+                    config.replicationFactor(),
+                    config.createdTopicConfigs());
             sessionPartitions = CoPartitioning.verify(admin, topics);
             // Share groups are configured by the runner and the workers themselves, before they join.
         }
@@ -240,6 +247,8 @@ public final class SkeinNode implements AutoCloseable {
         overrides.put(
                 StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
                 Math.min(3000, sessionTimeoutMs / 3));
+        // The changelogs and repartition topics Kafka Streams creates get what Skein's own topics get.
+        config.createdTopicConfigs().forEach((key, value) -> overrides.put(StreamsConfig.topicPrefix(key), value));
         overrides.putAll(config.streamsProperties());
         sessions = new SessionService(
                 topics,
