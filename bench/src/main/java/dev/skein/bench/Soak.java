@@ -276,8 +276,9 @@ final class Soak {
             // cluster whole again.
             nextKill = System.nanoTime() + options.killEvery().toNanos();
         }
-        long loadEnd = System.nanoTime();
         Collection<SoakLedger.Turn> turns = ledger.turns();
+        // The last send, not now: a broker's strike may have gone on past it (its restart, its catch-up).
+        long loadEnd = turns.stream().mapToLong(t -> t.sentNanos).max().orElse(System.nanoTime());
         console.printf(
                 "Soak: %d turns sent in %.1f s; waiting for every answer ...%n",
                 turns.size(), (loadEnd - loadStart) / 1e9);
