@@ -224,13 +224,15 @@ public final class BenchCommand implements Callable<Integer> {
                     + " data; then every turn must have completed exactly once (none failed) and no history may have a"
                     + " gap or a duplicate. Exits 1 otherwise.")
     static final class BenchCluster implements Callable<Integer> {
-        @Option(names = "--quick", description = "240 turns at 6/s, one kill: about 2 minutes.")
+        @Option(
+                names = "--quick",
+                description = "200 turns at 5/s over 40 sessions, one or two kills: about 2 minutes.")
         boolean quick;
 
-        @Option(names = "--turns", description = "Turns to send (default 3000; quick 240).")
+        @Option(names = "--turns", description = "Turns to send (default 3000; quick 200).")
         Integer turns;
 
-        @Option(names = "--rate", description = "Turns per second (default 10; quick 6).")
+        @Option(names = "--rate", description = "Turns per second (default 10; quick 5).")
         Double rate;
 
         @Option(
@@ -277,8 +279,8 @@ public final class BenchCommand implements Callable<Integer> {
             }
             Soak soak = new Soak(
                     new Soak.Options(
-                            turns != null ? turns : quick ? 240 : 3000,
-                            rate != null ? rate : quick ? 6 : 10,
+                            turns != null ? turns : quick ? 200 : 3000,
+                            rate != null ? rate : quick ? 5 : 10,
                             Duration.ofMillis(Math.round(1000 * (killEvery != null ? killEvery : quick ? 10 : 30))),
                             sessions != null ? sessions : quick ? 40 : 200,
                             cores,

@@ -28,7 +28,7 @@ import picocli.CommandLine;
 @Tag("cluster")
 class ClusterSoakIT {
 
-    private static final int QUICK_TURNS = 240;
+    private static final int QUICK_TURNS = 200;
 
     @TempDir
     Path out;
