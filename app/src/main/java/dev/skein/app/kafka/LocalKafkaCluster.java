@@ -1,7 +1,6 @@
 package dev.skein.app.kafka;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -90,7 +89,6 @@ public final class LocalKafkaCluster implements AutoCloseable {
     /** Each node's log, in its directory {@code node-<id>}. */
     public static final String NODE_LOG_FILE = "broker.log";
 
-    private static final String PORTS_FILE = "ports.properties";
     // Kafka's own start script gives a broker 1 GiB; three of them share this machine with the clients.
     private static final List<String> NODE_JVM_OPTIONS = List.of("-Xmx1g", "-XX:+ExitOnOutOfMemoryError");
     private static final Logger LOG = LoggerFactory.getLogger(LocalKafkaCluster.class);
@@ -272,13 +270,19 @@ public final class LocalKafkaCluster implements AutoCloseable {
     private void prepare() {
         try {
             Files.createDirectories(options.dataDir());
-            Properties ports = readPorts();
-            for (int id = 1; id <= options.nodes(); id++) {
+            for (var entry :
+                    ClusterPorts.choose(options.dataDir(), options.nodes()).entrySet()) {
+                int id = entry.getKey();
                 Path dir = options.dataDir().resolve("node-" + id);
                 Files.createDirectories(dir.resolve(LocalKafka.LOG_DIR));
-                nodes.put(id, new Node(id, dir, port(ports, id, "broker"), port(ports, id, "controller")));
+                nodes.put(
+                        id,
+                        new Node(
+                                id,
+                                dir,
+                                entry.getValue().broker(),
+                                entry.getValue().controller()));
             }
-            writePorts();
             bootstrapServers = nodes.values().stream()
                     .map(n -> BrokerProperties.HOST + ":" + n.brokerPort)
                     .collect(Collectors.joining(","));
@@ -298,37 +302,6 @@ public final class LocalKafkaCluster implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot prepare the Kafka cluster's data directory " + options.dataDir(), e);
-        }
-    }
-
-    /** The port a previous start recorded when it is free now (clients may remember it), else a free one. */
-    private static int port(Properties recorded, int id, String kind) throws IOException {
-        String text = recorded.getProperty("node." + id + "." + kind, "");
-        if (text.matches("\\d{1,5}") && LoopbackPorts.isFree(Integer.parseInt(text))) {
-            return Integer.parseInt(text);
-        }
-        return LoopbackPorts.free();
-    }
-
-    private Properties readPorts() throws IOException {
-        Properties ports = new Properties();
-        Path file = options.dataDir().resolve(PORTS_FILE);
-        if (Files.isRegularFile(file)) {
-            try (InputStream in = Files.newInputStream(file)) {
-                ports.load(in);
-            }
-        }
-        return ports;
-    }
-
-    private void writePorts() throws IOException {
-        Properties ports = new Properties();
-        for (Node node : nodes.values()) {
-            ports.setProperty("node." + node.id + ".broker", Integer.toString(node.brokerPort));
-            ports.setProperty("node." + node.id + ".controller", Integer.toString(node.controllerPort));
-        }
-        try (Writer out = Files.newBufferedWriter(options.dataDir().resolve(PORTS_FILE), StandardCharsets.UTF_8)) {
-            ports.store(out, "The ports of each node of Skein's LocalKafkaCluster, reused when free");
         }
     }
 
