@@ -18,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * Skein's configuration, layered: defaults ({@code reference.conf}, which documents every key)
@@ -70,6 +72,16 @@ public final class SkeinConfig {
             }
             if (partitions() < 1) {
                 throw new ConfigException.BadValue("skein.topics.partitions", "must be at least 1");
+            }
+            if (replicationFactor() < 1) {
+                throw new ConfigException.BadValue("skein.topics.replication-factor", "must be at least 1");
+            }
+            OptionalInt minInsync = minInsyncReplicas();
+            if (minInsync.isPresent() && (minInsync.getAsInt() < 1 || minInsync.getAsInt() > replicationFactor())) {
+                throw new ConfigException.BadValue(
+                        MIN_INSYNC_REPLICAS,
+                        "must be empty (the brokers' default) or between 1 and skein.topics.replication-factor ("
+                                + replicationFactor() + "), was " + minInsync.getAsInt());
             }
             List<String> tierNames = tiers().stream().map(TierEnvelope::name).toList();
             for (String tier : workerTiers()) {
@@ -153,6 +165,26 @@ public final class SkeinConfig {
 
     public short replicationFactor() {
         return (short) config.getInt("skein.topics.replication-factor");
+    }
+
+    private static final String MIN_INSYNC_REPLICAS = "skein.topics.min-insync-replicas";
+
+    /** {@code min.insync.replicas} of the topics Skein creates; empty: the brokers' default. */
+    public OptionalInt minInsyncReplicas() {
+        return nonBlank(config.getString(MIN_INSYNC_REPLICAS))
+                .map(text -> OptionalInt.of(config.getInt(MIN_INSYNC_REPLICAS)))
+                .orElse(OptionalInt.empty());
+    }
+
+    /**
+     * The configs every topic Skein creates gets besides its own (retention, compaction): {@code
+     * min.insync.replicas} when {@link #minInsyncReplicas()} is set, else none.
+     */
+    public Map<String, String> createdTopicConfigs() {
+        OptionalInt minInsync = minInsyncReplicas();
+        return minInsync.isPresent()
+                ? Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(minInsync.getAsInt()))
+                : Map.of();
     }
 
     public String httpHost() {

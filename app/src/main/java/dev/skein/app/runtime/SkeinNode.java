@@ -158,7 +158,11 @@ public final class SkeinNode implements AutoCloseable {
             registryApi = RegistryApi.external(config.registryUrl().get());
         } else {
             EmbeddedSchemaRegistry embedded = new EmbeddedSchemaRegistry(
-                    connection, EmbeddedSchemaRegistry.defaultTopic(config.topicPrefix()), config.replicationFactor());
+                    connection.properties(),
+                    EmbeddedSchemaRegistry.defaultTopic(config.topicPrefix()),
+                    config.replicationFactor(),
+                    EmbeddedSchemaRegistry.DEFAULT_TIMEOUT,
+                    config.createdTopicConfigs());
             registry = embedded;
             embeddedRegistry = embedded;
             registryApi = RegistryApi.serving(embedded);
@@ -167,7 +171,13 @@ public final class SkeinNode implements AutoCloseable {
         topics = new SkeinTopics(config.topicPrefix(), registry);
 
         try (Admin admin = Admin.create(Map.copyOf(clients))) {
-            TopicSetup.ensure(admin, topics, config.tiers(), config.partitions(), config.replicationFactor());
+            TopicSetup.ensure(
+                    admin,
+                    topics,
+                    config.tiers(),
+                    config.partitions(),
+                    config.replicationFactor(),
+                    config.createdTopicConfigs());
             sessionPartitions = CoPartitioning.verify(admin, topics);
             // Share groups are configured by the runner and the workers themselves, before they join.
         }
@@ -259,6 +269,8 @@ public final class SkeinNode implements AutoCloseable {
         listenPort = config.httpPort() != 0 ? config.httpPort() : HttpAddress.freePort(config.httpHost());
         advertised = new HostInfo(HttpAddress.advertisedHost(config), listenPort);
         overrides.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertised.host() + ":" + advertised.port());
+        // The changelogs and repartition topics Kafka Streams creates get what Skein's own topics get.
+        config.createdTopicConfigs().forEach((key, value) -> overrides.put(StreamsConfig.topicPrefix(key), value));
         overrides.putAll(config.streamsProperties());
         sessions = new SessionService(
                 topics,

@@ -4,6 +4,7 @@ import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
 import dev.skein.topologies.routing.TierEnvelope;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,6 +32,20 @@ public final class TopicSetup {
 
     public static void ensure(
             Admin admin, SkeinTopics topics, List<TierEnvelope> tiers, int partitions, short replication) {
+        ensure(admin, topics, tiers, partitions, replication, Map.of());
+    }
+
+    /**
+     * As {@link #ensure(Admin, SkeinTopics, List, int, short)}, giving every created topic {@code
+     * common} configs besides its own (retention, compaction), e.g. {@code min.insync.replicas}.
+     */
+    public static void ensure(
+            Admin admin,
+            SkeinTopics topics,
+            List<TierEnvelope> tiers,
+            int partitions,
+            short replication,
+            Map<String, String> common) {
         List<NewTopic> wanted = new ArrayList<>();
         for (Topic<String, ?> topic : topics.sessionKeyed()) {
             NewTopic t = new NewTopic(topic.name(), partitions, replication);
@@ -58,6 +73,15 @@ public final class TopicSetup {
                         ONE_HOUR_MS)));
         wanted.add(new NewTopic(topics.deadLetters.name(), 1, replication)
                 .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, FOURTEEN_DAYS_MS)));
+        if (!common.isEmpty()) {
+            for (NewTopic topic : wanted) {
+                Map<String, String> configs = new HashMap<>(common);
+                if (topic.configs() != null) {
+                    configs.putAll(topic.configs());
+                }
+                topic.configs(configs);
+            }
+        }
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing =
