@@ -189,14 +189,15 @@ final class SessionStream implements SessionListener {
                         .put("type", "accepted")
                         .put("turnId", turnId)
                         .put("session", address.toString()));
-            } else if (ar.cause() instanceof QuotaExceededException quota) {
+            } else if (GatewaySubmission.unwrap(ar.cause()) instanceof QuotaExceededException quota) {
                 send(error(quota.getMessage())
                         .put("turnId", turnId)
                         .put("quota", quota.quota())
                         .put("retryAfterSeconds", quota.retryAfterSeconds()));
             } else {
-                log.warn("session {} turn {}: could not submit", address, turnId, ar.cause());
-                send(error("could not submit turn " + turnId + ": " + ar.cause().getMessage()
+                Throwable cause = GatewaySubmission.unwrap(ar.cause());
+                log.warn("session {} turn {}: could not submit", address, turnId, cause);
+                send(error("could not submit turn " + turnId + ": " + cause.getMessage()
                                 + "; it was not accepted, retry")
                         .put("turnId", turnId));
             }
