@@ -1,26 +1,23 @@
 package dev.skein.ingress;
 
+import dev.skein.ingress.auth.Caller;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.ext.web.RoutingContext;
-import java.util.Optional;
 
 /**
- * The guard in front of every {@code /v1/sessions/:id} route: resolves the session address from
- * the tenant header and the path, or answers 400; the handlers after it read it with {@link #address}.
+ * The guard in front of every {@code /v1/sessions/:id} route, behind {@link AuthGuard}: resolves the
+ * session address from the caller's tenant and the path, or answers 400; the handlers after it read
+ * it with {@link #address}. Sessions are namespaced by tenant, so another tenant's session id names,
+ * for this caller, a session of its own tenant: one that does not exist, or its own.
  */
 final class SessionGuard {
 
     private static final String SESSION = "skein.session";
 
-    private final IngressConfig config;
-
-    SessionGuard(IngressConfig config) {
-        this.config = config;
-    }
+    SessionGuard() {}
 
     void resolve(RoutingContext ctx) {
-        String tenant = Optional.ofNullable(ctx.request().getHeader(config.tenantHeader()))
-                .orElse(config.defaultTenant());
+        String tenant = Caller.of(ctx).tenant();
         SessionAddress address;
         try {
             address = new SessionAddress(tenant, ctx.pathParam("id"));

@@ -1,5 +1,8 @@
 package dev.skein.ingress;
 
+import dev.skein.ingress.auth.ApiKeyStore;
+import dev.skein.ingress.auth.Authenticator;
+import dev.skein.ingress.auth.JwtVerifier;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -29,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * POST   /registry/subjects/{subject}[/versions]       look up, register (see {@link RegistryEndpoint}); else 404
  * </pre>
  *
- * The tenant comes from {@link IngressConfig#tenantHeader()} (default {@link IngressConfig#defaultTenant()}).
+ * With authentication on ({@link IngressConfig#auth()}), every route but {@code /health} needs an API key or
+ * a JWT, and the tenant comes from it; with it off, from {@link IngressConfig#tenantHeader()} (default
+ * {@link IngressConfig#defaultTenant()}).
  * Every error is {@code {"error": "..."}}, except under {@code /registry}: Confluent's
  * {@code {"error_code": 40401, "message": "..."}}. The collaborators are not owned: closing the ingress
  * does not close them.
@@ -41,8 +46,15 @@ public final class SkeinIngress implements AutoCloseable {
     private static final long CLOSE_TIMEOUT_SECONDS = 10;
 
     private final IngressConfig config;
-    private final IngressVerticle verticle;
+    private final TurnGateway gateway;
+    private final SessionEvents events;
+    private final HistoryReader history;
+    private final Supplier<Health> health;
+    private final CatalogReader catalog;
     private final MeterRegistry metrics;
+    private final RegistryApi registry;
+    private final ApiKeyStore keys;
+    private volatile IngressVerticle verticle;
     private Vertx vertx;
 
     /** An ingress without a tool catalog ({@code /v1/tools} and {@code /v1/workers} list nothing) and without metrics. */
@@ -93,17 +105,32 @@ public final class SkeinIngress implements AutoCloseable {
             CatalogReader catalog,
             MeterRegistry metrics,
             RegistryApi registry) {
+        this(config, gateway, events, history, health, catalog, metrics, registry, ApiKeyStore.NONE);
+    }
+
+    /**
+     * @param keys API keys beyond those of the configuration (the keys topic's); asked on the event loop,
+     *             so it must answer from memory
+     */
+    public SkeinIngress(
+            IngressConfig config,
+            TurnGateway gateway,
+            SessionEvents events,
+            HistoryReader history,
+            Supplier<Health> health,
+            CatalogReader catalog,
+            MeterRegistry metrics,
+            RegistryApi registry,
+            ApiKeyStore keys) {
         this.config = Objects.requireNonNull(config, "config");
+        this.gateway = Objects.requireNonNull(gateway, "gateway");
+        this.events = Objects.requireNonNull(events, "events");
+        this.history = Objects.requireNonNull(history, "history");
+        this.health = Objects.requireNonNull(health, "health");
+        this.catalog = Objects.requireNonNull(catalog, "catalog");
         this.metrics = metrics;
-        this.verticle = new IngressVerticle(
-                config,
-                Objects.requireNonNull(gateway, "gateway"),
-                Objects.requireNonNull(events, "events"),
-                Objects.requireNonNull(history, "history"),
-                Objects.requireNonNull(health, "health"),
-                Objects.requireNonNull(catalog, "catalog"),
-                metrics instanceof PrometheusMeterRegistry prometheus ? prometheus : null,
-                Objects.requireNonNull(registry, "registry"));
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.keys = Objects.requireNonNull(keys, "keys");
     }
 
     /**
@@ -111,6 +138,7 @@ public final class SkeinIngress implements AutoCloseable {
      *
      * @throws IllegalStateException when already started, or when the port cannot be bound (the
      *                               message names the address and the cause, e.g. already in use)
+     * @throws IllegalArgumentException when the JWT keys cannot be read (the message names the setting)
      */
     public synchronized int start() {
         if (vertx != null) {
@@ -123,6 +151,22 @@ public final class SkeinIngress implements AutoCloseable {
                         .withMetrics(new MicrometerMetricsFactory(metrics))
                         .build();
         try {
+            JwtVerifier jwt = config.auth().enabled() && config.auth().jwt() != null
+                    ? new JwtVerifier(vertx, config.auth().jwt())
+                    : null;
+            Authenticator authenticator = new Authenticator(
+                    config.auth(), ApiKeyStore.of(config.auth().keys()).or(keys), jwt, config.defaultTenant());
+            verticle = new IngressVerticle(
+                    config,
+                    gateway,
+                    events,
+                    history,
+                    health,
+                    catalog,
+                    metrics instanceof PrometheusMeterRegistry prometheus ? prometheus : null,
+                    registry,
+                    authenticator,
+                    jwt);
             vertx.deployVerticle(verticle).await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
             close();
@@ -132,18 +176,27 @@ public final class SkeinIngress implements AutoCloseable {
                     e);
         } catch (RuntimeException e) {
             close();
-            throw e instanceof IllegalStateException
+            throw e instanceof IllegalStateException || e instanceof IllegalArgumentException
                     ? e
                     : new IllegalStateException("ingress failed to start: " + e.getMessage(), e);
         }
         int port = verticle.actualPort();
-        log.info("ingress listening on {}:{}", config.host(), port);
+        log.info(
+                "ingress listening on {}://{}:{} (authentication {})",
+                config.tls() == null ? "http" : "https",
+                config.host(),
+                port,
+                config.auth().enabled() ? "on" : "off");
         return port;
     }
 
     /** The bound port (useful with {@code port 0}). */
     public int port() {
-        return verticle.actualPort();
+        IngressVerticle listening = verticle;
+        if (listening == null) {
+            throw new IllegalStateException("the ingress is not started");
+        }
+        return listening.actualPort();
     }
 
     /** Stops the server and Vert.x, waiting up to 10 s; closing twice is harmless. */

@@ -1,5 +1,6 @@
 package dev.skein.ingress;
 
+import dev.skein.ingress.auth.Caller;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Context;
 import io.vertx.ext.web.RoutingContext;
@@ -15,17 +16,23 @@ final class StreamEndpoint {
     private final TurnGateway gateway;
     private final SessionEvents events;
     private final Context context;
+    private final AuthGuard auth;
 
-    /** @param context the verticle's: every frame of the stream is written on its event loop */
-    StreamEndpoint(IngressConfig config, TurnGateway gateway, SessionEvents events, Context context) {
+    /**
+     * @param context the verticle's: every frame of the stream is written on its event loop
+     * @param auth    tells the stream when its caller's credential stops being valid
+     */
+    StreamEndpoint(IngressConfig config, TurnGateway gateway, SessionEvents events, Context context, AuthGuard auth) {
         this.config = config;
         this.gateway = gateway;
         this.events = events;
         this.context = context;
+        this.auth = auth;
     }
 
     void upgrade(RoutingContext ctx) {
         SessionAddress address = SessionGuard.address(ctx);
+        Caller caller = Caller.of(ctx);
         if (!ctx.request().canUpgradeToWebSocket()) {
             JsonReply.error(
                     ctx,
@@ -49,7 +56,9 @@ final class StreamEndpoint {
         }
         ctx.request()
                 .toWebSocket()
-                .onSuccess(socket -> new SessionStream(address, socket, context, config, gateway).open(events))
+                .onSuccess(socket -> new SessionStream(
+                                address, socket, context, config, gateway, caller, auth.stillValid(caller))
+                        .open(events))
                 .onFailure(e -> log.warn("session {}: WebSocket upgrade failed", address, e));
     }
 }
