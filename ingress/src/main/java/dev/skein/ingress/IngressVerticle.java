@@ -155,20 +155,16 @@ final class IngressVerticle extends VerticleBase {
                 .handler(metrics::scrape);
         // The registry's routes answer in Confluent's error shape, which its clients parse.
         String r = RegistryEndpoint.PREFIX;
-        router.route(r + "/*")
-                .handler(auth::authenticate)
-                .handler(auth.require(Permission.READ_SCHEMAS))
-                .handler(registry::guard)
-                .failureHandler(registry::failure);
+        router.route(r + "/*").handler(auth::authenticate).handler(auth.require(Permission.READ_SCHEMAS));
+        // Before the registry's own guard: a caller who may not register learns that, not whether a registry is served.
+        router.post(r + "/subjects/:subject/versions").handler(auth.require(Permission.REGISTER_SCHEMAS));
+        router.route(r + "/*").handler(registry::guard).failureHandler(registry::failure);
         router.get(r).handler(registry::root);
         router.get(r + "/subjects").handler(registry::subjects);
         router.get(r + "/subjects/:subject/versions").handler(registry::versions);
         router.get(r + "/subjects/:subject/versions/:version").handler(registry::version);
         router.get(r + "/subjects/:subject/versions/:version/schema").handler(registry::versionSchema);
-        router.post(r + "/subjects/:subject/versions")
-                .handler(auth.require(Permission.REGISTER_SCHEMAS))
-                .handler(body)
-                .handler(registry::register);
+        router.post(r + "/subjects/:subject/versions").handler(body).handler(registry::register);
         router.post(r + "/subjects/:subject").handler(body).handler(registry::lookUp);
         router.get(r + "/schemas/ids/:id").handler(registry::schemaById);
         router.get(r + "/schemas/ids/:id/schema").handler(registry::schemaTextById);
