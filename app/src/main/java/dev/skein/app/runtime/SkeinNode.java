@@ -6,16 +6,19 @@ import dev.skein.adapters.AgentRunnerOptions;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.kafka.LocalKafka;
+import dev.skein.app.metrics.RefusedToolCallMetrics;
 import dev.skein.app.metrics.TierMetrics;
 import dev.skein.ingress.Health;
 import dev.skein.ingress.HistoryReader;
 import dev.skein.ingress.IngressConfig;
+import dev.skein.ingress.KafkaApiKeyView;
 import dev.skein.ingress.KafkaCatalogView;
 import dev.skein.ingress.KafkaSessionEvents;
 import dev.skein.ingress.KafkaTurnGateway;
 import dev.skein.ingress.RegistryApi;
 import dev.skein.ingress.SessionView;
 import dev.skein.ingress.SkeinIngress;
+import dev.skein.ingress.auth.ApiKeyStore;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.kafka.EventProducer;
 import dev.skein.schemas.registry.EmbeddedSchemaRegistry;
@@ -89,6 +92,10 @@ public final class SkeinNode implements AutoCloseable {
     private SkeinIngress ingress;
     private KafkaSessionEvents events;
     private KafkaCatalogView catalog;
+    private KafkaApiKeyView apiKeys;
+    /** Built first, so that a configuration the ingress refuses (the loopback rule) fails before anything starts. */
+    private IngressConfig ingressConfig;
+
     private PrometheusMeterRegistry metrics;
     /** What the ingress serves under /registry: the embedded registry, or a pointer to the external one. */
     private RegistryApi registryApi;
@@ -130,6 +137,21 @@ public final class SkeinNode implements AutoCloseable {
     }
 
     private void startParts() throws Exception {
+        if (roles.contains(Role.CORE)) {
+            ingressConfig = IngressConfig.builder()
+                    .host(config.httpHost())
+                    .port(config.httpPort())
+                    .maxMessageBytes(config.maxMessageBytes())
+                    .defaultTenant(config.defaultTenant())
+                    .waits(config.defaultWait(), config.maxWait())
+                    .workerTimeout(config.sessionTopology().workerTimeout())
+                    .idleTimeout(config.httpIdleTimeout())
+                    .requestHeaderTimeout(config.httpRequestHeaderTimeout())
+                    .auth(config.auth())
+                    .tls(config.httpTls())
+                    .access(config.tenantAccess())
+                    .build();
+        }
         Files.createDirectories(config.dataDir());
         metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         started.push(new Part("the metrics registry", metrics::close));
@@ -268,16 +290,6 @@ public final class SkeinNode implements AutoCloseable {
         started.push(new Part("the session event reader", events));
         HistoryReader history = address ->
                 sessions.queries().session(address.toString()).map(s -> new SessionView(s.meta(), s.messages()));
-        IngressConfig ingressConfig = IngressConfig.builder()
-                .host(config.httpHost())
-                .port(config.httpPort())
-                .maxMessageBytes(config.maxMessageBytes())
-                .defaultTenant(config.defaultTenant())
-                .waits(config.defaultWait(), config.maxWait())
-                .workerTimeout(config.sessionTopology().workerTimeout())
-                .idleTimeout(config.httpIdleTimeout())
-                .requestHeaderTimeout(config.httpRequestHeaderTimeout())
-                .build();
         catalog = new KafkaCatalogView(
                 clients,
                 topics,
@@ -297,11 +309,24 @@ public final class SkeinNode implements AutoCloseable {
                 metrics);
         started.push(new Part("the tier metrics", tierMetrics));
         tierMetrics.start();
+        RefusedToolCallMetrics refusedCalls = new RefusedToolCallMetrics(sessions::streamsMetrics, metrics);
+        started.push(new Part("the refused tool call metrics", refusedCalls));
+        refusedCalls.start();
+        ApiKeyStore keys = ApiKeyStore.NONE;
+        if (ingressConfig.auth().enabled() && ingressConfig.auth().keysTopic()) {
+            apiKeys = new KafkaApiKeyView(clients, topics, ingressDeadLetters);
+            started.push(new Part("the API key view", apiKeys));
+            keys = apiKeys;
+        }
 
         // Listen only once completions can be seen: a turn waited on at once must not miss its answer.
         events.ready().get(config.streamsStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        ingress =
-                new SkeinIngress(ingressConfig, gateway, events, history, this::health, catalog, metrics, registryApi);
+        // And only once the keys are known: a key added before the start must pass at once.
+        if (apiKeys != null) {
+            apiKeys.ready().get(config.streamsStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        ingress = new SkeinIngress(
+                ingressConfig, gateway, events, history, this::health, catalog, metrics, registryApi, keys);
         started.push(new Part("the HTTP ingress", ingress));
         ingress.start();
     }
@@ -343,6 +368,9 @@ public final class SkeinNode implements AutoCloseable {
         }
         if (catalog != null) {
             components.put("tool-catalog", catalog.health());
+        }
+        if (apiKeys != null) {
+            components.put("api-keys", apiKeys.health());
         }
         return new Health(components);
     }

@@ -59,6 +59,11 @@ public final class TopicSetup {
                         ONE_HOUR_MS)));
         wanted.add(new NewTopic(topics.deadLetters.name(), 1, replication)
                 .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, FOURTEEN_DAYS_MS)));
+        create(admin, wanted);
+    }
+
+    /** Creates those of {@code wanted} that do not exist yet, and waits until they can be described. */
+    private static void create(Admin admin, List<NewTopic> wanted) {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing =
@@ -105,6 +110,11 @@ public final class TopicSetup {
                 Thread.sleep(100);
             }
         }
+    }
+
+    /** Only the compacted keys topic, for {@code skein keys} against a cluster no node has set up yet. */
+    public static void ensureApiKeys(Admin admin, SkeinTopics topics, short replication) {
+        create(admin, List.of(compacted(topics.apiKeys.name(), replication)));
     }
 
     private static NewTopic compacted(String name, short replication) {
