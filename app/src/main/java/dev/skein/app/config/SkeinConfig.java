@@ -5,7 +5,10 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import dev.skein.adapters.AgentSpec;
+import dev.skein.ingress.IngressConfig;
 import dev.skein.ingress.TenantQuotas;
+import dev.skein.ingress.auth.AuthConfig;
+import dev.skein.schemas.TenantAccess;
 import dev.skein.schemas.kafka.KafkaConnection;
 import dev.skein.schemas.resources.ByteSize;
 import dev.skein.topologies.routing.TierEnvelope;
@@ -116,6 +119,8 @@ public final class SkeinConfig {
             commitInterval();
             registryUrl();
             kafkaClientSettings();
+            auth();
+            httpTls();
         } catch (ConfigException e) {
             throw new IllegalArgumentException("Invalid configuration: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
@@ -249,7 +254,23 @@ public final class SkeinConfig {
                 config.getInt("skein.session.remembered-turn-ids"),
                 config.getDuration("skein.session.worker-timeout"),
                 config.getDuration("skein.session.cache-ttl"),
-                approvals());
+                approvals(),
+                tenantAccess());
+    }
+
+    /** {@code skein.auth}: API keys and JWT, and whether an unauthenticated API may leave loopback. */
+    public AuthConfig auth() {
+        return AuthReader.auth(config);
+    }
+
+    /** {@code skein.http.tls}: the PEM files to serve HTTPS with; null for plain HTTP. */
+    public IngressConfig.Tls httpTls() {
+        return AuthReader.tls(config);
+    }
+
+    /** {@code skein.tenants}: the agents and tools each tenant may use. */
+    public TenantAccess tenantAccess() {
+        return AuthReader.tenants(config);
     }
 
     /**

@@ -60,6 +60,7 @@ public final class TopicSetup {
         }
         wanted.add(compacted(topics.toolCatalog.name(), replication));
         wanted.add(compacted(topics.workers.name(), replication));
+        wanted.add(compacted(topics.apiKeys.name(), replication));
         // Compacted (latest entry per cache key) and deleted by age as well: expired entries are
         // removed when next asked for, and the rest must not pile up for good.
         wanted.add(compacted(topics.resultCache.name(), replication)
@@ -82,6 +83,11 @@ public final class TopicSetup {
                 topic.configs(configs);
             }
         }
+        create(admin, wanted);
+    }
+
+    /** Creates those of {@code wanted} that do not exist yet, and waits until they can be described. */
+    private static void create(Admin admin, List<NewTopic> wanted) {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing =
@@ -128,6 +134,11 @@ public final class TopicSetup {
                 Thread.sleep(100);
             }
         }
+    }
+
+    /** Only the compacted keys topic, for {@code skein keys} against a cluster no node has set up yet. */
+    public static void ensureApiKeys(Admin admin, SkeinTopics topics, short replication) {
+        create(admin, List.of(compacted(topics.apiKeys.name(), replication)));
     }
 
     private static NewTopic compacted(String name, short replication) {
