@@ -79,15 +79,22 @@ final class AuthedIngress implements AutoCloseable {
                         true, false, List.of(), true, TestTokens.settings(tokens.writeJwks(dir.resolve("jwks.json")))))
                 .access(access)
                 .build();
+        // The listing knows both tenants' sessions: what a caller is shown must be its own only.
+        SessionDirectory.SessionLister lister = tenant -> java.util.stream.Stream.of("acme/s1", "globex/s2")
+                .filter(key -> key.startsWith(tenant + "/"))
+                .map(key -> history.read(dev.skein.schemas.SessionAddress.parse(key))
+                        .orElseThrow()
+                        .meta());
         ingress = new SkeinIngress(
                 config,
                 gateway,
                 events,
-                history,
+                ClusterReads.single(history, lister),
                 () -> new Health(Map.of("kafka", Health.Component.up("connected"))),
                 catalog,
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 RegistryApi.none(),
+                Admission.OPEN,
                 id -> Optional.ofNullable(keys.get(id)));
         port = ingress.start();
     }

@@ -55,6 +55,8 @@ class TenantIsolationTest {
                 new String[] {"POST", base + "/turns", "{\"message\":\"hi\"}"},
                 new String[] {"POST", base + "/turns?wait=1", "{\"message\":\"hi\"}"},
                 new String[] {"GET", base + "/history", null},
+                new String[] {"GET", "/v1/sessions", null},
+                new String[] {"GET", "/v1/sessions?status=idle&limit=5", null},
                 new String[] {"DELETE", base + "/history", null},
                 new String[] {"POST", base + "/turns/t1/cancel", null},
                 new String[] {"POST", base + "/tool-calls/c1/approve", null},
@@ -159,6 +161,9 @@ class TenantIsolationTest {
         assertThat(read.statusCode()).isEqualTo(404);
         assertThat(read.body()).doesNotContain(AuthedIngress.ACME_SECRET).doesNotContain("acme");
         assertThat(new JsonObject(read.body()).getString("error")).isEqualTo("session globex/s1 not found");
+        HttpResponse<String> listed = node.send("GET", "/v1/sessions", null, "Authorization", authorization);
+        assertThat(listed.statusCode()).isEqualTo(200);
+        assertThat(listed.body()).contains("\"s2\"").doesNotContain("\"s1\"").doesNotContain(AuthedIngress.ACME_SECRET);
 
         // Writes to the same id land in the caller's own namespace, never in acme's.
         for (String[] route : routes("s1")) {
