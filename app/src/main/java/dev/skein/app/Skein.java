@@ -24,6 +24,8 @@ import picocli.CommandLine.Unmatched;
 @Command(
         name = "skein",
         mixinStandardHelpOptions = true,
+        // --help and --version on every subcommand too: `skein up --help` was an unknown option.
+        scope = CommandLine.ScopeType.INHERIT,
         version = "skein 0.1.0",
         description = "Durable AI agents on Apache Kafka Streams.",
         subcommands = {
