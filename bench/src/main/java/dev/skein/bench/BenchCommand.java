@@ -36,7 +36,8 @@ import picocli.CommandLine.Parameters;
             BenchCommand.BenchTools.class,
             BenchCommand.BenchSoak.class,
             BenchCommand.BenchCluster.class,
-            BenchCommand.BenchReads.class
+            BenchCommand.BenchReads.class,
+            BenchCommand.BenchAuth.class
         },
         mixinStandardHelpOptions = true)
 public final class BenchCommand implements Callable<Integer> {
@@ -352,6 +353,33 @@ public final class BenchCommand implements Callable<Integer> {
             ReadsBench.Report report = bench.run();
             bench.write(report);
             return report.defects().isEmpty() ? 0 : 1;
+        }
+    }
+
+    @Command(
+            name = "auth",
+            mixinStandardHelpOptions = true,
+            description = "What authentication costs a turn: simple turns over HTTP to an open node and to one with"
+                    + " skein.auth.enabled (an API key, an HS256 JWT), alternating; the latencies side by side.")
+    static final class BenchAuth implements Callable<Integer> {
+        @Option(names = "--quick", description = "50 turns of each kind.")
+        boolean quick;
+
+        @Option(names = "--turns", description = "Turns of each kind (default 300; quick 50).")
+        Integer turns;
+
+        @Option(
+                names = "--out",
+                defaultValue = "bench-results",
+                description = "Where auth.json goes (default bench-results).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            AuthBench bench =
+                    new AuthBench(new AuthBench.Options(turns != null ? turns : quick ? 50 : 300, out), System.out);
+            bench.write(bench.run());
+            return 0;
         }
     }
 }
