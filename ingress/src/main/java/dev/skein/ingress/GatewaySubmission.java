@@ -27,6 +27,11 @@ final class GatewaySubmission {
         }
     }
 
+    /** The gateway's own exception, without the CompletionException a future's stage may wrap it in. */
+    static Throwable unwrap(Throwable cause) {
+        return cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
+    }
+
     /** Nothing was accepted, so the client may retry as it is. */
     static void failed(RoutingContext ctx, SessionAddress address, String what, Throwable cause) {
         Throwable unwrapped =
@@ -47,7 +52,7 @@ final class GatewaySubmission {
             JsonReply.send(ctx, refused.status(), body);
             return;
         }
-        log.warn("session {}: could not submit {}", address, what, cause);
+        log.warn("session {}: could not submit {}", address, what, unwrapped);
         JsonReply.error(
                 ctx,
                 503,

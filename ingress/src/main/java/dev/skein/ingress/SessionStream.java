@@ -3,6 +3,8 @@ package dev.skein.ingress;
 import dev.skein.events.AgentDelta;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
+import dev.skein.ingress.auth.Caller;
+import dev.skein.ingress.auth.Permission;
 import dev.skein.schemas.SessionAddress;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Context;
@@ -11,6 +13,7 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * event of the session, {@code accepted} or {@code error} for each turn the client sends. A bad
  * turn gets an {@code error} frame and the socket stays open; a message over the body limit
  * (fragmented or compressed alike) closes it with 1009, a text message that is not UTF-8 with
- * 1007, a frame the decoder refuses (a close frame with an invalid code) with 1002.
+ * 1007, a frame the decoder refuses (a close frame with an invalid code) with 1002. A caller with
+ * read-only access gets an {@code error} frame for each turn it sends; once the credential that
+ * opened the stream expires or is revoked, the socket is closed with 1008 (policy violation).
  */
 final class SessionStream implements SessionListener {
 
@@ -34,6 +39,10 @@ final class SessionStream implements SessionListener {
     private static final short MESSAGE_TOO_BIG = 1009;
     /** RFC 6455 "invalid frame payload data": a text message that is not UTF-8. */
     private static final short INVALID_PAYLOAD = 1007;
+    /** RFC 6455 "policy violation": the credential that opened the stream is no longer valid. */
+    private static final short POLICY_VIOLATION = 1008;
+    /** How often a stream checks that its credential is still valid (revocation takes effect within this). */
+    private static final long REVALIDATE_MS = 1_000;
 
     private final SessionAddress address;
     private final ServerWebSocket socket;
@@ -42,8 +51,12 @@ final class SessionStream implements SessionListener {
     private final int maxBodyBytes;
     private final TurnGateway gateway;
     private final long pingMillis;
+    private final Caller caller;
+    private final BooleanSupplier stillValid;
+    private final dev.skein.schemas.TenantAccess access;
     private AutoCloseable subscription;
     private long pinger = -1;
+    private long revalidator = -1;
     /** The fragments of the message being received; null between messages. */
     private Buffer incoming;
 
@@ -55,13 +68,16 @@ final class SessionStream implements SessionListener {
      * @param config its body limit is the largest message, after decompression, before it is
      *               refused with 1009; the stream pings every half of its idle timeout, so that a
      *               quiet subscriber is not closed as idle
+     * @param stillValid false once the credential of {@code caller} has expired or been revoked
      */
     SessionStream(
             SessionAddress address,
             ServerWebSocket socket,
             Context context,
             IngressConfig config,
-            TurnGateway gateway) {
+            TurnGateway gateway,
+            Caller caller,
+            BooleanSupplier stillValid) {
         this.address = address;
         this.socket = socket;
         this.context = context;
@@ -69,6 +85,9 @@ final class SessionStream implements SessionListener {
         this.maxBodyBytes = config.maxBodyBytes();
         this.pingMillis = Math.max(1, config.idleTimeout().toMillis() / 2);
         this.gateway = gateway;
+        this.caller = caller;
+        this.stillValid = stillValid;
+        this.access = config.access();
     }
 
     /** Subscribes to the session and wires the socket; called on the socket's event loop. */
@@ -92,9 +111,17 @@ final class SessionStream implements SessionListener {
                 socket.writePing(Buffer.buffer());
             }
         });
+        if (caller.credential() != Caller.Credential.NONE) {
+            revalidator = context.owner().setPeriodic(REVALIDATE_MS, id -> {
+                if (!socket.isClosed() && !stillValid.getAsBoolean()) {
+                    refuse(POLICY_VIOLATION, "the credential expired or was revoked; reconnect with a valid one");
+                }
+            });
+        }
         socket.closeHandler(v -> {
             onClosed.run();
             context.owner().cancelTimer(pinger);
+            context.owner().cancelTimer(revalidator);
             unsubscribe();
         });
         socket.exceptionHandler(this::onProtocolError);
@@ -174,9 +201,14 @@ final class SessionStream implements SessionListener {
     }
 
     private void onText(String text) {
+        if (!caller.may(Permission.WRITE_SESSION)) {
+            send(error("this credential has read-only access: it may watch the session, not send turns"));
+            return;
+        }
         TurnRequested turn;
         try {
             turn = TurnRequestBody.parse(text, address, maxMessageBytes, System.currentTimeMillis());
+            TurnRequestBody.requireAllowedAgent(access, turn);
         } catch (HttpFailure e) {
             send(error(e.getMessage()));
             return;
@@ -189,14 +221,15 @@ final class SessionStream implements SessionListener {
                         .put("type", "accepted")
                         .put("turnId", turnId)
                         .put("session", address.toString()));
-            } else if (ar.cause() instanceof QuotaExceededException quota) {
+            } else if (GatewaySubmission.unwrap(ar.cause()) instanceof QuotaExceededException quota) {
                 send(error(quota.getMessage())
                         .put("turnId", turnId)
                         .put("quota", quota.quota())
                         .put("retryAfterSeconds", quota.retryAfterSeconds()));
             } else {
-                log.warn("session {} turn {}: could not submit", address, turnId, ar.cause());
-                send(error("could not submit turn " + turnId + ": " + ar.cause().getMessage()
+                Throwable cause = GatewaySubmission.unwrap(ar.cause());
+                log.warn("session {} turn {}: could not submit", address, turnId, cause);
+                send(error("could not submit turn " + turnId + ": " + cause.getMessage()
                                 + "; it was not accepted, retry")
                         .put("turnId", turnId));
             }

@@ -4,6 +4,7 @@ import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
 import dev.skein.topologies.routing.TierEnvelope;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,6 +32,20 @@ public final class TopicSetup {
 
     public static void ensure(
             Admin admin, SkeinTopics topics, List<TierEnvelope> tiers, int partitions, short replication) {
+        ensure(admin, topics, tiers, partitions, replication, Map.of());
+    }
+
+    /**
+     * As {@link #ensure(Admin, SkeinTopics, List, int, short)}, giving every created topic {@code
+     * common} configs besides its own (retention, compaction), e.g. {@code min.insync.replicas}.
+     */
+    public static void ensure(
+            Admin admin,
+            SkeinTopics topics,
+            List<TierEnvelope> tiers,
+            int partitions,
+            short replication,
+            Map<String, String> common) {
         List<NewTopic> wanted = new ArrayList<>();
         for (Topic<String, ?> topic : topics.sessionKeyed()) {
             NewTopic t = new NewTopic(topic.name(), partitions, replication);
@@ -45,6 +60,7 @@ public final class TopicSetup {
         }
         wanted.add(compacted(topics.toolCatalog.name(), replication));
         wanted.add(compacted(topics.workers.name(), replication));
+        wanted.add(compacted(topics.apiKeys.name(), replication));
         // Compacted (latest entry per cache key) and deleted by age as well: expired entries are
         // removed when next asked for, and the rest must not pile up for good.
         wanted.add(compacted(topics.resultCache.name(), replication)
@@ -58,6 +74,20 @@ public final class TopicSetup {
                         ONE_HOUR_MS)));
         wanted.add(new NewTopic(topics.deadLetters.name(), 1, replication)
                 .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, FOURTEEN_DAYS_MS)));
+        if (!common.isEmpty()) {
+            for (NewTopic topic : wanted) {
+                Map<String, String> configs = new HashMap<>(common);
+                if (topic.configs() != null) {
+                    configs.putAll(topic.configs());
+                }
+                topic.configs(configs);
+            }
+        }
+        create(admin, wanted);
+    }
+
+    /** Creates those of {@code wanted} that do not exist yet, and waits until they can be described. */
+    private static void create(Admin admin, List<NewTopic> wanted) {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing =
@@ -104,6 +134,11 @@ public final class TopicSetup {
                 Thread.sleep(100);
             }
         }
+    }
+
+    /** Only the compacted keys topic, for {@code skein keys} against a cluster no node has set up yet. */
+    public static void ensureApiKeys(Admin admin, SkeinTopics topics, short replication) {
+        create(admin, List.of(compacted(topics.apiKeys.name(), replication)));
     }
 
     private static NewTopic compacted(String name, short replication) {

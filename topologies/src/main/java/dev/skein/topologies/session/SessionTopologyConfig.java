@@ -1,6 +1,7 @@
 package dev.skein.topologies.session;
 
 import dev.skein.events.DoubleTexting;
+import dev.skein.schemas.TenantAccess;
 import dev.skein.topologies.routing.TierEnvelope;
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.List;
  * @param workerTimeout a worker silent for longer than this is considered gone
  * @param cacheTtl how long a cacheable tool's result is reused, unless the tool sets its own
  * @param approvals calls held for a person's approval besides those of tools that require it themselves
+ * @param access the agents each tenant's turns may use and the tools its agents may call
  * @param doubleTexting what a turn that arrives while its session is busy does, when neither the turn nor the
  *     session names a policy ({@code skein.session.double-texting})
  */
@@ -37,6 +39,7 @@ public record SessionTopologyConfig(
         Duration workerTimeout,
         Duration cacheTtl,
         ApprovalPolicy approvals,
+        TenantAccess access,
         DoubleTexting doubleTexting) {
 
     public SessionTopologyConfig {
@@ -52,6 +55,7 @@ public record SessionTopologyConfig(
         require(workerTimeout.toMillis() > 0, "workerTimeout must be positive");
         require(!cacheTtl.isNegative(), "cacheTtl must not be negative");
         require(approvals != null, "approvals must be set (ApprovalPolicy.NONE for none)");
+        require(access != null, "access must be set (TenantAccess.OPEN for no limits)");
         require(doubleTexting != null, "doubleTexting must be set (ENQUEUE to queue turns behind the active one)");
         require(tiers.stream().map(TierEnvelope::name).distinct().count() == tiers.size(), "tier names must be unique");
         tiers = List.copyOf(tiers);

@@ -15,6 +15,7 @@ import dev.skein.events.TurnOutcome;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
 import dev.skein.schemas.SessionAddress;
+import dev.skein.schemas.TenantAccess;
 import java.util.ArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,14 +46,25 @@ final class Turns {
     }
 
     /**
-     * A new turn for the session at {@code address}: dropped as a duplicate, started when the
-     * session is idle, and otherwise handled by its double-texting policy ({@link #policyOf}).
+     * A new turn for the session at {@code address}: dropped as a duplicate, rejected when its
+     * tenant may not use its agent (however the turn was produced), started when the session is
+     * idle, and otherwise handled by its double-texting policy ({@link #policyOf}).
      */
     void request(SessionAddress address, TurnRequested turn) {
         Session session = sessions.open(address);
+        SessionMeta meta = session.meta();
+        String agent = firstNonBlank(turn.getAgent(), meta.getActiveAgent(), config.defaultAgent());
+        TenantAccess.Rules rules = config.access().of(address.tenant());
         if (session.hasSeen(turn.getTurnId())) {
             session.drop("duplicate turn " + turn.getTurnId());
-        } else if (session.meta().getStatus() == SessionStatus.IDLE) {
+        } else if (!rules.allowsAgent(agent)) {
+            endUnstarted(
+                    session,
+                    turn,
+                    TurnStatus.REJECTED,
+                    "agent '" + agent + "' is not available to tenant " + address.tenant() + "; it may use "
+                            + rules.describeAgents());
+        } else if (meta.getStatus() == SessionStatus.IDLE) {
             adoptPolicy(session, turn);
             start(session, turn);
         } else {
@@ -152,7 +164,10 @@ final class Turns {
                 .setAttempt(active.getAgentAttempt())
                 .setAgent(active.getAgent())
                 .setMessages(session.window(config.contextMessages()))
-                .setTools(catalog.tools())
+                // Only the tools the tenant may use are offered; a call of another is refused anyway.
+                .setTools(catalog.tools().stream()
+                        .filter(tool -> config.access().allowsTool(meta.getTenant(), tool.getName()))
+                        .toList())
                 .setDeadlineMs(active.getDeadlineMs())
                 .setRequestedAtMs(sessions.now())
                 .build();

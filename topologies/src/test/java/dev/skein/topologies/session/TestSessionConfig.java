@@ -1,6 +1,7 @@
 package dev.skein.topologies.session;
 
 import dev.skein.events.DoubleTexting;
+import dev.skein.schemas.TenantAccess;
 import dev.skein.topologies.routing.TierEnvelope;
 import java.time.Duration;
 import java.util.List;
@@ -34,6 +35,7 @@ final class TestSessionConfig {
     private Duration workerTimeout = Duration.ofSeconds(15);
     private Duration cacheTtl = Duration.ofMinutes(10);
     private ApprovalPolicy approvals = ApprovalPolicy.NONE;
+    private TenantAccess access = TenantAccess.OPEN;
     private DoubleTexting doubleTexting = DoubleTexting.ENQUEUE;
 
     private TestSessionConfig() {}
@@ -77,6 +79,11 @@ final class TestSessionConfig {
         return this;
     }
 
+    TestSessionConfig access(TenantAccess value) {
+        this.access = value;
+        return this;
+    }
+
     TestSessionConfig doubleTexting(DoubleTexting value) {
         this.doubleTexting = value;
         return this;
@@ -96,6 +103,7 @@ final class TestSessionConfig {
                 workerTimeout,
                 cacheTtl,
                 approvals,
+                access,
                 doubleTexting);
     }
 }
