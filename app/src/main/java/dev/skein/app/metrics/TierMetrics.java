@@ -233,6 +233,21 @@ public final class TierMetrics implements AutoCloseable {
                     "cannot read the queue depths of tiers " + tiers + " from Kafka",
                     e instanceof ExecutionException ? e.getCause() : e);
         }
+        if (agentGroup == null) {
+            return;
+        }
+        // On its own: a principal without Describe on the agents' group keeps its tier depths.
+        try {
+            refreshAgentBacklog();
+            recovered("agents");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            failed(
+                    "agents",
+                    "cannot read the agent runners' backlog (group " + agentGroup + ") from Kafka",
+                    e instanceof ExecutionException ? e.getCause() : e);
+        }
     }
 
     /**
@@ -295,18 +310,14 @@ public final class TierMetrics implements AutoCloseable {
 
     private void refreshQueueDepths() throws InterruptedException, ExecutionException, TimeoutException {
         Map<String, ShareBacklog.Queue> queues = new LinkedHashMap<>();
-        tiers.forEach(tier -> queues.put(
-                "tier " + tier, new ShareBacklog.Queue(topics.tools(tier).name(), shareGroupOf.apply(tier))));
-        if (agentGroup != null) {
-            queues.put("agents", new ShareBacklog.Queue(topics.agentRequests.name(), agentGroup));
-        }
-        backlog.read(queues).forEach((queue, depth) -> {
-            if (queue.equals("agents")) {
-                agentDepth.current = depth;
-            } else {
-                values.get(queue.substring("tier ".length())).depth().current = depth;
-            }
-        });
+        tiers.forEach(tier -> queues.put(tier, new ShareBacklog.Queue(topics.tools(tier).name(), shareGroupOf.apply(tier))));
+        backlog.read(queues).forEach((tier, depth) -> values.get(tier).depth().current = depth);
+    }
+
+    private void refreshAgentBacklog() throws InterruptedException, ExecutionException, TimeoutException {
+        agentDepth.current = backlog.read(
+                        Map.of("agents", new ShareBacklog.Queue(topics.agentRequests.name(), agentGroup)))
+                .get("agents");
     }
 
     private void utilisation(String tier, String resource) {
