@@ -28,7 +28,9 @@ import picocli.CommandLine.Option;
                 + " when a turn has no completion or two, or a history has a gap or a duplicate.")
 final class BenchTopology implements Callable<Integer> {
 
-    @Option(names = "--quick", description = "240 turns at 5/s over 40 sessions, each role killed once: about 3 minutes.")
+    @Option(
+            names = "--quick",
+            description = "240 turns at 5/s over 40 sessions, each role killed once: about 3 minutes.")
     boolean quick;
 
     @Option(names = "--turns", description = "Turns to send (default 1200; quick 240).")

@@ -189,17 +189,15 @@ final class Soak {
                 String id = "soak-worker-" + i;
                 List<String> arguments = new ArrayList<>(config);
                 arguments.addAll(List.of(
-                        "--tier", options.workerTiers().get(i % options.workerTiers().size()), "--worker-id", id));
+                        "--tier",
+                        options.workerTiers().get(i % options.workerTiers().size()),
+                        "--worker-id",
+                        id));
                 nodes.add(new Node(
                         "worker-" + i,
                         "worker",
                         SkeinProcess.start(
-                                "worker",
-                                arguments,
-                                "384m",
-                                bootstrap,
-                                work.resolve("worker-" + i),
-                                settings)));
+                                "worker", arguments, "384m", bootstrap, work.resolve("worker-" + i), settings)));
             }
             registry = new EmbeddedSchemaRegistry(bootstrap, EmbeddedSchemaRegistry.defaultTopic(prefix), replicas);
             SkeinTopics topics = new SkeinTopics(prefix, registry);

@@ -310,7 +310,8 @@ public final class TierMetrics implements AutoCloseable {
 
     private void refreshQueueDepths() throws InterruptedException, ExecutionException, TimeoutException {
         Map<String, ShareBacklog.Queue> queues = new LinkedHashMap<>();
-        tiers.forEach(tier -> queues.put(tier, new ShareBacklog.Queue(topics.tools(tier).name(), shareGroupOf.apply(tier))));
+        tiers.forEach(tier ->
+                queues.put(tier, new ShareBacklog.Queue(topics.tools(tier).name(), shareGroupOf.apply(tier))));
         backlog.read(queues).forEach((tier, depth) -> values.get(tier).depth().current = depth);
     }
 
