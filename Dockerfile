@@ -30,7 +30,9 @@ RUN --mount=type=cache,target=/root/.m2 mvn -B -q -pl app -am -DskipTests packag
 # --- run: a JRE, the jar and its libraries, a user that is not root -------------------------
 FROM eclipse-temurin:25-jre AS run
 ARG SKEIN_UID=10001
-RUN groupadd --system --gid ${SKEIN_UID} skein \
+# curl for the health checks of compose.yaml (the probes of Kubernetes need nothing in the image).
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid ${SKEIN_UID} skein \
  && useradd --system --uid ${SKEIN_UID} --gid skein --home-dir /var/lib/skein --shell /usr/sbin/nologin skein \
  && mkdir -p /var/lib/skein && chown skein:skein /var/lib/skein
 # Libraries change less often than Skein's own jar: two layers.
