@@ -30,10 +30,10 @@ final class BenchTopology implements Callable<Integer> {
 
     @Option(
             names = "--quick",
-            description = "240 turns at 5/s over 40 sessions, each role killed once: about 3 minutes.")
+            description = "200 turns at 5/s over 40 sessions, each role killed once: about 3 to 4 minutes on a loaded 2-core machine.")
     boolean quick;
 
-    @Option(names = "--turns", description = "Turns to send (default 1200; quick 240).")
+    @Option(names = "--turns", description = "Turns to send (default 1200; quick 200).")
     Integer turns;
 
     @Option(names = "--rate", defaultValue = "5", description = "Turns per second (default 5).")
@@ -68,7 +68,7 @@ final class BenchTopology implements Callable<Integer> {
         }
         Soak soak = new Soak(
                 new Soak.Options(
-                        turns != null ? turns : quick ? 240 : 1200,
+                        turns != null ? turns : quick ? 200 : 1200,
                         rate,
                         Duration.ofMillis(Math.round(1000 * killEvery)),
                         40,

@@ -55,6 +55,7 @@ public final class ProbeServer implements AutoCloseable {
                     .toCompletableFuture()
                     .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
+            close();
             throw new IllegalStateException(
                     "cannot serve the probes on " + host + ":" + port + " (skein.http.probe-port): " + e.getMessage(),
                     e);
@@ -68,8 +69,10 @@ public final class ProbeServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (vertx != null) {
-            vertx.close().toCompletionStage().toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        Vertx started = vertx;
+        vertx = null;
+        if (started != null) {
+            started.close().toCompletionStage().toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         }
     }
 }

@@ -53,7 +53,7 @@ class DeployTopologyIT {
         JsonNode report = new ObjectMapper().readTree(out.resolve("soak.json").toFile());
 
         assertThat(report.path("defects")).as(printed).isEmpty();
-        assertThat(report.path("turnsSent").asLong()).isEqualTo(240);
+        assertThat(report.path("turnsSent").asLong()).isEqualTo(200);
         assertThat(report.path("sendFailures").asLong()).as(printed).isZero();
         assertThat(report.path("withoutCompletion").asLong()).as(printed).isZero();
         assertThat(report.path("withMoreThanOneCompletion").asLong())
