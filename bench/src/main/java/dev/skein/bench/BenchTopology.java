@@ -30,7 +30,8 @@ final class BenchTopology implements Callable<Integer> {
 
     @Option(
             names = "--quick",
-            description = "200 turns at 5/s over 40 sessions, each role killed once: about 3 to 4 minutes on a loaded 2-core machine.")
+            description =
+                    "200 turns at 5/s over 40 sessions, each role killed once: about 3 to 4 minutes on a loaded 2-core machine.")
     boolean quick;
 
     @Option(names = "--turns", description = "Turns to send (default 1200; quick 200).")

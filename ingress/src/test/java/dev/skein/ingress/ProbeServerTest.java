@@ -58,7 +58,10 @@ class ProbeServerTest {
     void healthIsUpWhileTheComponentsAreAndDownWhenOneIsNot() throws Exception {
         HttpResponse<String> up = get(ProbeServer.HEALTH_PATH);
         assertThat(up.statusCode()).isEqualTo(200);
-        assertThat(new JsonObject(up.body()).getJsonObject("components").getJsonObject("tool-worker").getString("status"))
+        assertThat(new JsonObject(up.body())
+                        .getJsonObject("components")
+                        .getJsonObject("tool-worker")
+                        .getString("status"))
                 .isEqualTo("UP");
 
         running.set(false);
