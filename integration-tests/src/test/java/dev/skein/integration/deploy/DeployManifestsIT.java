@@ -72,7 +72,10 @@ class DeployManifestsIT {
                 .doesNotContain("ScaledObject", "HorizontalPodAutoscaler");
         assertThat(kindsByOverlay.get("overlays/prod"))
                 .contains("ScaledObject")
-                .doesNotContain("HorizontalPodAutoscaler");
+                .doesNotContain("HorizontalPodAutoscaler")
+                .as("production brings its own Secret, never the placeholder")
+                .doesNotContain("Secret");
+        assertThat(kindsByOverlay.get("overlays/dev")).contains("Secret");
         assertThat(kindsByOverlay.get("overlays/prod-hpa"))
                 .contains("HorizontalPodAutoscaler")
                 .doesNotContain("ScaledObject");
