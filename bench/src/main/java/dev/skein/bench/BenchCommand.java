@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -216,7 +217,8 @@ public final class BenchCommand implements Callable<Integer> {
                             Duration.ZERO,
                             List.of("small"),
                             Optional.empty(),
-                            false),
+                            false,
+                            Map.of()),
                     System.out);
             SoakReport report = soak.run();
             soak.write(report);
@@ -302,7 +304,8 @@ public final class BenchCommand implements Callable<Integer> {
                             Duration.ofMillis(Math.round(1000 * down)),
                             List.of("small"),
                             Optional.empty(),
-                            false),
+                            false,
+                            Map.of()),
                     System.out);
             SoakReport report = soak.run();
             soak.write(report);

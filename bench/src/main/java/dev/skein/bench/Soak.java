@@ -55,6 +55,7 @@ final class Soak {
      *     as the manifests' ConfigMap gives it to theirs; the soak's own settings override it
      * @param everyRole kill one process of each role in turn (a core, the agents, a worker, then a
      *     broker of a cluster) instead of a random process or the active controller
+     * @param settings Skein keys every process gets on top of the soak's own (from the environment)
      */
     record Options(
             int turns,
@@ -71,9 +72,11 @@ final class Soak {
             Duration brokerDowntime,
             List<String> workerTiers,
             Optional<Path> configFile,
-            boolean everyRole) {
+            boolean everyRole,
+            Map<String, String> settings) {
 
         Options {
+            settings = Map.copyOf(settings);
             workerTiers = List.copyOf(workerTiers);
             if (workerTiers.isEmpty()) {
                 throw new IllegalArgumentException("the workers must serve at least one tier");
@@ -158,6 +161,7 @@ final class Soak {
                 settings.put("skein.cluster.advertised-host", "127.0.0.1");
                 settings.put("skein.cluster.secret", UUID.randomUUID().toString());
             }
+            settings.putAll(options.settings());
             settings.put("skein.topics.prefix", prefix);
             settings.put("skein.session.default-agent", "demo");
             if (options.cores() > 1) {
