@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -31,11 +32,12 @@ import picocli.CommandLine.Parameters;
                         + " wrk, and over HTTP with answers over WebSocket), history (one session to 2,000 turns), throughput"
                         + " (open loop until p99 passes 1 s), recovery (10,000 sessions, SIGKILL of a skein up process: restart,"
                         + " and a standby in a second process)."
-                        + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools; `bench soak` is the chaos soak; `bench cluster` kills brokers of a three-broker cluster; `bench reads` reads sessions from every one of several instances.",
+                        + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools; `bench soak` is the chaos soak; `bench cluster` kills brokers of a three-broker cluster; `bench reads` reads sessions from every one of several instances; `bench topology` runs the process topology of deploy/ and kills one process of each role.",
         subcommands = {
             BenchCommand.BenchTools.class,
             BenchCommand.BenchSoak.class,
             BenchCommand.BenchCluster.class,
+            BenchTopology.class,
             BenchCommand.BenchReads.class,
             BenchCommand.BenchAuth.class
         },
@@ -213,7 +215,11 @@ public final class BenchCommand implements Callable<Integer> {
                             out,
                             Optional.ofNullable(bootstrapServers),
                             1,
-                            Duration.ZERO),
+                            Duration.ZERO,
+                            List.of("small"),
+                            Optional.empty(),
+                            false,
+                            Map.of()),
                     System.out);
             SoakReport report = soak.run();
             soak.write(report);
@@ -296,7 +302,11 @@ public final class BenchCommand implements Callable<Integer> {
                             out,
                             Optional.empty(),
                             brokers,
-                            Duration.ofMillis(Math.round(1000 * down))),
+                            Duration.ofMillis(Math.round(1000 * down)),
+                            List.of("small"),
+                            Optional.empty(),
+                            false,
+                            Map.of()),
                     System.out);
             SoakReport report = soak.run();
             soak.write(report);

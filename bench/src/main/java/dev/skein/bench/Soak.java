@@ -49,6 +49,13 @@ final class Soak {
      * @param brokers 1: one broker (embedded unless {@code bootstrapServers}), Skein processes are
      *     killed; more: a {@link LocalKafkaCluster} of that many nodes, its brokers are killed
      * @param brokerDowntime how long a killed broker stays down
+     * @param workerTiers the tier each worker process serves, in turn ({@code small, large}: the
+     *     first worker serves small, the second large, the third small again)
+     * @param configFile a Skein configuration file every process is started with ({@code --config}),
+     *     as the manifests' ConfigMap gives it to theirs; the soak's own settings override it
+     * @param everyRole kill one process of each role in turn (a core, the agents, a worker, then a
+     *     broker of a cluster) instead of a random process or the active controller
+     * @param settings Skein keys every process gets on top of the soak's own (from the environment)
      */
     record Options(
             int turns,
@@ -62,9 +69,18 @@ final class Soak {
             Path out,
             Optional<String> bootstrapServers,
             int brokers,
-            Duration brokerDowntime) {
+            Duration brokerDowntime,
+            List<String> workerTiers,
+            Optional<Path> configFile,
+            boolean everyRole,
+            Map<String, String> settings) {
 
         Options {
+            settings = Map.copyOf(settings);
+            workerTiers = List.copyOf(workerTiers);
+            if (workerTiers.isEmpty()) {
+                throw new IllegalArgumentException("the workers must serve at least one tier");
+            }
             if (turns < 1 || perSecond <= 0 || sessions < 1) {
                 throw new IllegalArgumentException("turns, rate and sessions must be positive");
             }
@@ -138,6 +154,14 @@ final class Soak {
                 // Processes are killed: detect their deaths in seconds.
                 settings.putAll(Recovery.failureDetection(bootstrap));
             }
+            if (options.configFile().isPresent()) {
+                // What a pod gets from its manifest besides the ConfigMap, and what processes that
+                // share one machine need: their own probe ports, an address on it, one shared secret.
+                settings.put("skein.http.probe-port", "0");
+                settings.put("skein.cluster.advertised-host", "127.0.0.1");
+                settings.put("skein.cluster.secret", UUID.randomUUID().toString());
+            }
+            settings.putAll(options.settings());
             settings.put("skein.topics.prefix", prefix);
             settings.put("skein.session.default-agent", "demo");
             if (options.cores() > 1) {
@@ -146,11 +170,14 @@ final class Soak {
             console.printf(
                     "Soak: starting %d skein core, %d skein agents and %d skein worker processes (logs in %s) ...%n",
                     options.cores(), options.agents(), options.workers(), work);
+            List<String> config = options.configFile()
+                    .map(file -> List.of("--config", file.toString()))
+                    .orElse(List.of());
             for (int i = 0; i < options.cores(); i++) {
                 nodes.add(new Node(
                         "core-" + i,
                         "core",
-                        SkeinProcess.start("core", List.of(), "768m", bootstrap, work.resolve("core-" + i), settings)));
+                        SkeinProcess.start("core", config, "768m", bootstrap, work.resolve("core-" + i), settings)));
             }
             for (Node node : nodes) {
                 node.process().awaitHealthy(STARTUP_TIMEOUT); // topics are created by the first one up
@@ -160,20 +187,21 @@ final class Soak {
                         "agents-" + i,
                         "agents",
                         SkeinProcess.start(
-                                "agents", List.of(), "384m", bootstrap, work.resolve("agents-" + i), settings)));
+                                "agents", config, "384m", bootstrap, work.resolve("agents-" + i), settings)));
             }
             for (int i = 0; i < options.workers(); i++) {
                 String id = "soak-worker-" + i;
+                List<String> arguments = new ArrayList<>(config);
+                arguments.addAll(List.of(
+                        "--tier",
+                        options.workerTiers().get(i % options.workerTiers().size()),
+                        "--worker-id",
+                        id));
                 nodes.add(new Node(
                         "worker-" + i,
                         "worker",
                         SkeinProcess.start(
-                                "worker",
-                                List.of("--tier", "small", "--worker-id", id),
-                                "384m",
-                                bootstrap,
-                                work.resolve("worker-" + i),
-                                settings)));
+                                "worker", arguments, "384m", bootstrap, work.resolve("worker-" + i), settings)));
             }
             registry = new EmbeddedSchemaRegistry(bootstrap, EmbeddedSchemaRegistry.defaultTopic(prefix), replicas);
             SkeinTopics topics = new SkeinTopics(prefix, registry);
@@ -190,7 +218,9 @@ final class Soak {
             try (SoakLedger ledger = new SoakLedger(bootstrap, topics);
                     BrokerChaos brokers =
                             cluster == null ? null : new BrokerChaos(cluster, options.brokerDowntime(), console)) {
-                Chaos chaos = brokers != null ? brokers : new ProcessChaos(nodes, options.seed(), console);
+                Chaos chaos = options.everyRole()
+                        ? RoleChaos.of(nodes, brokers, console)
+                        : brokers != null ? brokers : new ProcessChaos(nodes, options.seed(), console);
                 report = soak(nodes, chaos, brokers, ledger, topics, bootstrap, settings, startedAt, began, work);
             }
             return report;

@@ -74,6 +74,10 @@ public final class SkeinConfig {
             if (httpPort() < 0 || httpPort() > 65535) {
                 throw new ConfigException.BadValue("skein.http.port", "must be between 0 and 65535");
             }
+            OptionalInt probePort = probePort();
+            if (probePort.isPresent() && (probePort.getAsInt() < 0 || probePort.getAsInt() > 65535)) {
+                throw new ConfigException.BadValue(PROBE_PORT, "must be empty or between 0 and 65535");
+            }
             if (partitions() < 1) {
                 throw new ConfigException.BadValue("skein.topics.partitions", "must be at least 1");
             }
@@ -199,6 +203,15 @@ public final class SkeinConfig {
 
     public int httpPort() {
         return config.getInt("skein.http.port");
+    }
+
+    private static final String PROBE_PORT = "skein.http.probe-port";
+
+    /** Where a process without the HTTP API serves /health and /metrics; empty: nowhere. */
+    public OptionalInt probePort() {
+        return nonBlank(config.getString(PROBE_PORT))
+                .map(text -> OptionalInt.of(config.getInt(PROBE_PORT)))
+                .orElse(OptionalInt.empty());
     }
 
     /** The host other instances reach this one's HTTP API at; empty: derived from the listen host. */

@@ -26,16 +26,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
-import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.KafkaFuture;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,13 +45,17 @@ import org.slf4j.LoggerFactory;
  *       resource a worker of the tier has offered; 0 when no live worker offers it.</li>
  * </ul>
  *
- * A worker serving several tiers counts in each. Queue depths read the broker and the worker
+ * With an agent group, also {@value #AGENTS_QUEUE_DEPTH}: requests on the agent-requests topic
+ * that the agent runners' share group has not acknowledged, what the agents' Deployment scales on.
+ *
+ * <p>A worker serving several tiers counts in each. Queue depths read the broker and the worker
  * figures read heartbeats; each is refreshed on its own, and a refresh that fails is logged (once
  * a minute at most) and leaves the last values. Until the first depth is read it is NaN.
  */
 public final class TierMetrics implements AutoCloseable {
 
     public static final String QUEUE_DEPTH = "skein.tier.queue.depth";
+    public static final String AGENTS_QUEUE_DEPTH = "skein.agents.queue.depth";
     public static final String WORKERS_LIVE = "skein.tier.workers.live";
     public static final String IN_FLIGHT = "skein.tier.tasks.in.flight";
     public static final String ADMITTED = "skein.tier.tasks.admitted";
@@ -70,7 +64,6 @@ public final class TierMetrics implements AutoCloseable {
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
 
     private static final Logger log = LoggerFactory.getLogger(TierMetrics.class);
-    private static final long ADMIN_TIMEOUT_MS = 10_000;
     private static final long WARN_EVERY_MS = 60_000;
     private static final long CLOSE_TIMEOUT_MS = 10_000;
 
@@ -90,7 +83,7 @@ public final class TierMetrics implements AutoCloseable {
     private record TierValues(
             Value depth, Value live, Value inFlight, Value admitted, Value released, Map<String, Value> utilisation) {}
 
-    private final Admin admin;
+    private final ShareBacklog backlog;
     private final SkeinTopics topics;
     private final List<String> tiers;
     private final Function<String, String> shareGroupOf;
@@ -99,6 +92,10 @@ public final class TierMetrics implements AutoCloseable {
     private final MeterRegistry registry;
     private final Duration interval;
     private final Map<String, TierValues> values = new LinkedHashMap<>();
+    /** The agent runners' share group, or null when this does not export their backlog. */
+    private final String agentGroup;
+
+    private final Value agentDepth = new Value(Double.NaN);
     private final List<Meter> meters = new ArrayList<>();
     private final ScheduledExecutorService poller;
     private final Map<String, Long> lastWarnedMs = new ConcurrentHashMap<>();
@@ -112,7 +109,7 @@ public final class TierMetrics implements AutoCloseable {
             Supplier<? extends Collection<WorkerHeartbeat>> heartbeats,
             Duration workerTimeout,
             MeterRegistry registry) {
-        this(admin, topics, tiers, shareGroupOf, heartbeats, workerTimeout, registry, DEFAULT_INTERVAL);
+        this(admin, topics, tiers, shareGroupOf, heartbeats, workerTimeout, registry, DEFAULT_INTERVAL, null);
     }
 
     /**
@@ -121,6 +118,8 @@ public final class TierMetrics implements AutoCloseable {
      *
      * @param shareGroupOf the share group of a tier's worker pool, e.g. {@code topics::workerGroup}
      * @param heartbeats   the latest heartbeat of every worker, e.g. {@code KafkaCatalogView::workers}
+     * @param agentGroup   the agent runners' share group, whose backlog on the agent-requests topic
+     *     is exported too; null: not exported
      */
     public TierMetrics(
             Admin admin,
@@ -130,8 +129,10 @@ public final class TierMetrics implements AutoCloseable {
             Supplier<? extends Collection<WorkerHeartbeat>> heartbeats,
             Duration workerTimeout,
             MeterRegistry registry,
-            Duration interval) {
-        this.admin = Objects.requireNonNull(admin, "admin");
+            Duration interval,
+            String agentGroup) {
+        this.agentGroup = agentGroup;
+        this.backlog = new ShareBacklog(admin);
         this.topics = Objects.requireNonNull(topics, "topics");
         this.tiers = List.copyOf(tiers);
         this.shareGroupOf = Objects.requireNonNull(shareGroupOf, "shareGroupOf");
@@ -180,6 +181,13 @@ public final class TierMetrics implements AutoCloseable {
                 utilisation(tier, resource);
             }
         }
+        if (agentGroup != null) {
+            register(
+                    AGENTS_QUEUE_DEPTH,
+                    "agent requests not yet acknowledged by the agent runners",
+                    Tags.of("group", agentGroup),
+                    agentDepth);
+        }
         this.poller = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("skein-tier-metrics").daemon(true).factory());
     }
@@ -223,6 +231,21 @@ public final class TierMetrics implements AutoCloseable {
             failed(
                     "depth",
                     "cannot read the queue depths of tiers " + tiers + " from Kafka",
+                    e instanceof ExecutionException ? e.getCause() : e);
+        }
+        if (agentGroup == null) {
+            return;
+        }
+        // On its own: a principal without Describe on the agents' group keeps its tier depths.
+        try {
+            refreshAgentBacklog();
+            recovered("agents");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            failed(
+                    "agents",
+                    "cannot read the agent runners' backlog (group " + agentGroup + ") from Kafka",
                     e instanceof ExecutionException ? e.getCause() : e);
         }
     }
@@ -286,77 +309,16 @@ public final class TierMetrics implements AutoCloseable {
     }
 
     private void refreshQueueDepths() throws InterruptedException, ExecutionException, TimeoutException {
-        Map<String, String> topicOfTier = new LinkedHashMap<>();
-        tiers.forEach(tier -> topicOfTier.put(tier, topics.tools(tier).name()));
-        Map<String, TopicDescription> described =
-                admin.describeTopics(topicOfTier.values()).allTopicNames().get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        Map<String, List<TopicPartition>> partitionsOfTier = new LinkedHashMap<>();
-        List<TopicPartition> all = new ArrayList<>();
-        topicOfTier.forEach((tier, topic) -> {
-            List<TopicPartition> partitions = described.get(topic).partitions().stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .toList();
-            partitionsOfTier.put(tier, partitions);
-            all.addAll(partitions);
-        });
-        // Share groups are read_committed in Skein (ShareGroups.configure): the end that matters is
-        // the last stable offset, not the high watermark of records that may still be aborted.
-        ListOffsetsOptions committed = new ListOffsetsOptions(IsolationLevel.READ_COMMITTED);
-        Map<TopicPartition, ListOffsetsResultInfo> ends = offsets(all, OffsetSpec.latest(), committed);
-        Map<TopicPartition, ListOffsetsResultInfo> earliest = offsets(all, OffsetSpec.earliest(), committed);
-
-        for (Map.Entry<String, List<TopicPartition>> entry : partitionsOfTier.entrySet()) {
-            Map<TopicPartition, SharePartitionOffsetInfo> group =
-                    shareGroupOffsets(shareGroupOf.apply(entry.getKey()), entry.getValue());
-            long depth = 0;
-            for (TopicPartition partition : entry.getValue()) {
-                depth += depth(
-                        ends.get(partition).offset(), earliest.get(partition).offset(), group.get(partition));
-            }
-            values.get(entry.getKey()).depth().current = depth;
-        }
+        Map<String, ShareBacklog.Queue> queues = new LinkedHashMap<>();
+        tiers.forEach(tier ->
+                queues.put(tier, new ShareBacklog.Queue(topics.tools(tier).name(), shareGroupOf.apply(tier))));
+        backlog.read(queues).forEach((tier, depth) -> values.get(tier).depth().current = depth);
     }
 
-    /**
-     * Records of one partition not yet acknowledged. The group's lag is exactly that when the
-     * broker reports it: end minus start offset alone overcounts, because the persisted start
-     * offset trails acknowledgements (on a 4.4 broker it stayed at 0 after all records were
-     * accepted, with lag 0). Without a lag: everything from the start offset on. A partition the
-     * group has no state for yet (no member has acknowledged anything there) counts from its
-     * earliest record, because Skein's share groups reset to earliest.
-     */
-    static long depth(long end, long earliest, SharePartitionOffsetInfo group) {
-        if (group != null && group.lag().isPresent() && group.lag().get() >= 0) {
-            return group.lag().get();
-        }
-        long start = group == null || group.startOffset() < 0 ? earliest : Math.max(earliest, group.startOffset());
-        return Math.max(0, end - start);
-    }
-
-    private Map<TopicPartition, ListOffsetsResultInfo> offsets(
-            List<TopicPartition> partitions, OffsetSpec spec, ListOffsetsOptions options)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        partitions.forEach(partition -> request.put(partition, spec));
-        return admin.listOffsets(request, options).all().get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-    }
-
-    private Map<TopicPartition, SharePartitionOffsetInfo> shareGroupOffsets(
-            String group, List<TopicPartition> partitions)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        KafkaFuture<Map<TopicPartition, SharePartitionOffsetInfo>> future = admin.listShareGroupOffsets(
-                        Map.of(group, new ListShareGroupOffsetsSpec().topicPartitions(partitions)))
-                .partitionsToOffsetInfo(group);
-        try {
-            Map<TopicPartition, SharePartitionOffsetInfo> offsets = future.get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            return offsets == null ? Map.of() : offsets;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof GroupIdNotFoundException) {
-                // No worker has joined yet: nothing has been acknowledged.
-                return Map.of();
-            }
-            throw e;
-        }
+    private void refreshAgentBacklog() throws InterruptedException, ExecutionException, TimeoutException {
+        agentDepth.current = backlog.read(
+                        Map.of("agents", new ShareBacklog.Queue(topics.agentRequests.name(), agentGroup)))
+                .get("agents");
     }
 
     private void utilisation(String tier, String resource) {

@@ -17,6 +17,7 @@ import dev.skein.ingress.KafkaCatalogView;
 import dev.skein.ingress.KafkaSessionEvents;
 import dev.skein.ingress.KafkaTenantLoad;
 import dev.skein.ingress.KafkaTurnGateway;
+import dev.skein.ingress.ProbeServer;
 import dev.skein.ingress.RegistryApi;
 import dev.skein.ingress.SessionAdmission;
 import dev.skein.ingress.SkeinIngress;
@@ -102,6 +103,8 @@ public final class SkeinNode implements AutoCloseable {
     /** Built first, so that a configuration the ingress refuses (the loopback rule) fails before anything starts. */
     private IngressConfig ingressConfig;
 
+    private AgentRunner agentRunner;
+    private ToolWorker toolWorker;
     private PrometheusMeterRegistry metrics;
     /** What the ingress serves under /registry: the embedded registry, or a pointer to the external one. */
     private RegistryApi registryApi;
@@ -227,11 +230,18 @@ public final class SkeinNode implements AutoCloseable {
                     .sessionTimeout(config.agentSessionTimeout())
                     .build();
             AgentRunner runner = new AgentRunner(clients, topics, agents, specsByName, options);
+            agentRunner = runner;
             started.push(new Part("the agent runner", runner));
             runner.start();
         }
         if (roles.contains(Role.CORE)) {
             startCore(clients);
+        } else if (config.probePort().isPresent()) {
+            ProbeServer probes =
+                    new ProbeServer(config.httpHost(), config.probePort().getAsInt(), this::health, metrics);
+            started.push(new Part("the probe server", probes));
+            probes.start();
+            log.info("Serving /health and /metrics on {}:{}", config.httpHost(), probes.port());
         }
     }
 
@@ -259,6 +269,7 @@ public final class SkeinNode implements AutoCloseable {
                 .build();
         List<Tool> tools = Tools.discover();
         ToolWorker worker = new ToolWorker(clients, topics, tools, options, metrics);
+        toolWorker = worker;
         started.push(new Part("the tool worker", worker));
         worker.start();
         log.info(
@@ -347,7 +358,9 @@ public final class SkeinNode implements AutoCloseable {
                 topics::workerGroup,
                 catalog::workers,
                 config.sessionTopology().workerTimeout(),
-                metrics);
+                metrics,
+                TierMetrics.DEFAULT_INTERVAL,
+                agentGroup());
         started.push(new Part("the tier metrics", tierMetrics));
         tierMetrics.start();
         RefusedToolCallMetrics refusedCalls = new RefusedToolCallMetrics(sessions::streamsMetrics, metrics);
@@ -467,7 +480,17 @@ public final class SkeinNode implements AutoCloseable {
         if (apiKeys != null) {
             components.put("api-keys", apiKeys.health());
         }
+        if (agentRunner != null) {
+            components.put("agent-runner", running(agentRunner.isRunning()));
+        }
+        if (toolWorker != null) {
+            components.put("tool-worker", running(toolWorker.isRunning()));
+        }
         return new Health(components);
+    }
+
+    private static Health.Component running(boolean running) {
+        return running ? Health.Component.up("RUNNING") : Health.Component.down("STOPPED");
     }
 
     public String bootstrapServers() {

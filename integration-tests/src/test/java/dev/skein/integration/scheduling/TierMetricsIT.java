@@ -49,6 +49,7 @@ class TierMetricsIT {
     private SkeinTopics topics;
     private String tier;
     private String group;
+    private String agentGroup;
     private Admin admin;
     private SimpleMeterRegistry registry;
     private volatile List<WorkerHeartbeat> heartbeats = List.of();
@@ -62,9 +63,11 @@ class TierMetricsIT {
         tier = "it-" + UUID.randomUUID().toString().substring(0, 8);
         Function<String, String> shareGroupOf = t -> "skein-workers-" + t;
         group = shareGroupOf.apply(tier);
-        KafkaFixture.createTopics(bootstrap, 2, topics.tools(tier).name());
+        agentGroup = "skein-agents-" + tier;
+        KafkaFixture.createTopics(bootstrap, 2, topics.tools(tier).name(), topics.agentRequests.name());
         admin = Admin.create(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
         ShareGroups.configure(admin, group);
+        ShareGroups.configure(admin, agentGroup);
         registry = new SimpleMeterRegistry();
         metrics = new TierMetrics(
                 admin,
@@ -74,7 +77,8 @@ class TierMetricsIT {
                 () -> heartbeats,
                 WORKER_TIMEOUT,
                 registry,
-                Duration.ofMillis(200));
+                Duration.ofMillis(200),
+                agentGroup);
         metrics.start();
     }
 
@@ -109,9 +113,37 @@ class TierMetricsIT {
         }
         await().atMost(TIMEOUT).until(() -> value(TierMetrics.QUEUE_DEPTH) == 5.0);
 
-        acceptAll(5);
+        acceptAll(topics.tools(tier).name(), group, 5);
 
         await().atMost(TIMEOUT).until(() -> value(TierMetrics.QUEUE_DEPTH) == 0.0);
+    }
+
+    @Test
+    void agentBacklogCountsWhatTheAgentRunnersHaveNotAcknowledged() {
+        Gauge agents = registry.find(TierMetrics.AGENTS_QUEUE_DEPTH)
+                .tag("group", agentGroup)
+                .gauge();
+        assertThat(agents).isNotNull();
+        await().atMost(TIMEOUT).until(() -> agents.value() == 0.0);
+
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringSerializer(),
+                new ByteArraySerializer())) {
+            for (int i = 0; i < 3; i++) {
+                producer.send(new ProducerRecord<>(
+                        topics.agentRequests.name(), "t/s-" + i, ("invocation " + i).getBytes(StandardCharsets.UTF_8)));
+            }
+            producer.flush();
+        }
+        await().atMost(TIMEOUT).until(() -> agents.value() == 3.0);
+        assertThat(value(TierMetrics.QUEUE_DEPTH))
+                .as("the tier's queue is another")
+                .isZero();
+
+        acceptAll(topics.agentRequests.name(), agentGroup, 3);
+
+        await().atMost(TIMEOUT).until(() -> agents.value() == 0.0);
     }
 
     @Test
@@ -166,16 +198,17 @@ class TierMetricsIT {
 
         assertThat(registry.find(TierMetrics.QUEUE_DEPTH).gauges()).isEmpty();
         assertThat(registry.find(TierMetrics.UTILISATION).gauges()).isEmpty();
+        assertThat(registry.find(TierMetrics.AGENTS_QUEUE_DEPTH).gauges()).isEmpty();
     }
 
-    private void acceptAll(int expected) {
+    private void acceptAll(String topic, String shareGroup, int expected) {
         Map<String, Object> config = Map.of(
                 CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, group,
+                ConsumerConfig.GROUP_ID_CONFIG, shareGroup,
                 ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
         try (KafkaShareConsumer<byte[], byte[]> consumer =
                 new KafkaShareConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topics.tools(tier).name()));
+            consumer.subscribe(List.of(topic));
             int accepted = 0;
             long deadline = System.currentTimeMillis() + TIMEOUT.toMillis();
             while (accepted < expected && System.currentTimeMillis() < deadline) {

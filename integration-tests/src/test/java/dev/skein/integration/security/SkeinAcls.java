@@ -80,8 +80,9 @@ final class SkeinAcls {
         bind(GROUP, application, LITERAL, READ);
         topic(application + "-", PREFIXED, CREATE, READ, WRITE, DESCRIBE_CONFIGS);
         bind(TRANSACTIONAL_ID, application + "-", PREFIXED, WRITE);
-        // Tier metrics read the pools' share-group offsets.
+        // Tier metrics read the pools' share-group offsets, and the agent runners' for their backlog.
         bind(GROUP, groups + "workers-", PREFIXED, DESCRIBE);
+        bind(GROUP, groups + "agents", LITERAL, DESCRIBE);
     }
 
     private void agents() {
