@@ -1,7 +1,5 @@
 package dev.skein.ingress;
 
-import dev.skein.events.AgentDelta;
-import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.schemas.SessionAddress;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -16,8 +14,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One WebSocket client watching one session. Frames sent by the server: {@code subscribed} once
- * the client will miss nothing from then on, then {@code delta} and {@code completed} for every
- * event of the session, {@code accepted} or {@code error} for each turn the client sends. A bad
+ * the client will miss nothing from then on, then {@code started}, {@code delta} and
+ * {@code completed} for every event of the session, each with its {@code position} (a client that
+ * reconnects with {@code ?after=<position>} gets every event after it first, as over SSE), and
+ * {@code accepted} or {@code error} for each turn the client sends. A bad
  * turn gets an {@code error} frame and the socket stays open; a message over the body limit
  * (fragmented or compressed alike) closes it with 1009, a text message that is not UTF-8 with
  * 1007, a frame the decoder refuses (a close frame with an invalid code) with 1002.
@@ -34,6 +34,8 @@ final class SessionStream implements SessionListener {
     private static final short MESSAGE_TOO_BIG = 1009;
     /** RFC 6455 "invalid frame payload data": a text message that is not UTF-8. */
     private static final short INVALID_PAYLOAD = 1007;
+    /** RFC 6455 "policy violation": the position to resume from cannot be served. */
+    private static final short POLICY_VIOLATION = 1008;
 
     private final SessionAddress address;
     private final ServerWebSocket socket;
@@ -42,7 +44,8 @@ final class SessionStream implements SessionListener {
     private final int maxBodyBytes;
     private final TurnGateway gateway;
     private final long pingMillis;
-    private AutoCloseable subscription;
+    private final StreamBacklog backlog;
+    private SessionEvents.Subscription subscription;
     private long pinger = -1;
     /** The fragments of the message being received; null between messages. */
     private Buffer incoming;
@@ -61,7 +64,8 @@ final class SessionStream implements SessionListener {
             ServerWebSocket socket,
             Context context,
             IngressConfig config,
-            TurnGateway gateway) {
+            TurnGateway gateway,
+            int maxPending) {
         this.address = address;
         this.socket = socket;
         this.context = context;
@@ -69,18 +73,18 @@ final class SessionStream implements SessionListener {
         this.maxBodyBytes = config.maxBodyBytes();
         this.pingMillis = Math.max(1, config.idleTimeout().toMillis() / 2);
         this.gateway = gateway;
+        this.backlog = new StreamBacklog(maxPending);
     }
 
-    /** Subscribes to the session and wires the socket; called on the socket's event loop. */
-    void open(SessionEvents events) {
-        open(events, () -> {});
-    }
-
-    /** As {@link #open(SessionEvents)}; {@code onClosed} runs once the socket has closed, however it closed. */
-    void open(SessionEvents events, Runnable onClosed) {
+    /**
+     * Subscribes to the session, from after {@code after} (null: from now), and wires the socket;
+     * called on the socket's event loop. {@code onClosed} runs once the socket has closed, however
+     * it closed.
+     */
+    void open(SessionEvents events, StreamPosition after, Runnable onClosed) {
         this.onClosed = onClosed;
         try {
-            subscription = events.subscribe(address, this);
+            subscription = events.subscribe(address, after, this);
         } catch (RuntimeException e) {
             log.error("session {}: cannot subscribe a WebSocket to its events", address, e);
             socket.close(INTERNAL_ERROR, "cannot stream this session right now; retry later");
@@ -93,6 +97,7 @@ final class SessionStream implements SessionListener {
             }
         });
         socket.closeHandler(v -> {
+            backlog.close();
             onClosed.run();
             context.owner().cancelTimer(pinger);
             unsubscribe();
@@ -101,18 +106,70 @@ final class SessionStream implements SessionListener {
         // Frames rather than Vert.x's message handlers: those drop an oversized message without a
         // word and decode invalid UTF-8 to U+FFFD, where the client must get a close code.
         socket.frameHandler(this::onFrame);
-        send(new JsonObject().put("type", "subscribed").put("session", address.toString()));
-        log.debug("session {}: WebSocket subscribed", address);
+        // Before any event: the replay waits for started(), and this is queued on the event loop first.
+        subscription
+                .started()
+                .whenComplete((ok, failure) -> context.runOnContext(v -> {
+                    if (failure == null) {
+                        sendNow(new JsonObject().put("type", "subscribed").put("session", address.toString()));
+                        log.debug("session {}: WebSocket subscribed", address);
+                    } else if (!socket.isClosed()) {
+                        sendNow(error(failure.getMessage()));
+                        socket.close(POLICY_VIOLATION, closeReason(failure.getMessage()));
+                    }
+                }));
     }
 
     @Override
-    public void onDelta(AgentDelta delta) {
-        send(EventJson.deltaFrame(delta));
+    public void onEvent(StreamEvent event) {
+        sendCounted(EventJson.frame(event));
     }
 
     @Override
-    public void onCompleted(TurnCompleted completed) {
-        send(EventJson.completedFrame(completed));
+    public void onGap(StreamPosition requested, StreamPosition oldest) {
+        sendCounted(EventJson.gapFrame(address, requested, oldest));
+    }
+
+    @Override
+    public boolean awaitRoom() {
+        return backlog.awaitRoom();
+    }
+
+    @Override
+    public void onStopped(String reason) {
+        context.runOnContext(v -> {
+            if (!socket.isClosed()) {
+                sendNow(error(reason));
+                socket.close(TRY_AGAIN_LATER, closeReason(reason));
+            }
+        });
+    }
+
+    /** An event of the stream: counted in the backlog, which closes a client that falls too far behind. */
+    private void sendCounted(JsonObject frame) {
+        if (!backlog.add()) {
+            context.runOnContext(v -> {
+                if (!socket.isClosed()) {
+                    log.warn("session {}: WebSocket client reads too slowly; closing it", address);
+                    socket.close(TRY_AGAIN_LATER, "too slow: reconnect with ?after=<last position> to resume");
+                }
+            });
+            return;
+        }
+        context.runOnContext(v -> {
+            if (socket.isClosed()) {
+                backlog.done();
+                return;
+            }
+            socket.writeTextMessage(frame.encode()).onComplete(ar -> backlog.done());
+        });
+    }
+
+    /** Writes on the event loop, where the caller already is. */
+    private void sendNow(JsonObject frame) {
+        if (!socket.isClosed()) {
+            socket.writeTextMessage(frame.encode());
+        }
     }
 
     private void onFrame(WebSocketFrame frame) {

@@ -3,10 +3,16 @@ package dev.skein.ingress;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Context;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code GET /v1/sessions/:id/stream}: upgrades to a WebSocket and hands it to a {@link SessionStream}. */
+/**
+ * {@code GET /v1/sessions/:id/stream}: upgrades to a WebSocket and hands it to a {@link SessionStream};
+ * {@code ?after=<position>} resumes after that position, as the SSE routes do. A malformed position
+ * is a 400 before the upgrade; one the session's stream cannot serve is an error frame and a 1008
+ * close once upgraded.
+ */
 final class StreamEndpoint {
 
     private static final Logger log = LoggerFactory.getLogger(StreamEndpoint.class);
@@ -53,6 +59,17 @@ final class StreamEndpoint {
                             + "' is not supported: send Sec-WebSocket-Version: 13");
             return;
         }
+        StreamPosition after;
+        try {
+            List<String> afters = ctx.queryParam("after");
+            if (afters.size() > 1) {
+                throw HttpFailure.badRequest("give ?after= at most once");
+            }
+            after = afters.isEmpty() ? null : StreamPosition.parse(afters.getFirst(), "after");
+        } catch (HttpFailure refused) {
+            JsonReply.error(ctx, refused.status(), refused.getMessage());
+            return;
+        }
         if (quotas != null) {
             try {
                 quotas.openStream(address.tenant());
@@ -64,11 +81,18 @@ final class StreamEndpoint {
         }
         ctx.request()
                 .toWebSocket()
-                .onSuccess(socket -> new SessionStream(address, socket, context, config, gateway).open(events, () -> {
-                    if (quotas != null) {
-                        quotas.streamClosed(address.tenant());
-                    }
-                }))
+                .onSuccess(socket -> new SessionStream(
+                                address,
+                                socket,
+                                context,
+                                config,
+                                gateway,
+                                events.streamSettings().maxPendingEvents())
+                        .open(events, after, () -> {
+                            if (quotas != null) {
+                                quotas.streamClosed(address.tenant());
+                            }
+                        }))
                 .onFailure(e -> {
                     if (quotas != null) {
                         quotas.streamClosed(address.tenant());

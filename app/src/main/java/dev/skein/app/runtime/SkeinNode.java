@@ -167,7 +167,13 @@ public final class SkeinNode implements AutoCloseable {
         topics = new SkeinTopics(config.topicPrefix(), registry);
 
         try (Admin admin = Admin.create(Map.copyOf(clients))) {
-            TopicSetup.ensure(admin, topics, config.tiers(), config.partitions(), config.replicationFactor());
+            TopicSetup.ensure(
+                    admin,
+                    topics,
+                    config.tiers(),
+                    config.partitions(),
+                    config.replicationFactor(),
+                    config.deltasRetention());
             sessionPartitions = CoPartitioning.verify(admin, topics);
             // Share groups are configured by the runner and the workers themselves, before they join.
         }
@@ -293,7 +299,7 @@ public final class SkeinNode implements AutoCloseable {
                             rejected.value(),
                             rejected.cause())));
         }
-        events = new KafkaSessionEvents(clients, topics, ingressDeadLetters);
+        events = new KafkaSessionEvents(clients, topics, ingressDeadLetters, config.streamSettings());
         started.push(new Part("the session event reader", events));
         IngressConfig ingressConfig = IngressConfig.builder()
                 .host(config.httpHost())

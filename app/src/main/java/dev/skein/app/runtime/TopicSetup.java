@@ -3,6 +3,7 @@ package dev.skein.app.runtime;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
 import dev.skein.topologies.routing.TierEnvelope;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,8 +12,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -29,14 +34,25 @@ public final class TopicSetup {
 
     private TopicSetup() {}
 
+    /**
+     * @param deltasRetention how long {@code skein.deltas} keeps events, and so how far back a
+     *                        stream can resume ({@code skein.topics.deltas-retention}); applied to an
+     *                        existing deltas topic too, when it differs
+     */
     public static void ensure(
-            Admin admin, SkeinTopics topics, List<TierEnvelope> tiers, int partitions, short replication) {
+            Admin admin,
+            SkeinTopics topics,
+            List<TierEnvelope> tiers,
+            int partitions,
+            short replication,
+            Duration deltasRetention) {
+        String deltasRetentionMs = String.valueOf(deltasRetention.toMillis());
         List<NewTopic> wanted = new ArrayList<>();
         for (Topic<String, ?> topic : topics.sessionKeyed()) {
             NewTopic t = new NewTopic(topic.name(), partitions, replication);
             if (topic == topics.deltas) {
-                // Deltas are for watching a turn as it happens; the history keeps what lasts.
-                t.configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, ONE_HOUR_MS));
+                // Deltas are the streams clients resume; the history and responses keep what lasts.
+                t.configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, deltasRetentionMs));
             }
             wanted.add(t);
         }
@@ -60,6 +76,9 @@ public final class TopicSetup {
                 .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, FOURTEEN_DAYS_MS)));
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            if (existing.contains(topics.deltas.name())) {
+                alignRetention(admin, topics.deltas.name(), deltasRetentionMs);
+            }
             List<NewTopic> missing =
                     wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (missing.isEmpty()) {
@@ -83,6 +102,32 @@ public final class TopicSetup {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new KafkaException("Cannot create Skein's topics: " + cause.getMessage(), cause);
         }
+    }
+
+    /** Sets an existing topic's retention to the configured one: the promise of how far back a stream resumes. */
+    private static void alignRetention(Admin admin, String topic, String retentionMs)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        Config current = admin.describeConfigs(List.of(resource))
+                .all()
+                .get(30, TimeUnit.SECONDS)
+                .get(resource);
+        ConfigEntry entry = current == null ? null : current.get(TopicConfig.RETENTION_MS_CONFIG);
+        if (entry != null && retentionMs.equals(entry.value())) {
+            return;
+        }
+        admin.incrementalAlterConfigs(Map.of(
+                        resource,
+                        List.of(new AlterConfigOp(
+                                new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, retentionMs),
+                                AlterConfigOp.OpType.SET))))
+                .all()
+                .get(30, TimeUnit.SECONDS);
+        log.info(
+                "Set retention.ms of {} to {} (was {}): skein.topics.deltas-retention",
+                topic,
+                retentionMs,
+                entry == null ? "unknown" : entry.value());
     }
 
     /**
