@@ -122,12 +122,12 @@ final class SessionStream implements SessionListener {
 
     @Override
     public void onEvent(StreamEvent event) {
-        sendCounted(EventJson.frame(event));
+        sendCounted(event.frameJson());
     }
 
     @Override
     public void onGap(StreamPosition requested, StreamPosition oldest) {
-        sendCounted(EventJson.gapFrame(address, requested, oldest));
+        sendCounted(EventJson.gapFrame(address, requested, oldest).encode());
     }
 
     @Override
@@ -146,7 +146,7 @@ final class SessionStream implements SessionListener {
     }
 
     /** An event of the stream: counted in the backlog, which closes a client that falls too far behind. */
-    private void sendCounted(JsonObject frame) {
+    private void sendCounted(String frame) {
         if (!backlog.add()) {
             context.runOnContext(v -> {
                 if (!socket.isClosed()) {
@@ -161,7 +161,7 @@ final class SessionStream implements SessionListener {
                 backlog.done();
                 return;
             }
-            socket.writeTextMessage(frame.encode()).onComplete(ar -> backlog.done());
+            socket.writeTextMessage(frame).onComplete(ar -> backlog.done());
         });
     }
 

@@ -3,7 +3,6 @@ package dev.skein.ingress;
 import dev.skein.events.DeltaKind;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Context;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -22,7 +21,7 @@ final class SseStream implements SessionListener {
     /** How long a client waits before it reconnects, in the {@code retry:} field. */
     static final long RETRY_MS = 1_000;
 
-    private static final Buffer HEARTBEAT = Buffer.buffer(": heartbeat\n\n");
+    private static final String HEARTBEAT = ": heartbeat\n\n";
 
     private final SessionAddress address;
     private final String turnId;
@@ -73,8 +72,7 @@ final class SseStream implements SessionListener {
             return;
         }
         boolean last = turnId != null && event.delta().getKind() == DeltaKind.TURN_COMPLETED;
-        String text =
-                "id: " + event.position() + "\ndata: " + EventJson.frame(event).encode() + "\n\n";
+        String text = "id: " + event.position() + "\ndata: " + event.frameJson() + "\n\n";
         enqueue(text, last);
     }
 

@@ -43,7 +43,8 @@ class ResumableStreamsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        SkeinConfig config = TestNodes.config("streams", Map.of("skein.topics.partitions", PARTITIONS));
+        SkeinConfig config = TestNodes.config(
+                "streams", Map.of("skein.topics.partitions", PARTITIONS, "skein.event-streams.heartbeat", "200ms"));
         node = SkeinNode.start(config, Set.of(Role.CORE, Role.AGENTS, Role.WORKER), false);
         port = node.httpPort().orElseThrow();
         client = new SkeinClient(port);
@@ -108,6 +109,19 @@ class ResumableStreamsIT {
         assertThat(seen)
                 .as("every event once, in order, across %d reconnects", reconnects)
                 .isEqualTo(truth);
+    }
+
+    @Test
+    void anIdleStreamGetsHeartbeats() throws Exception {
+        try (SseClient idle = SseClient.open(port, "/v1/sessions/quiet/events", null)) {
+            assertThat(idle.next(Duration.ofSeconds(2)))
+                    .as("no events on a quiet session")
+                    .isNull();
+            assertThat(idle.comments())
+                    .as("the session comment and a heartbeat every 200 ms")
+                    .isGreaterThan(3);
+            assertThat(idle.ended()).isFalse();
+        }
     }
 
     @Test

@@ -49,12 +49,7 @@ class ResumableStreamsNodeIT {
     @BeforeAll
     static void start() throws Exception {
         assumeThat(nodeInstalled()).as("node is installed").isTrue();
-        SkeinConfig config = TestNodes.config(
-                "streams-node",
-                Map.of(
-                        "skein.topics.partitions", PARTITIONS,
-                        // 10,000 streams of one tenant: the default quota of live streams is lower.
-                        "skein.quotas.default.live-streams", 20_000));
+        SkeinConfig config = TestNodes.config("streams-node", Map.of("skein.topics.partitions", PARTITIONS));
         node = SkeinNode.start(config, Set.of(Role.CORE, Role.AGENTS, Role.WORKER), false);
         port = node.httpPort().orElseThrow();
         client = new SkeinClient(port);
@@ -92,7 +87,9 @@ class ResumableStreamsNodeIT {
                 }
             }
             assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(process.exitValue()).as(new String(process.getErrorStream().readAllBytes())).isZero();
+            assertThat(process.exitValue())
+                    .as(new String(process.getErrorStream().readAllBytes()))
+                    .isZero();
         } finally {
             process.destroyForcibly();
             submitter.join(Duration.ofSeconds(60));
@@ -111,9 +108,11 @@ class ResumableStreamsNodeIT {
         BlockingQueue<String> lines = lines(process);
         try {
             String open = lines.poll(180, TimeUnit.SECONDS);
-            assertThat(open)
-                    .as(new String(process.getErrorStream().readNBytes(2000)))
-                    .isEqualTo("{\"open\":" + streams + "}");
+            if (!("{\"open\":" + streams + "}").equals(open)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new AssertionError("the Node client did not open " + streams + " streams (" + open + "): "
+                        + new String(process.getErrorStream().readNBytes(2000), StandardCharsets.UTF_8));
+            }
             long heapPerStream = (settledHeap() - heapBefore) / streams;
             long directPerStream = (direct() - directBefore) / streams;
             System.out.printf(
