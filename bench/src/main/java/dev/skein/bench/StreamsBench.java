@@ -49,7 +49,6 @@ final class StreamsBench {
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(180);
     private static final String SESSION = "streams-bench";
     private static final int PARTITIONS = 4;
-    private static final double EVENTS_PER_TURN = 5;
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -133,7 +132,6 @@ final class StreamsBench {
     private Report follow(List<SkeinProcess> cores, String bootstrap, String deltasTopic) throws Exception {
         String path = "/v1/sessions/" + SESSION + "/events";
         Random random = new Random(42);
-        double dropChance = options.reconnects() / (options.turns() * EVENTS_PER_TURN);
         Histogram live = Latency.histogram();
         List<String> defects = new ArrayList<>();
         List<String> seen = new ArrayList<>();
@@ -173,7 +171,10 @@ final class StreamsBench {
                         live.recordValue(Math.max(0, event.arrivedMs() - writtenMs) * 1_000_000L);
                     }
                 }
-                drop = random.nextDouble() < dropChance;
+                // Spread the drops left over the events left, at the rate seen so far.
+                double perTurn = (double) seen.size() / Math.max(1, completed.size());
+                double eventsLeft = Math.max(1, (options.turns() - completed.size()) * perTurn);
+                drop = random.nextDouble() < (options.reconnects() - reconnects) / eventsLeft;
             }
             if (killedNs < 0 && completed.size() >= options.turns() / 2) {
                 console.printf("Streams: SIGKILL of core %d, which the client is connected to ...%n", connectedTo);
