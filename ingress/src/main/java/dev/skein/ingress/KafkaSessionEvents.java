@@ -167,6 +167,11 @@ public final class KafkaSessionEvents implements SessionEvents, AutoCloseable {
         return settings;
     }
 
+    /** Streams waiting for a replay reader, for metrics. */
+    public int replaysWaiting() {
+        return replays.waiting();
+    }
+
     /** Streams open on this instance, for metrics and tests. */
     public int subscriberCount() {
         return subscribers.values().stream().mapToInt(List::size).sum();

@@ -32,6 +32,7 @@ import dev.skein.workers.ToolWorker;
 import dev.skein.workers.Tools;
 import dev.skein.workers.WorkerOptions;
 import dev.skein.workers.node.NodeCapabilities;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
@@ -301,6 +302,13 @@ public final class SkeinNode implements AutoCloseable {
         }
         events = new KafkaSessionEvents(clients, topics, ingressDeadLetters, config.streamSettings());
         started.push(new Part("the session event reader", events));
+        // What live streams cost this instance: how many there are, and replays waiting for a reader.
+        Gauge.builder("skein.streams.subscribers", events, KafkaSessionEvents::subscriberCount)
+                .description("SSE and WebSocket streams open on this instance")
+                .register(metrics);
+        Gauge.builder("skein.streams.replays.waiting", events, KafkaSessionEvents::replaysWaiting)
+                .description("streams waiting for a replay reader")
+                .register(metrics);
         IngressConfig ingressConfig = IngressConfig.builder()
                 .host(config.httpHost())
                 .port(listenPort)
