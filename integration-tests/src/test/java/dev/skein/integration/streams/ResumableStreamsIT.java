@@ -112,6 +112,27 @@ class ResumableStreamsIT {
     }
 
     @Test
+    void aWebSocketWithAfterReplaysThenGoesLiveWithTheSamePositions() throws Exception {
+        String session = "websocket";
+        client.postTurn(session, "hello", true);
+        List<String> before = SessionStreamRecords.positions(node, "default/" + session, PARTITIONS);
+
+        try (SkeinClient.Stream stream = client.stream(session, before.getFirst())) {
+            assertThat(stream.next(Duration.ofSeconds(10)).path("type").asText())
+                    .isEqualTo("subscribed");
+            client.postTurn(session, "hello again", true);
+            List<String> all = SessionStreamRecords.positions(node, "default/" + session, PARTITIONS);
+            List<String> seen = new ArrayList<>();
+            while (seen.size() < all.size() - 1) {
+                JsonNode frame = stream.next(Duration.ofSeconds(20));
+                assertThat(frame).as("frames after %s", seen).isNotNull();
+                seen.add(frame.path("position").asText());
+            }
+            assertThat(seen).isEqualTo(all.subList(1, all.size()));
+        }
+    }
+
+    @Test
     void anIdleStreamGetsHeartbeats() throws Exception {
         try (SseClient idle = SseClient.open(port, "/v1/sessions/quiet/events", null)) {
             assertThat(idle.next(Duration.ofSeconds(2)))
