@@ -24,9 +24,18 @@ import picocli.CommandLine.Unmatched;
 @Command(
         name = "skein",
         mixinStandardHelpOptions = true,
+        // --help and --version on every subcommand too: `skein up --help` was an unknown option.
+        scope = CommandLine.ScopeType.INHERIT,
         version = "skein 0.1.0",
         description = "Durable AI agents on Apache Kafka Streams.",
-        subcommands = {Skein.Up.class, Skein.Core.class, Skein.Agents.class, Skein.Worker.class, Skein.Bench.class})
+        subcommands = {
+            Skein.Up.class,
+            Skein.Core.class,
+            Skein.Agents.class,
+            Skein.Worker.class,
+            KeysCommand.class,
+            Skein.Bench.class
+        })
 public final class Skein {
 
     private static final Logger log = LoggerFactory.getLogger(Skein.class);

@@ -31,11 +31,13 @@ import picocli.CommandLine.Parameters;
                         + " wrk, and over HTTP with answers over WebSocket), history (one session to 2,000 turns), throughput"
                         + " (open loop until p99 passes 1 s), recovery (10,000 sessions, SIGKILL of a skein up process: restart,"
                         + " and a standby in a second process)."
-                        + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools; `bench soak` is the chaos soak.",
+                        + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools; `bench soak` is the chaos soak; `bench cluster` kills brokers of a three-broker cluster; `bench reads` reads sessions from every one of several instances; `bench streams` follows a session over SSE across drops and a SIGKILL.",
         subcommands = {
             BenchCommand.BenchTools.class,
             BenchCommand.BenchSoak.class,
+            BenchCommand.BenchCluster.class,
             BenchCommand.BenchReads.class,
+            BenchCommand.BenchAuth.class,
             BenchCommand.BenchStreams.class
         },
         mixinStandardHelpOptions = true)
@@ -210,11 +212,100 @@ public final class BenchCommand implements Callable<Integer> {
                             workers,
                             seed,
                             out,
-                            Optional.ofNullable(bootstrapServers)),
+                            Optional.ofNullable(bootstrapServers),
+                            1,
+                            Duration.ZERO),
                     System.out);
             SoakReport report = soak.run();
             soak.write(report);
             return report.invariantsHold() ? 0 : 1;
+        }
+    }
+
+    @Command(
+            name = "cluster",
+            mixinStandardHelpOptions = true,
+            description = "A three-broker Kafka cluster (each broker also a KRaft controller; replication factor 3,"
+                    + " min.insync.replicas 2) under steady tool and plain turns from a skein core, agents and worker:"
+                    + " the broker that is the active controller is SIGKILLed, kept down, and restarted on its own"
+                    + " data; then every turn must have completed exactly once (none failed) and no history may have a"
+                    + " gap or a duplicate. Exits 1 otherwise.")
+    static final class BenchCluster implements Callable<Integer> {
+        @Option(
+                names = "--quick",
+                description = "200 turns at 5/s over 40 sessions, one or two kills: about 2 minutes.")
+        boolean quick;
+
+        @Option(names = "--turns", description = "Turns to send (default 3000; quick 200).")
+        Integer turns;
+
+        @Option(names = "--rate", description = "Turns per second (default 10; quick 5).")
+        Double rate;
+
+        @Option(
+                names = "--kill-every",
+                paramLabel = "SECONDS",
+                description = "Seconds from the load's start to the first kill, and from the end of one"
+                        + " recovery (every replica in sync) to the next kill (default 30; quick 10).")
+        Double killEvery;
+
+        @Option(
+                names = "--down",
+                paramLabel = "SECONDS",
+                defaultValue = "5",
+                description = "Seconds a killed broker stays down, at least until its partitions have new leaders"
+                        + " (default 5).")
+        double down;
+
+        @Option(names = "--sessions", description = "Sessions the turns go to (default 200; quick 40).")
+        Integer sessions;
+
+        @Option(names = "--brokers", defaultValue = "3", description = "Brokers in the cluster (default 3).")
+        int brokers;
+
+        @Option(names = "--cores", defaultValue = "1", description = "skein core processes (default 1).")
+        int cores;
+
+        @Option(names = "--agents", defaultValue = "1", description = "skein agents processes (default 1).")
+        int agents;
+
+        @Option(names = "--workers", defaultValue = "1", description = "skein worker processes (default 1).")
+        int workers;
+
+        @Option(
+                names = "--out",
+                defaultValue = "bench-results",
+                description = "Where soak.json and soak-logs/ (brokers' logs included) go (default bench-results).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            if (brokers < 3) {
+                throw new CommandLine.ParameterException(
+                        new CommandLine(this), "--brokers must be at least 3: a quorum that survives a lost broker");
+            }
+            Soak soak = new Soak(
+                    new Soak.Options(
+                            turns != null ? turns : quick ? 200 : 3000,
+                            rate != null ? rate : quick ? 5 : 10,
+                            Duration.ofMillis(Math.round(1000 * (killEvery != null ? killEvery : quick ? 10 : 30))),
+                            sessions != null ? sessions : quick ? 40 : 200,
+                            cores,
+                            agents,
+                            workers,
+                            1,
+                            out,
+                            Optional.empty(),
+                            brokers,
+                            Duration.ofMillis(Math.round(1000 * down))),
+                    System.out);
+            SoakReport report = soak.run();
+            soak.write(report);
+            boolean noneFailed = report.failedByReason().isEmpty();
+            if (!noneFailed) {
+                System.out.println("Cluster soak: turns FAILED with one broker down: " + report.failedByReason());
+            }
+            return report.invariantsHold() && noneFailed ? 0 : 1;
         }
     }
 
@@ -308,6 +399,33 @@ public final class BenchCommand implements Callable<Integer> {
             StreamsBench.Report report = bench.run();
             bench.write(report);
             return report.defects().isEmpty() ? 0 : 1;
+        }
+    }
+
+    @Command(
+            name = "auth",
+            mixinStandardHelpOptions = true,
+            description = "What authentication costs a turn: simple turns over HTTP to an open node and to one with"
+                    + " skein.auth.enabled (an API key, an HS256 JWT), alternating; the latencies side by side.")
+    static final class BenchAuth implements Callable<Integer> {
+        @Option(names = "--quick", description = "50 turns of each kind.")
+        boolean quick;
+
+        @Option(names = "--turns", description = "Turns of each kind (default 300; quick 50).")
+        Integer turns;
+
+        @Option(
+                names = "--out",
+                defaultValue = "bench-results",
+                description = "Where auth.json goes (default bench-results).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            AuthBench bench =
+                    new AuthBench(new AuthBench.Options(turns != null ? turns : quick ? 50 : 300, out), System.out);
+            bench.write(bench.run());
+            return 0;
         }
     }
 }

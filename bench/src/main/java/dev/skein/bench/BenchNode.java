@@ -27,12 +27,19 @@ final class BenchNode implements AutoCloseable {
     }
 
     static BenchNode start(String bootstrapServers, String prefix, Path dataDir) throws Exception {
+        return start(bootstrapServers, prefix, dataDir, Map.of());
+    }
+
+    /** As above, with {@code settings} added to (or replacing) the node's configuration keys. */
+    static BenchNode start(String bootstrapServers, String prefix, Path dataDir, Map<String, Object> settings)
+            throws Exception {
         Map<String, Object> flags = new LinkedHashMap<>();
         flags.put("skein.kafka.bootstrap-servers", bootstrapServers);
         flags.put("skein.topics.prefix", prefix);
         flags.put("skein.data-dir", dataDir.toString());
         flags.put("skein.http.port", 0);
         flags.put("skein.session.default-agent", "demo");
+        flags.putAll(settings);
         SkeinConfig config = SkeinConfig.load(Optional.empty(), flags);
         return new BenchNode(SkeinNode.start(config, Set.of(Role.CORE, Role.AGENTS, Role.WORKER), false), config);
     }

@@ -1,6 +1,7 @@
 package dev.skein.bench;
 
 import dev.skein.app.kafka.LocalKafka;
+import dev.skein.app.kafka.LocalKafkaCluster;
 import dev.skein.events.ChatMessage;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.registry.EmbeddedSchemaRegistry;
@@ -19,18 +20,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * {@code skein bench soak}: the chaos soak. {@code skein core}, {@code skein agents} and
- * {@code skein worker} processes (each a JVM of its own, against one broker) serve tool turns
- * (the demo agent and the calculator) and plain ones over many sessions at a steady rate, while a
- * random one of them is SIGKILLed every few seconds and started again on the same data directory
- * and id. When the load stops and every turn has its answer, it checks that every turn has exactly
- * one completion and that no history has a gap or a duplicate.
+ * {@code skein worker} processes (each a JVM of its own) serve tool turns (the demo agent and the
+ * calculator) and plain ones over many sessions at a steady rate, while something is SIGKILLed every
+ * few seconds and brought back ({@link Chaos}): against one broker, a random one of those processes,
+ * started again on the same data directory and id ({@link ProcessChaos}); against a cluster of
+ * brokers ({@code skein bench cluster}), the broker that is the active controller, started again on
+ * its own data after a while ({@link BrokerChaos}). When the load stops and every turn has its
+ * answer, it checks that every turn has exactly one completion and that no history has a gap or a
+ * duplicate.
  */
 final class Soak {
 
@@ -43,6 +46,9 @@ final class Soak {
      * @param agents {@code skein agents} processes
      * @param workers {@code skein worker} processes
      * @param seed of the choice of the process to kill
+     * @param brokers 1: one broker (embedded unless {@code bootstrapServers}), Skein processes are
+     *     killed; more: a {@link LocalKafkaCluster} of that many nodes, its brokers are killed
+     * @param brokerDowntime how long a killed broker stays down
      */
     record Options(
             int turns,
@@ -54,7 +60,9 @@ final class Soak {
             int workers,
             long seed,
             Path out,
-            Optional<String> bootstrapServers) {
+            Optional<String> bootstrapServers,
+            int brokers,
+            Duration brokerDowntime) {
 
         Options {
             if (turns < 1 || perSecond <= 0 || sessions < 1) {
@@ -65,6 +73,10 @@ final class Soak {
             }
             if (killEvery.isNegative() || killEvery.isZero()) {
                 throw new IllegalArgumentException("--kill-every must be positive, was " + killEvery);
+            }
+            if (brokers < 1 || (brokers > 1 && bootstrapServers.isPresent())) {
+                throw new IllegalArgumentException(
+                        "brokers must be 1, or more without bootstrap servers (the soak kills its own brokers)");
             }
         }
     }
@@ -89,7 +101,7 @@ final class Soak {
     }
 
     /** A process of the soak: its role, its name and the process itself. */
-    private record Node(String name, String role, SkeinProcess process) {}
+    record Node(String name, String role, SkeinProcess process) {}
 
     /** Runs the soak; writes {@code soak.json} and the processes' logs to {@link Options#out()}. */
     SoakReport run() throws Exception {
@@ -98,17 +110,34 @@ final class Soak {
         Path work = Files.createTempDirectory("skein-soak");
         String prefix = "soak-" + UUID.randomUUID().toString().substring(0, 8) + ".";
         LocalKafka kafka = null;
+        LocalKafkaCluster cluster = null;
         List<Node> nodes = new ArrayList<>();
         EmbeddedSchemaRegistry registry = null;
         SoakReport report = null;
         try {
             String bootstrap = options.bootstrapServers().orElse(null);
-            if (bootstrap == null) {
-                console.println("Starting an embedded Kafka broker in " + work.resolve("kafka") + " ...");
-                kafka = new LocalKafka(LocalKafka.Options.inDirectory(work.resolve("kafka"))).start();
-                bootstrap = kafka.bootstrapServers();
+            Map<String, String> settings = new LinkedHashMap<>();
+            short replicas = 1;
+            if (options.brokers() > 1) {
+                console.printf(
+                        "Starting a cluster of %d Kafka brokers in %s ...%n", options.brokers(), work.resolve("kafka"));
+                cluster = new LocalKafkaCluster(LocalKafkaCluster.Options.inDirectory(work.resolve("kafka"))
+                                .withNodes(options.brokers()))
+                        .start();
+                bootstrap = cluster.bootstrapServers();
+                replicas = (short) Math.min(3, options.brokers());
+                // What a deployment on a replicated cluster sets; nothing else differs from the defaults.
+                settings.put("skein.topics.replication-factor", String.valueOf(replicas));
+                settings.put("skein.topics.min-insync-replicas", String.valueOf(Math.min(2, replicas)));
+            } else {
+                if (bootstrap == null) {
+                    console.println("Starting an embedded Kafka broker in " + work.resolve("kafka") + " ...");
+                    kafka = new LocalKafka(LocalKafka.Options.inDirectory(work.resolve("kafka"))).start();
+                    bootstrap = kafka.bootstrapServers();
+                }
+                // Processes are killed: detect their deaths in seconds.
+                settings.putAll(Recovery.failureDetection(bootstrap));
             }
-            Map<String, String> settings = new LinkedHashMap<>(Recovery.failureDetection(bootstrap));
             settings.put("skein.topics.prefix", prefix);
             settings.put("skein.session.default-agent", "demo");
             if (options.cores() > 1) {
@@ -146,7 +175,7 @@ final class Soak {
                                 work.resolve("worker-" + i),
                                 settings)));
             }
-            registry = new EmbeddedSchemaRegistry(bootstrap, EmbeddedSchemaRegistry.defaultTopic(prefix), (short) 1);
+            registry = new EmbeddedSchemaRegistry(bootstrap, EmbeddedSchemaRegistry.defaultTopic(prefix), replicas);
             SkeinTopics topics = new SkeinTopics(prefix, registry);
             try (TurnDriver warmup = new TurnDriver(bootstrap, topics)) {
                 console.println("Soak: warm-up (a tool turn and a plain one must be answered) ...");
@@ -158,8 +187,11 @@ final class Soak {
                     }
                 }
             }
-            try (SoakLedger ledger = new SoakLedger(bootstrap, topics)) {
-                report = soak(nodes, ledger, topics, bootstrap, settings, startedAt, began, work);
+            try (SoakLedger ledger = new SoakLedger(bootstrap, topics);
+                    BrokerChaos brokers =
+                            cluster == null ? null : new BrokerChaos(cluster, options.brokerDowntime(), console)) {
+                Chaos chaos = brokers != null ? brokers : new ProcessChaos(nodes, options.seed(), console);
+                report = soak(nodes, chaos, brokers, ledger, topics, bootstrap, settings, startedAt, began, work);
             }
             return report;
         } finally {
@@ -172,11 +204,20 @@ final class Soak {
             if (kafka != null) {
                 kafka.close();
             }
+            if (cluster != null) {
+                cluster.close();
+            }
             Path logs = options.out().resolve("soak-logs");
             Files.createDirectories(logs);
             for (Node node : nodes) {
                 Files.copy(
                         node.process().log(), logs.resolve(node.name() + ".log"), StandardCopyOption.REPLACE_EXISTING);
+            }
+            for (int id = 1; cluster != null && id <= options.brokers(); id++) {
+                Path log = work.resolve("kafka/node-" + id).resolve(LocalKafkaCluster.NODE_LOG_FILE);
+                if (Files.isRegularFile(log)) {
+                    Files.copy(log, logs.resolve("broker-" + id + ".log"), StandardCopyOption.REPLACE_EXISTING);
+                }
             }
             if (report != null && report.invariantsHold()) {
                 deleteQuietly(work);
@@ -188,6 +229,8 @@ final class Soak {
 
     private SoakReport soak(
             List<Node> nodes,
+            Chaos chaos,
+            BrokerChaos brokers,
             SoakLedger ledger,
             SkeinTopics topics,
             String bootstrap,
@@ -219,7 +262,6 @@ final class Soak {
             }
         });
         List<Kill> kills = new ArrayList<>();
-        Random random = new Random(options.seed());
         long nextKill = loadStart + options.killEvery().toNanos();
         while (load.isAlive()) {
             long wait = nextKill - System.nanoTime();
@@ -229,27 +271,14 @@ final class Soak {
                     break;
                 }
             }
-            Node victim = nodes.get(random.nextInt(nodes.size()));
-            long killedAt = System.nanoTime();
-            long pid = victim.process().pid();
-            victim.process().kill();
-            victim.process().restart();
-            kills.add(new Kill(
-                    victim.name(),
-                    victim.role(),
-                    pid,
-                    (killedAt - loadStart) / 1_000_000,
-                    (System.nanoTime() - killedAt) / 1_000_000));
-            console.printf(
-                    "Soak: %5.1f s  SIGKILL %s (pid %d), restarted as pid %d%n",
-                    (killedAt - loadStart) / 1e9,
-                    victim.name(),
-                    pid,
-                    victim.process().pid());
-            nextKill += options.killEvery().toNanos();
+            kills.add(chaos.strike(loadStart));
+            // From the end of the strike: a broker's takes a while, and the next one must find the
+            // cluster whole again.
+            nextKill = System.nanoTime() + options.killEvery().toNanos();
         }
-        long loadEnd = System.nanoTime();
         Collection<SoakLedger.Turn> turns = ledger.turns();
+        // The last send, not now: a broker's strike may have gone on past it (its restart, its catch-up).
+        long loadEnd = turns.stream().mapToLong(t -> t.sentNanos).max().orElse(System.nanoTime());
         console.printf(
                 "Soak: %d turns sent in %.1f s; waiting for every answer ...%n",
                 turns.size(), (loadEnd - loadStart) / 1e9);
@@ -274,6 +303,8 @@ final class Soak {
         if (!ledger.awaitReadUpTo(responseEnds, Duration.ofSeconds(60))) {
             throw new IllegalStateException("the responses topic was not read to its end within 60 s");
         }
+        // Every topic of this soak starts with it: <prefix>turns, <prefix>_schemas, <app id>-...-changelog.
+        String soakId = topics.prefix().substring(0, topics.prefix().length() - 1);
         String changelog = SessionStores.changelogTopic(topics.groupId("sessions"), SessionStores.MESSAGES);
         SoakHistory history = SoakHistory.read(
                 bootstrap,
@@ -287,6 +318,9 @@ final class Soak {
                 ledger,
                 history,
                 kills,
+                brokers == null ? List.of() : brokers.recoveries(),
+                brokers == null ? Map.of() : brokers.replicasByTopic(soakId),
+                brokers == null ? Map.of() : brokers.minInsyncByTopic(soakId),
                 settings,
                 startedAt,
                 began,

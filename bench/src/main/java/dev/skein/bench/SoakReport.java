@@ -41,7 +41,12 @@ public record SoakReport(
         int kills,
         Map<String, Long> killsByRole,
         List<Soak.Kill> killLog,
+        List<BrokerChaos.Recovery> brokerRecoveries,
+        Map<String, Integer> replicasByTopic,
+        Map<String, String> minInsyncByTopic,
         Latency latency,
+        Latency latencyBeforeTheFirstKill,
+        long longestAnswerGapMs,
         double loadSeconds,
         double settleSeconds,
         List<Long> answeredPer10Seconds,
@@ -73,6 +78,9 @@ public record SoakReport(
             SoakLedger ledger,
             SoakHistory history,
             List<Soak.Kill> kills,
+            List<BrokerChaos.Recovery> brokerRecoveries,
+            Map<String, Integer> replicasByTopic,
+            Map<String, String> minInsyncByTopic,
             Map<String, String> processSettings,
             Instant startedAt,
             long began,
@@ -153,6 +161,16 @@ public record SoakReport(
                 answeredPer10Seconds.set(window, answeredPer10Seconds.get(window) + 1);
             }
         }
+        long longestGap = longestGapMs(turns);
+        // Kills are dated from the start of the load, which is when the first turn was sent.
+        long firstKill =
+                kills.isEmpty() ? Long.MAX_VALUE : firstSent + kills.get(0).atMs() * 1_000_000;
+        Histogram beforeKill = Latency.histogram();
+        for (SoakLedger.Turn turn : turns) {
+            if (!turn.completions.isEmpty() && turn.completions.get(0).receivedNanos() < firstKill) {
+                beforeKill.recordValue(Math.max(0, turn.completions.get(0).receivedNanos() - turn.sentNanos));
+            }
+        }
         Map<String, Long> killsByRole = new TreeMap<>();
         kills.forEach(k -> killsByRole.merge(k.role(), 1L, Long::sum));
         Map<String, Object> settings = new LinkedHashMap<>();
@@ -164,6 +182,10 @@ public record SoakReport(
         settings.put("agents", options.agents());
         settings.put("workers", options.workers());
         settings.put("seed", options.seed());
+        settings.put("brokers", options.brokers());
+        if (options.brokers() > 1) {
+            settings.put("brokerDowntimeMs", options.brokerDowntime().toMillis());
+        }
         settings.put("mix", "2 of 3 turns 'what is a*b?' (one calculator call), 1 of 3 'hello'");
         settings.put("processes", processSettings);
         return new SoakReport(
@@ -190,13 +212,35 @@ public record SoakReport(
                 kills.size(),
                 killsByRole,
                 kills,
+                brokerRecoveries,
+                replicasByTopic,
+                minInsyncByTopic,
                 Latency.of(latency),
+                Latency.of(beforeKill),
+                longestGap,
                 loadSeconds,
                 settleSeconds,
                 answeredPer10Seconds,
                 defects.stream().limit(200).toList(),
                 histories,
                 options.out().resolve("soak-logs").toString());
+    }
+
+    /**
+     * The longest time between two answers (first completions, in the order they came) from the
+     * first to the last: how long the sessions went silent at worst, a kill included.
+     */
+    private static long longestGapMs(Collection<SoakLedger.Turn> turns) {
+        long[] answered = turns.stream()
+                .filter(t -> !t.completions.isEmpty())
+                .mapToLong(t -> t.completions.get(0).receivedNanos())
+                .sorted()
+                .toArray();
+        long longest = 0;
+        for (int i = 1; i < answered.length; i++) {
+            longest = Math.max(longest, answered[i] - answered[i - 1]);
+        }
+        return longest / 1_000_000;
     }
 
     /** A failure's reason without the numbers and ids that differ from turn to turn, so that like reasons count together. */
@@ -232,10 +276,31 @@ public record SoakReport(
         row(console, "sessions checked", report.sessionsChecked());
         row(console, "history messages", report.historyMessages());
         row(console, "kills", report.kills());
-        report.killsByRole().forEach((role, n) -> row(console, "kills of skein " + role, n));
+        report.killsByRole().forEach((role, n) -> row(console, "kills of " + killed(role), n));
+        for (BrokerChaos.Recovery r : report.brokerRecoveries()) {
+            String broker = "broker " + r.node() + " (controller, led " + r.partitionsLed() + " partitions)";
+            console.printf("| %s: every partition led again after | %.1f s |%n", broker, r.leadersMovedAfterMs() / 1e3);
+            console.printf("| %s: restarted after | %.1f s |%n", broker, r.restartedAfterMs() / 1e3);
+            console.printf(
+                    "| %s: every replica in sync again after | %.1f s |%n", broker, r.fullyReplicatedAfterMs() / 1e3);
+        }
+        if (!report.replicasByTopic().isEmpty()) {
+            row(
+                    console,
+                    "fewest replicas of any topic (Skein's, changelogs, internal)",
+                    report.replicasByTopic().values().stream()
+                            .mapToInt(Integer::intValue)
+                            .min()
+                            .orElse(0));
+        }
         console.printf("| latency p50 | %.0f ms |%n", l.p50());
         console.printf("| latency p99 | %.0f ms |%n", l.p99());
         console.printf("| latency max | %.0f ms |%n", l.max());
+        Latency quiet = report.latencyBeforeTheFirstKill();
+        console.printf(
+                "| latency p50 / p99 of turns answered before the first kill | %.0f ms / %.0f ms |%n",
+                quiet.p50(), quiet.p99());
+        console.printf("| longest time without an answer | %.1f s |%n", report.longestAnswerGapMs() / 1e3);
         console.printf("| load | %.1f s |%n", report.loadSeconds());
         console.printf("| time to settle (last send to last answer) | %.1f s |%n", report.settleSeconds());
         console.println("Answers per 10 s from the first send: " + report.answeredPer10Seconds());
@@ -250,6 +315,10 @@ public record SoakReport(
                             "  %s, session %s, turn %s: %s%n", d.kind(), d.sessionId(), d.turnId(), d.detail()));
             console.println("Figures, every defect and the histories: " + json + "; logs: " + report.logs());
         }
+    }
+
+    private static String killed(String role) {
+        return role.equals("broker") ? "Kafka brokers" : "skein " + role;
     }
 
     private static void row(PrintStream console, String figure, long value) {

@@ -83,7 +83,8 @@ public final class ToolBench {
                     List.of(TierEnvelope.cpu(TIER, 1, 1L << 30)),
                     partitions,
                     (short) 1,
-                    java.time.Duration.ofHours(1));
+                    java.time.Duration.ofHours(1),
+                    Map.of());
             ShareGroups.configure(admin, topics.workerGroup(TIER));
             List<Process> processes = new ArrayList<>();
             try {

@@ -26,6 +26,11 @@ final class GatewaySubmission {
         }
     }
 
+    /** The gateway's own exception, without the CompletionException a future's stage may wrap it in. */
+    static Throwable unwrap(Throwable cause) {
+        return cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
+    }
+
     /** Nothing was accepted, so the client may retry as it is. */
     static void failed(RoutingContext ctx, SessionAddress address, String what, Throwable cause) {
         Throwable unwrapped =
@@ -36,11 +41,11 @@ final class GatewaySubmission {
             JsonReply.error(ctx, 429, quota.getMessage());
             return;
         }
-        log.warn("session {}: could not submit {}", address, what, cause);
+        log.warn("session {}: could not submit {}", address, what, unwrapped);
         JsonReply.error(
                 ctx,
                 503,
-                "could not submit " + what + " of session " + address + ": " + cause.getMessage()
+                "could not submit " + what + " of session " + address + ": " + unwrapped.getMessage()
                         + "; it was not accepted, retry");
     }
 }

@@ -1,6 +1,11 @@
 package dev.skein.ingress;
 
+import dev.skein.ingress.auth.AuthConfig;
 import dev.skein.schemas.SessionAddress;
+import dev.skein.schemas.TenantAccess;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -23,6 +28,10 @@ import java.time.Duration;
  * @param requestHeaderTimeout a connection must send a complete request head within this time of
  *                        opening, or of its previous response, else it is closed
  *                        ({@code skein.http.request-header-timeout})
+ * @param auth            how requests are authenticated ({@code skein.auth}); with it off, only a loopback
+ *                        {@code host} is served unless {@link AuthConfig#allowUnauthenticated()}
+ * @param tls             the PEM certificate and key to serve HTTPS with ({@code skein.http.tls}); null: HTTP
+ * @param access          the agents and tools each tenant may use ({@code skein.tenants})
  */
 public record IngressConfig(
         String host,
@@ -34,7 +43,25 @@ public record IngressConfig(
         Duration maxWait,
         Duration workerTimeout,
         Duration idleTimeout,
-        Duration requestHeaderTimeout) {
+        Duration requestHeaderTimeout,
+        AuthConfig auth,
+        Tls tls,
+        TenantAccess access) {
+
+    /**
+     * PEM files for HTTPS.
+     *
+     * @param certPath the certificate chain, leaf first ({@code skein.http.tls.cert-path})
+     * @param keyPath  its private key, PKCS#8 or PKCS#1 ({@code skein.http.tls.key-path})
+     */
+    public record Tls(Path certPath, Path keyPath) {
+        public Tls {
+            if (certPath == null || keyPath == null) {
+                throw new IllegalArgumentException(
+                        "skein.http.tls needs both cert-path and key-path (PEM files), or neither for plain HTTP");
+            }
+        }
+    }
 
     /** The header that names a request's tenant. */
     public static final String TENANT_HEADER = "X-Skein-Tenant";
@@ -80,6 +107,25 @@ public record IngressConfig(
             throw new IllegalArgumentException(
                     "skein.http.request-header-timeout must be positive, got " + requestHeaderTimeout);
         }
+        if (auth == null || access == null) {
+            throw new IllegalArgumentException(
+                    "ingress auth and tenant access must be set (AuthConfig.OFF, TenantAccess.OPEN)");
+        }
+        if (!auth.enabled() && !auth.allowUnauthenticated() && !isLoopback(host)) {
+            throw new IllegalArgumentException("skein.http.host is " + host + ", which is not a loopback address, and"
+                    + " authentication is off: anyone who reaches it could act for every tenant. Turn it on"
+                    + " (skein.auth.enabled = true, with API keys or JWT), or set"
+                    + " skein.auth.allow-unauthenticated = true if an unauthenticated API there is what you want");
+        }
+    }
+
+    /** Whether {@code host} is a loopback address (127.0.0.0/8, ::1, or a name that resolves to one). */
+    static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     public static Builder builder() {
@@ -101,8 +147,29 @@ public record IngressConfig(
         private Duration workerTimeout;
         private Duration idleTimeout;
         private Duration requestHeaderTimeout;
+        private AuthConfig auth = AuthConfig.OFF;
+        private Tls tls;
+        private TenantAccess access = TenantAccess.OPEN;
 
         private Builder() {}
+
+        /** Default {@link AuthConfig#OFF}. */
+        public Builder auth(AuthConfig auth) {
+            this.auth = auth;
+            return this;
+        }
+
+        /** Default none: plain HTTP. */
+        public Builder tls(Tls tls) {
+            this.tls = tls;
+            return this;
+        }
+
+        /** Default {@link TenantAccess#OPEN}. */
+        public Builder access(TenantAccess access) {
+            this.access = access;
+            return this;
+        }
 
         public Builder host(String host) {
             this.host = host;
@@ -165,7 +232,10 @@ public record IngressConfig(
                     required("skein.http.max-wait", maxWait),
                     required("skein.session.worker-timeout", workerTimeout),
                     required("skein.http.idle-timeout", idleTimeout),
-                    required("skein.http.request-header-timeout", requestHeaderTimeout));
+                    required("skein.http.request-header-timeout", requestHeaderTimeout),
+                    auth,
+                    tls,
+                    access);
         }
 
         private static <T> T required(String key, T value) {

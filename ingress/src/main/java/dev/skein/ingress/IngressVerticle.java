@@ -1,6 +1,9 @@
 package dev.skein.ingress;
 
 import dev.skein.events.CommandKind;
+import dev.skein.ingress.auth.Authenticator;
+import dev.skein.ingress.auth.JwtVerifier;
+import dev.skein.ingress.auth.Permission;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -8,9 +11,11 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -23,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * {@link StreamEndpoint}, {@link SseEndpoint}, {@link CatalogEndpoint}, {@link HealthEndpoint}, {@link MetricsEndpoint},
  * and {@link RegistryEndpoint}, the Confluent Schema Registry API under {@code /registry}), built in {@link #start()} because they answer on this verticle's context. In front of the router:
  * {@link ProtocolGuard} (what the HTTP decoder or the router would answer without JSON) and
- * {@link RequestHeaderDeadlines} (slow or absent request heads).
+ * {@link RequestHeaderDeadlines} (slow or absent request heads). In front of every route but
+ * {@code /health}: {@link AuthGuard}, which authenticates the caller and checks its roles.
  */
 final class IngressVerticle extends VerticleBase {
 
@@ -39,9 +45,15 @@ final class IngressVerticle extends VerticleBase {
     private final CatalogReader catalogReader;
     private final PrometheusMeterRegistry prometheus;
     private final RegistryApi registryApi;
+    private final Authenticator authenticator;
+    private final JwtVerifier jwt;
     private volatile HttpServer server;
 
-    /** @param prometheus the registry {@code /metrics} scrapes; null when this instance exports none */
+    /**
+     * @param prometheus the registry {@code /metrics} scrapes; null when this instance exports none
+     * @param jwt        the token verifier inside {@code authenticator}, whose JWKS URL this verticle
+     *                   refreshes; null when tokens are not accepted
+     */
     IngressVerticle(
             IngressConfig config,
             QuotaGateway gateway,
@@ -50,7 +62,9 @@ final class IngressVerticle extends VerticleBase {
             Supplier<Health> health,
             CatalogReader catalog,
             PrometheusMeterRegistry prometheus,
-            RegistryApi registry) {
+            RegistryApi registry,
+            Authenticator authenticator,
+            JwtVerifier jwt) {
         this.config = config;
         this.gateway = gateway;
         this.events = events;
@@ -59,6 +73,8 @@ final class IngressVerticle extends VerticleBase {
         this.catalogReader = catalog;
         this.prometheus = prometheus;
         this.registryApi = registry;
+        this.authenticator = authenticator;
+        this.jwt = jwt;
     }
 
     /** Fails the deployment, with the address in the message, when the port cannot be bound. */
@@ -74,7 +90,10 @@ final class IngressVerticle extends VerticleBase {
             bodyHandler.handle(ctx);
         };
 
-        SessionGuard session = new SessionGuard(config);
+        AuthGuard auth = new AuthGuard(config, authenticator);
+        Handler<RoutingContext> reads = auth.require(Permission.READ_SESSION);
+        Handler<RoutingContext> writes = auth.require(Permission.WRITE_SESSION);
+        SessionGuard session = new SessionGuard();
         TurnEndpoint turns = new TurnEndpoint(config, gateway, events, context);
         ForwardSigner signer = new ForwardSigner(sessions.secret());
         Forwarding forwarding = new Forwarding(signer);
@@ -83,9 +102,9 @@ final class IngressVerticle extends VerticleBase {
         HistoryEndpoint history = new HistoryEndpoint(vertx, sessions.directory(), forwarder, sessions.standbyReads());
         SessionListEndpoint listing = new SessionListEndpoint(vertx, sessions.directory(), forwarder, session);
         SessionCommandEndpoint commands = new SessionCommandEndpoint(gateway, context);
-        StreamEndpoint stream = new StreamEndpoint(config, gateway, events, context, gateway);
-        SseEndpoint sse = new SseEndpoint(context, events, gateway);
-        CatalogEndpoint catalog = new CatalogEndpoint(catalogReader, config.workerTimeout());
+        StreamEndpoint stream = new StreamEndpoint(config, gateway, events, context, auth, gateway);
+        SseEndpoint sse = new SseEndpoint(context, events, auth, gateway);
+        CatalogEndpoint catalog = new CatalogEndpoint(catalogReader, config.workerTimeout(), config.access());
         HealthEndpoint health = new HealthEndpoint(vertx, healthCheck);
         MetricsEndpoint metrics = new MetricsEndpoint(vertx, prometheus);
         RegistryEndpoint registry = new RegistryEndpoint(vertx, registryApi);
@@ -98,41 +117,64 @@ final class IngressVerticle extends VerticleBase {
             ctx.addEndHandler(ended -> deadlines.finished(connection));
             ctx.next();
         });
+        // Every /v1 request is authenticated first, before its body is read; the role checks
+        // come next, so a refused request is never parsed.
+        router.route("/v1/*").handler(auth::authenticate);
         router.post("/v1/sessions/:id/turns")
+                .handler(writes)
                 .handler(body)
                 .handler(session::resolve)
                 .handler(turns::post);
-        router.get("/v1/sessions").handler(forwarding::check).handler(listing::list);
+        router.get("/v1/sessions").handler(reads).handler(forwarding::check).handler(listing::list);
         router.get("/v1/sessions/:id/history")
+                .handler(reads)
                 .handler(forwarding::check)
                 .handler(session::resolve)
                 .handler(history::get);
         router.delete("/v1/sessions/:id/history")
+                .handler(writes)
                 .handler(session::resolve)
                 .handler(commands.sending(CommandKind.CLEAR_HISTORY));
-        router.get("/v1/sessions/:id/stream").handler(session::resolve).handler(stream::upgrade);
-        router.get("/v1/sessions/:id/events").handler(session::resolve).handler(sse::session);
+        router.get("/v1/sessions/:id/stream")
+                .handler(reads)
+                .handler(session::resolve)
+                .handler(stream::upgrade);
+        router.get("/v1/sessions/:id/events")
+                .handler(reads)
+                .handler(session::resolve)
+                .handler(sse::session);
         router.get("/v1/sessions/:id/turns/:turnId/events")
+                .handler(reads)
                 .handler(session::resolve)
                 .handler(sse::turn);
         router.post("/v1/sessions/:id/turns/:turnId/cancel")
+                .handler(writes)
                 .handler(body)
                 .handler(session::resolve)
                 .handler(commands.sending(CommandKind.CANCEL_TURN));
         router.post("/v1/sessions/:id/tool-calls/:callId/approve")
+                .handler(writes)
                 .handler(body)
                 .handler(session::resolve)
                 .handler(commands.sending(CommandKind.APPROVE_TOOL_CALL));
         router.post("/v1/sessions/:id/tool-calls/:callId/deny")
+                .handler(writes)
                 .handler(body)
                 .handler(session::resolve)
                 .handler(commands.sending(CommandKind.DENY_TOOL_CALL));
-        router.get("/v1/tools").handler(catalog::tools);
-        router.get("/v1/workers").handler(catalog::workers);
+        router.get("/v1/tools").handler(auth.require(Permission.LIST_TOOLS)).handler(catalog::tools);
+        router.get("/v1/workers").handler(auth.require(Permission.LIST_WORKERS)).handler(catalog::workers);
+        // Open: liveness and readiness probes carry no credential, and the answer names no tenant.
         router.get("/health").handler(health::check);
-        router.get("/metrics").handler(metrics::scrape);
+        router.get("/metrics")
+                .handler(auth::authenticate)
+                .handler(auth.require(Permission.SCRAPE_METRICS))
+                .handler(metrics::scrape);
         // The registry's routes answer in Confluent's error shape, which its clients parse.
         String r = RegistryEndpoint.PREFIX;
+        router.route(r + "/*").handler(auth::authenticate).handler(auth.require(Permission.READ_SCHEMAS));
+        // Before the registry's own guard: a caller who may not register learns that, not whether a registry is served.
+        router.post(r + "/subjects/:subject/versions").handler(auth.require(Permission.REGISTER_SCHEMAS));
         router.route(r + "/*").handler(registry::guard).failureHandler(registry::failure);
         router.get(r).handler(registry::root);
         router.get(r + "/subjects").handler(registry::subjects);
@@ -185,6 +227,30 @@ final class IngressVerticle extends VerticleBase {
                 .setIdleTimeout(
                         (int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()))
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+        if (config.tls() != null) {
+            for (var file :
+                    java.util.List.of(config.tls().certPath(), config.tls().keyPath())) {
+                if (!Files.isReadable(file)) {
+                    return Future.failedFuture(new IllegalStateException("ingress cannot serve HTTPS: " + file
+                            + " is not a readable file (skein.http.tls.cert-path and key-path name PEM files)"));
+                }
+            }
+            options.setSsl(true)
+                    .setKeyCertOptions(new PemKeyCertOptions()
+                            .setCertPath(config.tls().certPath().toString())
+                            .setKeyPath(config.tls().keyPath().toString()));
+        }
+        if (jwt != null && jwt.settings().jwksUrl() != null) {
+            // Keys rotate: fetch them again now and then, off the event loop.
+            vertx.setPeriodic(
+                    jwt.settings().jwksRefresh().toMillis(),
+                    id -> vertx.executeBlocking(
+                            () -> {
+                                jwt.refresh();
+                                return null;
+                            },
+                            false));
+        }
         return vertx.createHttpServer(options)
                 .connectionHandler(deadlines::opened)
                 .invalidRequestHandler(ProtocolGuard::refuseUndecodable)

@@ -1,6 +1,8 @@
 package dev.skein.ingress;
 
 import dev.skein.events.TurnRequested;
+import dev.skein.ingress.auth.Caller;
+import dev.skein.ingress.auth.Permission;
 import dev.skein.schemas.SessionAddress;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Context;
@@ -9,6 +11,7 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * {@code accepted} or {@code error} for each turn the client sends. A bad
  * turn gets an {@code error} frame and the socket stays open; a message over the body limit
  * (fragmented or compressed alike) closes it with 1009, a text message that is not UTF-8 with
- * 1007, a frame the decoder refuses (a close frame with an invalid code) with 1002.
+ * 1007, a frame the decoder refuses (a close frame with an invalid code) with 1002. A caller with
+ * read-only access gets an {@code error} frame for each turn it sends; once the credential that
+ * opened the stream expires or is revoked, the socket is closed with 1008 (policy violation).
  */
 final class SessionStream implements SessionListener {
 
@@ -34,8 +39,13 @@ final class SessionStream implements SessionListener {
     private static final short MESSAGE_TOO_BIG = 1009;
     /** RFC 6455 "invalid frame payload data": a text message that is not UTF-8. */
     private static final short INVALID_PAYLOAD = 1007;
-    /** RFC 6455 "policy violation": the position to resume from cannot be served. */
+    /**
+     * RFC 6455 "policy violation": the credential that opened the stream is no longer valid, or the
+     * position to resume from cannot be served.
+     */
     private static final short POLICY_VIOLATION = 1008;
+    /** How often a stream checks that its credential is still valid (revocation takes effect within this). */
+    private static final long REVALIDATE_MS = 1_000;
 
     private final SessionAddress address;
     private final ServerWebSocket socket;
@@ -45,8 +55,12 @@ final class SessionStream implements SessionListener {
     private final TurnGateway gateway;
     private final long pingMillis;
     private final StreamBacklog backlog;
+    private final Caller caller;
+    private final BooleanSupplier stillValid;
+    private final dev.skein.schemas.TenantAccess access;
     private SessionEvents.Subscription subscription;
     private long pinger = -1;
+    private long revalidator = -1;
     /** The fragments of the message being received; null between messages. */
     private Buffer incoming;
 
@@ -58,6 +72,7 @@ final class SessionStream implements SessionListener {
      * @param config its body limit is the largest message, after decompression, before it is
      *               refused with 1009; the stream pings every half of its idle timeout, so that a
      *               quiet subscriber is not closed as idle
+     * @param stillValid false once the credential of {@code caller} has expired or been revoked
      */
     SessionStream(
             SessionAddress address,
@@ -65,6 +80,8 @@ final class SessionStream implements SessionListener {
             Context context,
             IngressConfig config,
             TurnGateway gateway,
+            Caller caller,
+            BooleanSupplier stillValid,
             int maxPending) {
         this.address = address;
         this.socket = socket;
@@ -74,6 +91,9 @@ final class SessionStream implements SessionListener {
         this.pingMillis = Math.max(1, config.idleTimeout().toMillis() / 2);
         this.gateway = gateway;
         this.backlog = new StreamBacklog(maxPending);
+        this.caller = caller;
+        this.stillValid = stillValid;
+        this.access = config.access();
     }
 
     /**
@@ -96,10 +116,18 @@ final class SessionStream implements SessionListener {
                 socket.writePing(Buffer.buffer());
             }
         });
+        if (caller.credential() != Caller.Credential.NONE) {
+            revalidator = context.owner().setPeriodic(REVALIDATE_MS, id -> {
+                if (!socket.isClosed() && !stillValid.getAsBoolean()) {
+                    refuse(POLICY_VIOLATION, "the credential expired or was revoked; reconnect with a valid one");
+                }
+            });
+        }
         socket.closeHandler(v -> {
             backlog.close();
             onClosed.run();
             context.owner().cancelTimer(pinger);
+            context.owner().cancelTimer(revalidator);
             unsubscribe();
         });
         socket.exceptionHandler(this::onProtocolError);
@@ -231,9 +259,14 @@ final class SessionStream implements SessionListener {
     }
 
     private void onText(String text) {
+        if (!caller.may(Permission.WRITE_SESSION)) {
+            send(error("this credential has read-only access: it may watch the session, not send turns"));
+            return;
+        }
         TurnRequested turn;
         try {
             turn = TurnRequestBody.parse(text, address, maxMessageBytes, System.currentTimeMillis());
+            TurnRequestBody.requireAllowedAgent(access, turn);
         } catch (HttpFailure e) {
             send(error(e.getMessage()));
             return;
@@ -246,14 +279,15 @@ final class SessionStream implements SessionListener {
                         .put("type", "accepted")
                         .put("turnId", turnId)
                         .put("session", address.toString()));
-            } else if (ar.cause() instanceof QuotaExceededException quota) {
+            } else if (GatewaySubmission.unwrap(ar.cause()) instanceof QuotaExceededException quota) {
                 send(error(quota.getMessage())
                         .put("turnId", turnId)
                         .put("quota", quota.quota())
                         .put("retryAfterSeconds", quota.retryAfterSeconds()));
             } else {
-                log.warn("session {} turn {}: could not submit", address, turnId, ar.cause());
-                send(error("could not submit turn " + turnId + ": " + ar.cause().getMessage()
+                Throwable cause = GatewaySubmission.unwrap(ar.cause());
+                log.warn("session {} turn {}: could not submit", address, turnId, cause);
+                send(error("could not submit turn " + turnId + ": " + cause.getMessage()
                                 + "; it was not accepted, retry")
                         .put("turnId", turnId));
             }

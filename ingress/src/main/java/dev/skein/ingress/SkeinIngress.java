@@ -1,5 +1,8 @@
 package dev.skein.ingress;
 
+import dev.skein.ingress.auth.ApiKeyStore;
+import dev.skein.ingress.auth.Authenticator;
+import dev.skein.ingress.auth.JwtVerifier;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -19,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * POST   /v1/sessions/{id}/turns[?wait=true|30s|2]     202 accepted, or 200 with the completion (504 if late)
  * GET    /v1/sessions[?status=&active-since=&limit=&cursor=]  200 the tenant's sessions, newest first, from every instance
- * GET    /v1/sessions/{id}/history                     200 messages, 404 unknown session (read where the session lives)
+ * GET    /v1/sessions/{id}/history                     200 messages, 404 unknown session
  * DELETE /v1/sessions/{id}/history                     202 after producing CLEAR_HISTORY
  * GET    /v1/sessions/{id}/stream                      WebSocket: deltas, completions; send turns
  * GET    /v1/tools                                     200 the tool catalog, sorted by name
@@ -30,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * POST   /registry/subjects/{subject}[/versions]       look up, register (see {@link RegistryEndpoint}); else 404
  * </pre>
  *
- * The tenant comes from {@link IngressConfig#tenantHeader()} (default {@link IngressConfig#defaultTenant()}).
+ * With authentication on ({@link IngressConfig#auth()}), every route but {@code /health} needs an API key or
+ * a JWT, and the tenant comes from it; with it off, from {@link IngressConfig#tenantHeader()} (default
+ * {@link IngressConfig#defaultTenant()}).
  * Every error is {@code {"error": "..."}}, except under {@code /registry}: Confluent's
  * {@code {"error_code": 40401, "message": "..."}}. The collaborators are not owned: closing the ingress
  * does not close them.
@@ -42,8 +47,16 @@ public final class SkeinIngress implements AutoCloseable {
     private static final long CLOSE_TIMEOUT_SECONDS = 10;
 
     private final IngressConfig config;
-    private final IngressVerticle verticle;
+    private final TurnGateway gateway;
+    private final SessionEvents events;
+    private final ClusterReads sessions;
+    private final Admission admission;
+    private final Supplier<Health> health;
+    private final CatalogReader catalog;
     private final MeterRegistry metrics;
+    private final RegistryApi registry;
+    private final ApiKeyStore keys;
+    private volatile IngressVerticle verticle;
     private Vertx vertx;
 
     /** An ingress without a tool catalog ({@code /v1/tools} and {@code /v1/workers} list nothing) and without metrics. */
@@ -94,6 +107,23 @@ public final class SkeinIngress implements AutoCloseable {
             CatalogReader catalog,
             MeterRegistry metrics,
             RegistryApi registry) {
+        this(config, gateway, events, history, health, catalog, metrics, registry, ApiKeyStore.NONE);
+    }
+
+    /**
+     * @param keys API keys beyond those of the configuration (the keys topic's); asked on the event loop,
+     *             so it must answer from memory
+     */
+    public SkeinIngress(
+            IngressConfig config,
+            TurnGateway gateway,
+            SessionEvents events,
+            HistoryReader history,
+            Supplier<Health> health,
+            CatalogReader catalog,
+            MeterRegistry metrics,
+            RegistryApi registry,
+            ApiKeyStore keys) {
         this(
                 config,
                 gateway,
@@ -102,7 +132,9 @@ public final class SkeinIngress implements AutoCloseable {
                 health,
                 catalog,
                 metrics,
-                registry);
+                registry,
+                Admission.OPEN,
+                keys);
     }
 
     /** @param sessions where the sessions are read: here, or forwarded to the instance that holds them */
@@ -115,7 +147,7 @@ public final class SkeinIngress implements AutoCloseable {
             CatalogReader catalog,
             MeterRegistry metrics,
             RegistryApi registry) {
-        this(config, gateway, events, sessions, health, catalog, metrics, registry, Admission.OPEN);
+        this(config, gateway, events, sessions, health, catalog, metrics, registry, Admission.OPEN, ApiKeyStore.NONE);
     }
 
     /** @param admission the tenants' quotas (429 over one) and their load */
@@ -129,18 +161,31 @@ public final class SkeinIngress implements AutoCloseable {
             MeterRegistry metrics,
             RegistryApi registry,
             Admission admission) {
+        this(config, gateway, events, sessions, health, catalog, metrics, registry, admission, ApiKeyStore.NONE);
+    }
+
+    /** Everything: where sessions are read, the tenants' quotas, and the API keys of the keys topic. */
+    public SkeinIngress(
+            IngressConfig config,
+            TurnGateway gateway,
+            SessionEvents events,
+            ClusterReads sessions,
+            Supplier<Health> health,
+            CatalogReader catalog,
+            MeterRegistry metrics,
+            RegistryApi registry,
+            Admission admission,
+            ApiKeyStore keys) {
         this.config = Objects.requireNonNull(config, "config");
+        this.gateway = Objects.requireNonNull(gateway, "gateway");
+        this.events = Objects.requireNonNull(events, "events");
+        this.sessions = Objects.requireNonNull(sessions, "sessions");
+        this.health = Objects.requireNonNull(health, "health");
+        this.catalog = Objects.requireNonNull(catalog, "catalog");
         this.metrics = metrics;
-        this.verticle = new IngressVerticle(
-                config,
-                new QuotaGateway(
-                        Objects.requireNonNull(gateway, "gateway"), admission.quotas(), admission.load(), metrics),
-                Objects.requireNonNull(events, "events"),
-                Objects.requireNonNull(sessions, "sessions"),
-                Objects.requireNonNull(health, "health"),
-                Objects.requireNonNull(catalog, "catalog"),
-                metrics instanceof PrometheusMeterRegistry prometheus ? prometheus : null,
-                Objects.requireNonNull(registry, "registry"));
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.admission = Objects.requireNonNull(admission, "admission");
+        this.keys = Objects.requireNonNull(keys, "keys");
     }
 
     /**
@@ -148,6 +193,7 @@ public final class SkeinIngress implements AutoCloseable {
      *
      * @throws IllegalStateException when already started, or when the port cannot be bound (the
      *                               message names the address and the cause, e.g. already in use)
+     * @throws IllegalArgumentException when the JWT keys cannot be read (the message names the setting)
      */
     public synchronized int start() {
         if (vertx != null) {
@@ -160,6 +206,22 @@ public final class SkeinIngress implements AutoCloseable {
                         .withMetrics(new MicrometerMetricsFactory(metrics))
                         .build();
         try {
+            JwtVerifier jwt = config.auth().enabled() && config.auth().jwt() != null
+                    ? new JwtVerifier(vertx, config.auth().jwt())
+                    : null;
+            Authenticator authenticator = new Authenticator(
+                    config.auth(), ApiKeyStore.of(config.auth().keys()).or(keys), jwt, config.defaultTenant());
+            verticle = new IngressVerticle(
+                    config,
+                    new QuotaGateway(gateway, admission.quotas(), admission.load(), metrics),
+                    events,
+                    sessions,
+                    health,
+                    catalog,
+                    metrics instanceof PrometheusMeterRegistry prometheus ? prometheus : null,
+                    registry,
+                    authenticator,
+                    jwt);
             vertx.deployVerticle(verticle).await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
             close();
@@ -169,18 +231,27 @@ public final class SkeinIngress implements AutoCloseable {
                     e);
         } catch (RuntimeException e) {
             close();
-            throw e instanceof IllegalStateException
+            throw e instanceof IllegalStateException || e instanceof IllegalArgumentException
                     ? e
                     : new IllegalStateException("ingress failed to start: " + e.getMessage(), e);
         }
         int port = verticle.actualPort();
-        log.info("ingress listening on {}:{}", config.host(), port);
+        log.info(
+                "ingress listening on {}://{}:{} (authentication {})",
+                config.tls() == null ? "http" : "https",
+                config.host(),
+                port,
+                config.auth().enabled() ? "on" : "off");
         return port;
     }
 
     /** The bound port (useful with {@code port 0}). */
     public int port() {
-        return verticle.actualPort();
+        IngressVerticle listening = verticle;
+        if (listening == null) {
+            throw new IllegalStateException("the ingress is not started");
+        }
+        return listening.actualPort();
     }
 
     /** Stops the server and Vert.x, waiting up to 10 s; closing twice is harmless. */

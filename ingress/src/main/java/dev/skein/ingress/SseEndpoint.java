@@ -1,5 +1,6 @@
 package dev.skein.ingress;
 
+import dev.skein.ingress.auth.Caller;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Context;
 import io.vertx.ext.web.RoutingContext;
@@ -16,26 +17,35 @@ import org.slf4j.LoggerFactory;
  * {@code GET /v1/sessions/:id/turns/:turnId/events} (one turn, from its start to its completion),
  * as Server-Sent Events. A position ({@code Last-Event-ID}, or {@code ?after=}) resumes after it;
  * a bad one is a 400 JSON answer before the stream starts. One timer per instance sends the
- * heartbeats of every open stream.
+ * heartbeats of every open stream, another ends each stream whose credential has expired or been
+ * revoked (within a second), as the WebSocket stream does.
  */
 final class SseEndpoint {
 
     private static final Logger log = LoggerFactory.getLogger(SseEndpoint.class);
+    /** How often open streams' credentials are checked again (revocation takes effect within this). */
+    private static final long REVALIDATE_MS = 1_000;
 
     private final Context context;
     private final SessionEvents events;
     private final QuotaGateway quotas;
+    private final AuthGuard auth;
     private final StreamSettings settings;
     /** Open streams, for the heartbeat; touched on the event loop only. */
     private final Set<SseStream> open = new LinkedHashSet<>();
 
-    /** @param quotas counts the live streams of each tenant; null for no quotas */
-    SseEndpoint(Context context, SessionEvents events, QuotaGateway quotas) {
+    /**
+     * @param auth   tells a stream when its caller's credential stops being valid
+     * @param quotas counts the live streams of each tenant
+     */
+    SseEndpoint(Context context, SessionEvents events, AuthGuard auth, QuotaGateway quotas) {
         this.context = context;
         this.events = events;
+        this.auth = auth;
         this.quotas = quotas;
         this.settings = events.streamSettings();
         context.owner().setPeriodic(settings.heartbeat().toMillis(), id -> heartbeats());
+        context.owner().setPeriodic(REVALIDATE_MS, id -> revalidate());
     }
 
     void session(RoutingContext ctx) {
@@ -61,19 +71,24 @@ final class SseEndpoint {
             JsonReply.error(ctx, refused.status(), refused.getMessage());
             return;
         }
-        if (quotas != null) {
-            try {
-                quotas.openStream(address.tenant());
-            } catch (QuotaExceededException refused) {
-                ctx.response().putHeader("Retry-After", String.valueOf(refused.retryAfterSeconds()));
-                JsonReply.error(ctx, 429, refused.getMessage());
-                return;
-            }
+        try {
+            quotas.openStream(address.tenant());
+        } catch (QuotaExceededException refused) {
+            ctx.response().putHeader("Retry-After", String.valueOf(refused.retryAfterSeconds()));
+            JsonReply.error(ctx, 429, refused.getMessage());
+            return;
         }
         StreamStart start = after != null || turnId == null
                 ? StreamStart.after(after)
                 : StreamStart.since(Instant.now().minus(settings.turnLookback()));
-        SseStream stream = new SseStream(address, turnId, ctx.response(), context, settings.maxPendingEvents());
+        Caller caller = Caller.of(ctx);
+        SseStream stream = new SseStream(
+                address,
+                turnId,
+                ctx.response(),
+                context,
+                settings.maxPendingEvents(),
+                caller.credential() == Caller.Credential.NONE ? null : auth.stillValid(caller));
         SessionEvents.Subscription subscription;
         try {
             subscription = events.subscribe(address, start, stream);
@@ -127,8 +142,12 @@ final class SseEndpoint {
     }
 
     private void streamClosed(SessionAddress address) {
-        if (quotas != null) {
-            quotas.streamClosed(address.tenant());
+        quotas.streamClosed(address.tenant());
+    }
+
+    private void revalidate() {
+        for (SseStream stream : new ArrayList<>(open)) {
+            stream.revalidate();
         }
     }
 

@@ -5,6 +5,7 @@ import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,14 +29,25 @@ final class SseStream implements SessionListener {
     private final HttpServerResponse response;
     private final Context context;
     private final StreamBacklog backlog;
+    /** Null when authentication is off: nothing to check again. */
+    private final BooleanSupplier stillValid;
+
     private SessionEvents.Subscription subscription;
     private Runnable onClosed = () -> {};
     private boolean begun;
     private boolean ended;
     private boolean finished;
 
-    SseStream(SessionAddress address, String turnId, HttpServerResponse response, Context context, int maxPending) {
+    /** @param stillValid whether the caller's credential is still valid; null when authentication is off */
+    SseStream(
+            SessionAddress address,
+            String turnId,
+            HttpServerResponse response,
+            Context context,
+            int maxPending,
+            BooleanSupplier stillValid) {
         this.address = address;
+        this.stillValid = stillValid;
         this.turnId = turnId;
         this.response = response;
         this.context = context;
@@ -95,6 +107,14 @@ final class SseStream implements SessionListener {
     void heartbeat() {
         if (begun && !ended && !response.closed() && !response.writeQueueFull()) {
             response.write(HEARTBEAT);
+        }
+    }
+
+    /** Ends the stream once its credential has expired or been revoked; on the event loop. */
+    void revalidate() {
+        if (stillValid != null && begun && !ended && !stillValid.getAsBoolean()) {
+            log.info("session {}: ending an SSE stream whose credential expired or was revoked", address);
+            stopWith("the credential expired or was revoked; reconnect with a valid one");
         }
     }
 

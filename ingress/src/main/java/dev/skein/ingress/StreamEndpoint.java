@@ -1,5 +1,6 @@
 package dev.skein.ingress;
 
+import dev.skein.ingress.auth.Caller;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Context;
 import io.vertx.ext.web.RoutingContext;
@@ -21,23 +22,32 @@ final class StreamEndpoint {
     private final TurnGateway gateway;
     private final SessionEvents events;
     private final Context context;
+    private final AuthGuard auth;
     private final QuotaGateway quotas;
 
     /**
      * @param context the verticle's: every frame of the stream is written on its event loop
-     * @param quotas counts the live streams of each tenant; null for no quotas
+     * @param auth    tells the stream when its caller's credential stops being valid
+     * @param quotas  counts the live streams of each tenant
      */
     StreamEndpoint(
-            IngressConfig config, TurnGateway gateway, SessionEvents events, Context context, QuotaGateway quotas) {
+            IngressConfig config,
+            TurnGateway gateway,
+            SessionEvents events,
+            Context context,
+            AuthGuard auth,
+            QuotaGateway quotas) {
         this.config = config;
         this.quotas = quotas;
         this.gateway = gateway;
         this.events = events;
         this.context = context;
+        this.auth = auth;
     }
 
     void upgrade(RoutingContext ctx) {
         SessionAddress address = SessionGuard.address(ctx);
+        Caller caller = Caller.of(ctx);
         if (!ctx.request().canUpgradeToWebSocket()) {
             JsonReply.error(
                     ctx,
@@ -70,14 +80,12 @@ final class StreamEndpoint {
             JsonReply.error(ctx, refused.status(), refused.getMessage());
             return;
         }
-        if (quotas != null) {
-            try {
-                quotas.openStream(address.tenant());
-            } catch (QuotaExceededException refused) {
-                ctx.response().putHeader("Retry-After", String.valueOf(refused.retryAfterSeconds()));
-                JsonReply.error(ctx, 429, refused.getMessage());
-                return;
-            }
+        try {
+            quotas.openStream(address.tenant());
+        } catch (QuotaExceededException refused) {
+            ctx.response().putHeader("Retry-After", String.valueOf(refused.retryAfterSeconds()));
+            JsonReply.error(ctx, 429, refused.getMessage());
+            return;
         }
         ctx.request()
                 .toWebSocket()
@@ -87,16 +95,12 @@ final class StreamEndpoint {
                                 context,
                                 config,
                                 gateway,
+                                caller,
+                                auth.stillValid(caller),
                                 events.streamSettings().maxPendingEvents())
-                        .open(events, after, () -> {
-                            if (quotas != null) {
-                                quotas.streamClosed(address.tenant());
-                            }
-                        }))
+                        .open(events, after, () -> quotas.streamClosed(address.tenant())))
                 .onFailure(e -> {
-                    if (quotas != null) {
-                        quotas.streamClosed(address.tenant());
-                    }
+                    quotas.streamClosed(address.tenant());
                     log.warn("session {}: WebSocket upgrade failed", address, e);
                 });
     }

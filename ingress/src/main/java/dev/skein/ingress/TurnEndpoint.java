@@ -46,6 +46,7 @@ final class TurnEndpoint {
                 address,
                 config.maxMessageBytes(),
                 System.currentTimeMillis());
+        TurnRequestBody.requireAllowedAgent(config.access(), turn);
         String turnId = turn.getTurnId();
         // Registered before the turn is submitted, so that a fast completion cannot be missed.
         CompletableFuture<TurnCompleted> completion = wait == null ? null : events.expect(address, turnId);

@@ -2,6 +2,7 @@ package dev.skein.ingress;
 
 import dev.skein.events.TurnRequested;
 import dev.skein.schemas.SessionAddress;
+import dev.skein.schemas.TenantAccess;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +51,20 @@ final class TurnRequestBody {
                 .setTimeoutMs(timeoutMs(body))
                 .setRequestedAtMs(nowMs)
                 .build();
+    }
+
+    /**
+     * @throws HttpFailure 403 when the turn names an agent its tenant may not use ({@code skein.tenants}); a
+     *                     turn that names none gets the session's agent, which the topology checks
+     */
+    static void requireAllowedAgent(TenantAccess access, TurnRequested turn) {
+        TenantAccess.Rules rules = access.of(turn.getTenant());
+        if (turn.getAgent() != null && !rules.allowsAgent(turn.getAgent())) {
+            throw new HttpFailure(
+                    403,
+                    "agent '" + turn.getAgent() + "' is not available to this tenant; it may use "
+                            + rules.describeAgents());
+        }
     }
 
     /**

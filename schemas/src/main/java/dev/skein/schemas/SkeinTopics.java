@@ -3,6 +3,7 @@ package dev.skein.schemas;
 import dev.skein.events.AgentDelta;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.AgentStep;
+import dev.skein.events.ApiKey;
 import dev.skein.events.DeadLetter;
 import dev.skein.events.SessionCommand;
 import dev.skein.events.ToolDefinition;
@@ -45,6 +46,9 @@ public final class SkeinTopics {
     /** Compacted: the shared result cache, keyed by {@code tool@version#sha256(canonical arguments)}. */
     public final Topic<String, ToolResult> resultCache;
 
+    /** Compacted: the API keys the ingress accepts, keyed by key id; a tombstone revokes a key. */
+    public final Topic<String, ApiKey> apiKeys;
+
     public final Topic<String, DeadLetter> deadLetters;
 
     public SkeinTopics(String prefix, SchemaRegistry registry) {
@@ -63,6 +67,7 @@ public final class SkeinTopics {
         this.toolCatalog = topic("tool-catalog", ToolDefinition.class);
         this.workers = topic("workers", WorkerHeartbeat.class);
         this.resultCache = topic("tool-result-cache", ToolResult.class);
+        this.apiKeys = topic("api-keys", ApiKey.class);
         this.deadLetters = topic("dead-letters", DeadLetter.class);
     }
 

@@ -5,8 +5,11 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import dev.skein.adapters.AgentSpec;
+import dev.skein.ingress.IngressConfig;
 import dev.skein.ingress.StreamSettings;
 import dev.skein.ingress.TenantQuotas;
+import dev.skein.ingress.auth.AuthConfig;
+import dev.skein.schemas.TenantAccess;
 import dev.skein.schemas.kafka.KafkaConnection;
 import dev.skein.schemas.resources.ByteSize;
 import dev.skein.topologies.routing.TierEnvelope;
@@ -19,6 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * Skein's configuration, layered: defaults ({@code reference.conf}, which documents every key)
@@ -72,6 +77,16 @@ public final class SkeinConfig {
             if (partitions() < 1) {
                 throw new ConfigException.BadValue("skein.topics.partitions", "must be at least 1");
             }
+            if (replicationFactor() < 1) {
+                throw new ConfigException.BadValue("skein.topics.replication-factor", "must be at least 1");
+            }
+            OptionalInt minInsync = minInsyncReplicas();
+            if (minInsync.isPresent() && (minInsync.getAsInt() < 1 || minInsync.getAsInt() > replicationFactor())) {
+                throw new ConfigException.BadValue(
+                        MIN_INSYNC_REPLICAS,
+                        "must be empty (the brokers' default) or between 1 and skein.topics.replication-factor ("
+                                + replicationFactor() + "), was " + minInsync.getAsInt());
+            }
             List<String> tierNames = tiers().stream().map(TierEnvelope::name).toList();
             for (String tier : workerTiers()) {
                 if (!tierNames.contains(tier)) {
@@ -113,6 +128,8 @@ public final class SkeinConfig {
             commitInterval();
             registryUrl();
             kafkaClientSettings();
+            auth();
+            httpTls();
         } catch (ConfigException e) {
             throw new IllegalArgumentException("Invalid configuration: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
@@ -162,6 +179,26 @@ public final class SkeinConfig {
 
     public short replicationFactor() {
         return (short) config.getInt("skein.topics.replication-factor");
+    }
+
+    private static final String MIN_INSYNC_REPLICAS = "skein.topics.min-insync-replicas";
+
+    /** {@code min.insync.replicas} of the topics Skein creates; empty: the brokers' default. */
+    public OptionalInt minInsyncReplicas() {
+        return nonBlank(config.getString(MIN_INSYNC_REPLICAS))
+                .map(text -> OptionalInt.of(config.getInt(MIN_INSYNC_REPLICAS)))
+                .orElse(OptionalInt.empty());
+    }
+
+    /**
+     * The configs every topic Skein creates gets besides its own (retention, compaction): {@code
+     * min.insync.replicas} when {@link #minInsyncReplicas()} is set, else none.
+     */
+    public Map<String, String> createdTopicConfigs() {
+        OptionalInt minInsync = minInsyncReplicas();
+        return minInsync.isPresent()
+                ? Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(minInsync.getAsInt()))
+                : Map.of();
     }
 
     public String httpHost() {
@@ -240,7 +277,23 @@ public final class SkeinConfig {
                 config.getInt("skein.session.remembered-turn-ids"),
                 config.getDuration("skein.session.worker-timeout"),
                 config.getDuration("skein.session.cache-ttl"),
-                approvals());
+                approvals(),
+                tenantAccess());
+    }
+
+    /** {@code skein.auth}: API keys and JWT, and whether an unauthenticated API may leave loopback. */
+    public AuthConfig auth() {
+        return AuthReader.auth(config);
+    }
+
+    /** {@code skein.http.tls}: the PEM files to serve HTTPS with; null for plain HTTP. */
+    public IngressConfig.Tls httpTls() {
+        return AuthReader.tls(config);
+    }
+
+    /** {@code skein.tenants}: the agents and tools each tenant may use. */
+    public TenantAccess tenantAccess() {
+        return AuthReader.tenants(config);
     }
 
     /**

@@ -33,6 +33,27 @@ final class KraftStorage {
             return clusterId;
         }
         clusterId = Uuid.randomUuid().toString();
+        format(configFile, logDir, clusterId);
+        return clusterId;
+    }
+
+    /**
+     * Formats the log directory of one node of cluster {@code clusterId} unless it is formatted
+     * already: every node of a multi-node cluster is formatted with the same id.
+     *
+     * @throws IllegalStateException if the directory belongs to another cluster
+     */
+    static void formatIfNeeded(Path configFile, Path logDir, String clusterId) {
+        String existing = existingClusterId(logDir);
+        if (existing == null) {
+            format(configFile, logDir, clusterId);
+        } else if (!existing.equals(clusterId)) {
+            throw new IllegalStateException(logDir + " belongs to Kafka cluster " + existing + ", not " + clusterId
+                    + ": delete it to start a new, empty node");
+        }
+    }
+
+    private static void format(Path configFile, Path logDir, String clusterId) {
         ByteArrayOutputStream output = new ByteArrayOutputStream();
         int status;
         try (PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8)) {
@@ -44,9 +65,8 @@ final class KraftStorage {
             throw new IllegalStateException(
                     "Formatting Kafka log directory " + logDir + " failed (status " + status + "): " + text);
         }
-        LOG.info("Formatted Kafka log directory {} for new cluster {}", logDir, clusterId);
+        LOG.info("Formatted Kafka log directory {} for cluster {}", logDir, clusterId);
         LOG.debug("kafka-storage format said: {}", text);
-        return clusterId;
     }
 
     /** The cluster id recorded by an earlier format, or {@code null} when there was none. */

@@ -1,29 +1,19 @@
 package dev.skein.app.kafka;
 
-import dev.skein.app.process.ChildJvm;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Collection;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -126,9 +116,6 @@ public final class LocalKafka implements AutoCloseable {
     public static final String CHILD_LOG_FILE = "broker.log";
 
     private static final String PORT_FILE = "broker.port";
-    private static final int LOG_TAIL_LINES = 40;
-    private static final Duration GRACEFUL_STOP = Duration.ofSeconds(30);
-    private static final Duration FORCED_STOP = Duration.ofSeconds(10);
     private static final Logger LOG = LoggerFactory.getLogger(LocalKafka.class);
 
     private enum State {
@@ -146,8 +133,7 @@ public final class LocalKafka implements AutoCloseable {
     private State state = State.NEW;
     private int brokerPort;
     private EmbeddedBroker embedded;
-    private Process child;
-    private Thread childOutputPump;
+    private BrokerProcess child;
 
     public LocalKafka(Options options) {
         this.options = Objects.requireNonNull(options, "options");
@@ -239,7 +225,7 @@ public final class LocalKafka implements AutoCloseable {
 
     /** The child JVM in {@link Mode#CHILD_PROCESS} mode (empty otherwise or once stopped): its pid, its liveness. */
     public synchronized Optional<Process> childProcess() {
-        return Optional.ofNullable(child);
+        return Optional.ofNullable(child).map(BrokerProcess::process);
     }
 
     /** Stops the broker and waits for it. Idempotent. */
@@ -250,7 +236,7 @@ public final class LocalKafka implements AutoCloseable {
         }
         state = State.CLOSED;
         if (child != null) {
-            stopChild();
+            child.stop();
         }
         if (embedded != null) {
             embedded.close();
@@ -262,10 +248,10 @@ public final class LocalKafka implements AutoCloseable {
         try {
             Files.createDirectories(dataDir.resolve(LOG_DIR));
             brokerPort = chooseBrokerPort();
-            int controllerPort = options.controllerPort() != 0 ? options.controllerPort() : freePort();
+            int controllerPort = options.controllerPort() != 0 ? options.controllerPort() : LoopbackPorts.free();
             Map<String, String> extra = options.brokerProperties();
             if (security != null) {
-                brokerSecurity = BrokerSecurity.prepare(security, dataDir.resolve(TLS_DIR), freePort());
+                brokerSecurity = BrokerSecurity.prepare(security, dataDir.resolve(TLS_DIR), LoopbackPorts.free());
                 extra = new LinkedHashMap<>(brokerSecurity.brokerProperties(brokerPort, controllerPort));
                 extra.putAll(options.brokerProperties());
             }
@@ -291,11 +277,11 @@ public final class LocalKafka implements AutoCloseable {
         Path portFile = options.dataDir().resolve(PORT_FILE);
         if (Files.isRegularFile(portFile)) {
             String text = Files.readString(portFile).strip();
-            if (text.matches("\\d{1,5}") && isFree(Integer.parseInt(text))) {
+            if (text.matches("\\d{1,5}") && LoopbackPorts.isFree(Integer.parseInt(text))) {
                 return Integer.parseInt(text);
             }
         }
-        return freePort();
+        return LoopbackPorts.free();
     }
 
     private void startInProcess(Path configFile) {
@@ -308,69 +294,11 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     private void startChild(Path configFile, long deadline) {
-        Path logFile = options.dataDir().resolve(CHILD_LOG_FILE);
-        List<String> command = ChildJvm.command(
+        child = BrokerProcess.start(
+                configFile,
+                options.dataDir().resolve(CHILD_LOG_FILE),
                 List.of("-XX:+ExitOnOutOfMemoryError"),
-                ChildBroker.class.getName(),
-                List.of(configFile.toAbsolutePath().toString()));
-        try {
-            child = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot start the Kafka child JVM " + command.getFirst(), e);
-        }
-        LOG.debug("Kafka child JVM pid {} logs to {}", child.pid(), logFile);
-        CompletableFuture<Void> ready = new CompletableFuture<>();
-        childOutputPump = Thread.ofPlatform()
-                .daemon()
-                .name("local-kafka-child-output")
-                .start(() -> pumpChildOutput(child, logFile, ready));
-        try {
-            ready.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException(
-                    "Kafka child JVM did not start within "
-                            + options.startTimeout()
-                            + "; end of "
-                            + logFile
-                            + ":\n"
-                            + tail(logFile),
-                    e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(
-                    "Kafka child JVM exited before it was ready ("
-                            + exitDescription()
-                            + "); end of "
-                            + logFile
-                            + ":\n"
-                            + tail(logFile),
-                    e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while waiting for the Kafka child JVM", e);
-        }
-    }
-
-    /** Copies the child's output to its log file and completes {@code ready} on its ready line. */
-    private static void pumpChildOutput(Process process, Path logFile, CompletableFuture<Void> ready) {
-        try (BufferedReader in =
-                        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-                Writer out = Files.newBufferedWriter(
-                        logFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.equals(ChildBroker.READY_LINE)) {
-                    ready.complete(null);
-                } else {
-                    out.write(line);
-                    out.write(System.lineSeparator());
-                    out.flush();
-                }
-            }
-        } catch (IOException e) {
-            LOG.warn("Copying the Kafka child JVM's output to {} failed", logFile, e);
-            ready.completeExceptionally(e);
-        }
-        ready.completeExceptionally(new IllegalStateException("the child's output ended"));
+                Duration.ofMillis(remainingMillis(deadline)));
     }
 
     private void awaitMetadata(long deadline) {
@@ -406,94 +334,14 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
-    private void stopChild() {
-        try {
-            // End of input is the child's cue to shut the broker down cleanly and exit.
-            closeStdin();
-            if (!child.waitFor(GRACEFUL_STOP.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.warn("Kafka child JVM {} still running after {}: terminating it", child.pid(), GRACEFUL_STOP);
-                child.destroy();
-                if (!child.waitFor(FORCED_STOP.toMillis(), TimeUnit.MILLISECONDS)) {
-                    LOG.warn("Kafka child JVM {} ignored SIGTERM: killing it", child.pid());
-                    child.destroyForcibly().waitFor();
-                }
-            }
-            childOutputPump.join(FORCED_STOP.toMillis());
-            LOG.debug("Kafka child JVM {} exited with {}", child.pid(), child.exitValue());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            child.destroyForcibly();
-            throw new IllegalStateException("Interrupted while stopping the Kafka child JVM " + child.pid(), e);
-        }
-    }
-
-    private void closeStdin() {
-        OutputStream stdin = child.getOutputStream();
-        try {
-            stdin.close();
-        } catch (IOException e) {
-            // The pipe is already broken, so the child sees end of input anyway.
-            LOG.debug("Closing the Kafka child JVM's standard input failed", e);
-        }
-    }
-
-    private String exitDescription() {
-        try {
-            if (child.waitFor(FORCED_STOP.toMillis(), TimeUnit.MILLISECONDS)) {
-                return "exit status " + child.exitValue();
-            }
-            return "still running";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "exit status unknown";
-        }
-    }
-
     private String logTailIfChild() {
         if (child == null) {
             return "";
         }
-        Path logFile = options.dataDir().resolve(CHILD_LOG_FILE);
-        return "; end of " + logFile + ":\n" + tail(logFile);
-    }
-
-    private static String tail(Path logFile) {
-        if (!Files.isRegularFile(logFile)) {
-            return "(no log)";
-        }
-        Deque<String> lines = new ArrayDeque<>();
-        try (BufferedReader in = Files.newBufferedReader(logFile, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                lines.addLast(line);
-                if (lines.size() > LOG_TAIL_LINES) {
-                    lines.removeFirst();
-                }
-            }
-        } catch (IOException e) {
-            return "(cannot read the log: " + e + ")";
-        }
-        return String.join("\n", lines);
+        return "; end of " + child.logFile() + ":\n" + child.logTail();
     }
 
     private static long remainingMillis(long deadline) {
         return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress(BrokerProperties.HOST, 0));
-            return socket.getLocalPort();
-        }
-    }
-
-    private static boolean isFree(int port) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress(BrokerProperties.HOST, port));
-            return true;
-        } catch (IOException e) {
-            // Taken by someone else: the caller picks another port.
-            return false;
-        }
     }
 }

@@ -119,6 +119,12 @@ public final class SessionService implements AutoCloseable {
         return new StreamsSessionDirectory(streams, self, scheme, partitions);
     }
 
+    /** The topology's Kafka Streams metrics, live (for exporting Skein's own, such as refused tool calls). */
+    public java.util.Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric>
+            streamsMetrics() {
+        return streams.metrics();
+    }
+
     public KafkaStreams.State state() {
         return streams.state();
     }

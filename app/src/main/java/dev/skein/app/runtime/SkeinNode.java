@@ -6,17 +6,20 @@ import dev.skein.adapters.AgentRunnerOptions;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.kafka.LocalKafka;
+import dev.skein.app.metrics.RefusedToolCallMetrics;
 import dev.skein.app.metrics.TierMetrics;
 import dev.skein.ingress.Admission;
 import dev.skein.ingress.ClusterReads;
 import dev.skein.ingress.Health;
 import dev.skein.ingress.IngressConfig;
+import dev.skein.ingress.KafkaApiKeyView;
 import dev.skein.ingress.KafkaCatalogView;
 import dev.skein.ingress.KafkaSessionEvents;
 import dev.skein.ingress.KafkaTenantLoad;
 import dev.skein.ingress.KafkaTurnGateway;
 import dev.skein.ingress.RegistryApi;
 import dev.skein.ingress.SkeinIngress;
+import dev.skein.ingress.auth.ApiKeyStore;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.kafka.EventProducer;
 import dev.skein.schemas.kafka.KafkaConnection;
@@ -94,6 +97,10 @@ public final class SkeinNode implements AutoCloseable {
     private SkeinIngress ingress;
     private KafkaSessionEvents events;
     private KafkaCatalogView catalog;
+    private KafkaApiKeyView apiKeys;
+    /** Built first, so that a configuration the ingress refuses (the loopback rule) fails before anything starts. */
+    private IngressConfig ingressConfig;
+
     private PrometheusMeterRegistry metrics;
     /** What the ingress serves under /registry: the embedded registry, or a pointer to the external one. */
     private RegistryApi registryApi;
@@ -141,6 +148,23 @@ public final class SkeinNode implements AutoCloseable {
     }
 
     private void startParts() throws Exception {
+        if (roles.contains(Role.CORE)) {
+            // A port of 0 is chosen here: it is advertised to the other instances before the ingress listens.
+            listenPort = config.httpPort() != 0 ? config.httpPort() : HttpAddress.freePort(config.httpHost());
+            ingressConfig = IngressConfig.builder()
+                    .host(config.httpHost())
+                    .port(listenPort)
+                    .maxMessageBytes(config.maxMessageBytes())
+                    .defaultTenant(config.defaultTenant())
+                    .waits(config.defaultWait(), config.maxWait())
+                    .workerTimeout(config.sessionTopology().workerTimeout())
+                    .idleTimeout(config.httpIdleTimeout())
+                    .requestHeaderTimeout(config.httpRequestHeaderTimeout())
+                    .auth(config.auth())
+                    .tls(config.httpTls())
+                    .access(config.tenantAccess())
+                    .build();
+        }
         Files.createDirectories(config.dataDir());
         metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         started.push(new Part("the metrics registry", metrics::close));
@@ -159,7 +183,11 @@ public final class SkeinNode implements AutoCloseable {
             registryApi = RegistryApi.external(config.registryUrl().get());
         } else {
             EmbeddedSchemaRegistry embedded = new EmbeddedSchemaRegistry(
-                    connection, EmbeddedSchemaRegistry.defaultTopic(config.topicPrefix()), config.replicationFactor());
+                    connection.properties(),
+                    EmbeddedSchemaRegistry.defaultTopic(config.topicPrefix()),
+                    config.replicationFactor(),
+                    EmbeddedSchemaRegistry.DEFAULT_TIMEOUT,
+                    config.createdTopicConfigs());
             registry = embedded;
             embeddedRegistry = embedded;
             registryApi = RegistryApi.serving(embedded);
@@ -174,7 +202,8 @@ public final class SkeinNode implements AutoCloseable {
                     config.tiers(),
                     config.partitions(),
                     config.replicationFactor(),
-                    config.deltasRetention());
+                    config.deltasRetention(),
+                    config.createdTopicConfigs());
             sessionPartitions = CoPartitioning.verify(admin, topics);
             // Share groups are configured by the runner and the workers themselves, before they join.
         }
@@ -261,11 +290,11 @@ public final class SkeinNode implements AutoCloseable {
         overrides.put(
                 StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
                 Math.min(3000, sessionTimeoutMs / 3));
-        // The HTTP address other instances forward this one's sessions' reads to. A port of 0 is
-        // chosen here, since it must be advertised before the ingress listens.
-        listenPort = config.httpPort() != 0 ? config.httpPort() : HttpAddress.freePort(config.httpHost());
+        // The HTTP address other instances forward this one's sessions' reads to.
         advertised = new HostInfo(HttpAddress.advertisedHost(config), listenPort);
         overrides.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertised.host() + ":" + advertised.port());
+        // The changelogs and repartition topics Kafka Streams creates get what Skein's own topics get.
+        config.createdTopicConfigs().forEach((key, value) -> overrides.put(StreamsConfig.topicPrefix(key), value));
         overrides.putAll(config.streamsProperties());
         sessions = new SessionService(
                 topics,
@@ -309,16 +338,6 @@ public final class SkeinNode implements AutoCloseable {
         Gauge.builder("skein.streams.replays.waiting", events, KafkaSessionEvents::replaysWaiting)
                 .description("streams waiting for a replay reader")
                 .register(metrics);
-        IngressConfig ingressConfig = IngressConfig.builder()
-                .host(config.httpHost())
-                .port(listenPort)
-                .maxMessageBytes(config.maxMessageBytes())
-                .defaultTenant(config.defaultTenant())
-                .waits(config.defaultWait(), config.maxWait())
-                .workerTimeout(config.sessionTopology().workerTimeout())
-                .idleTimeout(config.httpIdleTimeout())
-                .requestHeaderTimeout(config.httpRequestHeaderTimeout())
-                .build();
         catalog = new KafkaCatalogView(
                 clients,
                 topics,
@@ -338,10 +357,20 @@ public final class SkeinNode implements AutoCloseable {
                 metrics);
         started.push(new Part("the tier metrics", tierMetrics));
         tierMetrics.start();
+        RefusedToolCallMetrics refusedCalls = new RefusedToolCallMetrics(sessions::streamsMetrics, metrics);
+        started.push(new Part("the refused tool call metrics", refusedCalls));
+        refusedCalls.start();
+        ApiKeyStore keys = ApiKeyStore.NONE;
+        if (ingressConfig.auth().enabled() && ingressConfig.auth().keysTopic()) {
+            apiKeys = new KafkaApiKeyView(clients, topics, ingressDeadLetters);
+            started.push(new Part("the API key view", apiKeys));
+            keys = apiKeys;
+        }
 
         // Listen only once completions can be seen: a turn waited on at once must not miss its answer.
         events.ready().get(config.streamsStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        StreamsSessionDirectory directory = sessions.directory(advertised, "http", config.partitions());
+        StreamsSessionDirectory directory =
+                sessions.directory(advertised, config.httpTls() == null ? "http" : "https", config.partitions());
         // Read back further than a turn may take, so that a restarted instance knows the turns still running.
         Duration lookback = config.sessionTopology().turnTimeout().plusSeconds(30);
         KafkaTenantLoad load = new KafkaTenantLoad(clients, topics, lookback, directory::holdsActive, metrics);
@@ -354,6 +383,10 @@ public final class SkeinNode implements AutoCloseable {
                             + " instances are not signed; set the same secret on every instance",
                     config.httpHost());
         }
+        // And only once the keys are known: a key added before the start must pass at once.
+        if (apiKeys != null) {
+            apiKeys.ready().get(config.streamsStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
         ingress = new SkeinIngress(
                 ingressConfig,
                 gateway,
@@ -363,7 +396,8 @@ public final class SkeinNode implements AutoCloseable {
                 catalog,
                 metrics,
                 registryApi,
-                new Admission(config.tenantQuotas(), load));
+                new Admission(config.tenantQuotas(), load),
+                keys);
         started.push(new Part("the HTTP ingress", ingress));
         ingress.start();
     }
@@ -423,6 +457,9 @@ public final class SkeinNode implements AutoCloseable {
         }
         if (catalog != null) {
             components.put("tool-catalog", catalog.health());
+        }
+        if (apiKeys != null) {
+            components.put("api-keys", apiKeys.health());
         }
         return new Health(components);
     }

@@ -5,6 +5,7 @@ import dev.skein.schemas.Topic;
 import dev.skein.topologies.routing.TierEnvelope;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,6 +36,9 @@ public final class TopicSetup {
     private TopicSetup() {}
 
     /**
+     * Creates the missing topics, giving every created topic {@code common} configs besides its own
+     * (retention, compaction), e.g. {@code min.insync.replicas}.
+     *
      * @param deltasRetention how long {@code skein.deltas} keeps events, and so how far back a
      *                        stream can resume ({@code skein.topics.deltas-retention}); applied to an
      *                        existing deltas topic too, when it differs
@@ -45,7 +49,8 @@ public final class TopicSetup {
             List<TierEnvelope> tiers,
             int partitions,
             short replication,
-            Duration deltasRetention) {
+            Duration deltasRetention,
+            Map<String, String> common) {
         String deltasRetentionMs = String.valueOf(deltasRetention.toMillis());
         List<NewTopic> wanted = new ArrayList<>();
         for (Topic<String, ?> topic : topics.sessionKeyed()) {
@@ -61,6 +66,7 @@ public final class TopicSetup {
         }
         wanted.add(compacted(topics.toolCatalog.name(), replication));
         wanted.add(compacted(topics.workers.name(), replication));
+        wanted.add(compacted(topics.apiKeys.name(), replication));
         // Compacted (latest entry per cache key) and deleted by age as well: expired entries are
         // removed when next asked for, and the rest must not pile up for good.
         wanted.add(compacted(topics.resultCache.name(), replication)
@@ -74,11 +80,35 @@ public final class TopicSetup {
                         ONE_HOUR_MS)));
         wanted.add(new NewTopic(topics.deadLetters.name(), 1, replication)
                 .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, FOURTEEN_DAYS_MS)));
+        if (!common.isEmpty()) {
+            for (NewTopic topic : wanted) {
+                Map<String, String> configs = new HashMap<>(common);
+                if (topic.configs() != null) {
+                    configs.putAll(topic.configs());
+                }
+                topic.configs(configs);
+            }
+        }
+        create(admin, wanted);
+        try {
+            // A deltas topic created before keeps its old retention unless told: align it.
+            alignRetention(admin, topics.deltas.name(), deltasRetentionMs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while setting the retention of " + topics.deltas.name(), e);
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new KafkaException(
+                    "Cannot set the retention of " + topics.deltas.name() + " (skein.topics.deltas-retention): "
+                            + cause.getMessage(),
+                    cause);
+        }
+    }
+
+    /** Creates those of {@code wanted} that do not exist yet, and waits until they can be described. */
+    private static void create(Admin admin, List<NewTopic> wanted) {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            if (existing.contains(topics.deltas.name())) {
-                alignRetention(admin, topics.deltas.name(), deltasRetentionMs);
-            }
             List<NewTopic> missing =
                     wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (missing.isEmpty()) {
@@ -149,6 +179,11 @@ public final class TopicSetup {
                 Thread.sleep(100);
             }
         }
+    }
+
+    /** Only the compacted keys topic, for {@code skein keys} against a cluster no node has set up yet. */
+    public static void ensureApiKeys(Admin admin, SkeinTopics topics, short replication) {
+        create(admin, List.of(compacted(topics.apiKeys.name(), replication)));
     }
 
     private static NewTopic compacted(String name, short replication) {

@@ -119,6 +119,27 @@ class SkeinConfigTest {
     }
 
     @Test
+    void minInsyncReplicasIsTheBrokersUnlessSetAndAtMostTheReplicationFactor() {
+        assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of()).createdTopicConfigs())
+                .isEmpty();
+        SkeinConfig replicated = SkeinConfig.load(
+                Optional.empty(),
+                Map.of(),
+                Map.of("SKEIN_TOPICS_REPLICATION_FACTOR", "3", "SKEIN_TOPICS_MIN_INSYNC_REPLICAS", "2"));
+        assertThat(replicated.replicationFactor()).isEqualTo((short) 3);
+        assertThat(replicated.createdTopicConfigs()).containsExactly(Map.entry("min.insync.replicas", "2"));
+        assertThatThrownBy(() -> SkeinConfig.load(
+                        Optional.empty(),
+                        Map.of(),
+                        Map.of("SKEIN_TOPICS_REPLICATION_FACTOR", "3", "SKEIN_TOPICS_MIN_INSYNC_REPLICAS", "4")))
+                .hasMessageContaining("skein.topics.min-insync-replicas")
+                .hasMessageContaining("between 1 and skein.topics.replication-factor (3)");
+        assertThatThrownBy(() ->
+                        SkeinConfig.load(Optional.empty(), Map.of(), Map.of("SKEIN_TOPICS_REPLICATION_FACTOR", "0")))
+                .hasMessageContaining("skein.topics.replication-factor");
+    }
+
+    @Test
     void streamsPropertiesKeepTheirDottedNamesQuotedOrNot() throws Exception {
         Path file = dir.resolve("skein.conf");
         Files.writeString(file, """

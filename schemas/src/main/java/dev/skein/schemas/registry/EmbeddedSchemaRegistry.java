@@ -3,6 +3,7 @@ package dev.skein.schemas.registry;
 import dev.skein.schemas.kafka.KafkaConnection;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
@@ -66,6 +67,15 @@ public final class EmbeddedSchemaRegistry implements ListableSchemaRegistry {
     }
 
     /**
+     * As {@link #EmbeddedSchemaRegistry(String, String, short)}, creating the topic (when absent)
+     * with {@code topicConfigs} besides compaction, e.g. {@code min.insync.replicas}.
+     */
+    public EmbeddedSchemaRegistry(
+            String bootstrapServers, String topic, short replicationFactor, Map<String, String> topicConfigs) {
+        this(bootstrapProperties(bootstrapServers), topic, replicationFactor, DEFAULT_TIMEOUT, topicConfigs);
+    }
+
+    /**
      * @param clientProperties settings shared by the admin, producer and consumer this registry
      *     opens (bootstrap servers, security); the registry sets serializers, acks and idempotence itself
      * @param topic the schemas topic, created (compacted, one partition) when absent
@@ -75,7 +85,21 @@ public final class EmbeddedSchemaRegistry implements ListableSchemaRegistry {
      */
     public EmbeddedSchemaRegistry(
             Properties clientProperties, String topic, short replicationFactor, Duration timeout) {
+        this(clientProperties, topic, replicationFactor, timeout, Map.of());
+    }
+
+    /**
+     * As {@link #EmbeddedSchemaRegistry(Properties, String, short, Duration)}, creating the topic
+     * (when absent) with {@code topicConfigs} besides compaction, e.g. {@code min.insync.replicas}.
+     */
+    public EmbeddedSchemaRegistry(
+            Properties clientProperties,
+            String topic,
+            short replicationFactor,
+            Duration timeout,
+            Map<String, String> topicConfigs) {
         Objects.requireNonNull(clientProperties, "clientProperties");
+        Objects.requireNonNull(topicConfigs, "topicConfigs");
         if (clientProperties
                 .getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "")
                 .isBlank()) {
@@ -95,7 +119,7 @@ public final class EmbeddedSchemaRegistry implements ListableSchemaRegistry {
         }
         this.topic = topic;
         this.known = new KnownSchemas(topic);
-        new SchemasTopic(topic, timeout).ensure(clientProperties, replicationFactor);
+        new SchemasTopic(topic, timeout).ensure(clientProperties, replicationFactor, topicConfigs);
         this.writer = new SchemasTopicWriter(clientProperties, topic, timeout);
         SchemasTopicReader opened;
         try {

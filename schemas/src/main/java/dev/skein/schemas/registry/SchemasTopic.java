@@ -1,6 +1,7 @@
 package dev.skein.schemas.registry;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -41,9 +42,10 @@ final class SchemasTopic {
      * Creates the topic when absent, or checks it; another process creating it at the same time is
      * harmless.
      *
+     * @param topicConfigs configs of a created topic besides compaction (which it always has)
      * @throws SchemaRegistryException when it cannot be created or described, or has more than one partition
      */
-    void ensure(Properties clientProperties, short replicationFactor) {
+    void ensure(Properties clientProperties, short replicationFactor, Map<String, String> topicConfigs) {
         try (Admin admin = Admin.create(adminProperties(clientProperties))) {
             long timeoutMs = timeout.toMillis();
             try {
@@ -59,8 +61,9 @@ final class SchemasTopic {
                     throw e;
                 }
             }
-            NewTopic newTopic = new NewTopic(topic, 1, replicationFactor)
-                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            Map<String, String> configs = new HashMap<>(topicConfigs);
+            configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+            NewTopic newTopic = new NewTopic(topic, 1, replicationFactor).configs(configs);
             try {
                 admin.createTopics(Set.of(newTopic)).all().get(timeoutMs, TimeUnit.MILLISECONDS);
                 log.info(

@@ -99,6 +99,16 @@ final class AgentSteps {
                             + "' asked for a handoff without naming exactly one agent to hand to");
             return;
         }
+        if (!config.access().allowsAgent(meta.getTenant(), target)) {
+            turns.finish(
+                    session,
+                    TurnStatus.FAILED,
+                    null,
+                    "agent '" + active.getAgent() + "' handed off to '" + target + "', which tenant " + meta.getTenant()
+                            + " may not use; it may use "
+                            + config.access().of(meta.getTenant()).describeAgents());
+            return;
+        }
         ToolCall transfer = step.getToolCalls().getFirst();
         long now = sessions.now();
         session.append(Session.message(Role.ASSISTANT, active.getTurnId(), active.getAgent(), now)

@@ -91,7 +91,16 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                         context.forward(new Record<String, SpecificRecord>(key, result, timestampMs), TO_RESULT_CACHE),
                 config.cacheTtl());
         this.turns = new Turns(config, sessions, catalog, output);
-        this.toolCalls = new ToolCalls(sessions, catalog, cache, router, config.approvals(), turns, output);
+        this.toolCalls = new ToolCalls(
+                sessions,
+                catalog,
+                cache,
+                router,
+                config.approvals(),
+                config.access(),
+                RefusedCalls.of(context),
+                turns,
+                output);
         this.steps = new AgentSteps(config, sessions, turns, toolCalls);
         this.commands = new SessionCommands(sessions, turns, toolCalls);
         TurnDeadlines deadlines = new TurnDeadlines(sessions, turns);

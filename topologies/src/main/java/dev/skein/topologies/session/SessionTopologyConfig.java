@@ -1,5 +1,6 @@
 package dev.skein.topologies.session;
 
+import dev.skein.schemas.TenantAccess;
 import dev.skein.topologies.routing.TierEnvelope;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.List;
  * @param workerTimeout a worker silent for longer than this is considered gone
  * @param cacheTtl how long a cacheable tool's result is reused, unless the tool sets its own
  * @param approvals calls held for a person's approval besides those of tools that require it themselves
+ * @param access the agents each tenant's turns may use and the tools its agents may call
  */
 public record SessionTopologyConfig(
         String defaultAgent,
@@ -33,7 +35,8 @@ public record SessionTopologyConfig(
         int rememberedTurnIds,
         Duration workerTimeout,
         Duration cacheTtl,
-        ApprovalPolicy approvals) {
+        ApprovalPolicy approvals,
+        TenantAccess access) {
 
     public SessionTopologyConfig {
         require(defaultAgent != null && !defaultAgent.isBlank(), "defaultAgent must be set");
@@ -48,6 +51,7 @@ public record SessionTopologyConfig(
         require(workerTimeout.toMillis() > 0, "workerTimeout must be positive");
         require(!cacheTtl.isNegative(), "cacheTtl must not be negative");
         require(approvals != null, "approvals must be set (ApprovalPolicy.NONE for none)");
+        require(access != null, "access must be set (TenantAccess.OPEN for no limits)");
         require(tiers.stream().map(TierEnvelope::name).distinct().count() == tiers.size(), "tier names must be unique");
         tiers = List.copyOf(tiers);
     }

@@ -14,6 +14,7 @@ import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
 import dev.skein.events.ToolStatus;
 import dev.skein.schemas.SessionAddress;
+import dev.skein.schemas.TenantAccess;
 import dev.skein.topologies.cache.ResultCache;
 import dev.skein.topologies.routing.TierRouter;
 import java.util.ArrayList;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * against the catalog and its argument schema, held for a person's approval when the tool or the
  * {@link ApprovalPolicy} requires it, answered from the {@link ResultCache} when it can be, or routed to a tier by the
  * {@link TierRouter} and sent. A call that cannot run is answered at once with an error the agent
- * can act on. When every call has its result, the turn goes on ({@link Turns#continueAfterTools}).
+ * can act on; so is a call of a tool the session's tenant may not use ({@link TenantAccess}), which
+ * is also counted ({@link RefusedCalls}). When every call has its result, the turn goes on ({@link Turns#continueAfterTools}).
  */
 final class ToolCalls {
 
@@ -45,6 +47,8 @@ final class ToolCalls {
     private final Turns turns;
     private final SessionOutput output;
     private final ToolArguments arguments = new ToolArguments();
+    private final TenantAccess access;
+    private final RefusedCalls refused;
 
     ToolCalls(
             Sessions sessions,
@@ -52,6 +56,8 @@ final class ToolCalls {
             ResultCache cache,
             TierRouter router,
             ApprovalPolicy approvals,
+            TenantAccess access,
+            RefusedCalls refused,
             Turns turns,
             SessionOutput output) {
         this.sessions = sessions;
@@ -59,6 +65,8 @@ final class ToolCalls {
         this.cache = cache;
         this.router = router;
         this.approvals = approvals;
+        this.access = access;
+        this.refused = refused;
         this.turns = turns;
         this.output = output;
     }
@@ -88,7 +96,7 @@ final class ToolCalls {
                 continue;
             }
             ToolDefinition tool = catalog.tool(call.getName());
-            String refusal = refusal(call, tool);
+            String refusal = refusal(call, tool, meta.getTenant());
             if (refusal != null) {
                 entry.setResult(immediateError(session, call, refusal));
                 continue;
@@ -214,17 +222,25 @@ final class ToolCalls {
     }
 
     /** Why a call cannot be dispatched, in words the agent can act on; null when it can. */
-    private String refusal(ToolCall call, ToolDefinition tool) {
+    private String refusal(ToolCall call, ToolDefinition tool, String tenant) {
         if (tool == null && call.getName().startsWith("transfer_to_")) {
             return "a handoff (" + call.getName() + ") must be the only call of its step, to an agent this agent"
                     + " may hand to; call it alone";
         }
-        if (tool == null) {
+        TenantAccess.Rules rules = access.of(tenant);
+        if (tool == null || !rules.allowsTool(tool.getName())) {
             String known = catalog.tools().stream()
                     .map(ToolDefinition::getName)
+                    .filter(rules::allowsTool)
                     .sorted()
                     .collect(Collectors.joining(", "));
-            return "unknown tool '" + call.getName() + "'; available tools: " + (known.isEmpty() ? "none" : known);
+            String available = "; available tools: " + (known.isEmpty() ? "none" : known);
+            if (tool == null) {
+                return "unknown tool '" + call.getName() + "'" + available;
+            }
+            refused.toolNotAllowed(tenant, tool.getName());
+            log.info("tenant {}: a call of tool {} refused: the tenant may not use it", tenant, tool.getName());
+            return "tool '" + tool.getName() + "' is not available to this tenant's agents" + available;
         }
         return arguments.problem(tool, call.getArgumentsJson());
     }

@@ -14,6 +14,7 @@ import dev.skein.events.TurnOutcome;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
 import dev.skein.schemas.SessionAddress;
+import dev.skein.schemas.TenantAccess;
 import java.util.ArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,12 +42,24 @@ final class Turns {
         this.output = output;
     }
 
-    /** A new turn for the session at {@code address}: started, queued, rejected, or dropped as a duplicate. */
+    /**
+     * A new turn for the session at {@code address}: started, queued, rejected (a full queue, or an
+     * agent its tenant may not use, however the turn was produced), or dropped as a duplicate.
+     */
     void request(SessionAddress address, TurnRequested turn) {
         Session session = sessions.open(address);
         SessionMeta meta = session.meta();
+        String agent = firstNonBlank(turn.getAgent(), meta.getActiveAgent(), config.defaultAgent());
+        TenantAccess.Rules rules = config.access().of(address.tenant());
         if (session.hasSeen(turn.getTurnId())) {
             session.drop("duplicate turn " + turn.getTurnId());
+        } else if (!rules.allowsAgent(agent)) {
+            endUnstarted(
+                    session,
+                    turn,
+                    TurnStatus.REJECTED,
+                    "agent '" + agent + "' is not available to tenant " + address.tenant() + "; it may use "
+                            + rules.describeAgents());
         } else if (meta.getStatus() == SessionStatus.IDLE) {
             start(session, turn);
         } else if (meta.getQueuedTurns().size() >= config.maxQueuedTurns()) {
@@ -80,7 +93,10 @@ final class Turns {
                 .setAttempt(active.getAgentAttempt())
                 .setAgent(active.getAgent())
                 .setMessages(session.window(config.contextMessages()))
-                .setTools(catalog.tools())
+                // Only the tools the tenant may use are offered; a call of another is refused anyway.
+                .setTools(catalog.tools().stream()
+                        .filter(tool -> config.access().allowsTool(meta.getTenant(), tool.getName()))
+                        .toList())
                 .setDeadlineMs(active.getDeadlineMs())
                 .setRequestedAtMs(sessions.now())
                 .build();

@@ -32,6 +32,10 @@ final class SessionFixture {
 
     final SessionTopologyConfig config;
     final RecordingOutput output = new RecordingOutput();
+    /** Each refused call as tenant/tool. */
+    final List<String> refusedCalls = new ArrayList<>();
+
+    private final RefusedCalls refused = (tenant, tool) -> refusedCalls.add(tenant + "/" + tool);
     final KeyValueStore<Bytes, ChatMessage> messages;
     final KeyValueStore<String, SessionMeta> metas;
     final KeyValueStore<Bytes, String> deadlines;
@@ -96,6 +100,8 @@ final class SessionFixture {
                         config.cacheTtl()),
                 new TierRouter(config.tiers(), config.workerTimeout()),
                 config.approvals(),
+                config.access(),
+                refused,
                 turns,
                 output);
         steps = new AgentSteps(config, sessions, turns, toolCalls);

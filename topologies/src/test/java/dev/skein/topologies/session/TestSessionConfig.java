@@ -1,5 +1,6 @@
 package dev.skein.topologies.session;
 
+import dev.skein.schemas.TenantAccess;
 import dev.skein.topologies.routing.TierEnvelope;
 import java.time.Duration;
 import java.util.List;
@@ -33,6 +34,7 @@ final class TestSessionConfig {
     private Duration workerTimeout = Duration.ofSeconds(15);
     private Duration cacheTtl = Duration.ofMinutes(10);
     private ApprovalPolicy approvals = ApprovalPolicy.NONE;
+    private TenantAccess access = TenantAccess.OPEN;
 
     private TestSessionConfig() {}
 
@@ -75,6 +77,11 @@ final class TestSessionConfig {
         return this;
     }
 
+    TestSessionConfig access(TenantAccess value) {
+        this.access = value;
+        return this;
+    }
+
     SessionTopologyConfig build() {
         return new SessionTopologyConfig(
                 defaultAgent,
@@ -88,6 +95,7 @@ final class TestSessionConfig {
                 rememberedTurnIds,
                 workerTimeout,
                 cacheTtl,
-                approvals);
+                approvals,
+                access);
     }
 }
