@@ -204,6 +204,10 @@ public final class SkeinNode implements AutoCloseable {
                     config.replicationFactor(),
                     config.deltasRetention(),
                     config.createdTopicConfigs());
+            if (roles.contains(Role.CORE)) {
+                // The core serves the streams, so it keeps their retention promise (its ACLs allow it).
+                TopicSetup.alignDeltasRetention(admin, topics, config.deltasRetention());
+            }
             sessionPartitions = CoPartitioning.verify(admin, topics);
             // Share groups are configured by the runner and the workers themselves, before they join.
         }

@@ -39,9 +39,9 @@ public final class TopicSetup {
      * Creates the missing topics, giving every created topic {@code common} configs besides its own
      * (retention, compaction), e.g. {@code min.insync.replicas}.
      *
-     * @param deltasRetention how long {@code skein.deltas} keeps events, and so how far back a
-     *                        stream can resume ({@code skein.topics.deltas-retention}); applied to an
-     *                        existing deltas topic too, when it differs
+     * @param deltasRetention how long a created {@code skein.deltas} keeps events, and so how far
+     *                        back a stream can resume ({@code skein.topics.deltas-retention}); see
+     *                        {@link #alignDeltasRetention} for an existing one
      */
     public static void ensure(
             Admin admin,
@@ -90,9 +90,16 @@ public final class TopicSetup {
             }
         }
         create(admin, wanted);
+    }
+
+    /**
+     * Sets the retention of an existing {@code skein.deltas} to {@code retention} when it differs:
+     * a topic created before keeps its old retention unless told, and the retention is the promise
+     * of how far back a stream resumes. Needs DescribeConfigs and AlterConfigs on the topic.
+     */
+    public static void alignDeltasRetention(Admin admin, SkeinTopics topics, Duration retention) {
         try {
-            // A deltas topic created before keeps its old retention unless told: align it.
-            alignRetention(admin, topics.deltas.name(), deltasRetentionMs);
+            alignRetention(admin, topics.deltas.name(), String.valueOf(retention.toMillis()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaException("Interrupted while setting the retention of " + topics.deltas.name(), e);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.runtime.SkeinNode;
 import dev.skein.app.runtime.SkeinNode.Role;
+import dev.skein.app.runtime.TopicSetup;
 import dev.skein.integration.fixtures.SkeinClient;
 import dev.skein.integration.fixtures.SseClient;
 import dev.skein.integration.fixtures.TestNodes;
@@ -21,6 +22,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -130,6 +132,30 @@ class ResumableStreamsIT {
             }
             assertThat(seen).isEqualTo(all.subList(1, all.size()));
         }
+    }
+
+    @Test
+    void theDeltasTopicHasTheConfiguredRetentionAndACoreAlignsAnExistingOne() throws Exception {
+        String deltas = node.topics().deltas.name();
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, deltas);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()))) {
+            assertThat(retention(admin, topic))
+                    .as("skein.topics.deltas-retention, 24h")
+                    .isEqualTo("86400000");
+            TopicSetup.alignDeltasRetention(admin, node.topics(), Duration.ofHours(2));
+            assertThat(retention(admin, topic)).isEqualTo("7200000");
+            TopicSetup.alignDeltasRetention(admin, node.topics(), Duration.ofHours(24));
+            assertThat(retention(admin, topic)).isEqualTo("86400000");
+        }
+    }
+
+    private static String retention(Admin admin, ConfigResource topic) throws Exception {
+        return admin.describeConfigs(List.of(topic))
+                .all()
+                .get()
+                .get(topic)
+                .get("retention.ms")
+                .value();
     }
 
     @Test
