@@ -77,7 +77,14 @@ public final class ToolBench {
                         bootstrapServers, EmbeddedSchemaRegistry.defaultTopic(prefix), (short) 1);
                 Admin admin = Admin.create(clients)) {
             SkeinTopics topics = new SkeinTopics(prefix, registry);
-            TopicSetup.ensure(admin, topics, List.of(TierEnvelope.cpu(TIER, 1, 1L << 30)), partitions, (short) 1);
+            TopicSetup.ensure(
+                    admin,
+                    topics,
+                    List.of(TierEnvelope.cpu(TIER, 1, 1L << 30)),
+                    partitions,
+                    (short) 1,
+                    java.time.Duration.ofHours(1),
+                    Map.of());
             ShareGroups.configure(admin, topics.workerGroup(TIER));
             List<Process> processes = new ArrayList<>();
             try {

@@ -61,6 +61,45 @@ final class EventJson {
                 .put("timestamp", Instant.ofEpochMilli(delta.getTimestampMs()).toString());
     }
 
+    /**
+     * A stream's frame for one event, with its {@code position}: {@code started} for a turn's
+     * start, {@code completed} for its end (the completion's fields), {@code delta} otherwise.
+     */
+    static JsonObject frame(StreamEvent event) {
+        AgentDelta delta = event.delta();
+        JsonObject frame = switch (delta.getKind()) {
+            case TURN_STARTED ->
+                new JsonObject()
+                        .put("type", "started")
+                        .put("turnId", delta.getTurnId())
+                        .put("session", SessionAddress.key(delta.getTenant(), delta.getSessionId()))
+                        .put("agent", delta.getAgent())
+                        .put(
+                                "timestamp",
+                                Instant.ofEpochMilli(delta.getTimestampMs()).toString());
+            case TURN_COMPLETED ->
+                delta.getCompletion() == null
+                        ? deltaFrame(delta).put("type", "completed")
+                        : completedFrame(delta.getCompletion());
+            default -> deltaFrame(delta);
+        };
+        return frame.put("position", event.position().toString());
+    }
+
+    /** Tells a resuming client that the events between its position and {@code oldest} were deleted. */
+    static JsonObject gapFrame(SessionAddress address, StreamPosition requested, StreamPosition oldest) {
+        return new JsonObject()
+                .put("type", "gap")
+                .put("session", address.toString())
+                .put("requested", requested == null ? null : requested.toString())
+                .put("oldest", oldest.toString())
+                .put(
+                        "message",
+                        "the events after " + requested + " and before " + oldest + " are no longer kept"
+                                + " (skein.topics.deltas-retention); the stream goes on from " + oldest
+                                + ", and GET /v1/sessions/{id}/history has every completed turn");
+    }
+
     static JsonObject history(SessionAddress address, SessionView view) {
         JsonArray messages = new JsonArray();
         view.messages().forEach(message -> messages.add(message(address, message)));

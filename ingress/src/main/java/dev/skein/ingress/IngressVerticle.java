@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * The HTTP and WebSocket API of Skein under {@code /v1}; its lifecycle is {@link SkeinIngress}'s.
  * Every route is declared here, in one block; the handlers live in one class per feature
  * ({@link TurnEndpoint}, {@link SessionCommandEndpoint}, {@link HistoryEndpoint},
- * {@link StreamEndpoint}, {@link CatalogEndpoint}, {@link HealthEndpoint}, {@link MetricsEndpoint},
+ * {@link StreamEndpoint}, {@link SseEndpoint}, {@link CatalogEndpoint}, {@link HealthEndpoint}, {@link MetricsEndpoint},
  * and {@link RegistryEndpoint}, the Confluent Schema Registry API under {@code /registry}), built in {@link #start()} because they answer on this verticle's context. In front of the router:
  * {@link ProtocolGuard} (what the HTTP decoder or the router would answer without JSON) and
  * {@link RequestHeaderDeadlines} (slow or absent request heads). In front of every route but
@@ -103,6 +103,7 @@ final class IngressVerticle extends VerticleBase {
         SessionListEndpoint listing = new SessionListEndpoint(vertx, sessions.directory(), forwarder, session);
         SessionCommandEndpoint commands = new SessionCommandEndpoint(gateway, context);
         StreamEndpoint stream = new StreamEndpoint(config, gateway, events, context, auth, gateway);
+        SseEndpoint sse = new SseEndpoint(context, events, auth, gateway);
         CatalogEndpoint catalog = new CatalogEndpoint(catalogReader, config.workerTimeout(), config.access());
         HealthEndpoint health = new HealthEndpoint(vertx, healthCheck);
         MetricsEndpoint metrics = new MetricsEndpoint(vertx, prometheus);
@@ -138,6 +139,14 @@ final class IngressVerticle extends VerticleBase {
                 .handler(reads)
                 .handler(session::resolve)
                 .handler(stream::upgrade);
+        router.get("/v1/sessions/:id/events")
+                .handler(reads)
+                .handler(session::resolve)
+                .handler(sse::session);
+        router.get("/v1/sessions/:id/turns/:turnId/events")
+                .handler(reads)
+                .handler(session::resolve)
+                .handler(sse::turn);
         router.post("/v1/sessions/:id/turns/:turnId/cancel")
                 .handler(writes)
                 .handler(body)
@@ -190,7 +199,7 @@ final class IngressVerticle extends VerticleBase {
                         404,
                         "no route " + ctx.request().method() + " "
                                 + ctx.request().path()
-                                + "; see /v1/sessions, /v1/sessions/{id}/turns, /history, /stream, /turns/{turnId}/cancel,"
+                                + "; see /v1/sessions, /v1/sessions/{id}/turns, /history, /stream, /events, /turns/{turnId}/events, /turns/{turnId}/cancel,"
                                 + " /tool-calls/{callId}/approve and /deny, /v1/tools, /v1/workers, /health,"
                                 + " /metrics and /registry");
             }

@@ -11,14 +11,16 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Reads {@code skein.responses} and {@code skein.deltas} from their end, on one thread, and
- * dispatches each event to the waiter of its turn and to the subscribers of its session.
+ * dispatches each completion on responses to the waiter of its turn, and each record of deltas
+ * (a turn's start, its deltas, its completion), with its position, to the subscribers of its
+ * session. A subscriber that resumes from a position is first replayed by {@link StreamReplays}.
  *
  * <p>No consumer group: every ingress instance must see every event (a client may be connected to
  * any instance), and nothing is committed because only events from now on matter. Records are read
@@ -40,12 +42,12 @@ public final class KafkaSessionEvents implements SessionEvents, AutoCloseable {
 
     private record TurnKey(SessionAddress address, String turnId) {}
 
-    private record Subscription(SessionListener listener) {}
-
     private final SkeinTopics topics;
+    private final StreamSettings settings;
     private final Map<TurnKey, CompletableFuture<TurnCompleted>> waiters = new ConcurrentHashMap<>();
-    private final Map<SessionAddress, List<Subscription>> subscribers = new ConcurrentHashMap<>();
+    private final Map<SessionAddress, List<StreamSubscriber>> subscribers = new ConcurrentHashMap<>();
     private final AutoCloseable deadLetterProducer;
+    private final StreamReplays replays;
     private final TopicTail tail;
 
     /**
@@ -54,27 +56,44 @@ public final class KafkaSessionEvents implements SessionEvents, AutoCloseable {
      *
      * @param kafkaClientProps common client settings (bootstrap servers, security); group and deserializers are set here
      */
-    public KafkaSessionEvents(Map<String, Object> kafkaClientProps, SkeinTopics topics, EventProducer deadLetters) {
+    public KafkaSessionEvents(
+            Map<String, Object> kafkaClientProps,
+            SkeinTopics topics,
+            EventProducer deadLetters,
+            StreamSettings settings) {
         this(
                 TopicTail.consumer(consumerConfig(kafkaClientProps)),
+                () -> TopicTail.consumer(TopicTail.consumerConfig(kafkaClientProps, "skein-stream-replay")),
                 topics,
+                settings,
                 (record, cause) -> deadLetters.deadLetter(topics.deadLetters, record, cause),
                 () -> {});
     }
 
-    /** For tests: any consumer, e.g. {@code MockConsumer}; rejects are only logged. Starts the reading thread. */
-    KafkaSessionEvents(org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer, SkeinTopics topics) {
-        this(consumer, topics, TopicTail.Rejects.LOG_ONLY, () -> {});
-    }
-
-    /** For tests: any consumer and rejects. Starts the reading thread. */
+    /**
+     * For tests: any consumers, e.g. {@code MockConsumer}s; rejects are only logged. Starts the
+     * reading thread and the replay readers.
+     */
     KafkaSessionEvents(
             org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
+            Supplier<org.apache.kafka.clients.consumer.Consumer<byte[], byte[]>> replayConsumers,
             SkeinTopics topics,
+            StreamSettings settings) {
+        this(consumer, replayConsumers, topics, settings, TopicTail.Rejects.LOG_ONLY, () -> {});
+    }
+
+    /** For tests: any consumers and rejects. Starts the reading thread and the replay readers. */
+    KafkaSessionEvents(
+            org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
+            Supplier<org.apache.kafka.clients.consumer.Consumer<byte[], byte[]>> replayConsumers,
+            SkeinTopics topics,
+            StreamSettings settings,
             TopicTail.Rejects rejects,
             AutoCloseable deadLetterProducer) {
         this.topics = topics;
+        this.settings = settings;
         this.deadLetterProducer = deadLetterProducer;
+        this.replays = new StreamReplays(replayConsumers, topics.deltas, settings.replayReaders());
         // Last statement: the reader thread starts here and sees a fully built object.
         this.tail = new TopicTail(
                 consumer,
@@ -118,18 +137,44 @@ public final class KafkaSessionEvents implements SessionEvents, AutoCloseable {
     }
 
     @Override
-    public AutoCloseable subscribe(SessionAddress address, SessionListener listener) {
-        Subscription subscription = new Subscription(listener);
+    public Subscription subscribe(SessionAddress address, StreamStart start, SessionListener listener) {
+        StreamSubscriber[] self = new StreamSubscriber[1];
+        // compute/computeIfPresent make add and remove-when-empty atomic per session.
+        StreamSubscriber subscriber = new StreamSubscriber(
+                address,
+                start,
+                listener,
+                settings.maxPendingEvents(),
+                () -> subscribers.computeIfPresent(address, (k, list) -> {
+                    list.remove(self[0]);
+                    return list.isEmpty() ? null : list;
+                }));
+        self[0] = subscriber;
         subscribers.compute(address, (k, list) -> {
-            List<Subscription> updated = list == null ? new CopyOnWriteArrayList<>() : list;
-            updated.add(subscription);
+            List<StreamSubscriber> updated = list == null ? new CopyOnWriteArrayList<>() : list;
+            updated.add(subscriber);
             return updated;
         });
-        // compute/computeIfPresent make add and remove-when-empty atomic per session.
-        return () -> subscribers.computeIfPresent(address, (k, list) -> {
-            list.remove(subscription);
-            return list.isEmpty() ? null : list;
-        });
+        // Only now, once live events reach the subscriber: the replay's end is read after this.
+        if (start.replays()) {
+            replays.submit(subscriber);
+        }
+        return subscriber;
+    }
+
+    @Override
+    public StreamSettings streamSettings() {
+        return settings;
+    }
+
+    /** Streams waiting for a replay reader, for metrics. */
+    public int replaysWaiting() {
+        return replays.waiting();
+    }
+
+    /** Streams open on this instance, for metrics and tests. */
+    public int subscriberCount() {
+        return subscribers.values().stream().mapToInt(List::size).sum();
     }
 
     /**
@@ -147,18 +192,19 @@ public final class KafkaSessionEvents implements SessionEvents, AutoCloseable {
             if (waiter != null) {
                 waiter.complete(completed);
             }
-            deliver(address, completed.getTurnId(), listener -> listener.onCompleted(completed));
+            // Streams get the completion from deltas, where the topology writes it too, with a position.
         } else {
             AgentDelta delta = topics.deltas.valueSerde().deserializer().deserialize(record.topic(), record.value());
             SessionAddress address = new SessionAddress(delta.getTenant(), delta.getSessionId());
-            deliver(address, delta.getTurnId(), listener -> listener.onDelta(delta));
+            StreamEvent event = new StreamEvent(new StreamPosition(record.partition(), record.offset()), delta);
+            deliver(address, delta.getTurnId(), event);
         }
     }
 
-    private void deliver(SessionAddress address, String turnId, Consumer<SessionListener> event) {
-        for (Subscription subscription : subscribers.getOrDefault(address, List.of())) {
+    private void deliver(SessionAddress address, String turnId, StreamEvent event) {
+        for (StreamSubscriber subscriber : subscribers.getOrDefault(address, List.of())) {
             try {
-                event.accept(subscription.listener());
+                subscriber.live(event);
             } catch (RuntimeException e) {
                 log.warn(
                         "session {} turn {}: a listener failed; other listeners still get the event",
@@ -179,6 +225,7 @@ public final class KafkaSessionEvents implements SessionEvents, AutoCloseable {
     @Override
     public void close() {
         tail.close();
+        replays.close();
         try {
             deadLetterProducer.close();
         } catch (Exception e) {

@@ -26,8 +26,33 @@ public interface SessionEvents {
     void forget(SessionAddress address, String turnId);
 
     /**
-     * Delivers every delta and completion of {@code address} seen from now on to {@code listener},
-     * until the returned handle is closed. Closing twice is harmless.
+     * Delivers the events of {@code address} to {@code listener}, each once and in the order of
+     * their positions, until the returned handle is closed: with {@code after} null, those seen
+     * from now on; otherwise first every event after that position still kept on
+     * {@code skein.deltas}, then the live ones, with no gap and no duplicate between the two.
+     * Closing twice is harmless.
      */
-    AutoCloseable subscribe(SessionAddress address, SessionListener listener);
+    default Subscription subscribe(SessionAddress address, StreamPosition after, SessionListener listener) {
+        return subscribe(address, StreamStart.after(after), listener);
+    }
+
+    /** As above, from any start: now, after a position, or since an instant. */
+    Subscription subscribe(SessionAddress address, StreamStart start, SessionListener listener);
+
+    /** How this instance serves streams. */
+    StreamSettings streamSettings();
+
+    /** A listener's registration. */
+    interface Subscription extends AutoCloseable {
+
+        /**
+         * Completes once the stream is known to start where asked (at once without a position);
+         * fails with an {@link HttpFailure} when the position cannot be served (400: not this
+         * session's partition, or beyond the end of the stream). Nothing is delivered before.
+         */
+        CompletableFuture<Void> started();
+
+        @Override
+        void close();
+    }
 }

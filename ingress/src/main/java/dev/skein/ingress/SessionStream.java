@@ -1,7 +1,5 @@
 package dev.skein.ingress;
 
-import dev.skein.events.AgentDelta;
-import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.ingress.auth.Caller;
 import dev.skein.ingress.auth.Permission;
@@ -19,8 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One WebSocket client watching one session. Frames sent by the server: {@code subscribed} once
- * the client will miss nothing from then on, then {@code delta} and {@code completed} for every
- * event of the session, {@code accepted} or {@code error} for each turn the client sends. A bad
+ * the client will miss nothing from then on, then {@code started}, {@code delta} and
+ * {@code completed} for every event of the session, each with its {@code position} (a client that
+ * reconnects with {@code ?after=<position>} gets every event after it first, as over SSE), and
+ * {@code accepted} or {@code error} for each turn the client sends. A bad
  * turn gets an {@code error} frame and the socket stays open; a message over the body limit
  * (fragmented or compressed alike) closes it with 1009, a text message that is not UTF-8 with
  * 1007, a frame the decoder refuses (a close frame with an invalid code) with 1002. A caller with
@@ -39,7 +39,10 @@ final class SessionStream implements SessionListener {
     private static final short MESSAGE_TOO_BIG = 1009;
     /** RFC 6455 "invalid frame payload data": a text message that is not UTF-8. */
     private static final short INVALID_PAYLOAD = 1007;
-    /** RFC 6455 "policy violation": the credential that opened the stream is no longer valid. */
+    /**
+     * RFC 6455 "policy violation": the credential that opened the stream is no longer valid, or the
+     * position to resume from cannot be served.
+     */
     private static final short POLICY_VIOLATION = 1008;
     /** How often a stream checks that its credential is still valid (revocation takes effect within this). */
     private static final long REVALIDATE_MS = 1_000;
@@ -51,10 +54,11 @@ final class SessionStream implements SessionListener {
     private final int maxBodyBytes;
     private final TurnGateway gateway;
     private final long pingMillis;
+    private final StreamBacklog backlog;
     private final Caller caller;
     private final BooleanSupplier stillValid;
     private final dev.skein.schemas.TenantAccess access;
-    private AutoCloseable subscription;
+    private SessionEvents.Subscription subscription;
     private long pinger = -1;
     private long revalidator = -1;
     /** The fragments of the message being received; null between messages. */
@@ -77,7 +81,8 @@ final class SessionStream implements SessionListener {
             IngressConfig config,
             TurnGateway gateway,
             Caller caller,
-            BooleanSupplier stillValid) {
+            BooleanSupplier stillValid,
+            int maxPending) {
         this.address = address;
         this.socket = socket;
         this.context = context;
@@ -85,21 +90,21 @@ final class SessionStream implements SessionListener {
         this.maxBodyBytes = config.maxBodyBytes();
         this.pingMillis = Math.max(1, config.idleTimeout().toMillis() / 2);
         this.gateway = gateway;
+        this.backlog = new StreamBacklog(maxPending);
         this.caller = caller;
         this.stillValid = stillValid;
         this.access = config.access();
     }
 
-    /** Subscribes to the session and wires the socket; called on the socket's event loop. */
-    void open(SessionEvents events) {
-        open(events, () -> {});
-    }
-
-    /** As {@link #open(SessionEvents)}; {@code onClosed} runs once the socket has closed, however it closed. */
-    void open(SessionEvents events, Runnable onClosed) {
+    /**
+     * Subscribes to the session, from after {@code after} (null: from now), and wires the socket;
+     * called on the socket's event loop. {@code onClosed} runs once the socket has closed, however
+     * it closed.
+     */
+    void open(SessionEvents events, StreamPosition after, Runnable onClosed) {
         this.onClosed = onClosed;
         try {
-            subscription = events.subscribe(address, this);
+            subscription = events.subscribe(address, after, this);
         } catch (RuntimeException e) {
             log.error("session {}: cannot subscribe a WebSocket to its events", address, e);
             socket.close(INTERNAL_ERROR, "cannot stream this session right now; retry later");
@@ -119,6 +124,7 @@ final class SessionStream implements SessionListener {
             });
         }
         socket.closeHandler(v -> {
+            backlog.close();
             onClosed.run();
             context.owner().cancelTimer(pinger);
             context.owner().cancelTimer(revalidator);
@@ -128,18 +134,70 @@ final class SessionStream implements SessionListener {
         // Frames rather than Vert.x's message handlers: those drop an oversized message without a
         // word and decode invalid UTF-8 to U+FFFD, where the client must get a close code.
         socket.frameHandler(this::onFrame);
-        send(new JsonObject().put("type", "subscribed").put("session", address.toString()));
-        log.debug("session {}: WebSocket subscribed", address);
+        // Before any event: the replay waits for started(), and this is queued on the event loop first.
+        subscription
+                .started()
+                .whenComplete((ok, failure) -> context.runOnContext(v -> {
+                    if (failure == null) {
+                        sendNow(new JsonObject().put("type", "subscribed").put("session", address.toString()));
+                        log.debug("session {}: WebSocket subscribed", address);
+                    } else if (!socket.isClosed()) {
+                        sendNow(error(failure.getMessage()));
+                        socket.close(POLICY_VIOLATION, closeReason(failure.getMessage()));
+                    }
+                }));
     }
 
     @Override
-    public void onDelta(AgentDelta delta) {
-        send(EventJson.deltaFrame(delta));
+    public void onEvent(StreamEvent event) {
+        sendCounted(event.frameJson());
     }
 
     @Override
-    public void onCompleted(TurnCompleted completed) {
-        send(EventJson.completedFrame(completed));
+    public void onGap(StreamPosition requested, StreamPosition oldest) {
+        sendCounted(EventJson.gapFrame(address, requested, oldest).encode());
+    }
+
+    @Override
+    public boolean awaitRoom() {
+        return backlog.awaitRoom();
+    }
+
+    @Override
+    public void onStopped(String reason) {
+        context.runOnContext(v -> {
+            if (!socket.isClosed()) {
+                sendNow(error(reason));
+                socket.close(TRY_AGAIN_LATER, closeReason(reason));
+            }
+        });
+    }
+
+    /** An event of the stream: counted in the backlog, which closes a client that falls too far behind. */
+    private void sendCounted(String frame) {
+        if (!backlog.add()) {
+            context.runOnContext(v -> {
+                if (!socket.isClosed()) {
+                    log.warn("session {}: WebSocket client reads too slowly; closing it", address);
+                    socket.close(TRY_AGAIN_LATER, "too slow: reconnect with ?after=<last position> to resume");
+                }
+            });
+            return;
+        }
+        context.runOnContext(v -> {
+            if (socket.isClosed()) {
+                backlog.done();
+                return;
+            }
+            socket.writeTextMessage(frame).onComplete(ar -> backlog.done());
+        });
+    }
+
+    /** Writes on the event loop, where the caller already is. */
+    private void sendNow(JsonObject frame) {
+        if (!socket.isClosed()) {
+            socket.writeTextMessage(frame.encode());
+        }
     }
 
     private void onFrame(WebSocketFrame frame) {
@@ -226,6 +284,12 @@ final class SessionStream implements SessionListener {
                         .put("turnId", turnId)
                         .put("quota", quota.quota())
                         .put("retryAfterSeconds", quota.retryAfterSeconds()));
+            } else if (GatewaySubmission.unwrap(ar.cause()) instanceof TurnRefusedException refused) {
+                // Refused for good (reject policy, full queue, unknown agent): not "retry" as a failure would say.
+                send(error(refused.getMessage())
+                        .put("turnId", turnId)
+                        .put("code", refused.code())
+                        .put("activeTurnId", refused.activeTurnId()));
             } else {
                 Throwable cause = GatewaySubmission.unwrap(ar.cause());
                 log.warn("session {} turn {}: could not submit", address, turnId, cause);

@@ -4,10 +4,16 @@ import dev.skein.ingress.auth.Caller;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Context;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code GET /v1/sessions/:id/stream}: upgrades to a WebSocket and hands it to a {@link SessionStream}. */
+/**
+ * {@code GET /v1/sessions/:id/stream}: upgrades to a WebSocket and hands it to a {@link SessionStream};
+ * {@code ?after=<position>} resumes after that position, as the SSE routes do. A malformed position
+ * is a 400 before the upgrade; one the session's stream cannot serve is an error frame and a 1008
+ * close once upgraded.
+ */
 final class StreamEndpoint {
 
     private static final Logger log = LoggerFactory.getLogger(StreamEndpoint.class);
@@ -63,6 +69,17 @@ final class StreamEndpoint {
                             + "' is not supported: send Sec-WebSocket-Version: 13");
             return;
         }
+        StreamPosition after;
+        try {
+            List<String> afters = ctx.queryParam("after");
+            if (afters.size() > 1) {
+                throw HttpFailure.badRequest("give ?after= at most once");
+            }
+            after = afters.isEmpty() ? null : StreamPosition.parse(afters.getFirst(), "after");
+        } catch (HttpFailure refused) {
+            JsonReply.error(ctx, refused.status(), refused.getMessage());
+            return;
+        }
         try {
             quotas.openStream(address.tenant());
         } catch (QuotaExceededException refused) {
@@ -73,8 +90,15 @@ final class StreamEndpoint {
         ctx.request()
                 .toWebSocket()
                 .onSuccess(socket -> new SessionStream(
-                                address, socket, context, config, gateway, caller, auth.stillValid(caller))
-                        .open(events, () -> quotas.streamClosed(address.tenant())))
+                                address,
+                                socket,
+                                context,
+                                config,
+                                gateway,
+                                caller,
+                                auth.stillValid(caller),
+                                events.streamSettings().maxPendingEvents())
+                        .open(events, after, () -> quotas.streamClosed(address.tenant())))
                 .onFailure(e -> {
                     quotas.streamClosed(address.tenant());
                     log.warn("session {}: WebSocket upgrade failed", address, e);

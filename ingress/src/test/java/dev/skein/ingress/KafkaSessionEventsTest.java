@@ -42,7 +42,7 @@ class KafkaSessionEventsTest {
         consumer.updatePartitions("t.responses", List.of(new PartitionInfo("t.responses", 0, null, null, null)));
         consumer.updatePartitions("t.deltas", List.of(new PartitionInfo("t.deltas", 0, null, null, null)));
         consumer.updateEndOffsets(Map.of(responses, responseOffset, deltas, deltaOffset));
-        events = new KafkaSessionEvents(consumer, topics);
+        events = new KafkaSessionEvents(consumer, () -> new MockConsumer<>("latest"), topics, TestDoubles.STREAMS);
         events.ready().get(5, TimeUnit.SECONDS);
     }
 
@@ -58,21 +58,12 @@ class KafkaSessionEventsTest {
     }
 
     @Test
-    void aCompletionGoesToItsWaiterAndSubscribersAndABadRecordIsSkipped() throws Exception {
+    void aCompletionGoesToItsWaiterADeltaToSubscribersWithItsPositionAndABadRecordIsSkipped() throws Exception {
         CompletableFuture<TurnCompleted> waiter = events.expect(ACME, "t1");
         CompletableFuture<TurnCompleted> otherTenant = events.expect(new SessionAddress("other", "s1"), "t1");
-        BlockingQueue<Object> seen = new LinkedBlockingQueue<>();
-        AutoCloseable subscription = events.subscribe(ACME, new SessionListener() {
-            @Override
-            public void onDelta(AgentDelta delta) {
-                seen.add(delta);
-            }
-
-            @Override
-            public void onCompleted(TurnCompleted completed) {
-                seen.add(completed);
-            }
-        });
+        BlockingQueue<StreamEvent> seen = new LinkedBlockingQueue<>();
+        SessionEvents.Subscription subscription = events.subscribe(ACME, (StreamPosition) null, seen::add);
+        assertThat(subscription.started()).isCompleted();
 
         addRecord(responses, "not avro".getBytes());
         AgentDelta delta = AgentDelta.newBuilder()
@@ -96,9 +87,12 @@ class KafkaSessionEventsTest {
         addRecord(responses, topics.responses.valueSerde().serializer().serialize("t.responses", completed));
 
         assertThat(waiter.get(5, TimeUnit.SECONDS)).isEqualTo(completed);
-        // Two topics: Kafka orders records within a partition only, so either may come first.
-        assertThat(List.of(seen.poll(5, TimeUnit.SECONDS), seen.poll(5, TimeUnit.SECONDS)))
-                .containsExactlyInAnyOrder(delta, completed);
+        // Streams read deltas only (the topology writes the completion there too): one event, at its offset.
+        StreamEvent event = seen.poll(5, TimeUnit.SECONDS);
+        assertThat(event).isEqualTo(new StreamEvent(new StreamPosition(0, 7), delta));
+        assertThat(seen.poll(200, TimeUnit.MILLISECONDS))
+                .as("responses do not reach streams")
+                .isNull();
         assertThat(otherTenant).as("same turn id, other tenant").isNotDone();
 
         subscription.close();

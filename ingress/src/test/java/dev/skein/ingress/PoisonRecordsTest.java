@@ -104,7 +104,8 @@ class PoisonRecordsTest {
         TopicPartition responses = partition(consumer, "t.responses");
         TopicPartition deltas = partition(consumer, "t.deltas");
         consumer.updateEndOffsets(Map.of(responses, 0L, deltas, 0L));
-        try (KafkaSessionEvents events = new KafkaSessionEvents(consumer, topics, rejects, () -> {})) {
+        try (KafkaSessionEvents events = new KafkaSessionEvents(
+                consumer, () -> new MockConsumer<>("latest"), topics, TestDoubles.STREAMS, rejects, () -> {})) {
             events.ready().get(5, TimeUnit.SECONDS);
             var waiter = events.expect(new dev.skein.schemas.SessionAddress("acme", "s1"), "t1");
             byte[] completed = topics.responses.valueSerde().serializer().serialize(responses.topic(), completed());

@@ -155,6 +155,23 @@ class RolesAndStreamsTest {
     }
 
     @Test
+    void anSseStreamEndsWithAReasonWhenItsKeyIsRevoked() throws Exception {
+        String key = ApiKeys.generate();
+        node.put(key, "acme", Role.USER);
+        HttpResponse<java.io.InputStream> stream = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(
+                                        java.net.URI.create("http://127.0.0.1:" + node.port + "/v1/sessions/s1/events"))
+                                .header("Authorization", "Bearer " + key)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        node.keys.remove(ApiKeys.idOf(key));
+        String body = new String(stream.body().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(body).contains("event: error").contains("the credential expired or was revoked");
+    }
+
+    @Test
     void aStreamClosesWhenItsTokenExpires() throws Exception {
         long exp = System.currentTimeMillis() / 1000 + 2;
         String token = node.tokens.es256(TestTokens.claims("acme", "user").put("exp", exp));

@@ -80,6 +80,43 @@ class SessionAdmissionTest {
     }
 
     @Test
+    void aTurnRefusedOnAWebSocketGetsAnErrorFrameWithItsCodeNotARetry() throws Exception {
+        start(DoubleTexting.REJECT, 16);
+        post("s1", "{\"message\":\"one\",\"turnId\":\"t1\"}");
+        java.util.concurrent.LinkedBlockingQueue<String> frames = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.net.http.WebSocket ws = HTTP.newWebSocketBuilder()
+                .buildAsync(
+                        URI.create("ws://127.0.0.1:" + port + "/v1/sessions/s1/stream"),
+                        new java.net.http.WebSocket.Listener() {
+                            @Override
+                            public java.util.concurrent.CompletionStage<?> onText(
+                                    java.net.http.WebSocket socket, CharSequence data, boolean last) {
+                                frames.add(data.toString());
+                                socket.request(1);
+                                return null;
+                            }
+                        })
+                .join();
+        ws.sendText("{\"message\":\"two\",\"turnId\":\"t2\"}", true).join();
+
+        JsonObject error = null;
+        for (String frame; (frame = frames.poll(5, java.util.concurrent.TimeUnit.SECONDS)) != null; ) {
+            if (frame.contains("\"error\"")) {
+                error = new JsonObject(frame);
+                break;
+            }
+        }
+        ws.abort();
+
+        assertThat(error).isNotNull();
+        assertThat(error.getString("code")).isEqualTo("session_busy");
+        assertThat(error.getString("activeTurnId")).isEqualTo("t1");
+        assertThat(error.getString("turnId")).isEqualTo("t2");
+        assertThat(error.getString("error")).doesNotContain("retry");
+        assertThat(gateway.turns).extracting(TurnRequested::getTurnId).containsExactly("t1");
+    }
+
+    @Test
     void aCompletionFreesTheSessionAndATurnsOwnPolicyOverridesTheDefault() throws Exception {
         start(DoubleTexting.REJECT, 16);
         post("s1", "{\"message\":\"one\",\"turnId\":\"t1\"}");

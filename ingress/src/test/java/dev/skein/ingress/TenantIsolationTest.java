@@ -55,6 +55,8 @@ class TenantIsolationTest {
                 new String[] {"POST", base + "/turns", "{\"message\":\"hi\"}"},
                 new String[] {"POST", base + "/turns?wait=1", "{\"message\":\"hi\"}"},
                 new String[] {"GET", base + "/history", null},
+                new String[] {"GET", base + "/events", null},
+                new String[] {"GET", base + "/turns/t1/events?after=0-1", null},
                 new String[] {"GET", "/v1/sessions", null},
                 new String[] {"GET", "/v1/sessions?status=idle&limit=5", null},
                 new String[] {"DELETE", base + "/history", null},

@@ -7,6 +7,7 @@ import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.WorkerHeartbeat;
 import dev.skein.schemas.SessionAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,10 +55,17 @@ final class TestDoubles {
         }
     }
 
-    /** Publishes on the calling thread, like the Kafka reader thread: never a Vert.x thread. */
+    /** Stream settings for tests: heartbeats often, two replay readers, a small backlog. */
+    static final StreamSettings STREAMS = new StreamSettings(Duration.ofMillis(500), 2, 100, Duration.ofMinutes(15));
+
+    /**
+     * Publishes on the calling thread, like the Kafka reader thread: never a Vert.x thread. Live
+     * only: a subscription with a position starts live too (the replay is KafkaSessionEvents').
+     */
     static final class InMemorySessionEvents implements SessionEvents {
         final Map<String, CompletableFuture<TurnCompleted>> waiters = new ConcurrentHashMap<>();
         final Map<SessionAddress, List<SessionListener>> listeners = new ConcurrentHashMap<>();
+        private final java.util.concurrent.atomic.AtomicLong offsets = new java.util.concurrent.atomic.AtomicLong();
 
         @Override
         public CompletableFuture<TurnCompleted> expect(SessionAddress address, String turnId) {
@@ -70,11 +78,26 @@ final class TestDoubles {
         }
 
         @Override
-        public AutoCloseable subscribe(SessionAddress address, SessionListener listener) {
+        public Subscription subscribe(SessionAddress address, StreamStart start, SessionListener listener) {
             listeners
                     .computeIfAbsent(address, a -> new CopyOnWriteArrayList<>())
                     .add(listener);
-            return () -> listeners.get(address).remove(listener);
+            return new Subscription() {
+                @Override
+                public CompletableFuture<Void> started() {
+                    return CompletableFuture.completedFuture(null);
+                }
+
+                @Override
+                public void close() {
+                    listeners.get(address).remove(listener);
+                }
+            };
+        }
+
+        @Override
+        public StreamSettings streamSettings() {
+            return STREAMS;
         }
 
         void publish(TurnCompleted completed) {
@@ -83,12 +106,22 @@ final class TestDoubles {
             if (waiter != null) {
                 waiter.complete(completed);
             }
-            listeners.getOrDefault(address, List.of()).forEach(l -> l.onCompleted(completed));
+            // As the topology does: the completion goes to deltas too, where streams read it.
+            publish(AgentDelta.newBuilder()
+                    .setTenant(completed.getTenant())
+                    .setSessionId(completed.getSessionId())
+                    .setTurnId(completed.getTurnId())
+                    .setStep(0)
+                    .setKind(dev.skein.events.DeltaKind.TURN_COMPLETED)
+                    .setTimestampMs(completed.getCompletedAtMs())
+                    .setCompletion(completed)
+                    .build());
         }
 
         void publish(AgentDelta delta) {
             SessionAddress address = new SessionAddress(delta.getTenant(), delta.getSessionId());
-            listeners.getOrDefault(address, List.of()).forEach(l -> l.onDelta(delta));
+            StreamEvent event = new StreamEvent(new StreamPosition(0, offsets.getAndIncrement()), delta);
+            listeners.getOrDefault(address, List.of()).forEach(l -> l.onEvent(event));
         }
 
         int subscribers(SessionAddress address) {

@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigValue;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.events.DoubleTexting;
 import dev.skein.ingress.IngressConfig;
+import dev.skein.ingress.StreamSettings;
 import dev.skein.ingress.TenantQuotas;
 import dev.skein.ingress.auth.AuthConfig;
 import dev.skein.schemas.TenantAccess;
@@ -103,6 +104,14 @@ public final class SkeinConfig {
             workerResources();
             streamsProperties();
             tenantQuotas();
+            try {
+                streamSettings();
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException.BadValue("skein.event-streams", e.getMessage());
+            }
+            if (deltasRetention().isNegative() || deltasRetention().isZero()) {
+                throw new ConfigException.BadValue("skein.topics.deltas-retention", "must be positive");
+            }
             if (forwardTimeout().isNegative() || forwardTimeout().isZero()) {
                 throw new ConfigException.BadValue("skein.cluster.forward-timeout", "must be positive");
             }
@@ -253,6 +262,20 @@ public final class SkeinConfig {
 
     public Duration httpRequestHeaderTimeout() {
         return config.getDuration("skein.http.request-header-timeout");
+    }
+
+    /** How session streams (SSE, WebSocket) are served: {@code skein.event-streams}. */
+    public StreamSettings streamSettings() {
+        return new StreamSettings(
+                config.getDuration("skein.event-streams.heartbeat"),
+                config.getInt("skein.event-streams.replay-readers"),
+                config.getInt("skein.event-streams.max-pending-events"),
+                config.getDuration("skein.event-streams.turn-lookback"));
+    }
+
+    /** How long {@code skein.deltas} keeps a session's events, and so how far back a stream can resume. */
+    public Duration deltasRetention() {
+        return config.getDuration("skein.topics.deltas-retention");
     }
 
     public SessionTopologyConfig sessionTopology() {

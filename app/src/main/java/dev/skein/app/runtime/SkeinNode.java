@@ -37,6 +37,7 @@ import dev.skein.workers.ToolWorker;
 import dev.skein.workers.Tools;
 import dev.skein.workers.WorkerOptions;
 import dev.skein.workers.node.NodeCapabilities;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
@@ -206,7 +207,12 @@ public final class SkeinNode implements AutoCloseable {
                     config.tiers(),
                     config.partitions(),
                     config.replicationFactor(),
+                    config.deltasRetention(),
                     config.createdTopicConfigs());
+            if (roles.contains(Role.CORE)) {
+                // The core serves the streams, so it keeps their retention promise (its ACLs allow it).
+                TopicSetup.alignDeltasRetention(admin, topics, config.deltasRetention());
+            }
             sessionPartitions = CoPartitioning.verify(admin, topics);
             // Share groups are configured by the runner and the workers themselves, before they join.
         }
@@ -340,8 +346,15 @@ public final class SkeinNode implements AutoCloseable {
                             rejected.value(),
                             rejected.cause())));
         }
-        events = new KafkaSessionEvents(clients, topics, ingressDeadLetters);
+        events = new KafkaSessionEvents(clients, topics, ingressDeadLetters, config.streamSettings());
         started.push(new Part("the session event reader", events));
+        // What live streams cost this instance: how many there are, and replays waiting for a reader.
+        Gauge.builder("skein.streams.subscribers", events, KafkaSessionEvents::subscriberCount)
+                .description("SSE and WebSocket streams open on this instance")
+                .register(metrics);
+        Gauge.builder("skein.streams.replays.waiting", events, KafkaSessionEvents::replaysWaiting)
+                .description("streams waiting for a replay reader")
+                .register(metrics);
         catalog = new KafkaCatalogView(
                 clients,
                 topics,

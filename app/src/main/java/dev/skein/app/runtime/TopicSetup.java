@@ -3,6 +3,7 @@ package dev.skein.app.runtime;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
 import dev.skein.topologies.routing.TierEnvelope;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,8 +13,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -30,14 +35,13 @@ public final class TopicSetup {
 
     private TopicSetup() {}
 
-    public static void ensure(
-            Admin admin, SkeinTopics topics, List<TierEnvelope> tiers, int partitions, short replication) {
-        ensure(admin, topics, tiers, partitions, replication, Map.of());
-    }
-
     /**
-     * As {@link #ensure(Admin, SkeinTopics, List, int, short)}, giving every created topic {@code
-     * common} configs besides its own (retention, compaction), e.g. {@code min.insync.replicas}.
+     * Creates the missing topics, giving every created topic {@code common} configs besides its own
+     * (retention, compaction), e.g. {@code min.insync.replicas}.
+     *
+     * @param deltasRetention how long a created {@code skein.deltas} keeps events, and so how far
+     *                        back a stream can resume ({@code skein.topics.deltas-retention}); see
+     *                        {@link #alignDeltasRetention} for an existing one
      */
     public static void ensure(
             Admin admin,
@@ -45,13 +49,15 @@ public final class TopicSetup {
             List<TierEnvelope> tiers,
             int partitions,
             short replication,
+            Duration deltasRetention,
             Map<String, String> common) {
+        String deltasRetentionMs = String.valueOf(deltasRetention.toMillis());
         List<NewTopic> wanted = new ArrayList<>();
         for (Topic<String, ?> topic : topics.sessionKeyed()) {
             NewTopic t = new NewTopic(topic.name(), partitions, replication);
             if (topic == topics.deltas) {
-                // Deltas are for watching a turn as it happens; the history keeps what lasts.
-                t.configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, ONE_HOUR_MS));
+                // Deltas are the streams clients resume; the history and responses keep what lasts.
+                t.configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, deltasRetentionMs));
             }
             wanted.add(t);
         }
@@ -86,6 +92,26 @@ public final class TopicSetup {
         create(admin, wanted);
     }
 
+    /**
+     * Sets the retention of an existing {@code skein.deltas} to {@code retention} when it differs:
+     * a topic created before keeps its old retention unless told, and the retention is the promise
+     * of how far back a stream resumes. Needs DescribeConfigs and AlterConfigs on the topic.
+     */
+    public static void alignDeltasRetention(Admin admin, SkeinTopics topics, Duration retention) {
+        try {
+            alignRetention(admin, topics.deltas.name(), String.valueOf(retention.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while setting the retention of " + topics.deltas.name(), e);
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new KafkaException(
+                    "Cannot set the retention of " + topics.deltas.name() + " (skein.topics.deltas-retention): "
+                            + cause.getMessage(),
+                    cause);
+        }
+    }
+
     /** Creates those of {@code wanted} that do not exist yet, and waits until they can be described. */
     private static void create(Admin admin, List<NewTopic> wanted) {
         try {
@@ -113,6 +139,32 @@ public final class TopicSetup {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new KafkaException("Cannot create Skein's topics: " + cause.getMessage(), cause);
         }
+    }
+
+    /** Sets an existing topic's retention to the configured one: the promise of how far back a stream resumes. */
+    private static void alignRetention(Admin admin, String topic, String retentionMs)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        Config current = admin.describeConfigs(List.of(resource))
+                .all()
+                .get(30, TimeUnit.SECONDS)
+                .get(resource);
+        ConfigEntry entry = current == null ? null : current.get(TopicConfig.RETENTION_MS_CONFIG);
+        if (entry != null && retentionMs.equals(entry.value())) {
+            return;
+        }
+        admin.incrementalAlterConfigs(Map.of(
+                        resource,
+                        List.of(new AlterConfigOp(
+                                new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, retentionMs),
+                                AlterConfigOp.OpType.SET))))
+                .all()
+                .get(30, TimeUnit.SECONDS);
+        log.info(
+                "Set retention.ms of {} to {} (was {}): skein.topics.deltas-retention",
+                topic,
+                retentionMs,
+                entry == null ? "unknown" : entry.value());
     }
 
     /**

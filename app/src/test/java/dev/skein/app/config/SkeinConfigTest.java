@@ -99,6 +99,22 @@ class SkeinConfigTest {
     }
 
     @Test
+    void streamSettingsComeFromReferenceConfAndABadOneNamesItsKey() {
+        SkeinConfig defaults = SkeinConfig.load(Optional.empty(), Map.of(), Map.of());
+        assertThat(defaults.deltasRetention()).isEqualTo(Duration.ofHours(24));
+        assertThat(defaults.streamSettings().heartbeat()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(defaults.streamSettings().replayReaders()).isEqualTo(2);
+        assertThat(defaults.streamSettings().maxPendingEvents()).isEqualTo(10_000);
+        assertThat(defaults.streamSettings().turnLookback()).isEqualTo(Duration.ofMinutes(15));
+        assertThatThrownBy(() ->
+                        SkeinConfig.load(Optional.empty(), Map.of(), Map.of("SKEIN_EVENT_STREAMS_REPLAY_READERS", "0")))
+                .hasMessageContaining("skein.event-streams.replay-readers");
+        assertThatThrownBy(() ->
+                        SkeinConfig.load(Optional.empty(), Map.of(), Map.of("SKEIN_TOPICS_DELTAS_RETENTION", "0s")))
+                .hasMessageContaining("skein.topics.deltas-retention");
+    }
+
+    @Test
     void shareGroupSessionTimeoutsAreTheBrokersUnlessSet() {
         assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of()).agentSessionTimeout())
                 .isEmpty();

@@ -71,10 +71,13 @@ final class SkeinAcls {
         topic(prefix + "tools.", PREFIXED, WRITE);
         topic(prefix + "responses", LITERAL, READ, WRITE);
         topic(prefix + "tool-result-cache", LITERAL, READ, WRITE);
-        // Global stores (topology) and the ingress's views and streams.
-        for (String read : List.of("tool-catalog", "workers", "deltas")) {
+        // Global stores (topology) and the ingress's views.
+        for (String read : List.of("tool-catalog", "workers")) {
             topic(prefix + read, LITERAL, READ);
         }
+        // The streams: the ingress reads them, the topology writes each turn's start and completion
+        // there, and the core keeps the topic's retention at skein.topics.deltas-retention.
+        topic(prefix + "deltas", LITERAL, READ, WRITE, DESCRIBE_CONFIGS, ALTER_CONFIGS);
         // Kafka Streams: its group, its changelog topics and its transactional ids (exactly_once_v2).
         String application = groups + "sessions";
         bind(GROUP, application, LITERAL, READ);

@@ -1,7 +1,9 @@
 package dev.skein.topologies.session;
 
+import dev.skein.events.AgentDelta;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.DeadLetter;
+import dev.skein.events.DeltaKind;
 import dev.skein.events.ToolRequest;
 import dev.skein.events.TurnCompleted;
 import dev.skein.schemas.SessionAddress;
@@ -28,11 +30,20 @@ interface SessionOutput {
     /** Sends a record the state machine cannot take to the dead-letter topic, under its own key. */
     void deadLetter(String key, DeadLetter letter);
 
-    /** Forwards to the processor's children, stamped with the task's wall-clock time. */
+    /**
+     * Forwards to the processor's children, stamped with the task's wall-clock time. A turn's first
+     * invocation and its completion are also written to {@code skein.deltas} as
+     * {@link DeltaKind#TURN_STARTED} and {@link DeltaKind#TURN_COMPLETED}, in the same transaction
+     * as the rest: a session's stream is then one partition of one topic, and a client's position
+     * in it is a partition and an offset (docs/architecture.md, "Streams and positions").
+     */
     static SessionOutput forwardingTo(ProcessorContext<String, SpecificRecord> context) {
         return new SessionOutput() {
             @Override
             public void invoke(SessionAddress address, AgentInvocation invocation) {
+                if (invocation.getStep() == 0 && invocation.getAttempt() == 1) {
+                    forward(address.toString(), marker(invocation, DeltaKind.TURN_STARTED), SessionProcessor.TO_DELTAS);
+                }
                 forward(address.toString(), invocation, SessionProcessor.TO_AGENT_REQUESTS);
             }
 
@@ -44,11 +55,34 @@ interface SessionOutput {
             @Override
             public void complete(SessionAddress address, TurnCompleted completed) {
                 forward(address.toString(), completed, SessionProcessor.TO_RESPONSES);
+                AgentDelta end = AgentDelta.newBuilder()
+                        .setTenant(completed.getTenant())
+                        .setSessionId(completed.getSessionId())
+                        .setTurnId(completed.getTurnId())
+                        .setStep(Math.max(0, completed.getSteps() - 1))
+                        .setKind(DeltaKind.TURN_COMPLETED)
+                        .setAgent(completed.getAgent())
+                        .setTimestampMs(completed.getCompletedAtMs())
+                        .setCompletion(completed)
+                        .build();
+                forward(address.toString(), end, SessionProcessor.TO_DELTAS);
             }
 
             @Override
             public void deadLetter(String key, DeadLetter letter) {
                 forward(key, letter, SessionProcessor.TO_DEAD_LETTERS);
+            }
+
+            private AgentDelta marker(AgentInvocation invocation, DeltaKind kind) {
+                return AgentDelta.newBuilder()
+                        .setTenant(invocation.getTenant())
+                        .setSessionId(invocation.getSessionId())
+                        .setTurnId(invocation.getTurnId())
+                        .setStep(0)
+                        .setKind(kind)
+                        .setAgent(invocation.getAgent())
+                        .setTimestampMs(invocation.getRequestedAtMs())
+                        .build();
             }
 
             private void forward(String key, SpecificRecord value, String child) {

@@ -46,6 +46,9 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     public static final String TO_AGENT_REQUESTS = "to-agent-requests";
     public static final String TO_TOOL_REQUESTS = "to-tool-requests";
     public static final String TO_RESPONSES = "to-responses";
+    /** A turn's start and end markers on {@code skein.deltas} (see {@link SessionOutput#forwardingTo}). */
+    public static final String TO_DELTAS = "to-deltas";
+
     public static final String TO_DEAD_LETTERS = "to-dead-letters";
     /** Entries of the shared result cache, to the topic that feeds {@link ResultCache#STORE} on every node. */
     public static final String TO_RESULT_CACHE = "to-result-cache";

@@ -92,6 +92,7 @@ public final class SessionTopology {
 
         addSink(topology, SessionProcessor.TO_AGENT_REQUESTS, topics.agentRequests);
         addSink(topology, SessionProcessor.TO_RESPONSES, topics.responses);
+        addSink(topology, SessionProcessor.TO_DELTAS, topics.deltas);
         addSink(topology, SessionProcessor.TO_DEAD_LETTERS, topics.deadLetters);
         addSink(topology, SessionProcessor.TO_RESULT_CACHE, topics.resultCache);
         // Why back to the input topic itself: the record keeps its topic, its subject and its meaning,

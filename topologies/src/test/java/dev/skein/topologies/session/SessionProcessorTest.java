@@ -99,9 +99,11 @@ class SessionProcessorTest {
     void aTurnIsForwardedToTheAgentRequestsChildKeyedByItsSession() {
         processor.process(new Record<>("acme/s1", turn("t1", "hello"), START_MS));
 
+        assertThat(context.forwarded())
+                .extracting(f -> f.childName().orElseThrow())
+                .containsExactly(SessionProcessor.TO_DELTAS, SessionProcessor.TO_AGENT_REQUESTS);
         CapturedForward<? extends String, ? extends SpecificRecord> forward =
-                context.forwarded().getFirst();
-        assertThat(forward.childName()).contains(SessionProcessor.TO_AGENT_REQUESTS);
+                context.forwarded(SessionProcessor.TO_AGENT_REQUESTS).getFirst();
         assertThat(forward.record().key()).isEqualTo("acme/s1");
         assertThat(forward.record().timestamp()).isEqualTo(START_MS);
         assertThat(((AgentInvocation) forward.record().value()).getTurnId()).isEqualTo("t1");
