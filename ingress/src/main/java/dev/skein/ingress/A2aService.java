@@ -171,7 +171,7 @@ final class A2aService {
     /** {@code GetTask}. */
     Future<JsonObject> get(RoutingContext ctx, JsonObject params) {
         A2aSendRequest.checkTenant(params, Caller.of(ctx).tenant());
-        A2aTaskId id = A2aTaskId.parse(A2aSendRequest.string(params, "id"));
+        A2aTaskId id = A2aTaskId.parse(requiredId(params));
         Integer historyLength = historyLength(params.getValue("historyLength"));
         return read(ctx, id).map(task -> {
             JsonArray history = task.getJsonArray("history");
@@ -187,7 +187,7 @@ final class A2aService {
     Future<JsonObject> cancel(RoutingContext ctx, JsonObject params) {
         String tenant = Caller.of(ctx).tenant();
         A2aSendRequest.checkTenant(params, tenant);
-        A2aTaskId id = A2aTaskId.parse(A2aSendRequest.string(params, "id"));
+        A2aTaskId id = A2aTaskId.parse(requiredId(params));
         SessionAddress address = id.address(tenant);
         return reads.history(ctx, address).compose(history -> {
             JsonObject task = history == null ? null : A2aJson.fromHistory(id, history);
@@ -247,6 +247,14 @@ final class A2aService {
                     + " message without taskId (contextId " + task.contextId() + " keeps the conversation)");
         }
         return task.continuationTurnId();
+    }
+
+    private static String requiredId(JsonObject params) {
+        String id = A2aSendRequest.string(params, "id");
+        if (id == null) {
+            throw A2aError.invalidParams("'id' is required: the task's id");
+        }
+        return id;
     }
 
     private static Integer historyLength(Object value) {

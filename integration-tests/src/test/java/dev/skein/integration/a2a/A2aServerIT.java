@@ -4,8 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.skein.adapters.AgentAdapter;
+import dev.skein.adapters.AgentReply;
+import dev.skein.adapters.AgentSpec;
+import dev.skein.adapters.a2a.A2aAgentFactory;
 import dev.skein.app.Skein;
 import dev.skein.app.process.ChildJvm;
+import dev.skein.events.AgentInvocation;
+import dev.skein.events.ChatMessage;
+import dev.skein.events.Role;
 import dev.skein.integration.fixtures.A2aSpecClient;
 import dev.skein.integration.fixtures.SkeinClient;
 import java.io.IOException;
@@ -13,7 +20,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -73,7 +82,7 @@ class A2aServerIT {
         JsonNode card = wellKnown.body();
         assertThat(card.path("name").asText()).isEqualTo("demo");
         assertThat(card.path("capabilities").path("streaming").asBoolean()).isTrue();
-        assertThat(card.path("skills").findValuesAsText("id")).contains("demo");
+        assertThat(card.path("skills").findValuesAsText("id")).containsExactly("demo", "helper");
         assertThat(rpcUrl).isEqualTo(base() + "/a2a/demo");
         assertThat(restUrl).isEqualTo(base() + "/a2a/demo/rest");
         JsonNode own =
@@ -231,8 +240,58 @@ class A2aServerIT {
                 .isEqualTo("TASK_NOT_FOUND");
     }
 
+    /**
+     * Skein's own A2A client adapter, here in the test's process, discovers the card of
+     * {@code demo} on the node and speaks JSON-RPC 1.0 to it: both ends of the protocol, each
+     * written from the specification, agree. (Not through an agent of the same node: one agent
+     * runner calling an agent that the same runner must serve waits for itself, see
+     * docs/protocols.md.)
+     */
     @Test
     @Order(6)
+    void skeinsA2aAdapterTalksToSkeinsA2aServer() throws Exception {
+        AgentAdapter peer = new A2aAgentFactory()
+                .create(
+                        new AgentSpec(
+                                "peer",
+                                "a2a",
+                                Map.of("base-url", base() + "/a2a/demo"),
+                                "",
+                                Duration.ofSeconds(60),
+                                List.of()),
+                        Map.of());
+        List<String> deltas = new ArrayList<>();
+        AgentInvocation invocation = AgentInvocation.newBuilder()
+                .setTenant("default")
+                .setSessionId("peer-" + UUID.randomUUID())
+                .setTurnId("t-1")
+                .setStep(0)
+                .setAttempt(1)
+                .setAgent("peer")
+                .setMessages(List.of(ChatMessage.newBuilder()
+                        .setSequence(0)
+                        .setRole(Role.USER)
+                        .setContent("what is 4*5?")
+                        .setToolCalls(List.of())
+                        .setTurnId("t-1")
+                        .setTimestampMs(0)
+                        .build()))
+                .setTools(List.of())
+                .setDeadlineMs(0)
+                .setRequestedAtMs(0)
+                .build();
+
+        AgentReply reply = peer.decide(invocation, deltas::add);
+
+        assertThat(reply).isInstanceOf(AgentReply.Answer.class);
+        assertThat(((AgentReply.Answer) reply).content())
+                .startsWith("[demo agent]")
+                .contains("20");
+        assertThat(String.join("", deltas)).contains("20");
+    }
+
+    @Test
+    @Order(7)
     void aContextSurvivesASigkillBetweenTwoMessages() throws Exception {
         String context = "durable-" + UUID.randomUUID();
         JsonNode first = a2a.result(
@@ -284,10 +343,20 @@ class A2aServerIT {
     }
 
     private Process skeinUp() throws IOException {
+        Path config = dataDir.resolve("skein.conf");
+        // A second agent, so that the well-known card lists more than one.
+        Files.writeString(config, "skein.agents.definitions { demo { kind = demo }, helper { kind = demo } }\n");
         ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(
                         List.of(),
                         Skein.class.getName(),
-                        List.of("up", "--data-dir", dataDir.toString(), "--port", String.valueOf(httpPort))))
+                        List.of(
+                                "up",
+                                "--config",
+                                config.toString(),
+                                "--data-dir",
+                                dataDir.toString(),
+                                "--port",
+                                String.valueOf(httpPort))))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(
                         dataDir.resolve("skein.log").toFile()));
