@@ -59,6 +59,7 @@ final class A2aClient {
     private final String apiKey;
     private final ObjectMapper json;
     private final RetryingHttpClient http;
+    private final A2aHttpErrors errors;
 
     /** @param agent the Skein agent's name, for messages */
     A2aClient(String agent, String apiKey, Duration timeout, int maxRetries, ObjectMapper json) {
@@ -66,6 +67,7 @@ final class A2aClient {
         this.apiKey = apiKey;
         this.json = json;
         this.http = new RetryingHttpClient(timeout, maxRetries, HttpClient.Redirect.NORMAL);
+        this.errors = new A2aHttpErrors(json);
     }
 
     /** The card at {@code cardUrl}. */
@@ -74,7 +76,7 @@ final class A2aClient {
                 send(request(cardUrl, "application/json", false).GET().build(), "GET " + cardUrl, false);
         HttpResponse<String> response = sent.response();
         if (response.statusCode() != 200) {
-            throw httpError("GET " + cardUrl, sent);
+            throw errors.http("GET " + cardUrl, sent);
         }
         return AgentCard.from(parse("the agent card at " + cardUrl, response.body()), cardUrl);
     }
@@ -90,7 +92,7 @@ final class A2aClient {
             return card(URI.create(baseUrl + LEGACY_CARD_PATH));
         }
         if (response.statusCode() != 200) {
-            throw httpError("GET " + current, sent);
+            throw errors.http("GET " + current, sent);
         }
         return AgentCard.from(parse("the agent card at " + current, response.body()), current);
     }
@@ -169,7 +171,7 @@ final class A2aClient {
         RetryingHttpClient.Sent<String> sent = send(request, what, actsOn(method));
         HttpResponse<String> response = sent.response();
         if (response.statusCode() != 200) {
-            throw restError(what, sent);
+            throw errors.rest(what, sent);
         }
         JsonNode body = parse("the answer to " + what, response.body());
         return method.startsWith("message/") ? A2aV1.response(body) : A2aV1.task(body);
@@ -184,39 +186,6 @@ final class A2aClient {
                 : url + "/" + java.net.URLEncoder.encode(card.tenant(), StandardCharsets.UTF_8);
     }
 
-    /**
-     * An HTTP+JSON error: a {@code google.rpc.Status} whose {@code ErrorInfo} names the A2A error,
-     * mapped to its JSON-RPC code so that callers tell errors apart as for the other bindings.
-     */
-    private A2aException restError(String what, RetryingHttpClient.Sent<String> sent) {
-        int status = sent.response().statusCode();
-        if (sent.refused() || status == 401 || status == 403) {
-            return httpError(what, sent);
-        }
-        String reason = "";
-        String message = detail(sent.response().body());
-        try {
-            JsonNode error = json.readTree(sent.response().body()).path("error");
-            for (JsonNode detail : error.path("details")) {
-                if (detail.hasNonNull("reason")) {
-                    reason = detail.get("reason").asText();
-                }
-            }
-        } catch (JsonProcessingException | RuntimeException e) {
-            log.trace("error body is not a google.rpc.Status: {}", e.getMessage());
-        }
-        int code = switch (reason) {
-            case "TASK_NOT_FOUND" -> A2aException.TASK_NOT_FOUND;
-            case "UNSUPPORTED_OPERATION" -> A2aException.UNSUPPORTED_OPERATION;
-            default -> 0;
-        };
-        return new A2aException(
-                "A2A agent answered " + status + " to " + what + (reason.isEmpty() ? "" : " (" + reason + ")") + ": "
-                        + message,
-                status >= 500,
-                code);
-    }
-
     private JsonNode call(URI endpoint, String id, String method, JsonNode params, boolean v1)
             throws A2aException, IOException, InterruptedException {
         HttpRequest request = request(endpoint, "application/json", v1)
@@ -226,7 +195,7 @@ final class A2aClient {
         RetryingHttpClient.Sent<String> sent = send(request, method, actsOn(method));
         HttpResponse<String> response = sent.response();
         if (response.statusCode() != 200) {
-            throw httpError(method, sent);
+            throw errors.http(method, sent);
         }
         return result(method, parse("the answer to " + method, response.body()));
     }
@@ -257,7 +226,7 @@ final class A2aClient {
         try (Stream<String> lines = response.body()) {
             if (response.statusCode() != 200) {
                 String body = String.join("\n", (Iterable<String>) lines::iterator);
-                throw httpError(method, response.statusCode(), body, sent.refused() ? sent.requests() : 0);
+                throw errors.http(method, response.statusCode(), body, sent.refused() ? sent.requests() : 0);
             }
             String contentType = response.headers().firstValue("Content-Type").orElse("");
             if (!contentType.startsWith("text/event-stream")) {
@@ -388,42 +357,6 @@ final class A2aClient {
 
     private static String seconds(Duration timeout) {
         return timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms";
-    }
-
-    private A2aException httpError(String what, RetryingHttpClient.Sent<String> sent) {
-        return httpError(
-                what, sent.response().statusCode(), sent.response().body(), sent.refused() ? sent.requests() : 0);
-    }
-
-    /** @param spentRequests the requests made for a 429 or 503 this client gave up on, else 0 */
-    private A2aException httpError(String what, int status, String body, int spentRequests) {
-        String reason = switch (status) {
-            case 401, 403 -> " (check the credentials in the variable named by api-key-env)";
-            default -> "";
-        };
-        String message = "A2A agent answered " + status + " to " + what + reason + ": " + detail(body);
-        if (spentRequests > 0) {
-            return A2aException.spent(message, spentRequests);
-        }
-        return new A2aException(message, status >= 500);
-    }
-
-    // A JSON-RPC error or a FastAPI/Starlette "detail" when the body has one, else the body.
-    private String detail(String body) {
-        try {
-            JsonNode error = json.readTree(body);
-            if (error != null && error.path("error").hasNonNull("message")) {
-                return error.path("error").path("message").asText();
-            }
-            if (error != null && error.hasNonNull("detail")) {
-                return error.get("detail").isTextual()
-                        ? error.get("detail").asText()
-                        : error.get("detail").toString();
-            }
-        } catch (JsonProcessingException e) {
-            log.trace("error body is not JSON: {}", e.getMessage());
-        }
-        return body == null || body.isBlank() ? "(no detail)" : abbreviate(body);
     }
 
     private JsonNode parse(String what, String body) throws A2aException {
