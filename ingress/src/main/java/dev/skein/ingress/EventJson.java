@@ -104,10 +104,20 @@ final class EventJson {
         JsonArray messages = new JsonArray();
         view.messages().forEach(message -> messages.add(message(address, message)));
         var active = view.meta().getActiveTurn();
+        // The calls a person must approve or deny before the turn goes on (A2A's input-required).
+        JsonArray held = new JsonArray();
+        if (active != null) {
+            for (var call : active.getPendingCalls()) {
+                if (call.getAwaitingApproval()) {
+                    held.add(new JsonObject().put("callId", call.getCallId()).put("tool", call.getTool()));
+                }
+            }
+        }
         return new JsonObject()
                 .put("session", address.toString())
                 .put("status", view.meta().getStatus().name())
                 .put("activeTurnId", active == null ? null : active.getTurnId())
+                .put("pendingApprovals", held)
                 .put("messages", messages);
     }
 

@@ -32,6 +32,7 @@ import java.time.Duration;
  *                        {@code host} is served unless {@link AuthConfig#allowUnauthenticated()}
  * @param tls             the PEM certificate and key to serve HTTPS with ({@code skein.http.tls}); null: HTTP
  * @param access          the agents and tools each tenant may use ({@code skein.tenants})
+ * @param a2a             which agents are served over A2A 1.0 ({@code skein.a2a}); {@link A2aSettings#OFF}: none
  */
 public record IngressConfig(
         String host,
@@ -46,7 +47,8 @@ public record IngressConfig(
         Duration requestHeaderTimeout,
         AuthConfig auth,
         Tls tls,
-        TenantAccess access) {
+        TenantAccess access,
+        A2aSettings a2a) {
 
     /**
      * PEM files for HTTPS.
@@ -107,6 +109,9 @@ public record IngressConfig(
             throw new IllegalArgumentException(
                     "skein.http.request-header-timeout must be positive, got " + requestHeaderTimeout);
         }
+        if (a2a == null) {
+            throw new IllegalArgumentException("ingress A2A settings must be set (A2aSettings.OFF for none)");
+        }
         if (auth == null || access == null) {
             throw new IllegalArgumentException(
                     "ingress auth and tenant access must be set (AuthConfig.OFF, TenantAccess.OPEN)");
@@ -150,8 +155,15 @@ public record IngressConfig(
         private AuthConfig auth = AuthConfig.OFF;
         private Tls tls;
         private TenantAccess access = TenantAccess.OPEN;
+        private A2aSettings a2a = A2aSettings.OFF;
 
         private Builder() {}
+
+        /** Default {@link A2aSettings#OFF}: no agent is served over A2A. */
+        public Builder a2a(A2aSettings a2a) {
+            this.a2a = a2a;
+            return this;
+        }
 
         /** Default {@link AuthConfig#OFF}. */
         public Builder auth(AuthConfig auth) {
@@ -235,7 +247,8 @@ public record IngressConfig(
                     required("skein.http.request-header-timeout", requestHeaderTimeout),
                     auth,
                     tls,
-                    access);
+                    access,
+                    a2a);
         }
 
         private static <T> T required(String key, T value) {

@@ -78,6 +78,7 @@ final class AuthedIngress implements AutoCloseable {
                 .auth(new AuthConfig(
                         true, false, List.of(), true, TestTokens.settings(tokens.writeJwks(dir.resolve("jwks.json")))))
                 .access(access)
+                .a2a(new A2aSettings(true, List.of("support", "demo"), "support", null, Map.of()))
                 .build();
         // The listing knows both tenants' sessions: what a caller is shown must be its own only.
         SessionDirectory.SessionLister lister = tenant -> java.util.stream.Stream.of("acme/s1", "globex/s2")

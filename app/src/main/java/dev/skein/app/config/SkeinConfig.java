@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.events.DoubleTexting;
+import dev.skein.ingress.A2aSettings;
 import dev.skein.ingress.IngressConfig;
 import dev.skein.ingress.StreamSettings;
 import dev.skein.ingress.TenantQuotas;
@@ -16,6 +17,7 @@ import dev.skein.schemas.resources.ByteSize;
 import dev.skein.topologies.routing.TierEnvelope;
 import dev.skein.topologies.session.ApprovalPolicy;
 import dev.skein.topologies.session.SessionTopologyConfig;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -445,6 +447,31 @@ public final class SkeinConfig {
                     List.of()));
         }
         return agents;
+    }
+
+    /**
+     * What is served over A2A 1.0 ({@code skein.a2a}): every agent of {@link #agents()}, the
+     * default agent on the well-known card.
+     *
+     * @throws ConfigException.BadValue naming the key of a bad value
+     */
+    public A2aSettings a2a() {
+        String url = config.getString("skein.a2a.public-url").trim();
+        Map<String, String> descriptions = new LinkedHashMap<>();
+        Config described = config.getConfig("skein.a2a.descriptions");
+        for (String name : described.root().keySet()) {
+            descriptions.put(name, described.getString(ConfigUtil.quoteString(name)));
+        }
+        try {
+            return new A2aSettings(
+                    config.getBoolean("skein.a2a.enabled"),
+                    agents().stream().map(AgentSpec::name).toList(),
+                    defaultAgent(),
+                    url.isEmpty() ? null : URI.create(url),
+                    descriptions);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException.BadValue("skein.a2a", e.getMessage());
+        }
     }
 
     /** The tiers, smallest first, from {@code skein.tiers}. */

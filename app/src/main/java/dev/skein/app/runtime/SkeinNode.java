@@ -168,6 +168,7 @@ public final class SkeinNode implements AutoCloseable {
                     .auth(config.auth())
                     .tls(config.httpTls())
                     .access(config.tenantAccess())
+                    .a2a(config.a2a())
                     .build();
         }
         Files.createDirectories(config.dataDir());

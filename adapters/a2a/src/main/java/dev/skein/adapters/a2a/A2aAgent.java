@@ -196,10 +196,11 @@ public final class A2aAgent implements AgentAdapter {
         }
         AgentCard read = source.cardUrl() != null ? client.card(source.cardUrl()) : client.discover(source.baseUrl());
         log.info(
-                "Agent {}: A2A agent card of '{}' at {} (streaming {})",
+                "Agent {}: A2A agent card of '{}' at {} ({}, streaming {})",
                 spec.name(),
                 read.name(),
                 read.rpcUrl(),
+                read.binding(),
                 read.streaming());
         card.compareAndSet(null, read);
         return read;
@@ -272,7 +273,7 @@ public final class A2aAgent implements AgentAdapter {
 
     private AgentReply sent(AgentCard agentCard, String messageId, ObjectNode params, long deadline, DeltaSink deltas)
             throws A2aException, IOException, InterruptedException {
-        JsonNode result = client.call(agentCard.rpcUrl(), messageId, "message/send", params);
+        JsonNode result = client.call(agentCard, messageId, "message/send", params);
         AgentReply reply = switch (result.path("kind").asText()) {
             case "message" -> TaskReplies.fromMessage(result);
             case "task" -> TaskReplies.fromTask(agentCard.name(), settle(agentCard, messageId, result, deadline), null);
@@ -312,7 +313,7 @@ public final class A2aAgent implements AgentAdapter {
             Thread.sleep(wait);
             wait = wait.multipliedBy(2).compareTo(MAX_POLL) > 0 ? MAX_POLL : wait.multipliedBy(2);
             ObjectNode query = json.createObjectNode().put("id", taskId);
-            current = client.call(agentCard.rpcUrl(), messageId + "/poll-" + poll, "tasks/get", query);
+            current = client.call(agentCard, messageId + "/poll-" + poll, "tasks/get", query);
         }
         return current;
     }
@@ -327,7 +328,7 @@ public final class A2aAgent implements AgentAdapter {
             String turnId)
             throws A2aException, IOException, InterruptedException {
         StreamedTask task = new StreamedTask(json);
-        client.stream(agentCard.rpcUrl(), messageId, "message/stream", params, result -> task.apply(result, deltas));
+        client.stream(agentCard, messageId, params, result -> task.apply(result, deltas));
         AgentReply reply;
         if (task.message() != null) {
             reply = TaskReplies.fromMessage(task.message());

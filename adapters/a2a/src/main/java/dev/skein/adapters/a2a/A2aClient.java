@@ -22,8 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The A2A 0.3 wire protocol over HTTP: agent card discovery, JSON-RPC 2.0 calls and their
- * Server-Sent Events streams.
+ * The A2A wire protocol over HTTP: agent card discovery; to 0.3 agents, JSON-RPC 2.0 calls and
+ * their Server-Sent Events streams; to 1.0 agents, the JSON-RPC or the HTTP+JSON binding, whichever
+ * the card prefers, translated to and from 0.3's shapes by {@link A2aV1}.
  *
  * <p>Written on Jackson trees rather than the types of {@code a2a-java-sdk-spec}: those records
  * reject cards and tasks that lack fields the spec marks required (skills, default modes,
@@ -49,6 +50,8 @@ final class A2aClient {
     static final String CARD_PATH = "/.well-known/agent-card.json";
     /** Where agents before protocol 0.3 serve their card. */
     static final String LEGACY_CARD_PATH = "/.well-known/agent.json";
+    /** The HTTP+JSON binding's media type (A2A 1.0, section 11.1). */
+    static final String REST_JSON = "application/a2a+json";
 
     private static final Logger log = LoggerFactory.getLogger(A2aClient.class);
 
@@ -56,6 +59,7 @@ final class A2aClient {
     private final String apiKey;
     private final ObjectMapper json;
     private final RetryingHttpClient http;
+    private final A2aHttpErrors errors;
 
     /** @param agent the Skein agent's name, for messages */
     A2aClient(String agent, String apiKey, Duration timeout, int maxRetries, ObjectMapper json) {
@@ -63,15 +67,16 @@ final class A2aClient {
         this.apiKey = apiKey;
         this.json = json;
         this.http = new RetryingHttpClient(timeout, maxRetries, HttpClient.Redirect.NORMAL);
+        this.errors = new A2aHttpErrors(json);
     }
 
     /** The card at {@code cardUrl}. */
     AgentCard card(URI cardUrl) throws A2aException, IOException, InterruptedException {
         RetryingHttpClient.Sent<String> sent =
-                send(request(cardUrl, "application/json").GET().build(), "GET " + cardUrl, false);
+                send(request(cardUrl, "application/json", false).GET().build(), "GET " + cardUrl, false);
         HttpResponse<String> response = sent.response();
         if (response.statusCode() != 200) {
-            throw httpError("GET " + cardUrl, sent);
+            throw errors.http("GET " + cardUrl, sent);
         }
         return AgentCard.from(parse("the agent card at " + cardUrl, response.body()), cardUrl);
     }
@@ -80,29 +85,117 @@ final class A2aClient {
     AgentCard discover(String baseUrl) throws A2aException, IOException, InterruptedException {
         URI current = URI.create(baseUrl + CARD_PATH);
         RetryingHttpClient.Sent<String> sent =
-                send(request(current, "application/json").GET().build(), "GET " + current, false);
+                send(request(current, "application/json", false).GET().build(), "GET " + current, false);
         HttpResponse<String> response = sent.response();
         if (response.statusCode() == 404) {
             log.debug("No agent card at {}; trying {}", current, LEGACY_CARD_PATH);
             return card(URI.create(baseUrl + LEGACY_CARD_PATH));
         }
         if (response.statusCode() != 200) {
-            throw httpError("GET " + current, sent);
+            throw errors.http("GET " + current, sent);
         }
         return AgentCard.from(parse("the agent card at " + current, response.body()), current);
     }
 
-    /** Calls {@code method} and answers its {@code result}. */
-    JsonNode call(URI endpoint, String id, String method, JsonNode params)
+    /**
+     * Calls {@code method} (a 0.3 name: {@code message/send}, {@code tasks/get} ...) with
+     * {@code params} in 0.3's shape, over the card's binding, and answers the result in 0.3's shape
+     * ({@link A2aV1} translates both ways for a 1.0 agent).
+     */
+    JsonNode call(AgentCard card, String id, String method, JsonNode params)
             throws A2aException, IOException, InterruptedException {
-        HttpRequest request = request(endpoint, "application/json")
+        return switch (card.binding()) {
+            case JSONRPC_0_3 -> call(card.rpcUrl(), id, method, params, false);
+            case JSONRPC_1_0 -> {
+                JsonNode result =
+                        call(card.rpcUrl(), id, A2aV1.method(method), A2aV1.params(params, card.tenant()), true);
+                yield method.startsWith("message/") ? A2aV1.response(result) : A2aV1.task(result);
+            }
+            case HTTP_JSON_1_0 -> rest(card, method, params);
+        };
+    }
+
+    /** Streams {@code message/stream} over the card's binding; the handler gets 0.3-shaped results. */
+    void stream(AgentCard card, String id, JsonNode params, EventHandler handler)
+            throws A2aException, IOException, InterruptedException {
+        switch (card.binding()) {
+            case JSONRPC_0_3 -> stream(card.rpcUrl(), id, "message/stream", params, handler, false);
+            case JSONRPC_1_0 ->
+                stream(
+                        card.rpcUrl(),
+                        id,
+                        A2aV1.method("message/stream"),
+                        A2aV1.params(params, card.tenant()),
+                        result -> handler.onResult(A2aV1.response(result)),
+                        true);
+            case HTTP_JSON_1_0 -> {
+                HttpRequest request = request(URI.create(restBase(card) + "/message:stream"), "text/event-stream", true)
+                        .header("Content-Type", REST_JSON)
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                json.writeValueAsString(A2aV1.params(params, null)), StandardCharsets.UTF_8))
+                        .build();
+                streamEvents(
+                        request,
+                        "POST /message:stream",
+                        true,
+                        body -> body,
+                        result -> handler.onResult(A2aV1.response(result)));
+            }
+        }
+    }
+
+    /** The HTTP+JSON binding (A2A 1.0, section 11): {@code POST /message:send}, {@code GET /tasks/{id}}. */
+    private JsonNode rest(AgentCard card, String method, JsonNode params)
+            throws A2aException, IOException, InterruptedException {
+        String base = restBase(card);
+        HttpRequest request;
+        String what;
+        switch (method) {
+            case "message/send" -> {
+                what = "POST /message:send";
+                request = request(URI.create(base + "/message:send"), REST_JSON, true)
+                        .header("Content-Type", REST_JSON)
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                json.writeValueAsString(A2aV1.params(params, null)), StandardCharsets.UTF_8))
+                        .build();
+            }
+            case "tasks/get" -> {
+                String task = java.net.URLEncoder.encode(params.path("id").asText(), StandardCharsets.UTF_8);
+                what = "GET /tasks/" + task;
+                request = request(URI.create(base + "/tasks/" + task), REST_JSON, true)
+                        .GET()
+                        .build();
+            }
+            default -> throw new IllegalArgumentException("no HTTP+JSON operation for " + method);
+        }
+        RetryingHttpClient.Sent<String> sent = send(request, what, actsOn(method));
+        HttpResponse<String> response = sent.response();
+        if (response.statusCode() != 200) {
+            throw errors.rest(what, sent);
+        }
+        JsonNode body = parse("the answer to " + what, response.body());
+        return method.startsWith("message/") ? A2aV1.response(body) : A2aV1.task(body);
+    }
+
+    /** The interface URL, with the interface's tenant as the first path segment when it has one. */
+    private static String restBase(AgentCard card) {
+        String url = card.rpcUrl().toString();
+        url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        return card.tenant() == null
+                ? url
+                : url + "/" + java.net.URLEncoder.encode(card.tenant(), StandardCharsets.UTF_8);
+    }
+
+    private JsonNode call(URI endpoint, String id, String method, JsonNode params, boolean v1)
+            throws A2aException, IOException, InterruptedException {
+        HttpRequest request = request(endpoint, "application/json", v1)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(envelope(id, method, params), StandardCharsets.UTF_8))
                 .build();
         RetryingHttpClient.Sent<String> sent = send(request, method, actsOn(method));
         HttpResponse<String> response = sent.response();
         if (response.statusCode() != 200) {
-            throw httpError(method, sent);
+            throw errors.http(method, sent);
         }
         return result(method, parse("the answer to " + method, response.body()));
     }
@@ -111,27 +204,38 @@ final class A2aClient {
      * Calls a streaming {@code method} and hands the {@code result} of each event to
      * {@code handler}, until the stream ends or the handler stops it.
      */
-    void stream(URI endpoint, String id, String method, JsonNode params, EventHandler handler)
+    private void stream(URI endpoint, String id, String method, JsonNode params, EventHandler handler, boolean v1)
             throws A2aException, IOException, InterruptedException {
-        HttpRequest request = request(endpoint, "text/event-stream")
+        HttpRequest request = request(endpoint, "text/event-stream", v1)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(envelope(id, method, params), StandardCharsets.UTF_8))
                 .build();
-        RetryingHttpClient.Sent<Stream<String>> sent = sendStreaming(request, method, actsOn(method));
+        streamEvents(request, method, true, body -> result(method, body), handler);
+    }
+
+    /** A JSON object from one event's data: the JSON-RPC result, or the event itself (HTTP+JSON). */
+    @FunctionalInterface
+    private interface Unwrap {
+        JsonNode apply(JsonNode body) throws A2aException;
+    }
+
+    private void streamEvents(HttpRequest request, String method, boolean acts, Unwrap unwrap, EventHandler handler)
+            throws A2aException, IOException, InterruptedException {
+        RetryingHttpClient.Sent<Stream<String>> sent = sendStreaming(request, method, acts);
         HttpResponse<Stream<String>> response = sent.response();
         try (Stream<String> lines = response.body()) {
             if (response.statusCode() != 200) {
                 String body = String.join("\n", (Iterable<String>) lines::iterator);
-                throw httpError(method, response.statusCode(), body, sent.refused() ? sent.requests() : 0);
+                throw errors.http(method, response.statusCode(), body, sent.refused() ? sent.requests() : 0);
             }
             String contentType = response.headers().firstValue("Content-Type").orElse("");
             if (!contentType.startsWith("text/event-stream")) {
                 // An agent may answer a stream request with one plain JSON-RPC response (an error, usually).
                 String body = String.join("\n", (Iterable<String>) lines::iterator);
-                handler.onResult(result(method, parse("the answer to " + method, body)));
+                handler.onResult(unwrap.apply(parse("the answer to " + method, body)));
                 return;
             }
-            readEvents(lines.iterator(), method, handler);
+            readEvents(lines.iterator(), method, unwrap, handler);
         } catch (UncheckedIOException e) {
             // Reading a stream blocks outside HttpClient#send: an interrupt surfaces as an I/O error.
             if (Thread.currentThread().isInterrupted()) {
@@ -143,13 +247,14 @@ final class A2aClient {
 
     // Server-Sent Events: "data:" lines accumulate until a blank line ends the event; comments
     // (":") and other fields (event, id, retry) carry nothing A2A needs.
-    private void readEvents(Iterator<String> lines, String method, EventHandler handler) throws A2aException {
+    private void readEvents(Iterator<String> lines, String method, Unwrap unwrap, EventHandler handler)
+            throws A2aException {
         StringBuilder data = new StringBuilder();
         while (lines.hasNext()) {
             String line = lines.next();
             if (line.isEmpty()) {
                 if (!data.isEmpty()) {
-                    boolean more = handler.onResult(result(method, parse("an event of " + method, data.toString())));
+                    boolean more = handler.onResult(unwrap.apply(parse("an event of " + method, data.toString())));
                     data.setLength(0);
                     if (!more) {
                         return;
@@ -163,7 +268,7 @@ final class A2aClient {
             }
         }
         if (!data.isEmpty()) {
-            handler.onResult(result(method, parse("an event of " + method, data.toString())));
+            handler.onResult(unwrap.apply(parse("an event of " + method, data.toString())));
         }
     }
 
@@ -198,9 +303,13 @@ final class A2aClient {
         return result;
     }
 
-    private HttpRequest.Builder request(URI uri, String accept) {
+    /** @param v1 sends {@code A2A-Version: 1.0}, which a 1.0 agent requires (an absent header means 0.3) */
+    private HttpRequest.Builder request(URI uri, String accept, boolean v1) {
         HttpRequest.Builder request =
                 HttpRequest.newBuilder(uri).timeout(http.timeout()).header("Accept", accept);
+        if (v1) {
+            request.header("A2A-Version", "1.0");
+        }
         if (apiKey != null) {
             request.header("Authorization", "Bearer " + apiKey);
         }
@@ -209,7 +318,7 @@ final class A2aClient {
 
     /** The methods that hand the agent a message it acts on; reading a card or a task does not. */
     private static boolean actsOn(String method) {
-        return method.startsWith("message/");
+        return method.startsWith("message/") || method.startsWith("SendMessage") || method.startsWith("SendStreaming");
     }
 
     private RetryingHttpClient.Sent<String> send(HttpRequest request, String what, boolean acts)
@@ -248,42 +357,6 @@ final class A2aClient {
 
     private static String seconds(Duration timeout) {
         return timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms";
-    }
-
-    private A2aException httpError(String what, RetryingHttpClient.Sent<String> sent) {
-        return httpError(
-                what, sent.response().statusCode(), sent.response().body(), sent.refused() ? sent.requests() : 0);
-    }
-
-    /** @param spentRequests the requests made for a 429 or 503 this client gave up on, else 0 */
-    private A2aException httpError(String what, int status, String body, int spentRequests) {
-        String reason = switch (status) {
-            case 401, 403 -> " (check the credentials in the variable named by api-key-env)";
-            default -> "";
-        };
-        String message = "A2A agent answered " + status + " to " + what + reason + ": " + detail(body);
-        if (spentRequests > 0) {
-            return A2aException.spent(message, spentRequests);
-        }
-        return new A2aException(message, status >= 500);
-    }
-
-    // A JSON-RPC error or a FastAPI/Starlette "detail" when the body has one, else the body.
-    private String detail(String body) {
-        try {
-            JsonNode error = json.readTree(body);
-            if (error != null && error.path("error").hasNonNull("message")) {
-                return error.path("error").path("message").asText();
-            }
-            if (error != null && error.hasNonNull("detail")) {
-                return error.get("detail").isTextual()
-                        ? error.get("detail").asText()
-                        : error.get("detail").toString();
-            }
-        } catch (JsonProcessingException e) {
-            log.trace("error body is not JSON: {}", e.getMessage());
-        }
-        return body == null || body.isBlank() ? "(no detail)" : abbreviate(body);
     }
 
     private JsonNode parse(String what, String body) throws A2aException {

@@ -7,6 +7,8 @@ final class A2aException extends Exception {
     static final int TASK_NOT_FOUND = -32001;
     /** JSON-RPC's invalid params: what the A2A SDKs answer for a message to a task in a terminal state. */
     static final int INVALID_PARAMS = -32602;
+    /** A2A's UnsupportedOperationError: what a 1.0 agent answers for a message to a task in a terminal state. */
+    static final int UNSUPPORTED_OPERATION = -32004;
 
     private final boolean retryable;
     private final int code;
@@ -34,7 +36,7 @@ final class A2aException extends Exception {
      * message, so it may be sent again as a new task.
      */
     boolean taskCannotContinue() {
-        return code == TASK_NOT_FOUND || code == INVALID_PARAMS;
+        return code == TASK_NOT_FOUND || code == INVALID_PARAMS || code == UNSUPPORTED_OPERATION;
     }
 
     /** True when asking again later may succeed (rate limit, server error, connection lost). */

@@ -1,0 +1,133 @@
+package dev.skein.ingress;
+
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The A2A 1.0 agent cards (section 8): one per agent at {@code /a2a/{agent}/.well-known/agent-card.json},
+ * and the default agent's at {@code /.well-known/agent-card.json}, whose skills name every agent
+ * and where its card is. A card is public (a client reads it to learn how to authenticate): it
+ * declares the bearer scheme when authentication is on, which the guard then enforces. Cards are
+ * not signed: Skein holds no signing key (the optional {@code signatures} field is left out).
+ */
+final class A2aCards {
+
+    static final String PROTOCOL_VERSION = "1.0";
+    static final String SCHEME = "skeinBearer";
+
+    private final A2aSettings settings;
+    private final boolean authenticated;
+
+    A2aCards(A2aSettings settings, boolean authenticated) {
+        this.settings = settings;
+        this.authenticated = authenticated;
+    }
+
+    void card(RoutingContext ctx) {
+        send(ctx, card(base(ctx), A2aBinding.agent(ctx), false));
+    }
+
+    void wellKnown(RoutingContext ctx) {
+        if (!settings.serves(settings.defaultAgent())) {
+            JsonReply.error(
+                    ctx,
+                    404,
+                    "the default agent '" + settings.defaultAgent() + "' is not served over A2A; the agents' cards are"
+                            + " at /a2a/{agent}/.well-known/agent-card.json for " + settings.agents());
+            return;
+        }
+        send(ctx, card(base(ctx), settings.defaultAgent(), true));
+    }
+
+    JsonObject card(String base, String agent, boolean listAll) {
+        String url = base + "/a2a/" + agent;
+        JsonArray skills = new JsonArray();
+        for (String each : listAll ? settings.agents() : java.util.List.of(agent)) {
+            skills.add(new JsonObject()
+                    .put("id", each)
+                    .put("name", each)
+                    .put(
+                            "description",
+                            settings.description(each)
+                                    + (listAll
+                                            ? " Its card: " + base + "/a2a/" + each + "/.well-known/agent-card.json"
+                                            : ""))
+                    .put("tags", new JsonArray().add("skein").add(each)));
+        }
+        JsonObject card = new JsonObject()
+                .put("name", agent)
+                .put("description", settings.description(agent))
+                .put(
+                        "supportedInterfaces",
+                        new JsonArray()
+                                .add(new JsonObject()
+                                        .put("url", url)
+                                        .put("protocolBinding", "JSONRPC")
+                                        .put("protocolVersion", PROTOCOL_VERSION))
+                                .add(new JsonObject()
+                                        .put("url", url + "/rest")
+                                        .put("protocolBinding", "HTTP+JSON")
+                                        .put("protocolVersion", PROTOCOL_VERSION)))
+                .put("provider", new JsonObject().put("organization", "Skein").put("url", base))
+                .put("version", PROTOCOL_VERSION)
+                .put(
+                        "capabilities",
+                        new JsonObject()
+                                .put("streaming", true)
+                                .put("pushNotifications", false)
+                                .put("extendedAgentCard", false))
+                .put("defaultInputModes", new JsonArray().add("text/plain").add("application/json"))
+                .put("defaultOutputModes", new JsonArray().add("text/plain"))
+                .put("skills", skills);
+        if (authenticated) {
+            card.put(
+                            "securitySchemes",
+                            new JsonObject()
+                                    .put(
+                                            SCHEME,
+                                            new JsonObject()
+                                                    .put(
+                                                            "httpAuthSecurityScheme",
+                                                            new JsonObject()
+                                                                    .put("scheme", "Bearer")
+                                                                    .put(
+                                                                            "description",
+                                                                            "a Skein API key or a JWT, as"
+                                                                                    + " Authorization: Bearer <credential>;"
+                                                                                    + " the tenant is the credential's"))))
+                    .put(
+                            "securityRequirements",
+                            new JsonArray()
+                                    .add(new JsonObject()
+                                            .put(
+                                                    "schemes",
+                                                    new JsonObject()
+                                                            .put(
+                                                                    SCHEME,
+                                                                    new JsonObject().put("list", new JsonArray())))));
+        }
+        return card;
+    }
+
+    /** The base URL the card names: {@code skein.a2a.public-url}, or the one this request reached. */
+    private String base(RoutingContext ctx) {
+        if (settings.publicUrl() != null) {
+            String url = settings.publicUrl().toString();
+            return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        }
+        String authority = ctx.request().authority() == null
+                ? ctx.request().localAddress().hostAddress() + ":"
+                        + ctx.request().localAddress().port()
+                : ctx.request().authority().toString();
+        return ctx.request().scheme() + "://" + authority;
+    }
+
+    private static void send(RoutingContext ctx, JsonObject card) {
+        ctx.response()
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "max-age=300")
+                .end(card.encode());
+    }
+}

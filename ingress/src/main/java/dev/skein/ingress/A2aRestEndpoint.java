@@ -1,0 +1,149 @@
+package dev.skein.ingress;
+
+import dev.skein.ingress.auth.Permission;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The A2A 1.0 HTTP+JSON binding (section 11) under {@code /a2a/:agent/rest}: {@code POST
+ * /message:send}, {@code POST /message:stream} (Server-Sent Events of {@code StreamResponse}s),
+ * {@code GET /tasks/{id}}, {@code POST /tasks/{id}:cancel}. Errors are {@code google.rpc.Status}
+ * bodies with the HTTP status of the A2A error and an {@code ErrorInfo} naming it.
+ */
+final class A2aRestEndpoint {
+
+    private static final Logger log = LoggerFactory.getLogger(A2aRestEndpoint.class);
+    static final String CONTENT_TYPE = "application/a2a+json";
+
+    private final A2aService service;
+    private final A2aStream stream;
+
+    A2aRestEndpoint(A2aService service, A2aStream stream) {
+        this.service = service;
+        this.stream = stream;
+    }
+
+    void send(RoutingContext ctx) {
+        answer(ctx, () -> {
+            A2aBinding.require(ctx, Permission.WRITE_SESSION);
+            return service.send(ctx, A2aBinding.agent(ctx), A2aBinding.body(ctx, A2aError::invalidParams));
+        });
+    }
+
+    void getTask(RoutingContext ctx) {
+        answer(ctx, () -> {
+            A2aBinding.require(ctx, Permission.READ_SESSION);
+            JsonObject params = new JsonObject().put("id", ctx.pathParam("id"));
+            List<String> lengths = ctx.queryParam("historyLength");
+            if (lengths.size() > 1) {
+                throw A2aError.invalidParams("historyLength is given " + lengths.size() + " times; give it once");
+            }
+            if (!lengths.isEmpty()) {
+                try {
+                    params.put("historyLength", Integer.parseInt(lengths.getFirst()));
+                } catch (NumberFormatException e) {
+                    throw A2aError.invalidParams(
+                            "historyLength must be a whole number, got '" + lengths.getFirst() + "'");
+                }
+            }
+            return service.get(ctx, params);
+        });
+    }
+
+    void cancelTask(RoutingContext ctx) {
+        answer(ctx, () -> {
+            A2aBinding.require(ctx, Permission.WRITE_SESSION);
+            return service.cancel(ctx, new JsonObject().put("id", ctx.pathParam("id")));
+        });
+    }
+
+    /** The operations of the binding that Skein does not offer. */
+    void unsupported(RoutingContext ctx) {
+        String path = ctx.request().path();
+        A2aError error = path.contains("pushNotificationConfigs")
+                ? A2aError.pushNotSupported(
+                        "this agent sends no push notifications: stream the task, or poll GET" + " /tasks/{id}")
+                : A2aError.unsupported(ctx.request().method() + " " + path + " is not offered here; this interface"
+                        + " offers POST /message:send, POST /message:stream, GET /tasks/{id}, POST /tasks/{id}:cancel");
+        fail(ctx, error);
+    }
+
+    void streamMessage(RoutingContext ctx) {
+        var response = ctx.response();
+        A2aBinding.attempt(() -> {
+                    A2aBinding.checkVersion(ctx);
+                    A2aBinding.require(ctx, Permission.WRITE_SESSION);
+                    JsonObject params = A2aBinding.body(ctx, A2aError::invalidParams);
+                    return stream.start(ctx, A2aBinding.agent(ctx), params, new A2aStream.Sink() {
+                        private boolean open;
+
+                        @Override
+                        public void event(JsonObject streamResponse) {
+                            if (!open) {
+                                open = true;
+                                A2aBinding.openSse(response);
+                            }
+                            A2aBinding.sse(response, streamResponse);
+                        }
+
+                        @Override
+                        public void end() {
+                            A2aBinding.endSse(response);
+                        }
+                    });
+                })
+                .onComplete(started -> {
+                    if (started.failed()) {
+                        fail(ctx, A2aBinding.asA2a(started.cause(), log, ctx));
+                    } else {
+                        AutoCloseable run = started.result();
+                        response.closeHandler(closed -> {
+                            try {
+                                run.close();
+                            } catch (Exception e) {
+                                log.warn("closing an A2A stream failed", e);
+                            }
+                        });
+                    }
+                });
+    }
+
+    private void answer(RoutingContext ctx, Supplier<Future<JsonObject>> operation) {
+        A2aBinding.attempt(() -> {
+                    A2aBinding.checkVersion(ctx);
+                    return operation.get();
+                })
+                .onComplete(done -> {
+                    if (done.succeeded()) {
+                        reply(ctx, 200, done.result());
+                    } else {
+                        fail(ctx, A2aBinding.asA2a(done.cause(), log, ctx));
+                    }
+                });
+    }
+
+    private static void fail(RoutingContext ctx, A2aError error) {
+        if (ctx.response().headWritten()) {
+            A2aBinding.sse(ctx.response(), error.restBody());
+            A2aBinding.endSse(ctx.response());
+            return;
+        }
+        reply(ctx, error.httpStatus(), error.restBody());
+    }
+
+    private static void reply(RoutingContext ctx, int status, JsonObject body) {
+        var response = ctx.response();
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        response.setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE)
+                .end(body.encode());
+    }
+}
