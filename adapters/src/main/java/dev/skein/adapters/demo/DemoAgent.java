@@ -30,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>tool results after the last user message: a final answer built from them (a failed or
  *       timed-out call is reported with the tool's reason);</li>
+ *   <li>the last user message reads {@code use tool NAME {json}} and the tool is available: call it
+ *       with that arguments object (or {@code {}}), so that any tool, an imported MCP tool
+ *       included, can be tried without a model;</li>
  *   <li>the last user message asks about primes and has a number, and {@code count_primes} is
  *       available: call it with {@code {"limit": N}} (checked before arithmetic because it is the
  *       more specific request);</li>
@@ -57,6 +60,8 @@ public final class DemoAgent implements AgentAdapter {
     // Runs of characters that can form arithmetic; a run counts when it has an operator between numbers.
     private static final Pattern ARITHMETIC_RUN = Pattern.compile("[0-9.+\\-*/^%() ]+");
     private static final Pattern OPERATION = Pattern.compile("\\d\\s*\\)*\\s*[-+*/^%]\\s*[-(]*\\s*\\.?\\d");
+    private static final Pattern USE_TOOL =
+            Pattern.compile("(?is)\\buse tool ([a-z][a-z0-9_]{0,63})\\s*(\\{.*})?\\s*$");
     private static final Pattern PRIMES = Pattern.compile("(?i)\\bprimes?\\b");
     private static final Pattern NUMBER = Pattern.compile("\\d[\\d,_]*");
     private static final Pattern MATRICES = Pattern.compile("(?i)\\bmatri(?:x|ces)\\b");
@@ -97,6 +102,11 @@ public final class DemoAgent implements AgentAdapter {
         String question = lastUser < 0 || messages.get(lastUser).getContent() == null
                 ? ""
                 : messages.get(lastUser).getContent();
+        Matcher explicit = USE_TOOL.matcher(question);
+        if (explicit.find() && offers(invocation, explicit.group(1))) {
+            String arguments = explicit.group(2) == null ? "{}" : explicit.group(2);
+            return new AgentReply.ToolCalls(null, List.of(new AgentReply.Call(null, explicit.group(1), arguments)));
+        }
         Optional<Long> limit = primeLimit(question);
         if (limit.isPresent() && offers(invocation, COUNT_PRIMES)) {
             return call(COUNT_PRIMES, Map.of("limit", limit.get()));
