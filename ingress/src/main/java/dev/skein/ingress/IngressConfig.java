@@ -32,6 +32,7 @@ import java.time.Duration;
  *                        {@code host} is served unless {@link AuthConfig#allowUnauthenticated()}
  * @param tls             the PEM certificate and key to serve HTTPS with ({@code skein.http.tls}); null: HTTP
  * @param access          the agents and tools each tenant may use ({@code skein.tenants})
+ * @param agents          the configured agents' names, served over MCP as {@code ask_<agent>} tools
  */
 public record IngressConfig(
         String host,
@@ -46,7 +47,8 @@ public record IngressConfig(
         Duration requestHeaderTimeout,
         AuthConfig auth,
         Tls tls,
-        TenantAccess access) {
+        TenantAccess access,
+        java.util.List<String> agents) {
 
     /**
      * PEM files for HTTPS.
@@ -150,6 +152,7 @@ public record IngressConfig(
         private AuthConfig auth = AuthConfig.OFF;
         private Tls tls;
         private TenantAccess access = TenantAccess.OPEN;
+        private java.util.List<String> agents = java.util.List.of();
 
         private Builder() {}
 
@@ -168,6 +171,12 @@ public record IngressConfig(
         /** Default {@link TenantAccess#OPEN}. */
         public Builder access(TenantAccess access) {
             this.access = access;
+            return this;
+        }
+
+        /** Default none: {@code /mcp} then offers the catalog's tools only. */
+        public Builder agents(java.util.List<String> names) {
+            this.agents = names;
             return this;
         }
 
@@ -235,7 +244,8 @@ public record IngressConfig(
                     required("skein.http.request-header-timeout", requestHeaderTimeout),
                     auth,
                     tls,
-                    access);
+                    access,
+                    java.util.List.copyOf(agents));
         }
 
         private static <T> T required(String key, T value) {

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * <p>Rules, first match wins:
  * <ol>
  *   <li>tool results after the last user message: a final answer built from them (a failed or
- *       timed-out call is reported with the tool's reason);</li>
+ *       timed-out call is reported with the tool's reason; after {@code use tool}, a successful
+ *       output as it is);</li>
  *   <li>the last user message reads {@code use tool NAME {json}} and the tool is available: call it
  *       with that arguments object (or {@code {}}), so that any tool, an imported MCP tool
  *       included, can be tried without a model;</li>
@@ -96,12 +97,18 @@ public final class DemoAgent implements AgentAdapter {
                 toolResults.add(messages.get(i));
             }
         }
-        if (!toolResults.isEmpty()) {
-            return answer(fromToolResults(messages, toolResults), deltas);
-        }
         String question = lastUser < 0 || messages.get(lastUser).getContent() == null
                 ? ""
                 : messages.get(lastUser).getContent();
+        if (!toolResults.isEmpty()) {
+            ChatMessage only = toolResults.getFirst();
+            boolean ok = only.getToolStatus() == null || only.getToolStatus() == ToolStatus.OK;
+            // "use tool": the output as it is, so a caller (Skein's /mcp) gets the tool's own answer.
+            if (toolResults.size() == 1 && ok && USE_TOOL.matcher(question).find()) {
+                return answer(LABEL + (only.getContent() == null ? "" : only.getContent()), deltas);
+            }
+            return answer(fromToolResults(messages, toolResults), deltas);
+        }
         Matcher explicit = USE_TOOL.matcher(question);
         if (explicit.find() && offers(invocation, explicit.group(1))) {
             String arguments = explicit.group(2) == null ? "{}" : explicit.group(2);

@@ -164,6 +164,7 @@ public final class SkeinNode implements AutoCloseable {
                     .auth(config.auth())
                     .tls(config.httpTls())
                     .access(config.tenantAccess())
+                    .agents(config.agents().stream().map(AgentSpec::name).toList())
                     .build();
         }
         Files.createDirectories(config.dataDir());

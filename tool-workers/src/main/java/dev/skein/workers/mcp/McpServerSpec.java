@@ -86,6 +86,11 @@ public record McpServerSpec(
 
     /** How the server is reached, for messages: its command or its URL. */
     public String describe() {
-        return url != null ? url.toString() : String.join(" ", command);
+        if (url != null) {
+            return url.toString();
+        }
+        // A command may carry a whole class path: its start is enough to know it by.
+        String text = String.join(" ", command);
+        return text.length() <= 160 ? text : text.substring(0, 157) + "...";
     }
 }

@@ -87,6 +87,7 @@ public final class McpToolSource implements AutoCloseable {
                     .requestTimeout(spec.timeout())
                     .initializationTimeout(spec.timeout())
                     .toolsChangeConsumer(this::changed)
+                    .jsonSchemaValidator(UncheckedOutputs.INSTANCE)
                     .build();
             fresh.initialize();
             List<McpSchema.Tool> tools = listAll(fresh);
