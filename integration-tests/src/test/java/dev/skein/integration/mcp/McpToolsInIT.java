@@ -59,7 +59,8 @@ class McpToolsInIT {
                                                 "tools",
                                                 List.of("echo", "grow", "late_echo"),
                                                 "rename",
-                                                Map.of("echo", "remote_echo"),
+                                                // Two servers' tools of one name would be one catalog entry.
+                                                Map.of("echo", "remote_echo", "grow", "remote_grow"),
                                                 "headers",
                                                 Map.of("X-Test", "skein"))))),
                 Set.of(Role.values()),
@@ -86,7 +87,7 @@ class McpToolsInIT {
                         t -> t.toString().contains("remote_echo")
                                 && t.toString().contains("local_echo"));
         assertThat(tools.toString()).contains("Answers its text").contains("\"required\"");
-        assertThat(names(tools)).contains("local_echo", "fail", "grow", "halt", "remote_echo");
+        assertThat(names(tools)).contains("local_echo", "fail", "grow", "halt", "remote_echo", "remote_grow");
 
         JsonNode viaStdio = turn("s-stdio", "use tool local_echo {\"text\":\"hello over stdio\"}");
         assertThat(viaStdio.toString()).contains("echo: hello over stdio");
@@ -113,7 +114,7 @@ class McpToolsInIT {
         assertThat(again.toString()).contains("echo: back");
 
         // A list change on the HTTP server adds late_echo to /v1/tools, and it can be called.
-        assertThat(turn("s-grow", "use tool grow {}").toString()).contains("added late_echo");
+        assertThat(turn("s-grow", "use tool remote_grow {}").toString()).contains("added late_echo");
         await().atMost(Duration.ofSeconds(30)).until(() -> names(tools()).contains("late_echo"));
         await().atMost(Duration.ofSeconds(30))
                 .until(

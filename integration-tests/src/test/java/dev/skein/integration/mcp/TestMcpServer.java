@@ -30,6 +30,8 @@ public final class TestMcpServer {
         // stdout is the protocol's: logs (logback's console appender) go to stderr, which Skein logs.
         java.io.PrintStream protocol = System.out;
         System.setOut(System.err);
+        // The worker that started it may die without closing its stdin: stop with the test's JVM.
+        dev.skein.app.process.ParentWatch.exitWithParent();
         AtomicReference<McpSyncServer> server = new AtomicReference<>();
         server.set(McpServer.sync(new StdioServerTransportProvider(McpJsonDefaults.getMapper(), System.in, protocol))
                 .serverInfo("test-mcp-stdio", "1")

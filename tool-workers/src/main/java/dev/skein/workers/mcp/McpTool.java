@@ -83,7 +83,7 @@ final class McpTool implements Tool {
     }
 
     @Override
-    public String run(JsonNode arguments) throws ToolFailure {
+    public String run(JsonNode arguments) throws ToolFailure, InterruptedException {
         Map<String, Object> args = JSON.convertValue(arguments, new TypeReference<Map<String, Object>>() {});
         return source.call(mcpName, args);
     }

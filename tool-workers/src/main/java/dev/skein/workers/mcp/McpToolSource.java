@@ -3,6 +3,7 @@ package dev.skein.workers.mcp;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skein.workers.Tool;
+import dev.skein.workers.ToolCatalog;
 import dev.skein.workers.ToolFailure;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -19,6 +20,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +53,11 @@ public final class McpToolSource implements AutoCloseable {
     private final Offers offers;
     private final ScheduledExecutorService timer;
     private final Map<String, McpTool> offered = new LinkedHashMap<>();
+    private final java.util.concurrent.ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     private McpSyncClient client;
+    // Completed (with why) when the current connection is lost: an SDK call in flight does not
+    // always fail when a stdio server's process exits, so calls wait on this too.
+    private CompletableFuture<String> gone = new CompletableFuture<>();
     private boolean closed;
     private Duration backoff = Duration.ofSeconds(1);
 
@@ -82,7 +88,8 @@ public final class McpToolSource implements AutoCloseable {
                     return;
                 }
             }
-            fresh = McpClient.sync(transport())
+            McpClientTransport transport = transport();
+            fresh = McpClient.sync(transport)
                     .clientInfo(new McpSchema.Implementation("skein", "1"))
                     .requestTimeout(spec.timeout())
                     .initializationTimeout(spec.timeout())
@@ -93,7 +100,15 @@ public final class McpToolSource implements AutoCloseable {
             List<McpSchema.Tool> tools = listAll(fresh);
             synchronized (this) {
                 client = fresh;
+                gone = new CompletableFuture<>();
                 backoff = Duration.ofSeconds(1);
+            }
+            if (transport instanceof StdioClientTransport stdio) {
+                McpSyncClient watched = fresh;
+                Thread.ofVirtual().name("skein-mcp-exit-" + spec.name()).start(() -> {
+                    stdio.awaitForExit();
+                    lost(watched, new IllegalStateException("its process exited"));
+                });
             }
             log.info("MCP server {} ({}) connected with {} tools", spec.name(), spec.describe(), tools.size());
             changed(tools);
@@ -163,7 +178,7 @@ public final class McpToolSource implements AutoCloseable {
                 offers.withdraw(gone);
             }
             // Re-offering everything after a reconnect puts the tools back in the heartbeat.
-            offers.offer(wanted.values());
+            offerEach(wanted.values());
             log.info(
                     "MCP server {}: offering {} (new or changed: {}, dropped: {})",
                     spec.name(),
@@ -174,6 +189,26 @@ public final class McpToolSource implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             log.error("MCP server {}: its tools cannot be offered: {}", spec.name(), e.getMessage());
+        }
+    }
+
+    // All at once (one catalog read); when one contradicts the catalog, one by one, so that it
+    // alone stays out.
+    private void offerEach(Collection<McpTool> tools) throws InterruptedException {
+        try {
+            offers.offer(tools);
+        } catch (ToolCatalog.ConflictException e) {
+            for (McpTool tool : tools) {
+                try {
+                    offers.offer(List.of(tool));
+                } catch (ToolCatalog.ConflictException conflict) {
+                    log.error(
+                            "MCP server {}: tool {} is not offered: {}",
+                            spec.name(),
+                            tool.name(),
+                            conflict.getMessage());
+                }
+            }
         }
     }
 
@@ -197,32 +232,51 @@ public final class McpToolSource implements AutoCloseable {
      * @throws ToolFailure the server's error result or protocol error, or the connection's failure; a
      *     failure before the request left is retryable, one after it is not (the server may have acted)
      */
-    String call(String mcpName, Map<String, Object> arguments) throws ToolFailure {
+    String call(String mcpName, Map<String, Object> arguments) throws ToolFailure, InterruptedException {
         McpSyncClient current;
+        CompletableFuture<String> lostWhy;
         synchronized (this) {
             current = client;
+            lostWhy = gone;
         }
         if (current == null) {
             throw ToolFailure.retryable("MCP server " + spec.name() + " is not connected (Skein is reconnecting to "
                     + spec.describe() + "); try again later");
         }
+        CompletableFuture<McpSchema.CallToolResult> answer = CompletableFuture.supplyAsync(
+                () -> current.callTool(new McpSchema.CallToolRequest(mcpName, arguments)), calls);
         McpSchema.CallToolResult result;
         try {
-            result = current.callTool(new McpSchema.CallToolRequest(mcpName, arguments));
-        } catch (McpError e) {
-            throw new ToolFailure(
-                    "MCP server " + spec.name() + " refused the call of " + mcpName + ": " + e.getMessage());
-        } catch (RuntimeException e) {
-            lost(current, e);
-            throw new ToolFailure("MCP server " + spec.name() + " went away during the call of " + mcpName + " ("
-                    + McpError.aggregateExceptionMessages(e) + "); it was not repeated because the server may have"
-                    + " acted on it");
+            CompletableFuture.anyOf(answer, lostWhy).get();
+            if (!answer.isDone()) {
+                answer.cancel(true);
+                throw wentAway(mcpName, lostWhy.join());
+            }
+            result = answer.get();
+        } catch (InterruptedException e) {
+            // The call timed out: stop waiting for the server (it may still answer; nobody reads it).
+            answer.cancel(true);
+            throw e;
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof McpError refused) {
+                throw new ToolFailure(
+                        "MCP server " + spec.name() + " refused the call of " + mcpName + ": " + refused.getMessage());
+            }
+            RuntimeException failure =
+                    e.getCause() instanceof RuntimeException r ? r : new RuntimeException(e.getCause());
+            lost(current, failure);
+            throw wentAway(mcpName, McpError.aggregateExceptionMessages(failure));
         }
         String text = text(result);
         if (Boolean.TRUE.equals(result.isError())) {
             throw new ToolFailure("MCP tool " + mcpName + " of server " + spec.name() + " failed: " + text);
         }
         return text;
+    }
+
+    private ToolFailure wentAway(String mcpName, String why) {
+        return new ToolFailure("MCP server " + spec.name() + " went away during the call of " + mcpName + " (" + why
+                + "); it was not repeated because the server may have acted on it");
     }
 
     private static String text(McpSchema.CallToolResult result) {
@@ -272,6 +326,7 @@ public final class McpToolSource implements AutoCloseable {
             }
             client = null;
             names = List.copyOf(offered.keySet());
+            gone.complete(McpError.aggregateExceptionMessages(cause));
         }
         closeQuietly(lost);
         try {
@@ -322,6 +377,7 @@ public final class McpToolSource implements AutoCloseable {
             client = null;
         }
         timer.shutdownNow();
+        calls.shutdownNow();
         if (current != null) {
             current.closeGracefully();
         }
