@@ -73,7 +73,9 @@ final class McpEndpoint {
         this.events = events;
         this.catalog = catalog;
         this.context = context;
-        HttpClientOptions options = new HttpClientOptions().setDefaultHost("127.0.0.1");
+        // The address the ingress listens on; a wildcard is reached on loopback.
+        String host = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
+        HttpClientOptions options = new HttpClientOptions().setDefaultHost(host);
         if (config.tls() != null) {
             // Its own certificate, on loopback: the name in it need not be 127.0.0.1.
             options.setSsl(true).setTrustAll(true).setVerifyHost(false);
@@ -87,18 +89,18 @@ final class McpEndpoint {
             Object parsed = io.vertx.core.json.Json.decodeValue(
                     StrictJson.utf8(ctx.body().buffer(), "request body"));
             if (!(parsed instanceof JsonObject object)) {
-                reply(ctx, null, error(-32600, "a request must be one JSON-RPC object (batches are not accepted)"));
+                refuse(ctx, error(-32600, "a request must be one JSON-RPC object (batches are not accepted)"));
                 return;
             }
             request = object;
         } catch (DecodeException e) {
-            reply(ctx, null, error(-32700, "the body is not JSON: " + e.getMessage()));
+            refuse(ctx, error(-32700, "the body is not JSON: " + e.getMessage()));
             return;
         }
         Object id = request.getValue("id");
         String method = request.getValue("method") instanceof String m ? m : null;
         if (!"2.0".equals(request.getValue("jsonrpc")) || method == null) {
-            reply(ctx, id, error(-32600, "a JSON-RPC 2.0 request needs jsonrpc \"2.0\" and a method"));
+            refuse(ctx, error(-32600, "a JSON-RPC 2.0 request needs jsonrpc \"2.0\" and a method"));
             return;
         }
         if (id == null) {
@@ -156,10 +158,17 @@ final class McpEndpoint {
         JsonArray out = new JsonArray();
         for (ToolDefinition tool : catalog.tools()) {
             if (rules.allowsTool(tool.getName()) && !tool.getName().startsWith(ASK)) {
+                JsonObject schema;
+                try {
+                    schema = new JsonObject(tool.getParametersSchema());
+                } catch (DecodeException e) {
+                    // A catalog record no Skein worker writes (they validate schemas): leave it out.
+                    continue;
+                }
                 out.add(new JsonObject()
                         .put("name", tool.getName())
                         .put("description", tool.getDescription())
-                        .put("inputSchema", new JsonObject(tool.getParametersSchema())));
+                        .put("inputSchema", schema));
             }
         }
         for (String agent : config.agents()) {
@@ -349,6 +358,18 @@ final class McpEndpoint {
     private static JsonObject error(int code, String message) {
         return new JsonObject()
                 .put("__error", new JsonObject().put("code", code).put("message", message));
+    }
+
+    /** A body that is no JSON-RPC request at all: 400, with the JSON-RPC error as the body. */
+    private static void refuse(RoutingContext ctx, JsonObject error) {
+        ctx.response()
+                .setStatusCode(400)
+                .putHeader("Content-Type", "application/json")
+                .end(new JsonObject()
+                        .put("jsonrpc", "2.0")
+                        .putNull("id")
+                        .put("error", error.getJsonObject("__error"))
+                        .encode());
     }
 
     private static void reply(RoutingContext ctx, Object id, JsonObject result) {

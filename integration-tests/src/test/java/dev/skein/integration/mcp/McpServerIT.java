@@ -140,6 +140,74 @@ class McpServerIT {
         assertThat(raw.body()).contains("error").doesNotContain("calculator");
     }
 
+    /** A figure, not a benchmark: medians of 10 calls of calculator over MCP and over /v1. */
+    @Test
+    void latencyOfACallThroughMcpBesideTheSameCallOverTheApi() throws Exception {
+        try (McpSyncClient client = client(USER_KEY)) {
+            client.initialize();
+            client.callTool(new McpSchema.CallToolRequest("calculator", Map.of("expression", "1+1")));
+            List<Long> mcp = new java.util.ArrayList<>();
+            List<Long> api = new java.util.ArrayList<>();
+            HttpClient http = HttpClient.newHttpClient();
+            for (int i = 0; i < 10; i++) {
+                long start = System.nanoTime();
+                assertThat(text(client.callTool(
+                                new McpSchema.CallToolRequest("calculator", Map.of("expression", "6*7")))))
+                        .contains("42");
+                mcp.add((System.nanoTime() - start) / 1_000_000);
+                start = System.nanoTime();
+                HttpResponse<String> turn = http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/v1/sessions/lat-" + i + "/turns?wait=30"))
+                                .header("Authorization", "Bearer " + USER_KEY)
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"what is 6*7\"}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(turn.body()).contains("42");
+                api.add((System.nanoTime() - start) / 1_000_000);
+            }
+            java.util.Collections.sort(mcp);
+            java.util.Collections.sort(api);
+            System.out.printf(
+                    "MCP out, calculator p50 of 10 (ms): tools/call over /mcp %d, a turn over /v1 %d%n",
+                    mcp.get(5), api.get(5));
+        }
+    }
+
+    @Test
+    void malformedRequestsGetClearErrors() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> broken = post(http, "{\"jsonrpc\":\"2.0\",\"id\":1,");
+        assertThat(broken.statusCode()).isEqualTo(400);
+        assertThat(broken.body()).contains("-32700").contains("not JSON");
+        HttpResponse<String> batch = post(http, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]");
+        assertThat(batch.statusCode()).isEqualTo(400);
+        assertThat(batch.body()).contains("-32600");
+        HttpResponse<String> unknown = post(http, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"prompts/list\"}");
+        assertThat(unknown.body()).contains("-32601").contains("\"id\":7");
+        HttpResponse<String> noTool =
+                post(http, "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"nope\"}}");
+        assertThat(noTool.body()).contains("-32602").contains("no tool named nope");
+        HttpResponse<String> stream = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/mcp"))
+                        .header("Authorization", "Bearer " + USER_KEY)
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(stream.statusCode()).isEqualTo(405);
+        assertThat(stream.body()).contains("error");
+    }
+
+    private static HttpResponse<String> post(HttpClient http, String body) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(base + "/mcp"))
+                        .header("Authorization", "Bearer " + USER_KEY)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     private static String text(McpSchema.CallToolResult result) {
         return ((McpSchema.TextContent) result.content().getFirst()).text();
     }

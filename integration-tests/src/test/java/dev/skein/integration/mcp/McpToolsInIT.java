@@ -122,6 +122,37 @@ class McpToolsInIT {
                         r -> r.toString().contains("late: x"));
     }
 
+    /**
+     * Not a benchmark (one node on a shared machine), a figure beside a built-in tool: the median
+     * of 10 turns, each one call of the tool and the demo agent's answer.
+     */
+    @Test
+    void latencyOfImportedToolsBesideABuiltInTool() {
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> names(tools()).containsAll(List.of("local_echo", "remote_echo")));
+        await().atMost(Duration.ofSeconds(60))
+                .until(
+                        () -> turn("warm-" + System.nanoTime(), "use tool local_echo {\"text\":\"w\"}"),
+                        r -> r.toString().contains("echo: w"));
+        String builtin = median("use tool calculator {\"expression\":\"6*7\"}", "42");
+        String stdio = median("use tool local_echo {\"text\":\"t\"}", "echo: t");
+        String remote = median("use tool remote_echo {\"text\":\"t\"}", "echo: t");
+        System.out.printf(
+                "MCP in, turn latency p50 of 10 (ms): built-in calculator %s, MCP stdio %s, MCP Streamable HTTP %s%n",
+                builtin, stdio, remote);
+    }
+
+    private String median(String message, String expected) {
+        List<Long> millis = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            long start = System.nanoTime();
+            assertThat(turn("lat-" + System.nanoTime(), message).toString()).contains(expected);
+            millis.add((System.nanoTime() - start) / 1_000_000);
+        }
+        java.util.Collections.sort(millis);
+        return String.valueOf(millis.get(millis.size() / 2));
+    }
+
     private JsonNode turn(String session, String message) {
         SkeinClient.Response response = http.postTurn(session, message, true);
         assertThat(response.status()).as(response.body().toString()).isEqualTo(200);
