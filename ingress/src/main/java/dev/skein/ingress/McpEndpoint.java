@@ -157,7 +157,10 @@ final class McpEndpoint {
         TenantAccess.Rules rules = config.access().of(tenant);
         JsonArray out = new JsonArray();
         for (ToolDefinition tool : catalog.tools()) {
-            if (rules.allowsTool(tool.getName()) && !tool.getName().startsWith(ASK)) {
+            // A catalog tool's call is a demo-agent turn: a tenant that may not use it cannot call one.
+            if (rules.allowsAgent(DEMO)
+                    && rules.allowsTool(tool.getName())
+                    && !tool.getName().startsWith(ASK)) {
                 JsonObject schema;
                 try {
                     schema = new JsonObject(tool.getParametersSchema());
