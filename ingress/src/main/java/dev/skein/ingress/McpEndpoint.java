@@ -10,10 +10,6 @@ import dev.skein.schemas.TenantAccess;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -23,8 +19,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code /mcp}: Skein as an MCP server over Streamable HTTP (protocol 2025-06-18), behind the same
@@ -33,9 +27,11 @@ import java.util.regex.Pattern;
  * {@code skein://sessions/{id}/history}.
  *
  * <p>Written over Vert.x by hand rather than with the MCP Java SDK's server: the SDK's Streamable
- * HTTP transports are servlets, and Skein's HTTP is Vert.x, where a servlet cannot run. Every
- * answer is a single JSON response (the specification lets a server answer a POST with JSON
- * instead of an SSE stream); nothing is pushed, so {@code GET /mcp} is refused with 405. The
+ * HTTP transports are servlets, and Skein's HTTP is Vert.x, where a servlet cannot run. An answer
+ * is a single JSON response (the specification lets a server answer a POST with JSON instead of
+ * an SSE stream), except a {@code tools/call} with a progress token from a client that accepts
+ * SSE ({@link McpProgressStream}); nothing is pushed outside a request, so {@code GET /mcp} is
+ * refused with 405. The
  * {@code Mcp-Session-Id} it hands out carries no state: every request stands on its own
  * credentials, so a session id from another instance works as well.
  *
@@ -52,14 +48,13 @@ final class McpEndpoint {
     private static final String ASK = "ask_";
     private static final String DEMO = "demo";
     private static final String DEMO_LABEL = "[demo agent] ";
-    private static final Pattern HISTORY = Pattern.compile("skein://sessions/([A-Za-z0-9._-]{1,128})/history");
 
     private final IngressConfig config;
     private final TurnGateway gateway;
     private final SessionEvents events;
     private final CatalogReader catalog;
     private final Context context;
-    private final HttpClient loopback;
+    private final McpHistories histories;
 
     McpEndpoint(
             Vertx vertx,
@@ -73,14 +68,7 @@ final class McpEndpoint {
         this.events = events;
         this.catalog = catalog;
         this.context = context;
-        // The address the ingress listens on; a wildcard is reached on loopback.
-        String host = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
-        HttpClientOptions options = new HttpClientOptions().setDefaultHost(host);
-        if (config.tls() != null) {
-            // Its own certificate, on loopback: the name in it need not be 127.0.0.1.
-            options.setSsl(true).setTrustAll(true).setVerifyHost(false);
-        }
-        this.loopback = vertx.createHttpClient(options);
+        this.histories = new McpHistories(vertx, config);
     }
 
     void post(RoutingContext ctx) {
@@ -116,8 +104,9 @@ final class McpEndpoint {
             case "tools/list" -> reply(ctx, id, new JsonObject().put("tools", tools(tenant)));
             case "tools/call" -> call(ctx, id, params, tenant);
             case "resources/list" -> reply(ctx, id, new JsonObject().put("resources", new JsonArray()));
-            case "resources/templates/list" -> reply(ctx, id, new JsonObject().put("resourceTemplates", templates()));
-            case "resources/read" -> read(ctx, id, params);
+            case "resources/templates/list" ->
+                reply(ctx, id, new JsonObject().put("resourceTemplates", McpHistories.templates()));
+            case "resources/read" -> histories.read(ctx, params).onComplete(read -> reply(ctx, id, read.result()));
             default -> reply(ctx, id, error(-32601, "method " + method + " is not served by Skein's /mcp"));
         }
     }
@@ -233,17 +222,25 @@ final class McpEndpoint {
             return;
         }
         CompletableFuture<TurnCompleted> completion = events.expect(address, request.getTurnId());
+        Object token = McpProgressStream.token(params, ctx.request().getHeader("Accept"));
+        McpProgressStream stream =
+                token == null ? null : new McpProgressStream(ctx.response(), context, token, request.getTurnId());
+        AutoCloseable deltas = stream == null ? null : events.subscribe(address, stream);
+        java.util.function.Consumer<JsonObject> respond = message -> {
+            closeQuietly(deltas);
+            if (stream == null) {
+                reply(ctx, id, message);
+            } else {
+                stream.finish(rpc(id, message));
+            }
+        };
         Duration wait = config.maxWait();
         GatewaySubmission.submit(context, () -> gateway.submit(request)).onComplete(submitted -> {
             if (submitted.failed()) {
                 events.forget(address, request.getTurnId());
-                reply(
-                        ctx,
-                        id,
-                        error(
-                                -32603,
-                                "the call could not be accepted: "
-                                        + submitted.cause().getMessage()));
+                respond.accept(error(
+                        -32603,
+                        "the call could not be accepted: " + submitted.cause().getMessage()));
                 return;
             }
             Future.fromCompletionStage(completion, context)
@@ -251,18 +248,26 @@ final class McpEndpoint {
                     .onComplete(done -> {
                         events.forget(address, request.getTurnId());
                         if (done.failed()) {
-                            reply(
-                                    ctx,
-                                    id,
-                                    result(
-                                            "no answer within " + wait.toSeconds() + " s; the call goes on in"
-                                                    + " session " + sessionId,
-                                            true));
+                            respond.accept(result(
+                                    "no answer within " + wait.toSeconds() + " s; the call goes on in session "
+                                            + sessionId,
+                                    true));
                         } else {
-                            reply(ctx, id, answer(done.result(), agent == null ? name : null));
+                            respond.accept(answer(done.result(), agent == null ? name : null));
                         }
                     });
         });
+    }
+
+    private static void closeQuietly(AutoCloseable subscription) {
+        if (subscription == null) {
+            return;
+        }
+        try {
+            subscription.close();
+        } catch (Exception e) {
+            // Closing a subscription only removes a listener; nothing to tell the caller.
+        }
     }
 
     private static JsonObject answer(TurnCompleted done, String tool) {
@@ -288,77 +293,8 @@ final class McpEndpoint {
                 .put("isError", isError);
     }
 
-    private static JsonArray templates() {
-        return new JsonArray()
-                .add(new JsonObject()
-                        .put("uriTemplate", "skein://sessions/{id}/history")
-                        .put("name", "session history")
-                        .put("description", "The messages of one of your sessions, as GET /v1/sessions/{id}/history")
-                        .put("mimeType", "application/json"));
-    }
-
-    /**
-     * A history is read through this instance's own {@code GET /v1/sessions/{id}/history}, with the
-     * caller's credentials: the owner lookup, forwarding, standby reads and tenant checks of that
-     * endpoint then hold here as well, with no copy of them.
-     */
-    private void read(RoutingContext ctx, Object id, JsonObject params) {
-        String uri = params.getValue("uri") instanceof String u ? u : "";
-        Matcher matcher = HISTORY.matcher(uri);
-        if (!matcher.matches()) {
-            reply(ctx, id, error(-32602, "unknown resource '" + uri + "'; Skein serves skein://sessions/{id}/history"));
-            return;
-        }
-        RequestOptions options = new RequestOptions()
-                .setMethod(HttpMethod.GET)
-                .setPort(config.port())
-                .setURI("/v1/sessions/" + matcher.group(1) + "/history");
-        for (String header : List.of("Authorization", config.tenantHeader())) {
-            String value = ctx.request().getHeader(header);
-            if (value != null) {
-                options.putHeader(header, value);
-            }
-        }
-        loopback.request(options)
-                .compose(req ->
-                        req.send().compose(res -> res.body().map(body -> new Object[] {res.statusCode(), body})))
-                .onComplete(done -> {
-                    if (done.failed()) {
-                        reply(
-                                ctx,
-                                id,
-                                error(
-                                        -32603,
-                                        "the history cannot be read: "
-                                                + done.cause().getMessage()));
-                        return;
-                    }
-                    int status = (Integer) done.result()[0];
-                    String body = done.result()[1].toString();
-                    if (status != 200) {
-                        reply(
-                                ctx,
-                                id,
-                                error(
-                                        status == 404 ? -32002 : -32603,
-                                        "reading " + uri + " answered " + status + ": " + body));
-                        return;
-                    }
-                    reply(
-                            ctx,
-                            id,
-                            new JsonObject()
-                                    .put(
-                                            "contents",
-                                            new JsonArray()
-                                                    .add(new JsonObject()
-                                                            .put("uri", uri)
-                                                            .put("mimeType", "application/json")
-                                                            .put("text", body))));
-                });
-    }
-
-    private static JsonObject error(int code, String message) {
+    /** An error in place of a result; {@link #rpc} turns it into the JSON-RPC error. */
+    static JsonObject error(int code, String message) {
         return new JsonObject()
                 .put("__error", new JsonObject().put("code", code).put("message", message));
     }
@@ -375,16 +311,20 @@ final class McpEndpoint {
                         .encode());
     }
 
-    private static void reply(RoutingContext ctx, Object id, JsonObject result) {
+    private static JsonObject rpc(Object id, JsonObject result) {
         JsonObject message = new JsonObject().put("jsonrpc", "2.0").put("id", id);
         if (result.containsKey("__error")) {
             message.put("error", result.getJsonObject("__error"));
         } else {
             message.put("result", result);
         }
+        return message;
+    }
+
+    private static void reply(RoutingContext ctx, Object id, JsonObject result) {
         ctx.response()
                 .setStatusCode(200)
                 .putHeader("Content-Type", "application/json")
-                .end(message.encode());
+                .end(rpc(id, result).encode());
     }
 }

@@ -124,6 +124,29 @@ class McpServerIT {
     }
 
     @Test
+    void aCallWithAProgressTokenGetsProgressFromItsDeltas() {
+        List<McpSchema.ProgressNotification> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpRequest.Builder request = HttpRequest.newBuilder().header("Authorization", "Bearer " + USER_KEY);
+        try (McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder(base)
+                        .endpoint("/mcp")
+                        .requestBuilder(request)
+                        .build())
+                .requestTimeout(Duration.ofSeconds(60))
+                .jsonSchemaValidator(UncheckedOutputs.INSTANCE)
+                .progressConsumer(progress::add)
+                .build()) {
+            client.initialize();
+            McpSchema.CallToolResult sum = client.callTool(new McpSchema.CallToolRequest(
+                    "calculator", Map.of("expression", "2^10"), Map.of("progressToken", "p-1")));
+            assertThat(text(sum)).contains("1024");
+            assertThat(progress).isNotEmpty();
+            assertThat(progress).allSatisfy(p -> assertThat(p.progressToken()).isEqualTo("p-1"));
+            assertThat(progress.stream().map(McpSchema.ProgressNotification::message))
+                    .anySatisfy(m -> assertThat(m).contains("calculator"));
+        }
+    }
+
+    @Test
     void withoutACredentialNothingIsServed() throws Exception {
         try (McpSyncClient anonymous = client(null)) {
             assertThatThrownBy(anonymous::initialize).isInstanceOf(RuntimeException.class);
