@@ -33,6 +33,7 @@ import java.time.Duration;
  * @param tls             the PEM certificate and key to serve HTTPS with ({@code skein.http.tls}); null: HTTP
  * @param access          the agents and tools each tenant may use ({@code skein.tenants})
  * @param a2a             which agents are served over A2A 1.0 ({@code skein.a2a}); {@link A2aSettings#OFF}: none
+ * @param agents          the configured agents' names, served over MCP as {@code ask_<agent>} tools
  */
 public record IngressConfig(
         String host,
@@ -48,7 +49,8 @@ public record IngressConfig(
         AuthConfig auth,
         Tls tls,
         TenantAccess access,
-        A2aSettings a2a) {
+        A2aSettings a2a,
+        java.util.List<String> agents) {
 
     /**
      * PEM files for HTTPS.
@@ -156,6 +158,7 @@ public record IngressConfig(
         private Tls tls;
         private TenantAccess access = TenantAccess.OPEN;
         private A2aSettings a2a = A2aSettings.OFF;
+        private java.util.List<String> agents = java.util.List.of();
 
         private Builder() {}
 
@@ -180,6 +183,12 @@ public record IngressConfig(
         /** Default {@link TenantAccess#OPEN}. */
         public Builder access(TenantAccess access) {
             this.access = access;
+            return this;
+        }
+
+        /** Default none: {@code /mcp} then offers the catalog's tools only. */
+        public Builder agents(java.util.List<String> names) {
+            this.agents = names;
             return this;
         }
 
@@ -248,7 +257,8 @@ public record IngressConfig(
                     auth,
                     tls,
                     access,
-                    a2a);
+                    a2a,
+                    java.util.List.copyOf(agents));
         }
 
         private static <T> T required(String key, T value) {

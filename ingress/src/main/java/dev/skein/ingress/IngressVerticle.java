@@ -105,6 +105,7 @@ final class IngressVerticle extends VerticleBase {
         StreamEndpoint stream = new StreamEndpoint(config, gateway, events, context, auth, gateway);
         SseEndpoint sse = new SseEndpoint(context, events, auth, gateway);
         CatalogEndpoint catalog = new CatalogEndpoint(catalogReader, config.workerTimeout(), config.access());
+        McpEndpoint mcp = new McpEndpoint(vertx, config, gateway, events, catalogReader, context);
         HealthEndpoint health = new HealthEndpoint(vertx, healthCheck);
         MetricsEndpoint metrics = new MetricsEndpoint(vertx, prometheus);
         RegistryEndpoint registry = new RegistryEndpoint(vertx, registryApi);
@@ -165,6 +166,11 @@ final class IngressVerticle extends VerticleBase {
         router.get("/v1/tools").handler(auth.require(Permission.LIST_TOOLS)).handler(catalog::tools);
         router.get("/v1/workers").handler(auth.require(Permission.LIST_WORKERS)).handler(catalog::workers);
         // Open: liveness and readiness probes carry no credential, and the answer names no tenant.
+        // MCP over Streamable HTTP, authenticated like /v1; a call runs turns, so it needs WRITE_SESSION.
+        router.route("/mcp").handler(auth::authenticate).handler(writes);
+        router.post("/mcp").handler(body).handler(mcp::post);
+        router.get("/mcp").handler(mcp::get);
+        router.delete("/mcp").handler(mcp::delete);
         router.get("/health").handler(health::check);
         router.get("/metrics")
                 .handler(auth::authenticate)

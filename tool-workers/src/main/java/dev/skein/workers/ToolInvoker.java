@@ -9,8 +9,10 @@ import dev.skein.events.ToolStatus;
 import dev.skein.schemas.SessionAddress;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -51,7 +53,8 @@ public final class ToolInvoker {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_ECHO = 200;
 
-    private final Map<String, Tool> tools;
+    // Mutable: tools imported from an MCP server come and go while the worker runs.
+    private final Map<String, Tool> tools = new ConcurrentSkipListMap<>();
     private final String workerId;
     private final ExecutorService threads;
     private final LongSupplier clock;
@@ -77,16 +80,36 @@ public final class ToolInvoker {
                 throw new IllegalArgumentException("two tools are named '" + tool.name() + "'");
             }
         }
-        this.tools = Map.copyOf(byName);
+        this.tools.putAll(byName);
         this.workerId = workerId;
         this.threads = threads;
         this.clock = clock;
         this.sleeper = sleeper;
     }
 
-    /** The tools by name. */
+    /** The tools by name: a live, read-only view (tools may be offered and withdrawn while running). */
     public Map<String, Tool> tools() {
-        return tools;
+        return Collections.unmodifiableMap(tools);
+    }
+
+    /**
+     * Adds or replaces {@code offered} (an MCP server's tools after it connected or its list changed).
+     *
+     * @throws IllegalArgumentException when two of them share a name
+     */
+    public void offer(Collection<? extends Tool> offered) {
+        Map<String, Tool> byName = new TreeMap<>();
+        for (Tool tool : offered) {
+            if (byName.putIfAbsent(tool.name(), tool) != null) {
+                throw new IllegalArgumentException("two tools are named '" + tool.name() + "'");
+            }
+        }
+        tools.putAll(byName);
+    }
+
+    /** Removes the tools named {@code names}; a call that arrives for one afterwards gets "no tool named". */
+    public void withdraw(Collection<String> names) {
+        names.forEach(tools::remove);
     }
 
     /**

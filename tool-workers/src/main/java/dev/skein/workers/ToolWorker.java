@@ -144,6 +144,50 @@ public final class ToolWorker implements AutoCloseable {
                 invoker.tools().keySet());
     }
 
+    /**
+     * Offers more tools while running (an MCP server's, once it connected or changed its list):
+     * checks them against the catalog, publishes them, adds them, and sends a heartbeat at once so
+     * routers see them without waiting for the next interval.
+     *
+     * @throws ToolCatalog.ConflictException when one contradicts the catalog; none was added
+     */
+    public void offer(Collection<? extends Tool> tools) throws InterruptedException {
+        List<ToolDefinition> definitions = tools.stream()
+                .map(tool -> ToolDefinitions.of(tool, options.workerId()))
+                .toList();
+        ToolCatalog.check(
+                definitions,
+                ToolCatalog.read(
+                        kafkaConfig,
+                        topics.toolCatalog,
+                        CATALOG_TIMEOUT,
+                        poison -> producer.deadLetter(topics.deadLetters, poison)));
+        for (ToolDefinition definition : definitions) {
+            producer.sendAndWait(topics.toolCatalog, definition.getName(), definition, RequestHandler.PRODUCE_TIMEOUT);
+        }
+        invoker.offer(tools);
+        if (started.get()) {
+            heartbeats.hello();
+        }
+    }
+
+    /**
+     * Stops offering the tools named {@code names} (their MCP server disconnected or dropped them):
+     * the next heartbeat, sent at once, no longer lists them, so routers refuse their calls with a
+     * reason instead of sending them here. Their catalog entries stay (another worker may offer them).
+     */
+    public void withdraw(Collection<String> names) throws InterruptedException {
+        invoker.withdraw(names);
+        if (started.get()) {
+            heartbeats.hello();
+        }
+    }
+
+    /** The names of the tools this worker offers now. */
+    public java.util.Set<String> toolNames() {
+        return java.util.Set.copyOf(invoker.tools().keySet());
+    }
+
     /** The worker's id. */
     public String workerId() {
         return options.workerId();

@@ -57,6 +57,20 @@ class ToolInvokerTest {
     }
 
     @Test
+    void toolsOfferedWhileRunningAreCalledAndWithdrawnOnesAreNot() throws Exception {
+        ToolInvoker invoker = invoker();
+        invoker.offer(List.of(Tools.define("weather").handler(args -> "sunny")));
+        assertThat(invoker.invoke(request("weather", "{}", 0), 1).result().getOutput())
+                .isEqualTo("sunny");
+
+        invoker.withdraw(List.of("weather"));
+        ToolResult gone = invoker.invoke(request("weather", "{}", 0), 1).result();
+        assertThat(gone.getStatus()).isEqualTo(ToolStatus.ERROR);
+        assertThat(gone.getOutput()).startsWith("no tool named 'weather'");
+        assertThat(invoker.tools()).containsKey("calculator").doesNotContainKey("weather");
+    }
+
+    @Test
     void argumentsMustBeAJsonObject() throws Exception {
         ToolResult array =
                 invoker().invoke(request("calculator", "[1,2]", 0), 1).result();

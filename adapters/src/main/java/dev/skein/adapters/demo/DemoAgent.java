@@ -29,7 +29,11 @@ import org.slf4j.LoggerFactory;
  * <p>Rules, first match wins:
  * <ol>
  *   <li>tool results after the last user message: a final answer built from them (a failed or
- *       timed-out call is reported with the tool's reason);</li>
+ *       timed-out call is reported with the tool's reason; after {@code use tool}, a successful
+ *       output as it is);</li>
+ *   <li>the last user message reads {@code use tool NAME {json}} and the tool is available: call it
+ *       with that arguments object (or {@code {}}), so that any tool, an imported MCP tool
+ *       included, can be tried without a model;</li>
  *   <li>the last user message asks about primes and has a number, and {@code count_primes} is
  *       available: call it with {@code {"limit": N}} (checked before arithmetic because it is the
  *       more specific request);</li>
@@ -57,6 +61,8 @@ public final class DemoAgent implements AgentAdapter {
     // Runs of characters that can form arithmetic; a run counts when it has an operator between numbers.
     private static final Pattern ARITHMETIC_RUN = Pattern.compile("[0-9.+\\-*/^%() ]+");
     private static final Pattern OPERATION = Pattern.compile("\\d\\s*\\)*\\s*[-+*/^%]\\s*[-(]*\\s*\\.?\\d");
+    private static final Pattern USE_TOOL =
+            Pattern.compile("(?is)\\buse tool ([a-z][a-z0-9_]{0,63})\\s*(\\{.*})?\\s*$");
     private static final Pattern PRIMES = Pattern.compile("(?i)\\bprimes?\\b");
     private static final Pattern NUMBER = Pattern.compile("\\d[\\d,_]*");
     private static final Pattern MATRICES = Pattern.compile("(?i)\\bmatri(?:x|ces)\\b");
@@ -91,12 +97,23 @@ public final class DemoAgent implements AgentAdapter {
                 toolResults.add(messages.get(i));
             }
         }
-        if (!toolResults.isEmpty()) {
-            return answer(fromToolResults(messages, toolResults), deltas);
-        }
         String question = lastUser < 0 || messages.get(lastUser).getContent() == null
                 ? ""
                 : messages.get(lastUser).getContent();
+        if (!toolResults.isEmpty()) {
+            ChatMessage only = toolResults.getFirst();
+            boolean ok = only.getToolStatus() == null || only.getToolStatus() == ToolStatus.OK;
+            // "use tool": the output as it is, so a caller (Skein's /mcp) gets the tool's own answer.
+            if (toolResults.size() == 1 && ok && USE_TOOL.matcher(question).find()) {
+                return answer(LABEL + (only.getContent() == null ? "" : only.getContent()), deltas);
+            }
+            return answer(fromToolResults(messages, toolResults), deltas);
+        }
+        Matcher explicit = USE_TOOL.matcher(question);
+        if (explicit.find() && offers(invocation, explicit.group(1))) {
+            String arguments = explicit.group(2) == null ? "{}" : explicit.group(2);
+            return new AgentReply.ToolCalls(null, List.of(new AgentReply.Call(null, explicit.group(1), arguments)));
+        }
         Optional<Long> limit = primeLimit(question);
         if (limit.isPresent() && offers(invocation, COUNT_PRIMES)) {
             return call(COUNT_PRIMES, Map.of("limit", limit.get()));

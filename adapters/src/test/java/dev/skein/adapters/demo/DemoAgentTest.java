@@ -32,6 +32,34 @@ class DemoAgentTest {
     }
 
     @Test
+    void useToolCallsAnyOfferedToolAndAnswersWithItsOutputAsItIs() {
+        assertThat(agent.decide(
+                        invocation(
+                                List.of(user("use tool local_echo {\"text\": \"1+1\"}")), "calculator", "local_echo"),
+                        streamed::add))
+                .isEqualTo(new AgentReply.ToolCalls(
+                        null, List.of(new AgentReply.Call(null, "local_echo", "{\"text\": \"1+1\"}"))));
+        assertThat(agent.decide(invocation(List.of(user("use tool noop")), "noop"), streamed::add))
+                .isEqualTo(new AgentReply.ToolCalls(null, List.of(new AgentReply.Call(null, "noop", "{}"))));
+        // A tool that is not offered is not called: the message is read by the other rules.
+        assertThat(agent.decide(invocation(List.of(user("use tool weather {}")), "calculator"), streamed::add))
+                .isInstanceOf(AgentReply.Answer.class);
+
+        List<ChatMessage> answered = List.of(
+                user("use tool calculator {\"expression\":\"6*7\"}"),
+                assistantCalling("c1", "calculator", "{\"expression\":\"6*7\"}"),
+                toolResult("c1", "calculator", ToolStatus.OK, "42"));
+        assertThat(agent.decide(invocation(answered, "calculator"), streamed::add))
+                .isEqualTo(new AgentReply.Answer("[demo agent] 42"));
+        List<ChatMessage> failed = List.of(
+                user("use tool calculator {\"expression\":\"6/\"}"),
+                assistantCalling("c1", "calculator", "{\"expression\":\"6/\"}"),
+                toolResult("c1", "calculator", ToolStatus.ERROR, "bad expression"));
+        assertThat(((AgentReply.Answer) agent.decide(invocation(failed, "calculator"), streamed::add)).content())
+                .startsWith("[demo agent] The tool calculator failed: bad expression");
+    }
+
+    @Test
     void asksCountPrimesForPrimeQuestions() {
         AgentReply reply = agent.decide(
                 invocation(List.of(user("How many primes below 100,000?")), "calculator", "count_primes"),

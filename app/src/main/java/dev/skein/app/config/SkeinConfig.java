@@ -132,6 +132,7 @@ public final class SkeinConfig {
                     }
                 }
             }
+            mcpServers();
             commitInterval();
             registryUrl();
             kafkaClientSettings();
@@ -555,6 +556,11 @@ public final class SkeinConfig {
         Map<String, Double> result = new LinkedHashMap<>();
         resources.root().keySet().forEach(k -> result.put(k, resources.getDouble(k)));
         return result;
+    }
+
+    /** {@code skein.mcp.servers}: the MCP servers whose tools workers of their tier import. */
+    public List<dev.skein.workers.mcp.McpServerSpec> mcpServers() {
+        return McpReader.read(config, tiers().stream().map(TierEnvelope::name).toList());
     }
 
     public int workerMaxInFlight() {

@@ -36,6 +36,8 @@ import dev.skein.workers.Tool;
 import dev.skein.workers.ToolWorker;
 import dev.skein.workers.Tools;
 import dev.skein.workers.WorkerOptions;
+import dev.skein.workers.mcp.McpServerSpec;
+import dev.skein.workers.mcp.McpToolSource;
 import dev.skein.workers.node.NodeCapabilities;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -169,6 +171,7 @@ public final class SkeinNode implements AutoCloseable {
                     .tls(config.httpTls())
                     .access(config.tenantAccess())
                     .a2a(config.a2a())
+                    .agents(config.agents().stream().map(AgentSpec::name).toList())
                     .build();
         }
         Files.createDirectories(config.dataDir());
@@ -278,6 +281,25 @@ public final class SkeinNode implements AutoCloseable {
         ToolWorker worker = new ToolWorker(clients, topics, tools, options, metrics);
         toolWorker = worker;
         started.push(new Part("the tool worker", worker));
+        // MCP servers connect before the worker starts, so that their tools are in its first
+        // heartbeat; one that cannot be reached is retried in the background and the worker starts.
+        for (McpServerSpec server : config.mcpServers()) {
+            if (tiers.contains(server.tier())) {
+                McpToolSource source = new McpToolSource(server, new McpToolSource.Offers() {
+                    @Override
+                    public void offer(java.util.Collection<? extends Tool> offered) throws InterruptedException {
+                        worker.offer(offered);
+                    }
+
+                    @Override
+                    public void withdraw(java.util.Collection<String> names) throws InterruptedException {
+                        worker.withdraw(names);
+                    }
+                });
+                started.push(new Part("the MCP server " + server.name(), source));
+                source.start();
+            }
+        }
         worker.start();
         log.info(
                 "Tool worker {} serving tiers {} with {} and tools {}",
