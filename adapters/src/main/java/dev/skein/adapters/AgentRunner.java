@@ -229,7 +229,7 @@ public final class AgentRunner implements AutoCloseable {
         AgentAdapter adapter = adapters.get(name);
         if (adapter == null) {
             String message = "no agent named '" + name + "' is configured (configured: "
-                    + String.join(", ", adapters.keySet()) + ")";
+                    + String.join(", ", new java.util.TreeSet<>(adapters.keySet())) + ")";
             log.warn("[{} turn {}] {}", address, invocation.getTurnId(), message);
             return AgentSteps.error(invocation, name, message, false, System.currentTimeMillis());
         }
