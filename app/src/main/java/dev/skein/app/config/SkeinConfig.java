@@ -17,10 +17,8 @@ import dev.skein.schemas.resources.ByteSize;
 import dev.skein.topologies.routing.TierEnvelope;
 import dev.skein.topologies.session.ApprovalPolicy;
 import dev.skein.topologies.session.SessionTopologyConfig;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,78 +69,9 @@ public final class SkeinConfig {
         return load(Optional.empty(), Map.of());
     }
 
+    /** Reads every key once, so that a bad value fails the start naming its key (see {@link ConfigChecks}). */
     private void validate() {
-        try {
-            dataDir();
-            if (httpPort() < 0 || httpPort() > 65535) {
-                throw new ConfigException.BadValue("skein.http.port", "must be between 0 and 65535");
-            }
-            OptionalInt probePort = probePort();
-            if (probePort.isPresent() && (probePort.getAsInt() < 0 || probePort.getAsInt() > 65535)) {
-                throw new ConfigException.BadValue(PROBE_PORT, "must be empty or between 0 and 65535");
-            }
-            if (partitions() < 1) {
-                throw new ConfigException.BadValue("skein.topics.partitions", "must be at least 1");
-            }
-            if (replicationFactor() < 1) {
-                throw new ConfigException.BadValue("skein.topics.replication-factor", "must be at least 1");
-            }
-            OptionalInt minInsync = minInsyncReplicas();
-            if (minInsync.isPresent() && (minInsync.getAsInt() < 1 || minInsync.getAsInt() > replicationFactor())) {
-                throw new ConfigException.BadValue(
-                        MIN_INSYNC_REPLICAS,
-                        "must be empty (the brokers' default) or between 1 and skein.topics.replication-factor ("
-                                + replicationFactor() + "), was " + minInsync.getAsInt());
-            }
-            List<String> tierNames = tiers().stream().map(TierEnvelope::name).toList();
-            for (String tier : workerTiers()) {
-                if (!tierNames.contains(tier)) {
-                    throw new ConfigException.BadValue(
-                            "skein.worker.tiers",
-                            "'" + tier + "' is not a configured tier " + tierNames + " (skein.tiers)");
-                }
-            }
-            workerMemoryBytes();
-            workerResources();
-            streamsProperties();
-            tenantQuotas();
-            try {
-                streamSettings();
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException.BadValue("skein.event-streams", e.getMessage());
-            }
-            if (deltasRetention().isNegative() || deltasRetention().isZero()) {
-                throw new ConfigException.BadValue("skein.topics.deltas-retention", "must be positive");
-            }
-            if (forwardTimeout().isNegative() || forwardTimeout().isZero()) {
-                throw new ConfigException.BadValue("skein.cluster.forward-timeout", "must be positive");
-            }
-            agentSessionTimeout();
-            workerSessionTimeout();
-            sessionTopology();
-            List<AgentSpec> agents = agents();
-            List<String> names = agents.stream().map(AgentSpec::name).toList();
-            // Whether the default agent exists is checked where agents are built: it may be one built in code.
-            for (AgentSpec agent : agents) {
-                for (String target : agent.handoffs()) {
-                    if (!names.contains(target)) {
-                        throw new ConfigException.BadValue(
-                                "skein.agents.definitions." + agent.name() + ".handoffs",
-                                "'" + target + "' is not a defined agent " + names);
-                    }
-                }
-            }
-            mcpServers();
-            commitInterval();
-            registryUrl();
-            kafkaClientSettings();
-            auth();
-            httpTls();
-        } catch (ConfigException e) {
-            throw new IllegalArgumentException("Invalid configuration: " + e.getMessage(), e);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Invalid configuration: " + e.getMessage(), e);
-        }
+        ConfigChecks.check(this);
     }
 
     public Path dataDir() {
@@ -189,7 +118,7 @@ public final class SkeinConfig {
         return (short) config.getInt("skein.topics.replication-factor");
     }
 
-    private static final String MIN_INSYNC_REPLICAS = "skein.topics.min-insync-replicas";
+    static final String MIN_INSYNC_REPLICAS = "skein.topics.min-insync-replicas";
 
     /** {@code min.insync.replicas} of the topics Skein creates; empty: the brokers' default. */
     public OptionalInt minInsyncReplicas() {
@@ -217,7 +146,7 @@ public final class SkeinConfig {
         return config.getInt("skein.http.port");
     }
 
-    private static final String PROBE_PORT = "skein.http.probe-port";
+    static final String PROBE_PORT = "skein.http.probe-port";
 
     /** Where a process without the HTTP API serves /health and /metrics; empty: nowhere. */
     public OptionalInt probePort() {
@@ -397,57 +326,14 @@ public final class SkeinConfig {
     }
 
     /** The agent of turns that name none. */
-    public String defaultAgent() {
-        return nonBlank(config.getString("skein.session.default-agent"))
-                .orElse(openAiFromEnvironment() ? OPENAI_FROM_ENVIRONMENT : "demo");
-    }
-
-    private static final String OPENAI_FROM_ENVIRONMENT = "openai";
-
-    /** True when the environment names an OpenAI-compatible endpoint and no agent but demo is defined. */
-    private boolean openAiFromEnvironment() {
-        boolean onlyDemo = config.getObject("skein.agents.definitions").keySet().equals(java.util.Set.of("demo"));
-        return onlyDemo && (environment.containsKey("OPENAI_API_KEY") || environment.containsKey("OPENAI_BASE_URL"));
-    }
-
     /** The agents by name, from {@code skein.agents.definitions} (and the environment, see reference.conf). */
     public List<AgentSpec> agents() {
-        List<AgentSpec> agents = new ArrayList<>();
-        Config definitions = config.getConfig("skein.agents.definitions");
-        for (String name : new java.util.TreeSet<>(definitions.root().keySet())) {
-            String where = "skein.agents.definitions." + name;
-            try {
-                Config agent = definitions.getConfig(ConfigUtil.quoteString(name));
-                Map<String, String> options = new LinkedHashMap<>();
-                for (var entry : agent.entrySet()) {
-                    String key = entry.getKey();
-                    if (!List.of("kind", "system-prompt", "timeout", "handoffs").contains(key)) {
-                        options.put(key, String.valueOf(entry.getValue().unwrapped()));
-                    }
-                }
-                agents.add(new AgentSpec(
-                        name,
-                        agent.getString("kind"),
-                        options,
-                        agent.hasPath("system-prompt") ? agent.getString("system-prompt") : "",
-                        agent.hasPath("timeout")
-                                ? agent.getDuration("timeout")
-                                : config.getDuration("skein.agents.timeout"),
-                        agent.hasPath("handoffs") ? agent.getStringList("handoffs") : List.of()));
-            } catch (ConfigException | IllegalArgumentException e) {
-                throw new ConfigException.BadValue(where, e.getMessage());
-            }
-        }
-        if (openAiFromEnvironment()) {
-            agents.add(new AgentSpec(
-                    OPENAI_FROM_ENVIRONMENT,
-                    "openai",
-                    Map.of("model", environment.getOrDefault("OPENAI_MODEL", "gpt-4o-mini")),
-                    "",
-                    config.getDuration("skein.agents.timeout"),
-                    List.of()));
-        }
-        return agents;
+        return AgentsReader.agents(config, environment);
+    }
+
+    /** The agent of turns that name none: {@code skein.session.default-agent}, else openai or demo. */
+    public String defaultAgent() {
+        return AgentsReader.defaultAgent(config, environment);
     }
 
     /**
@@ -457,53 +343,12 @@ public final class SkeinConfig {
      * @throws ConfigException.BadValue naming the key of a bad value
      */
     public A2aSettings a2a() {
-        String url = config.getString("skein.a2a.public-url").trim();
-        Map<String, String> descriptions = new LinkedHashMap<>();
-        Config described = config.getConfig("skein.a2a.descriptions");
-        for (String name : described.root().keySet()) {
-            descriptions.put(name, described.getString(ConfigUtil.quoteString(name)));
-        }
-        try {
-            return new A2aSettings(
-                    config.getBoolean("skein.a2a.enabled"),
-                    agents().stream().map(AgentSpec::name).toList(),
-                    defaultAgent(),
-                    url.isEmpty() ? null : URI.create(url),
-                    descriptions);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException.BadValue("skein.a2a", e.getMessage());
-        }
+        return AgentsReader.a2a(config, environment);
     }
 
     /** The tiers, smallest first, from {@code skein.tiers}. */
     public List<TierEnvelope> tiers() {
-        List<TierEnvelope> tiers = new ArrayList<>();
-        List<? extends Config> entries = config.getConfigList("skein.tiers");
-        for (int i = 0; i < entries.size(); i++) {
-            Config tier = entries.get(i);
-            String where = "skein.tiers[" + i + "]";
-            try {
-                Map<String, Double> custom = new LinkedHashMap<>();
-                if (tier.hasPath("custom")) {
-                    tier.getConfig("custom")
-                            .root()
-                            .keySet()
-                            .forEach(k -> custom.put(k, tier.getConfig("custom").getDouble(k)));
-                }
-                tiers.add(new TierEnvelope(
-                        tier.getString("name"),
-                        tier.getDouble("max-cpus"),
-                        // One reading of sizes for tiers, workers and tools (ByteSize: every unit binary),
-                        // so that a 32GB tier and a 32g worker agree; HOCON's getBytes reads GB as 10^9.
-                        ByteSize.parse(tier.getString("max-memory")),
-                        tier.hasPath("min-gpus") ? tier.getInt("min-gpus") : 0,
-                        tier.hasPath("max-gpus") ? tier.getInt("max-gpus") : 0,
-                        custom));
-            } catch (ConfigException | IllegalArgumentException e) {
-                throw new ConfigException.BadValue(where, e.getMessage());
-            }
-        }
-        return tiers;
+        return TiersReader.tiers(config);
     }
 
     /** Tiers this process's worker serves; empty for every tier its node can serve. */
