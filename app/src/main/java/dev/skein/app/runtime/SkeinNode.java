@@ -6,8 +6,6 @@ import dev.skein.adapters.AgentRunnerOptions;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.kafka.LocalKafka;
-import dev.skein.app.metrics.RefusedToolCallMetrics;
-import dev.skein.app.metrics.TierMetrics;
 import dev.skein.ingress.Admission;
 import dev.skein.ingress.ClusterReads;
 import dev.skein.ingress.Health;
@@ -19,7 +17,6 @@ import dev.skein.ingress.KafkaTenantLoad;
 import dev.skein.ingress.KafkaTurnGateway;
 import dev.skein.ingress.ProbeServer;
 import dev.skein.ingress.RegistryApi;
-import dev.skein.ingress.SessionAdmission;
 import dev.skein.ingress.SkeinIngress;
 import dev.skein.ingress.auth.ApiKeyStore;
 import dev.skein.schemas.SkeinTopics;
@@ -28,7 +25,6 @@ import dev.skein.schemas.kafka.KafkaConnection;
 import dev.skein.schemas.registry.EmbeddedSchemaRegistry;
 import dev.skein.schemas.registry.RestSchemaRegistry;
 import dev.skein.schemas.registry.SchemaRegistry;
-import dev.skein.topologies.routing.TierEnvelope;
 import dev.skein.topologies.session.CoPartitioning;
 import dev.skein.topologies.session.SessionPartitions;
 import dev.skein.topologies.session.SessionStreamsConfig;
@@ -39,7 +35,6 @@ import dev.skein.workers.WorkerOptions;
 import dev.skein.workers.mcp.McpServerSpec;
 import dev.skein.workers.mcp.McpToolSource;
 import dev.skein.workers.node.NodeCapabilities;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
@@ -55,7 +50,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -92,7 +86,6 @@ public final class SkeinNode implements AutoCloseable {
 
     // Admin.close() waits without a bound for requests in flight: a node whose broker is gone would
     // never stop.
-    private static final Duration ADMIN_CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final Deque<Part> started = new ArrayDeque<>();
     private String bootstrapServers;
@@ -158,25 +151,11 @@ public final class SkeinNode implements AutoCloseable {
         if (roles.contains(Role.CORE)) {
             // A port of 0 is chosen here: it is advertised to the other instances before the ingress listens.
             listenPort = config.httpPort() != 0 ? config.httpPort() : HttpAddress.freePort(config.httpHost());
-            ingressConfig = IngressConfig.builder()
-                    .host(config.httpHost())
-                    .port(listenPort)
-                    .maxMessageBytes(config.maxMessageBytes())
-                    .defaultTenant(config.defaultTenant())
-                    .waits(config.defaultWait(), config.maxWait())
-                    .workerTimeout(config.sessionTopology().workerTimeout())
-                    .idleTimeout(config.httpIdleTimeout())
-                    .requestHeaderTimeout(config.httpRequestHeaderTimeout())
-                    .auth(config.auth())
-                    .tls(config.httpTls())
-                    .access(config.tenantAccess())
-                    .a2a(config.a2a())
-                    .agents(config.agents().stream().map(AgentSpec::name).toList())
-                    .build();
+            ingressConfig = RoleOptions.ingress(config, listenPort);
         }
         Files.createDirectories(config.dataDir());
         metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        started.push(new Part("the metrics registry", metrics::close));
+        own("the metrics registry", metrics::close);
         bootstrapServers = config.bootstrapServers()
                 .orElseGet(() -> embedBroker ? startEmbeddedBroker() : "127.0.0.1:" + config.embeddedKafkaPort());
         KafkaConnection connection = config.kafkaConnection(bootstrapServers);
@@ -201,7 +180,7 @@ public final class SkeinNode implements AutoCloseable {
             embeddedRegistry = embedded;
             registryApi = RegistryApi.serving(embedded);
         }
-        started.push(new Part("the schema registry client", registry));
+        own("the schema registry client", registry);
         topics = new SkeinTopics(config.topicPrefix(), registry);
 
         try (Admin admin = Admin.create(Map.copyOf(clients))) {
@@ -233,15 +212,10 @@ public final class SkeinNode implements AutoCloseable {
             List<AgentAdapter> agents = Agents.build(specs, adapters, config.environment());
             Map<String, AgentSpec> specsByName = new LinkedHashMap<>();
             specs.forEach(spec -> specsByName.put(spec.name(), spec));
-            AgentRunnerOptions options = AgentRunnerOptions.builder()
-                    .groupId(agentGroup())
-                    .defaultAgent(config.sessionTopology().defaultAgent())
-                    .agentTimeout(config.agentTimeout())
-                    .sessionTimeout(config.agentSessionTimeout())
-                    .build();
+            AgentRunnerOptions options = RoleOptions.agentRunner(config, agentGroup());
             AgentRunner runner = new AgentRunner(clients, topics, agents, specsByName, options);
             agentRunner = runner;
-            started.push(new Part("the agent runner", runner));
+            own("the agent runner", runner);
             runner.start();
         }
         if (roles.contains(Role.CORE)) {
@@ -249,38 +223,19 @@ public final class SkeinNode implements AutoCloseable {
         } else if (config.probePort().isPresent()) {
             ProbeServer probes =
                     new ProbeServer(config.httpHost(), config.probePort().getAsInt(), this::health, metrics);
-            started.push(new Part("the probe server", probes));
+            own("the probe server", probes);
             probes.start();
             log.info("Serving /health and /metrics on {}:{}", config.httpHost(), probes.port());
         }
     }
 
     private void startWorker(Map<String, Object> clients) throws InterruptedException {
-        NodeCapabilities node = NodeCapabilities.detect();
-        node = config.workerCpus().map(node::withCpus).orElse(node);
-        node = config.workerGpus().map(node::withGpus).orElse(node);
-        node = config.workerMemoryBytes().map(node::withMemoryBytes).orElse(node);
-        node = node.withResources(config.workerResources());
-        int gpus = node.resources().gpus();
-        List<String> tiers = config.workerTiers().isEmpty()
-                // Every tier whose work this node could take: a GPU tier only on a node with GPUs.
-                ? config.tiers().stream()
-                        .filter(t -> t.minGpus() <= gpus)
-                        .map(TierEnvelope::name)
-                        .toList()
-                : config.workerTiers();
-        WorkerOptions options = WorkerOptions.builder()
-                .workerId(config.workerId().orElseGet(WorkerOptions::localWorkerId))
-                .tiers(tiers)
-                .capabilities(node)
-                .heartbeatInterval(config.heartbeatInterval())
-                .maxInFlight(config.workerMaxInFlight())
-                .sessionTimeout(config.workerSessionTimeout())
-                .build();
+        WorkerOptions options = RoleOptions.worker(config, NodeCapabilities.detect());
+        List<String> tiers = options.tiers();
         List<Tool> tools = Tools.discover();
         ToolWorker worker = new ToolWorker(clients, topics, tools, options, metrics);
         toolWorker = worker;
-        started.push(new Part("the tool worker", worker));
+        own("the tool worker", worker);
         // MCP servers connect before the worker starts, so that their tools are in its first
         // heartbeat; one that cannot be reached is retried in the background and the worker starts.
         for (McpServerSpec server : config.mcpServers()) {
@@ -296,7 +251,7 @@ public final class SkeinNode implements AutoCloseable {
                         worker.withdraw(names);
                     }
                 });
-                started.push(new Part("the MCP server " + server.name(), source));
+                own("the MCP server " + server.name(), source);
                 source.start();
             }
         }
@@ -305,7 +260,7 @@ public final class SkeinNode implements AutoCloseable {
                 "Tool worker {} serving tiers {} with {} and tools {}",
                 worker.workerId(),
                 tiers,
-                node.resources(),
+                options.capabilities().resources(),
                 tools.stream().map(Tool::name).sorted().toList());
     }
 
@@ -342,7 +297,7 @@ public final class SkeinNode implements AutoCloseable {
                 sessionPartitions,
                 SessionStreamsConfig.properties(
                         connection, streamsApplicationId(), stateDir, topics, config.replicationFactor(), overrides));
-        started.push(new Part("the session topology", sessions));
+        own("the session topology", sessions);
         sessions.start();
     }
 
@@ -350,62 +305,29 @@ public final class SkeinNode implements AutoCloseable {
         sessions.awaitRunning(config.streamsStartupTimeout());
 
         KafkaTurnGateway gateway = new KafkaTurnGateway(clients, topics);
-        started.push(new Part("the turn gateway", gateway));
+        own("the turn gateway", gateway);
         // One producer for what the ingress's readers cannot read; closed after both of them.
         EventProducer ingressDeadLetters = new EventProducer(clients, "ingress");
-        started.push(new Part("the ingress readers' dead-letter producer", ingressDeadLetters));
+        own("the ingress readers' dead-letter producer", ingressDeadLetters);
         if (embeddedRegistry != null) {
             EventProducer registryDeadLetters = new EventProducer(clients, "schema-registry");
-            started.push(new Part("the schema registry's dead-letter producer", registryDeadLetters));
-            // On a thread of its own: the registry may find such a record on a Streams thread's lookup.
-            embeddedRegistry.onRejected(rejected -> Thread.ofVirtual()
-                    .name("skein-registry-dead-letter")
-                    .start(() -> registryDeadLetters.deadLetter(
-                            topics.deadLetters,
-                            rejected.topic(),
-                            rejected.partition(),
-                            rejected.offset(),
-                            rejected.key(),
-                            rejected.value(),
-                            rejected.cause())));
+            own("the schema registry's dead-letter producer", registryDeadLetters);
+            RegistryDeadLetters.attach(embeddedRegistry, registryDeadLetters, topics.deadLetters);
         }
         events = new KafkaSessionEvents(clients, topics, ingressDeadLetters, config.streamSettings());
-        started.push(new Part("the session event reader", events));
-        // What live streams cost this instance: how many there are, and replays waiting for a reader.
-        Gauge.builder("skein.streams.subscribers", events, KafkaSessionEvents::subscriberCount)
-                .description("SSE and WebSocket streams open on this instance")
-                .register(metrics);
-        Gauge.builder("skein.streams.replays.waiting", events, KafkaSessionEvents::replaysWaiting)
-                .description("streams waiting for a replay reader")
-                .register(metrics);
+        own("the session event reader", events);
         catalog = new KafkaCatalogView(
                 clients,
                 topics,
                 config.sessionTopology().workerTimeout(),
                 config.workerForgetAfter(),
                 ingressDeadLetters);
-        started.push(new Part("the catalog view", catalog));
-        Admin metricsAdmin = Admin.create(Map.copyOf(clients));
-        started.push(new Part("the metrics admin client", () -> metricsAdmin.close(ADMIN_CLOSE_TIMEOUT)));
-        TierMetrics tierMetrics = new TierMetrics(
-                metricsAdmin,
-                topics,
-                config.tiers().stream().map(TierEnvelope::name).toList(),
-                topics::workerGroup,
-                catalog::workers,
-                config.sessionTopology().workerTimeout(),
-                metrics,
-                TierMetrics.DEFAULT_INTERVAL,
-                agentGroup());
-        started.push(new Part("the tier metrics", tierMetrics));
-        tierMetrics.start();
-        RefusedToolCallMetrics refusedCalls = new RefusedToolCallMetrics(sessions::streamsMetrics, metrics);
-        started.push(new Part("the refused tool call metrics", refusedCalls));
-        refusedCalls.start();
+        own("the catalog view", catalog);
+        CoreMetrics.start(clients, topics, config, catalog, sessions, events, metrics, agentGroup(), this::own);
         ApiKeyStore keys = ApiKeyStore.NONE;
         if (ingressConfig.auth().enabled() && ingressConfig.auth().keysTopic()) {
             apiKeys = new KafkaApiKeyView(clients, topics, ingressDeadLetters);
-            started.push(new Part("the API key view", apiKeys));
+            own("the API key view", apiKeys);
             keys = apiKeys;
         }
 
@@ -416,7 +338,7 @@ public final class SkeinNode implements AutoCloseable {
         // Read back further than a turn may take, so that a restarted instance knows the turns still running.
         Duration lookback = config.sessionTopology().turnTimeout().plusSeconds(30);
         KafkaTenantLoad load = new KafkaTenantLoad(clients, topics, lookback, directory::holdsActive, metrics);
-        started.push(new Part("the tenant load reader", load));
+        own("the tenant load reader", load);
         ClusterReads reads =
                 new ClusterReads(directory, config.clusterSecret(), config.standbyReads(), config.forwardTimeout());
         if (config.clusterSecret().isEmpty() && !HttpAddress.isLoopback(config.httpHost())) {
@@ -438,30 +360,22 @@ public final class SkeinNode implements AutoCloseable {
                 catalog,
                 metrics,
                 registryApi,
-                new Admission(config.tenantQuotas(), load, sessionAdmission()),
+                new Admission(config.tenantQuotas(), load, RoleOptions.sessionAdmission(config, adapters)),
                 keys);
-        started.push(new Part("the HTTP ingress", ingress));
+        own("the HTTP ingress", ingress);
         ingress.start();
     }
 
-    /**
-     * What a session would refuse at once, checked by the ingress: the configured double-texting
-     * policy and queue length, and the agents a turn may name: those of {@code skein.agents} (every
-     * process of a deployment shares them) and those built in code in this process.
-     */
-    private SessionAdmission sessionAdmission() {
-        Set<String> agents = new TreeSet<>();
-        config.agents().forEach(spec -> agents.add(spec.name()));
-        adapters.forEach(adapter -> agents.add(adapter.name()));
-        return new SessionAdmission(
-                config.doubleTexting(), config.sessionTopology().maxQueuedTurns(), agents);
+    /** Closed with the node, after every part started later. */
+    private void own(String name, AutoCloseable part) {
+        started.push(new Part(name, part));
     }
 
     private String startEmbeddedBroker() {
         LocalKafka kafka =
                 new LocalKafka(LocalKafka.Options.inDirectory(config.dataDir().resolve("kafka"))
                         .withBrokerPort(config.embeddedKafkaPort()));
-        started.push(new Part("the embedded broker", kafka));
+        own("the embedded broker", kafka);
         kafka.start();
         log.info(
                 "Embedded Kafka broker on {} (data in {})",
