@@ -59,113 +59,98 @@ public final class SkeinIngress implements AutoCloseable {
     private volatile IngressVerticle verticle;
     private Vertx vertx;
 
-    /** An ingress without a tool catalog ({@code /v1/tools} and {@code /v1/workers} list nothing) and without metrics. */
-    public SkeinIngress(
-            IngressConfig config,
-            TurnGateway gateway,
-            SessionEvents events,
-            HistoryReader history,
-            Supplier<Health> health) {
-        this(config, gateway, events, history, health, CatalogReader.EMPTY);
-    }
-
-    /** An ingress without metrics: {@code /metrics} answers 404. */
-    public SkeinIngress(
-            IngressConfig config,
-            TurnGateway gateway,
-            SessionEvents events,
-            HistoryReader history,
-            Supplier<Health> health,
-            CatalogReader catalog) {
-        this(config, gateway, events, history, health, catalog, null);
-    }
-
     /**
-     * @param metrics receives the Vert.x HTTP server's meters (requests, latency, connections);
-     *                when it is a {@link PrometheusMeterRegistry}, {@code GET /metrics} answers its
-     *                scrape, so every meter registered in it by anyone is exported; null for no
-     *                metrics at all
+     * An ingress of these collaborators; the rest are optional: no tool catalog ({@code /v1/tools}
+     * and {@code /v1/workers} list nothing), no metrics ({@code /metrics} answers 404), no registry,
+     * no quotas, no API keys but the configuration's. Sessions are read with {@link Builder#history}
+     * (one instance) or {@link Builder#sessions} (forwarded to the instance that holds them).
      */
-    public SkeinIngress(
-            IngressConfig config,
-            TurnGateway gateway,
-            SessionEvents events,
-            HistoryReader history,
-            Supplier<Health> health,
-            CatalogReader catalog,
-            MeterRegistry metrics) {
-        this(config, gateway, events, history, health, catalog, metrics, RegistryApi.none());
+    public static Builder builder(
+            IngressConfig config, TurnGateway gateway, SessionEvents events, Supplier<Health> health) {
+        return new Builder(config, gateway, events, health);
     }
 
-    /** @param registry what {@code /registry} serves: the embedded registry, or a 404 naming the external one */
-    public SkeinIngress(
-            IngressConfig config,
-            TurnGateway gateway,
-            SessionEvents events,
-            HistoryReader history,
-            Supplier<Health> health,
-            CatalogReader catalog,
-            MeterRegistry metrics,
-            RegistryApi registry) {
-        this(config, gateway, events, history, health, catalog, metrics, registry, ApiKeyStore.NONE);
+    /** The optional collaborators of an ingress; {@link #build()} checks that sessions can be read. */
+    public static final class Builder {
+        private final IngressConfig config;
+        private final TurnGateway gateway;
+        private final SessionEvents events;
+        private final Supplier<Health> health;
+        private ClusterReads sessions;
+        private CatalogReader catalog = CatalogReader.EMPTY;
+        private MeterRegistry metrics;
+        private RegistryApi registry = RegistryApi.none();
+        private Admission admission = Admission.OPEN;
+        private ApiKeyStore keys = ApiKeyStore.NONE;
+
+        private Builder(IngressConfig config, TurnGateway gateway, SessionEvents events, Supplier<Health> health) {
+            this.config = config;
+            this.gateway = gateway;
+            this.events = events;
+            this.health = health;
+        }
+
+        /** One instance: every session is read here. */
+        public Builder history(HistoryReader history) {
+            this.sessions = ClusterReads.single(Objects.requireNonNull(history, "history"));
+            return this;
+        }
+
+        /** Where the sessions are read: here, or forwarded to the instance that holds them. */
+        public Builder sessions(ClusterReads reads) {
+            this.sessions = reads;
+            return this;
+        }
+
+        public Builder catalog(CatalogReader reader) {
+            this.catalog = reader;
+            return this;
+        }
+
+        /**
+         * Receives the Vert.x HTTP server's meters (requests, latency, connections); when it is a
+         * {@link PrometheusMeterRegistry}, {@code GET /metrics} answers its scrape, so every meter
+         * registered in it by anyone is exported.
+         */
+        public Builder metrics(MeterRegistry registry) {
+            this.metrics = registry;
+            return this;
+        }
+
+        /** What {@code /registry} serves: the embedded registry, or a 404 naming the external one. */
+        public Builder registry(RegistryApi api) {
+            this.registry = api;
+            return this;
+        }
+
+        /** The tenants' quotas (429 over one), their load, and what a session refuses at once. */
+        public Builder admission(Admission rules) {
+            this.admission = rules;
+            return this;
+        }
+
+        /** API keys beyond those of the configuration (the keys topic's); asked on the event loop, so from memory. */
+        public Builder keys(ApiKeyStore store) {
+            this.keys = store;
+            return this;
+        }
+
+        public SkeinIngress build() {
+            return new SkeinIngress(
+                    config,
+                    gateway,
+                    events,
+                    Objects.requireNonNull(sessions, "history or sessions"),
+                    health,
+                    catalog,
+                    metrics,
+                    registry,
+                    admission,
+                    keys);
+        }
     }
 
-    /**
-     * @param keys API keys beyond those of the configuration (the keys topic's); asked on the event loop,
-     *             so it must answer from memory
-     */
-    public SkeinIngress(
-            IngressConfig config,
-            TurnGateway gateway,
-            SessionEvents events,
-            HistoryReader history,
-            Supplier<Health> health,
-            CatalogReader catalog,
-            MeterRegistry metrics,
-            RegistryApi registry,
-            ApiKeyStore keys) {
-        this(
-                config,
-                gateway,
-                events,
-                ClusterReads.single(Objects.requireNonNull(history, "history")),
-                health,
-                catalog,
-                metrics,
-                registry,
-                Admission.OPEN,
-                keys);
-    }
-
-    /** @param sessions where the sessions are read: here, or forwarded to the instance that holds them */
-    public SkeinIngress(
-            IngressConfig config,
-            TurnGateway gateway,
-            SessionEvents events,
-            ClusterReads sessions,
-            Supplier<Health> health,
-            CatalogReader catalog,
-            MeterRegistry metrics,
-            RegistryApi registry) {
-        this(config, gateway, events, sessions, health, catalog, metrics, registry, Admission.OPEN, ApiKeyStore.NONE);
-    }
-
-    /** @param admission the tenants' quotas (429 over one) and their load */
-    public SkeinIngress(
-            IngressConfig config,
-            TurnGateway gateway,
-            SessionEvents events,
-            ClusterReads sessions,
-            Supplier<Health> health,
-            CatalogReader catalog,
-            MeterRegistry metrics,
-            RegistryApi registry,
-            Admission admission) {
-        this(config, gateway, events, sessions, health, catalog, metrics, registry, admission, ApiKeyStore.NONE);
-    }
-
-    /** Everything: where sessions are read, the tenants' quotas, and the API keys of the keys topic. */
-    public SkeinIngress(
+    private SkeinIngress(
             IngressConfig config,
             TurnGateway gateway,
             SessionEvents events,

@@ -47,15 +47,16 @@ class A2aRoutesTest {
 
     @BeforeAll
     static void start() {
-        ingress = new SkeinIngress(
-                TestIngressConfig.builder()
-                        .maxMessageBytes(1_000)
-                        .a2a(new A2aSettings(true, List.of("demo", "helper"), "demo", null, Map.of()))
-                        .build(),
-                gateway,
-                events,
-                new FakeHistory(),
-                () -> new Health(Map.of("kafka", Health.Component.up("connected"))));
+        ingress = SkeinIngress.builder(
+                        TestIngressConfig.builder()
+                                .maxMessageBytes(1_000)
+                                .a2a(new A2aSettings(true, List.of("demo", "helper"), "demo", null, Map.of()))
+                                .build(),
+                        gateway,
+                        events,
+                        () -> new Health(Map.of("kafka", Health.Component.up("connected"))))
+                .history(new FakeHistory())
+                .build();
         port = ingress.start();
     }
 

@@ -86,17 +86,13 @@ final class AuthedIngress implements AutoCloseable {
                 .map(key -> history.read(dev.skein.schemas.SessionAddress.parse(key))
                         .orElseThrow()
                         .meta());
-        ingress = new SkeinIngress(
-                config,
-                gateway,
-                events,
-                ClusterReads.single(history, lister),
-                () -> new Health(Map.of("kafka", Health.Component.up("connected"))),
-                catalog,
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                RegistryApi.none(),
-                Admission.OPEN,
-                id -> Optional.ofNullable(keys.get(id)));
+        ingress = SkeinIngress.builder(
+                        config, gateway, events, () -> new Health(Map.of("kafka", Health.Component.up("connected"))))
+                .sessions(ClusterReads.single(history, lister))
+                .catalog(catalog)
+                .metrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
+                .keys(id -> Optional.ofNullable(keys.get(id)))
+                .build();
         port = ingress.start();
     }
 

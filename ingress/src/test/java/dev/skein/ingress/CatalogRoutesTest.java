@@ -50,14 +50,12 @@ class CatalogRoutesTest {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         IngressConfig config =
                 TestIngressConfig.builder().workerTimeout(WORKER_TIMEOUT).build();
-        ingress = new SkeinIngress(
-                config,
-                new RecordingGateway(),
-                new InMemorySessionEvents(),
-                new FakeHistory(),
-                () -> new Health(Map.of()),
-                catalog,
-                registry);
+        ingress = SkeinIngress.builder(
+                        config, new RecordingGateway(), new InMemorySessionEvents(), () -> new Health(Map.of()))
+                .history(new FakeHistory())
+                .catalog(catalog)
+                .metrics(registry)
+                .build();
         ingress.start();
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     }
@@ -198,12 +196,10 @@ class CatalogRoutesTest {
     @Test
     void withoutARegistryMetricsAre404AndWithoutACatalogNothingIsListed() throws Exception {
         IngressConfig config = TestIngressConfig.builder().build();
-        try (SkeinIngress bare = new SkeinIngress(
-                config,
-                new RecordingGateway(),
-                new InMemorySessionEvents(),
-                new FakeHistory(),
-                () -> new Health(Map.of()))) {
+        try (SkeinIngress bare = SkeinIngress.builder(
+                        config, new RecordingGateway(), new InMemorySessionEvents(), () -> new Health(Map.of()))
+                .history(new FakeHistory())
+                .build()) {
             int port = bare.start();
 
             HttpResponse<String> metrics = get(port, "/metrics");

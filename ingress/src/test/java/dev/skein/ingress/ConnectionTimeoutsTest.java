@@ -34,16 +34,17 @@ class ConnectionTimeoutsTest {
     @BeforeAll
     static void start() {
         AvroSerde.of(ChatMessage.class, new InMemorySchemaRegistry());
-        ingress = new SkeinIngress(
-                TestIngressConfig.builder()
-                        .waits(Duration.ofMillis(100), Duration.ofMillis(200))
-                        .idleTimeout(Duration.ofMillis(IDLE_TIMEOUT_MS))
-                        .requestHeaderTimeout(Duration.ofMillis(HEADER_TIMEOUT_MS))
-                        .build(),
-                new RecordingGateway(),
-                new InMemorySessionEvents(),
-                new FakeHistory(),
-                () -> new Health(Map.of()));
+        ingress = SkeinIngress.builder(
+                        TestIngressConfig.builder()
+                                .waits(Duration.ofMillis(100), Duration.ofMillis(200))
+                                .idleTimeout(Duration.ofMillis(IDLE_TIMEOUT_MS))
+                                .requestHeaderTimeout(Duration.ofMillis(HEADER_TIMEOUT_MS))
+                                .build(),
+                        new RecordingGateway(),
+                        new InMemorySessionEvents(),
+                        () -> new Health(Map.of()))
+                .history(new FakeHistory())
+                .build();
         port = ingress.start();
     }
 

@@ -229,15 +229,13 @@ class ForwardedReadsTest {
         }
 
         void start() {
-            ingress = new SkeinIngress(
-                    TestIngressConfig.builder().port(port).build(),
-                    new RecordingGateway(),
-                    new InMemorySessionEvents(),
-                    new ClusterReads(this, SECRET, true, Duration.ofSeconds(2)),
-                    () -> new Health(Map.of()),
-                    CatalogReader.EMPTY,
-                    null,
-                    RegistryApi.none());
+            ingress = SkeinIngress.builder(
+                            TestIngressConfig.builder().port(port).build(),
+                            new RecordingGateway(),
+                            new InMemorySessionEvents(),
+                            () -> new Health(Map.of()))
+                    .sessions(new ClusterReads(this, SECRET, true, Duration.ofSeconds(2)))
+                    .build();
             ingress.start();
             up = true;
         }

@@ -64,17 +64,18 @@ class HostileInputFuzzTest {
     @BeforeAll
     static void start() {
         AvroSerde.of(ChatMessage.class, new InMemorySchemaRegistry());
-        ingress = new SkeinIngress(
-                TestIngressConfig.builder()
-                        .maxMessageBytes(MAX_MESSAGE_BYTES)
-                        .waits(Duration.ofMillis(100), Duration.ofMillis(300))
-                        .idleTimeout(Duration.ofMillis(IDLE_TIMEOUT_MS))
-                        .requestHeaderTimeout(Duration.ofMillis(HEADER_TIMEOUT_MS))
-                        .build(),
-                new RecordingGateway(),
-                new InMemorySessionEvents(),
-                new FakeHistory(),
-                () -> new Health(Map.of("kafka", Health.Component.up("connected"))));
+        ingress = SkeinIngress.builder(
+                        TestIngressConfig.builder()
+                                .maxMessageBytes(MAX_MESSAGE_BYTES)
+                                .waits(Duration.ofMillis(100), Duration.ofMillis(300))
+                                .idleTimeout(Duration.ofMillis(IDLE_TIMEOUT_MS))
+                                .requestHeaderTimeout(Duration.ofMillis(HEADER_TIMEOUT_MS))
+                                .build(),
+                        new RecordingGateway(),
+                        new InMemorySessionEvents(),
+                        () -> new Health(Map.of("kafka", Health.Component.up("connected"))))
+                .history(new FakeHistory())
+                .build();
         port = ingress.start();
     }
 

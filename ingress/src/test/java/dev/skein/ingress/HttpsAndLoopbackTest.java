@@ -140,12 +140,13 @@ class HttpsAndLoopbackTest {
     }
 
     private static SkeinIngress ingress(IngressConfig config) {
-        return new SkeinIngress(
-                config,
-                new RecordingGateway(),
-                new InMemorySessionEvents(),
-                new FakeHistory(),
-                () -> new Health(Map.of("kafka", Health.Component.up("connected"))));
+        return SkeinIngress.builder(
+                        config,
+                        new RecordingGateway(),
+                        new InMemorySessionEvents(),
+                        () -> new Health(Map.of("kafka", Health.Component.up("connected"))))
+                .history(new FakeHistory())
+                .build();
     }
 
     private static Path pem(Path file, String type, byte[] der) throws IOException {

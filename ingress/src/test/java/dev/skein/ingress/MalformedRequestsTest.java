@@ -30,12 +30,13 @@ class MalformedRequestsTest {
     @BeforeAll
     static void start() {
         AvroSerde.of(ChatMessage.class, new InMemorySchemaRegistry());
-        ingress = new SkeinIngress(
-                TestIngressConfig.builder().build(),
-                gateway,
-                new InMemorySessionEvents(),
-                new FakeHistory(),
-                () -> new Health(Map.of("kafka", Health.Component.up("connected"))));
+        ingress = SkeinIngress.builder(
+                        TestIngressConfig.builder().build(),
+                        gateway,
+                        new InMemorySessionEvents(),
+                        () -> new Health(Map.of("kafka", Health.Component.up("connected"))))
+                .history(new FakeHistory())
+                .build();
         port = ingress.start();
     }
 

@@ -54,16 +54,15 @@ class QuotasTest {
                         "rate", new Limits(3, 0, 0, 0),
                         "busy", new Limits(0, 2, 1, 0),
                         "viewer", new Limits(0, 0, 0, 1)));
-        ingress = new SkeinIngress(
-                TestIngressConfig.builder().build(),
-                gateway,
-                new InMemorySessionEvents(),
-                ClusterReads.single(new FakeHistory()),
-                () -> new Health(Map.of()),
-                CatalogReader.EMPTY,
-                metrics,
-                RegistryApi.none(),
-                new Admission(quotas, counts));
+        ingress = SkeinIngress.builder(
+                        TestIngressConfig.builder().build(),
+                        gateway,
+                        new InMemorySessionEvents(),
+                        () -> new Health(Map.of()))
+                .sessions(ClusterReads.single(new FakeHistory()))
+                .metrics(metrics)
+                .admission(new Admission(quotas, counts))
+                .build();
         port = ingress.start();
     }
 

@@ -294,15 +294,14 @@ class RegistryRoutesTest {
     }
 
     private static SkeinIngress ingress(RegistryApi api) {
-        return new SkeinIngress(
-                TestIngressConfig.builder().build(),
-                new RecordingGateway(),
-                new InMemorySessionEvents(),
-                new FakeHistory(),
-                () -> new Health(Map.of()),
-                CatalogReader.EMPTY,
-                null,
-                api);
+        return SkeinIngress.builder(
+                        TestIngressConfig.builder().build(),
+                        new RecordingGateway(),
+                        new InMemorySessionEvents(),
+                        () -> new Health(Map.of()))
+                .history(new FakeHistory())
+                .registry(api)
+                .build();
     }
 
     private static String base(SkeinIngress on) {

@@ -38,19 +38,17 @@ class SessionAdmissionTest {
 
     private void start(DoubleTexting configured, int maxQueuedTurns) {
         AvroSerde.of(ChatMessage.class, new InMemorySchemaRegistry());
-        ingress = new SkeinIngress(
-                TestIngressConfig.builder().build(),
-                gateway,
-                new InMemorySessionEvents(),
-                ClusterReads.single(new FakeHistory()),
-                () -> new Health(Map.of()),
-                CatalogReader.EMPTY,
-                null,
-                RegistryApi.none(),
-                new Admission(
+        ingress = SkeinIngress.builder(
+                        TestIngressConfig.builder().build(),
+                        gateway,
+                        new InMemorySessionEvents(),
+                        () -> new Health(Map.of()))
+                .sessions(ClusterReads.single(new FakeHistory()))
+                .admission(new Admission(
                         TenantQuotas.NONE,
                         counts,
-                        new SessionAdmission(configured, maxQueuedTurns, Set.of("demo", "support"))));
+                        new SessionAdmission(configured, maxQueuedTurns, Set.of("demo", "support"))))
+                .build();
         port = ingress.start();
     }
 

@@ -69,7 +69,9 @@ class SkeinIngressTest {
                 .maxMessageBytes(MAX_MESSAGE_BYTES)
                 .waits(Duration.ofSeconds(2), Duration.ofSeconds(5))
                 .build();
-        ingress = new SkeinIngress(config, gateway, events, history, () -> health.get());
+        ingress = SkeinIngress.builder(config, gateway, events, () -> health.get())
+                .history(history)
+                .build();
         port = ingress.start();
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     }
@@ -494,7 +496,9 @@ class SkeinIngressTest {
     @Test
     void aTakenPortFailsTheStartWithTheAddress() {
         IngressConfig config = TestIngressConfig.builder().port(port).build();
-        try (SkeinIngress second = new SkeinIngress(config, gateway, events, history, () -> health.get())) {
+        try (SkeinIngress second = SkeinIngress.builder(config, gateway, events, () -> health.get())
+                .history(history)
+                .build()) {
             assertThatThrownBy(second::start)
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("ingress cannot listen on 127.0.0.1:" + port);

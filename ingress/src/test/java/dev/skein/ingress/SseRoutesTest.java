@@ -50,8 +50,9 @@ class SseRoutesTest {
     @BeforeAll
     static void start() {
         AvroSerde.of(ChatMessage.class, new InMemorySchemaRegistry());
-        ingress = new SkeinIngress(
-                TestIngressConfig.builder().build(), gateway, events, new FakeHistory(), () -> new Health(Map.of()));
+        ingress = SkeinIngress.builder(TestIngressConfig.builder().build(), gateway, events, () -> new Health(Map.of()))
+                .history(new FakeHistory())
+                .build();
         port = ingress.start();
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     }

@@ -36,14 +36,15 @@ class StrictInputTest {
     @BeforeAll
     static void start() {
         AvroSerde.of(ChatMessage.class, new InMemorySchemaRegistry());
-        ingress = new SkeinIngress(
-                TestIngressConfig.builder()
-                        .waits(Duration.ofMillis(200), Duration.ofMillis(700))
-                        .build(),
-                gateway,
-                new InMemorySessionEvents(),
-                new FakeHistory(),
-                () -> new Health(Map.of()));
+        ingress = SkeinIngress.builder(
+                        TestIngressConfig.builder()
+                                .waits(Duration.ofMillis(200), Duration.ofMillis(700))
+                                .build(),
+                        gateway,
+                        new InMemorySessionEvents(),
+                        () -> new Health(Map.of()))
+                .history(new FakeHistory())
+                .build();
         port = ingress.start();
         http = HttpClient.newHttpClient();
     }

@@ -46,12 +46,15 @@ class WebSocketLimitsTest {
     @BeforeAll
     static void start() {
         AvroSerde.of(ChatMessage.class, new InMemorySchemaRegistry());
-        ingress = new SkeinIngress(
-                TestIngressConfig.builder().maxMessageBytes(MAX_MESSAGE_BYTES).build(),
-                gateway,
-                new InMemorySessionEvents(),
-                new FakeHistory(),
-                () -> new Health(Map.of()));
+        ingress = SkeinIngress.builder(
+                        TestIngressConfig.builder()
+                                .maxMessageBytes(MAX_MESSAGE_BYTES)
+                                .build(),
+                        gateway,
+                        new InMemorySessionEvents(),
+                        () -> new Health(Map.of()))
+                .history(new FakeHistory())
+                .build();
         port = ingress.start();
         vertx = Vertx.vertx();
     }

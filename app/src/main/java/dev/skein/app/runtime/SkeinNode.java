@@ -351,17 +351,14 @@ public final class SkeinNode implements AutoCloseable {
         if (apiKeys != null) {
             apiKeys.ready().get(config.streamsStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
-        ingress = new SkeinIngress(
-                ingressConfig,
-                gateway,
-                events,
-                reads,
-                this::health,
-                catalog,
-                metrics,
-                registryApi,
-                new Admission(config.tenantQuotas(), load, RoleOptions.sessionAdmission(config, adapters)),
-                keys);
+        ingress = SkeinIngress.builder(ingressConfig, gateway, events, this::health)
+                .sessions(reads)
+                .catalog(catalog)
+                .metrics(metrics)
+                .registry(registryApi)
+                .admission(new Admission(config.tenantQuotas(), load, RoleOptions.sessionAdmission(config, adapters)))
+                .keys(keys)
+                .build();
         own("the HTTP ingress", ingress);
         ingress.start();
     }
