@@ -34,8 +34,7 @@ final class GatewaySubmission {
 
     /** Nothing was accepted, so the client may retry as it is. */
     static void failed(RoutingContext ctx, SessionAddress address, String what, Throwable cause) {
-        Throwable unwrapped =
-                cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
+        Throwable unwrapped = unwrap(cause);
         if (unwrapped instanceof QuotaExceededException quota) {
             log.debug("session {}: {} refused: {}", address, what, quota.getMessage());
             ctx.response().putHeader("Retry-After", String.valueOf(quota.retryAfterSeconds()));

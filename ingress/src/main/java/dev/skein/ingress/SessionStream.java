@@ -279,19 +279,21 @@ final class SessionStream implements SessionListener {
                         .put("type", "accepted")
                         .put("turnId", turnId)
                         .put("session", address.toString()));
-            } else if (GatewaySubmission.unwrap(ar.cause()) instanceof QuotaExceededException quota) {
+                return;
+            }
+            Throwable cause = GatewaySubmission.unwrap(ar.cause());
+            if (cause instanceof QuotaExceededException quota) {
                 send(error(quota.getMessage())
                         .put("turnId", turnId)
                         .put("quota", quota.quota())
                         .put("retryAfterSeconds", quota.retryAfterSeconds()));
-            } else if (GatewaySubmission.unwrap(ar.cause()) instanceof TurnRefusedException refused) {
+            } else if (cause instanceof TurnRefusedException refused) {
                 // Refused for good (reject policy, full queue, unknown agent): not "retry" as a failure would say.
                 send(error(refused.getMessage())
                         .put("turnId", turnId)
                         .put("code", refused.code())
                         .put("activeTurnId", refused.activeTurnId()));
             } else {
-                Throwable cause = GatewaySubmission.unwrap(ar.cause());
                 log.warn("session {} turn {}: could not submit", address, turnId, cause);
                 send(error("could not submit turn " + turnId + ": " + cause.getMessage()
                                 + "; it was not accepted, retry")
