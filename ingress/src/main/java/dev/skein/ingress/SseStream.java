@@ -134,8 +134,10 @@ final class SseStream implements SessionListener {
             response.write(text).onComplete(ar -> backlog.done());
             if (last) {
                 ended = true;
-                response.end();
+                // Unsubscribed before the end reaches the client: a client that sees the end
+                // of its stream can rely on the server holding nothing for it any more.
                 unsubscribe();
+                response.end();
             }
         });
     }
@@ -147,8 +149,8 @@ final class SseStream implements SessionListener {
         begin();
         ended = true;
         JsonObject error = new JsonObject().put("type", "error").put("error", reason);
-        response.end("event: error\ndata: " + error.encode() + "\n\n");
         unsubscribe();
+        response.end("event: error\ndata: " + error.encode() + "\n\n");
     }
 
     private void closed() {
