@@ -162,6 +162,41 @@ final class A2aJson {
         return task;
     }
 
+    /**
+     * A task none of whose turns has a message yet: SUBMITTED while its turn waits behind the
+     * session's active one, REJECTED once it ended without starting (its reason from
+     * {@code ending}, the completion when this instance saw it); null when the session does not
+     * know the turn at all.
+     */
+    static JsonObject unstarted(A2aTaskId id, JsonObject history, java.util.Optional<TurnCompleted> ending) {
+        if (history.getJsonArray("queuedTurnIds", new JsonArray()).contains(id.rootTurnId())) {
+            return task(
+                    id,
+                    status(
+                            id,
+                            "TASK_STATE_SUBMITTED",
+                            System.currentTimeMillis(),
+                            "queued behind turn " + history.getString("activeTurnId") + " of the session"));
+        }
+        if (!history.getJsonArray("finishedTurnIds", new JsonArray()).contains(id.rootTurnId())) {
+            return null;
+        }
+        if (ending.isPresent()) {
+            TurnCompleted completed = ending.get();
+            return task(id, status(id, state(completed), completed.getCompletedAtMs(), statusText(completed)))
+                    .put("metadata", skeinMetadata(completed));
+        }
+        return task(
+                id,
+                status(
+                        id,
+                        "TASK_STATE_REJECTED",
+                        System.currentTimeMillis(),
+                        "the task ended before it started: its turn was rejected (the session was busy, or the"
+                                + " agent is not the tenant's) or cancelled while queued; the reason was in its"
+                                + " completion"));
+    }
+
     private static JsonObject finished(A2aTaskId id, JsonObject last, JsonArray artifacts) {
         long at = Instant.parse(last.getString("timestamp")).toEpochMilli();
         String content = last.getString("content");

@@ -65,7 +65,8 @@ final class A2aService {
         A2aSendRequest request = A2aSendRequest.parse(params, tenant, config.maxMessageBytes());
         SessionAddress address = request.task().address(tenant);
         Future<String> turnId = request.continuing()
-                ? reads.history(ctx, address).map(history -> continuation(request.task(), history))
+                ? reads.history(ctx, address)
+                        .map(history -> continuation(request.task(), taskOf(request.task(), address, history)))
                 : Future.succeededFuture(request.task().rootTurnId());
         return turnId.compose(id -> {
             TurnRequested turn = TurnRequested.newBuilder()
@@ -190,7 +191,7 @@ final class A2aService {
         A2aTaskId id = A2aTaskId.parse(requiredId(params));
         SessionAddress address = id.address(tenant);
         return reads.history(ctx, address).compose(history -> {
-            JsonObject task = history == null ? null : A2aJson.fromHistory(id, history);
+            JsonObject task = taskOf(id, address, history);
             if (task == null) {
                 return Future.failedFuture(notFound(id));
             }
@@ -222,10 +223,20 @@ final class A2aService {
     }
 
     private Future<JsonObject> read(RoutingContext ctx, A2aTaskId id) {
-        return reads.history(ctx, id.address(Caller.of(ctx).tenant())).compose(history -> {
-            JsonObject task = history == null ? null : A2aJson.fromHistory(id, history);
+        SessionAddress address = id.address(Caller.of(ctx).tenant());
+        return reads.history(ctx, address).compose(history -> {
+            JsonObject task = taskOf(id, address, history);
             return task == null ? Future.failedFuture(notFound(id)) : Future.succeededFuture(task);
         });
+    }
+
+    /** The task as the session shows it, also before its turn has a message (queued or rejected); null: unknown. */
+    JsonObject taskOf(A2aTaskId id, SessionAddress address, JsonObject history) {
+        if (history == null) {
+            return null;
+        }
+        JsonObject task = A2aJson.fromHistory(id, history);
+        return task != null ? task : A2aJson.unstarted(id, history, events.unstartedEnding(address, id.rootTurnId()));
     }
 
     static JsonObject submittedTask(A2aSendRequest request) {
@@ -236,8 +247,7 @@ final class A2aService {
     }
 
     /** The turn id of a message that continues {@code task}, which must wait for input. */
-    private static String continuation(A2aTaskId task, JsonObject history) {
-        JsonObject current = history == null ? null : A2aJson.fromHistory(task, history);
+    private static String continuation(A2aTaskId task, JsonObject current) {
         if (current == null) {
             throw notFound(task);
         }
@@ -268,8 +278,8 @@ final class A2aService {
     }
 
     static A2aError notFound(A2aTaskId id) {
-        return A2aError.taskNotFound("no task " + id + " for this tenant (it never existed, or its session was"
-                + " cleared, or it was rejected before it started)");
+        return A2aError.taskNotFound(
+                "no task " + id + " for this tenant (it never existed, or its session was cleared)");
     }
 
     private static A2aError refusal(SessionAddress address, String what, Throwable cause) {
