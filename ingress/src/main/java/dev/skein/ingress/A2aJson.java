@@ -16,6 +16,15 @@ import java.util.List;
 final class A2aJson {
 
     static final String ANSWER_ARTIFACT = "answer";
+    /** The 1.0 {@code TaskState}s Skein's tasks take (UNSPECIFIED and AUTH_REQUIRED never). */
+    static final List<String> STATES = List.of(
+            "TASK_STATE_SUBMITTED",
+            "TASK_STATE_WORKING",
+            "TASK_STATE_INPUT_REQUIRED",
+            "TASK_STATE_COMPLETED",
+            "TASK_STATE_FAILED",
+            "TASK_STATE_CANCELED",
+            "TASK_STATE_REJECTED");
 
     private A2aJson() {}
 
@@ -27,6 +36,10 @@ final class A2aJson {
             case CANCELLED -> "TASK_STATE_CANCELED";
             case REJECTED -> "TASK_STATE_REJECTED";
         };
+    }
+
+    static String stateOf(JsonObject task) {
+        return task.getJsonObject("status").getString("state");
     }
 
     static boolean terminal(String state) {
@@ -143,7 +156,11 @@ final class A2aJson {
         if (own.isEmpty() && !running) {
             return null;
         }
-        long now = System.currentTimeMillis();
+        // A running task's status dates from its latest message: stable between reads, so that
+        // ListTasks orders and pages it the same way each time.
+        long now = own.isEmpty()
+                ? System.currentTimeMillis()
+                : Instant.parse(own.getLast().getString("timestamp")).toEpochMilli();
         JsonObject status;
         JsonArray artifacts = new JsonArray();
         if (running) {

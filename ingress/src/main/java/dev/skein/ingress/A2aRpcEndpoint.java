@@ -34,12 +34,17 @@ final class A2aRpcEndpoint {
             "tasks/pushNotificationConfig/delete",
             "agent/getAuthenticatedExtendedCard");
 
+    static final String OFFERED =
+            "SendMessage, SendStreamingMessage, GetTask, ListTasks, CancelTask," + " SubscribeToTask";
+
     private final A2aService service;
     private final A2aStream stream;
+    private final A2aTaskList tasks;
 
-    A2aRpcEndpoint(A2aService service, A2aStream stream) {
+    A2aRpcEndpoint(A2aService service, A2aStream stream, A2aTaskList tasks) {
         this.service = service;
         this.stream = stream;
+        this.tasks = tasks;
     }
 
     void post(RoutingContext ctx) {
@@ -73,7 +78,11 @@ final class A2aRpcEndpoint {
         JsonObject params = rawParams == null ? new JsonObject() : (JsonObject) rawParams;
         String agent = A2aBinding.agent(ctx);
         if (method.equals("SendStreamingMessage")) {
-            stream(ctx, requestId, agent, params);
+            stream(ctx, requestId, Permission.WRITE_SESSION, sink -> stream.start(ctx, agent, params, sink));
+            return;
+        }
+        if (method.equals("SubscribeToTask")) {
+            stream(ctx, requestId, Permission.READ_SESSION, sink -> stream.subscribe(ctx, params, sink));
             return;
         }
         A2aBinding.attempt(() -> call(ctx, method, agent, params)).onComplete(done -> {
@@ -105,12 +114,10 @@ final class A2aRpcEndpoint {
                 A2aBinding.require(ctx, Permission.WRITE_SESSION);
                 yield service.cancel(ctx, params);
             }
-            case "ListTasks" ->
-                throw A2aError.unsupported("ListTasks is not offered: a task's id is <contextId>~<turn>, and"
-                        + " GET /v1/sessions/{contextId}/history shows every turn of a context");
-            case "SubscribeToTask" ->
-                throw A2aError.unsupported(
-                        "SubscribeToTask is not offered: stream with SendStreamingMessage, or poll GetTask");
+            case "ListTasks" -> {
+                A2aBinding.require(ctx, Permission.READ_SESSION);
+                yield tasks.list(ctx, params);
+            }
             case "CreateTaskPushNotificationConfig",
                     "GetTaskPushNotificationConfig",
                     "ListTaskPushNotificationConfigs",
@@ -122,7 +129,7 @@ final class A2aRpcEndpoint {
             default -> {
                 if (VERSION_03.contains(method)) {
                     throw A2aError.versionNotSupported("'" + method + "' is an A2A 0.3 method; this interface speaks"
-                            + " A2A 1.0 (SendMessage, SendStreamingMessage, GetTask, CancelTask)");
+                            + " A2A 1.0 (" + OFFERED + ")");
                 }
                 throw A2aError.methodNotFound("no method '" + method
                         + "'; this interface offers SendMessage, SendStreamingMessage, GetTask, CancelTask");
@@ -130,11 +137,15 @@ final class A2aRpcEndpoint {
         };
     }
 
-    private void stream(RoutingContext ctx, Object id, String agent, JsonObject params) {
+    private void stream(
+            RoutingContext ctx,
+            Object id,
+            Permission permission,
+            java.util.function.Function<A2aStream.Sink, Future<AutoCloseable>> starter) {
         var response = ctx.response();
         A2aBinding.attempt(() -> {
-                    A2aBinding.require(ctx, Permission.WRITE_SESSION);
-                    return stream.start(ctx, agent, params, new A2aStream.Sink() {
+                    A2aBinding.require(ctx, permission);
+                    return starter.apply(new A2aStream.Sink() {
                         private boolean open;
 
                         @Override

@@ -16,11 +16,11 @@ import java.util.UUID;
 record A2aSendRequest(A2aTaskId task, boolean continuing, String text, boolean returnImmediately, JsonObject message) {
 
     /**
-     * @param tenant the caller's: a request that names another gets an error
+     * Reads the params of a request whose tenant {@link A2aTenancy} has already resolved.
+     *
      * @throws A2aError invalid params, or content type not supported (file parts)
      */
-    static A2aSendRequest parse(JsonObject params, String tenant, int maxMessageBytes) {
-        checkTenant(params, tenant);
+    static A2aSendRequest parse(JsonObject params, int maxMessageBytes) {
         JsonObject message = object(params, "message", true);
         String messageId = string(message, "messageId");
         if (messageId == null || messageId.isBlank()) {
@@ -63,18 +63,6 @@ record A2aSendRequest(A2aTaskId task, boolean continuing, String text, boolean r
         }
         JsonObject sent = message.copy().put("contextId", task.contextId()).put("taskId", task.toString());
         return new A2aSendRequest(task, continuing, text, immediately, sent);
-    }
-
-    /**
-     * Multi-tenancy (A2A 1.0 {@code tenant}): Skein's tenant is the caller's, from its credential; a
-     * request may repeat it, not choose another.
-     */
-    static void checkTenant(JsonObject params, String tenant) {
-        Object named = params.getValue("tenant");
-        if (named != null && !"".equals(named) && !tenant.equals(named)) {
-            throw A2aError.invalidParams("tenant '" + named + "' is not the caller's tenant; Skein takes the tenant"
-                    + " from the credential, so leave the field out");
-        }
     }
 
     private static String text(JsonObject message, int maxMessageBytes) {

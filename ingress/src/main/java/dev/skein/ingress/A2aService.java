@@ -61,8 +61,9 @@ final class A2aService {
      * just before (to register for the completion or the deltas, so that none is missed).
      */
     Future<Submitted> submit(RoutingContext ctx, String agent, JsonObject params, Consumer<Submitted> beforeSubmit) {
+        A2aTenancy.resolve(ctx, params);
         String tenant = Caller.of(ctx).tenant();
-        A2aSendRequest request = A2aSendRequest.parse(params, tenant, config.maxMessageBytes());
+        A2aSendRequest request = A2aSendRequest.parse(params, config.maxMessageBytes());
         SessionAddress address = request.task().address(tenant);
         Future<String> turnId = request.continuing()
                 ? reads.history(ctx, address)
@@ -128,7 +129,9 @@ final class A2aService {
                 return;
             }
             reads.history(ctx, submitted.address()).onSuccess(history -> {
-                JsonObject task = history == null ? null : stateOfTurn(request.task(), submitted, history);
+                JsonObject task = history == null
+                        ? null
+                        : stateOfTurn(request.task(), submitted.turn().getTurnId(), history);
                 if (task != null) {
                     answer.tryComplete(task);
                 } else if (System.currentTimeMillis() > deadline) {
@@ -150,8 +153,7 @@ final class A2aService {
      * The task from the history when its turn waits for approval, or when the turn has ended (its
      * completion passed before the waiter was registered); else null: still running.
      */
-    static JsonObject stateOfTurn(A2aTaskId task, Submitted submitted, JsonObject history) {
-        String turnId = submitted.turn().getTurnId();
+    static JsonObject stateOfTurn(A2aTaskId task, String turnId, JsonObject history) {
         boolean active = turnId.equals(history.getString("activeTurnId"));
         boolean held =
                 !history.getJsonArray("pendingApprovals", new JsonArray()).isEmpty();
@@ -171,7 +173,7 @@ final class A2aService {
 
     /** {@code GetTask}. */
     Future<JsonObject> get(RoutingContext ctx, JsonObject params) {
-        A2aSendRequest.checkTenant(params, Caller.of(ctx).tenant());
+        A2aTenancy.resolve(ctx, params);
         A2aTaskId id = A2aTaskId.parse(requiredId(params));
         Integer historyLength = historyLength(params.getValue("historyLength"));
         return read(ctx, id).map(task -> {
@@ -186,8 +188,8 @@ final class A2aService {
 
     /** {@code CancelTask}: the cancel command for the task's running turn; the task once that turn has ended. */
     Future<JsonObject> cancel(RoutingContext ctx, JsonObject params) {
+        A2aTenancy.resolve(ctx, params);
         String tenant = Caller.of(ctx).tenant();
-        A2aSendRequest.checkTenant(params, tenant);
         A2aTaskId id = A2aTaskId.parse(requiredId(params));
         SessionAddress address = id.address(tenant);
         return reads.history(ctx, address).compose(history -> {
@@ -259,7 +261,7 @@ final class A2aService {
         return task.continuationTurnId();
     }
 
-    private static String requiredId(JsonObject params) {
+    static String requiredId(JsonObject params) {
         String id = A2aSendRequest.string(params, "id");
         if (id == null) {
             throw A2aError.invalidParams("'id' is required: the task's id");

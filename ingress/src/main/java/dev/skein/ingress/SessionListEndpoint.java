@@ -77,6 +77,14 @@ final class SessionListEndpoint {
             });
             return;
         }
+        cluster(ctx, tenant, query).onComplete(done -> JsonReply.send(ctx, 200, done.result()));
+    }
+
+    /**
+     * The page of every instance merged: never fails, an instance that does not answer is left out
+     * (and its partitions named missing). Also what A2A's {@code ListTasks} scans.
+     */
+    Future<JsonObject> cluster(RoutingContext ctx, String tenant, SessionQuery query) {
         List<Future<JsonObject>> pages = new ArrayList<>();
         for (URI instance : directory.instances()) {
             pages.add(
@@ -89,7 +97,7 @@ final class SessionListEndpoint {
                                                     relayed.body().toJsonObject())
                                             : Future.failedFuture(instance + " answered " + relayed.status())));
         }
-        Future.join(pages).onComplete(done -> JsonReply.send(ctx, 200, merge(pages, query)));
+        return Future.join(pages).transform(done -> Future.succeededFuture(merge(pages, query)));
     }
 
     private Future<JsonObject> local(String tenant, SessionQuery query) {

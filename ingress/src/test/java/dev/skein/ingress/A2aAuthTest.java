@@ -98,8 +98,29 @@ class A2aAuthTest {
         HttpResponse<String> claimed =
                 node.send("POST", "/a2a/support", named, "Authorization", "Bearer " + node.globexKey);
         assertThat(claimed.body()).doesNotContain(AuthedIngress.ACME_SECRET);
-        assertThat(new JsonObject(claimed.body()).getJsonObject("error").getInteger("code"))
-                .isEqualTo(-32602);
+        assertThat(claimed.statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void theTenantPathPrefixIsTheCredentialsOrRefused() throws Exception {
+        HttpResponse<String> own = node.send(
+                "GET", "/a2a/support/rest/acme/tasks/s1~t1", null, "Authorization", "Bearer " + node.acmeReaderKey);
+        assertThat(own.statusCode()).isEqualTo(200);
+        assertThat(own.body()).contains(AuthedIngress.ACME_SECRET);
+
+        HttpResponse<String> claimed = node.send(
+                "GET", "/a2a/support/rest/acme/tasks/s1~t1", null, "Authorization", "Bearer " + node.globexKey);
+        assertThat(claimed.statusCode()).isEqualTo(403);
+        assertThat(claimed.body()).doesNotContain(AuthedIngress.ACME_SECRET);
+        assertThat(new JsonObject(claimed.body()).getJsonObject("error").getString("status"))
+                .isEqualTo("PERMISSION_DENIED");
+
+        HttpResponse<String> listed = node.send(
+                "GET", "/a2a/support/rest/globex/tasks", null, "Authorization", "Bearer " + node.acmeReaderKey);
+        assertThat(listed.statusCode()).isEqualTo(403);
+        HttpResponse<String> ownList =
+                node.send("GET", "/a2a/support/rest/tasks", null, "Authorization", "Bearer " + node.globexKey);
+        assertThat(ownList.body()).doesNotContain(AuthedIngress.ACME_SECRET).contains("s2~t1");
     }
 
     private static String rpc(String method, String params) {

@@ -57,7 +57,12 @@ final class A2aTestCalls {
     /** A JSON-RPC streaming call: the {@code result} of every event (or its {@code error}). */
     List<JsonObject> rpcStream(String agent, String method, JsonObject params)
             throws IOException, InterruptedException {
-        return events(post("/a2a/" + agent, envelope(method, params)).body(), true);
+        HttpResponse<String> response = post("/a2a/" + agent, envelope(method, params));
+        if (!response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream")) {
+            // Refused before the stream began: one JSON-RPC response.
+            return List.of(new JsonObject(response.body()));
+        }
+        return events(response.body(), true);
     }
 
     static String envelope(String method, JsonObject params) {
