@@ -19,10 +19,14 @@ final class A2aCards {
 
     private final A2aSettings settings;
     private final boolean authenticated;
+    private final boolean pushNotifications;
+    private final A2aCardSigner signer;
 
-    A2aCards(A2aSettings settings, boolean authenticated) {
+    A2aCards(A2aSettings settings, boolean authenticated, boolean pushNotifications, A2aCardSigner signer) {
         this.settings = settings;
         this.authenticated = authenticated;
+        this.pushNotifications = pushNotifications;
+        this.signer = signer;
     }
 
     void card(RoutingContext ctx) {
@@ -76,7 +80,7 @@ final class A2aCards {
                         "capabilities",
                         new JsonObject()
                                 .put("streaming", true)
-                                .put("pushNotifications", false)
+                                .put("pushNotifications", pushNotifications)
                                 .put("extendedAgentCard", false))
                 .put("defaultInputModes", new JsonArray().add("text/plain").add("application/json"))
                 .put("defaultOutputModes", new JsonArray().add("text/plain"))

@@ -34,11 +34,56 @@ final class A2aRestEndpoint {
     private final A2aService service;
     private final A2aStream stream;
     private final A2aTaskList tasks;
+    private final A2aPushConfigs push;
 
-    A2aRestEndpoint(A2aService service, A2aStream stream, A2aTaskList tasks) {
+    A2aRestEndpoint(A2aService service, A2aStream stream, A2aTaskList tasks, A2aPushConfigs push) {
         this.service = service;
         this.stream = stream;
         this.tasks = tasks;
+        this.push = push;
+    }
+
+    /** {@code POST /tasks/{taskId}/pushNotificationConfigs}: the body is a {@code TaskPushNotificationConfig}. */
+    void createPushConfig(RoutingContext ctx) {
+        answer(ctx, () -> {
+            A2aBinding.require(ctx, Permission.WRITE_SESSION);
+            JsonObject config = A2aBinding.body(ctx, A2aError::invalidParams);
+            String named = A2aSendRequest.string(config, "taskId");
+            if (named != null && !named.isEmpty() && !named.equals(ctx.pathParam("taskId"))) {
+                throw A2aError.invalidParams(
+                        "the body's taskId " + named + " is not the path's " + ctx.pathParam("taskId"));
+            }
+            return push.create(ctx, config.put("taskId", ctx.pathParam("taskId")));
+        });
+    }
+
+    void getPushConfig(RoutingContext ctx) {
+        answer(ctx, () -> {
+            A2aBinding.require(ctx, Permission.READ_SESSION);
+            return push.get(ctx, configParams(ctx));
+        });
+    }
+
+    void listPushConfigs(RoutingContext ctx) {
+        answer(ctx, () -> {
+            A2aBinding.require(ctx, Permission.READ_SESSION);
+            return push.list(ctx, configParams(ctx));
+        });
+    }
+
+    void deletePushConfig(RoutingContext ctx) {
+        answer(ctx, () -> {
+            A2aBinding.require(ctx, Permission.WRITE_SESSION);
+            return push.delete(ctx, configParams(ctx));
+        });
+    }
+
+    private static JsonObject configParams(RoutingContext ctx) {
+        JsonObject params = new JsonObject().put("taskId", ctx.pathParam("taskId"));
+        if (ctx.pathParam("id") != null) {
+            params.put("id", ctx.pathParam("id"));
+        }
+        return params;
     }
 
     /** {@code GET /tasks}: ListTasks, its request fields as query parameters. */
@@ -114,13 +159,12 @@ final class A2aRestEndpoint {
     /** The operations of the binding that Skein does not offer. */
     void unsupported(RoutingContext ctx) {
         String path = ctx.request().path();
-        A2aError error = path.contains("pushNotificationConfigs")
-                ? A2aError.pushNotSupported(
-                        "this agent sends no push notifications: stream the task, or poll GET" + " /tasks/{id}")
-                : A2aError.unsupported(ctx.request().method() + " " + path + " is not offered here; this interface"
+        fail(
+                ctx,
+                A2aError.unsupported(ctx.request().method() + " " + path + " is not offered here; this interface"
                         + " offers POST /message:send, POST /message:stream, GET /tasks, GET /tasks/{id},"
-                        + " GET /tasks/{id}:subscribe, POST /tasks/{id}:cancel");
-        fail(ctx, error);
+                        + " GET /tasks/{id}:subscribe, POST /tasks/{id}:cancel, /tasks/{id}/pushNotificationConfigs"
+                        + " and GET /extendedAgentCard"));
     }
 
     void streamMessage(RoutingContext ctx) {

@@ -33,15 +33,23 @@ final class A2aRoutes {
             SessionDirectory directory,
             Supplier<Forwarder> forwarder,
             SessionListEndpoint listing,
-            boolean authenticated) {
+            boolean authenticated,
+            A2aFeatures features) {
         A2aSessionReads reads = new A2aSessionReads(vertx, directory, forwarder);
-        A2aService service = new A2aService(config, gateway, events, context, reads);
+        A2aPushSettings pushSettings = features.push();
+        A2aWebhooks webhooks = new A2aWebhooks(vertx, pushSettings);
+        A2aPushConfigs push = new A2aPushConfigs(vertx, pushSettings, features.pushStore(), webhooks, events, reads);
+        if (pushSettings.enabled()) {
+            new A2aPushNotifier(vertx, features.pushStore(), webhooks, events, reads, directory)
+                    .start(pushSettings.pollInterval().toMillis());
+        }
+        A2aService service = new A2aService(config, gateway, events, context, reads, push);
         A2aStream stream =
                 new A2aStream(service, events, context, reads, config.maxWait().toMillis());
         A2aTaskList tasks = new A2aTaskList(service, reads, listing);
-        this.rpc = new A2aRpcEndpoint(service, stream, tasks);
-        this.rest = new A2aRestEndpoint(service, stream, tasks);
-        this.cards = new A2aCards(config.a2a(), authenticated);
+        this.rpc = new A2aRpcEndpoint(service, stream, tasks, push);
+        this.rest = new A2aRestEndpoint(service, stream, tasks, push);
+        this.cards = new A2aCards(config.a2a(), authenticated, pushSettings.enabled(), features.signer());
         this.agent = A2aBinding.agentGuard(config.a2a());
     }
 
@@ -82,6 +90,21 @@ final class A2aRoutes {
                 .handler(auth::authenticate)
                 .handler(body)
                 .handler(rest::cancelTask);
+        String configs = REST + "/tasks/(?<taskId>[^/:]+)/pushNotificationConfigs";
+        router.postWithRegex(configs)
+                .handler(agent)
+                .handler(auth::authenticate)
+                .handler(body)
+                .handler(rest::createPushConfig);
+        router.getWithRegex(configs).handler(agent).handler(auth::authenticate).handler(rest::listPushConfigs);
+        router.getWithRegex(configs + "/(?<id>[^/:]+)")
+                .handler(agent)
+                .handler(auth::authenticate)
+                .handler(rest::getPushConfig);
+        router.deleteWithRegex(configs + "/(?<id>[^/:]+)")
+                .handler(agent)
+                .handler(auth::authenticate)
+                .handler(rest::deletePushConfig);
         router.routeWithRegex("/a2a/(?<agent>[^/]+)/rest(/.*)?")
                 .handler(agent)
                 .handler(auth::authenticate)

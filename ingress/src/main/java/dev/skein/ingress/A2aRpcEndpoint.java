@@ -40,11 +40,13 @@ final class A2aRpcEndpoint {
     private final A2aService service;
     private final A2aStream stream;
     private final A2aTaskList tasks;
+    private final A2aPushConfigs push;
 
-    A2aRpcEndpoint(A2aService service, A2aStream stream, A2aTaskList tasks) {
+    A2aRpcEndpoint(A2aService service, A2aStream stream, A2aTaskList tasks, A2aPushConfigs push) {
         this.service = service;
         this.stream = stream;
         this.tasks = tasks;
+        this.push = push;
     }
 
     void post(RoutingContext ctx) {
@@ -118,12 +120,22 @@ final class A2aRpcEndpoint {
                 A2aBinding.require(ctx, Permission.READ_SESSION);
                 yield tasks.list(ctx, params);
             }
-            case "CreateTaskPushNotificationConfig",
-                    "GetTaskPushNotificationConfig",
-                    "ListTaskPushNotificationConfigs",
-                    "DeleteTaskPushNotificationConfig" ->
-                throw A2aError.pushNotSupported("this agent sends no push notifications (capabilities.pushNotifications"
-                        + " is false): stream the task, or poll GetTask");
+            case "CreateTaskPushNotificationConfig" -> {
+                A2aBinding.require(ctx, Permission.WRITE_SESSION);
+                yield push.create(ctx, params);
+            }
+            case "GetTaskPushNotificationConfig" -> {
+                A2aBinding.require(ctx, Permission.READ_SESSION);
+                yield push.get(ctx, params);
+            }
+            case "ListTaskPushNotificationConfigs" -> {
+                A2aBinding.require(ctx, Permission.READ_SESSION);
+                yield push.list(ctx, params);
+            }
+            case "DeleteTaskPushNotificationConfig" -> {
+                A2aBinding.require(ctx, Permission.WRITE_SESSION);
+                yield push.delete(ctx, params);
+            }
             case "GetExtendedAgentCard" ->
                 throw A2aError.unsupported("this agent has no extended card (capabilities.extendedAgentCard is false)");
             default -> {

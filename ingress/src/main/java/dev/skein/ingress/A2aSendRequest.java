@@ -12,8 +12,15 @@ import java.util.UUID;
  * {@code taskId} names, which the message continues), and whether the client waits.
  *
  * @param message the client's message, with the context and task ids filled in (the task's history)
+ * @param pushConfig {@code configuration.taskPushNotificationConfig}, or null
  */
-record A2aSendRequest(A2aTaskId task, boolean continuing, String text, boolean returnImmediately, JsonObject message) {
+record A2aSendRequest(
+        A2aTaskId task,
+        boolean continuing,
+        String text,
+        boolean returnImmediately,
+        JsonObject message,
+        JsonObject pushConfig) {
 
     /**
      * Reads the params of a request whose tenant {@link A2aTenancy} has already resolved.
@@ -50,19 +57,17 @@ record A2aSendRequest(A2aTaskId task, boolean continuing, String text, boolean r
         }
         JsonObject configuration = object(params, "configuration", false);
         boolean immediately = false;
+        JsonObject push = null;
         if (configuration != null) {
             Object value = configuration.getValue("returnImmediately");
             if (value != null && !(value instanceof Boolean)) {
                 throw A2aError.invalidParams("configuration.returnImmediately must be a boolean");
             }
             immediately = Boolean.TRUE.equals(value);
-            if (configuration.getValue("taskPushNotificationConfig") != null) {
-                throw A2aError.pushNotSupported("this agent sends no push notifications (capabilities.pushNotifications"
-                        + " is false): stream the task, or poll GetTask");
-            }
+            push = object(configuration, "taskPushNotificationConfig", false);
         }
         JsonObject sent = message.copy().put("contextId", task.contextId()).put("taskId", task.toString());
-        return new A2aSendRequest(task, continuing, text, immediately, sent);
+        return new A2aSendRequest(task, continuing, text, immediately, sent, push);
     }
 
     private static String text(JsonObject message, int maxMessageBytes) {

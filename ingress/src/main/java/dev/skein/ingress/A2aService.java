@@ -43,14 +43,21 @@ final class A2aService {
     private final SessionEvents events;
     private final Context context;
     private final A2aSessionReads reads;
+    private final A2aPushConfigs push;
 
     A2aService(
-            IngressConfig config, TurnGateway gateway, SessionEvents events, Context context, A2aSessionReads reads) {
+            IngressConfig config,
+            TurnGateway gateway,
+            SessionEvents events,
+            Context context,
+            A2aSessionReads reads,
+            A2aPushConfigs push) {
         this.config = config;
         this.gateway = gateway;
         this.events = events;
         this.context = context;
         this.reads = reads;
+        this.push = push;
     }
 
     /** A submitted turn: the request it came from, and the turn. */
@@ -69,7 +76,26 @@ final class A2aService {
                 ? reads.history(ctx, address)
                         .map(history -> continuation(request.task(), taskOf(request.task(), address, history)))
                 : Future.succeededFuture(request.task().rootTurnId());
-        return turnId.compose(id -> {
+        // A webhook given with the message is checked before the turn is submitted, stored after.
+        Future<A2aPushConfig> webhook = request.pushConfig() == null
+                ? Future.succeededFuture(null)
+                : push.checkWithMessage(request.task(), tenant, request.pushConfig());
+        return webhook.compose(checked -> turnId.compose(
+                        id -> submitTurn(ctx, agent, request, address, id, beforeSubmit))
+                .compose(submitted -> checked == null
+                        ? Future.succeededFuture(submitted)
+                        : push.store(checked).map(stored -> submitted)));
+    }
+
+    private Future<Submitted> submitTurn(
+            RoutingContext ctx,
+            String agent,
+            A2aSendRequest request,
+            SessionAddress address,
+            String turnId,
+            Consumer<Submitted> beforeSubmit) {
+        String tenant = address.tenant();
+        return Future.succeededFuture(turnId).compose(id -> {
             TurnRequested turn = TurnRequested.newBuilder()
                     .setTenant(tenant)
                     .setSessionId(address.sessionId())
@@ -234,6 +260,10 @@ final class A2aService {
 
     /** The task as the session shows it, also before its turn has a message (queued or rejected); null: unknown. */
     JsonObject taskOf(A2aTaskId id, SessionAddress address, JsonObject history) {
+        return taskOf(events, id, address, history);
+    }
+
+    static JsonObject taskOf(SessionEvents events, A2aTaskId id, SessionAddress address, JsonObject history) {
         if (history == null) {
             return null;
         }

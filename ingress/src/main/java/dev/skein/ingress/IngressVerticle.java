@@ -48,6 +48,7 @@ final class IngressVerticle extends VerticleBase {
     private final Authenticator authenticator;
     private final JwtVerifier jwt;
     private volatile HttpServer server;
+    private A2aFeatures a2aFeatures = A2aFeatures.NONE;
 
     /**
      * @param prometheus the registry {@code /metrics} scrapes; null when this instance exports none
@@ -75,6 +76,12 @@ final class IngressVerticle extends VerticleBase {
         this.registryApi = registry;
         this.authenticator = authenticator;
         this.jwt = jwt;
+    }
+
+    /** The A2A server's optional parts (push notifications, card signing); before deployment. */
+    IngressVerticle withA2a(A2aFeatures features) {
+        this.a2aFeatures = java.util.Objects.requireNonNull(features, "features");
+        return this;
     }
 
     /** Fails the deployment, with the address in the message, when the port cannot be bound. */
@@ -205,7 +212,8 @@ final class IngressVerticle extends VerticleBase {
                             sessions.directory(),
                             () -> forwarder,
                             listing,
-                            authenticator.enabled())
+                            authenticator.enabled(),
+                            a2aFeatures)
                     .mount(router, auth, body);
         }
         router.route().failureHandler(this::failure);

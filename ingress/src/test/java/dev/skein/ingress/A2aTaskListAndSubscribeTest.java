@@ -16,6 +16,8 @@ import dev.skein.ingress.TestDoubles.FakeHistory;
 import dev.skein.ingress.TestDoubles.InMemorySessionEvents;
 import dev.skein.ingress.TestDoubles.RecordingGateway;
 import dev.skein.schemas.SessionAddress;
+import dev.skein.schemas.registry.InMemorySchemaRegistry;
+import dev.skein.schemas.serde.AvroSerde;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -46,6 +48,8 @@ class A2aTaskListAndSubscribeTest {
 
     @BeforeAll
     static void start() {
+        // Creating a serde marks the generated classes trusted, which building them with defaults needs.
+        AvroSerde.of(ChatMessage.class, new InMemorySchemaRegistry());
         history.reads = address -> Optional.ofNullable(sessions.get(address));
         SessionDirectory.SessionLister lister = tenant -> sessions.values().stream()
                 .map(SessionView::meta)
@@ -227,6 +231,8 @@ class A2aTaskListAndSubscribeTest {
         messages.addAll(running);
         long updated = messages.getLast().getTimestampMs();
         SessionMeta.Builder meta = SessionMeta.newBuilder()
+                .setQueuedTurns(new ArrayList<>())
+                .setRecentTurnIds(new ArrayList<>())
                 .setTenant(tenant)
                 .setSessionId(id)
                 .setNextSequence(messages.size())

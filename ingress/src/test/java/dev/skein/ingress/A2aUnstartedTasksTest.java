@@ -3,6 +3,7 @@ package dev.skein.ingress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skein.events.ActiveTurn;
+import dev.skein.events.ChatMessage;
 import dev.skein.events.SessionMeta;
 import dev.skein.events.SessionStatus;
 import dev.skein.events.TurnCompleted;
@@ -12,6 +13,8 @@ import dev.skein.ingress.TestDoubles.FakeHistory;
 import dev.skein.ingress.TestDoubles.InMemorySessionEvents;
 import dev.skein.ingress.TestDoubles.RecordingGateway;
 import dev.skein.schemas.SessionAddress;
+import dev.skein.schemas.registry.InMemorySchemaRegistry;
+import dev.skein.schemas.serde.AvroSerde;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +40,8 @@ class A2aUnstartedTasksTest {
 
     @BeforeAll
     static void start() {
+        // Creating a serde marks the generated classes trusted, which building them with defaults needs.
+        AvroSerde.of(ChatMessage.class, new InMemorySchemaRegistry());
         ingress = SkeinIngress.builder(
                         TestIngressConfig.builder()
                                 .a2a(new A2aSettings(true, List.of("demo"), "demo", null, Map.of()))

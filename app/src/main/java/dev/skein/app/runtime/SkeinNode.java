@@ -6,10 +6,13 @@ import dev.skein.adapters.AgentRunnerOptions;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.kafka.LocalKafka;
+import dev.skein.ingress.A2aFeatures;
+import dev.skein.ingress.A2aPushSettings;
 import dev.skein.ingress.Admission;
 import dev.skein.ingress.ClusterReads;
 import dev.skein.ingress.Health;
 import dev.skein.ingress.IngressConfig;
+import dev.skein.ingress.KafkaA2aPushStore;
 import dev.skein.ingress.KafkaApiKeyView;
 import dev.skein.ingress.KafkaCatalogView;
 import dev.skein.ingress.KafkaSessionEvents;
@@ -351,6 +354,7 @@ public final class SkeinNode implements AutoCloseable {
         if (apiKeys != null) {
             apiKeys.ready().get(config.streamsStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
+        A2aFeatures a2a = a2aFeatures(clients, ingressDeadLetters);
         ingress = SkeinIngress.builder(ingressConfig, gateway, events, this::health)
                 .sessions(reads)
                 .catalog(catalog)
@@ -358,9 +362,27 @@ public final class SkeinNode implements AutoCloseable {
                 .registry(registryApi)
                 .admission(new Admission(config.tenantQuotas(), load, RoleOptions.sessionAdmission(config, adapters)))
                 .keys(keys)
+                .a2a(a2a)
                 .build();
         own("the HTTP ingress", ingress);
         ingress.start();
+    }
+
+    /** Push notification configs on their compacted topic, and the card signing key, when A2A is served. */
+    private A2aFeatures a2aFeatures(Map<String, Object> clients, EventProducer deadLetters) throws Exception {
+        A2aPushSettings push = config.a2aPush();
+        if (!ingressConfig.a2a().enabled()) {
+            return A2aFeatures.NONE;
+        }
+        KafkaA2aPushStore store = null;
+        if (push.enabled()) {
+            EventProducer producer = new EventProducer(clients, "a2a-push-configs");
+            own("the A2A push config producer", producer);
+            store = new KafkaA2aPushStore(clients, topics, producer, deadLetters);
+            own("the A2A push config view", store);
+            store.ready().get(config.streamsStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        return new A2aFeatures(push, store, dev.skein.ingress.A2aCardSigner.NONE);
     }
 
     /** Closed with the node, after every part started later. */
