@@ -35,12 +35,22 @@ final class A2aRestEndpoint {
     private final A2aStream stream;
     private final A2aTaskList tasks;
     private final A2aPushConfigs push;
+    private final A2aCards cards;
 
-    A2aRestEndpoint(A2aService service, A2aStream stream, A2aTaskList tasks, A2aPushConfigs push) {
+    A2aRestEndpoint(A2aService service, A2aStream stream, A2aTaskList tasks, A2aPushConfigs push, A2aCards cards) {
         this.service = service;
         this.stream = stream;
         this.tasks = tasks;
         this.push = push;
+        this.cards = cards;
+    }
+
+    /** {@code GET /extendedAgentCard}: the card as the caller's tenant sees it. */
+    void extendedCard(RoutingContext ctx) {
+        answer(ctx, () -> {
+            A2aTenancy.resolve(ctx, null);
+            return Future.succeededFuture(cards.extended(ctx, A2aBinding.agent(ctx)));
+        });
     }
 
     /** {@code POST /tasks/{taskId}/pushNotificationConfigs}: the body is a {@code TaskPushNotificationConfig}. */

@@ -33,6 +33,7 @@ final class A2aRoutes {
             SessionDirectory directory,
             Supplier<Forwarder> forwarder,
             SessionListEndpoint listing,
+            CatalogReader catalog,
             boolean authenticated,
             A2aFeatures features) {
         A2aSessionReads reads = new A2aSessionReads(vertx, directory, forwarder);
@@ -47,9 +48,10 @@ final class A2aRoutes {
         A2aStream stream =
                 new A2aStream(service, events, context, reads, config.maxWait().toMillis());
         A2aTaskList tasks = new A2aTaskList(service, reads, listing);
-        this.rpc = new A2aRpcEndpoint(service, stream, tasks, push);
-        this.rest = new A2aRestEndpoint(service, stream, tasks, push);
-        this.cards = new A2aCards(config.a2a(), authenticated, pushSettings.enabled(), features.signer());
+        this.cards = new A2aCards(
+                config.a2a(), authenticated, pushSettings.enabled(), features.signer(), catalog, config.access());
+        this.rpc = new A2aRpcEndpoint(service, stream, tasks, push, cards);
+        this.rest = new A2aRestEndpoint(service, stream, tasks, push, cards);
         this.agent = A2aBinding.agentGuard(config.a2a());
     }
 
@@ -90,6 +92,10 @@ final class A2aRoutes {
                 .handler(auth::authenticate)
                 .handler(body)
                 .handler(rest::cancelTask);
+        router.getWithRegex(REST + "/extendedAgentCard")
+                .handler(agent)
+                .handler(auth::authenticate)
+                .handler(rest::extendedCard);
         String configs = REST + "/tasks/(?<taskId>[^/:]+)/pushNotificationConfigs";
         router.postWithRegex(configs)
                 .handler(agent)

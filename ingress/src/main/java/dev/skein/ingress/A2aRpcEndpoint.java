@@ -41,12 +41,14 @@ final class A2aRpcEndpoint {
     private final A2aStream stream;
     private final A2aTaskList tasks;
     private final A2aPushConfigs push;
+    private final A2aCards cards;
 
-    A2aRpcEndpoint(A2aService service, A2aStream stream, A2aTaskList tasks, A2aPushConfigs push) {
+    A2aRpcEndpoint(A2aService service, A2aStream stream, A2aTaskList tasks, A2aPushConfigs push, A2aCards cards) {
         this.service = service;
         this.stream = stream;
         this.tasks = tasks;
         this.push = push;
+        this.cards = cards;
     }
 
     void post(RoutingContext ctx) {
@@ -136,8 +138,10 @@ final class A2aRpcEndpoint {
                 A2aBinding.require(ctx, Permission.WRITE_SESSION);
                 yield push.delete(ctx, params);
             }
-            case "GetExtendedAgentCard" ->
-                throw A2aError.unsupported("this agent has no extended card (capabilities.extendedAgentCard is false)");
+            case "GetExtendedAgentCard" -> {
+                A2aTenancy.resolve(ctx, params);
+                yield Future.succeededFuture(cards.extended(ctx, agent));
+            }
             default -> {
                 if (VERSION_03.contains(method)) {
                     throw A2aError.versionNotSupported("'" + method + "' is an A2A 0.3 method; this interface speaks"

@@ -212,6 +212,7 @@ final class IngressVerticle extends VerticleBase {
                             sessions.directory(),
                             () -> forwarder,
                             listing,
+                            catalogReader,
                             authenticator.enabled(),
                             a2aFeatures)
                     .mount(router, auth, body);
