@@ -278,7 +278,9 @@ final class A2aJson {
                     .append(call.getString("callId"))
                     .append(')');
         }
-        return text.append(": POST /v1/sessions/")
+        return text.append(": ")
+                .append(A2aApproval.howTo(held.getJsonObject(0).getString("callId")))
+                .append(", or POST /v1/sessions/")
                 .append(id.contextId())
                 .append("/tool-calls/{callId}/approve or /deny; turn ")
                 .append(turnId)

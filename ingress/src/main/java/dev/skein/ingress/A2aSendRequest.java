@@ -13,6 +13,7 @@ import java.util.UUID;
  *
  * @param message the client's message, with the context and task ids filled in (the task's history)
  * @param pushConfig {@code configuration.taskPushNotificationConfig}, or null
+ * @param approval   a decision on the task's held calls ({@link A2aApproval}), or null
  */
 record A2aSendRequest(
         A2aTaskId task,
@@ -20,7 +21,8 @@ record A2aSendRequest(
         String text,
         boolean returnImmediately,
         JsonObject message,
-        JsonObject pushConfig) {
+        JsonObject pushConfig,
+        A2aApproval approval) {
 
     /**
      * Reads the params of a request whose tenant {@link A2aTenancy} has already resolved.
@@ -67,7 +69,12 @@ record A2aSendRequest(
             push = object(configuration, "taskPushNotificationConfig", false);
         }
         JsonObject sent = message.copy().put("contextId", task.contextId()).put("taskId", task.toString());
-        return new A2aSendRequest(task, continuing, text, immediately, sent, push);
+        A2aApproval approval = A2aApproval.in(message);
+        if (approval != null && !continuing) {
+            throw A2aError.invalidParams("an approval ({\"approve\"/\"deny\"} data part) answers a task that holds"
+                    + " calls: send it with that task's taskId");
+        }
+        return new A2aSendRequest(task, continuing, text, immediately, sent, push, approval);
     }
 
     private static String text(JsonObject message, int maxMessageBytes) {

@@ -44,6 +44,7 @@ final class A2aService {
     private final Context context;
     private final A2aSessionReads reads;
     private final A2aPushConfigs push;
+    private final A2aDecisions decisions;
 
     A2aService(
             IngressConfig config,
@@ -58,6 +59,7 @@ final class A2aService {
         this.context = context;
         this.reads = reads;
         this.push = push;
+        this.decisions = new A2aDecisions(gateway, events, context, reads);
     }
 
     /** A submitted turn: the request it came from, and the turn. */
@@ -72,6 +74,9 @@ final class A2aService {
         String tenant = Caller.of(ctx).tenant();
         A2aSendRequest request = A2aSendRequest.parse(params, config.maxMessageBytes());
         SessionAddress address = request.task().address(tenant);
+        if (request.approval() != null) {
+            return decisions.decide(ctx, agent, request, address, beforeSubmit);
+        }
         Future<String> turnId = request.continuing()
                 ? reads.history(ctx, address)
                         .map(history -> continuation(request.task(), taskOf(request.task(), address, history)))
@@ -314,7 +319,7 @@ final class A2aService {
                 "no task " + id + " for this tenant (it never existed, or its session was cleared)");
     }
 
-    private static A2aError refusal(SessionAddress address, String what, Throwable cause) {
+    static A2aError refusal(SessionAddress address, String what, Throwable cause) {
         Throwable unwrapped = GatewaySubmission.unwrap(cause);
         if (unwrapped instanceof A2aError error) {
             return error;
