@@ -382,7 +382,7 @@ public final class SkeinNode implements AutoCloseable {
             own("the A2A push config view", store);
             store.ready().get(config.streamsStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
-        return new A2aFeatures(push, store, dev.skein.ingress.A2aCardSigner.NONE);
+        return new A2aFeatures(push, store, dev.skein.ingress.A2aCardSigner.fromKeyFile(config.a2aSigningKey()));
     }
 
     /** Closed with the node, after every part started later. */
