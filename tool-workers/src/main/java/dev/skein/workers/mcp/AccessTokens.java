@@ -100,18 +100,17 @@ final class AccessTokens {
                 .collect(Collectors.joining("&"));
         Instant asked = clock.instant();
         HttpResponse<InputStream> response;
-        JsonNode answer;
         try {
             response = http.send(
                     request.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofInputStream());
-            answer = parse(response.body());
         } catch (IOException e) {
             throw refused("cannot be reached: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw refused("was interrupted");
         }
+        JsonNode answer = parse(response.body());
         if (response.statusCode() != 200) {
             String error = answer.path("error").asText("");
             String description = answer.path("error_description").asText("");
@@ -139,19 +138,22 @@ final class AccessTokens {
         }
     }
 
-    private static JsonNode parse(InputStream in) throws IOException {
+    private JsonNode parse(InputStream in) {
+        byte[] bytes;
         try (in) {
-            byte[] bytes = in.readNBytes(MAX_BODY + 1);
-            if (bytes.length > MAX_BODY) {
-                throw new IOException("its answer is larger than " + MAX_BODY + " bytes");
-            }
-            try {
-                JsonNode tree = JSON.readTree(bytes);
-                return tree == null ? JSON.createObjectNode() : tree;
-            } catch (IOException e) {
-                // Not JSON (an HTML error page): the status alone says what happened.
-                return JSON.createObjectNode();
-            }
+            bytes = in.readNBytes(MAX_BODY + 1);
+        } catch (IOException e) {
+            throw refused("broke off its answer: " + e.getMessage());
+        }
+        if (bytes.length > MAX_BODY) {
+            throw refused("answered more than " + MAX_BODY + " bytes, which is no token answer");
+        }
+        try {
+            JsonNode tree = JSON.readTree(bytes);
+            return tree == null ? JSON.createObjectNode() : tree;
+        } catch (IOException e) {
+            // Not JSON (an HTML error page): the status alone says what happened.
+            return JSON.createObjectNode();
         }
     }
 
