@@ -293,7 +293,7 @@ public final class McpToolSource implements AutoCloseable {
             lost(current, failure);
             throw wentAway(mcpName, McpError.aggregateExceptionMessages(failure));
         }
-        String text = text(result);
+        String text = McpTool.text(result);
         if (Boolean.TRUE.equals(result.isError())) {
             throw new ToolFailure("MCP tool " + mcpName + " of server " + spec.name() + " failed: " + text);
         }
@@ -303,29 +303,6 @@ public final class McpToolSource implements AutoCloseable {
     private ToolFailure wentAway(String mcpName, String why) {
         return new ToolFailure("MCP server " + spec.name() + " went away during the call of " + mcpName + " (" + why
                 + "); it was not repeated because the server may have acted on it");
-    }
-
-    private static String text(McpSchema.CallToolResult result) {
-        List<String> parts = new ArrayList<>();
-        for (McpSchema.Content content : result.content() == null ? List.<McpSchema.Content>of() : result.content()) {
-            if (content instanceof McpSchema.TextContent text) {
-                parts.add(text.text());
-            } else {
-                parts.add(json(content));
-            }
-        }
-        if (parts.isEmpty() && result.structuredContent() != null) {
-            parts.add(json(result.structuredContent()));
-        }
-        return String.join("\n", parts);
-    }
-
-    private static String json(Object value) {
-        try {
-            return McpJsonDefaults.getMapper().writeValueAsString(value);
-        } catch (java.io.IOException e) {
-            return String.valueOf(value);
-        }
     }
 
     private void ping() {
