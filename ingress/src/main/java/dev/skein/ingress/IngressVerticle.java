@@ -106,7 +106,8 @@ final class IngressVerticle extends VerticleBase {
         StreamEndpoint stream = new StreamEndpoint(config, gateway, events, context, auth, gateway);
         SseEndpoint sse = new SseEndpoint(context, events, auth, gateway);
         CatalogEndpoint catalog = new CatalogEndpoint(catalogReader, config.workerTimeout(), config.access());
-        McpEndpoint mcp = new McpEndpoint(vertx, config, gateway, events, catalogReader, context);
+        McpEndpoint mcp =
+                new McpEndpoint(new McpHistories(history, listing), config, gateway, events, catalogReader, context);
         mcpNotifications = new McpNotifications(
                 context, catalogReader, gateway, auth, events.streamSettings().heartbeat());
         HealthEndpoint health = new HealthEndpoint(vertx, healthCheck);

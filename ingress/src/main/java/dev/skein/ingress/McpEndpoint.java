@@ -9,7 +9,6 @@ import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.TenantAccess;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -57,7 +56,7 @@ final class McpEndpoint {
     private final McpHistories histories;
 
     McpEndpoint(
-            Vertx vertx,
+            McpHistories histories,
             IngressConfig config,
             TurnGateway gateway,
             SessionEvents events,
@@ -68,7 +67,7 @@ final class McpEndpoint {
         this.events = events;
         this.catalog = catalog;
         this.context = context;
-        this.histories = new McpHistories(vertx, config);
+        this.histories = histories;
     }
 
     void post(RoutingContext ctx) {

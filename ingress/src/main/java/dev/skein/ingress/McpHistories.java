@@ -1,48 +1,34 @@
 package dev.skein.ingress;
 
+import dev.skein.ingress.auth.Caller;
+import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Session histories as MCP resources, {@code skein://sessions/{id}/history}. A history is read
- * through this instance's own {@code GET /v1/sessions/{id}/history}, and the list of them through
- * its {@code GET /v1/sessions}, with the caller's credentials: the owner lookup, forwarding,
- * standby reads, paging and tenant checks of those endpoints then hold here as well, with no copy
- * of them.
+ * Session histories as MCP resources, {@code skein://sessions/{id}/history}. A history is read by
+ * the same code as {@code GET /v1/sessions/{id}/history} ({@link HistoryEndpoint#read}: the owner
+ * lookup, forwarding to the instance that holds it as this caller, standby reads), and the list of
+ * them by the same code as {@code GET /v1/sessions} ({@link SessionListEndpoint#listing}). The
+ * session's address is the caller's tenant and the id, as {@link SessionGuard} makes it for
+ * {@code /v1}: another tenant's session cannot be named.
  */
 final class McpHistories {
 
-    private static final Pattern HISTORY = Pattern.compile("skein://sessions/([A-Za-z0-9._-]{1,128})/history");
-
     static final int PAGE = 100;
+    private static final Pattern HISTORY = Pattern.compile("skein://sessions/([A-Za-z0-9._-]{1,128})/history");
     private static final int MAX_CURSOR = 512;
 
-    private final IngressConfig config;
-    private final HttpClient loopback;
+    private final HistoryEndpoint history;
+    private final SessionListEndpoint listing;
 
-    McpHistories(Vertx vertx, IngressConfig config) {
-        this.config = config;
-        // The address the ingress listens on; a wildcard is reached on loopback.
-        String host = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
-        HttpClientOptions options = new HttpClientOptions().setDefaultHost(host);
-        if (config.tls() != null) {
-            // Its own certificate, on loopback: the name in it need not be the host's.
-            options.setSsl(true).setTrustAll(true).setVerifyHost(false);
-        }
-        this.loopback = vertx.createHttpClient(options);
+    McpHistories(HistoryEndpoint history, SessionListEndpoint listing) {
+        this.history = history;
+        this.listing = listing;
     }
 
     static JsonArray templates() {
@@ -65,18 +51,18 @@ final class McpHistories {
             return Future.succeededFuture(
                     McpEndpoint.error(-32602, "cursor must be the nextCursor of an earlier resources/list (a string)"));
         }
-        String query = "?limit=" + PAGE
-                + (cursor == null ? "" : "&cursor=" + URLEncoder.encode((String) cursor, StandardCharsets.UTF_8));
-        return get(ctx, "/v1/sessions" + query)
-                .map(res -> {
-                    if (res.status() != 200) {
-                        return McpEndpoint.error(
-                                res.status() == 400 ? -32602 : -32603,
-                                "listing the sessions answered " + res.status() + ": " + res.body());
-                    }
-                    JsonObject listing = res.body().toJsonObject();
+        SessionQuery query;
+        String tenant;
+        try {
+            tenant = new SessionAddress(Caller.of(ctx).tenant(), "x").tenant();
+            query = SessionQuery.parse(null, null, (String) cursor, String.valueOf(PAGE), System.currentTimeMillis());
+        } catch (IllegalArgumentException e) {
+            return Future.succeededFuture(McpEndpoint.error(-32602, e.getMessage()));
+        }
+        return listing.listing(ctx, tenant, query)
+                .map(found -> {
                     JsonArray resources = new JsonArray();
-                    for (Object entry : listing.getJsonArray("sessions", new JsonArray())) {
+                    for (Object entry : found.getJsonArray("sessions", new JsonArray())) {
                         JsonObject session = (JsonObject) entry;
                         String id = session.getString("session");
                         resources.add(new JsonObject()
@@ -90,31 +76,13 @@ final class McpHistories {
                                 .put("mimeType", "application/json"));
                     }
                     JsonObject result = new JsonObject().put("resources", resources);
-                    if (listing.getString("next") != null) {
-                        result.put("nextCursor", listing.getString("next"));
+                    if (found.getString("next") != null) {
+                        result.put("nextCursor", found.getString("next"));
                     }
                     return result;
                 })
                 .recover(e -> Future.succeededFuture(
                         McpEndpoint.error(-32603, "the sessions cannot be listed: " + e.getMessage())));
-    }
-
-    private record Answer(int status, Buffer body) {}
-
-    // This instance's own /v1, with the caller's credentials: its checks hold here as they are.
-    private Future<Answer> get(RoutingContext ctx, String path) {
-        RequestOptions options = new RequestOptions()
-                .setMethod(HttpMethod.GET)
-                .setPort(config.port())
-                .setURI(path);
-        for (String header : List.of("Authorization", config.tenantHeader())) {
-            String value = ctx.request().getHeader(header);
-            if (value != null) {
-                options.putHeader(header, value);
-            }
-        }
-        return loopback.request(options)
-                .compose(req -> req.send().compose(res -> res.body().map(body -> new Answer(res.statusCode(), body))));
     }
 
     /** The {@code resources/read} result, or an error ({@link McpEndpoint#error}); never a failed future. */
@@ -125,12 +93,18 @@ final class McpHistories {
             return Future.succeededFuture(McpEndpoint.error(
                     -32602, "unknown resource '" + uri + "'; Skein serves skein://sessions/{id}/history"));
         }
-        return get(ctx, "/v1/sessions/" + matcher.group(1) + "/history")
-                .map(res -> {
-                    if (res.status() != 200) {
+        SessionAddress address;
+        try {
+            address = new SessionAddress(Caller.of(ctx).tenant(), matcher.group(1));
+        } catch (IllegalArgumentException e) {
+            return Future.succeededFuture(McpEndpoint.error(-32602, e.getMessage()));
+        }
+        return history.read(ctx, address, "/v1/sessions/" + address.sessionId() + "/history")
+                .map(reply -> {
+                    if (reply.status() != 200) {
                         return McpEndpoint.error(
-                                res.status() == 404 ? -32002 : -32603,
-                                "reading " + uri + " answered " + res.status() + ": " + res.body());
+                                reply.status() == 404 ? -32002 : -32603,
+                                "reading " + uri + " answered " + reply.status() + ": " + reply.body());
                     }
                     return new JsonObject()
                             .put(
@@ -139,7 +113,7 @@ final class McpHistories {
                                             .add(new JsonObject()
                                                     .put("uri", uri)
                                                     .put("mimeType", "application/json")
-                                                    .put("text", res.body().toString())));
+                                                    .put("text", reply.body().toString())));
                 })
                 .recover(e -> Future.succeededFuture(
                         McpEndpoint.error(-32603, "the history cannot be read: " + e.getMessage())));
