@@ -12,6 +12,7 @@ import {chromium} from 'playwright-core';
 import {mkdirSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {HOSTILE, traceOf} from './trace-fixture.mjs';
 
 const base = (process.env.SKEIN_UI_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
 const credential = process.env.SKEIN_UI_CREDENTIAL ?? '';
@@ -127,6 +128,27 @@ try {
       console.log('trace: not available (' + (await page.locator('#trace-unavailable').textContent()) + ')');
     }
     await shot('03-trace');
+  });
+
+  await step('the timeline shows a trace of the documented shape, its text as text', async () => {
+    // The endpoint's answer is stood in for by a fixture, so that the view is checked against the
+    // shape whether or not this server serves traces (the step above checks the real one).
+    const turnId = 'fixture-turn';
+    await page.route('**/v1/sessions/*/turns/' + turnId + '/trace', (route) =>
+      route.fulfill({status: 200, contentType: 'application/json', body: JSON.stringify(traceOf(session, turnId))}));
+    await page.goto(base + '/ui/#/trace/' + session + '/' + turnId);
+    await page.locator('#trace-timeline').waitFor();
+    check((await page.locator('#trace-timeline li.event').count()) === 8, 'not every event is on the timeline');
+    const kinds = await page.locator('#trace-timeline li.event').evaluateAll((items) => items.map((i) => i.dataset.kind));
+    check(kinds[0] === 'TURN_REQUESTED' && kinds[7] === 'TURN_COMPLETED', 'events out of order: ' + kinds);
+    await page.locator('tr.trace-tool[data-call-id="c1"] .badge', {hasText: 'cached'}).waitFor();
+    await page.locator('tr.trace-tool[data-call-id="c2"]', {hasText: HOSTILE}).first().waitFor();
+    check((await page.locator('#trace img').count()) === 0, 'trace text became elements');
+    const widths = await page.locator('#latency-bar span').evaluateAll((spans) => spans.map((s) => s.style.width));
+    check(widths.length === 5 && widths[1] === '42.86%', 'the latency bar is off: ' + widths);
+    check((await page.evaluate(() => window.__pwned)) === undefined, 'trace text ran as script');
+    await shot('03b-trace-timeline');
+    await page.unroute('**/v1/sessions/*/turns/' + turnId + '/trace');
   });
 
   await step('a call held for approval is approved and the turn finishes', async () => {

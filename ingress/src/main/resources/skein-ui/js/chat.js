@@ -200,7 +200,7 @@ export function mount(container, {session}) {
     }
     for (const id of seen) {
       const turn = state.turns.get(id);
-      if (id !== history.activeTurnId && !turn.done) finish(turn, 'done');
+      if (id !== history.activeTurnId && !turn.done) finish(turn, 'finished');
     }
     applyApprovals(history);
   }

@@ -52,14 +52,15 @@ function failed(what, error) {
 /** One card per tier: from the tier gauges when /metrics answers, else from the heartbeats alone. */
 function tiers(samples, workers, metricsError) {
   const fromMetrics = samples !== null && samples.some((s) => s.name === 'skein_tier_workers_live');
+  // Tiers in the order the workers list them (smallest first, as configured), then any other the gauges name.
   const names = new Set();
+  for (const w of workers ?? []) (w.tiers ?? []).forEach((t) => names.add(t));
   const depth = samples ? byLabel(samples, 'skein_tier_queue_depth', 'tier') : {};
   const live = samples ? byLabel(samples, 'skein_tier_workers_live', 'tier') : {};
   const inFlight = samples ? byLabel(samples, 'skein_tier_tasks_in_flight', 'tier') : {};
   const admitted = samples ? byLabel(samples, 'skein_tier_tasks_admitted', 'tier') : {};
   Object.keys(live).forEach((t) => names.add(t));
   Object.keys(depth).forEach((t) => names.add(t));
-  for (const w of workers ?? []) (w.tiers ?? []).forEach((t) => names.add(t));
   const cards = [...names].map((tier) => {
     const serving = (workers ?? []).filter((w) => w.live && (w.tiers ?? []).includes(tier));
     const utilisation = fromMetrics ? metricUtilisation(samples, tier) : heartbeatUtilisation(serving);
@@ -134,7 +135,8 @@ function workersTable(workers) {
 
 function toolsTable(tools) {
   if (tools.length === 0) return el('p', {class: 'notice'}, 'No tool is offered.');
-  return table(['tool', 'needs', 'timeout', 'retries', 'cacheable', 'approval', 'description'],
+  // 'approval' is the tool's own flag; skein.session.approvals may hold other tools too (docs/api.md).
+  return table(['tool', 'needs', 'timeout', 'retries', 'cacheable', 'requires approval', 'description'],
     tools.map((t) => el('tr', {dataset: {tool: t.name}},
       el('td', {class: 'mono'}, t.name),
       el('td', {}, resources(t.resources)),

@@ -142,7 +142,7 @@ class UiEndToEndIT {
                 .contains("answer streamed: ")
                 .containsAnyOf("trace: timeline", "trace: not available")
                 .contains(START_SECOND_WORKER)
-                .contains("ui e2e: all 8 steps passed");
+                .contains("ui e2e: all 9 steps passed");
         assertThat(secondWorker.get()).as("the second worker was started").isNotNull();
         assertThat(screenshots.resolve("02-chat-answer.png")).isNotEmptyFile();
         assertThat(screenshots.resolve("07-pools.png")).isNotEmptyFile();
