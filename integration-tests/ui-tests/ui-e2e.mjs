@@ -173,6 +173,16 @@ try {
     check(/denied/.test(answer), 'the agent was not told of the denial: ' + JSON.stringify(answer));
   });
 
+  await step('a running turn is cancelled and gets its one completion', async () => {
+    const turn = await sendAndWait('use tool noop');
+    await turn.locator('.tool button.approve').waitFor();
+    await turn.locator('button.cancel').click();
+    await turn.locator('.turn-head .badge', {hasText: 'CANCELLED'}).waitFor();
+    check(/cancelled in the web UI/.test(await turn.locator('.turn-error').textContent()), 'the reason is not shown');
+    check(await turn.locator('button.cancel').isHidden(), 'a finished turn still offers Cancel');
+    check((await turn.locator('.tool button.approve').count()) === 0, 'a finished turn still offers Approve');
+  });
+
   await step('hostile text from the agent is shown as text, never as markup', async () => {
     const hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
     const turn = await sendAndWait(hostile);

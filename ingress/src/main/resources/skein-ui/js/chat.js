@@ -62,10 +62,20 @@ export function mount(container, {session}) {
     trace.hidden = true;
     trace.classList.add('trace-link');
     const agent = el('span');
-    turn = {badge: badge('running'), trace, agent, user: el('div', {class: 'user'}), tools: el('div', {class: 'tools'}),
+    const cancel = el('button', {type: 'button', class: 'secondary cancel'}, 'Cancel');
+    cancel.addEventListener('click', async () => {
+      cancel.disabled = true;
+      try {
+        await api(sessionPath(session, 'turns', turnId, 'cancel'), {method: 'POST', body: {reason: 'cancelled in the web UI'}});
+      } catch (e) {
+        problem.textContent = 'Could not cancel the turn: ' + e.message;
+        cancel.disabled = false;
+      }
+    });
+    turn = {badge: badge('running'), trace, agent, cancel, user: el('div', {class: 'user'}), tools: el('div', {class: 'tools'}),
       answer: el('div', {class: 'answer'}), error: el('div', {class: 'error turn-error'}), calls: new Map(), done: false};
     turn.node = el('article', {class: 'turn', dataset: {turnId}},
-      el('div', {class: 'turn-head'}, el('span', {class: 'mono'}, turnId), turn.badge, agent, trace),
+      el('div', {class: 'turn-head'}, el('span', {class: 'mono'}, turnId), turn.badge, agent, trace, cancel),
       turn.user, turn.tools, turn.answer, turn.error);
     log.append(turn.node);
     state.turns.set(turnId, turn);
@@ -74,6 +84,7 @@ export function mount(container, {session}) {
 
   function finish(turn, status) {
     turn.done = true;
+    turn.cancel.hidden = true;
     if (status) setTurnStatus(turn, status);
     turn.trace.hidden = false;
     for (const call of turn.calls.values()) call.actions.replaceChildren();

@@ -44,10 +44,11 @@ export function meter(share) {
   return el('span', {class: 'meter', title: Number.isFinite(share) ? (share * 100).toFixed(0) + '%' : 'n/a'}, fill);
 }
 
+/** A table in a box that scrolls sideways on narrow screens. */
 export function table(headers, rows) {
-  return el('table', {},
+  return el('div', {class: 'table-box'}, el('table', {},
     el('thead', {}, el('tr', {}, headers.map((h) => el('th', {scope: 'col'}, h)))),
-    el('tbody', {}, rows));
+    el('tbody', {}, rows)));
 }
 
 export function ms(value) {

@@ -29,8 +29,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The web UI in headless Chromium against a real node: {@code ui-tests/ui-e2e.mjs} (playwright-core
  * driving Debian's chromium) signs in with an operator's API key, asks "what is 12*7?" and sees the
- * calculator call and the answer 84 stream in, opens the turn's decision trace, approves and denies
- * calls of {@code noop} (held for approval by the configuration), finds the session in the list,
+ * calculator call and the answer 84 stream in, opens the turn's decision trace (and the timeline of a
+ * trace fixture), approves and denies calls of {@code noop} (held for approval by the
+ * configuration), cancels a turn whose call is held, keeps hostile text as text, finds the session in the list,
  * and sees a second worker appear in the pools view once this test starts it. Screenshots are kept
  * in {@code target/ui-screenshots}.
  *
@@ -142,7 +143,7 @@ class UiEndToEndIT {
                 .contains("answer streamed: ")
                 .containsAnyOf("trace: timeline", "trace: not available")
                 .contains(START_SECOND_WORKER)
-                .contains("ui e2e: all 9 steps passed");
+                .contains("ui e2e: all 10 steps passed");
         assertThat(secondWorker.get()).as("the second worker was started").isNotNull();
         assertThat(screenshots.resolve("02-chat-answer.png")).isNotEmptyFile();
         assertThat(screenshots.resolve("07-pools.png")).isNotEmptyFile();
