@@ -52,9 +52,16 @@ class UiEndToEndIT {
     private static SkeinNode node;
     private static final AtomicReference<SkeinNode> secondWorker = new AtomicReference<>();
     private static String key;
+    private static Path chromium;
 
     @BeforeAll
     static void start() throws Exception {
+        // The prerequisites first: a missing browser fails at once, before a node is started.
+        chromium = chromium();
+        assertThat(SCRIPTS.resolve("node_modules/playwright-core"))
+                .as("the ui tests' npm packages are missing: run 'npm ci --prefix integration-tests/ui-tests'"
+                        + " (.ci/run does)")
+                .isDirectory();
         String name = KafkaFixture.uniqueName("ui");
         shared.put("skein.kafka.bootstrap-servers", KafkaFixture.bootstrapServers());
         shared.put("skein.topics.prefix", name + ".");
@@ -92,11 +99,6 @@ class UiEndToEndIT {
 
     @Test
     void theUiChatsTracesApprovesListsAndShowsANewWorker() throws Exception {
-        Path chromium = chromium();
-        assertThat(SCRIPTS.resolve("node_modules/playwright-core"))
-                .as("the ui tests' npm packages are missing: run 'npm ci --prefix integration-tests/ui-tests'"
-                        + " (.ci/run does)")
-                .isDirectory();
         Path screenshots = Path.of("target", "ui-screenshots");
         Files.createDirectories(screenshots);
 
@@ -161,6 +163,10 @@ class UiEndToEndIT {
     private static Path chromium() {
         String named = System.getenv("CHROMIUM");
         if (named != null && !named.isBlank()) {
+            if (!Files.isExecutable(Path.of(named))) {
+                throw new AssertionError("CHROMIUM=" + named + " is not an executable file: point it at a Chromium"
+                        + " binary, or unset it to use Debian's chromium ('apt-get install -y chromium')");
+            }
             return Path.of(named);
         }
         for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
