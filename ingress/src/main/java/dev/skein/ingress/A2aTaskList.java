@@ -150,7 +150,7 @@ final class A2aTaskList {
         String tenant = Caller.of(ctx).tenant();
         Future<List<String>> contexts = query.contextId() != null
                 ? Future.succeededFuture(List.of(query.contextId()))
-                : listing.cluster(
+                : listing.listing(
                                 ctx, tenant, SessionQuery.parse(null, null, null, String.valueOf(SESSIONS_SCANNED), 0))
                         .map(page -> page.getJsonArray("sessions").stream()
                                 .map(s -> ((JsonObject) s).getString("session"))

@@ -77,14 +77,15 @@ final class SessionListEndpoint {
             });
             return;
         }
-        cluster(ctx, tenant, query).onComplete(done -> JsonReply.send(ctx, 200, done.result()));
+        listing(ctx, tenant, query).onComplete(done -> JsonReply.send(ctx, 200, done.result()));
     }
 
     /**
-     * The page of every instance merged: never fails, an instance that does not answer is left out
-     * (and its partitions named missing). Also what A2A's {@code ListTasks} scans.
+     * The tenant's sessions on every instance, merged, newest activity first; never a failed
+     * future (an instance that does not answer is in {@code missingPartitions}). Asks the others as
+     * the caller of {@code ctx}, as {@code GET /v1/sessions} does; {@code /mcp}'s resources/list too.
      */
-    Future<JsonObject> cluster(RoutingContext ctx, String tenant, SessionQuery query) {
+    Future<JsonObject> listing(RoutingContext ctx, String tenant, SessionQuery query) {
         List<Future<JsonObject>> pages = new ArrayList<>();
         for (URI instance : directory.instances()) {
             pages.add(

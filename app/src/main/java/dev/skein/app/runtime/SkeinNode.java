@@ -379,8 +379,9 @@ public final class SkeinNode implements AutoCloseable {
             EventProducer producer = new EventProducer(clients, "a2a-push-configs");
             own("the A2A push config producer", producer);
             store = new KafkaA2aPushStore(clients, topics, producer, deadLetters);
+            // Not waited for: configs made before this start are delivered once read, and a topic this
+            // node may not read must not stop the node (its reader logs the problem and retries).
             own("the A2A push config view", store);
-            store.ready().get(config.streamsStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
         return new A2aFeatures(push, store, dev.skein.ingress.A2aCardSigner.fromKeyFile(config.a2aSigningKey()));
     }
