@@ -34,18 +34,23 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Against {@code skein up} with a card signing key and push notifications allowed to loopback: a
  * task held for approval is pushed to a webhook this test runs, approved by an A2A message (the
  * {@code approve} data part), and its final state pushed; Skein's own {@code a2a} adapter verifies
- * the node's signed card with the node's public key, and refuses it with another.
+ * the node's signed card with the node's public key, and refuses it with another; a config made
+ * before a restart is still there after it, and the restarted node delivers the task's end.
  */
 @Tag("a2a")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class A2aPushAndTrustIT {
 
     private final A2aSpecClient a2a = new A2aSpecClient(null);
@@ -56,6 +61,7 @@ class A2aPushAndTrustIT {
     private ECKey cardKey;
     private HttpServer webhook;
     private Process skein;
+    private int kafkaPort;
 
     @BeforeAll
     void start() throws Exception {
@@ -75,23 +81,29 @@ class A2aPushAndTrustIT {
                 dataDir.resolve("trusted.jwks"),
                 "{\"keys\":[" + cardKey.toPublicJWK().toJSONString() + "]}");
         httpPort = freePort();
-        skein = skeinUp(freePort());
+        kafkaPort = freePort();
+        skein = skeinUp(kafkaPort);
     }
 
     @AfterAll
     void stop() throws InterruptedException {
+        stopSkein();
+        if (webhook != null) {
+            webhook.stop(0);
+        }
+    }
+
+    private void stopSkein() throws InterruptedException {
         if (skein != null) {
             skein.destroy();
             if (!skein.waitFor(30, TimeUnit.SECONDS)) {
                 skein.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         }
-        if (webhook != null) {
-            webhook.stop(0);
-        }
     }
 
     @Test
+    @Order(1)
     void aHeldTaskIsPushedApprovedOverA2aAndItsEndPushed() {
         String rpc = base() + "/a2a/demo";
         String context = "push-" + UUID.randomUUID();
@@ -155,6 +167,61 @@ class A2aPushAndTrustIT {
     }
 
     @Test
+    @Order(3)
+    void aConfigSurvivesARestartAndTheRestartedNodeDeliversTheEnd() throws Exception {
+        String rpc = base() + "/a2a/demo";
+        String context = "restart-" + UUID.randomUUID();
+        JsonNode held = a2a.result(
+                        rpc,
+                        "SendMessage",
+                        A2aSpecClient.sendParams(
+                                A2aSpecClient.message("how many primes below 2000?", context, null), false))
+                .path("task");
+        assertThat(held.path("status").path("state").asText()).isEqualTo("TASK_STATE_INPUT_REQUIRED");
+        String taskId = held.path("id").asText();
+        ObjectNode config = SkeinClient.JSON
+                .createObjectNode()
+                .put("taskId", taskId)
+                .put("id", "survivor")
+                .put("url", "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook");
+        a2a.result(rpc, "CreateTaskPushNotificationConfig", config);
+
+        stopSkein();
+        skein = skeinUp(kafkaPort);
+        pushed.clear();
+
+        JsonNode listed = a2a.result(
+                rpc,
+                "ListTaskPushNotificationConfigs",
+                SkeinClient.JSON.createObjectNode().put("taskId", taskId));
+        assertThat(listed.path("configs").get(0).path("id").asText()).isEqualTo("survivor");
+        String text = held.path("status")
+                .path("message")
+                .path("parts")
+                .get(0)
+                .path("text")
+                .asText();
+        String callId = text.substring(text.indexOf("{\"approve\": [\"") + 14).split("\"")[0];
+        ObjectNode approval = A2aSpecClient.message("yes", context, taskId);
+        ((com.fasterxml.jackson.databind.node.ArrayNode) approval.path("parts"))
+                .addObject()
+                .putObject("data")
+                .putArray("approve")
+                .add(callId);
+        a2a.result(rpc, "SendMessage", A2aSpecClient.sendParams(approval, true));
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> pushed.stream()
+                        .anyMatch(p -> taskId.equals(p.path("task").path("id").asText())
+                                && "TASK_STATE_COMPLETED"
+                                        .equals(p.path("task")
+                                                .path("status")
+                                                .path("state")
+                                                .asText())));
+        assertThat(pushed.getLast().path("task").path("artifacts").toString()).contains("303");
+    }
+
+    @Test
+    @Order(2)
     void theAdapterVerifiesTheNodesSignedCardAndRefusesAnotherKey() throws Exception {
         AgentReply trusted = peer(dataDir.resolve("trusted.jwks")).decide(invocation(), delta -> {});
         assertThat(trusted).isInstanceOf(AgentReply.Answer.class);
