@@ -33,7 +33,7 @@ final class A2aPushNotifier {
     private final SessionEvents events;
     private final A2aSessionReads reads;
     private final SessionDirectory directory;
-    /** The state last pushed, by config key. */
+    /** The state last pushed, by {@link #identity} of the config. */
     private final Map<String, String> pushed = new HashMap<>();
     /** Each config's deliveries, in order: the next waits for the one before. */
     private final Map<String, Future<Void>> chains = new HashMap<>();
@@ -70,7 +70,8 @@ final class A2aPushNotifier {
             byTask.computeIfAbsent(config.tenant() + "/" + config.taskId(), k -> new ArrayList<>())
                     .add(config);
         }
-        pushed.keySet().retainAll(store.all().stream().map(A2aPushConfig::key).toList());
+        pushed.keySet()
+                .retainAll(store.all().stream().map(A2aPushNotifier::identity).toList());
         List<Future<Void>> checks = new ArrayList<>();
         byTask.values().forEach(configs -> checks.add(check(configs)));
         Future.join(checks).onComplete(done -> sweeping = false);
@@ -102,7 +103,7 @@ final class A2aPushNotifier {
                     List<Future<Void>> sent = new ArrayList<>();
                     for (A2aPushConfig config : configs) {
                         // Per config: one created later still gets the state the others already had.
-                        if (!state.equals(pushed.put(config.key(), state))) {
+                        if (!state.equals(pushed.put(identity(config), state))) {
                             sent.add(enqueue(config, payload));
                         }
                     }
@@ -119,6 +120,11 @@ final class A2aPushNotifier {
                     log.debug("push notifications: task {} not checked now: {}", first.taskId(), failed.toString());
                     return Future.succeededFuture();
                 });
+    }
+
+    /** A config deleted and made again under its id is a new one, which gets the current state too. */
+    private static String identity(A2aPushConfig config) {
+        return config.key() + "@" + config.createdAtMs();
     }
 
     private Future<Void> enqueue(A2aPushConfig config, JsonObject payload) {

@@ -28,11 +28,13 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -270,6 +272,46 @@ class A2aPushTest {
                                         .put("taskPushNotificationConfig", new JsonObject().put("url", "ftp://x/"))));
         assertThat(bad.getJsonObject("error").getInteger("code")).isEqualTo(-32602);
         assertThat(gateway.turns).isEmpty();
+    }
+
+    /** Hostile config fields: header injection, wrong types, sizes past the limits, bad ids. */
+    static Stream<JsonObject> hostileConfigs() {
+        String url = "http://127.0.0.1:1/hook";
+        return Stream.of(
+                new JsonObject().put("url", url).put("token", "t\r\nX-Injected: yes"),
+                new JsonObject().put("url", url).put("token", "x".repeat(A2aPushConfig.MAX_TOKEN + 1)),
+                new JsonObject().put("url", url).put("token", 7),
+                new JsonObject().put("url", url).put("authentication", new JsonObject().put("scheme", "Bearer x")),
+                new JsonObject().put("url", url).put("authentication", new JsonObject().put("scheme", "")),
+                new JsonObject().put("url", url).put("authentication", "Bearer x"),
+                new JsonObject()
+                        .put("url", url)
+                        .put(
+                                "authentication",
+                                new JsonObject().put("scheme", "Bearer").put("credentials", "a\nb")),
+                new JsonObject().put("url", "http://127.0.0.1:1/" + "a".repeat(A2aPushConfig.MAX_URL)),
+                new JsonObject().put("url", ""),
+                new JsonObject().put("url", 5),
+                new JsonObject(),
+                new JsonObject().put("url", url).put("id", "../x"),
+                new JsonObject().put("url", url).put("id", "a/b"),
+                new JsonObject().put("url", url).put("taskId", "trip~other"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("hostileConfigs")
+    void hostileConfigFieldsAreInvalidParamsAndNothingIsStored(JsonObject config) throws Exception {
+        if (!config.containsKey("taskId")) {
+            // On JSON-RPC the config's taskId names the task: only the REST path can contradict it.
+            JsonObject answer = a2a.rpc(
+                    "demo", "CreateTaskPushNotificationConfig", config.copy().put("taskId", "trip~t1"));
+            assertThat(answer.getJsonObject("error").getInteger("code"))
+                    .as(answer.encode())
+                    .isEqualTo(-32602);
+        }
+        var rest = a2a.post("/a2a/demo/rest/tasks/trip~t1/pushNotificationConfigs", config.encode());
+        assertThat(rest.statusCode()).as(rest.body()).isEqualTo(400);
+        assertThat(store.all()).isEmpty();
     }
 
     private static JsonObject config(String taskId, String path, String id) {
