@@ -225,7 +225,8 @@ public final class SkeinConfig {
                 config.getDuration("skein.session.cache-ttl"),
                 approvals(),
                 tenantAccess(),
-                doubleTexting());
+                doubleTexting(),
+                ContextReader.context(config, agents()));
     }
 
     /** {@code skein.auth}: API keys and JWT, and whether an unauthenticated API may leave loopback. */
