@@ -11,6 +11,8 @@ import dev.skein.topologies.context.Tokenizer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Reads the context budgets ({@code skein.agents.context}, and each agent's own
@@ -36,7 +38,7 @@ final class ContextReader {
                             agent.systemPrompt(),
                             "skein.agents.definitions." + agent.name() + ".context"));
         }
-        return new ContextSettings(fallback, byAgent, summaries(config));
+        return new ContextSettings(fallback, byAgent, summaries(config, agents));
     }
 
     private static ContextBudget budget(Config context, String systemPrompt, String where) {
@@ -52,15 +54,28 @@ final class ContextReader {
         }
     }
 
-    private static SummarySettings summaries(Config config) {
+    /** Adapters that send the remote agent only the newest message: it keeps the conversation itself. */
+    private static final Set<String> REMOTE_HISTORY_KINDS = Set.of("a2a", "langgraph");
+
+    private static SummarySettings summaries(Config config, List<AgentSpec> agents) {
         String where = "skein.session.summaries";
         try {
             Config summaries = config.getConfig(where);
+            String summarizer = summaries.getString("summarizer").strip();
+            if (!summarizer.isEmpty() && agents.stream().noneMatch(a -> a.name().equals(summarizer))) {
+                throw new IllegalArgumentException("summarizer '" + summarizer
+                        + "' is not an agent of skein.agents.definitions; name one, or leave it empty for the"
+                        + " session's own agent");
+            }
             return new SummarySettings(
                     summaries.getBoolean("enabled"),
-                    summaries.getString("summarizer"),
+                    summarizer,
                     summaries.getInt("after-messages"),
-                    summaries.getDuration("retry-after"));
+                    summaries.getDuration("retry-after"),
+                    agents.stream()
+                            .filter(a -> REMOTE_HISTORY_KINDS.contains(a.kind()))
+                            .map(AgentSpec::name)
+                            .collect(Collectors.toSet()));
         } catch (IllegalArgumentException e) {
             throw new ConfigException.BadValue(where, e.getMessage());
         }

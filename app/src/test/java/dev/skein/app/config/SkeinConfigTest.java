@@ -98,6 +98,29 @@ class SkeinConfigTest {
                         .sessionTopology())
                 .hasMessageContaining("skein.agents.context")
                 .hasMessageContaining("reserve-for-answer");
+        assertThatThrownBy(() -> SkeinConfig.load(
+                                Optional.empty(), Map.of(), Map.of("SKEIN_SESSION_SUMMARIES_SUMMARIZER", "nobody"))
+                        .sessionTopology())
+                .hasMessageContaining("skein.session.summaries")
+                .hasMessageContaining("summarizer 'nobody' is not an agent");
+    }
+
+    @Test
+    void sessionsOfAgentsThatKeepTheirOwnConversationAreNotSummarized() throws Exception {
+        Path file = dir.resolve("skein.conf");
+        Files.writeString(file, """
+                skein.agents.definitions {
+                  remote { kind = a2a, card-url = "http://127.0.0.1:9/.well-known/agent-card.json" }
+                }
+                """);
+
+        var summaries = SkeinConfig.load(Optional.of(file), Map.of(), Map.of())
+                .sessionTopology()
+                .context()
+                .summaries();
+
+        assertThat(summaries.summarizes("remote")).isFalse();
+        assertThat(summaries.summarizes("demo")).isTrue();
     }
 
     @Test

@@ -1,6 +1,9 @@
 package dev.skein.topologies.session;
 
+import dev.skein.events.ActiveTurn;
+import dev.skein.events.AgentInvocation;
 import dev.skein.events.ChatMessage;
+import dev.skein.events.SessionMeta;
 import dev.skein.events.SessionSummary;
 import dev.skein.events.ToolDefinition;
 import dev.skein.topologies.context.ContextBudget;
@@ -12,6 +15,8 @@ import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The context window of a turn's invocation, built here in the topology rather than in the agent
@@ -21,6 +26,9 @@ import org.apache.kafka.streams.state.KeyValueIterator;
  * what the summary covers, within the agent's {@link ContextBudget} ({@link ContextWindow}).
  */
 final class SessionContext {
+
+    // The state machine's parts share the processor's log category, as before they were split.
+    private static final Logger log = LoggerFactory.getLogger(SessionProcessor.class);
 
     /** Token counts kept per stream task: enough for the windows of a few thousand busy sessions. */
     private static final int REMEMBERED_COUNTS = 200_000;
@@ -45,10 +53,45 @@ final class SessionContext {
         SessionSummary summary = session.summary();
         long after = summary == null ? Long.MIN_VALUE + 1 : summary.getThroughSequence();
         List<ChatMessage> preamble = summary == null ? List.of() : List.of(SummaryPrompt.inWindow(summary));
+        ContextWindow.Built window;
         try (KeyValueIterator<Bytes, ChatMessage> stored = session.newestFirst(after)) {
-            return builder.build(
+            window = builder.build(
                     session.address().toString(), budget, values(stored), preamble, fixed, config.contextMessages());
         }
+        if (window.overBudget()) {
+            log.warn(
+                    "session {} turn {}: the system prompt and {} tools ({} tokens), the latest user message and"
+                            + " the current step take {} tokens, over the {} input tokens of agent {}: sent whole"
+                            + " without older history; raise its context max-tokens",
+                    session.address(),
+                    session.active().getTurnId(),
+                    tools.size(),
+                    fixed,
+                    window.tokens(),
+                    budget.inputTokens(),
+                    agent);
+        }
+        return window;
+    }
+
+    /** The invocation of the active turn's current step and attempt, with {@code window}'s messages. */
+    static AgentInvocation invocation(
+            Session session, List<ToolDefinition> tools, ContextWindow.Built window, long now) {
+        SessionMeta meta = session.meta();
+        ActiveTurn active = session.active();
+        return AgentInvocation.newBuilder()
+                .setTenant(meta.getTenant())
+                .setSessionId(meta.getSessionId())
+                .setTurnId(active.getTurnId())
+                .setStep(active.getStep())
+                .setAttempt(active.getAgentAttempt())
+                .setAgent(active.getAgent())
+                .setMessages(window.messages())
+                .setTools(tools)
+                .setDeadlineMs(active.getDeadlineMs())
+                .setRequestedAtMs(now)
+                .setContextTokens(window.tokens())
+                .build();
     }
 
     private static Iterator<ChatMessage> values(KeyValueIterator<Bytes, ChatMessage> stored) {

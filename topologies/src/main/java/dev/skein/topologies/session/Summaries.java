@@ -55,7 +55,7 @@ final class Summaries {
         SessionMeta meta = session.meta();
         PendingSummary pending = meta.getPendingSummary();
         long now = sessions.now();
-        if (!settings.enabled()
+        if (!settings.summarizes(turnAgent)
                 || (pending != null
                         && now - pending.getRequestedAtMs()
                                 < settings.retryAfter().toMillis())) {

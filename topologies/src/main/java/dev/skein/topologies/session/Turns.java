@@ -1,7 +1,6 @@
 package dev.skein.topologies.session;
 
 import dev.skein.events.ActiveTurn;
-import dev.skein.events.AgentInvocation;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.DoubleTexting;
 import dev.skein.events.PendingCall;
@@ -177,29 +176,7 @@ final class Turns {
                 .filter(tool -> config.access().allowsTool(meta.getTenant(), tool.getName()))
                 .toList();
         ContextWindow.Built window = context.window(session, active.getAgent(), tools);
-        if (window.overBudget()) {
-            log.warn(
-                    "session {} turn {}: the latest user message and the current step alone take {} tokens,"
-                            + " over the budget of agent {}; sent whole",
-                    session.address(),
-                    active.getTurnId(),
-                    window.tokens(),
-                    active.getAgent());
-        }
-        AgentInvocation invocation = AgentInvocation.newBuilder()
-                .setTenant(meta.getTenant())
-                .setSessionId(meta.getSessionId())
-                .setTurnId(active.getTurnId())
-                .setStep(active.getStep())
-                .setAttempt(active.getAgentAttempt())
-                .setAgent(active.getAgent())
-                .setMessages(window.messages())
-                .setTools(tools)
-                .setDeadlineMs(active.getDeadlineMs())
-                .setRequestedAtMs(sessions.now())
-                .setContextTokens(window.tokens())
-                .build();
-        output.invoke(session.address(), invocation);
+        output.invoke(session.address(), SessionContext.invocation(session, tools, window, sessions.now()));
         summaries.afterWindow(session, window, active.getAgent());
     }
 

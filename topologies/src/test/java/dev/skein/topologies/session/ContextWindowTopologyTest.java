@@ -65,8 +65,8 @@ class ContextWindowTopologyTest {
 
     private final SkeinTopics topics = new SkeinTopics("skein.", new InMemorySchemaRegistry());
     private final SessionTopologyConfig config = TestSessionConfig.builder()
-            .context(
-                    new ContextSettings(BUDGET, Map.of("demo", BUDGET), new SummarySettings(true, "", 20, RETRY_AFTER)))
+            .context(new ContextSettings(
+                    BUDGET, Map.of("demo", BUDGET), new SummarySettings(true, "", 20, RETRY_AFTER, Set.of())))
             .build();
     private final CompletionLedger ledger = new CompletionLedger();
     private TopologyTestDriver driver;
