@@ -76,6 +76,7 @@ class ContextWindowTopologyTest {
     private TestOutputTopic<String, AgentInvocation> invocations;
     private TestOutputTopic<String, ToolRequest> toolRequests;
     private CompletionLedger.ResponsesOutput responses;
+    private TestOutputTopic<String, dev.skein.events.AgentDelta> deltas;
     private long nowMs = START.toEpochMilli();
     private int summaryInvocations;
 
@@ -96,6 +97,7 @@ class ContextWindowTopologyTest {
         toolRequests =
                 output(topics.tools("small").name(), topics.tools("small").valueSerde());
         responses = ledger.responses(output(topics.responses.name(), topics.responses.valueSerde()));
+        deltas = output(topics.deltas.name(), topics.deltas.valueSerde());
         input(topics.toolCatalog.name(), topics.toolCatalog.valueSerde())
                 .pipeInput("calculator", SessionEvents.tool("calculator", 0.5, false, false));
         heartbeat();
@@ -179,6 +181,10 @@ class ContextWindowTopologyTest {
         assertThat(summary.getRolls()).isGreaterThan(rollsAt600 + 50);
         assertThat(summary.getContent()).contains("FACT: the code word is heliotrope");
         assertThat(summaryInvocations).isGreaterThan(summary.getRolls());
+        // A session's stream shows its turns only: no marker of a summary's invocation.
+        assertThat(deltas.readValuesToList())
+                .isNotEmpty()
+                .noneMatch(d -> d.getTurnId().startsWith(SummaryPrompt.TURN_PREFIX));
         // The history keeps every message: 2,001 turns, each a user message and an answer, and 20 tool steps.
         assertThat(SessionHistory.all(driver.getKeyValueStore(SessionStores.MESSAGES), ADDRESS, meta()))
                 .hasSize(2 * 2_001 + 2 * 20);
