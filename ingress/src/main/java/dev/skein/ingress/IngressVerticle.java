@@ -38,6 +38,7 @@ final class IngressVerticle extends VerticleBase {
 
     private final IngressConfig config;
     private final QuotaGateway gateway;
+    private McpNotifications mcpNotifications;
     private final SessionEvents events;
     private final ClusterReads sessions;
     private Forwarder forwarder;
@@ -105,7 +106,10 @@ final class IngressVerticle extends VerticleBase {
         StreamEndpoint stream = new StreamEndpoint(config, gateway, events, context, auth, gateway);
         SseEndpoint sse = new SseEndpoint(context, events, auth, gateway);
         CatalogEndpoint catalog = new CatalogEndpoint(catalogReader, config.workerTimeout(), config.access());
-        McpEndpoint mcp = new McpEndpoint(vertx, config, gateway, events, catalogReader, context);
+        McpEndpoint mcp =
+                new McpEndpoint(new McpHistories(history, listing), config, gateway, events, catalogReader, context);
+        mcpNotifications = new McpNotifications(
+                context, catalogReader, gateway, auth, events.streamSettings().heartbeat());
         HealthEndpoint health = new HealthEndpoint(vertx, healthCheck);
         MetricsEndpoint metrics = new MetricsEndpoint(vertx, prometheus);
         RegistryEndpoint registry = new RegistryEndpoint(vertx, registryApi);
@@ -169,7 +173,7 @@ final class IngressVerticle extends VerticleBase {
         // MCP over Streamable HTTP, authenticated like /v1; a call runs turns, so it needs WRITE_SESSION.
         router.route("/mcp").handler(auth::authenticate).handler(writes);
         router.post("/mcp").handler(body).handler(mcp::post);
-        router.get("/mcp").handler(mcp::get);
+        router.get("/mcp").handler(mcpNotifications::get);
         router.delete("/mcp").handler(mcp::delete);
         router.get("/health").handler(health::check);
         router.get("/metrics")
@@ -198,6 +202,8 @@ final class IngressVerticle extends VerticleBase {
         if (config.a2a().enabled()) {
             a2aRoutes(router, auth, body);
         }
+        // The web UI's files are public; what it shows comes from the authenticated routes above.
+        UiRoutes.mount(router);
         router.route().failureHandler(this::failure);
         router.errorHandler(404, ctx -> {
             if (RegistryEndpoint.isUnder(ctx.request().path())) {
@@ -210,7 +216,7 @@ final class IngressVerticle extends VerticleBase {
                                 + ctx.request().path()
                                 + "; see /v1/sessions, /v1/sessions/{id}/turns, /history, /stream, /events, /turns/{turnId}/events, /turns/{turnId}/cancel,"
                                 + " /tool-calls/{callId}/approve and /deny, /v1/tools, /v1/workers, /health,"
-                                + " /metrics, /registry"
+                                + " /metrics, /registry, /ui/"
                                 + (config.a2a().enabled()
                                         ? " and /a2a/{agent} (A2A 1.0: /.well-known/agent-card.json)"
                                         : ""));
@@ -334,6 +340,9 @@ final class IngressVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         server = null;
+        if (mcpNotifications != null) {
+            mcpNotifications.close();
+        }
         return forwarder == null ? Future.succeededFuture() : forwarder.close();
     }
 
