@@ -66,11 +66,6 @@ final class Session {
         meta.setNextSequence(sequence + 1);
     }
 
-    /** The last {@code limit} messages, as {@link SessionHistory#window} cuts them. */
-    List<ChatMessage> window(int limit) {
-        return SessionHistory.window(sessions.messages(), address.toString(), meta, limit);
-    }
-
     /** The messages after {@code afterSequence}, newest first, read as they are asked for; close it. */
     KeyValueIterator<Bytes, ChatMessage> newestFirst(long afterSequence) {
         long from = Math.max(meta.getFirstSequence(), afterSequence + 1);
