@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.skein.adapters.AgentAdapter;
 import dev.skein.adapters.AgentReply;
 import dev.skein.adapters.DeltaSink;
+import dev.skein.adapters.demo.DemoAgent;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.runtime.SkeinNode;
 import dev.skein.app.runtime.SkeinNode.Role;
@@ -44,6 +45,7 @@ class RollingSummaryIT {
     private static final Pattern CODE_WORD = Pattern.compile("code word is (\\w+)");
     private static final String SUMMARY_HEADER = "[summary of the earlier conversation]";
     private static final Scribe scribe = new Scribe();
+    private static final Recording chronicler = new Recording(new DemoAgent("chronicler"));
     private static SkeinNode node;
     private static SkeinClient client;
     private static String base;
@@ -58,7 +60,7 @@ class RollingSummaryIT {
                         "skein.agents.context.reserve-for-answer", 100,
                         "skein.agents.context.tokenizer", "cl100k_base",
                         "skein.session.summaries.after-messages", 6));
-        node = SkeinNode.start(config, Set.of(Role.CORE, Role.AGENTS, Role.WORKER), false, List.of(scribe));
+        node = SkeinNode.start(config, Set.of(Role.CORE, Role.AGENTS, Role.WORKER), false, List.of(scribe, chronicler));
         base = "http://127.0.0.1:" + node.httpPort().orElseThrow();
         client = new SkeinClient(node.httpPort().orElseThrow());
     }
@@ -116,14 +118,44 @@ class RollingSummaryIT {
         assertThat(history.toString()).doesNotContain("summary~");
     }
 
+    @Test
+    void theDemoAgentSummarizesWithoutAModel() {
+        turn("demo", "chronicler", "My first message: the meeting is on Thursday");
+        for (int i = 2; turnsWithSummary(chronicler.seen()) == 0; i++) {
+            assertThat(i).as("turns before a window carried the demo's summary").isLessThan(80);
+            turn("demo", "chronicler", "message " + i + " about nothing in particular, to fill the window");
+        }
+
+        AgentInvocation withSummary = chronicler.seen().stream()
+                .filter(i -> i.getPurpose() != InvocationPurpose.SUMMARY)
+                .filter(i -> i.getMessages().getFirst().getContent().startsWith(SUMMARY_HEADER))
+                .findFirst()
+                .orElseThrow();
+        assertThat(withSummary.getMessages().getFirst().getContent())
+                .contains("[demo agent] summary of the earlier conversation:")
+                .contains("- the user said: My first message: the meeting is on Thursday");
+    }
+
+    private static long turnsWithSummary(List<AgentInvocation> seen) {
+        return seen.stream()
+                .filter(i -> i.getPurpose() != InvocationPurpose.SUMMARY)
+                .filter(i -> !i.getMessages().isEmpty()
+                        && i.getMessages().getFirst().getContent().startsWith(SUMMARY_HEADER))
+                .count();
+    }
+
     private static String turn(String message) {
+        return turn("long", "scribe", message);
+    }
+
+    private static String turn(String session, String agent, String message) {
         String body = SkeinClient.JSON
                 .createObjectNode()
                 .put("message", message)
-                .put("agent", "scribe")
+                .put("agent", agent)
                 .toString();
         SkeinClient.Response response =
-                client.send(HttpRequest.newBuilder(URI.create(base + "/v1/sessions/long/turns?wait=60"))
+                client.send(HttpRequest.newBuilder(URI.create(base + "/v1/sessions/" + session + "/turns?wait=60"))
                         .header("content-type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body)));
         assertThat(response.status()).isEqualTo(200);
@@ -139,12 +171,8 @@ class RollingSummaryIT {
         final List<AgentInvocation> seen = new CopyOnWriteArrayList<>();
         final List<AgentInvocation> summaries = new CopyOnWriteArrayList<>();
 
-        int turnsWithSummary() {
-            return (int) seen.stream()
-                    .filter(i -> i.getPurpose() != InvocationPurpose.SUMMARY)
-                    .filter(i -> !i.getMessages().isEmpty()
-                            && i.getMessages().getFirst().getContent().startsWith(SUMMARY_HEADER))
-                    .count();
+        long turnsWithSummary() {
+            return RollingSummaryIT.turnsWithSummary(seen);
         }
 
         @Override
@@ -180,6 +208,24 @@ class RollingSummaryIT {
             }
             deltas.text(answer);
             return new AgentReply.Answer(answer);
+        }
+    }
+
+    /** The demo agent under another name, with every invocation it is given recorded. */
+    private record Recording(DemoAgent agent, List<AgentInvocation> seen) implements AgentAdapter {
+        Recording(DemoAgent agent) {
+            this(agent, new CopyOnWriteArrayList<>());
+        }
+
+        @Override
+        public String name() {
+            return agent.name();
+        }
+
+        @Override
+        public AgentReply decide(AgentInvocation invocation, DeltaSink deltas) throws Exception {
+            seen.add(invocation);
+            return agent.decide(invocation, deltas);
         }
     }
 }
