@@ -45,6 +45,8 @@ public final class ProcessTracing implements AutoCloseable {
         if (!settings.enabled()) {
             return null;
         }
+        // Before the exporter is built: building it may use a context, and the storage is chosen at the first use.
+        installMdc();
         OtlpHttpSpanExporterBuilder exporter = OtlpHttpSpanExporter.builder()
                 .setEndpoint(settings.endpoint())
                 .setTimeout(settings.exportTimeout().toMillis(), TimeUnit.MILLISECONDS);
