@@ -7,6 +7,7 @@ import dev.skein.app.kafka.LocalKafka;
 import dev.skein.app.runtime.SkeinNode;
 import dev.skein.app.tracing.ProcessTracing;
 import dev.skein.app.tracing.TracingSettings;
+import io.opentelemetry.api.GlobalOpenTelemetry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -27,14 +28,16 @@ import org.HdrHistogram.Histogram;
  * embedded broker; the same simple turn ({@code POST .../turns?wait}) is sent one at a time, first
  * with tracing off (no SDK: the cost is a header lookup per record), then with the SDK started in
  * this process (sampling every turn, batching to a local OTLP/HTTP endpoint that accepts and
- * drops): the latencies side by side, and what was exported. The SDK is the process's, so the two
- * phases run one after the other on the same warm node, not interleaved.
+ * drops), in alternating blocks of 25 on the same warm node: the latencies side by side, and what
+ * was exported. Between blocks the process's SDK is removed again ({@code resetForTest}, the only
+ * way OpenTelemetry offers to unset it: acceptable in a benchmark, never in the product).
  */
 final class TracingBench {
 
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final int WARM_UP = 20;
+    private static final int BLOCK = 25;
 
     record Options(int turns, Path out) {}
 
@@ -64,8 +67,9 @@ final class TracingBench {
         collector.start();
         try (LocalKafka kafka = new LocalKafka(LocalKafka.Options.inDirectory(work.resolve("kafka"))).start();
                 BenchNode node = BenchNode.start(kafka.bootstrapServers(), "tracing.", work.resolve("node"))) {
-            console.printf("Tracing: %d simple turns with tracing off, then %d with it on ...%n", turns(), turns());
-            Histogram off = phase(node.httpPort());
+            console.printf(
+                    "Tracing: %d simple turns with tracing off and %d with it on, in alternating blocks of %d ...%n",
+                    turns(), turns(), BLOCK);
             TracingSettings settings = new TracingSettings(
                     true,
                     "http://127.0.0.1:" + collector.getAddress().getPort() + "/v1/traces",
@@ -75,12 +79,20 @@ final class TracingBench {
                     Duration.ofSeconds(1),
                     512,
                     Map.of());
-            Histogram on;
-            try (ProcessTracing tracing = ProcessTracing.start(
-                    settings, java.util.List.of(SkeinNode.Role.CORE.name().toLowerCase()))) {
-                exports.set(0);
-                bytes.set(0);
-                on = phase(node.httpPort());
+            Histogram off = Latency.histogram();
+            Histogram on = Latency.histogram();
+            warmUp(node.httpPort());
+            for (int done = 0; done < turns(); done += BLOCK) {
+                int block = Math.min(BLOCK, turns() - done);
+                phase(node.httpPort(), off, block);
+                // The SDK is the process's: started for one block, flushed and removed after it, so that
+                // both kinds of turn see the same machine, whatever else runs on it meanwhile.
+                try (ProcessTracing tracing = ProcessTracing.start(
+                        settings, java.util.List.of(SkeinNode.Role.CORE.name().toLowerCase()))) {
+                    phase(node.httpPort(), on, block);
+                } finally {
+                    GlobalOpenTelemetry.resetForTest();
+                }
             }
             return new Report(turns(), Latency.of(off), Latency.of(on), exports.get(), bytes.get());
         } finally {
@@ -92,15 +104,16 @@ final class TracingBench {
         return options.turns();
     }
 
-    private Histogram phase(int port) throws IOException, InterruptedException {
-        Histogram nanos = Latency.histogram();
-        for (int i = -WARM_UP; i < turns(); i++) {
-            long took = turn(port, i);
-            if (i >= 0) {
-                nanos.recordValue(took);
-            }
+    private static void warmUp(int port) throws IOException, InterruptedException {
+        for (int i = 0; i < WARM_UP; i++) {
+            turn(port, i);
         }
-        return nanos;
+    }
+
+    private static void phase(int port, Histogram into, int turns) throws IOException, InterruptedException {
+        for (int i = 0; i < turns; i++) {
+            into.recordValue(turn(port, i));
+        }
     }
 
     private static long turn(int port, int i) throws IOException, InterruptedException {

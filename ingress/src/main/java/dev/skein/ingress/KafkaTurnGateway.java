@@ -18,6 +18,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -91,7 +92,7 @@ public final class KafkaTurnGateway implements TurnGateway, AutoCloseable {
     private <V> CompletableFuture<Void> send(Topic<String, V> topic, String key, V value, String what) {
         CompletableFuture<Void> acked = new CompletableFuture<>();
         // The caller's trace context (its turn span), taken here: the send runs on the gateway's thread.
-        org.apache.kafka.common.header.Headers trace = TraceHeaders.current();
+        Headers trace = TraceHeaders.current();
         try {
             sender.execute(() -> {
                 try {

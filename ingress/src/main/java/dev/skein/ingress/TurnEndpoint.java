@@ -4,6 +4,7 @@ import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.tracing.TraceHeaders;
+import io.opentelemetry.context.Scope;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -58,7 +59,7 @@ final class TurnEndpoint {
             ctx.response().putHeader(TraceHeaders.TRACEPARENT, TraceHeaders.traceparent(traced));
         }
         Future<Void> submission;
-        try (io.opentelemetry.context.Scope ignored = traced.makeCurrent()) {
+        try (Scope ignored = traced.makeCurrent()) {
             submission = GatewaySubmission.submit(context, () -> gateway.submit(turn));
         }
         submission.onComplete(submitted -> {
