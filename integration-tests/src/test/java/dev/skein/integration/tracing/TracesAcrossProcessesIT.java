@@ -243,7 +243,9 @@ class TracesAcrossProcessesIT {
                 "--data-dir",
                 logs.resolve(role).toString()));
         arguments.addAll(List.of(flags));
-        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(List.of(), Skein.class.getName(), arguments))
+        // The product's logging (logback.xml, with trace_id and span_id in its pattern), not the tests'.
+        List<String> jvm = List.of("-Dlogback.configurationFile=logback.xml");
+        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(jvm, Skein.class.getName(), arguments))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(
                         logs.resolve(role + ".log").toFile()));
