@@ -4,7 +4,12 @@ import dev.skein.ingress.SessionDirectory.Kind;
 import dev.skein.ingress.SessionDirectory.Location;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.util.ArrayList;
@@ -46,95 +51,118 @@ final class HistoryEndpoint {
         this.standbyReads = standbyReads;
     }
 
+    /** A history read's answer, for the HTTP route to send as it is or for {@code /mcp} to wrap. */
+    record Reply(int status, Buffer body, boolean stale, String servedBy) {
+
+        static Reply error(int status, String message) {
+            return new Reply(status, new JsonObject().put("error", message).toBuffer(), false, null);
+        }
+
+        static Reply of(Forwarder.Relayed relayed) {
+            return new Reply(relayed.status(), relayed.body(), "true".equals(relayed.stale()), relayed.servedBy());
+        }
+
+        void sendTo(RoutingContext ctx) {
+            HttpServerResponse response = ctx.response();
+            if (response.ended() || response.closed()) {
+                return;
+            }
+            response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+            if (stale) {
+                response.putHeader(Forwarder.STALE, "true");
+            }
+            if (servedBy != null) {
+                response.putHeader(Forwarder.SERVED_BY, servedBy);
+            }
+            response.end(body);
+        }
+    }
+
     void get(RoutingContext ctx) {
         SessionAddress address = SessionGuard.address(ctx);
+        Future<Reply> reply;
         if (Forwarding.isForwarded(ctx)) {
             boolean standby = Forwarder.STANDBY.equals(ctx.request().getHeader(Forwarder.READ));
-            answerHere(ctx, address, standby, true);
-            return;
+            reply = answerHere(address, standby, true);
+        } else {
+            reply = read(ctx, address, ctx.request().uri());
         }
-        locate(address).onComplete(located -> {
-            if (located.failed()) {
-                failed(ctx, address, located.cause());
-            } else {
-                route(ctx, address, located.result(), true);
-            }
-        });
+        reply.onComplete(done -> done.result().sendTo(ctx));
     }
 
-    private void route(RoutingContext ctx, SessionAddress address, Location location, boolean firstTry) {
-        switch (location.kind()) {
-            case LOCAL -> answerHere(ctx, address, false, false);
+    /**
+     * The history of {@code address}, from whichever instance holds it (asking the others for
+     * {@code path} as the caller of {@code ctx}); never a failed future: a failure is a reply with
+     * its status and message, as {@code GET /v1/sessions/:id/history} answers it.
+     */
+    Future<Reply> read(RoutingContext ctx, SessionAddress address, String path) {
+        return locate(address)
+                .compose(location -> route(ctx, address, path, location, true))
+                .recover(cause -> Future.succeededFuture(failed(address, cause)));
+    }
+
+    private Future<Reply> route(
+            RoutingContext ctx, SessionAddress address, String path, Location location, boolean firstTry) {
+        return switch (location.kind()) {
+            case LOCAL -> answerHere(address, false, false);
             case REMOTE ->
-                forwarder
-                        .get(ctx, location.active(), ctx.request().uri(), false)
-                        .onComplete(relayed -> {
-                            if (relayed.succeeded() && relayed.result().status() != 421) {
-                                relayed.result().sendTo(ctx);
-                            } else if (firstTry) {
-                                log.info(
-                                        "session {}: its owner {} did not answer ({}); looking it up again",
-                                        address,
-                                        location.active(),
-                                        relayed.failed() ? relayed.cause().toString() : "421, moved");
-                                relocate(ctx, address);
-                            } else {
-                                fallBack(ctx, address, location, "its owner " + location.active() + " did not answer");
-                            }
-                        });
-            case UNAVAILABLE -> {
-                if (firstTry) {
-                    relocate(ctx, address);
-                } else {
-                    fallBack(ctx, address, location, "no instance holds it right now (a rebalance)");
-                }
-            }
-        }
+                forwarder.get(ctx, location.active(), path, false).transform(relayed -> {
+                    if (relayed.succeeded() && relayed.result().status() != 421) {
+                        return Future.succeededFuture(Reply.of(relayed.result()));
+                    }
+                    if (firstTry) {
+                        log.info(
+                                "session {}: its owner {} did not answer ({}); looking it up again",
+                                address,
+                                location.active(),
+                                relayed.failed() ? relayed.cause().toString() : "421, moved");
+                        return relocate(ctx, address, path);
+                    }
+                    return fallBack(ctx, address, path, location, "its owner " + location.active() + " did not answer");
+                });
+            case UNAVAILABLE ->
+                firstTry
+                        ? relocate(ctx, address, path)
+                        : fallBack(ctx, address, path, location, "no instance holds it right now (a rebalance)");
+        };
     }
 
-    private void relocate(RoutingContext ctx, SessionAddress address) {
-        vertx.setTimer(
-                SETTLE_MILLIS,
-                t -> locate(address).onComplete(located -> {
-                    if (located.failed()) {
-                        failed(ctx, address, located.cause());
-                    } else {
-                        route(ctx, address, located.result(), false);
-                    }
-                }));
+    private Future<Reply> relocate(RoutingContext ctx, SessionAddress address, String path) {
+        Promise<Void> settled = Promise.promise();
+        vertx.setTimer(SETTLE_MILLIS, t -> settled.complete());
+        return settled.future()
+                .compose(v -> locate(address))
+                .compose(location -> route(ctx, address, path, location, false));
     }
 
     /** The owner could not answer: a standby copy may, marked as possibly stale. */
-    private void fallBack(RoutingContext ctx, SessionAddress address, Location location, String why) {
+    private Future<Reply> fallBack(
+            RoutingContext ctx, SessionAddress address, String path, Location location, String why) {
         if (!standbyReads) {
-            JsonReply.error(ctx, 503, "history of session " + address + " is not available right now: " + why);
-            return;
+            return Future.succeededFuture(
+                    Reply.error(503, "history of session " + address + " is not available right now: " + why));
         }
         URI self = directory.self();
         if (location.standbys().contains(self)) {
-            answerHere(ctx, address, true, false);
-            return;
+            return answerHere(address, true, false);
         }
-        List<URI> others = new ArrayList<>(location.standbys());
-        tryStandbys(ctx, address, others, why);
+        return tryStandbys(ctx, address, path, new ArrayList<>(location.standbys()), why);
     }
 
-    private void tryStandbys(RoutingContext ctx, SessionAddress address, List<URI> standbys, String why) {
+    private Future<Reply> tryStandbys(
+            RoutingContext ctx, SessionAddress address, String path, List<URI> standbys, String why) {
         if (standbys.isEmpty()) {
-            JsonReply.error(
-                    ctx,
+            return Future.succeededFuture(Reply.error(
                     503,
                     "history of session " + address + " is not available right now: " + why
-                            + ", and no standby copy answered");
-            return;
+                            + ", and no standby copy answered"));
         }
         URI next = standbys.removeFirst();
-        forwarder.get(ctx, next, ctx.request().uri(), true).onComplete(relayed -> {
+        return forwarder.get(ctx, next, path, true).transform(relayed -> {
             if (relayed.succeeded() && relayed.result().status() != 421) {
-                relayed.result().sendTo(ctx);
-            } else {
-                tryStandbys(ctx, address, standbys, why);
+                return Future.succeededFuture(Reply.of(relayed.result()));
             }
+            return tryStandbys(ctx, address, path, standbys, why);
         });
     }
 
@@ -142,8 +170,8 @@ final class HistoryEndpoint {
      * Answers from this instance's stores. A forwarded request for a session not held here gets 421,
      * which the sender takes as "look it up again".
      */
-    private void answerHere(RoutingContext ctx, SessionAddress address, boolean standby, boolean forwarded) {
-        vertx.<Answer>executeBlocking(
+    private Future<Reply> answerHere(SessionAddress address, boolean standby, boolean forwarded) {
+        return vertx.<Answer>executeBlocking(
                         () -> {
                             if (forwarded
                                     && !standby
@@ -153,25 +181,20 @@ final class HistoryEndpoint {
                             return new Answer(false, directory.read(address, standby));
                         },
                         false)
-                .onComplete(read -> {
-                    if (read.failed()) {
-                        failed(ctx, address, read.cause());
-                    } else if (read.result().notHere()) {
-                        JsonReply.error(ctx, 421, "session " + address + " is not held by this instance");
-                    } else if (read.result().view().isEmpty()) {
-                        JsonReply.error(ctx, standby && forwarded ? 421 : 404, "session " + address + " not found");
-                    } else {
-                        if (standby) {
-                            ctx.response().putHeader(Forwarder.STALE, "true");
-                        }
-                        ctx.response()
-                                .putHeader(Forwarder.SERVED_BY, directory.self().toString());
-                        JsonReply.send(
-                                ctx,
-                                200,
-                                EventJson.history(address, read.result().view().get()));
+                .map(answer -> {
+                    if (answer.notHere()) {
+                        return Reply.error(421, "session " + address + " is not held by this instance");
                     }
-                });
+                    if (answer.view().isEmpty()) {
+                        return Reply.error(standby && forwarded ? 421 : 404, "session " + address + " not found");
+                    }
+                    return new Reply(
+                            200,
+                            EventJson.history(address, answer.view().get()).toBuffer(),
+                            standby,
+                            directory.self().toString());
+                })
+                .recover(cause -> Future.succeededFuture(failed(address, cause)));
     }
 
     private record Answer(boolean notHere, Optional<SessionView> view) {}
@@ -180,17 +203,16 @@ final class HistoryEndpoint {
         return vertx.executeBlocking(() -> directory.locate(address), false);
     }
 
-    private static void failed(RoutingContext ctx, SessionAddress address, Throwable cause) {
+    private static Reply failed(SessionAddress address, Throwable cause) {
         // A store that is not ready (rebalance, restore) is expected and retryable: 503 with the
         // reader's own words. Anything else is a bug: 500, details in the log only.
         if (cause instanceof IllegalStateException || cause instanceof KafkaException) {
             log.warn("session {}: history not available: {}", address, cause.getMessage());
-            JsonReply.error(
-                    ctx, 503, "history of session " + address + " is not available right now: " + cause.getMessage());
-        } else {
-            log.error("session {}: reading the history failed", address, cause);
-            JsonReply.error(
-                    ctx, 500, "reading the history of session " + address + " failed; the server log has the details");
+            return Reply.error(
+                    503, "history of session " + address + " is not available right now: " + cause.getMessage());
         }
+        log.error("session {}: reading the history failed", address, cause);
+        return Reply.error(
+                500, "reading the history of session " + address + " failed; the server log has the details");
     }
 }
