@@ -225,7 +225,8 @@ public final class SkeinConfig {
                 config.getDuration("skein.session.cache-ttl"),
                 approvals(),
                 tenantAccess(),
-                doubleTexting());
+                doubleTexting(),
+                ContextReader.context(config, agents()));
     }
 
     /** {@code skein.auth}: API keys and JWT, and whether an unauthenticated API may leave loopback. */
@@ -416,6 +417,11 @@ public final class SkeinConfig {
     /** {@code skein.mcp.servers}: the MCP servers whose tools workers of their tier import. */
     public List<dev.skein.workers.mcp.McpServerSpec> mcpServers() {
         return McpReader.read(config, tiers().stream().map(TierEnvelope::name).toList());
+    }
+
+    /** {@code skein.tracing}: OpenTelemetry traces, off unless enabled. */
+    public dev.skein.app.tracing.TracingSettings tracing() {
+        return TracingReader.read(config);
     }
 
     public int workerMaxInFlight() {

@@ -4,9 +4,11 @@ import dev.skein.events.AgentDelta;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.DeadLetter;
 import dev.skein.events.DeltaKind;
+import dev.skein.events.InvocationPurpose;
 import dev.skein.events.ToolRequest;
 import dev.skein.events.TurnCompleted;
 import dev.skein.schemas.SessionAddress;
+import dev.skein.topologies.tracing.TopologySpans;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -41,7 +43,10 @@ interface SessionOutput {
         return new SessionOutput() {
             @Override
             public void invoke(SessionAddress address, AgentInvocation invocation) {
-                if (invocation.getStep() == 0 && invocation.getAttempt() == 1) {
+                // A summary is no turn: a session's stream shows only its turns.
+                if (invocation.getStep() == 0
+                        && invocation.getAttempt() == 1
+                        && invocation.getPurpose() != InvocationPurpose.SUMMARY) {
                     forward(address.toString(), marker(invocation, DeltaKind.TURN_STARTED), SessionProcessor.TO_DELTAS);
                 }
                 forward(address.toString(), invocation, SessionProcessor.TO_AGENT_REQUESTS);
@@ -54,6 +59,9 @@ interface SessionOutput {
 
             @Override
             public void complete(SessionAddress address, TurnCompleted completed) {
+                if (completed.getTraceId() == null) {
+                    completed.setTraceId(TopologySpans.traceId());
+                }
                 forward(address.toString(), completed, SessionProcessor.TO_RESPONSES);
                 AgentDelta end = AgentDelta.newBuilder()
                         .setTenant(completed.getTenant())
@@ -86,7 +94,7 @@ interface SessionOutput {
             }
 
             private void forward(String key, SpecificRecord value, String child) {
-                context.forward(new Record<>(key, value, context.currentSystemTimeMs()), child);
+                context.forward(TopologySpans.traced(new Record<>(key, value, context.currentSystemTimeMs())), child);
             }
         };
     }

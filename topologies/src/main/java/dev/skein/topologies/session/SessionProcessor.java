@@ -9,7 +9,9 @@ import dev.skein.events.TurnRequested;
 import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.errors.DeadLetters;
 import dev.skein.topologies.cache.ResultCache;
+import dev.skein.topologies.context.SummaryPrompt;
 import dev.skein.topologies.routing.TierRouter;
+import dev.skein.topologies.tracing.TopologySpans;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -107,8 +109,13 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         context.schedule(config.deadlineCheckInterval(), PunctuationType.WALL_CLOCK_TIME, deadlines::expire);
     }
 
+    /** Applies one input record in its pass span, whose context the records it emits carry. */
     @Override
     public void process(Record<String, SpecificRecord> record) {
+        TopologySpans.pass(record, context.recordMetadata().orElse(null), () -> apply(record));
+    }
+
+    private void apply(Record<String, SpecificRecord> record) {
         SpecificRecord event = record.value();
         if (event == null) {
             deadLetter(record, "record has no value");
@@ -133,6 +140,8 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         }
         switch (event) {
             case TurnRequested turn -> turns.request(address, turn);
+            case AgentStep step
+            when SummaryPrompt.isSummary(step.getTurnId()) -> turns.summaries().onStep(address, step);
             case AgentStep step -> steps.onStep(address, step);
             case ToolResult result -> toolCalls.onResult(address, result);
             case SessionCommand command -> commands.onCommand(address, command);

@@ -2,6 +2,7 @@ package dev.skein.topologies.session;
 
 import dev.skein.events.ChatMessage;
 import dev.skein.events.SessionMeta;
+import dev.skein.events.SessionSummary;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
 import dev.skein.topologies.cache.ResultCache;
@@ -79,6 +80,12 @@ public final class SessionTopology {
         topology.addStateStore(
                 Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(SessionStores.DEADLINES), Serdes.Bytes(), Serdes.String()),
+                PROCESSOR);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(SessionStores.SUMMARIES),
+                        Serdes.String(),
+                        topics.serde(SessionSummary.class)),
                 PROCESSOR);
 
         // The catalog and the worker heartbeats are small and every task needs all of them: global

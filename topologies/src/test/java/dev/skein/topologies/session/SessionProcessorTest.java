@@ -87,6 +87,12 @@ class SessionProcessorTest {
                         Stores.inMemoryKeyValueStore(SessionStores.DEADLINES), Serdes.Bytes(), Serdes.String())
                 .withLoggingDisabled()
                 .build());
+        add(Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(SessionStores.SUMMARIES),
+                        Serdes.String(),
+                        topics.serde(dev.skein.events.SessionSummary.class))
+                .withLoggingDisabled()
+                .build());
         add(timestamped(ResultCache.STORE, topics.serde(ToolResult.class)));
         catalog = add(timestamped(SessionStores.TOOL_CATALOG, topics.serde(ToolDefinition.class)));
         workers = add(timestamped(SessionStores.WORKERS, topics.serde(WorkerHeartbeat.class)));
