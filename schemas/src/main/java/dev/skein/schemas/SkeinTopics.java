@@ -5,6 +5,7 @@ import dev.skein.events.AgentInvocation;
 import dev.skein.events.AgentStep;
 import dev.skein.events.ApiKey;
 import dev.skein.events.DeadLetter;
+import dev.skein.events.MemoryRecord;
 import dev.skein.events.PushNotificationConfig;
 import dev.skein.events.SessionCommand;
 import dev.skein.events.ToolDefinition;
@@ -53,6 +54,9 @@ public final class SkeinTopics {
     /** Compacted: A2A push notification configs, keyed by {@code <tenant>/<taskId>/<id>}; a tombstone deletes one. */
     public final Topic<String, PushNotificationConfig> a2aPushConfigs;
 
+    /** Compacted: long-term memories, keyed by {@code <tenant>/<userId or *>/<id>}; a tombstone forgets one. */
+    public final Topic<String, MemoryRecord> memories;
+
     public final Topic<String, DeadLetter> deadLetters;
 
     public SkeinTopics(String prefix, SchemaRegistry registry) {
@@ -73,6 +77,7 @@ public final class SkeinTopics {
         this.resultCache = topic("tool-result-cache", ToolResult.class);
         this.apiKeys = topic("api-keys", ApiKey.class);
         this.a2aPushConfigs = topic("a2a-push-configs", PushNotificationConfig.class);
+        this.memories = topic("memories", MemoryRecord.class);
         this.deadLetters = topic("dead-letters", DeadLetter.class);
     }
 

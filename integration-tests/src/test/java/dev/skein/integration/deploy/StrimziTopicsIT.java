@@ -37,6 +37,7 @@ class StrimziTopicsIT {
                 topics.workers.name(),
                 topics.resultCache.name(),
                 topics.a2aPushConfigs.name(),
+                topics.memories.name(),
                 topics.deadLetters.name(),
                 EmbeddedSchemaRegistry.defaultTopic(config.topicPrefix()))) {
             expected.put(single, 1);

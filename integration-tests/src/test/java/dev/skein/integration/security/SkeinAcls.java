@@ -77,6 +77,8 @@ final class SkeinAcls {
         }
         // The ingress's A2A push notification configs: read from the beginning, written on create and delete.
         topic(prefix + "a2a-push-configs", LITERAL, READ, WRITE);
+        // Long-term memories: the ingress's /v1/memory reads them all and writes erasures.
+        topic(prefix + "memories", LITERAL, READ, WRITE);
         // The streams: the ingress reads them, the topology writes each turn's start and completion
         // there, and the core keeps the topic's retention at skein.topics.deltas-retention.
         topic(prefix + "deltas", LITERAL, READ, WRITE, DESCRIBE_CONFIGS, ALTER_CONFIGS);
@@ -107,6 +109,8 @@ final class SkeinAcls {
         for (String written : List.of("workers", "tool-results", "deltas")) {
             topic(prefix + written, LITERAL, WRITE);
         }
+        // The memory tools: remember and forget write, recall reads the index rebuilt from the topic.
+        topic(prefix + "memories", LITERAL, READ, WRITE);
         bind(GROUP, groups + "workers-", PREFIXED, READ, ALTER_CONFIGS);
     }
 
