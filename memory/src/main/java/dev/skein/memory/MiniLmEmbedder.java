@@ -1,0 +1,30 @@
+package dev.skein.memory;
+
+import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+
+/**
+ * all-MiniLM-L6-v2 (384 dimensions) run in process by ONNX Runtime: the model ships inside
+ * LangChain4j's jar, so embedding needs no network and no model download. Loading takes about a
+ * second; one instance is shared by every caller.
+ */
+public final class MiniLmEmbedder implements Embedder {
+
+    public static final String MODEL = "all-minilm-l6-v2";
+
+    private final AllMiniLmL6V2EmbeddingModel model = new AllMiniLmL6V2EmbeddingModel();
+
+    @Override
+    public String model() {
+        return MODEL;
+    }
+
+    @Override
+    public int dimensions() {
+        return 384;
+    }
+
+    @Override
+    public float[] embed(String text) {
+        return model.embed(text).content().vector();
+    }
+}
