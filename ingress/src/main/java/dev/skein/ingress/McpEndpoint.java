@@ -207,6 +207,7 @@ final class McpEndpoint {
             request =
                     TurnRequestBody.parse(turn.encode(), address, config.maxMessageBytes(), System.currentTimeMillis());
             TurnRequestBody.requireAllowedAgent(config.access(), request);
+            TurnRequestBody.bindUser(request, dev.skein.ingress.auth.Caller.of(ctx));
             if (agent == null && !config.access().allowsTool(tenant, name)) {
                 throw new HttpFailure(403, "tenant " + tenant + " may not use the tool " + name);
             }

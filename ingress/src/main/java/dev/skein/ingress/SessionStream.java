@@ -267,6 +267,7 @@ final class SessionStream implements SessionListener {
         try {
             turn = TurnRequestBody.parse(text, address, maxMessageBytes, System.currentTimeMillis());
             TurnRequestBody.requireAllowedAgent(access, turn);
+            TurnRequestBody.bindUser(turn, caller);
         } catch (HttpFailure e) {
             send(error(e.getMessage()));
             return;

@@ -49,6 +49,7 @@ final class TurnEndpoint {
                 config.maxMessageBytes(),
                 System.currentTimeMillis());
         TurnRequestBody.requireAllowedAgent(config.access(), turn);
+        TurnRequestBody.bindUser(turn, dev.skein.ingress.auth.Caller.of(ctx));
         String turnId = turn.getTurnId();
         // Registered before the turn is submitted, so that a fast completion cannot be missed.
         CompletableFuture<TurnCompleted> completion = wait == null ? null : events.expect(address, turnId);

@@ -18,7 +18,7 @@ import java.util.UUID;
 final class TurnRequestBody {
 
     private static final Set<String> FIELDS =
-            Set.of("message", "agent", "turnId", "timeoutMs", "doubleTexting", "sticky");
+            Set.of("message", "agent", "turnId", "timeoutMs", "doubleTexting", "sticky", "user");
 
     private TurnRequestBody() {}
 
@@ -47,6 +47,11 @@ final class TurnRequestBody {
         }
         DoubleTexting policy = doubleTexting(body);
         boolean sticky = sticky(body, policy);
+        String user = optionalString(body, "user");
+        if (user != null && !SessionAddress.isValidPart(user)) {
+            throw HttpFailure.badRequest(
+                    "user '" + user + "' is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
+        }
         return TurnRequested.newBuilder()
                 .setTenant(address.tenant())
                 .setSessionId(address.sessionId())
@@ -57,7 +62,27 @@ final class TurnRequestBody {
                 .setDoubleTexting(policy)
                 .setStickyDoubleTexting(sticky)
                 .setRequestedAtMs(nowMs)
+                .setUserId(user)
                 .build();
+    }
+
+    /**
+     * Sets the turn's user from the credential: a token's {@code sub} is the user, and a body that
+     * names another is refused (a user cannot read another's memories). A tenant's API key (or no
+     * authentication) already acts for the whole tenant, so the user the body names is taken as it is,
+     * for a backend that serves many users with one key; none means the tenant's shared memory.
+     *
+     * @throws HttpFailure 403 when a token's turn names a user other than its subject
+     */
+    static TurnRequested bindUser(TurnRequested turn, dev.skein.ingress.auth.Caller caller) {
+        if (caller.credential() == dev.skein.ingress.auth.Caller.Credential.JWT) {
+            if (turn.getUserId() != null && !turn.getUserId().equals(caller.subject())) {
+                throw new HttpFailure(
+                        403, "this token is for user '" + caller.subject() + "'; a turn may not name another");
+            }
+            turn.setUserId(caller.subject());
+        }
+        return turn;
     }
 
     /**

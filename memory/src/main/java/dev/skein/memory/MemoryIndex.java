@@ -133,6 +133,23 @@ public final class MemoryIndex implements AutoCloseable {
         return records.get(key);
     }
 
+    /** The keys of every memory of one user of a tenant (null: the tenant's own), for erasure. */
+    public List<String> keysOf(String tenant, String userId) {
+        String prefix = MemoryKey.of(tenant, userId, "");
+        return records.keySet().stream()
+                .filter(key -> key.startsWith(prefix))
+                .sorted()
+                .toList();
+    }
+
+    /** The memory of any user of {@code tenant} with this id, or null. */
+    public MemoryRecord find(String tenant, String id) {
+        return records.values().stream()
+                .filter(r -> r.getTenant().equals(tenant) && r.getId().equals(id))
+                .findFirst()
+                .orElse(null);
+    }
+
     /** How many memories the index holds. */
     public int size() {
         return records.size();

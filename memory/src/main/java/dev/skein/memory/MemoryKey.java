@@ -11,6 +11,9 @@ public final class MemoryKey {
     private MemoryKey() {}
 
     public static String of(String tenant, String userId, String id) {
+        if (tenant.contains("/") || (userId != null && (userId.contains("/") || userId.equals(WHOLE_TENANT)))) {
+            throw new IllegalArgumentException("a memory's tenant and user may not contain '/' (and no user is '*')");
+        }
         return tenant + "/" + userPart(userId) + "/" + id;
     }
 

@@ -26,6 +26,36 @@ public final class MemoryRecords {
             String sourceSessionId,
             String sourceTurnId,
             long nowMs) {
+        return create(
+                embedder,
+                UUID.randomUUID().toString(),
+                tenant,
+                userId,
+                kind,
+                text,
+                entity,
+                relations,
+                sourceSessionId,
+                sourceTurnId,
+                nowMs);
+    }
+
+    /**
+     * A new memory with the given id (a tool call's id, so that a call delivered twice writes the
+     * same memory twice rather than two memories), its text embedded now.
+     */
+    public static MemoryRecord create(
+            Embedder embedder,
+            String id,
+            String tenant,
+            String userId,
+            MemoryKind kind,
+            String text,
+            String entity,
+            List<String> relations,
+            String sourceSessionId,
+            String sourceTurnId,
+            long nowMs) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("a memory needs a text");
         }
@@ -39,7 +69,7 @@ public final class MemoryRecords {
             embedding.add(v);
         }
         return MemoryRecord.newBuilder()
-                .setId(UUID.randomUUID().toString())
+                .setId(id)
                 .setTenant(tenant)
                 .setUserId(userId)
                 .setKind(kind)

@@ -224,7 +224,8 @@ public final class ToolInvoker {
     private Attempt runOnce(
             Tool tool, JsonNode arguments, long timeoutMs, boolean deadlineBound, ToolRequest request, String address)
             throws InterruptedException {
-        Future<String> output = threads.submit(() -> tool.run(arguments));
+        Future<String> output = threads.submit(
+                () -> tool instanceof RequestTool scoped ? scoped.run(arguments, request) : tool.run(arguments));
         try {
             String text = output.get(timeoutMs, TimeUnit.MILLISECONDS);
             return new Attempt(ToolStatus.OK, text == null ? "" : text, null);

@@ -424,6 +424,19 @@ public final class SkeinConfig {
         return TracingReader.read(config);
     }
 
+    /** Long-term memory ({@code skein.memory}). */
+    public dev.skein.memory.MemorySettings memory() {
+        try {
+            return new dev.skein.memory.MemorySettings(
+                    config.getBoolean("skein.memory.enabled"),
+                    config.getString("skein.memory.embedder"),
+                    config.getInt("skein.memory.recall-limit"),
+                    config.getDuration("skein.memory.write-timeout"));
+        } catch (IllegalArgumentException e) {
+            throw new com.typesafe.config.ConfigException.BadValue("skein.memory", e.getMessage());
+        }
+    }
+
     public int workerMaxInFlight() {
         return config.getInt("skein.worker.max-in-flight");
     }

@@ -244,7 +244,17 @@ public final class SkeinNode implements AutoCloseable {
     private void startWorker(Map<String, Object> clients) throws InterruptedException {
         WorkerOptions options = RoleOptions.worker(config, NodeCapabilities.detect());
         List<String> tiers = options.tiers();
-        List<Tool> tools = Tools.discover();
+        List<Tool> tools = new java.util.ArrayList<>(Tools.discover());
+        dev.skein.memory.MemorySettings memory = config.memory();
+        if (memory.enabled()) {
+            // The memory tools share one store: its index is rebuilt from the memories topic.
+            EventProducer memoryWrites = new EventProducer(clients, "memory");
+            own("the memory producer", memoryWrites);
+            dev.skein.memory.MemoryStore store = new dev.skein.memory.MemoryStore(
+                    clients, topics, memoryWrites, memory.newEmbedder(), memory.writeTimeout());
+            own("the memory index", store);
+            tools.addAll(dev.skein.workers.memory.MemoryTools.all(store, memory.recallLimit()));
+        }
         ToolWorker worker = new ToolWorker(clients, topics, tools, options, metrics);
         toolWorker = worker;
         own("the tool worker", worker);

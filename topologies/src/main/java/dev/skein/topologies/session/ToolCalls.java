@@ -233,6 +233,7 @@ final class ToolCalls {
                 .setResources(tool.getResources())
                 .setDeadlineMs(active.getDeadlineMs())
                 .setRequestedAtMs(now)
+                .setUserId(active.getUserId())
                 .build());
     }
 

@@ -266,6 +266,7 @@ final class Turns {
                 .setStartedAtMs(now)
                 .setDeadlineMs(now + timeout)
                 .setToolCallCount(0)
+                .setUserId(turn.getUserId())
                 .setPendingCalls(new ArrayList<>())
                 .build();
         meta.setActiveTurn(active);
