@@ -50,6 +50,7 @@ final class IngressVerticle extends VerticleBase {
     private final JwtVerifier jwt;
     private volatile HttpServer server;
     private A2aFeatures a2aFeatures = A2aFeatures.NONE;
+    private dev.skein.memory.MemoryStore memoryStore;
 
     /**
      * @param prometheus the registry {@code /metrics} scrapes; null when this instance exports none
@@ -77,6 +78,12 @@ final class IngressVerticle extends VerticleBase {
         this.registryApi = registry;
         this.authenticator = authenticator;
         this.jwt = jwt;
+    }
+
+    /** The long-term memory behind {@code /v1/memory}; none (404) by default. Before deployment. */
+    IngressVerticle withMemory(dev.skein.memory.MemoryStore store) {
+        this.memoryStore = store;
+        return this;
     }
 
     /** The A2A server's optional parts (push notifications, card signing); before deployment. */
@@ -174,6 +181,10 @@ final class IngressVerticle extends VerticleBase {
                 .handler(body)
                 .handler(session::resolve)
                 .handler(commands.sending(CommandKind.DENY_TOOL_CALL));
+        MemoryEndpoint memory = new MemoryEndpoint(vertx, memoryStore);
+        router.get("/v1/memory").handler(reads).handler(memory::list);
+        router.delete("/v1/memory").handler(writes).handler(memory::erase);
+        router.delete("/v1/memory/:id").handler(writes).handler(memory::deleteOne);
         router.get("/v1/tools").handler(auth.require(Permission.LIST_TOOLS)).handler(catalog::tools);
         router.get("/v1/workers").handler(auth.require(Permission.LIST_WORKERS)).handler(catalog::workers);
         // Open: liveness and readiness probes carry no credential, and the answer names no tenant.

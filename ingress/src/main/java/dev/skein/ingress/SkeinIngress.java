@@ -57,6 +57,7 @@ public final class SkeinIngress implements AutoCloseable {
     private final RegistryApi registry;
     private final ApiKeyStore keys;
     private A2aFeatures a2a = A2aFeatures.NONE;
+    private dev.skein.memory.MemoryStore memory;
     private volatile IngressVerticle verticle;
     private Vertx vertx;
 
@@ -84,12 +85,19 @@ public final class SkeinIngress implements AutoCloseable {
         private Admission admission = Admission.OPEN;
         private ApiKeyStore keys = ApiKeyStore.NONE;
         private A2aFeatures a2a = A2aFeatures.NONE;
+        private dev.skein.memory.MemoryStore memory;
 
         private Builder(IngressConfig config, TurnGateway gateway, SessionEvents events, Supplier<Health> health) {
             this.config = config;
             this.gateway = gateway;
             this.events = events;
             this.health = health;
+        }
+
+        /** The long-term memory behind /v1/memory (owned by the caller); default none: 404. */
+        public Builder memory(dev.skein.memory.MemoryStore store) {
+            this.memory = store;
+            return this;
         }
 
         /** The A2A server's push notifications and card signing; default none. */
@@ -156,6 +164,7 @@ public final class SkeinIngress implements AutoCloseable {
                     admission,
                     keys);
             ingress.a2a = a2a;
+            ingress.memory = memory;
             return ingress;
         }
     }
@@ -218,7 +227,8 @@ public final class SkeinIngress implements AutoCloseable {
                             registry,
                             authenticator,
                             jwt)
-                    .withA2a(a2a);
+                    .withA2a(a2a)
+                    .withMemory(memory);
             vertx.deployVerticle(verticle).await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
             close();

@@ -106,6 +106,7 @@ public final class SkeinNode implements AutoCloseable {
 
     private AgentRunner agentRunner;
     private ToolWorker toolWorker;
+    private dev.skein.memory.MemoryStore memoryStore;
     private PrometheusMeterRegistry metrics;
     /** What the ingress serves under /registry: the embedded registry, or a pointer to the external one. */
     private RegistryApi registryApi;
@@ -245,15 +246,10 @@ public final class SkeinNode implements AutoCloseable {
         WorkerOptions options = RoleOptions.worker(config, NodeCapabilities.detect());
         List<String> tiers = options.tiers();
         List<Tool> tools = new java.util.ArrayList<>(Tools.discover());
-        dev.skein.memory.MemorySettings memory = config.memory();
-        if (memory.enabled()) {
-            // The memory tools share one store: its index is rebuilt from the memories topic.
-            EventProducer memoryWrites = new EventProducer(clients, "memory");
-            own("the memory producer", memoryWrites);
-            dev.skein.memory.MemoryStore store = new dev.skein.memory.MemoryStore(
-                    clients, topics, memoryWrites, memory.newEmbedder(), memory.writeTimeout());
-            own("the memory index", store);
-            tools.addAll(dev.skein.workers.memory.MemoryTools.all(store, memory.recallLimit()));
+        dev.skein.memory.MemoryStore memory = memoryStore(clients, "worker");
+        if (memory != null) {
+            tools.addAll(dev.skein.workers.memory.MemoryTools.all(
+                    memory, config.memory().recallLimit()));
         }
         ToolWorker worker = new ToolWorker(clients, topics, tools, options, metrics);
         toolWorker = worker;
@@ -384,6 +380,7 @@ public final class SkeinNode implements AutoCloseable {
                 .admission(new Admission(config.tenantQuotas(), load, RoleOptions.sessionAdmission(config, adapters)))
                 .keys(keys)
                 .a2a(a2a)
+                .memory(memoryStore(clients, "ingress"))
                 .build();
         own("the HTTP ingress", ingress);
         ingress.start();
@@ -405,6 +402,24 @@ public final class SkeinNode implements AutoCloseable {
             own("the A2A push config view", store);
         }
         return new A2aFeatures(push, store, dev.skein.ingress.A2aCardSigner.fromKeyFile(config.a2aSigningKey()));
+    }
+
+    /**
+     * The long-term memory of this node's role (the worker's tools, the ingress's /v1/memory), or
+     * null when skein.memory is off. Not waited for: its index rebuilds from the topic in the
+     * background, and the tools and the API answer "not ready" until it has.
+     */
+    private dev.skein.memory.MemoryStore memoryStore(Map<String, Object> clients, String role) {
+        dev.skein.memory.MemorySettings memory = config.memory();
+        if (!memory.enabled()) {
+            return null;
+        }
+        EventProducer writes = new EventProducer(clients, "memory-" + role);
+        own("the " + role + "'s memory producer", writes);
+        dev.skein.memory.MemoryStore store =
+                new dev.skein.memory.MemoryStore(clients, topics, writes, memory.newEmbedder(), memory.writeTimeout());
+        own("the " + role + "'s memory index", store);
+        return store;
     }
 
     /** Closed with the node, after every part started later. */
