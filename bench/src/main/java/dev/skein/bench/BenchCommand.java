@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
                         + " wrk, and over HTTP with answers over WebSocket), history (one session to 2,000 turns), throughput"
                         + " (open loop until p99 passes 1 s), recovery (10,000 sessions, SIGKILL of a skein up process: restart,"
                         + " and a standby in a second process)."
-                        + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools; `bench soak` is the chaos soak; `bench cluster` kills brokers of a three-broker cluster; `bench reads` reads sessions from every one of several instances; `bench topology` runs the process topology of deploy/ and kills one process of each role; `bench streams` follows a session over SSE across drops and a SIGKILL; `bench auth` sets authentication's cost beside an open node; `bench mcp` sets tool calls through MCP (in and out) beside the built-in calculator; `bench tracing` sets tracing's cost on a simple turn, off and on; `bench context` times the context window builder at 2,000 and 10,000 messages.",
+                        + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools; `bench soak` is the chaos soak; `bench cluster` kills brokers of a three-broker cluster; `bench reads` reads sessions from every one of several instances; `bench topology` runs the process topology of deploy/ and kills one process of each role; `bench streams` follows a session over SSE across drops and a SIGKILL; `bench auth` sets authentication's cost beside an open node; `bench mcp` sets tool calls through MCP (in and out) beside the built-in calculator; `bench tracing` sets tracing's cost on a simple turn, off and on; `bench context` times the context window builder at 2,000 and 10,000 messages; `bench memory` times recall at 100,000 memories.",
         subcommands = {
             BenchCommand.BenchTools.class,
             BenchCommand.BenchSoak.class,
@@ -42,6 +42,7 @@ import picocli.CommandLine.Parameters;
             BenchCommand.BenchAuth.class,
             BenchCommand.BenchTracing.class,
             BenchCommand.BenchContext.class,
+            BenchCommand.BenchMemory.class,
             StreamsBenchCommand.class,
             McpBenchCommand.class
         },
@@ -419,6 +420,37 @@ public final class BenchCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             TracingBench bench = new TracingBench(
                     new TracingBench.Options(turns != null ? turns : quick ? 50 : 300, out), System.out);
+            bench.write(bench.run());
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "memory",
+            description = "Recall latency of the memory index at 100,000 memories (in process, the real MiniLM model).",
+            mixinStandardHelpOptions = true)
+    static final class BenchMemory implements Callable<Integer> {
+        @Option(names = "--quick", description = "10,000 memories and 200 queries.")
+        boolean quick;
+
+        @Option(names = "--memories", description = "Memories in the index (default 100000; quick 10000).")
+        Integer memories;
+
+        @Option(
+                names = "--out",
+                defaultValue = "bench-results",
+                description = "Where memory.json goes (default bench-results).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            MemoryBench bench = new MemoryBench(
+                    new MemoryBench.Options(
+                            memories != null ? memories : quick ? 10_000 : 100_000,
+                            quick ? 200 : 1_000,
+                            quick ? 200 : 2_000,
+                            out),
+                    System.out);
             bench.write(bench.run());
             return 0;
         }
