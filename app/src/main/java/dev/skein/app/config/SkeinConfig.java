@@ -225,7 +225,8 @@ public final class SkeinConfig {
                 config.getDuration("skein.session.cache-ttl"),
                 approvals(),
                 tenantAccess(),
-                doubleTexting());
+                doubleTexting(),
+                config.getInt("skein.trace.keep-turns"));
     }
 
     /** {@code skein.auth}: API keys and JWT, and whether an unauthenticated API may leave loopback. */

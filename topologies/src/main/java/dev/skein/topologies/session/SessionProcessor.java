@@ -59,8 +59,10 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private final SessionPartitions partitions;
     private final Map<String, String> rerouteSinks;
     private final TierRouter router;
+    private final TraceRecorder.Topics traceTopics;
     private ProcessorContext<String, SpecificRecord> context;
     private SessionOutput output;
+    private TraceRecorder traces;
     private Turns turns;
     private AgentSteps steps;
     private ToolCalls toolCalls;
@@ -70,10 +72,15 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
      * @param partitions which partition owns each session
      * @param rerouteSinks for each input topic, the child that writes a record back to it on the
      *     partition that owns the record's session
+     * @param traceTopics the names of the topics it writes, for the decision traces
      */
     public SessionProcessor(
-            SessionTopologyConfig config, SessionPartitions partitions, Map<String, String> rerouteSinks) {
+            SessionTopologyConfig config,
+            SessionPartitions partitions,
+            Map<String, String> rerouteSinks,
+            TraceRecorder.Topics traceTopics) {
         this.config = config;
+        this.traceTopics = traceTopics;
         this.partitions = partitions;
         this.rerouteSinks = Map.copyOf(rerouteSinks);
         this.router = new TierRouter(config.tiers(), config.workerTimeout());
@@ -82,7 +89,9 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     @Override
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
-        this.output = SessionOutput.forwardingTo(context);
+        this.traces = new TraceRecorder(
+                SessionOutput.forwardingTo(context), context, traceTopics, partitions, config.traceKeepTurns());
+        this.output = traces;
         Sessions sessions = Sessions.of(context, config);
         ToolCatalog catalog = ToolCatalog.of(context);
         ResultCache cache = new ResultCache(
@@ -104,7 +113,10 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         this.steps = new AgentSteps(config, sessions, turns, toolCalls);
         this.commands = new SessionCommands(sessions, turns, toolCalls);
         TurnDeadlines deadlines = new TurnDeadlines(sessions, turns);
-        context.schedule(config.deadlineCheckInterval(), PunctuationType.WALL_CLOCK_TIME, deadlines::expire);
+        context.schedule(config.deadlineCheckInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
+            deadlines.expire(now);
+            traces.flush();
+        });
     }
 
     @Override
@@ -131,6 +143,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             reroute(record, address, origin);
             return;
         }
+        traces.received(address, event);
         switch (event) {
             case TurnRequested turn -> turns.request(address, turn);
             case AgentStep step -> steps.onStep(address, step);
@@ -139,6 +152,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             default ->
                 deadLetter(record, "unexpected event type " + event.getSchema().getFullName());
         }
+        traces.flush();
     }
 
     /**

@@ -25,6 +25,7 @@ import java.util.List;
  * @param access the agents each tenant's turns may use and the tools its agents may call
  * @param doubleTexting what a turn that arrives while its session is busy does, when neither the turn nor the
  *     session names a policy ({@code skein.session.double-texting})
+ * @param traceKeepTurns decision traces kept per session, of its latest turns ({@code skein.trace.keep-turns})
  */
 public record SessionTopologyConfig(
         String defaultAgent,
@@ -40,7 +41,8 @@ public record SessionTopologyConfig(
         Duration cacheTtl,
         ApprovalPolicy approvals,
         TenantAccess access,
-        DoubleTexting doubleTexting) {
+        DoubleTexting doubleTexting,
+        int traceKeepTurns) {
 
     public SessionTopologyConfig {
         require(defaultAgent != null && !defaultAgent.isBlank(), "defaultAgent must be set");
@@ -57,6 +59,7 @@ public record SessionTopologyConfig(
         require(approvals != null, "approvals must be set (ApprovalPolicy.NONE for none)");
         require(access != null, "access must be set (TenantAccess.OPEN for no limits)");
         require(doubleTexting != null, "doubleTexting must be set (ENQUEUE to queue turns behind the active one)");
+        require(traceKeepTurns >= 1, "traceKeepTurns (skein.trace.keep-turns) must be >= 1");
         require(tiers.stream().map(TierEnvelope::name).distinct().count() == tiers.size(), "tier names must be unique");
         tiers = List.copyOf(tiers);
     }

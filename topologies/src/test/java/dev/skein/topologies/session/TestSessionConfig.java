@@ -37,6 +37,7 @@ final class TestSessionConfig {
     private ApprovalPolicy approvals = ApprovalPolicy.NONE;
     private TenantAccess access = TenantAccess.OPEN;
     private DoubleTexting doubleTexting = DoubleTexting.ENQUEUE;
+    private int traceKeepTurns = 20;
 
     private TestSessionConfig() {}
 
@@ -84,6 +85,11 @@ final class TestSessionConfig {
         return this;
     }
 
+    TestSessionConfig traceKeepTurns(int value) {
+        this.traceKeepTurns = value;
+        return this;
+    }
+
     TestSessionConfig doubleTexting(DoubleTexting value) {
         this.doubleTexting = value;
         return this;
@@ -104,6 +110,7 @@ final class TestSessionConfig {
                 cacheTtl,
                 approvals,
                 access,
-                doubleTexting);
+                doubleTexting,
+                traceKeepTurns);
     }
 }
