@@ -191,6 +191,7 @@ public final class AgentRunner implements AutoCloseable {
             return AcknowledgeType.REJECT;
         }
         String address = SessionAddress.key(invocation.getTenant(), invocation.getSessionId());
+        long receivedAtMs = System.currentTimeMillis();
         AgentStep step = turnEnds.hasEnded(address, invocation.getTurnId()) ? null : decide(address, invocation);
         if (step == null) {
             // The session has moved on (interrupted, cancelled, timed out): it would drop the step.
@@ -202,6 +203,11 @@ public final class AgentRunner implements AutoCloseable {
                     invocation.getStep());
             return AcknowledgeType.ACCEPT;
         }
+        // Where the request was in the log, and when it left the queue: the turn's decision trace
+        // gets the invocation's exact offset and its queue wait from here.
+        step.setRequestPartition(record.partition());
+        step.setRequestOffset(record.offset());
+        step.setReceivedAtMs(receivedAtMs);
         try {
             producer.sendAndWait(topics.agentSteps, address, step, PRODUCE_TIMEOUT);
         } catch (KafkaException e) {

@@ -5,6 +5,7 @@ import dev.skein.ingress.SessionDirectory.Location;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.util.ArrayList;
@@ -15,7 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /v1/sessions/:id/history}: the session's messages, from whichever instance holds them.
+ * {@code GET /v1/sessions/:id/history}: the session's messages, from whichever instance holds them;
+ * and, with another {@link Subject}, any other read of a session's stores that must be answered by
+ * the instance that holds the session ({@code GET .../turns/:turnId/trace}, {@link TraceJson}).
  *
  * <ul>
  *   <li>Held here: read from this instance's store.
@@ -38,12 +41,51 @@ final class HistoryEndpoint {
     private final SessionDirectory directory;
     private final Forwarder forwarder;
     private final boolean standbyReads;
+    private final Subject subject;
+
+    /** What is read of a session, and how it is named in the answers that say it cannot be. */
+    interface Subject {
+        /** For example "history of session acme/s1". */
+        String describe(RoutingContext ctx, SessionAddress address);
+
+        /** The answer from this instance's stores; empty when they hold none. May block. */
+        Optional<JsonObject> read(
+                SessionDirectory directory, RoutingContext ctx, SessionAddress address, boolean standby);
+
+        /** The 404's message. */
+        String notFound(RoutingContext ctx, SessionAddress address);
+    }
+
+    /** The session's messages ({@link EventJson#history}). */
+    static final Subject HISTORY = new Subject() {
+        @Override
+        public String describe(RoutingContext ctx, SessionAddress address) {
+            return "history of session " + address;
+        }
+
+        @Override
+        public Optional<JsonObject> read(
+                SessionDirectory directory, RoutingContext ctx, SessionAddress address, boolean standby) {
+            return directory.read(address, standby).map(view -> EventJson.history(address, view));
+        }
+
+        @Override
+        public String notFound(RoutingContext ctx, SessionAddress address) {
+            return "session " + address + " not found";
+        }
+    };
 
     HistoryEndpoint(Vertx vertx, SessionDirectory directory, Forwarder forwarder, boolean standbyReads) {
+        this(vertx, directory, forwarder, standbyReads, HISTORY);
+    }
+
+    HistoryEndpoint(
+            Vertx vertx, SessionDirectory directory, Forwarder forwarder, boolean standbyReads, Subject subject) {
         this.vertx = vertx;
         this.directory = directory;
         this.forwarder = forwarder;
         this.standbyReads = standbyReads;
+        this.subject = subject;
     }
 
     void get(RoutingContext ctx) {
@@ -107,7 +149,7 @@ final class HistoryEndpoint {
     /** The owner could not answer: a standby copy may, marked as possibly stale. */
     private void fallBack(RoutingContext ctx, SessionAddress address, Location location, String why) {
         if (!standbyReads) {
-            JsonReply.error(ctx, 503, "history of session " + address + " is not available right now: " + why);
+            JsonReply.error(ctx, 503, subject.describe(ctx, address) + " is not available right now: " + why);
             return;
         }
         URI self = directory.self();
@@ -124,7 +166,7 @@ final class HistoryEndpoint {
             JsonReply.error(
                     ctx,
                     503,
-                    "history of session " + address + " is not available right now: " + why
+                    subject.describe(ctx, address) + " is not available right now: " + why
                             + ", and no standby copy answered");
             return;
         }
@@ -150,7 +192,7 @@ final class HistoryEndpoint {
                                     && directory.locate(address).kind() != Kind.LOCAL) {
                                 return new Answer(true, Optional.empty());
                             }
-                            return new Answer(false, directory.read(address, standby));
+                            return new Answer(false, subject.read(directory, ctx, address, standby));
                         },
                         false)
                 .onComplete(read -> {
@@ -159,38 +201,37 @@ final class HistoryEndpoint {
                     } else if (read.result().notHere()) {
                         JsonReply.error(ctx, 421, "session " + address + " is not held by this instance");
                     } else if (read.result().view().isEmpty()) {
-                        JsonReply.error(ctx, standby && forwarded ? 421 : 404, "session " + address + " not found");
+                        JsonReply.error(ctx, standby && forwarded ? 421 : 404, subject.notFound(ctx, address));
                     } else {
                         if (standby) {
                             ctx.response().putHeader(Forwarder.STALE, "true");
                         }
                         ctx.response()
                                 .putHeader(Forwarder.SERVED_BY, directory.self().toString());
-                        JsonReply.send(
-                                ctx,
-                                200,
-                                EventJson.history(address, read.result().view().get()));
+                        JsonReply.send(ctx, 200, read.result().view().get());
                     }
                 });
     }
 
-    private record Answer(boolean notHere, Optional<SessionView> view) {}
+    private record Answer(boolean notHere, Optional<JsonObject> view) {}
 
     private Future<Location> locate(SessionAddress address) {
         return vertx.executeBlocking(() -> directory.locate(address), false);
     }
 
-    private static void failed(RoutingContext ctx, SessionAddress address, Throwable cause) {
+    private void failed(RoutingContext ctx, SessionAddress address, Throwable cause) {
         // A store that is not ready (rebalance, restore) is expected and retryable: 503 with the
         // reader's own words. Anything else is a bug: 500, details in the log only.
         if (cause instanceof IllegalStateException || cause instanceof KafkaException) {
-            log.warn("session {}: history not available: {}", address, cause.getMessage());
+            log.warn("session {}: {} not available: {}", address, subject.describe(ctx, address), cause.getMessage());
             JsonReply.error(
-                    ctx, 503, "history of session " + address + " is not available right now: " + cause.getMessage());
+                    ctx, 503, subject.describe(ctx, address) + " is not available right now: " + cause.getMessage());
         } else {
-            log.error("session {}: reading the history failed", address, cause);
+            log.error("session {}: reading the {} failed", address, subject.describe(ctx, address), cause);
             JsonReply.error(
-                    ctx, 500, "reading the history of session " + address + " failed; the server log has the details");
+                    ctx,
+                    500,
+                    "reading the " + subject.describe(ctx, address) + " failed; the server log has the details");
         }
     }
 }
