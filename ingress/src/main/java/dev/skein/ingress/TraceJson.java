@@ -250,8 +250,12 @@ final class TraceJson {
         return from == null || to == null || from <= 0 || to <= 0 ? 0 : Math.max(0, to - from);
     }
 
+    /** A sum that stays null (unknown) until some step reports its tokens. */
     private static Long add(Long sum, Long value) {
-        return value == null ? sum : (sum == null ? 0 : sum) + value;
+        if (value == null) {
+            return sum;
+        }
+        return sum == null ? value : Long.valueOf(sum + value);
     }
 
     private static void putIfSet(JsonObject json, String key, Object value) {

@@ -109,8 +109,8 @@ class TraceRoutesTest {
         assertThat(latency.getLong("commitWaitMs")).isEqualTo(2L + 3L + 5L + 4L);
         assertThat(latency.getLong("otherMs"))
                 .isEqualTo(104L - 27L - 30L - 26L - 14L - latency.getLong("approvalWaitMs"));
-        assertThat(trace.getJsonObject("tokens").getLong("input")).isEqualTo(30L);
-        assertThat(trace.getJsonObject("tokens").getLong("output")).isEqualTo(12L);
+        assertThat(trace.getJsonObject("tokens").getLong("input")).isEqualTo(20L);
+        assertThat(trace.getJsonObject("tokens").getLong("output")).isEqualTo(10L);
     }
 
     @Test
@@ -216,8 +216,6 @@ class TraceRoutesTest {
                 .setStepKind("FINAL")
                 .setStartedAtMs(T0 + 91)
                 .setProducedAtMs(T0 + 100)
-                .setInputTokens(10L)
-                .setOutputTokens(2L)
                 .build());
         entries.add(entry("turn-completed", "skein.responses", null, 104)
                 .setStatus("COMPLETED")
