@@ -143,7 +143,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             reroute(record, address, origin);
             return;
         }
-        traces.received(address, event);
+        traces.received(address, event, record.timestamp());
         switch (event) {
             case TurnRequested turn -> turns.request(address, turn);
             case AgentStep step -> steps.onStep(address, step);

@@ -85,13 +85,13 @@ final class TraceRecorder implements SessionOutput {
     }
 
     /** The input record about to be handled: its entry, with where it is in the log, opens the pass. */
-    void received(SessionAddress address, SpecificRecord event) {
+    void received(SessionAddress address, SpecificRecord event, long recordTimestampMs) {
         // A pass whose handling threw (the task fails and its transaction aborts) leaves nothing behind.
         pass.clear();
         cleared.clear();
         input = null;
         RecordMetadata origin = context.recordMetadata().orElse(null);
-        TraceEntry.Builder entry = entry(null);
+        TraceEntry.Builder entry = entry(null).setRecordTimeMs(recordTimestampMs);
         if (origin != null) {
             entry.setTopic(origin.topic())
                     .setPartition(origin.partition())
