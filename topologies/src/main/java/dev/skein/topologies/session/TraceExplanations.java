@@ -30,6 +30,7 @@ final class TraceExplanations {
     static final String SESSION_COMMAND = "session-command";
     static final String TURN_COMPLETED = "turn-completed";
     static final String TURN_QUEUED = "turn-queued";
+    static final String TRUNCATED = "truncated";
 
     private TraceExplanations() {}
 
@@ -156,6 +157,18 @@ final class TraceExplanations {
                 .setDecision(reason)
                 .setDetail(new java.util.LinkedHashMap<>());
         return entry;
+    }
+
+    /** The last entry of a trace that has reached its size limit. */
+    static TraceEntry.Builder truncated(int limit) {
+        return call(
+                        "truncated",
+                        0,
+                        null,
+                        null,
+                        "the trace keeps its first " + limit + " entries; later ones are left out")
+                .setKind(TRUNCATED)
+                .setStep(null);
     }
 
     /** A turn that waits behind the active one of its session. */

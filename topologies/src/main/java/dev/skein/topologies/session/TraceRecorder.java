@@ -47,6 +47,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class TraceRecorder implements SessionOutput {
 
+    /**
+     * Entries one trace keeps; later ones are left out (one entry says so), while the trace's status
+     * and times still follow the turn. A trace is rewritten whole at each event, so this bounds the
+     * changelog bytes a turn with very many calls can cost.
+     */
+    static final int MAX_ENTRIES = 1000;
+
     /** The topics of the records the state machine emits, for the entries of those records. */
     record Topics(String agentRequests, String responses, Function<String, String> toolsOfTier) {}
 
@@ -204,8 +211,9 @@ final class TraceRecorder implements SessionOutput {
         TurnTrace trace = store.get(key);
         TraceEntry.Builder first = turn.entries().getFirst();
         if (trace == null) {
-            if (!TraceExplanations.TURN_REQUESTED.equals(first.getKind())) {
-                // A late event for a turn whose trace was dropped (or never kept): not a new trace.
+            if (!TraceExplanations.TURN_REQUESTED.equals(first.getKind()) || "dropped".equals(first.getOutcome())) {
+                // A late event, or a redelivered request, for a turn whose trace was dropped (or
+                // never kept): not a new trace, and no reason to evict another.
                 return;
             }
             evictOldest(turn.address());
@@ -221,7 +229,13 @@ final class TraceRecorder implements SessionOutput {
         for (TraceEntry.Builder entry : turn.entries()) {
             TraceExplanations.fillEchoedOffset(entry, entries);
             TraceExplanations.summarize(trace, entry);
-            entries.add(entry.build());
+            if (entries.size() < MAX_ENTRIES) {
+                entries.add(entry.build());
+            } else if (entries.size() == MAX_ENTRIES) {
+                entries.add(TraceExplanations.truncated(MAX_ENTRIES)
+                        .setTimeMs(entry.getTimeMs())
+                        .build());
+            }
         }
         trace.setEntries(entries);
         store.put(key, trace);

@@ -218,6 +218,21 @@ class TurnTraceTopologyTest {
         assertThat(traceStore().get(SessionStores.traceKey(ADDRESS, "t3"))).isNull();
     }
 
+    @Test
+    void aTraceKeepsItsFirstEntriesAndSaysWhenItLeavesTheRestOut() {
+        ToolCall[] calls = new ToolCall[TraceRecorder.MAX_ENTRIES + 100];
+        for (int i = 0; i < calls.length; i++) {
+            calls[i] = new ToolCall("c" + i, "calculator", "{\"n\":" + i + "}");
+        }
+        turns.pipeInput(ADDRESS, turn("t1", "many"));
+        steps.pipeInput(ADDRESS, echoInvocation(toolCalls("t1", 0, calls)));
+
+        List<TraceEntry> entries = trace("t1").getEntries();
+        assertThat(entries).hasSize(TraceRecorder.MAX_ENTRIES + 1);
+        assertThat(entries.getLast().getKind()).isEqualTo("truncated");
+        assertThat(entries.get(TraceRecorder.MAX_ENTRIES - 1).getKind()).isEqualTo("tool-requested");
+    }
+
     /** As the runner does: the step names the position of the invocation it answers. */
     private AgentStep echoInvocation(AgentStep step) {
         while (!invocations.isEmpty()) {
