@@ -206,6 +206,8 @@ final class IngressVerticle extends VerticleBase {
         if (config.a2a().enabled()) {
             a2aRoutes(router, auth, body);
         }
+        // The web UI's files are public; what it shows comes from the authenticated routes above.
+        UiRoutes.mount(router);
         router.route().failureHandler(this::failure);
         router.errorHandler(404, ctx -> {
             if (RegistryEndpoint.isUnder(ctx.request().path())) {
@@ -218,7 +220,7 @@ final class IngressVerticle extends VerticleBase {
                                 + ctx.request().path()
                                 + "; see /v1/sessions, /v1/sessions/{id}/turns, /history, /stream, /events, /turns/{turnId}/events, /turns/{turnId}/trace, /turns/{turnId}/cancel,"
                                 + " /tool-calls/{callId}/approve and /deny, /v1/tools, /v1/workers, /health,"
-                                + " /metrics, /registry"
+                                + " /metrics, /registry, /ui/"
                                 + (config.a2a().enabled()
                                         ? " and /a2a/{agent} (A2A 1.0: /.well-known/agent-card.json)"
                                         : ""));
