@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * <p>This class is the glue: it checks that an event belongs to the session its key names and
  * hands it to the part of the state machine that owns it ({@link Turns}, {@link AgentSteps},
  * {@link ToolCalls}, {@link SessionCommands}, {@link TurnDeadlines}); an event it cannot take
- * goes to {@link #TO_DEAD_LETTERS}.
+ * goes to {@link #TO_DEAD_LETTERS}. {@link TraceRecorder} sees each event before the state machine
+ * and what it emits after, and keeps each turn's decision trace.
  */
 public final class SessionProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
 
@@ -114,6 +115,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         this.commands = new SessionCommands(sessions, turns, toolCalls);
         TurnDeadlines deadlines = new TurnDeadlines(sessions, turns);
         context.schedule(config.deadlineCheckInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
+            traces.begin();
             deadlines.expire(now);
             traces.flush();
         });

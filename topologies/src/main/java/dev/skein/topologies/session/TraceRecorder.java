@@ -93,10 +93,7 @@ final class TraceRecorder implements SessionOutput {
 
     /** The input record about to be handled: its entry, with where it is in the log, opens the pass. */
     void received(SessionAddress address, SpecificRecord event, long recordTimestampMs) {
-        // A pass whose handling threw (the task fails and its transaction aborts) leaves nothing behind.
-        pass.clear();
-        cleared.clear();
-        input = null;
+        begin();
         RecordMetadata origin = context.recordMetadata().orElse(null);
         TraceEntry.Builder entry = entry(null).setRecordTimeMs(recordTimestampMs);
         if (origin != null) {
@@ -135,6 +132,18 @@ final class TraceRecorder implements SessionOutput {
             inputAddress = address;
             droppedBefore = meta == null ? 0 : meta.getEventsDropped();
         }
+    }
+
+    /**
+     * Starts a pass without an input record (the deadline punctuator). A pass whose handling threw
+     * (the record skipped by the processing exception handler, or the task failed) leaves nothing
+     * behind: whatever it had gathered is dropped here.
+     */
+    void begin() {
+        pass.clear();
+        cleared.clear();
+        input = null;
+        inputAddress = null;
     }
 
     @Override
