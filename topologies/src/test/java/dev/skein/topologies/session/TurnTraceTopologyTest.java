@@ -201,6 +201,25 @@ class TurnTraceTopologyTest {
     }
 
     @Test
+    void aTurnThatTimesOutEndsItsTraceWithTheDeadlinesReason() throws Exception {
+        start(TestSessionConfig.builder()
+                .turnTimeout(java.time.Duration.ofSeconds(30))
+                .build());
+        turns.pipeInput(ADDRESS, turn("t1", "hello"));
+
+        driver.advanceWallClockTime(java.time.Duration.ofSeconds(31));
+
+        TraceEntry last = trace("t1").getEntries().getLast();
+        assertThat(last.getKind()).isEqualTo("turn-completed");
+        assertThat(last.getStatus()).isEqualTo("FAILED");
+        assertThat(last.getPartition()).isZero();
+        assertThat(last.getDecision())
+                .isEqualTo("turn FAILED after 1 step(s) and 0 tool call(s): turn timed out after 30000 ms while waiting"
+                        + " for agent 'demo' (step 0)");
+        assertThat(trace("t1").getStatus()).isEqualTo("FAILED");
+    }
+
+    @Test
     void aSessionKeepsTheTracesOfItsLatestTurnsOnlyAndClearingItsHistoryClearsThem() throws Exception {
         start(TestSessionConfig.builder().traceKeepTurns(2).build());
         for (String turnId : List.of("t1", "t2", "t3")) {
