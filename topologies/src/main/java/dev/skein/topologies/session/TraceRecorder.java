@@ -102,6 +102,7 @@ final class TraceRecorder implements SessionOutput {
                     .setOffset(origin.offset())
                     .setOffsetExact(true);
         }
+        SessionMeta meta = metas.get(address.toString());
         String turnId;
         switch (event) {
             case TurnRequested turn -> {
@@ -120,14 +121,18 @@ final class TraceRecorder implements SessionOutput {
                 if (command.getKind() == CommandKind.CLEAR_HISTORY) {
                     cleared.add(address.toString());
                 }
-                turnId = command.getTurnId();
+                // An approval or a denial names its call, not its turn: it is the active turn's.
+                turnId = command.getTurnId() != null || command.getKind() == CommandKind.CLEAR_HISTORY
+                        ? command.getTurnId()
+                        : (meta == null || meta.getActiveTurn() == null
+                                ? null
+                                : meta.getActiveTurn().getTurnId());
                 TraceExplanations.command(entry, command);
             }
             default -> turnId = null;
         }
         if (turnId != null) {
             add(address, turnId, entry);
-            SessionMeta meta = metas.get(address.toString());
             input = entry;
             inputAddress = address;
             droppedBefore = meta == null ? 0 : meta.getEventsDropped();

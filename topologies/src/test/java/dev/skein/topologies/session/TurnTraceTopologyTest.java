@@ -183,7 +183,6 @@ class TurnTraceTopologyTest {
         turns.pipeInput(ADDRESS, turn("t1", "deploy"));
         steps.pipeInput(ADDRESS, echoInvocation(toolCalls("t1", 0, new ToolCall("d", "deploy", "{\"n\":1}"))));
         SessionCommand approve = SessionEvents.decision(CommandKind.APPROVE_TOOL_CALL, "d", null);
-        approve.setTurnId("t1");
         commands.pipeInput(ADDRESS, approve);
 
         assertThat(trace("t1").getEntries())
