@@ -1,5 +1,6 @@
 package dev.skein.adapters;
 
+import dev.skein.adapters.tracing.AgentStepSpans;
 import dev.skein.events.AgentDelta;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.AgentStep;
@@ -12,6 +13,9 @@ import dev.skein.schemas.kafka.EventProducer;
 import dev.skein.schemas.kafka.ShareBatchLoop;
 import dev.skein.schemas.kafka.ShareConsumers;
 import dev.skein.schemas.kafka.ShareGroups;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -191,6 +195,18 @@ public final class AgentRunner implements AutoCloseable {
             return AcknowledgeType.REJECT;
         }
         String address = SessionAddress.key(invocation.getTenant(), invocation.getSessionId());
+        String agent = agentOf(invocation);
+        Span span = AgentStepSpans.start(record.headers(), address, invocation, agent, specs.get(agent));
+        try (Scope ignored = span.makeCurrent()) {
+            return answer(record, address, invocation);
+        } finally {
+            span.end();
+        }
+    }
+
+    private AcknowledgeType answer(
+            ConsumerRecord<String, AgentInvocation> record, String address, AgentInvocation invocation)
+            throws InterruptedException {
         long receivedAtMs = System.currentTimeMillis();
         AgentStep step = turnEnds.hasEnded(address, invocation.getTurnId()) ? null : decide(address, invocation);
         if (step == null) {
@@ -208,6 +224,7 @@ public final class AgentRunner implements AutoCloseable {
         step.setRequestPartition(record.partition());
         step.setRequestOffset(record.offset());
         step.setReceivedAtMs(receivedAtMs);
+        AgentStepSpans.decided(step);
         try {
             producer.sendAndWait(topics.agentSteps, address, step, PRODUCE_TIMEOUT);
         } catch (KafkaException e) {
@@ -228,10 +245,14 @@ public final class AgentRunner implements AutoCloseable {
     }
 
     /** The agent's step; null when the turn ended while the agent ran (the call was told to stop). */
-    private AgentStep decide(String address, AgentInvocation invocation) throws InterruptedException {
-        String name = invocation.getAgent() == null || invocation.getAgent().isBlank()
+    private String agentOf(AgentInvocation invocation) {
+        return invocation.getAgent() == null || invocation.getAgent().isBlank()
                 ? options.defaultAgent()
                 : invocation.getAgent();
+    }
+
+    private AgentStep decide(String address, AgentInvocation invocation) throws InterruptedException {
+        String name = agentOf(invocation);
         AgentAdapter adapter = adapters.get(name);
         if (adapter == null) {
             String message = "no agent named '" + name + "' is configured (configured: "
@@ -259,7 +280,8 @@ public final class AgentRunner implements AutoCloseable {
                 : AgentInvocation.newBuilder(invocation)
                         .setTools(Handoffs.offered(invocation.getTools(), spec))
                         .build();
-        Future<AgentReply> reply = adapterThreads.submit(() -> adapter.decide(offered, deltas));
+        // In the step's context, so that what the adapter sends (its text deltas) carries the step's span.
+        Future<AgentReply> reply = adapterThreads.submit(Context.current().wrap(() -> adapter.decide(offered, deltas)));
         turnEnds.running(address, invocation.getTurnId(), reply);
         try {
             AgentReply decided = reply.get(timeoutMs, TimeUnit.MILLISECONDS);

@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
                         + " wrk, and over HTTP with answers over WebSocket), history (one session to 2,000 turns), throughput"
                         + " (open loop until p99 passes 1 s), recovery (10,000 sessions, SIGKILL of a skein up process: restart,"
                         + " and a standby in a second process)."
-                        + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools; `bench soak` is the chaos soak; `bench cluster` kills brokers of a three-broker cluster; `bench reads` reads sessions from every one of several instances; `bench topology` runs the process topology of deploy/ and kills one process of each role; `bench streams` follows a session over SSE across drops and a SIGKILL; `bench auth` sets authentication's cost beside an open node.",
+                        + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools; `bench soak` is the chaos soak; `bench cluster` kills brokers of a three-broker cluster; `bench reads` reads sessions from every one of several instances; `bench topology` runs the process topology of deploy/ and kills one process of each role; `bench streams` follows a session over SSE across drops and a SIGKILL; `bench auth` sets authentication's cost beside an open node; `bench mcp` sets tool calls through MCP (in and out) beside the built-in calculator; `bench tracing` sets tracing's cost on a simple turn, off and on.",
         subcommands = {
             BenchCommand.BenchTools.class,
             BenchCommand.BenchSoak.class,
@@ -40,7 +40,9 @@ import picocli.CommandLine.Parameters;
             BenchTopology.class,
             BenchCommand.BenchReads.class,
             BenchCommand.BenchAuth.class,
-            StreamsBenchCommand.class
+            BenchCommand.BenchTracing.class,
+            StreamsBenchCommand.class,
+            McpBenchCommand.class
         },
         mixinStandardHelpOptions = true)
 public final class BenchCommand implements Callable<Integer> {
@@ -389,6 +391,33 @@ public final class BenchCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             AuthBench bench =
                     new AuthBench(new AuthBench.Options(turns != null ? turns : quick ? 50 : 300, out), System.out);
+            bench.write(bench.run());
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "tracing",
+            mixinStandardHelpOptions = true,
+            description = "What tracing costs a turn: simple turns over HTTP to one node with skein.tracing off, then"
+                    + " with the OpenTelemetry SDK on (every turn sampled, exported over OTLP/HTTP to a local sink).")
+    static final class BenchTracing implements Callable<Integer> {
+        @Option(names = "--quick", description = "50 turns of each kind.")
+        boolean quick;
+
+        @Option(names = "--turns", description = "Turns of each kind (default 300; quick 50).")
+        Integer turns;
+
+        @Option(
+                names = "--out",
+                defaultValue = "bench-results",
+                description = "Where tracing.json goes (default bench-results).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            TracingBench bench = new TracingBench(
+                    new TracingBench.Options(turns != null ? turns : quick ? 50 : 300, out), System.out);
             bench.write(bench.run());
             return 0;
         }

@@ -234,7 +234,7 @@ public final class SkeinBench {
      * Sets the level of Skein's loggers and returns the previous one. The runner and the topology
      * log each step at INFO; at thousands of turns a second the console would be the bottleneck.
      */
-    private static ch.qos.logback.classic.Level quietPerTurnLogs(ch.qos.logback.classic.Level level) {
+    static ch.qos.logback.classic.Level quietPerTurnLogs(ch.qos.logback.classic.Level level) {
         if (LoggerFactory.getLogger("dev.skein") instanceof ch.qos.logback.classic.Logger skein) {
             ch.qos.logback.classic.Level previous = skein.getLevel();
             skein.setLevel(level);

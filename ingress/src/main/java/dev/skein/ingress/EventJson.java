@@ -25,7 +25,7 @@ final class EventJson {
     static JsonObject completion(TurnCompleted completed) {
         Long latencyMs =
                 completed.getRequestedAtMs() > 0 ? completed.getCompletedAtMs() - completed.getRequestedAtMs() : null;
-        return new JsonObject()
+        JsonObject json = new JsonObject()
                 .put("turnId", completed.getTurnId())
                 .put("session", SessionAddress.key(completed.getTenant(), completed.getSessionId()))
                 .put("status", completed.getStatus().name())
@@ -38,6 +38,11 @@ final class EventJson {
                 .put("supersededBy", completed.getSupersededBy())
                 .put("rolledBack", completed.getRolledBack())
                 .put("latencyMs", latencyMs);
+        // Only when the turn was traced: an answer without tracing stays as it was.
+        if (completed.getTraceId() != null) {
+            json.put("traceId", completed.getTraceId());
+        }
+        return json;
     }
 
     /** A WebSocket frame for a completion: the completion fields plus {@code "type": "completed"}. */

@@ -4,7 +4,11 @@ import dev.skein.ingress.SessionDirectory.Kind;
 import dev.skein.ingress.SessionDirectory.Location;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
@@ -18,7 +22,7 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code GET /v1/sessions/:id/history}: the session's messages, from whichever instance holds them;
  * and, with another {@link Subject}, any other read of a session's stores that must be answered by
- * the instance that holds the session ({@code GET .../turns/:turnId/trace}, {@link TraceJson}).
+ * the instance that holds the session ({@code GET .../turns/:turnId/trace}, {@link TraceEndpoint}).
  *
  * <ul>
  *   <li>Held here: read from this instance's store.
@@ -88,95 +92,118 @@ final class HistoryEndpoint {
         this.subject = subject;
     }
 
+    /** A history read's answer, for the HTTP route to send as it is or for {@code /mcp} to wrap. */
+    record Reply(int status, Buffer body, boolean stale, String servedBy) {
+
+        static Reply error(int status, String message) {
+            return new Reply(status, new JsonObject().put("error", message).toBuffer(), false, null);
+        }
+
+        static Reply of(Forwarder.Relayed relayed) {
+            return new Reply(relayed.status(), relayed.body(), "true".equals(relayed.stale()), relayed.servedBy());
+        }
+
+        void sendTo(RoutingContext ctx) {
+            HttpServerResponse response = ctx.response();
+            if (response.ended() || response.closed()) {
+                return;
+            }
+            response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+            if (stale) {
+                response.putHeader(Forwarder.STALE, "true");
+            }
+            if (servedBy != null) {
+                response.putHeader(Forwarder.SERVED_BY, servedBy);
+            }
+            response.end(body);
+        }
+    }
+
     void get(RoutingContext ctx) {
         SessionAddress address = SessionGuard.address(ctx);
+        Future<Reply> reply;
         if (Forwarding.isForwarded(ctx)) {
             boolean standby = Forwarder.STANDBY.equals(ctx.request().getHeader(Forwarder.READ));
-            answerHere(ctx, address, standby, true);
-            return;
+            reply = answerHere(ctx, address, standby, true);
+        } else {
+            reply = read(ctx, address, ctx.request().uri());
         }
-        locate(address).onComplete(located -> {
-            if (located.failed()) {
-                failed(ctx, address, located.cause());
-            } else {
-                route(ctx, address, located.result(), true);
-            }
-        });
+        reply.onComplete(done -> done.result().sendTo(ctx));
     }
 
-    private void route(RoutingContext ctx, SessionAddress address, Location location, boolean firstTry) {
-        switch (location.kind()) {
+    /**
+     * The history of {@code address}, from whichever instance holds it (asking the others for
+     * {@code path} as the caller of {@code ctx}); never a failed future: a failure is a reply with
+     * its status and message, as {@code GET /v1/sessions/:id/history} answers it.
+     */
+    Future<Reply> read(RoutingContext ctx, SessionAddress address, String path) {
+        return locate(address)
+                .compose(location -> route(ctx, address, path, location, true))
+                .recover(cause -> Future.succeededFuture(failed(ctx, address, cause)));
+    }
+
+    private Future<Reply> route(
+            RoutingContext ctx, SessionAddress address, String path, Location location, boolean firstTry) {
+        return switch (location.kind()) {
             case LOCAL -> answerHere(ctx, address, false, false);
             case REMOTE ->
-                forwarder
-                        .get(ctx, location.active(), ctx.request().uri(), false)
-                        .onComplete(relayed -> {
-                            if (relayed.succeeded() && relayed.result().status() != 421) {
-                                relayed.result().sendTo(ctx);
-                            } else if (firstTry) {
-                                log.info(
-                                        "session {}: its owner {} did not answer ({}); looking it up again",
-                                        address,
-                                        location.active(),
-                                        relayed.failed() ? relayed.cause().toString() : "421, moved");
-                                relocate(ctx, address);
-                            } else {
-                                fallBack(ctx, address, location, "its owner " + location.active() + " did not answer");
-                            }
-                        });
-            case UNAVAILABLE -> {
-                if (firstTry) {
-                    relocate(ctx, address);
-                } else {
-                    fallBack(ctx, address, location, "no instance holds it right now (a rebalance)");
-                }
-            }
-        }
+                forwarder.get(ctx, location.active(), path, false).transform(relayed -> {
+                    if (relayed.succeeded() && relayed.result().status() != 421) {
+                        return Future.succeededFuture(Reply.of(relayed.result()));
+                    }
+                    if (firstTry) {
+                        log.info(
+                                "session {}: its owner {} did not answer ({}); looking it up again",
+                                address,
+                                location.active(),
+                                relayed.failed() ? relayed.cause().toString() : "421, moved");
+                        return relocate(ctx, address, path);
+                    }
+                    return fallBack(ctx, address, path, location, "its owner " + location.active() + " did not answer");
+                });
+            case UNAVAILABLE ->
+                firstTry
+                        ? relocate(ctx, address, path)
+                        : fallBack(ctx, address, path, location, "no instance holds it right now (a rebalance)");
+        };
     }
 
-    private void relocate(RoutingContext ctx, SessionAddress address) {
-        vertx.setTimer(
-                SETTLE_MILLIS,
-                t -> locate(address).onComplete(located -> {
-                    if (located.failed()) {
-                        failed(ctx, address, located.cause());
-                    } else {
-                        route(ctx, address, located.result(), false);
-                    }
-                }));
+    private Future<Reply> relocate(RoutingContext ctx, SessionAddress address, String path) {
+        Promise<Void> settled = Promise.promise();
+        vertx.setTimer(SETTLE_MILLIS, t -> settled.complete());
+        return settled.future()
+                .compose(v -> locate(address))
+                .compose(location -> route(ctx, address, path, location, false));
     }
 
     /** The owner could not answer: a standby copy may, marked as possibly stale. */
-    private void fallBack(RoutingContext ctx, SessionAddress address, Location location, String why) {
+    private Future<Reply> fallBack(
+            RoutingContext ctx, SessionAddress address, String path, Location location, String why) {
         if (!standbyReads) {
-            JsonReply.error(ctx, 503, subject.describe(ctx, address) + " is not available right now: " + why);
-            return;
+            return Future.succeededFuture(
+                    Reply.error(503, subject.describe(ctx, address) + " is not available right now: " + why));
         }
         URI self = directory.self();
         if (location.standbys().contains(self)) {
-            answerHere(ctx, address, true, false);
-            return;
+            return answerHere(ctx, address, true, false);
         }
-        List<URI> others = new ArrayList<>(location.standbys());
-        tryStandbys(ctx, address, others, why);
+        return tryStandbys(ctx, address, path, new ArrayList<>(location.standbys()), why);
     }
 
-    private void tryStandbys(RoutingContext ctx, SessionAddress address, List<URI> standbys, String why) {
+    private Future<Reply> tryStandbys(
+            RoutingContext ctx, SessionAddress address, String path, List<URI> standbys, String why) {
         if (standbys.isEmpty()) {
-            JsonReply.error(
-                    ctx,
+            return Future.succeededFuture(Reply.error(
                     503,
                     subject.describe(ctx, address) + " is not available right now: " + why
-                            + ", and no standby copy answered");
-            return;
+                            + ", and no standby copy answered"));
         }
         URI next = standbys.removeFirst();
-        forwarder.get(ctx, next, ctx.request().uri(), true).onComplete(relayed -> {
+        return forwarder.get(ctx, next, path, true).transform(relayed -> {
             if (relayed.succeeded() && relayed.result().status() != 421) {
-                relayed.result().sendTo(ctx);
-            } else {
-                tryStandbys(ctx, address, standbys, why);
+                return Future.succeededFuture(Reply.of(relayed.result()));
             }
+            return tryStandbys(ctx, address, path, standbys, why);
         });
     }
 
@@ -184,8 +211,8 @@ final class HistoryEndpoint {
      * Answers from this instance's stores. A forwarded request for a session not held here gets 421,
      * which the sender takes as "look it up again".
      */
-    private void answerHere(RoutingContext ctx, SessionAddress address, boolean standby, boolean forwarded) {
-        vertx.<Answer>executeBlocking(
+    private Future<Reply> answerHere(RoutingContext ctx, SessionAddress address, boolean standby, boolean forwarded) {
+        return vertx.<Answer>executeBlocking(
                         () -> {
                             if (forwarded
                                     && !standby
@@ -195,22 +222,20 @@ final class HistoryEndpoint {
                             return new Answer(false, subject.read(directory, ctx, address, standby));
                         },
                         false)
-                .onComplete(read -> {
-                    if (read.failed()) {
-                        failed(ctx, address, read.cause());
-                    } else if (read.result().notHere()) {
-                        JsonReply.error(ctx, 421, "session " + address + " is not held by this instance");
-                    } else if (read.result().view().isEmpty()) {
-                        JsonReply.error(ctx, standby && forwarded ? 421 : 404, subject.notFound(ctx, address));
-                    } else {
-                        if (standby) {
-                            ctx.response().putHeader(Forwarder.STALE, "true");
-                        }
-                        ctx.response()
-                                .putHeader(Forwarder.SERVED_BY, directory.self().toString());
-                        JsonReply.send(ctx, 200, read.result().view().get());
+                .map(answer -> {
+                    if (answer.notHere()) {
+                        return Reply.error(421, "session " + address + " is not held by this instance");
                     }
-                });
+                    if (answer.view().isEmpty()) {
+                        return Reply.error(standby && forwarded ? 421 : 404, subject.notFound(ctx, address));
+                    }
+                    return new Reply(
+                            200,
+                            answer.view().get().toBuffer(),
+                            standby,
+                            directory.self().toString());
+                })
+                .recover(cause -> Future.succeededFuture(failed(ctx, address, cause)));
     }
 
     private record Answer(boolean notHere, Optional<JsonObject> view) {}
@@ -219,19 +244,16 @@ final class HistoryEndpoint {
         return vertx.executeBlocking(() -> directory.locate(address), false);
     }
 
-    private void failed(RoutingContext ctx, SessionAddress address, Throwable cause) {
+    private Reply failed(RoutingContext ctx, SessionAddress address, Throwable cause) {
         // A store that is not ready (rebalance, restore) is expected and retryable: 503 with the
         // reader's own words. Anything else is a bug: 500, details in the log only.
         if (cause instanceof IllegalStateException || cause instanceof KafkaException) {
             log.warn("session {}: {} not available: {}", address, subject.describe(ctx, address), cause.getMessage());
-            JsonReply.error(
-                    ctx, 503, subject.describe(ctx, address) + " is not available right now: " + cause.getMessage());
-        } else {
-            log.error("session {}: reading the {} failed", address, subject.describe(ctx, address), cause);
-            JsonReply.error(
-                    ctx,
-                    500,
-                    "reading the " + subject.describe(ctx, address) + " failed; the server log has the details");
+            return Reply.error(
+                    503, subject.describe(ctx, address) + " is not available right now: " + cause.getMessage());
         }
+        log.error("session {}: reading the {} failed", address, subject.describe(ctx, address), cause);
+        return Reply.error(
+                500, "reading the " + subject.describe(ctx, address) + " failed; the server log has the details");
     }
 }

@@ -38,6 +38,7 @@ final class IngressVerticle extends VerticleBase {
 
     private final IngressConfig config;
     private final QuotaGateway gateway;
+    private McpNotifications mcpNotifications;
     private final SessionEvents events;
     private final ClusterReads sessions;
     private Forwarder forwarder;
@@ -107,7 +108,10 @@ final class IngressVerticle extends VerticleBase {
         StreamEndpoint stream = new StreamEndpoint(config, gateway, events, context, auth, gateway);
         SseEndpoint sse = new SseEndpoint(context, events, auth, gateway);
         CatalogEndpoint catalog = new CatalogEndpoint(catalogReader, config.workerTimeout(), config.access());
-        McpEndpoint mcp = new McpEndpoint(vertx, config, gateway, events, catalogReader, context);
+        McpEndpoint mcp =
+                new McpEndpoint(new McpHistories(history, listing), config, gateway, events, catalogReader, context);
+        mcpNotifications = new McpNotifications(
+                context, catalogReader, gateway, auth, events.streamSettings().heartbeat());
         HealthEndpoint health = new HealthEndpoint(vertx, healthCheck);
         MetricsEndpoint metrics = new MetricsEndpoint(vertx, prometheus);
         RegistryEndpoint registry = new RegistryEndpoint(vertx, registryApi);
@@ -177,7 +181,7 @@ final class IngressVerticle extends VerticleBase {
         // MCP over Streamable HTTP, authenticated like /v1; a call runs turns, so it needs WRITE_SESSION.
         router.route("/mcp").handler(auth::authenticate).handler(writes);
         router.post("/mcp").handler(body).handler(mcp::post);
-        router.get("/mcp").handler(mcp::get);
+        router.get("/mcp").handler(mcpNotifications::get);
         router.delete("/mcp").handler(mcp::delete);
         router.get("/health").handler(health::check);
         router.get("/metrics")
@@ -344,6 +348,9 @@ final class IngressVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         server = null;
+        if (mcpNotifications != null) {
+            mcpNotifications.close();
+        }
         return forwarder == null ? Future.succeededFuture() : forwarder.close();
     }
 

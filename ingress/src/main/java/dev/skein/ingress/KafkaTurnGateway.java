@@ -5,6 +5,7 @@ import dev.skein.events.TurnRequested;
 import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
+import dev.skein.schemas.tracing.TraceHeaders;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,6 +18,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -89,11 +91,13 @@ public final class KafkaTurnGateway implements TurnGateway, AutoCloseable {
 
     private <V> CompletableFuture<Void> send(Topic<String, V> topic, String key, V value, String what) {
         CompletableFuture<Void> acked = new CompletableFuture<>();
+        // The caller's trace context (its turn span), taken here: the send runs on the gateway's thread.
+        Headers trace = TraceHeaders.current();
         try {
             sender.execute(() -> {
                 try {
                     byte[] bytes = topic.valueSerde().serializer().serialize(topic.name(), value);
-                    producer.send(new ProducerRecord<>(topic.name(), key, bytes), (metadata, e) -> {
+                    producer.send(new ProducerRecord<>(topic.name(), null, key, bytes, trace), (metadata, e) -> {
                         if (e != null) {
                             log.warn("session {}: {} not written to {}: {}", key, what, topic.name(), e.toString());
                             acked.completeExceptionally(e);

@@ -9,7 +9,6 @@ import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.TenantAccess;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -30,8 +29,8 @@ import java.util.concurrent.TimeUnit;
  * HTTP transports are servlets, and Skein's HTTP is Vert.x, where a servlet cannot run. An answer
  * is a single JSON response (the specification lets a server answer a POST with JSON instead of
  * an SSE stream), except a {@code tools/call} with a progress token from a client that accepts
- * SSE ({@link McpProgressStream}); nothing is pushed outside a request, so {@code GET /mcp} is
- * refused with 405. The
+ * SSE ({@link McpProgressStream}); {@code GET /mcp} is the stream of list changes
+ * ({@link McpNotifications}). The
  * {@code Mcp-Session-Id} it hands out carries no state: every request stands on its own
  * credentials, so a session id from another instance works as well.
  *
@@ -57,7 +56,7 @@ final class McpEndpoint {
     private final McpHistories histories;
 
     McpEndpoint(
-            Vertx vertx,
+            McpHistories histories,
             IngressConfig config,
             TurnGateway gateway,
             SessionEvents events,
@@ -68,7 +67,7 @@ final class McpEndpoint {
         this.events = events;
         this.catalog = catalog;
         this.context = context;
-        this.histories = new McpHistories(vertx, config);
+        this.histories = histories;
     }
 
     void post(RoutingContext ctx) {
@@ -103,18 +102,12 @@ final class McpEndpoint {
             case "ping" -> reply(ctx, id, new JsonObject());
             case "tools/list" -> reply(ctx, id, new JsonObject().put("tools", tools(tenant)));
             case "tools/call" -> call(ctx, id, params, tenant);
-            case "resources/list" -> reply(ctx, id, new JsonObject().put("resources", new JsonArray()));
+            case "resources/list" -> histories.list(ctx, params).onComplete(list -> reply(ctx, id, list.result()));
             case "resources/templates/list" ->
                 reply(ctx, id, new JsonObject().put("resourceTemplates", McpHistories.templates()));
             case "resources/read" -> histories.read(ctx, params).onComplete(read -> reply(ctx, id, read.result()));
             default -> reply(ctx, id, error(-32601, "method " + method + " is not served by Skein's /mcp"));
         }
-    }
-
-    /** {@code GET /mcp}: the server-to-client stream, which Skein does not offer. */
-    void get(RoutingContext ctx) {
-        ctx.response().putHeader("Allow", "POST, DELETE");
-        JsonReply.error(ctx, 405, "Skein's /mcp sends no server-initiated messages: POST JSON-RPC requests");
     }
 
     /** {@code DELETE /mcp}: the end of a session, which holds nothing. */
@@ -133,7 +126,7 @@ final class McpEndpoint {
                         .put(
                                 "capabilities",
                                 new JsonObject()
-                                        .put("tools", new JsonObject().put("listChanged", false))
+                                        .put("tools", new JsonObject().put("listChanged", true))
                                         .put("resources", new JsonObject().put("listChanged", false)))
                         .put("serverInfo", new JsonObject().put("name", "skein").put("version", "1"))
                         .put(

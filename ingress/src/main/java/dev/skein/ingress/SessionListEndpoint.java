@@ -77,6 +77,15 @@ final class SessionListEndpoint {
             });
             return;
         }
+        listing(ctx, tenant, query).onComplete(done -> JsonReply.send(ctx, 200, done.result()));
+    }
+
+    /**
+     * The tenant's sessions on every instance, merged, newest activity first; never a failed
+     * future (an instance that does not answer is in {@code missingPartitions}). Asks the others as
+     * the caller of {@code ctx}, as {@code GET /v1/sessions} does; {@code /mcp}'s resources/list too.
+     */
+    Future<JsonObject> listing(RoutingContext ctx, String tenant, SessionQuery query) {
         List<Future<JsonObject>> pages = new ArrayList<>();
         for (URI instance : directory.instances()) {
             pages.add(
@@ -89,7 +98,7 @@ final class SessionListEndpoint {
                                                     relayed.body().toJsonObject())
                                             : Future.failedFuture(instance + " answered " + relayed.status())));
         }
-        Future.join(pages).onComplete(done -> JsonReply.send(ctx, 200, merge(pages, query)));
+        return Future.join(pages).transform(done -> Future.succeededFuture(merge(pages, query)));
     }
 
     private Future<JsonObject> local(String tenant, SessionQuery query) {

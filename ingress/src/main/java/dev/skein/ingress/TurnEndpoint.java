@@ -3,6 +3,8 @@ package dev.skein.ingress;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.schemas.SessionAddress;
+import dev.skein.schemas.tracing.TraceHeaders;
+import io.opentelemetry.context.Scope;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -50,7 +52,17 @@ final class TurnEndpoint {
         String turnId = turn.getTurnId();
         // Registered before the turn is submitted, so that a fast completion cannot be missed.
         CompletableFuture<TurnCompleted> completion = wait == null ? null : events.expect(address, turnId);
-        GatewaySubmission.submit(context, () -> gateway.submit(turn)).onComplete(submitted -> {
+        // The turn's span (continuing the client's traceparent), which the submitted record carries.
+        io.opentelemetry.context.Context traced = TurnSpans.forRequest(ctx.request(), turn);
+        String traceId = TraceHeaders.traceId(traced);
+        if (traceId != null) {
+            ctx.response().putHeader(TraceHeaders.TRACEPARENT, TraceHeaders.traceparent(traced));
+        }
+        Future<Void> submission;
+        try (Scope ignored = traced.makeCurrent()) {
+            submission = GatewaySubmission.submit(context, () -> gateway.submit(turn));
+        }
+        submission.onComplete(submitted -> {
             if (submitted.failed()) {
                 if (completion != null) {
                     events.forget(address, turnId);
@@ -58,15 +70,16 @@ final class TurnEndpoint {
                 GatewaySubmission.failed(ctx, address, "turn " + turnId, submitted.cause());
             } else if (completion == null) {
                 log.debug("session {} turn {}: accepted", address, turnId);
-                JsonReply.send(
-                        ctx,
-                        202,
-                        new JsonObject()
-                                .put("turnId", turnId)
-                                .put("session", address.toString())
-                                .put("status", "ACCEPTED"));
+                JsonObject accepted = new JsonObject()
+                        .put("turnId", turnId)
+                        .put("session", address.toString())
+                        .put("status", "ACCEPTED");
+                if (traceId != null) {
+                    accepted.put("traceId", traceId);
+                }
+                JsonReply.send(ctx, 202, accepted);
             } else {
-                awaitCompletion(ctx, address, turnId, completion, wait);
+                awaitCompletion(ctx, address, turnId, completion, wait, traceId);
             }
         });
     }
@@ -76,7 +89,8 @@ final class TurnEndpoint {
             SessionAddress address,
             String turnId,
             CompletableFuture<TurnCompleted> completion,
-            Duration wait) {
+            Duration wait,
+            String traceId) {
         Future.fromCompletionStage(completion, context)
                 .timeout(wait.toMillis(), TimeUnit.MILLISECONDS)
                 .onComplete(done -> {
@@ -87,7 +101,12 @@ final class TurnEndpoint {
                                 address,
                                 turnId,
                                 done.result().getStatus());
-                        JsonReply.send(ctx, 200, EventJson.completion(done.result()));
+                        JsonObject answer = EventJson.completion(done.result());
+                        if (answer.getString("traceId") == null && traceId != null) {
+                            // The topology may not trace; the turn still has the ingress's trace.
+                            answer.put("traceId", traceId);
+                        }
+                        JsonReply.send(ctx, 200, answer);
                     } else if (!completion.isDone()) {
                         log.info(
                                 "session {} turn {}: not completed within {}; the client got 504",

@@ -10,6 +10,9 @@ import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.errors.DeadLetters;
 import dev.skein.schemas.kafka.EventProducer;
 import dev.skein.workers.node.WorkerAdmission;
+import dev.skein.workers.tracing.ToolSpans;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -118,6 +121,20 @@ final class RequestHandler {
                     request.getCallId(),
                     ordinal(deliveryCount));
         }
+        Span span = ToolSpans.start(
+                record.headers(), request, tier, options.workerId(), deliveryCount, System.currentTimeMillis());
+        try (Scope ignored = span.makeCurrent()) {
+            AcknowledgeType acknowledged = take(tier, record, request, address, deliveryCount);
+            ToolSpans.acknowledged(span, acknowledged);
+            return acknowledged;
+        } finally {
+            span.end();
+        }
+    }
+
+    private AcknowledgeType take(
+            String tier, ConsumerRecord<String, byte[]> record, ToolRequest request, String address, int deliveryCount)
+            throws InterruptedException {
         Tool tool = invoker.tools().get(request.getTool());
         String refusal =
                 tool == null ? invoker.unknownTool(request.getTool()) : admission.whyNeverFits(tool.resources());
@@ -226,6 +243,7 @@ final class RequestHandler {
 
     /** Writes the result and waits for it; false (and logged) when it could not be written. */
     private boolean answer(String address, ToolRequest request, ToolResult result) throws InterruptedException {
+        ToolSpans.answered(result);
         try {
             producer.sendAndWait(topics.toolResults, address, result, PRODUCE_TIMEOUT);
         } catch (KafkaException e) {

@@ -20,6 +20,7 @@ final class ConfigChecks {
     static void check(SkeinConfig config) {
         try {
             config.dataDir();
+            config.tracing();
             if (config.httpPort() < 0 || config.httpPort() > 65535) {
                 throw new ConfigException.BadValue("skein.http.port", "must be between 0 and 65535");
             }

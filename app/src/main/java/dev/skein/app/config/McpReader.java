@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigValueType;
 import dev.skein.schemas.resources.ByteSize;
 import dev.skein.schemas.resources.Resources;
 import dev.skein.workers.mcp.McpServerSpec;
+import dev.skein.workers.mcp.OAuthClientCredentials;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ final class McpReader {
 
     static List<McpServerSpec> read(Config config, List<String> tierNames) {
         Config defaults = config.getConfig("skein.mcp.server-defaults");
+        Config oauthDefaults = config.getConfig("skein.mcp.oauth-defaults");
         List<McpServerSpec> servers = new ArrayList<>();
         Set<String> names = new HashSet<>();
         List<? extends Config> entries = config.getConfigList(PATH);
@@ -74,12 +76,42 @@ final class McpReader {
                         namesOrAll(entry, "tools", at, false),
                         strings(entry.getConfig("rename")),
                         namesOrAll(entry, "approval", at, true),
-                        namesOrAll(entry, "cacheable", at, true)));
+                        namesOrAll(entry, "cacheable", at, true),
+                        entry.hasPath("oauth")
+                                ? oauth(entry.getConfig("oauth").withFallback(oauthDefaults), at)
+                                : null));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException.BadValue(at, e.getMessage());
             }
         }
         return servers;
+    }
+
+    // RFC 6749 client credentials; the secret is checked for presence only, never echoed.
+    private static OAuthClientCredentials oauth(Config oauth, String at) {
+        String path = at + ".oauth";
+        for (String key : List.of("token-url", "client-id", "client-secret")) {
+            if (!oauth.hasPath(key) || oauth.getString(key).isBlank()) {
+                throw new ConfigException.BadValue(
+                        path + "." + key,
+                        "OAuth client credentials need " + key
+                                + (key.equals("client-secret")
+                                        ? " (from the environment: ${?MCP_CLIENT_SECRET})"
+                                        : ""));
+            }
+        }
+        String clientAuth = oauth.getString("client-auth");
+        if (!clientAuth.equals("basic") && !clientAuth.equals("body")) {
+            throw new ConfigException.BadValue(
+                    path + ".client-auth", "must be basic or body, was '" + clientAuth + "'");
+        }
+        return new OAuthClientCredentials(
+                uri(oauth.getString("token-url"), path + ".token-url"),
+                oauth.getString("client-id"),
+                oauth.getString("client-secret"),
+                oauth.getStringList("scopes"),
+                oauth.hasPath("audience") ? oauth.getString("audience") : null,
+                clientAuth.equals("basic"));
     }
 
     private static URI uri(String text, String path) {

@@ -409,6 +409,11 @@ public final class SkeinConfig {
         return McpReader.read(config, tiers().stream().map(TierEnvelope::name).toList());
     }
 
+    /** {@code skein.tracing}: OpenTelemetry traces, off unless enabled. */
+    public dev.skein.app.tracing.TracingSettings tracing() {
+        return TracingReader.read(config);
+    }
+
     public int workerMaxInFlight() {
         return config.getInt("skein.worker.max-in-flight");
     }

@@ -6,6 +6,7 @@ import dev.skein.adapters.AgentRunnerOptions;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.kafka.LocalKafka;
+import dev.skein.app.tracing.ProcessTracing;
 import dev.skein.ingress.Admission;
 import dev.skein.ingress.ClusterReads;
 import dev.skein.ingress.Health;
@@ -18,6 +19,7 @@ import dev.skein.ingress.KafkaTurnGateway;
 import dev.skein.ingress.ProbeServer;
 import dev.skein.ingress.RegistryApi;
 import dev.skein.ingress.SkeinIngress;
+import dev.skein.ingress.TracedTurnGateway;
 import dev.skein.ingress.auth.ApiKeyStore;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.kafka.EventProducer;
@@ -154,6 +156,13 @@ public final class SkeinNode implements AutoCloseable {
             ingressConfig = RoleOptions.ingress(config, listenPort);
         }
         Files.createDirectories(config.dataDir());
+        // First, so that every part's spans are exported, and flushed after the last part closed.
+        ProcessTracing tracing = ProcessTracing.start(
+                config.tracing(),
+                roles.stream().map(r -> r.name().toLowerCase()).toList());
+        if (tracing != null) {
+            own("the trace exporter", tracing);
+        }
         metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         own("the metrics registry", metrics::close);
         bootstrapServers = config.bootstrapServers()
@@ -351,7 +360,9 @@ public final class SkeinNode implements AutoCloseable {
         if (apiKeys != null) {
             apiKeys.ready().get(config.streamsStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
-        ingress = SkeinIngress.builder(ingressConfig, gateway, events, this::health)
+        // Every turn, whichever path creates it, gets its span (not recording while tracing is off).
+        TracedTurnGateway traced = new TracedTurnGateway(gateway, events, lookback);
+        ingress = SkeinIngress.builder(ingressConfig, traced, events, this::health)
                 .sessions(reads)
                 .catalog(catalog)
                 .metrics(metrics)

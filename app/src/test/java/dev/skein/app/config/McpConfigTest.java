@@ -46,6 +46,42 @@ class McpConfigTest {
     }
 
     @Test
+    void oauthClientCredentialsAreReadWithTheirDefaultsAndTheSecretStaysOutOfMessages() {
+        McpServerSpec search = load("[{name = search, url = \"https://mcp.example.com/mcp\", tier = small,"
+                        + " oauth { token-url = \"https://idp.example.com/token\", client-id = w1,"
+                        + " client-secret = hunter2, scopes = [a, b], audience = \"https://mcp.example.com\" }}]")
+                .mcpServers()
+                .getFirst();
+        assertThat(search.oauth().tokenUrl()).hasToString("https://idp.example.com/token");
+        assertThat(search.oauth().clientId()).isEqualTo("w1");
+        assertThat(search.oauth().scopes()).containsExactly("a", "b");
+        assertThat(search.oauth().audience()).isEqualTo("https://mcp.example.com");
+        assertThat(search.oauth().basicAuth()).isTrue();
+        assertThat(search.toString()).doesNotContain("hunter2");
+
+        McpServerSpec body = load("[{name = s, url = \"https://h/mcp\", tier = small, oauth {"
+                        + " token-url = \"https://h/token\", client-id = w, client-secret = x, client-auth = body }}]")
+                .mcpServers()
+                .getFirst();
+        assertThat(body.oauth().basicAuth()).isFalse();
+        assertThat(body.oauth().scopes()).isEmpty();
+        assertThat(body.oauth().audience()).isNull();
+
+        assertThatThrownBy(() -> load("[{name = s, url = \"https://h/mcp\", tier = small, oauth {"
+                        + " token-url = \"https://h/token\", client-id = w }}]"))
+                .hasMessageContaining("skein.mcp.servers[0].oauth.client-secret");
+        assertThatThrownBy(
+                        () -> load(
+                                "[{name = s, url = \"https://h/mcp\", tier = small, oauth {"
+                                        + " token-url = \"https://h/token\", client-id = w, client-secret = x, client-auth = digest }}]"))
+                .hasMessageContaining("oauth.client-auth")
+                .hasMessageContaining("basic or body");
+        assertThatThrownBy(() -> load("[{name = s, command = [x], tier = small, oauth {"
+                        + " token-url = \"https://h/token\", client-id = w, client-secret = x }}]"))
+                .hasMessageContaining("not a stdio one");
+    }
+
+    @Test
     void aBadEntryNamesItsKey() {
         assertThatThrownBy(() -> load("[{name = a, tier = small}]"))
                 .hasMessageContaining("skein.mcp.servers[0]")

@@ -47,23 +47,28 @@ class McpServerIT {
                 TestNodes.config(
                         "mcp-out",
                         Map.of(
-                                "skein.auth.enabled", true,
-                                "skein.auth.api-keys-topic", false,
+                                "skein.auth.enabled",
+                                true,
+                                // GET /mcp's heartbeat, soon enough for a test to see one.
+                                "skein.event-streams.heartbeat",
+                                "1s",
+                                "skein.auth.api-keys-topic",
+                                false,
                                 "skein.auth.api-keys",
-                                        List.of(
-                                                Map.of(
-                                                        "id",
-                                                        "mcpuser00001",
-                                                        "sha256",
-                                                        ApiKeys.sha256(USER_KEY),
-                                                        "tenant",
-                                                        "acme",
-                                                        "roles",
-                                                        List.of("user")),
-                                                Map.of(
-                                                        "id", "mcpoperator1",
-                                                        "sha256", ApiKeys.sha256(OPERATOR_KEY),
-                                                        "roles", List.of("operator"))))),
+                                List.of(
+                                        Map.of(
+                                                "id",
+                                                "mcpuser00001",
+                                                "sha256",
+                                                ApiKeys.sha256(USER_KEY),
+                                                "tenant",
+                                                "acme",
+                                                "roles",
+                                                List.of("user")),
+                                        Map.of(
+                                                "id", "mcpoperator1",
+                                                "sha256", ApiKeys.sha256(OPERATOR_KEY),
+                                                "roles", List.of("operator"))))),
                 Set.of(Role.values()),
                 false);
         base = "http://127.0.0.1:" + node.httpPort().orElseThrow();
@@ -120,6 +125,19 @@ class McpServerIT {
                     client.readResource(new McpSchema.ReadResourceRequest("skein://sessions/mcp-chat/history"));
             String json = ((McpSchema.TextResourceContents) history.contents().getFirst()).text();
             assertThat(json).contains("hello from an MCP host").contains("[demo agent]");
+
+            // The tenant's sessions are listed as resources; another tenant's are not.
+            McpSchema.ListResourcesResult listed = client.listResources();
+            assertThat(listed.resources())
+                    .extracting(McpSchema.Resource::uri)
+                    .contains("skein://sessions/mcp-chat/history");
+            assertThat(listed.nextCursor()).isNull();
+        }
+        try (McpSyncClient other = client(OPERATOR_KEY)) {
+            other.initialize();
+            assertThat(other.listResources().resources())
+                    .extracting(McpSchema.Resource::uri)
+                    .doesNotContain("skein://sessions/mcp-chat/history");
         }
     }
 
@@ -206,19 +224,54 @@ class McpServerIT {
         HttpResponse<String> batch = post(http, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]");
         assertThat(batch.statusCode()).isEqualTo(400);
         assertThat(batch.body()).contains("-32600");
+        HttpResponse<String> badCursor =
+                post(http, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"resources/list\",\"params\":{\"cursor\":7}}");
+        assertThat(badCursor.body()).contains("-32602").contains("cursor");
+        HttpResponse<String> forgedCursor = post(
+                http, "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"resources/list\",\"params\":{\"cursor\":\"../x\"}}");
+        assertThat(forgedCursor.body()).contains("-32602").contains("\"id\":10");
         HttpResponse<String> unknown = post(http, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"prompts/list\"}");
         assertThat(unknown.body()).contains("-32601").contains("\"id\":7");
         HttpResponse<String> noTool =
                 post(http, "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"nope\"}}");
         assertThat(noTool.body()).contains("-32602").contains("no tool named nope");
-        HttpResponse<String> stream = http.send(
+        HttpResponse<String> notSse = http.send(
                 HttpRequest.newBuilder(URI.create(base + "/mcp"))
                         .header("Authorization", "Bearer " + USER_KEY)
                         .GET()
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(stream.statusCode()).isEqualTo(405);
-        assertThat(stream.body()).contains("error");
+        assertThat(notSse.statusCode()).isEqualTo(406);
+        assertThat(notSse.body()).contains("error").contains("text/event-stream");
+    }
+
+    @Test
+    void getMcpIsAnAuthenticatedStreamWithHeartbeats() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> anonymous = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/mcp"))
+                        .header("Accept", "text/event-stream")
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        HttpResponse<java.util.stream.Stream<String>> stream = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/mcp"))
+                        .header("Authorization", "Bearer " + USER_KEY)
+                        .header("Accept", "application/json, text/event-stream")
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        assertThat(stream.headers().firstValue("Content-Type")).hasValue("text/event-stream");
+        // The opening comment, then one a second (skein.event-streams.heartbeat = 1s here).
+        long start = System.nanoTime();
+        List<String> comments;
+        try (java.util.stream.Stream<String> lines = stream.body()) {
+            comments = lines.filter(line -> line.startsWith(":")).limit(3).toList();
+        }
+        assertThat(comments).containsOnly(": heartbeat");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
     }
 
     private static HttpResponse<String> post(HttpClient http, String body) throws Exception {

@@ -9,6 +9,11 @@ import dev.skein.app.runtime.SkeinNode;
 import dev.skein.app.runtime.SkeinNode.Role;
 import dev.skein.integration.fixtures.SkeinClient;
 import dev.skein.integration.fixtures.TestNodes;
+import dev.skein.workers.mcp.UncheckedOutputs;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpSchema;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
@@ -113,9 +118,26 @@ class McpToolsInIT {
                         r -> r.toString().contains("echo: back"));
         assertThat(again.toString()).contains("echo: back");
 
-        // A list change on the HTTP server adds late_echo to /v1/tools, and it can be called.
-        assertThat(turn("s-grow", "use tool remote_grow {}").toString()).contains("added late_echo");
-        await().atMost(Duration.ofSeconds(30)).until(() -> names(tools()).contains("late_echo"));
+        // A list change on the HTTP server adds late_echo to /v1/tools, and it can be called; an MCP
+        // host on Skein's own /mcp hears of it on its GET stream (notifications/tools/list_changed).
+        List<List<McpSchema.Tool>> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (McpSyncClient host = McpClient.sync(HttpClientStreamableHttpTransport.builder(base())
+                        .endpoint("/mcp")
+                        .openConnectionOnStartup(true)
+                        .build())
+                .requestTimeout(Duration.ofSeconds(60))
+                .jsonSchemaValidator(UncheckedOutputs.INSTANCE)
+                .toolsChangeConsumer(heard::add)
+                .build()) {
+            host.initialize();
+            assertThat(host.getServerCapabilities().tools().listChanged()).isTrue();
+            assertThat(turn("s-grow", "use tool remote_grow {}").toString()).contains("added late_echo");
+            await().atMost(Duration.ofSeconds(30)).until(() -> names(tools()).contains("late_echo"));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> heard.stream()
+                            .anyMatch(
+                                    list -> list.stream().anyMatch(t -> t.name().equals("late_echo"))));
+        }
         await().atMost(Duration.ofSeconds(30))
                 .until(
                         () -> turn("s-late-" + System.nanoTime(), "use tool late_echo {\"text\":\"x\"}"),

@@ -4,6 +4,7 @@ import dev.skein.events.AgentDelta;
 import dev.skein.events.DeadLetter;
 import dev.skein.schemas.Topic;
 import dev.skein.schemas.errors.DeadLetters;
+import dev.skein.schemas.tracing.TraceHeaders;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -67,11 +68,16 @@ public final class EventProducer implements AutoCloseable {
         this.component = Objects.requireNonNull(component, "component");
     }
 
-    /** Sends {@code value} to {@code topic}; the future completes when the broker acknowledged it. */
+    /**
+     * Sends {@code value} to {@code topic}; the future completes when the broker acknowledged it.
+     * The record carries the caller's current trace context in its headers ({@link TraceHeaders}).
+     */
     public <V> CompletableFuture<RecordMetadata> send(Topic<String, V> topic, String key, V value) {
         byte[] bytes = topic.valueSerde().serializer().serialize(topic.name(), value);
         CompletableFuture<RecordMetadata> acked = new CompletableFuture<>();
-        producer.send(new ProducerRecord<>(topic.name(), key, bytes), (metadata, error) -> {
+        ProducerRecord<String, byte[]> record =
+                new ProducerRecord<>(topic.name(), null, key, bytes, TraceHeaders.current());
+        producer.send(record, (metadata, error) -> {
             if (error == null) {
                 acked.complete(metadata);
             } else {

@@ -70,8 +70,8 @@ class OlderRecordsTest {
         step.put("toolCalls", List.of());
         step.put("retryable", false);
         step.put("producedAtMs", 7L);
-        Schema completionBefore =
-                without(TurnCompleted.getClassSchema(), Set.of("awaitingInput", "supersededBy", "rolledBack"));
+        Schema completionBefore = without(
+                TurnCompleted.getClassSchema(), Set.of("awaitingInput", "supersededBy", "rolledBack", "traceId"));
         GenericRecord completion = new GenericData.Record(completionBefore);
         completion.put("tenant", "acme");
         completion.put("sessionId", "s1");
@@ -92,6 +92,7 @@ class OlderRecordsTest {
         assertThat(readStep.getAwaitingInput()).isFalse();
         assertThat(readCompletion.getStatus()).isEqualTo(TurnStatus.COMPLETED);
         assertThat(readCompletion.getAwaitingInput()).isFalse();
+        assertThat(readCompletion.getTraceId()).isNull();
     }
 
     @Test

@@ -27,6 +27,7 @@ import java.util.Optional;
  *     outside a-z 0-9 _ replaced by _
  * @param approval MCP names whose calls a person must approve; {@code ["*"]}: all of them
  * @param cacheable MCP names whose results may be reused for the same arguments; {@code ["*"]}: all
+ * @param oauth a Streamable HTTP server's OAuth client credentials, sent as a bearer token; null: none
  */
 public record McpServerSpec(
         String name,
@@ -40,7 +41,8 @@ public record McpServerSpec(
         List<String> tools,
         Map<String, String> rename,
         List<String> approval,
-        List<String> cacheable) {
+        List<String> cacheable,
+        OAuthClientCredentials oauth) {
 
     public McpServerSpec {
         Objects.requireNonNull(name, "name");
@@ -55,6 +57,10 @@ public record McpServerSpec(
         if (command.isEmpty() == (url == null)) {
             throw new IllegalArgumentException(
                     "MCP server " + name + " needs exactly one of command (a stdio server) or url (Streamable HTTP)");
+        }
+        if (oauth != null && url == null) {
+            throw new IllegalArgumentException(
+                    "MCP server " + name + ": oauth is for a Streamable HTTP server (url), not a stdio one");
         }
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("MCP server " + name + ": timeout must be positive, got " + timeout);

@@ -7,6 +7,7 @@ import dev.skein.schemas.resources.Resources;
 import dev.skein.workers.Retry;
 import dev.skein.workers.Tool;
 import dev.skein.workers.ToolFailure;
+import io.modelcontextprotocol.spec.McpSchema;
 import java.time.Duration;
 import java.util.Map;
 
@@ -95,6 +96,31 @@ final class McpTool implements Tool {
                 && mcpName.equals(other.mcpName)
                 && description.equals(other.description)
                 && schema.equals(other.schema);
+    }
+
+    /** A result's text content (other content and structured content as JSON), as an agent reads it. */
+    static String text(McpSchema.CallToolResult result) {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        for (McpSchema.Content content :
+                result.content() == null ? java.util.List.<McpSchema.Content>of() : result.content()) {
+            if (content instanceof McpSchema.TextContent text) {
+                parts.add(text.text());
+            } else {
+                parts.add(json(content));
+            }
+        }
+        if (parts.isEmpty() && result.structuredContent() != null) {
+            parts.add(json(result.structuredContent()));
+        }
+        return String.join("\n", parts);
+    }
+
+    private static String json(Object value) {
+        try {
+            return io.modelcontextprotocol.json.McpJsonDefaults.getMapper().writeValueAsString(value);
+        } catch (java.io.IOException e) {
+            return String.valueOf(value);
+        }
     }
 
     @Override

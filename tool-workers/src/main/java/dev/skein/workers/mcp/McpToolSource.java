@@ -54,16 +54,23 @@ public final class McpToolSource implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Map<String, McpTool> offered = new LinkedHashMap<>();
     private final java.util.concurrent.ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
+    // The bearer token of a server with OAuth client credentials; null for the others.
+    private final AccessTokens tokens;
     private McpSyncClient client;
     // Completed (with why) when the current connection is lost: an SDK call in flight does not
     // always fail when a stdio server's process exits, so calls wait on this too.
     private CompletableFuture<String> gone = new CompletableFuture<>();
     private boolean closed;
     private Duration backoff = Duration.ofSeconds(1);
+    // Why the last connection attempt failed or the connection was lost, for the calls refused meanwhile.
+    private String lastFailure = "not connected yet";
 
     public McpToolSource(McpServerSpec spec, Offers offers) {
         this.spec = spec;
         this.offers = offers;
+        this.tokens = spec.oauth() == null
+                ? null
+                : new AccessTokens(spec.oauth(), spec.timeout(), java.time.Clock.systemUTC());
         this.timer = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("skein-mcp-" + spec.name()).daemon().factory());
     }
@@ -122,10 +129,14 @@ public final class McpToolSource implements AutoCloseable {
         if (spec.url() != null) {
             java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder();
             spec.headers().forEach(request::header);
-            return HttpClientStreamableHttpTransport.builder(spec.url().toString())
+            HttpClientStreamableHttpTransport.Builder http = HttpClientStreamableHttpTransport.builder(
+                            spec.url().toString())
                     .connectTimeout(spec.timeout())
-                    .requestBuilder(request)
-                    .build();
+                    .requestBuilder(request);
+            if (tokens != null) {
+                McpBearer.apply(http, tokens);
+            }
+            return http.build();
         }
         ServerParameters parameters = ServerParameters.builder(spec.command().getFirst())
                 .args(spec.command().subList(1, spec.command().size()))
@@ -241,7 +252,15 @@ public final class McpToolSource implements AutoCloseable {
         }
         if (current == null) {
             throw ToolFailure.retryable("MCP server " + spec.name() + " is not connected (Skein is reconnecting to "
-                    + spec.describe() + "); try again later");
+                    + spec.describe() + "; " + lastFailure() + "); try again later");
+        }
+        if (tokens != null) {
+            try {
+                // Fetched (or refreshed) here, before the request leaves: a failure is then retryable.
+                tokens.current();
+            } catch (AccessTokens.TokenEndpointException e) {
+                throw ToolFailure.retryable("MCP server " + spec.name() + " has no access token: " + e.getMessage());
+            }
         }
         CompletableFuture<McpSchema.CallToolResult> answer = CompletableFuture.supplyAsync(
                 () -> current.callTool(new McpSchema.CallToolRequest(mcpName, arguments)), calls);
@@ -258,6 +277,13 @@ public final class McpToolSource implements AutoCloseable {
             answer.cancel(true);
             throw e;
         } catch (java.util.concurrent.ExecutionException e) {
+            if (McpBearer.refused(e.getCause())) {
+                // A 401 to a fresh token too: the server did not act, and the connection is not at fault.
+                throw new ToolFailure("MCP server " + spec.name() + " refused the call of " + mcpName
+                        + " with 401 even with a fresh access token from "
+                        + spec.oauth().tokenUrl()
+                        + ": check the client's scopes and audience");
+            }
             if (e.getCause() instanceof McpError refused) {
                 throw new ToolFailure(
                         "MCP server " + spec.name() + " refused the call of " + mcpName + ": " + refused.getMessage());
@@ -267,7 +293,7 @@ public final class McpToolSource implements AutoCloseable {
             lost(current, failure);
             throw wentAway(mcpName, McpError.aggregateExceptionMessages(failure));
         }
-        String text = text(result);
+        String text = McpTool.text(result);
         if (Boolean.TRUE.equals(result.isError())) {
             throw new ToolFailure("MCP tool " + mcpName + " of server " + spec.name() + " failed: " + text);
         }
@@ -277,29 +303,6 @@ public final class McpToolSource implements AutoCloseable {
     private ToolFailure wentAway(String mcpName, String why) {
         return new ToolFailure("MCP server " + spec.name() + " went away during the call of " + mcpName + " (" + why
                 + "); it was not repeated because the server may have acted on it");
-    }
-
-    private static String text(McpSchema.CallToolResult result) {
-        List<String> parts = new ArrayList<>();
-        for (McpSchema.Content content : result.content() == null ? List.<McpSchema.Content>of() : result.content()) {
-            if (content instanceof McpSchema.TextContent text) {
-                parts.add(text.text());
-            } else {
-                parts.add(json(content));
-            }
-        }
-        if (parts.isEmpty() && result.structuredContent() != null) {
-            parts.add(json(result.structuredContent()));
-        }
-        return String.join("\n", parts);
-    }
-
-    private static String json(Object value) {
-        try {
-            return McpJsonDefaults.getMapper().writeValueAsString(value);
-        } catch (java.io.IOException e) {
-            return String.valueOf(value);
-        }
     }
 
     private void ping() {
@@ -339,9 +342,19 @@ public final class McpToolSource implements AutoCloseable {
         scheduleReconnect("lost: " + McpError.aggregateExceptionMessages(cause));
     }
 
+    private synchronized String lastFailure() {
+        return lastFailure;
+    }
+
+    /** Why the server is not connected now (the last failure to connect, or what broke the connection); empty while connected. */
+    public synchronized java.util.Optional<String> disconnectedBecause() {
+        return client == null ? java.util.Optional.of(lastFailure) : java.util.Optional.empty();
+    }
+
     private void scheduleReconnect(String why) {
         Duration wait;
         synchronized (this) {
+            lastFailure = why;
             if (closed) {
                 return;
             }

@@ -8,6 +8,7 @@ import dev.skein.events.ToolRequest;
 import dev.skein.events.TraceEntry;
 import dev.skein.events.TurnCompleted;
 import dev.skein.schemas.SessionAddress;
+import dev.skein.topologies.tracing.TopologySpans;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -61,6 +62,9 @@ interface SessionOutput {
 
             @Override
             public void complete(SessionAddress address, TurnCompleted completed) {
+                if (completed.getTraceId() == null) {
+                    completed.setTraceId(TopologySpans.traceId());
+                }
                 forward(address.toString(), completed, SessionProcessor.TO_RESPONSES);
                 AgentDelta end = AgentDelta.newBuilder()
                         .setTenant(completed.getTenant())
@@ -93,7 +97,7 @@ interface SessionOutput {
             }
 
             private void forward(String key, SpecificRecord value, String child) {
-                context.forward(new Record<>(key, value, context.currentSystemTimeMs()), child);
+                context.forward(TopologySpans.traced(new Record<>(key, value, context.currentSystemTimeMs())), child);
             }
         };
     }

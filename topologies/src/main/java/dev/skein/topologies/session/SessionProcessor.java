@@ -10,6 +10,7 @@ import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.errors.DeadLetters;
 import dev.skein.topologies.cache.ResultCache;
 import dev.skein.topologies.routing.TierRouter;
+import dev.skein.topologies.tracing.TopologySpans;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -121,8 +122,13 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         });
     }
 
+    /** Applies one input record in its pass span, whose context the records it emits carry. */
     @Override
     public void process(Record<String, SpecificRecord> record) {
+        TopologySpans.pass(record, context.recordMetadata().orElse(null), () -> apply(record));
+    }
+
+    private void apply(Record<String, SpecificRecord> record) {
         SpecificRecord event = record.value();
         if (event == null) {
             deadLetter(record, "record has no value");

@@ -17,6 +17,8 @@ import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.TenantAccess;
 import dev.skein.topologies.cache.ResultCache;
 import dev.skein.topologies.routing.TierRouter;
+import dev.skein.topologies.tracing.TopologySpans;
+import io.opentelemetry.context.Scope;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -107,6 +109,8 @@ final class ToolCalls {
                 // (SessionCommand), or the turn's deadline passes. The tool may require it, or the deployment
                 // for every session, the agent that asks or the session's tenant.
                 entry.setAwaitingApproval(true);
+                entry.setHeldTraceparent(TopologySpans.held());
+                entry.setHeldAtMs(now);
                 log.info(
                         "session {} turn {}: call {} to {} waits for approval",
                         session.address(),
@@ -127,6 +131,7 @@ final class ToolCalls {
             }
             Optional<ToolResult> cached = cache.lookup(tool, call.getArgumentsJson(), now);
             if (cached.isPresent()) {
+                TopologySpans.cached(call.getName(), call.getCallId());
                 entry.setResult(answerFromCache(cached.get(), session, call));
                 explain(
                         session,
@@ -191,9 +196,19 @@ final class ToolCalls {
             return;
         }
         call.setAwaitingApproval(false);
+        boolean approved = command.getKind() != CommandKind.DENY_TOOL_CALL;
+        // What the decision sends continues the turn's trace (the call's), not the command's.
+        try (Scope ignored = TopologySpans.decided(
+                call.getHeldTraceparent(), call.getHeldAtMs(), call.getTool(), call.getCallId(), approved)) {
+            apply(session, call, approved, command);
+        }
+    }
+
+    private void apply(Session session, PendingCall call, boolean approved, SessionCommand command) {
+        ActiveTurn active = session.active();
         ToolDefinition tool = catalog.tool(call.getTool());
         ToolCall asked = new ToolCall(call.getCallId(), call.getTool(), call.getArgumentsJson());
-        if (command.getKind() == CommandKind.DENY_TOOL_CALL) {
+        if (!approved) {
             String denied =
                     "a person denied this call" + (command.getReason() == null ? "" : ": " + command.getReason());
             call.setResult(immediateError(session, asked, denied));
