@@ -5,6 +5,7 @@ import dev.skein.events.AgentDelta;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.AgentStep;
 import dev.skein.events.DeltaKind;
+import dev.skein.events.InvocationPurpose;
 import dev.skein.events.StepKind;
 import dev.skein.events.ToolCall;
 import dev.skein.schemas.SessionAddress;
@@ -273,7 +274,10 @@ public final class AgentRunner implements AutoCloseable {
             }
             timeoutMs = Math.min(timeoutMs, untilDeadline);
         }
-        DeltaSink deltas = chunk -> sendDelta(address, invocation, DeltaKind.TEXT, chunk, null, null);
+        // A summary is no turn's text: a session's stream shows only what its turns say.
+        DeltaSink deltas = invocation.getPurpose() == InvocationPurpose.SUMMARY
+                ? chunk -> {}
+                : chunk -> sendDelta(address, invocation, DeltaKind.TEXT, chunk, null, null);
         log.debug("[{} turn {} step {}] asking agent {}", address, invocation.getTurnId(), invocation.getStep(), name);
         AgentInvocation offered = spec == null || spec.handoffs().isEmpty()
                 ? invocation

@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
                         + " wrk, and over HTTP with answers over WebSocket), history (one session to 2,000 turns), throughput"
                         + " (open loop until p99 passes 1 s), recovery (10,000 sessions, SIGKILL of a skein up process: restart,"
                         + " and a standby in a second process)."
-                        + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools; `bench soak` is the chaos soak; `bench cluster` kills brokers of a three-broker cluster; `bench reads` reads sessions from every one of several instances; `bench topology` runs the process topology of deploy/ and kills one process of each role; `bench streams` follows a session over SSE across drops and a SIGKILL; `bench auth` sets authentication's cost beside an open node; `bench mcp` sets tool calls through MCP (in and out) beside the built-in calculator; `bench tracing` sets tracing's cost on a simple turn, off and on.",
+                        + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools; `bench soak` is the chaos soak; `bench cluster` kills brokers of a three-broker cluster; `bench reads` reads sessions from every one of several instances; `bench topology` runs the process topology of deploy/ and kills one process of each role; `bench streams` follows a session over SSE across drops and a SIGKILL; `bench auth` sets authentication's cost beside an open node; `bench mcp` sets tool calls through MCP (in and out) beside the built-in calculator; `bench tracing` sets tracing's cost on a simple turn, off and on; `bench context` times the context window builder at 2,000 and 10,000 messages.",
         subcommands = {
             BenchCommand.BenchTools.class,
             BenchCommand.BenchSoak.class,
@@ -41,6 +41,7 @@ import picocli.CommandLine.Parameters;
             BenchCommand.BenchReads.class,
             BenchCommand.BenchAuth.class,
             BenchCommand.BenchTracing.class,
+            BenchCommand.BenchContext.class,
             StreamsBenchCommand.class,
             McpBenchCommand.class
         },
@@ -418,6 +419,33 @@ public final class BenchCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             TracingBench bench = new TracingBench(
                     new TracingBench.Options(turns != null ? turns : quick ? 50 : 300, out), System.out);
+            bench.write(bench.run());
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "context",
+            mixinStandardHelpOptions = true,
+            description = "What building one invocation's context window costs at 2,000 and 10,000 messages of"
+                    + " history (warm, cold, and counting the whole history for comparison); no broker needed.")
+    static final class BenchContext implements Callable<Integer> {
+        @Option(names = "--quick", description = "200 builds of each kind.")
+        boolean quick;
+
+        @Option(names = "--iterations", description = "Builds of each kind (default 2000; quick 200).")
+        Integer iterations;
+
+        @Option(
+                names = "--out",
+                defaultValue = "bench-results",
+                description = "Where context.json goes (default bench-results).")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            ContextBench bench = new ContextBench(
+                    new ContextBench.Options(iterations != null ? iterations : quick ? 200 : 2_000, out), System.out);
             bench.write(bench.run());
             return 0;
         }

@@ -9,6 +9,7 @@ import dev.skein.adapters.DeltaSink;
 import dev.skein.adapters.Handoffs;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.ChatMessage;
+import dev.skein.events.InvocationPurpose;
 import dev.skein.events.Role;
 import dev.skein.events.ToolCall;
 import dev.skein.events.ToolDefinition;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * A deterministic agent that needs no model: Skein's embedded default and the agent of its tests.
  * Every answer starts with {@value #LABEL} so nobody mistakes it for a model.
  *
- * <p>Rules, first match wins:
+ * <p>A summary request (purpose SUMMARY) gets {@link DemoSummary}'s summary. Otherwise, rules, first
+ * match wins:
  * <ol>
  *   <li>tool results after the last user message: a final answer built from them (a failed or
  *       timed-out call is reported with the tool's reason; after {@code use tool}, a successful
@@ -88,6 +90,10 @@ public final class DemoAgent implements AgentAdapter {
     @Override
     public AgentReply decide(AgentInvocation invocation, DeltaSink deltas) {
         List<ChatMessage> messages = invocation.getMessages();
+        if (invocation.getPurpose() == InvocationPurpose.SUMMARY && !messages.isEmpty()) {
+            String request = messages.getLast().getContent();
+            return answer(DemoSummary.of(request == null ? "" : request), deltas);
+        }
         int lastUser = lastUserIndex(messages);
         List<ChatMessage> toolResults = new ArrayList<>();
         for (int i = lastUser + 1; i < messages.size(); i++) {

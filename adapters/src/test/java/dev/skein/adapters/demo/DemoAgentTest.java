@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.skein.adapters.AgentReply;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.ChatMessage;
+import dev.skein.events.InvocationPurpose;
 import dev.skein.events.ResourceSpec;
 import dev.skein.events.RetryPolicy;
 import dev.skein.events.Role;
 import dev.skein.events.ToolCall;
 import dev.skein.events.ToolDefinition;
 import dev.skein.events.ToolStatus;
+import dev.skein.schemas.SummaryRequests;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -194,6 +196,37 @@ class DemoAgentTest {
         assertThat(DemoAgent.primeLimit("below 100 how many primes")).contains(100L);
         assertThat(DemoAgent.primeLimit("count to 100")).isEmpty();
         assertThat(DemoAgent.primeLimit("primes are nice")).isEmpty();
+    }
+
+    @Test
+    void answersASummaryRequestWithTheUsersLinesFoldedIntoThePreviousSummary() {
+        String request = "Summarize the conversation below.\n\n" + SummaryRequests.PREVIOUS
+                + "- the user said: my name is Ada" + SummaryRequests.CONVERSATION
+                + "user: I live in Lyon\nassistant: noted\ntool calculator: 42\nuser: and I like tea\n";
+        AgentInvocation summary = invocation(List.of(user(request)));
+        summary.setTurnId("summary~3");
+        summary.setPurpose(InvocationPurpose.SUMMARY);
+
+        AgentReply reply = agent.decide(summary, streamed::add);
+
+        assertThat(((AgentReply.Answer) reply).content())
+                .isEqualTo("[demo agent] summary of the earlier conversation:\n- the user said: my name is Ada\n"
+                        + "- the user said: I live in Lyon\n- the user said: and I like tea");
+    }
+
+    @Test
+    void aRollingDemoSummaryKeepsTheFirstAndTheLastLinesOnly() {
+        StringBuilder transcript = new StringBuilder();
+        for (int i = 1; i <= 100; i++) {
+            transcript.append("user: message ").append(i).append('\n');
+        }
+        String text = DemoSummary.of(
+                SummaryRequests.PREVIOUS + SummaryRequests.NONE + SummaryRequests.CONVERSATION + transcript);
+
+        List<String> lines = text.lines().skip(1).toList();
+        assertThat(lines).hasSize(DemoSummary.FIRST_LINES + DemoSummary.LAST_LINES);
+        assertThat(lines.getFirst()).isEqualTo("- the user said: message 1");
+        assertThat(lines.getLast()).isEqualTo("- the user said: message 100");
     }
 
     private static AgentInvocation invocation(List<ChatMessage> messages, String... tools) {

@@ -47,7 +47,9 @@ final class AgentsReader {
                 Map<String, String> options = new LinkedHashMap<>();
                 for (var entry : agent.entrySet()) {
                     String key = entry.getKey();
-                    if (!List.of("kind", "system-prompt", "timeout", "handoffs").contains(key)) {
+                    // The context budget is the topology's (ContextReader), not the adapter's.
+                    if (!List.of("kind", "system-prompt", "timeout", "handoffs").contains(key)
+                            && !key.startsWith("context.")) {
                         options.put(key, String.valueOf(entry.getValue().unwrapped()));
                     }
                 }

@@ -226,6 +226,7 @@ public final class SkeinConfig {
                 approvals(),
                 tenantAccess(),
                 doubleTexting(),
+                ContextReader.context(config, agents()),
                 config.getInt("skein.trace.keep-turns"));
     }
 

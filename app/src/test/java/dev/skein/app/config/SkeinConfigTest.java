@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skein.events.DoubleTexting;
+import dev.skein.topologies.context.ContextBudget;
+import dev.skein.topologies.context.ContextSettings;
+import dev.skein.topologies.context.Tokenizer;
 import dev.skein.topologies.session.ApprovalPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +50,77 @@ class SkeinConfigTest {
         assertThat(defaults.heartbeatInterval()).isEqualTo(Duration.ofSeconds(5));
         assertThat(defaults.agentTimeout()).isEqualTo(Duration.ofSeconds(25));
         assertThat(defaults.tiers()).extracting(t -> t.name()).containsExactly("small", "large", "highmem", "gpu");
+    }
+
+    @Test
+    void contextBudgetsComeFromTheDefaultsAndEachAgentsOwnBlock() throws Exception {
+        Path file = dir.resolve("skein.conf");
+        Files.writeString(file, """
+                skein.agents.definitions {
+                  support { kind = demo, system-prompt = "Be brief.", context { max-tokens = 8000, tokenizer = o200k_base } }
+                }
+                skein.session.summaries { summarizer = support, after-messages = 12 }
+                """);
+
+        ContextSettings context = SkeinConfig.load(Optional.of(file), Map.of(), Map.of())
+                .sessionTopology()
+                .context();
+
+        assertThat(context.budgetOf("support"))
+                .isEqualTo(new ContextBudget(8000, 4096, Tokenizer.O200K_BASE, 4000, "Be brief."));
+        assertThat(context.budgetOf("demo")).isEqualTo(new ContextBudget(128000, 4096, Tokenizer.ESTIMATE, 4000, ""));
+        assertThat(context.summaries().summarizerFor("demo")).isEqualTo("support");
+        assertThat(context.summaries().afterMessages()).isEqualTo(12);
+        assertThat(SkeinConfig.defaults()
+                        .sessionTopology()
+                        .context()
+                        .summaries()
+                        .summarizerFor("demo"))
+                .isEqualTo("demo");
+        // The budget is the topology's: the adapter does not get it among its options.
+        assertThat(SkeinConfig.load(Optional.of(file), Map.of(), Map.of()).agents().stream()
+                        .filter(a -> a.name().equals("support"))
+                        .findFirst()
+                        .orElseThrow()
+                        .options())
+                .doesNotContainKeys("context.max-tokens", "context.tokenizer");
+    }
+
+    @Test
+    void aBadContextBudgetNamesItsKey() {
+        assertThatThrownBy(() -> SkeinConfig.load(
+                                Optional.empty(), Map.of(), Map.of("SKEIN_AGENTS_CONTEXT_TOKENIZER", "llama"))
+                        .sessionTopology())
+                .hasMessageContaining("skein.agents.context")
+                .hasMessageContaining("cl100k_base, o200k_base, estimate");
+        assertThatThrownBy(() -> SkeinConfig.load(
+                                Optional.empty(), Map.of(), Map.of("SKEIN_AGENTS_CONTEXT_RESERVE_FOR_ANSWER", "200000"))
+                        .sessionTopology())
+                .hasMessageContaining("skein.agents.context")
+                .hasMessageContaining("reserve-for-answer");
+        assertThatThrownBy(() -> SkeinConfig.load(
+                                Optional.empty(), Map.of(), Map.of("SKEIN_SESSION_SUMMARIES_SUMMARIZER", "nobody"))
+                        .sessionTopology())
+                .hasMessageContaining("skein.session.summaries")
+                .hasMessageContaining("summarizer 'nobody' is not an agent");
+    }
+
+    @Test
+    void sessionsOfAgentsThatKeepTheirOwnConversationAreNotSummarized() throws Exception {
+        Path file = dir.resolve("skein.conf");
+        Files.writeString(file, """
+                skein.agents.definitions {
+                  remote { kind = a2a, card-url = "http://127.0.0.1:9/.well-known/agent-card.json" }
+                }
+                """);
+
+        var summaries = SkeinConfig.load(Optional.of(file), Map.of(), Map.of())
+                .sessionTopology()
+                .context()
+                .summaries();
+
+        assertThat(summaries.summarizes("remote")).isFalse();
+        assertThat(summaries.summarizes("demo")).isTrue();
     }
 
     @Test

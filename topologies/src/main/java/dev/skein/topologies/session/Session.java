@@ -4,6 +4,7 @@ import dev.skein.events.ActiveTurn;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.Role;
 import dev.skein.events.SessionMeta;
+import dev.skein.events.SessionSummary;
 import dev.skein.events.TurnRequested;
 import dev.skein.schemas.SessionAddress;
 import java.util.ArrayList;
@@ -65,9 +66,24 @@ final class Session {
         meta.setNextSequence(sequence + 1);
     }
 
-    /** The last {@code limit} messages, as {@link SessionHistory#window} cuts them. */
-    List<ChatMessage> window(int limit) {
-        return SessionHistory.window(sessions.messages(), address.toString(), meta, limit);
+    /** The messages after {@code afterSequence}, newest first, read as they are asked for; close it. */
+    KeyValueIterator<Bytes, ChatMessage> newestFirst(long afterSequence) {
+        long from = Math.max(meta.getFirstSequence(), afterSequence + 1);
+        return sessions.messages().reverseRange(key(from), key(Math.max(from, meta.getNextSequence() - 1)));
+    }
+
+    /** The messages from {@code fromSequence} through {@code throughSequence}, oldest first; close it. */
+    KeyValueIterator<Bytes, ChatMessage> oldestFirst(long fromSequence, long throughSequence) {
+        return sessions.messages().range(key(fromSequence), key(throughSequence));
+    }
+
+    /** The session's latest rolling summary; null before the first. */
+    SessionSummary summary() {
+        return sessions.summaries().get(address.toString());
+    }
+
+    void saveSummary(SessionSummary summary) {
+        sessions.summaries().put(address.toString(), summary);
     }
 
     /** Deletes every message; the sequence goes on from where it was, so keys are never reused. */
@@ -77,6 +93,9 @@ final class Session {
         }
         meta.setFirstSequence(meta.getNextSequence());
         meta.setRolledBackMessages(0);
+        // A summary of a cleared history must not speak for it; a late answer to a pending request is dropped.
+        sessions.summaries().delete(address.toString());
+        meta.setPendingSummary(null);
     }
 
     /**

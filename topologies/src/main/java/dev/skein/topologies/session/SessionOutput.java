@@ -4,6 +4,7 @@ import dev.skein.events.AgentDelta;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.DeadLetter;
 import dev.skein.events.DeltaKind;
+import dev.skein.events.InvocationPurpose;
 import dev.skein.events.ToolRequest;
 import dev.skein.events.TraceEntry;
 import dev.skein.events.TurnCompleted;
@@ -49,7 +50,10 @@ interface SessionOutput {
         return new SessionOutput() {
             @Override
             public void invoke(SessionAddress address, AgentInvocation invocation) {
-                if (invocation.getStep() == 0 && invocation.getAttempt() == 1) {
+                // A summary is no turn: a session's stream shows only its turns.
+                if (invocation.getStep() == 0
+                        && invocation.getAttempt() == 1
+                        && invocation.getPurpose() != InvocationPurpose.SUMMARY) {
                     forward(address.toString(), marker(invocation, DeltaKind.TURN_STARTED), SessionProcessor.TO_DELTAS);
                 }
                 forward(address.toString(), invocation, SessionProcessor.TO_AGENT_REQUESTS);

@@ -9,6 +9,7 @@ import dev.skein.events.TurnRequested;
 import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.errors.DeadLetters;
 import dev.skein.topologies.cache.ResultCache;
+import dev.skein.topologies.context.SummaryPrompt;
 import dev.skein.topologies.routing.TierRouter;
 import dev.skein.topologies.tracing.TopologySpans;
 import java.nio.charset.StandardCharsets;
@@ -154,6 +155,8 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         traces.received(address, event, record.timestamp());
         switch (event) {
             case TurnRequested turn -> turns.request(address, turn);
+            case AgentStep step
+            when SummaryPrompt.isSummary(step.getTurnId()) -> turns.summaries().onStep(address, step);
             case AgentStep step -> steps.onStep(address, step);
             case ToolResult result -> toolCalls.onResult(address, result);
             case SessionCommand command -> commands.onCommand(address, command);

@@ -16,6 +16,8 @@ import org.apache.kafka.common.utils.Bytes;
  *   <li>{@link #DEADLINES}: {@code deadline(8 bytes, big-endian) address} to turn id: an index
  *       that lets the punctuator visit only the turns that are due, oldest first, instead of
  *       scanning every session.
+ *   <li>{@link #SUMMARIES}: session address to SessionSummary, the session's latest rolling
+ *       summary (docs/context.md); one put per summary, deleted with the history.
  *   <li>{@link #TRACES}: {@code address 0x00 turnId} to TurnTrace, the decision trace of a turn
  *       ({@link TraceRecorder}); a session's traces are one prefix range, at most
  *       {@code skein.trace.keep-turns} of them.
@@ -26,6 +28,7 @@ public final class SessionStores {
     public static final String MESSAGES = "session-messages";
     public static final String META = "session-meta";
     public static final String DEADLINES = "session-deadlines";
+    public static final String SUMMARIES = "session-summaries";
     public static final String TRACES = "turn-traces";
 
     /** Kafka Streams' name for the changelog topic of {@code store} in application {@code applicationId}. */

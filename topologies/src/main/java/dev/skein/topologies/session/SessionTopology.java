@@ -2,6 +2,7 @@ package dev.skein.topologies.session;
 
 import dev.skein.events.ChatMessage;
 import dev.skein.events.SessionMeta;
+import dev.skein.events.SessionSummary;
 import dev.skein.events.TurnTrace;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
@@ -84,6 +85,12 @@ public final class SessionTopology {
         topology.addStateStore(
                 Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(SessionStores.DEADLINES), Serdes.Bytes(), Serdes.String()),
+                PROCESSOR);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(SessionStores.SUMMARIES),
+                        Serdes.String(),
+                        topics.serde(SessionSummary.class)),
                 PROCESSOR);
         // Why a store of its own (changelogged, in the task's transaction): a turn's decision trace
         // commits with the state change it explains, and is there after a restart (TraceRecorder).

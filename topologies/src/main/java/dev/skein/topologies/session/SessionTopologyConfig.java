@@ -2,6 +2,7 @@ package dev.skein.topologies.session;
 
 import dev.skein.events.DoubleTexting;
 import dev.skein.schemas.TenantAccess;
+import dev.skein.topologies.context.ContextSettings;
 import dev.skein.topologies.routing.TierEnvelope;
 import java.time.Duration;
 import java.util.List;
@@ -15,7 +16,7 @@ import java.util.List;
  * @param maxQueuedTurns turns a busy session holds before it rejects new ones
  * @param maxSteps agent steps one turn may take before it fails
  * @param maxAgentAttempts invocations of one step when the agent reports a retryable error
- * @param contextMessages messages of history sent to the agent with each invocation
+ * @param contextMessages at most this many messages of history are sent with each invocation
  * @param tiers tool tiers, smallest first: each call goes to the first that fits it and has a live worker
  * @param deadlineCheckInterval how often the wall-clock punctuator looks for due turns
  * @param rememberedTurnIds finished turn ids kept per session to drop duplicates
@@ -25,6 +26,8 @@ import java.util.List;
  * @param access the agents each tenant's turns may use and the tools its agents may call
  * @param doubleTexting what a turn that arrives while its session is busy does, when neither the turn nor the
  *     session names a policy ({@code skein.session.double-texting})
+ * @param context each agent's token budget and rolling summaries; {@code contextMessages} stays an
+ *     upper bound on the messages of a window
  * @param traceKeepTurns decision traces kept per session, of its latest turns ({@code skein.trace.keep-turns})
  */
 public record SessionTopologyConfig(
@@ -42,6 +45,7 @@ public record SessionTopologyConfig(
         ApprovalPolicy approvals,
         TenantAccess access,
         DoubleTexting doubleTexting,
+        ContextSettings context,
         int traceKeepTurns) {
 
     public SessionTopologyConfig {
@@ -58,6 +62,7 @@ public record SessionTopologyConfig(
         require(!cacheTtl.isNegative(), "cacheTtl must not be negative");
         require(approvals != null, "approvals must be set (ApprovalPolicy.NONE for none)");
         require(access != null, "access must be set (TenantAccess.OPEN for no limits)");
+        require(context != null, "context must be set (ContextSettings.UNBOUNDED for message counts alone)");
         require(doubleTexting != null, "doubleTexting must be set (ENQUEUE to queue turns behind the active one)");
         require(traceKeepTurns >= 1, "traceKeepTurns (skein.trace.keep-turns) must be >= 1");
         require(tiers.stream().map(TierEnvelope::name).distinct().count() == tiers.size(), "tier names must be unique");

@@ -3,6 +3,7 @@ package dev.skein.topologies.session;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.SessionMeta;
 import dev.skein.events.SessionStatus;
+import dev.skein.events.SessionSummary;
 import dev.skein.schemas.SessionAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,7 @@ final class Sessions {
     private final KeyValueStore<Bytes, ChatMessage> messages;
     private final KeyValueStore<String, SessionMeta> metas;
     private final KeyValueStore<Bytes, String> deadlines;
+    private final KeyValueStore<String, SessionSummary> summaries;
     private final int rememberedTurnIds;
     private final LongSupplier clock;
 
@@ -30,11 +32,13 @@ final class Sessions {
             KeyValueStore<Bytes, ChatMessage> messages,
             KeyValueStore<String, SessionMeta> metas,
             KeyValueStore<Bytes, String> deadlines,
+            KeyValueStore<String, SessionSummary> summaries,
             int rememberedTurnIds,
             LongSupplier clock) {
         this.messages = messages;
         this.metas = metas;
         this.deadlines = deadlines;
+        this.summaries = summaries;
         this.rememberedTurnIds = rememberedTurnIds;
         this.clock = clock;
     }
@@ -45,6 +49,7 @@ final class Sessions {
                 context.getStateStore(SessionStores.MESSAGES),
                 context.getStateStore(SessionStores.META),
                 context.getStateStore(SessionStores.DEADLINES),
+                context.getStateStore(SessionStores.SUMMARIES),
                 config.rememberedTurnIds(),
                 context::currentSystemTimeMs);
     }
@@ -127,6 +132,10 @@ final class Sessions {
 
     KeyValueStore<Bytes, String> deadlines() {
         return deadlines;
+    }
+
+    KeyValueStore<String, SessionSummary> summaries() {
+        return summaries;
     }
 
     int rememberedTurnIds() {

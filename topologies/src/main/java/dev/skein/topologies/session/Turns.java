@@ -1,13 +1,13 @@
 package dev.skein.topologies.session;
 
 import dev.skein.events.ActiveTurn;
-import dev.skein.events.AgentInvocation;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.DoubleTexting;
 import dev.skein.events.PendingCall;
 import dev.skein.events.Role;
 import dev.skein.events.SessionMeta;
 import dev.skein.events.SessionStatus;
+import dev.skein.events.ToolDefinition;
 import dev.skein.events.ToolResult;
 import dev.skein.events.ToolStatus;
 import dev.skein.events.TurnCompleted;
@@ -16,7 +16,9 @@ import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
 import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.TenantAccess;
+import dev.skein.topologies.context.ContextWindow;
 import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,12 +39,21 @@ final class Turns {
     private final Sessions sessions;
     private final ToolCatalog catalog;
     private final SessionOutput output;
+    private final SessionContext context;
+    private final Summaries summaries;
 
     Turns(SessionTopologyConfig config, Sessions sessions, ToolCatalog catalog, SessionOutput output) {
         this.config = config;
         this.sessions = sessions;
         this.catalog = catalog;
         this.output = output;
+        this.context = new SessionContext(config);
+        this.summaries = new Summaries(config.context().summaries(), context, sessions, output);
+    }
+
+    /** The session's rolling summaries, whose steps come back as agent steps of their own. */
+    Summaries summaries() {
+        return summaries;
     }
 
     /**
@@ -156,26 +167,21 @@ final class Turns {
         start(session, turn);
     }
 
-    /** Sends the active turn's current step and attempt to its agent, with the history and the tools. */
+    /**
+     * Sends the active turn's current step and attempt to its agent, with the tools and the context
+     * window built within the agent's budget ({@link SessionContext}); then asks for a summary of
+     * what the window left out, when enough did ({@link Summaries}).
+     */
     void invokeAgent(Session session) {
         SessionMeta meta = session.meta();
         ActiveTurn active = session.active();
-        AgentInvocation invocation = AgentInvocation.newBuilder()
-                .setTenant(meta.getTenant())
-                .setSessionId(meta.getSessionId())
-                .setTurnId(active.getTurnId())
-                .setStep(active.getStep())
-                .setAttempt(active.getAgentAttempt())
-                .setAgent(active.getAgent())
-                .setMessages(session.window(config.contextMessages()))
-                // Only the tools the tenant may use are offered; a call of another is refused anyway.
-                .setTools(catalog.tools().stream()
-                        .filter(tool -> config.access().allowsTool(meta.getTenant(), tool.getName()))
-                        .toList())
-                .setDeadlineMs(active.getDeadlineMs())
-                .setRequestedAtMs(sessions.now())
-                .build();
-        output.invoke(session.address(), invocation);
+        // Only the tools the tenant may use are offered; a call of another is refused anyway.
+        List<ToolDefinition> tools = catalog.tools().stream()
+                .filter(tool -> config.access().allowsTool(meta.getTenant(), tool.getName()))
+                .toList();
+        ContextWindow.Built window = context.window(session, active.getAgent(), tools);
+        output.invoke(session.address(), SessionContext.invocation(session, tools, window, sessions.now()));
+        summaries.afterWindow(session, window, active.getAgent());
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.skein.topologies.session;
 
 import dev.skein.events.ChatMessage;
 import dev.skein.events.SessionMeta;
+import dev.skein.events.SessionSummary;
 import dev.skein.events.ToolDefinition;
 import dev.skein.events.ToolResult;
 import dev.skein.events.WorkerHeartbeat;
@@ -39,6 +40,7 @@ final class SessionFixture {
     final KeyValueStore<Bytes, ChatMessage> messages;
     final KeyValueStore<String, SessionMeta> metas;
     final KeyValueStore<Bytes, String> deadlines;
+    final KeyValueStore<String, SessionSummary> summaries;
     final TimestampedKeyValueStore<String, ToolDefinition> catalogStore;
     final TimestampedKeyValueStore<String, WorkerHeartbeat> workerStore;
     final TimestampedKeyValueStore<String, ToolResult> cacheStore;
@@ -77,11 +79,19 @@ final class SessionFixture {
                                 Stores.inMemoryKeyValueStore(SessionStores.DEADLINES), Serdes.Bytes(), Serdes.String())
                         .withLoggingDisabled()
                         .build());
+        summaries = init(
+                context,
+                Stores.keyValueStoreBuilder(
+                                Stores.inMemoryKeyValueStore(SessionStores.SUMMARIES),
+                                Serdes.String(),
+                                topics.serde(SessionSummary.class))
+                        .withLoggingDisabled()
+                        .build());
         catalogStore = init(context, timestamped(SessionStores.TOOL_CATALOG, topics.serde(ToolDefinition.class)));
         workerStore = init(context, timestamped(SessionStores.WORKERS, topics.serde(WorkerHeartbeat.class)));
         cacheStore = init(context, timestamped(ResultCache.STORE, topics.serde(ToolResult.class)));
 
-        sessions = new Sessions(messages, metas, deadlines, config.rememberedTurnIds(), () -> nowMs);
+        sessions = new Sessions(messages, metas, deadlines, summaries, config.rememberedTurnIds(), () -> nowMs);
         catalog = new ToolCatalog(catalogStore, workerStore);
         turns = new Turns(config, sessions, catalog, output);
         toolCalls = new ToolCalls(

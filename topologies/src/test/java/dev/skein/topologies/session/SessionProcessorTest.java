@@ -94,6 +94,12 @@ class SessionProcessorTest {
                         Stores.inMemoryKeyValueStore(SessionStores.DEADLINES), Serdes.Bytes(), Serdes.String())
                 .withLoggingDisabled()
                 .build());
+        add(Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(SessionStores.SUMMARIES),
+                        Serdes.String(),
+                        topics.serde(dev.skein.events.SessionSummary.class))
+                .withLoggingDisabled()
+                .build());
         traces = add(Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(SessionStores.TRACES),
                         Serdes.Bytes(),

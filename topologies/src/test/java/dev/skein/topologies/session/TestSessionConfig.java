@@ -2,6 +2,7 @@ package dev.skein.topologies.session;
 
 import dev.skein.events.DoubleTexting;
 import dev.skein.schemas.TenantAccess;
+import dev.skein.topologies.context.ContextSettings;
 import dev.skein.topologies.routing.TierEnvelope;
 import java.time.Duration;
 import java.util.List;
@@ -37,6 +38,7 @@ final class TestSessionConfig {
     private ApprovalPolicy approvals = ApprovalPolicy.NONE;
     private TenantAccess access = TenantAccess.OPEN;
     private DoubleTexting doubleTexting = DoubleTexting.ENQUEUE;
+    private ContextSettings context = ContextSettings.UNBOUNDED;
     private int traceKeepTurns = 20;
 
     private TestSessionConfig() {}
@@ -95,6 +97,11 @@ final class TestSessionConfig {
         return this;
     }
 
+    TestSessionConfig context(ContextSettings value) {
+        this.context = value;
+        return this;
+    }
+
     SessionTopologyConfig build() {
         return new SessionTopologyConfig(
                 defaultAgent,
@@ -111,6 +118,7 @@ final class TestSessionConfig {
                 approvals,
                 access,
                 doubleTexting,
+                context,
                 traceKeepTurns);
     }
 }

@@ -294,7 +294,10 @@ class TurnsTest {
         assertThat(fixture.history())
                 .extracting(ChatMessage::getRole, ChatMessage::getOutcome)
                 .containsExactly(
-                        tuple(Role.USER, null), tuple(Role.TOOL, null), tuple(Role.ASSISTANT, TurnOutcome.CANCELLED));
+                        tuple(Role.USER, null),
+                        tuple(Role.ASSISTANT, null),
+                        tuple(Role.TOOL, null),
+                        tuple(Role.ASSISTANT, TurnOutcome.CANCELLED));
         assertThat(fixture.history().getLast().getContent()).isEqualTo("[turn cancelled: cancelled on request]");
     }
 
@@ -312,6 +315,11 @@ class TurnsTest {
     private Session awaitingTools(PendingCall... calls) {
         fixture.turns.request(ADDRESS, turn("t1", "use tools"));
         Session session = fixture.sessions.find(ADDRESS).orElseThrow();
+        // As ToolCalls.dispatch leaves it: the assistant message with the calls, then the calls pending.
+        session.append(Session.message(Role.ASSISTANT, "t1", "demo", START_MS)
+                .setToolCalls(java.util.Arrays.stream(calls)
+                        .map(c -> new ToolCall(c.getCallId(), c.getTool(), c.getArgumentsJson()))
+                        .toList()));
         session.active().setPendingCalls(new ArrayList<>(List.of(calls)));
         session.meta().setStatus(SessionStatus.AWAITING_TOOLS);
         return session;

@@ -1,0 +1,43 @@
+package dev.skein.topologies.context;
+
+/**
+ * One agent's context budget ({@code skein.agents.definitions.<name>.context}, defaults in
+ * {@code skein.agents.context}): what its model's window holds and how Skein fills it.
+ *
+ * @param maxTokens the model's context window: everything sent plus the answer
+ * @param reserveForAnswer tokens left free for the model's answer
+ * @param tokenizer how this agent's tokens are counted
+ * @param maxToolResultTokens a tool result longer than this is truncated in the context (never in the history)
+ * @param systemPrompt the agent's system prompt, which its adapter prepends: counted, never cut
+ */
+public record ContextBudget(
+        int maxTokens, int reserveForAnswer, Tokenizer tokenizer, int maxToolResultTokens, String systemPrompt) {
+
+    public ContextBudget {
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("context max-tokens must be >= 1, got " + maxTokens);
+        }
+        if (reserveForAnswer < 0 || reserveForAnswer >= maxTokens) {
+            throw new IllegalArgumentException("context reserve-for-answer must be >= 0 and below max-tokens ("
+                    + maxTokens + "), got " + reserveForAnswer);
+        }
+        if (maxToolResultTokens < 1) {
+            throw new IllegalArgumentException(
+                    "context max-tool-result-tokens must be >= 1, got " + maxToolResultTokens);
+        }
+        if (tokenizer == null) {
+            throw new IllegalArgumentException("context tokenizer must be set");
+        }
+        systemPrompt = systemPrompt == null ? "" : systemPrompt;
+    }
+
+    /** What an invocation may hold: the window less the answer's reserve. */
+    public int inputTokens() {
+        return maxTokens - reserveForAnswer;
+    }
+
+    /** The same budget for an agent with another system prompt. */
+    public ContextBudget withSystemPrompt(String prompt) {
+        return new ContextBudget(maxTokens, reserveForAnswer, tokenizer, maxToolResultTokens, prompt);
+    }
+}
