@@ -9,8 +9,8 @@ import io.vertx.ext.web.RoutingContext;
  * The A2A 1.0 agent cards (section 8): one per agent at {@code /a2a/{agent}/.well-known/agent-card.json},
  * and the default agent's at {@code /.well-known/agent-card.json}, whose skills name every agent
  * and where its card is. A card is public (a client reads it to learn how to authenticate): it
- * declares the bearer scheme when authentication is on, which the guard then enforces. Cards are
- * not signed: Skein holds no signing key (the optional {@code signatures} field is left out).
+ * declares the bearer scheme when authentication is on, which the guard then enforces. With a
+ * signing key ({@code skein.a2a.signing-key-path}) every card carries a JWS in {@code signatures}.
  */
 final class A2aCards {
 
@@ -19,10 +19,60 @@ final class A2aCards {
 
     private final A2aSettings settings;
     private final boolean authenticated;
+    private final boolean pushNotifications;
+    private final A2aCardSigner signer;
+    private final CatalogReader catalog;
+    private final dev.skein.schemas.TenantAccess access;
 
-    A2aCards(A2aSettings settings, boolean authenticated) {
+    A2aCards(
+            A2aSettings settings,
+            boolean authenticated,
+            boolean pushNotifications,
+            A2aCardSigner signer,
+            CatalogReader catalog,
+            dev.skein.schemas.TenantAccess access) {
         this.settings = settings;
         this.authenticated = authenticated;
+        this.pushNotifications = pushNotifications;
+        this.signer = signer;
+        this.catalog = catalog;
+        this.access = access;
+    }
+
+    /**
+     * {@code GetExtendedAgentCard} (section 3.1.11), for an authenticated caller: the agent's card as
+     * the caller's tenant sees it. Its interfaces name the tenant ({@code AgentInterface.tenant}); its
+     * skills are the agent itself, the other agents the tenant may use (with their cards), and the
+     * tools of the catalog the tenant may use (tag {@code tool}), which the agent may call for it.
+     */
+    JsonObject extended(RoutingContext ctx, String agent) {
+        String tenant = dev.skein.ingress.auth.Caller.of(ctx).tenant();
+        String base = base(ctx);
+        JsonObject card = unsigned(base, agent, false);
+        var rules = access.of(tenant);
+        JsonArray interfaces = card.getJsonArray("supportedInterfaces");
+        for (int i = 0; i < interfaces.size(); i++) {
+            interfaces.getJsonObject(i).put("tenant", tenant);
+        }
+        JsonArray skills = card.getJsonArray("skills");
+        for (String other : settings.agents()) {
+            if (!other.equals(agent) && rules.allowsAgent(other)) {
+                skills.add(skill(base, other, true));
+            }
+        }
+        catalog.tools().stream()
+                .filter(tool -> rules.allowsTool(tool.getName()))
+                .sorted(java.util.Comparator.comparing(dev.skein.events.ToolDefinition::getName))
+                .forEach(tool -> skills.add(new JsonObject()
+                        .put("id", "tool:" + tool.getName())
+                        .put("name", tool.getName())
+                        .put("description", tool.getDescription())
+                        .put("tags", new JsonArray().add("tool").add("skein"))));
+        card.put(
+                "description",
+                settings.description(agent) + " This is tenant " + tenant + "'s view: the agents"
+                        + " and tools it may use.");
+        return signer.sign(card);
     }
 
     void card(RoutingContext ctx) {
@@ -42,19 +92,27 @@ final class A2aCards {
     }
 
     JsonObject card(String base, String agent, boolean listAll) {
+        return signer.sign(unsigned(base, agent, listAll));
+    }
+
+    private JsonObject skill(String base, String agent, boolean withCard) {
+        return new JsonObject()
+                .put("id", agent)
+                .put("name", agent)
+                .put(
+                        "description",
+                        settings.description(agent)
+                                + (withCard
+                                        ? " Its card: " + base + "/a2a/" + agent + "/.well-known/agent-card.json"
+                                        : ""))
+                .put("tags", new JsonArray().add("skein").add(agent));
+    }
+
+    private JsonObject unsigned(String base, String agent, boolean listAll) {
         String url = base + "/a2a/" + agent;
         JsonArray skills = new JsonArray();
         for (String each : listAll ? settings.agents() : java.util.List.of(agent)) {
-            skills.add(new JsonObject()
-                    .put("id", each)
-                    .put("name", each)
-                    .put(
-                            "description",
-                            settings.description(each)
-                                    + (listAll
-                                            ? " Its card: " + base + "/a2a/" + each + "/.well-known/agent-card.json"
-                                            : ""))
-                    .put("tags", new JsonArray().add("skein").add(each)));
+            skills.add(skill(base, each, listAll));
         }
         JsonObject card = new JsonObject()
                 .put("name", agent)
@@ -76,8 +134,8 @@ final class A2aCards {
                         "capabilities",
                         new JsonObject()
                                 .put("streaming", true)
-                                .put("pushNotifications", false)
-                                .put("extendedAgentCard", false))
+                                .put("pushNotifications", pushNotifications)
+                                .put("extendedAgentCard", true))
                 .put("defaultInputModes", new JsonArray().add("text/plain").add("application/json"))
                 .put("defaultOutputModes", new JsonArray().add("text/plain"))
                 .put("skills", skills);
@@ -112,7 +170,7 @@ final class A2aCards {
     }
 
     /** The base URL the card names: {@code skein.a2a.public-url}, or the one this request reached. */
-    private String base(RoutingContext ctx) {
+    String base(RoutingContext ctx) {
         if (settings.publicUrl() != null) {
             String url = settings.publicUrl().toString();
             return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;

@@ -16,6 +16,15 @@ import java.util.List;
 final class A2aJson {
 
     static final String ANSWER_ARTIFACT = "answer";
+    /** The 1.0 {@code TaskState}s Skein's tasks take (UNSPECIFIED and AUTH_REQUIRED never). */
+    static final List<String> STATES = List.of(
+            "TASK_STATE_SUBMITTED",
+            "TASK_STATE_WORKING",
+            "TASK_STATE_INPUT_REQUIRED",
+            "TASK_STATE_COMPLETED",
+            "TASK_STATE_FAILED",
+            "TASK_STATE_CANCELED",
+            "TASK_STATE_REJECTED");
 
     private A2aJson() {}
 
@@ -27,6 +36,10 @@ final class A2aJson {
             case CANCELLED -> "TASK_STATE_CANCELED";
             case REJECTED -> "TASK_STATE_REJECTED";
         };
+    }
+
+    static String stateOf(JsonObject task) {
+        return task.getJsonObject("status").getString("state");
     }
 
     static boolean terminal(String state) {
@@ -143,7 +156,11 @@ final class A2aJson {
         if (own.isEmpty() && !running) {
             return null;
         }
-        long now = System.currentTimeMillis();
+        // A running task's status dates from its latest message: stable between reads, so that
+        // ListTasks orders and pages it the same way each time.
+        long now = own.isEmpty()
+                ? System.currentTimeMillis()
+                : Instant.parse(own.getLast().getString("timestamp")).toEpochMilli();
         JsonObject status;
         JsonArray artifacts = new JsonArray();
         if (running) {
@@ -160,6 +177,41 @@ final class A2aJson {
             task.put("artifacts", artifacts);
         }
         return task;
+    }
+
+    /**
+     * A task none of whose turns has a message yet: SUBMITTED while its turn waits behind the
+     * session's active one, REJECTED once it ended without starting (its reason from
+     * {@code ending}, the completion when this instance saw it); null when the session does not
+     * know the turn at all.
+     */
+    static JsonObject unstarted(A2aTaskId id, JsonObject history, java.util.Optional<TurnCompleted> ending) {
+        if (history.getJsonArray("queuedTurnIds", new JsonArray()).contains(id.rootTurnId())) {
+            return task(
+                    id,
+                    status(
+                            id,
+                            "TASK_STATE_SUBMITTED",
+                            System.currentTimeMillis(),
+                            "queued behind turn " + history.getString("activeTurnId") + " of the session"));
+        }
+        if (!history.getJsonArray("finishedTurnIds", new JsonArray()).contains(id.rootTurnId())) {
+            return null;
+        }
+        if (ending.isPresent()) {
+            TurnCompleted completed = ending.get();
+            return task(id, status(id, state(completed), completed.getCompletedAtMs(), statusText(completed)))
+                    .put("metadata", skeinMetadata(completed));
+        }
+        return task(
+                id,
+                status(
+                        id,
+                        "TASK_STATE_REJECTED",
+                        System.currentTimeMillis(),
+                        "the task ended before it started: its turn was rejected (the session was busy, or the"
+                                + " agent is not the tenant's) or cancelled while queued; the reason was in its"
+                                + " completion"));
     }
 
     private static JsonObject finished(A2aTaskId id, JsonObject last, JsonArray artifacts) {
@@ -226,7 +278,9 @@ final class A2aJson {
                     .append(call.getString("callId"))
                     .append(')');
         }
-        return text.append(": POST /v1/sessions/")
+        return text.append(": ")
+                .append(A2aApproval.howTo(held.getJsonObject(0).getString("callId")))
+                .append(", or POST /v1/sessions/")
                 .append(id.contextId())
                 .append("/tool-calls/{callId}/approve or /deny; turn ")
                 .append(turnId)

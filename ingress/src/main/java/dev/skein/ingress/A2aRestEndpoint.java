@@ -21,12 +21,115 @@ final class A2aRestEndpoint {
     private static final Logger log = LoggerFactory.getLogger(A2aRestEndpoint.class);
     static final String CONTENT_TYPE = "application/a2a+json";
 
+    /** ListTasks' query parameters (ProtoJSON names, as the HTTP+JSON binding maps request fields). */
+    private static final List<String> LIST_PARAMETERS = List.of(
+            "contextId",
+            "status",
+            "pageSize",
+            "pageToken",
+            "historyLength",
+            "statusTimestampAfter",
+            "includeArtifacts");
+
     private final A2aService service;
     private final A2aStream stream;
+    private final A2aTaskList tasks;
+    private final A2aPushConfigs push;
+    private final A2aCards cards;
 
-    A2aRestEndpoint(A2aService service, A2aStream stream) {
+    A2aRestEndpoint(A2aService service, A2aStream stream, A2aTaskList tasks, A2aPushConfigs push, A2aCards cards) {
         this.service = service;
         this.stream = stream;
+        this.tasks = tasks;
+        this.push = push;
+        this.cards = cards;
+    }
+
+    /** {@code GET /extendedAgentCard}: the card as the caller's tenant sees it. */
+    void extendedCard(RoutingContext ctx) {
+        answer(ctx, () -> {
+            A2aTenancy.resolve(ctx, null);
+            return Future.succeededFuture(cards.extended(ctx, A2aBinding.agent(ctx)));
+        });
+    }
+
+    /** {@code POST /tasks/{taskId}/pushNotificationConfigs}: the body is a {@code TaskPushNotificationConfig}. */
+    void createPushConfig(RoutingContext ctx) {
+        answer(ctx, () -> {
+            A2aBinding.require(ctx, Permission.WRITE_SESSION);
+            JsonObject config = A2aBinding.body(ctx, A2aError::invalidParams);
+            String named = A2aSendRequest.string(config, "taskId");
+            if (named != null && !named.isEmpty() && !named.equals(ctx.pathParam("taskId"))) {
+                throw A2aError.invalidParams(
+                        "the body's taskId " + named + " is not the path's " + ctx.pathParam("taskId"));
+            }
+            return push.create(ctx, config.put("taskId", ctx.pathParam("taskId")));
+        });
+    }
+
+    void getPushConfig(RoutingContext ctx) {
+        answer(ctx, () -> {
+            A2aBinding.require(ctx, Permission.READ_SESSION);
+            return push.get(ctx, configParams(ctx));
+        });
+    }
+
+    void listPushConfigs(RoutingContext ctx) {
+        answer(ctx, () -> {
+            A2aBinding.require(ctx, Permission.READ_SESSION);
+            return push.list(ctx, configParams(ctx));
+        });
+    }
+
+    void deletePushConfig(RoutingContext ctx) {
+        answer(ctx, () -> {
+            A2aBinding.require(ctx, Permission.WRITE_SESSION);
+            return push.delete(ctx, configParams(ctx));
+        });
+    }
+
+    private static JsonObject configParams(RoutingContext ctx) {
+        JsonObject params = new JsonObject().put("taskId", ctx.pathParam("taskId"));
+        if (ctx.pathParam("id") != null) {
+            params.put("id", ctx.pathParam("id"));
+        }
+        return params;
+    }
+
+    /** {@code GET /tasks}: ListTasks, its request fields as query parameters. */
+    void listTasks(RoutingContext ctx) {
+        answer(ctx, () -> {
+            A2aBinding.require(ctx, Permission.READ_SESSION);
+            JsonObject params = new JsonObject();
+            for (String name : ctx.queryParams().names()) {
+                if (!LIST_PARAMETERS.contains(name)) {
+                    throw A2aError.invalidParams(
+                            "unknown query parameter '" + name + "'; ListTasks takes " + LIST_PARAMETERS);
+                }
+                List<String> values = ctx.queryParam(name);
+                if (values.size() > 1) {
+                    throw A2aError.invalidParams(name + " is given " + values.size() + " times; give it once");
+                }
+                String value = values.getFirst();
+                if (name.equals("includeArtifacts")) {
+                    if (!value.equals("true") && !value.equals("false")) {
+                        throw A2aError.invalidParams("includeArtifacts must be true or false, got '" + value + "'");
+                    }
+                    params.put(name, Boolean.parseBoolean(value));
+                } else {
+                    params.put(name, value);
+                }
+            }
+            return tasks.list(ctx, params);
+        });
+    }
+
+    /** {@code GET /tasks/{id}:subscribe}: SubscribeToTask, as Server-Sent Events. */
+    void subscribe(RoutingContext ctx) {
+        events(
+                ctx,
+                Permission.READ_SESSION,
+                sink -> stream.subscribe(ctx, new JsonObject().put("id", ctx.pathParam("id")), sink));
     }
 
     void send(RoutingContext ctx) {
@@ -66,21 +169,31 @@ final class A2aRestEndpoint {
     /** The operations of the binding that Skein does not offer. */
     void unsupported(RoutingContext ctx) {
         String path = ctx.request().path();
-        A2aError error = path.contains("pushNotificationConfigs")
-                ? A2aError.pushNotSupported(
-                        "this agent sends no push notifications: stream the task, or poll GET" + " /tasks/{id}")
-                : A2aError.unsupported(ctx.request().method() + " " + path + " is not offered here; this interface"
-                        + " offers POST /message:send, POST /message:stream, GET /tasks/{id}, POST /tasks/{id}:cancel");
-        fail(ctx, error);
+        fail(
+                ctx,
+                A2aError.unsupported(ctx.request().method() + " " + path + " is not offered here; this interface"
+                        + " offers POST /message:send, POST /message:stream, GET /tasks, GET /tasks/{id},"
+                        + " GET /tasks/{id}:subscribe, POST /tasks/{id}:cancel, /tasks/{id}/pushNotificationConfigs"
+                        + " and GET /extendedAgentCard"));
     }
 
     void streamMessage(RoutingContext ctx) {
+        events(
+                ctx,
+                Permission.WRITE_SESSION,
+                sink -> stream.start(ctx, A2aBinding.agent(ctx), A2aBinding.body(ctx, A2aError::invalidParams), sink));
+    }
+
+    /** A response of Server-Sent Events, each a {@code StreamResponse}; an error before the first is a plain answer. */
+    private void events(
+            RoutingContext ctx,
+            Permission permission,
+            java.util.function.Function<A2aStream.Sink, Future<AutoCloseable>> starter) {
         var response = ctx.response();
         A2aBinding.attempt(() -> {
                     A2aBinding.checkVersion(ctx);
-                    A2aBinding.require(ctx, Permission.WRITE_SESSION);
-                    JsonObject params = A2aBinding.body(ctx, A2aError::invalidParams);
-                    return stream.start(ctx, A2aBinding.agent(ctx), params, new A2aStream.Sink() {
+                    A2aBinding.require(ctx, permission);
+                    return starter.apply(new A2aStream.Sink() {
                         private boolean open;
 
                         @Override

@@ -34,12 +34,21 @@ final class A2aRpcEndpoint {
             "tasks/pushNotificationConfig/delete",
             "agent/getAuthenticatedExtendedCard");
 
+    static final String OFFERED =
+            "SendMessage, SendStreamingMessage, GetTask, ListTasks, CancelTask," + " SubscribeToTask";
+
     private final A2aService service;
     private final A2aStream stream;
+    private final A2aTaskList tasks;
+    private final A2aPushConfigs push;
+    private final A2aCards cards;
 
-    A2aRpcEndpoint(A2aService service, A2aStream stream) {
+    A2aRpcEndpoint(A2aService service, A2aStream stream, A2aTaskList tasks, A2aPushConfigs push, A2aCards cards) {
         this.service = service;
         this.stream = stream;
+        this.tasks = tasks;
+        this.push = push;
+        this.cards = cards;
     }
 
     void post(RoutingContext ctx) {
@@ -73,7 +82,11 @@ final class A2aRpcEndpoint {
         JsonObject params = rawParams == null ? new JsonObject() : (JsonObject) rawParams;
         String agent = A2aBinding.agent(ctx);
         if (method.equals("SendStreamingMessage")) {
-            stream(ctx, requestId, agent, params);
+            stream(ctx, requestId, Permission.WRITE_SESSION, sink -> stream.start(ctx, agent, params, sink));
+            return;
+        }
+        if (method.equals("SubscribeToTask")) {
+            stream(ctx, requestId, Permission.READ_SESSION, sink -> stream.subscribe(ctx, params, sink));
             return;
         }
         A2aBinding.attempt(() -> call(ctx, method, agent, params)).onComplete(done -> {
@@ -105,24 +118,34 @@ final class A2aRpcEndpoint {
                 A2aBinding.require(ctx, Permission.WRITE_SESSION);
                 yield service.cancel(ctx, params);
             }
-            case "ListTasks" ->
-                throw A2aError.unsupported("ListTasks is not offered: a task's id is <contextId>~<turn>, and"
-                        + " GET /v1/sessions/{contextId}/history shows every turn of a context");
-            case "SubscribeToTask" ->
-                throw A2aError.unsupported(
-                        "SubscribeToTask is not offered: stream with SendStreamingMessage, or poll GetTask");
-            case "CreateTaskPushNotificationConfig",
-                    "GetTaskPushNotificationConfig",
-                    "ListTaskPushNotificationConfigs",
-                    "DeleteTaskPushNotificationConfig" ->
-                throw A2aError.pushNotSupported("this agent sends no push notifications (capabilities.pushNotifications"
-                        + " is false): stream the task, or poll GetTask");
-            case "GetExtendedAgentCard" ->
-                throw A2aError.unsupported("this agent has no extended card (capabilities.extendedAgentCard is false)");
+            case "ListTasks" -> {
+                A2aBinding.require(ctx, Permission.READ_SESSION);
+                yield tasks.list(ctx, params);
+            }
+            case "CreateTaskPushNotificationConfig" -> {
+                A2aBinding.require(ctx, Permission.WRITE_SESSION);
+                yield push.create(ctx, params);
+            }
+            case "GetTaskPushNotificationConfig" -> {
+                A2aBinding.require(ctx, Permission.READ_SESSION);
+                yield push.get(ctx, params);
+            }
+            case "ListTaskPushNotificationConfigs" -> {
+                A2aBinding.require(ctx, Permission.READ_SESSION);
+                yield push.list(ctx, params);
+            }
+            case "DeleteTaskPushNotificationConfig" -> {
+                A2aBinding.require(ctx, Permission.WRITE_SESSION);
+                yield push.delete(ctx, params);
+            }
+            case "GetExtendedAgentCard" -> {
+                A2aTenancy.resolve(ctx, params);
+                yield Future.succeededFuture(cards.extended(ctx, agent));
+            }
             default -> {
                 if (VERSION_03.contains(method)) {
                     throw A2aError.versionNotSupported("'" + method + "' is an A2A 0.3 method; this interface speaks"
-                            + " A2A 1.0 (SendMessage, SendStreamingMessage, GetTask, CancelTask)");
+                            + " A2A 1.0 (" + OFFERED + ")");
                 }
                 throw A2aError.methodNotFound("no method '" + method
                         + "'; this interface offers SendMessage, SendStreamingMessage, GetTask, CancelTask");
@@ -130,11 +153,15 @@ final class A2aRpcEndpoint {
         };
     }
 
-    private void stream(RoutingContext ctx, Object id, String agent, JsonObject params) {
+    private void stream(
+            RoutingContext ctx,
+            Object id,
+            Permission permission,
+            java.util.function.Function<A2aStream.Sink, Future<AutoCloseable>> starter) {
         var response = ctx.response();
         A2aBinding.attempt(() -> {
-                    A2aBinding.require(ctx, Permission.WRITE_SESSION);
-                    return stream.start(ctx, agent, params, new A2aStream.Sink() {
+                    A2aBinding.require(ctx, permission);
+                    return starter.apply(new A2aStream.Sink() {
                         private boolean open;
 
                         @Override

@@ -12,15 +12,24 @@ import java.util.UUID;
  * {@code taskId} names, which the message continues), and whether the client waits.
  *
  * @param message the client's message, with the context and task ids filled in (the task's history)
+ * @param pushConfig {@code configuration.taskPushNotificationConfig}, or null
+ * @param approval   a decision on the task's held calls ({@link A2aApproval}), or null
  */
-record A2aSendRequest(A2aTaskId task, boolean continuing, String text, boolean returnImmediately, JsonObject message) {
+record A2aSendRequest(
+        A2aTaskId task,
+        boolean continuing,
+        String text,
+        boolean returnImmediately,
+        JsonObject message,
+        JsonObject pushConfig,
+        A2aApproval approval) {
 
     /**
-     * @param tenant the caller's: a request that names another gets an error
+     * Reads the params of a request whose tenant {@link A2aTenancy} has already resolved.
+     *
      * @throws A2aError invalid params, or content type not supported (file parts)
      */
-    static A2aSendRequest parse(JsonObject params, String tenant, int maxMessageBytes) {
-        checkTenant(params, tenant);
+    static A2aSendRequest parse(JsonObject params, int maxMessageBytes) {
         JsonObject message = object(params, "message", true);
         String messageId = string(message, "messageId");
         if (messageId == null || messageId.isBlank()) {
@@ -50,31 +59,22 @@ record A2aSendRequest(A2aTaskId task, boolean continuing, String text, boolean r
         }
         JsonObject configuration = object(params, "configuration", false);
         boolean immediately = false;
+        JsonObject push = null;
         if (configuration != null) {
             Object value = configuration.getValue("returnImmediately");
             if (value != null && !(value instanceof Boolean)) {
                 throw A2aError.invalidParams("configuration.returnImmediately must be a boolean");
             }
             immediately = Boolean.TRUE.equals(value);
-            if (configuration.getValue("taskPushNotificationConfig") != null) {
-                throw A2aError.pushNotSupported("this agent sends no push notifications (capabilities.pushNotifications"
-                        + " is false): stream the task, or poll GetTask");
-            }
+            push = object(configuration, "taskPushNotificationConfig", false);
         }
         JsonObject sent = message.copy().put("contextId", task.contextId()).put("taskId", task.toString());
-        return new A2aSendRequest(task, continuing, text, immediately, sent);
-    }
-
-    /**
-     * Multi-tenancy (A2A 1.0 {@code tenant}): Skein's tenant is the caller's, from its credential; a
-     * request may repeat it, not choose another.
-     */
-    static void checkTenant(JsonObject params, String tenant) {
-        Object named = params.getValue("tenant");
-        if (named != null && !"".equals(named) && !tenant.equals(named)) {
-            throw A2aError.invalidParams("tenant '" + named + "' is not the caller's tenant; Skein takes the tenant"
-                    + " from the credential, so leave the field out");
+        A2aApproval approval = A2aApproval.in(message);
+        if (approval != null && !continuing) {
+            throw A2aError.invalidParams("an approval ({\"approve\"/\"deny\"} data part) answers a task that holds"
+                    + " calls: send it with that task's taskId");
         }
+        return new A2aSendRequest(task, continuing, text, immediately, sent, push, approval);
     }
 
     private static String text(JsonObject message, int maxMessageBytes) {

@@ -43,14 +43,23 @@ final class A2aService {
     private final SessionEvents events;
     private final Context context;
     private final A2aSessionReads reads;
+    private final A2aPushConfigs push;
+    private final A2aDecisions decisions;
 
     A2aService(
-            IngressConfig config, TurnGateway gateway, SessionEvents events, Context context, A2aSessionReads reads) {
+            IngressConfig config,
+            TurnGateway gateway,
+            SessionEvents events,
+            Context context,
+            A2aSessionReads reads,
+            A2aPushConfigs push) {
         this.config = config;
         this.gateway = gateway;
         this.events = events;
         this.context = context;
         this.reads = reads;
+        this.push = push;
+        this.decisions = new A2aDecisions(gateway, events, context, reads);
     }
 
     /** A submitted turn: the request it came from, and the turn. */
@@ -61,13 +70,37 @@ final class A2aService {
      * just before (to register for the completion or the deltas, so that none is missed).
      */
     Future<Submitted> submit(RoutingContext ctx, String agent, JsonObject params, Consumer<Submitted> beforeSubmit) {
+        A2aTenancy.resolve(ctx, params);
         String tenant = Caller.of(ctx).tenant();
-        A2aSendRequest request = A2aSendRequest.parse(params, tenant, config.maxMessageBytes());
+        A2aSendRequest request = A2aSendRequest.parse(params, config.maxMessageBytes());
         SessionAddress address = request.task().address(tenant);
+        if (request.approval() != null) {
+            return decisions.decide(ctx, agent, request, address, beforeSubmit);
+        }
         Future<String> turnId = request.continuing()
-                ? reads.history(ctx, address).map(history -> continuation(request.task(), history))
+                ? reads.history(ctx, address)
+                        .map(history -> continuation(request.task(), taskOf(request.task(), address, history)))
                 : Future.succeededFuture(request.task().rootTurnId());
-        return turnId.compose(id -> {
+        // A webhook given with the message is checked before the turn is submitted, stored after.
+        Future<A2aPushConfig> webhook = request.pushConfig() == null
+                ? Future.succeededFuture(null)
+                : push.checkWithMessage(request.task(), tenant, request.pushConfig());
+        return webhook.compose(checked -> turnId.compose(
+                        id -> submitTurn(ctx, agent, request, address, id, beforeSubmit))
+                .compose(submitted -> checked == null
+                        ? Future.succeededFuture(submitted)
+                        : push.store(checked).map(stored -> submitted)));
+    }
+
+    private Future<Submitted> submitTurn(
+            RoutingContext ctx,
+            String agent,
+            A2aSendRequest request,
+            SessionAddress address,
+            String turnId,
+            Consumer<Submitted> beforeSubmit) {
+        String tenant = address.tenant();
+        return Future.succeededFuture(turnId).compose(id -> {
             TurnRequested turn = TurnRequested.newBuilder()
                     .setTenant(tenant)
                     .setSessionId(address.sessionId())
@@ -127,7 +160,9 @@ final class A2aService {
                 return;
             }
             reads.history(ctx, submitted.address()).onSuccess(history -> {
-                JsonObject task = history == null ? null : stateOfTurn(request.task(), submitted, history);
+                JsonObject task = history == null
+                        ? null
+                        : stateOfTurn(request.task(), submitted.turn().getTurnId(), history);
                 if (task != null) {
                     answer.tryComplete(task);
                 } else if (System.currentTimeMillis() > deadline) {
@@ -149,8 +184,7 @@ final class A2aService {
      * The task from the history when its turn waits for approval, or when the turn has ended (its
      * completion passed before the waiter was registered); else null: still running.
      */
-    static JsonObject stateOfTurn(A2aTaskId task, Submitted submitted, JsonObject history) {
-        String turnId = submitted.turn().getTurnId();
+    static JsonObject stateOfTurn(A2aTaskId task, String turnId, JsonObject history) {
         boolean active = turnId.equals(history.getString("activeTurnId"));
         boolean held =
                 !history.getJsonArray("pendingApprovals", new JsonArray()).isEmpty();
@@ -170,7 +204,7 @@ final class A2aService {
 
     /** {@code GetTask}. */
     Future<JsonObject> get(RoutingContext ctx, JsonObject params) {
-        A2aSendRequest.checkTenant(params, Caller.of(ctx).tenant());
+        A2aTenancy.resolve(ctx, params);
         A2aTaskId id = A2aTaskId.parse(requiredId(params));
         Integer historyLength = historyLength(params.getValue("historyLength"));
         return read(ctx, id).map(task -> {
@@ -185,12 +219,12 @@ final class A2aService {
 
     /** {@code CancelTask}: the cancel command for the task's running turn; the task once that turn has ended. */
     Future<JsonObject> cancel(RoutingContext ctx, JsonObject params) {
+        A2aTenancy.resolve(ctx, params);
         String tenant = Caller.of(ctx).tenant();
-        A2aSendRequest.checkTenant(params, tenant);
         A2aTaskId id = A2aTaskId.parse(requiredId(params));
         SessionAddress address = id.address(tenant);
         return reads.history(ctx, address).compose(history -> {
-            JsonObject task = history == null ? null : A2aJson.fromHistory(id, history);
+            JsonObject task = taskOf(id, address, history);
             if (task == null) {
                 return Future.failedFuture(notFound(id));
             }
@@ -222,10 +256,24 @@ final class A2aService {
     }
 
     private Future<JsonObject> read(RoutingContext ctx, A2aTaskId id) {
-        return reads.history(ctx, id.address(Caller.of(ctx).tenant())).compose(history -> {
-            JsonObject task = history == null ? null : A2aJson.fromHistory(id, history);
+        SessionAddress address = id.address(Caller.of(ctx).tenant());
+        return reads.history(ctx, address).compose(history -> {
+            JsonObject task = taskOf(id, address, history);
             return task == null ? Future.failedFuture(notFound(id)) : Future.succeededFuture(task);
         });
+    }
+
+    /** The task as the session shows it, also before its turn has a message (queued or rejected); null: unknown. */
+    JsonObject taskOf(A2aTaskId id, SessionAddress address, JsonObject history) {
+        return taskOf(events, id, address, history);
+    }
+
+    static JsonObject taskOf(SessionEvents events, A2aTaskId id, SessionAddress address, JsonObject history) {
+        if (history == null) {
+            return null;
+        }
+        JsonObject task = A2aJson.fromHistory(id, history);
+        return task != null ? task : A2aJson.unstarted(id, history, events.unstartedEnding(address, id.rootTurnId()));
     }
 
     static JsonObject submittedTask(A2aSendRequest request) {
@@ -236,8 +284,7 @@ final class A2aService {
     }
 
     /** The turn id of a message that continues {@code task}, which must wait for input. */
-    private static String continuation(A2aTaskId task, JsonObject history) {
-        JsonObject current = history == null ? null : A2aJson.fromHistory(task, history);
+    private static String continuation(A2aTaskId task, JsonObject current) {
         if (current == null) {
             throw notFound(task);
         }
@@ -249,7 +296,7 @@ final class A2aService {
         return task.continuationTurnId();
     }
 
-    private static String requiredId(JsonObject params) {
+    static String requiredId(JsonObject params) {
         String id = A2aSendRequest.string(params, "id");
         if (id == null) {
             throw A2aError.invalidParams("'id' is required: the task's id");
@@ -268,11 +315,11 @@ final class A2aService {
     }
 
     static A2aError notFound(A2aTaskId id) {
-        return A2aError.taskNotFound("no task " + id + " for this tenant (it never existed, or its session was"
-                + " cleared, or it was rejected before it started)");
+        return A2aError.taskNotFound(
+                "no task " + id + " for this tenant (it never existed, or its session was cleared)");
     }
 
-    private static A2aError refusal(SessionAddress address, String what, Throwable cause) {
+    static A2aError refusal(SessionAddress address, String what, Throwable cause) {
         Throwable unwrapped = GatewaySubmission.unwrap(cause);
         if (unwrapped instanceof A2aError error) {
             return error;

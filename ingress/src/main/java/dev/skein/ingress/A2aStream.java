@@ -4,6 +4,8 @@ import dev.skein.events.AgentDelta;
 import dev.skein.events.DeltaKind;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnStatus;
+import dev.skein.ingress.auth.Caller;
+import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -52,19 +54,62 @@ final class A2aStream {
      */
     Future<AutoCloseable> start(RoutingContext ctx, String agent, JsonObject params, Sink sink) {
         Run run = new Run(ctx, sink);
-        return service.submit(ctx, agent, params, run::subscribe)
+        return service.submit(ctx, agent, params, submitted -> {
+                    run.follow(submitted.request().task(), submitted.address());
+                    run.turnId = submitted.turn().getTurnId();
+                })
                 .onFailure(refused -> run.close())
                 .map(submitted -> {
-                    run.started();
+                    run.started(new JsonObject().put("task", A2aService.submittedTask(submitted.request())));
                     return run::close;
                 });
+    }
+
+    /**
+     * {@code SubscribeToTask}: the task as it is now, then the same events as
+     * {@code SendStreamingMessage} from now on, until it ends or needs input. A task that has ended
+     * answers {@code UnsupportedOperationError}, as section 3.1.6 has it; one that waits for the
+     * user's answer gets its task and the stream ends. The events are followed from before the
+     * task is read, so none falls between the two.
+     */
+    Future<AutoCloseable> subscribe(RoutingContext ctx, JsonObject params, Sink sink) {
+        A2aTenancy.resolve(ctx, params);
+        A2aTaskId id = A2aTaskId.parse(A2aService.requiredId(params));
+        SessionAddress address = id.address(Caller.of(ctx).tenant());
+        Run run = new Run(ctx, sink);
+        run.follow(id, address);
+        return reads.history(ctx, address)
+                .compose(history -> {
+                    JsonObject task = service.taskOf(id, address, history);
+                    if (task == null) {
+                        return Future.failedFuture(A2aService.notFound(id));
+                    }
+                    String state = A2aJson.stateOf(task);
+                    if (A2aJson.terminal(state)) {
+                        return Future.failedFuture(A2aError.unsupported("task " + id + " is " + state
+                                + ": a finished task has no more events to subscribe to; GetTask reads it"));
+                    }
+                    String active = history.getString("activeTurnId");
+                    run.turnId = id.owns(active) ? active : id.rootTurnId();
+                    run.started(new JsonObject().put("task", task));
+                    if (state.equals("TASK_STATE_INPUT_REQUIRED") && !id.owns(active)) {
+                        // The agent asked and waits for the user: nothing happens until they answer.
+                        run.finish(null);
+                    }
+                    return Future.<AutoCloseable>succeededFuture(run::close);
+                })
+                .onFailure(refused -> run.close());
     }
 
     /** One stream: its state lives on the verticle's context. */
     private final class Run implements SessionListener {
         private final RoutingContext ctx;
         private final Sink sink;
-        private A2aService.Submitted submitted;
+        private A2aTaskId id;
+        private SessionAddress address;
+        /** The turn whose end ends the stream; set before {@link #started}, read on the context. */
+        private String turnId;
+
         private AutoCloseable subscription;
         private final List<Runnable> early = new ArrayList<>();
         private boolean started;
@@ -79,15 +124,16 @@ final class A2aStream {
             this.sink = sink;
         }
 
-        void subscribe(A2aService.Submitted submitted) {
-            this.submitted = submitted;
-            subscription = events.subscribe(submitted.address(), StreamStart.NOW, this);
+        void follow(A2aTaskId id, SessionAddress address) {
+            this.id = id;
+            this.address = address;
+            subscription = events.subscribe(address, StreamStart.NOW, this);
         }
 
-        void started() {
+        void started(JsonObject first) {
             started = true;
             deadline = System.currentTimeMillis() + maxWaitMillis;
-            sink.event(new JsonObject().put("task", A2aService.submittedTask(submitted.request())));
+            sink.event(first);
             early.forEach(Runnable::run);
             early.clear();
             approvalTimer = context.owner().setPeriodic(A2aService.APPROVAL_CHECK_MILLIS, id -> checkSession());
@@ -97,7 +143,7 @@ final class A2aStream {
         @Override
         public void onEvent(StreamEvent event) {
             AgentDelta delta = event.delta();
-            if (!submitted.turn().getTurnId().equals(delta.getTurnId())) {
+            if (!id.owns(delta.getTurnId())) {
                 return;
             }
             switch (delta.getKind()) {
@@ -114,6 +160,11 @@ final class A2aStream {
             }
         }
 
+        /** Whether a delta is of the followed turn: known only once started, so checked on the context. */
+        private boolean followed(String deltaTurnId) {
+            return deltaTurnId.equals(turnId);
+        }
+
         private void whenStarted(Runnable action) {
             if (closed) {
                 return;
@@ -126,7 +177,9 @@ final class A2aStream {
         }
 
         private void delta(AgentDelta delta) {
-            A2aTaskId id = submitted.request().task();
+            if (!followed(delta.getTurnId())) {
+                return;
+            }
             if (delta.getKind() == DeltaKind.TEXT && delta.getText() != null) {
                 if (!working) {
                     working = true;
@@ -142,7 +195,9 @@ final class A2aStream {
         }
 
         private void completed(TurnCompleted completed) {
-            A2aTaskId id = submitted.request().task();
+            if (!followed(completed.getTurnId())) {
+                return;
+            }
             JsonObject task = A2aJson.task(id, completed, null);
             if (completed.getStatus() == TurnStatus.COMPLETED
                     && !completed.getAwaitingInput()
@@ -159,13 +214,12 @@ final class A2aStream {
             if (closed) {
                 return;
             }
-            A2aTaskId id = submitted.request().task();
-            reads.history(ctx, submitted.address()).onComplete(read -> {
+            reads.history(ctx, address).onComplete(read -> {
                 if (closed) {
                     return;
                 }
                 JsonObject task = read.succeeded() && read.result() != null
-                        ? A2aService.stateOfTurn(id, submitted, read.result())
+                        ? A2aService.stateOfTurn(id, turnId, read.result())
                         : null;
                 if (task != null) {
                     String state = task.getJsonObject("status").getString("state");
@@ -189,8 +243,8 @@ final class A2aStream {
                 } else if (System.currentTimeMillis() > deadline) {
                     log.info(
                             "session {} turn {}: A2A stream ends after {} ms with the task still running",
-                            submitted.address(),
-                            submitted.turn().getTurnId(),
+                            address,
+                            turnId,
                             maxWaitMillis);
                     finish(A2aJson.statusUpdate(
                             id,
@@ -203,11 +257,14 @@ final class A2aStream {
             });
         }
 
+        /** Ends the stream, {@code last} (when not null) its last event. */
         private void finish(JsonObject last) {
             if (closed) {
                 return;
             }
-            sink.event(last);
+            if (last != null) {
+                sink.event(last);
+            }
             close();
             sink.end();
         }
@@ -221,7 +278,7 @@ final class A2aStream {
                 try {
                     subscription.close();
                 } catch (Exception e) {
-                    log.warn("session {}: closing an A2A stream's subscription failed", submitted.address(), e);
+                    log.warn("session {}: closing an A2A stream's subscription failed", address, e);
                 }
             }
         }

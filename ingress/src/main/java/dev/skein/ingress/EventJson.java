@@ -10,6 +10,7 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -123,6 +124,14 @@ final class EventJson {
                 .put("status", view.meta().getStatus().name())
                 .put("activeTurnId", active == null ? null : active.getTurnId())
                 .put("pendingApprovals", held)
+                // Turns with no message yet (waiting behind the active one) or ever (rejected):
+                // A2A's GetTask reads them as SUBMITTED and REJECTED.
+                .put(
+                        "queuedTurnIds",
+                        new JsonArray(view.meta().getQueuedTurns().stream()
+                                .map(turn -> turn.getTurnId())
+                                .toList()))
+                .put("finishedTurnIds", new JsonArray(List.copyOf(view.meta().getRecentTurnIds())))
                 .put("messages", messages);
     }
 

@@ -49,6 +49,7 @@ final class IngressVerticle extends VerticleBase {
     private final Authenticator authenticator;
     private final JwtVerifier jwt;
     private volatile HttpServer server;
+    private A2aFeatures a2aFeatures = A2aFeatures.NONE;
 
     /**
      * @param prometheus the registry {@code /metrics} scrapes; null when this instance exports none
@@ -76,6 +77,12 @@ final class IngressVerticle extends VerticleBase {
         this.registryApi = registry;
         this.authenticator = authenticator;
         this.jwt = jwt;
+    }
+
+    /** The A2A server's optional parts (push notifications, card signing); before deployment. */
+    IngressVerticle withA2a(A2aFeatures features) {
+        this.a2aFeatures = java.util.Objects.requireNonNull(features, "features");
+        return this;
     }
 
     /** Fails the deployment, with the address in the message, when the port cannot be bound. */
@@ -208,7 +215,19 @@ final class IngressVerticle extends VerticleBase {
         router.get(r + "/config").handler(registry::config);
         router.get(r + "/config/:subject").handler(registry::config);
         if (config.a2a().enabled()) {
-            a2aRoutes(router, auth, body);
+            new A2aRoutes(
+                            config,
+                            vertx,
+                            context,
+                            gateway,
+                            events,
+                            sessions.directory(),
+                            () -> forwarder,
+                            listing,
+                            catalogReader,
+                            authenticator.enabled(),
+                            a2aFeatures)
+                    .mount(router, auth, body);
         }
         // The web UI's files are public; what it shows comes from the authenticated routes above.
         UiRoutes.mount(router);
@@ -294,55 +313,6 @@ final class IngressVerticle extends VerticleBase {
                         "ingress cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage()
                                 + " (set skein.http.port, --port or SKEIN_HTTP_PORT to a free port, or 0 for any)",
                         e)));
-    }
-
-    /**
-     * A2A 1.0 for every agent served: the cards are public; the JSON-RPC and HTTP+JSON bindings are
-     * authenticated like {@code /v1}, and their operations check the caller's roles themselves
-     * (the JSON-RPC method is in the body).
-     */
-    private void a2aRoutes(Router router, AuthGuard auth, Handler<RoutingContext> body) {
-        A2aSessionReads reads = new A2aSessionReads(vertx, sessions.directory(), () -> forwarder);
-        A2aService service = new A2aService(config, gateway, events, context, reads);
-        A2aStream stream =
-                new A2aStream(service, events, context, reads, config.maxWait().toMillis());
-        A2aRpcEndpoint rpc = new A2aRpcEndpoint(service, stream);
-        A2aRestEndpoint rest = new A2aRestEndpoint(service, stream);
-        A2aCards cards = new A2aCards(config.a2a(), authenticator.enabled());
-        Handler<RoutingContext> agent = A2aBinding.agentGuard(config.a2a());
-        String restPath = "/a2a/(?<agent>[^/]+)/rest";
-        router.get("/.well-known/agent-card.json").handler(cards::wellKnown);
-        router.get("/a2a/:agent/.well-known/agent-card.json").handler(agent).handler(cards::card);
-        router.post("/a2a/:agent")
-                .handler(agent)
-                .handler(auth::authenticate)
-                .handler(body)
-                .handler(rpc::post);
-        // Regular expressions: the binding's paths hold a colon (message:send), which a path
-        // pattern would read as a parameter.
-        router.postWithRegex(restPath + "/message:send")
-                .handler(agent)
-                .handler(auth::authenticate)
-                .handler(body)
-                .handler(rest::send);
-        router.postWithRegex(restPath + "/message:stream")
-                .handler(agent)
-                .handler(auth::authenticate)
-                .handler(body)
-                .handler(rest::streamMessage);
-        router.getWithRegex(restPath + "/tasks/(?<id>[^/:]+)")
-                .handler(agent)
-                .handler(auth::authenticate)
-                .handler(rest::getTask);
-        router.postWithRegex(restPath + "/tasks/(?<id>[^/:]+):cancel")
-                .handler(agent)
-                .handler(auth::authenticate)
-                .handler(body)
-                .handler(rest::cancelTask);
-        router.routeWithRegex(restPath + "(/.*)?")
-                .handler(agent)
-                .handler(auth::authenticate)
-                .handler(rest::unsupported);
     }
 
     @Override

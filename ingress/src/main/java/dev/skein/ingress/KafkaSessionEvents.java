@@ -47,6 +47,7 @@ public final class KafkaSessionEvents implements SessionEvents, AutoCloseable {
     private final Map<TurnKey, CompletableFuture<TurnCompleted>> waiters = new ConcurrentHashMap<>();
     private final Map<SessionAddress, List<StreamSubscriber>> subscribers = new ConcurrentHashMap<>();
     private final AutoCloseable deadLetterProducer;
+    private final UnstartedEndings unstarted = new UnstartedEndings();
     private final StreamReplays replays;
     private final TopicTail tail;
 
@@ -188,6 +189,7 @@ public final class KafkaSessionEvents implements SessionEvents, AutoCloseable {
             TurnCompleted completed =
                     topics.responses.valueSerde().deserializer().deserialize(record.topic(), record.value());
             SessionAddress address = new SessionAddress(completed.getTenant(), completed.getSessionId());
+            unstarted.observe(completed);
             CompletableFuture<TurnCompleted> waiter = waiters.remove(new TurnKey(address, completed.getTurnId()));
             if (waiter != null) {
                 waiter.complete(completed);
@@ -199,6 +201,11 @@ public final class KafkaSessionEvents implements SessionEvents, AutoCloseable {
             StreamEvent event = new StreamEvent(new StreamPosition(record.partition(), record.offset()), delta);
             deliver(address, delta.getTurnId(), event);
         }
+    }
+
+    @Override
+    public java.util.Optional<TurnCompleted> unstartedEnding(SessionAddress address, String turnId) {
+        return unstarted.find(address, turnId);
     }
 
     private void deliver(SessionAddress address, String turnId, StreamEvent event) {

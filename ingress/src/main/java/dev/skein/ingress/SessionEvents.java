@@ -39,6 +39,15 @@ public interface SessionEvents {
     /** As above, from any start: now, after a position, or since an instant. */
     Subscription subscribe(SessionAddress address, StreamStart start, SessionListener listener);
 
+    /**
+     * The completion of a turn of {@code address} that ended without taking a step (rejected, or
+     * cancelled while queued), when this instance saw it lately: such a turn leaves no message in the
+     * history to say why. Empty when unknown.
+     */
+    default java.util.Optional<TurnCompleted> unstartedEnding(SessionAddress address, String turnId) {
+        return java.util.Optional.empty();
+    }
+
     /** How this instance serves streams. */
     StreamSettings streamSettings();
 

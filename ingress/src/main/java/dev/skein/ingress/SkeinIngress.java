@@ -57,6 +57,7 @@ public final class SkeinIngress implements AutoCloseable {
     private final MeterRegistry metrics;
     private final RegistryApi registry;
     private final ApiKeyStore keys;
+    private A2aFeatures a2a = A2aFeatures.NONE;
     private volatile IngressVerticle verticle;
     private Vertx vertx;
 
@@ -83,12 +84,19 @@ public final class SkeinIngress implements AutoCloseable {
         private RegistryApi registry = RegistryApi.none();
         private Admission admission = Admission.OPEN;
         private ApiKeyStore keys = ApiKeyStore.NONE;
+        private A2aFeatures a2a = A2aFeatures.NONE;
 
         private Builder(IngressConfig config, TurnGateway gateway, SessionEvents events, Supplier<Health> health) {
             this.config = config;
             this.gateway = gateway;
             this.events = events;
             this.health = health;
+        }
+
+        /** The A2A server's push notifications and card signing; default none. */
+        public Builder a2a(A2aFeatures features) {
+            this.a2a = Objects.requireNonNull(features, "features");
+            return this;
         }
 
         /** One instance: every session is read here. */
@@ -137,7 +145,7 @@ public final class SkeinIngress implements AutoCloseable {
         }
 
         public SkeinIngress build() {
-            return new SkeinIngress(
+            SkeinIngress ingress = new SkeinIngress(
                     config,
                     gateway,
                     events,
@@ -148,6 +156,8 @@ public final class SkeinIngress implements AutoCloseable {
                     registry,
                     admission,
                     keys);
+            ingress.a2a = a2a;
+            return ingress;
         }
     }
 
@@ -198,16 +208,18 @@ public final class SkeinIngress implements AutoCloseable {
             Authenticator authenticator = new Authenticator(
                     config.auth(), ApiKeyStore.of(config.auth().keys()).or(keys), jwt, config.defaultTenant());
             verticle = new IngressVerticle(
-                    config,
-                    new QuotaGateway(gateway, admission.quotas(), admission.load(), admission.sessions(), metrics),
-                    events,
-                    sessions,
-                    health,
-                    catalog,
-                    metrics instanceof PrometheusMeterRegistry prometheus ? prometheus : null,
-                    registry,
-                    authenticator,
-                    jwt);
+                            config,
+                            new QuotaGateway(
+                                    gateway, admission.quotas(), admission.load(), admission.sessions(), metrics),
+                            events,
+                            sessions,
+                            health,
+                            catalog,
+                            metrics instanceof PrometheusMeterRegistry prometheus ? prometheus : null,
+                            registry,
+                            authenticator,
+                            jwt)
+                    .withA2a(a2a);
             vertx.deployVerticle(verticle).await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
             close();

@@ -2,9 +2,13 @@ package dev.skein.ingress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.skein.events.ResourceSpec;
+import dev.skein.events.RetryPolicy;
+import dev.skein.events.ToolDefinition;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -98,8 +102,82 @@ class A2aAuthTest {
         HttpResponse<String> claimed =
                 node.send("POST", "/a2a/support", named, "Authorization", "Bearer " + node.globexKey);
         assertThat(claimed.body()).doesNotContain(AuthedIngress.ACME_SECRET);
-        assertThat(new JsonObject(claimed.body()).getJsonObject("error").getInteger("code"))
-                .isEqualTo(-32602);
+        assertThat(claimed.statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void theTenantPathPrefixIsTheCredentialsOrRefused() throws Exception {
+        HttpResponse<String> own = node.send(
+                "GET", "/a2a/support/rest/acme/tasks/s1~t1", null, "Authorization", "Bearer " + node.acmeReaderKey);
+        assertThat(own.statusCode()).isEqualTo(200);
+        assertThat(own.body()).contains(AuthedIngress.ACME_SECRET);
+
+        HttpResponse<String> claimed = node.send(
+                "GET", "/a2a/support/rest/acme/tasks/s1~t1", null, "Authorization", "Bearer " + node.globexKey);
+        assertThat(claimed.statusCode()).isEqualTo(403);
+        assertThat(claimed.body()).doesNotContain(AuthedIngress.ACME_SECRET);
+        assertThat(new JsonObject(claimed.body()).getJsonObject("error").getString("status"))
+                .isEqualTo("PERMISSION_DENIED");
+
+        HttpResponse<String> listed = node.send(
+                "GET", "/a2a/support/rest/globex/tasks", null, "Authorization", "Bearer " + node.acmeReaderKey);
+        assertThat(listed.statusCode()).isEqualTo(403);
+        HttpResponse<String> ownList =
+                node.send("GET", "/a2a/support/rest/tasks", null, "Authorization", "Bearer " + node.globexKey);
+        assertThat(ownList.body()).doesNotContain(AuthedIngress.ACME_SECRET).contains("s2~t1");
+    }
+
+    @Test
+    void theExtendedCardIsAuthenticatedAndShowsWhatTheTenantMayUse() throws Exception {
+        node.catalog.tools = List.of(tool("calculator"), tool("shell"));
+        assertThat(new JsonObject(node.send("GET", "/a2a/support/.well-known/agent-card.json", null)
+                                .body())
+                        .getJsonObject("capabilities")
+                        .getBoolean("extendedAgentCard"))
+                .isTrue();
+        assertThat(node.send("GET", "/a2a/support/rest/extendedAgentCard", null).statusCode())
+                .isEqualTo(401);
+
+        HttpResponse<String> acme = node.send(
+                "GET", "/a2a/support/rest/extendedAgentCard", null, "Authorization", "Bearer " + node.acmeReaderKey);
+        assertThat(acme.statusCode()).isEqualTo(200);
+        JsonObject card = new JsonObject(acme.body());
+        assertThat(card.getJsonArray("supportedInterfaces").getJsonObject(0).getString("tenant"))
+                .isEqualTo("acme");
+        assertThat(skills(card)).containsExactly("support", "tool:calculator");
+
+        JsonObject globex = new JsonObject(node.send(
+                                "POST",
+                                "/a2a/support",
+                                rpc("GetExtendedAgentCard", "{}"),
+                                "Authorization",
+                                "Bearer " + node.globexKey)
+                        .body())
+                .getJsonObject("result");
+        assertThat(skills(globex)).containsExactly("support", "demo", "tool:calculator", "tool:shell");
+        HttpResponse<String> claimed = node.send(
+                "GET",
+                "/a2a/support/rest/globex/extendedAgentCard",
+                null,
+                "Authorization",
+                "Bearer " + node.acmeReaderKey);
+        assertThat(claimed.statusCode()).isEqualTo(403);
+    }
+
+    private static List<String> skills(JsonObject card) {
+        return card.getJsonArray("skills").stream()
+                .map(skill -> ((JsonObject) skill).getString("id"))
+                .toList();
+    }
+
+    private static ToolDefinition tool(String name) {
+        return ToolDefinition.newBuilder()
+                .setName(name)
+                .setDescription("the " + name + " tool")
+                .setParametersSchema("{\"type\":\"object\"}")
+                .setResources(ResourceSpec.newBuilder().build())
+                .setRetry(RetryPolicy.newBuilder().build())
+                .build();
     }
 
     private static String rpc(String method, String params) {

@@ -218,8 +218,8 @@ class A2aRoutesTest {
                                         + "}"),
                         -32602),
                 Arguments.of(
-                        "another tenant",
-                        rpc("SendMessage", "{\"tenant\":\"other\",\"message\":" + goodMessage + "}"),
+                        "an invalid tenant",
+                        rpc("SendMessage", "{\"tenant\":\"../other\",\"message\":" + goodMessage + "}"),
                         -32602),
                 Arguments.of(
                         "push notifications",
@@ -251,8 +251,7 @@ class A2aRoutesTest {
                 Arguments.of("CancelTask of an unknown task", rpc("CancelTask", "{\"id\":\"s~t\"}"), -32001),
                 Arguments.of("a 0.3 method", rpc("message/send", "{\"message\":" + goodMessage + "}"), -32009),
                 Arguments.of("an unknown method", rpc("Frobnicate", "{}"), -32601),
-                Arguments.of("ListTasks", rpc("ListTasks", "{}"), -32004),
-                Arguments.of("SubscribeToTask", rpc("SubscribeToTask", "{\"id\":\"s~t\"}"), -32004),
+                Arguments.of("SubscribeToTask of an unknown task", rpc("SubscribeToTask", "{\"id\":\"s~t\"}"), -32001),
                 Arguments.of("push config", rpc("CreateTaskPushNotificationConfig", "{}"), -32003));
     }
 
@@ -302,7 +301,7 @@ class A2aRoutesTest {
         assertThat(error.getJsonArray("details").getJsonObject(0).getString("reason"))
                 .isEqualTo("TASK_NOT_FOUND");
 
-        HttpResponse<String> list = get("/a2a/demo/rest/tasks");
+        HttpResponse<String> list = get("/a2a/demo/rest/nothing/here");
         assertThat(list.statusCode()).isEqualTo(400);
         assertThat(new JsonObject(list.body())
                         .getJsonObject("error")

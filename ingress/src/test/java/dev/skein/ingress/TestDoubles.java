@@ -66,6 +66,12 @@ final class TestDoubles {
         final Map<String, CompletableFuture<TurnCompleted>> waiters = new ConcurrentHashMap<>();
         final Map<SessionAddress, List<SessionListener>> listeners = new ConcurrentHashMap<>();
         private final java.util.concurrent.atomic.AtomicLong offsets = new java.util.concurrent.atomic.AtomicLong();
+        private final UnstartedEndings unstarted = new UnstartedEndings();
+
+        @Override
+        public java.util.Optional<TurnCompleted> unstartedEnding(SessionAddress address, String turnId) {
+            return unstarted.find(address, turnId);
+        }
 
         @Override
         public CompletableFuture<TurnCompleted> expect(SessionAddress address, String turnId) {
@@ -102,6 +108,7 @@ final class TestDoubles {
 
         void publish(TurnCompleted completed) {
             SessionAddress address = new SessionAddress(completed.getTenant(), completed.getSessionId());
+            unstarted.observe(completed);
             CompletableFuture<TurnCompleted> waiter = waiters.remove(address + "#" + completed.getTurnId());
             if (waiter != null) {
                 waiter.complete(completed);

@@ -5,6 +5,7 @@ import dev.skein.events.AgentInvocation;
 import dev.skein.events.AgentStep;
 import dev.skein.events.ApiKey;
 import dev.skein.events.DeadLetter;
+import dev.skein.events.PushNotificationConfig;
 import dev.skein.events.SessionCommand;
 import dev.skein.events.ToolDefinition;
 import dev.skein.events.ToolRequest;
@@ -49,6 +50,9 @@ public final class SkeinTopics {
     /** Compacted: the API keys the ingress accepts, keyed by key id; a tombstone revokes a key. */
     public final Topic<String, ApiKey> apiKeys;
 
+    /** Compacted: A2A push notification configs, keyed by {@code <tenant>/<taskId>/<id>}; a tombstone deletes one. */
+    public final Topic<String, PushNotificationConfig> a2aPushConfigs;
+
     public final Topic<String, DeadLetter> deadLetters;
 
     public SkeinTopics(String prefix, SchemaRegistry registry) {
@@ -68,6 +72,7 @@ public final class SkeinTopics {
         this.workers = topic("workers", WorkerHeartbeat.class);
         this.resultCache = topic("tool-result-cache", ToolResult.class);
         this.apiKeys = topic("api-keys", ApiKey.class);
+        this.a2aPushConfigs = topic("a2a-push-configs", PushNotificationConfig.class);
         this.deadLetters = topic("dead-letters", DeadLetter.class);
     }
 

@@ -348,6 +348,16 @@ public final class SkeinConfig {
         return AgentsReader.a2a(config, environment);
     }
 
+    /** A2A push notifications ({@code skein.a2a.push}). */
+    public dev.skein.ingress.A2aPushSettings a2aPush() {
+        return A2aReader.push(config);
+    }
+
+    /** The key that signs the agent cards ({@code skein.a2a.signing-key-path}); empty: cards are not signed. */
+    public java.util.Optional<java.nio.file.Path> a2aSigningKey() {
+        return A2aReader.signingKey(config);
+    }
+
     /** The tiers, smallest first, from {@code skein.tiers}. */
     public List<TierEnvelope> tiers() {
         return TiersReader.tiers(config);

@@ -7,10 +7,13 @@ import dev.skein.adapters.AgentSpec;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.kafka.LocalKafka;
 import dev.skein.app.tracing.ProcessTracing;
+import dev.skein.ingress.A2aFeatures;
+import dev.skein.ingress.A2aPushSettings;
 import dev.skein.ingress.Admission;
 import dev.skein.ingress.ClusterReads;
 import dev.skein.ingress.Health;
 import dev.skein.ingress.IngressConfig;
+import dev.skein.ingress.KafkaA2aPushStore;
 import dev.skein.ingress.KafkaApiKeyView;
 import dev.skein.ingress.KafkaCatalogView;
 import dev.skein.ingress.KafkaSessionEvents;
@@ -360,6 +363,7 @@ public final class SkeinNode implements AutoCloseable {
         if (apiKeys != null) {
             apiKeys.ready().get(config.streamsStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
+        A2aFeatures a2a = a2aFeatures(clients, ingressDeadLetters);
         // Every turn, whichever path creates it, gets its span (not recording while tracing is off).
         TracedTurnGateway traced = new TracedTurnGateway(gateway, events, lookback);
         ingress = SkeinIngress.builder(ingressConfig, traced, events, this::health)
@@ -369,9 +373,28 @@ public final class SkeinNode implements AutoCloseable {
                 .registry(registryApi)
                 .admission(new Admission(config.tenantQuotas(), load, RoleOptions.sessionAdmission(config, adapters)))
                 .keys(keys)
+                .a2a(a2a)
                 .build();
         own("the HTTP ingress", ingress);
         ingress.start();
+    }
+
+    /** Push notification configs on their compacted topic, and the card signing key, when A2A is served. */
+    private A2aFeatures a2aFeatures(Map<String, Object> clients, EventProducer deadLetters) throws Exception {
+        A2aPushSettings push = config.a2aPush();
+        if (!ingressConfig.a2a().enabled()) {
+            return A2aFeatures.NONE;
+        }
+        KafkaA2aPushStore store = null;
+        if (push.enabled()) {
+            EventProducer producer = new EventProducer(clients, "a2a-push-configs");
+            own("the A2A push config producer", producer);
+            store = new KafkaA2aPushStore(clients, topics, producer, deadLetters);
+            // Not waited for: configs made before this start are delivered once read, and a topic this
+            // node may not read must not stop the node (its reader logs the problem and retries).
+            own("the A2A push config view", store);
+        }
+        return new A2aFeatures(push, store, dev.skein.ingress.A2aCardSigner.fromKeyFile(config.a2aSigningKey()));
     }
 
     /** Closed with the node, after every part started later. */

@@ -67,6 +67,7 @@ public final class TopicSetup {
         wanted.add(compacted(topics.toolCatalog.name(), replication));
         wanted.add(compacted(topics.workers.name(), replication));
         wanted.add(compacted(topics.apiKeys.name(), replication));
+        wanted.add(compacted(topics.a2aPushConfigs.name(), replication));
         // Compacted (latest entry per cache key) and deleted by age as well: expired entries are
         // removed when next asked for, and the rest must not pile up for good.
         wanted.add(compacted(topics.resultCache.name(), replication)

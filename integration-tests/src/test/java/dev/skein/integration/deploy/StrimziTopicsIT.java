@@ -36,6 +36,7 @@ class StrimziTopicsIT {
                 topics.toolCatalog.name(),
                 topics.workers.name(),
                 topics.resultCache.name(),
+                topics.a2aPushConfigs.name(),
                 topics.deadLetters.name(),
                 EmbeddedSchemaRegistry.defaultTopic(config.topicPrefix()))) {
             expected.put(single, 1);

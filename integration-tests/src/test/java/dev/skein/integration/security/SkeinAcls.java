@@ -75,6 +75,8 @@ final class SkeinAcls {
         for (String read : List.of("tool-catalog", "workers")) {
             topic(prefix + read, LITERAL, READ);
         }
+        // The ingress's A2A push notification configs: read from the beginning, written on create and delete.
+        topic(prefix + "a2a-push-configs", LITERAL, READ, WRITE);
         // The streams: the ingress reads them, the topology writes each turn's start and completion
         // there, and the core keeps the topic's retention at skein.topics.deltas-retention.
         topic(prefix + "deltas", LITERAL, READ, WRITE, DESCRIBE_CONFIGS, ALTER_CONFIGS);

@@ -87,6 +87,19 @@ public final class EventProducer implements AutoCloseable {
         return acked;
     }
 
+    /** Sends a tombstone for {@code key} (deletes it from a compacted topic); completes when acknowledged. */
+    public CompletableFuture<RecordMetadata> tombstone(Topic<String, ?> topic, String key) {
+        CompletableFuture<RecordMetadata> acked = new CompletableFuture<>();
+        producer.send(new ProducerRecord<>(topic.name(), key, null), (metadata, error) -> {
+            if (error == null) {
+                acked.complete(metadata);
+            } else {
+                acked.completeExceptionally(error);
+            }
+        });
+        return acked;
+    }
+
     /**
      * Sends a delta without waiting for it. Deltas are a live view with short retention: a lost
      * one costs a flicker, not an answer, so the sender goes on; a failure is logged.

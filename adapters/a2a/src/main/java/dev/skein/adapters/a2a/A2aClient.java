@@ -6,7 +6,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.jwk.JWK;
 import dev.skein.adapters.http.RetryingHttpClient;
+import dev.skein.schemas.a2a.AgentCardSignatures;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -17,6 +19,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.List;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,14 +63,50 @@ final class A2aClient {
     private final ObjectMapper json;
     private final RetryingHttpClient http;
     private final A2aHttpErrors errors;
+    private final List<JWK> trustedCardKeys;
 
     /** @param agent the Skein agent's name, for messages */
     A2aClient(String agent, String apiKey, Duration timeout, int maxRetries, ObjectMapper json) {
+        this(agent, apiKey, timeout, maxRetries, json, List.of());
+    }
+
+    /**
+     * @param trustedCardKeys public keys one of which must have signed the agent's card (A2A 1.0
+     *                        {@code signatures}); empty: cards are not checked
+     */
+    A2aClient(
+            String agent,
+            String apiKey,
+            Duration timeout,
+            int maxRetries,
+            ObjectMapper json,
+            List<JWK> trustedCardKeys) {
         this.agent = agent;
         this.apiKey = apiKey;
         this.json = json;
         this.http = new RetryingHttpClient(timeout, maxRetries, HttpClient.Redirect.NORMAL);
         this.errors = new A2aHttpErrors(json);
+        this.trustedCardKeys = List.copyOf(trustedCardKeys);
+    }
+
+    /**
+     * The card's text, once its signature is checked against the trusted keys (when there are any).
+     * A card that is not signed by one of them is refused for good: it is not a transient failure.
+     */
+    private String verified(URI cardUrl, String body) throws A2aException {
+        if (trustedCardKeys.isEmpty()) {
+            return body;
+        }
+        try {
+            AgentCardSignatures.verify(body, trustedCardKeys);
+            return body;
+        } catch (AgentCardSignatures.InvalidSignature e) {
+            throw new A2aException(
+                    "agent " + agent + ": the A2A agent card at " + cardUrl + " is not signed by a key of"
+                            + " trusted-card-keys (" + e.getMessage() + "); refusing to talk to it. Check that the"
+                            + " peer signs its card with the key you trust (its skein.a2a.signing-key-path)",
+                    false);
+        }
     }
 
     /** The card at {@code cardUrl}. */
@@ -78,7 +117,7 @@ final class A2aClient {
         if (response.statusCode() != 200) {
             throw errors.http("GET " + cardUrl, sent);
         }
-        return AgentCard.from(parse("the agent card at " + cardUrl, response.body()), cardUrl);
+        return AgentCard.from(parse("the agent card at " + cardUrl, verified(cardUrl, response.body())), cardUrl);
     }
 
     /** The card of the agent at {@code baseUrl}: the 0.3 location first, then the older one. */
@@ -94,7 +133,7 @@ final class A2aClient {
         if (response.statusCode() != 200) {
             throw errors.http("GET " + current, sent);
         }
-        return AgentCard.from(parse("the agent card at " + current, response.body()), current);
+        return AgentCard.from(parse("the agent card at " + current, verified(current, response.body())), current);
     }
 
     /**
