@@ -1,4 +1,4 @@
-// A decision trace in the shape GET /v1/sessions/{id}/turns/{turnId}/trace answers (issue 15):
+// A decision trace in the shape (kinds, outcomes in detail.outcome, decisions as sentences) GET /v1/sessions/{id}/turns/{turnId}/trace answers (issue 15):
 // two tool calls, one cached and one retried, and hostile text where the server's text goes.
 export const HOSTILE = '<img src=x onerror="window.__pwned=3">';
 
@@ -12,14 +12,14 @@ export function traceOf(session, turnId) {
     tenant: 'acme', sessionId: session, turnId, status: 'COMPLETED', agent: 'demo',
     requestedAtMs: t0, completedAtMs: t0 + 420,
     events: [
-      event(0, 'TURN_REQUESTED', 'skein.turns', 10, 0),
-      event(1, 'AGENT_REQUESTED', 'skein.agent-requests', 11, 8),
-      event(2, 'AGENT_STEP', 'skein.agent-steps', 12, 60, {stepKind: 'TOOL_CALLS', detail: {calls: 2}}),
-      event(3, 'TOOL_CACHED', 'skein.tools.small', 13, 70, {decision: 'cached', detail: {callId: 'c1', note: HOSTILE}}),
-      event(4, 'TOOL_DISPATCHED', 'skein.tools.small', 14, 72, {decision: 'dispatched', detail: {callId: 'c2'}}),
-      event(5, 'TOOL_RESULT', 'skein.tool-results', 15, 300, {detail: {callId: 'c2', attempt: 2}}),
-      event(6, 'AGENT_STEP', 'skein.agent-steps', 16, 380, {step: 1, stepKind: 'FINAL'}),
-      event(7, 'TURN_COMPLETED', 'skein.responses', 17, 420),
+      event(0, 'turn-requested', 'skein.turns', 10, 0),
+      event(1, 'agent-invoked', 'skein.agent-requests', 11, 8),
+      event(2, 'agent-step', 'skein.agent-steps', 12, 60, {stepKind: 'TOOL_CALLS', detail: {calls: 2}}),
+      event(3, 'tool-call', null, null, 70, {decision: 'calculator answered from the result cache ' + HOSTILE, detail: {outcome: 'cached', callId: 'c1'}}),
+      event(4, 'tool-requested', 'skein.tools.small', 14, 72, {decision: 'count_primes dispatched to tier small', detail: {outcome: 'dispatched', callId: 'c2'}}),
+      event(5, 'tool-result', 'skein.tool-results', 15, 300, {detail: {callId: 'c2', attempt: 2}}),
+      event(6, 'agent-step', 'skein.agent-steps', 16, 380, {step: 1, stepKind: 'FINAL'}),
+      event(7, 'turn-completed', 'skein.responses', 17, 420),
     ],
     tools: [
       {callId: 'c1', tool: 'calculator', decision: 'cached', reason: 'same arguments within the cache TTL', tier: 'small',

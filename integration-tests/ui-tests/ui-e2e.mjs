@@ -140,7 +140,7 @@ try {
     await page.locator('#trace-timeline').waitFor();
     check((await page.locator('#trace-timeline li.event').count()) === 8, 'not every event is on the timeline');
     const kinds = await page.locator('#trace-timeline li.event').evaluateAll((items) => items.map((i) => i.dataset.kind));
-    check(kinds[0] === 'TURN_REQUESTED' && kinds[7] === 'TURN_COMPLETED', 'events out of order: ' + kinds);
+    check(kinds[0] === 'turn-requested' && kinds[7] === 'turn-completed', 'events out of order: ' + kinds);
     await page.locator('tr.trace-tool[data-call-id="c1"] .badge', {hasText: 'cached'}).waitFor();
     await page.locator('tr.trace-tool[data-call-id="c2"]', {hasText: HOSTILE}).first().waitFor();
     check((await page.locator('#trace img').count()) === 0, 'trace text became elements');

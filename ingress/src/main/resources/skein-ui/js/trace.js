@@ -101,8 +101,10 @@ function timeline(events, start, end) {
       el('span', {class: 'when'}, '+' + ms(at)),
       el('div', {},
         el('span', {class: 'what'}, e.kind ?? 'event'), ' ',
-        e.decision ? badge(e.decision) : null, ' ',
+        // The short outcome (cached, dispatched, dropped...) as a badge; the decision is a sentence.
+        e.detail && e.detail.outcome ? badge(e.detail.outcome) : null, ' ',
         el('span', {class: 'muted'}, [who, where].filter(Boolean).join(' · ')),
+        e.decision ? el('div', {class: 'decision'}, e.decision) : null,
         el('div', {class: 'track'}, dot),
         detail));
   }));

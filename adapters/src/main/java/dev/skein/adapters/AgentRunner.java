@@ -199,13 +199,16 @@ public final class AgentRunner implements AutoCloseable {
         String agent = agentOf(invocation);
         Span span = AgentStepSpans.start(record.headers(), address, invocation, agent, specs.get(agent));
         try (Scope ignored = span.makeCurrent()) {
-            return answer(address, invocation);
+            return answer(record, address, invocation);
         } finally {
             span.end();
         }
     }
 
-    private AcknowledgeType answer(String address, AgentInvocation invocation) throws InterruptedException {
+    private AcknowledgeType answer(
+            ConsumerRecord<String, AgentInvocation> record, String address, AgentInvocation invocation)
+            throws InterruptedException {
+        long receivedAtMs = System.currentTimeMillis();
         AgentStep step = turnEnds.hasEnded(address, invocation.getTurnId()) ? null : decide(address, invocation);
         if (step == null) {
             // The session has moved on (interrupted, cancelled, timed out): it would drop the step.
@@ -217,6 +220,11 @@ public final class AgentRunner implements AutoCloseable {
                     invocation.getStep());
             return AcknowledgeType.ACCEPT;
         }
+        // Where the request was in the log, and when it left the queue: the turn's decision trace
+        // gets the invocation's exact offset and its queue wait from here.
+        step.setRequestPartition(record.partition());
+        step.setRequestOffset(record.offset());
+        step.setReceivedAtMs(receivedAtMs);
         AgentStepSpans.decided(step);
         try {
             producer.sendAndWait(topics.agentSteps, address, step, PRODUCE_TIMEOUT);

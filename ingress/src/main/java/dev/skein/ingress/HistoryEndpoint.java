@@ -20,7 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /v1/sessions/:id/history}: the session's messages, from whichever instance holds them.
+ * {@code GET /v1/sessions/:id/history}: the session's messages, from whichever instance holds them;
+ * and, with another {@link Subject}, any other read of a session's stores that must be answered by
+ * the instance that holds the session ({@code GET .../turns/:turnId/trace}, {@link TraceEndpoint}).
  *
  * <ul>
  *   <li>Held here: read from this instance's store.
@@ -43,12 +45,51 @@ final class HistoryEndpoint {
     private final SessionDirectory directory;
     private final Forwarder forwarder;
     private final boolean standbyReads;
+    private final Subject subject;
+
+    /** What is read of a session, and how it is named in the answers that say it cannot be. */
+    interface Subject {
+        /** For example "history of session acme/s1". */
+        String describe(RoutingContext ctx, SessionAddress address);
+
+        /** The answer from this instance's stores; empty when they hold none. May block. */
+        Optional<JsonObject> read(
+                SessionDirectory directory, RoutingContext ctx, SessionAddress address, boolean standby);
+
+        /** The 404's message. */
+        String notFound(RoutingContext ctx, SessionAddress address);
+    }
+
+    /** The session's messages ({@link EventJson#history}). */
+    static final Subject HISTORY = new Subject() {
+        @Override
+        public String describe(RoutingContext ctx, SessionAddress address) {
+            return "history of session " + address;
+        }
+
+        @Override
+        public Optional<JsonObject> read(
+                SessionDirectory directory, RoutingContext ctx, SessionAddress address, boolean standby) {
+            return directory.read(address, standby).map(view -> EventJson.history(address, view));
+        }
+
+        @Override
+        public String notFound(RoutingContext ctx, SessionAddress address) {
+            return "session " + address + " not found";
+        }
+    };
 
     HistoryEndpoint(Vertx vertx, SessionDirectory directory, Forwarder forwarder, boolean standbyReads) {
+        this(vertx, directory, forwarder, standbyReads, HISTORY);
+    }
+
+    HistoryEndpoint(
+            Vertx vertx, SessionDirectory directory, Forwarder forwarder, boolean standbyReads, Subject subject) {
         this.vertx = vertx;
         this.directory = directory;
         this.forwarder = forwarder;
         this.standbyReads = standbyReads;
+        this.subject = subject;
     }
 
     /** A history read's answer, for the HTTP route to send as it is or for {@code /mcp} to wrap. */
@@ -83,7 +124,7 @@ final class HistoryEndpoint {
         Future<Reply> reply;
         if (Forwarding.isForwarded(ctx)) {
             boolean standby = Forwarder.STANDBY.equals(ctx.request().getHeader(Forwarder.READ));
-            reply = answerHere(address, standby, true);
+            reply = answerHere(ctx, address, standby, true);
         } else {
             reply = read(ctx, address, ctx.request().uri());
         }
@@ -98,13 +139,13 @@ final class HistoryEndpoint {
     Future<Reply> read(RoutingContext ctx, SessionAddress address, String path) {
         return locate(address)
                 .compose(location -> route(ctx, address, path, location, true))
-                .recover(cause -> Future.succeededFuture(failed(address, cause)));
+                .recover(cause -> Future.succeededFuture(failed(ctx, address, cause)));
     }
 
     private Future<Reply> route(
             RoutingContext ctx, SessionAddress address, String path, Location location, boolean firstTry) {
         return switch (location.kind()) {
-            case LOCAL -> answerHere(address, false, false);
+            case LOCAL -> answerHere(ctx, address, false, false);
             case REMOTE ->
                 forwarder.get(ctx, location.active(), path, false).transform(relayed -> {
                     if (relayed.succeeded() && relayed.result().status() != 421) {
@@ -140,11 +181,11 @@ final class HistoryEndpoint {
             RoutingContext ctx, SessionAddress address, String path, Location location, String why) {
         if (!standbyReads) {
             return Future.succeededFuture(
-                    Reply.error(503, "history of session " + address + " is not available right now: " + why));
+                    Reply.error(503, subject.describe(ctx, address) + " is not available right now: " + why));
         }
         URI self = directory.self();
         if (location.standbys().contains(self)) {
-            return answerHere(address, true, false);
+            return answerHere(ctx, address, true, false);
         }
         return tryStandbys(ctx, address, path, new ArrayList<>(location.standbys()), why);
     }
@@ -154,7 +195,7 @@ final class HistoryEndpoint {
         if (standbys.isEmpty()) {
             return Future.succeededFuture(Reply.error(
                     503,
-                    "history of session " + address + " is not available right now: " + why
+                    subject.describe(ctx, address) + " is not available right now: " + why
                             + ", and no standby copy answered"));
         }
         URI next = standbys.removeFirst();
@@ -170,7 +211,7 @@ final class HistoryEndpoint {
      * Answers from this instance's stores. A forwarded request for a session not held here gets 421,
      * which the sender takes as "look it up again".
      */
-    private Future<Reply> answerHere(SessionAddress address, boolean standby, boolean forwarded) {
+    private Future<Reply> answerHere(RoutingContext ctx, SessionAddress address, boolean standby, boolean forwarded) {
         return vertx.<Answer>executeBlocking(
                         () -> {
                             if (forwarded
@@ -178,7 +219,7 @@ final class HistoryEndpoint {
                                     && directory.locate(address).kind() != Kind.LOCAL) {
                                 return new Answer(true, Optional.empty());
                             }
-                            return new Answer(false, directory.read(address, standby));
+                            return new Answer(false, subject.read(directory, ctx, address, standby));
                         },
                         false)
                 .map(answer -> {
@@ -186,33 +227,33 @@ final class HistoryEndpoint {
                         return Reply.error(421, "session " + address + " is not held by this instance");
                     }
                     if (answer.view().isEmpty()) {
-                        return Reply.error(standby && forwarded ? 421 : 404, "session " + address + " not found");
+                        return Reply.error(standby && forwarded ? 421 : 404, subject.notFound(ctx, address));
                     }
                     return new Reply(
                             200,
-                            EventJson.history(address, answer.view().get()).toBuffer(),
+                            answer.view().get().toBuffer(),
                             standby,
                             directory.self().toString());
                 })
-                .recover(cause -> Future.succeededFuture(failed(address, cause)));
+                .recover(cause -> Future.succeededFuture(failed(ctx, address, cause)));
     }
 
-    private record Answer(boolean notHere, Optional<SessionView> view) {}
+    private record Answer(boolean notHere, Optional<JsonObject> view) {}
 
     private Future<Location> locate(SessionAddress address) {
         return vertx.executeBlocking(() -> directory.locate(address), false);
     }
 
-    private static Reply failed(SessionAddress address, Throwable cause) {
+    private Reply failed(RoutingContext ctx, SessionAddress address, Throwable cause) {
         // A store that is not ready (rebalance, restore) is expected and retryable: 503 with the
         // reader's own words. Anything else is a bug: 500, details in the log only.
         if (cause instanceof IllegalStateException || cause instanceof KafkaException) {
-            log.warn("session {}: history not available: {}", address, cause.getMessage());
+            log.warn("session {}: {} not available: {}", address, subject.describe(ctx, address), cause.getMessage());
             return Reply.error(
-                    503, "history of session " + address + " is not available right now: " + cause.getMessage());
+                    503, subject.describe(ctx, address) + " is not available right now: " + cause.getMessage());
         }
-        log.error("session {}: reading the history failed", address, cause);
+        log.error("session {}: reading the {} failed", address, subject.describe(ctx, address), cause);
         return Reply.error(
-                500, "reading the history of session " + address + " failed; the server log has the details");
+                500, "reading the " + subject.describe(ctx, address) + " failed; the server log has the details");
     }
 }

@@ -1,5 +1,6 @@
 package dev.skein.ingress;
 
+import dev.skein.events.TurnTrace;
 import dev.skein.schemas.SessionAddress;
 import java.util.Optional;
 
@@ -14,4 +15,12 @@ import java.util.Optional;
 public interface HistoryReader {
 
     Optional<SessionView> read(SessionAddress address);
+
+    /**
+     * The decision trace of turn {@code turnId} of the session; empty when there is none (an unknown
+     * turn, or one whose trace was dropped). A reader that keeps no traces has none.
+     */
+    default Optional<TurnTrace> trace(SessionAddress address, String turnId) {
+        return Optional.empty();
+    }
 }

@@ -115,6 +115,8 @@ final class IngressVerticle extends VerticleBase {
         forwarder = new Forwarder(
                 vertx, signer, sessions.directory().self(), config.tenantHeader(), sessions.forwardTimeout());
         HistoryEndpoint history = new HistoryEndpoint(vertx, sessions.directory(), forwarder, sessions.standbyReads());
+        HistoryEndpoint traces = new HistoryEndpoint(
+                vertx, sessions.directory(), forwarder, sessions.standbyReads(), TraceEndpoint.TRACE);
         SessionListEndpoint listing = new SessionListEndpoint(vertx, sessions.directory(), forwarder, session);
         SessionCommandEndpoint commands = new SessionCommandEndpoint(gateway, context);
         StreamEndpoint stream = new StreamEndpoint(config, gateway, events, context, auth, gateway);
@@ -150,6 +152,12 @@ final class IngressVerticle extends VerticleBase {
                 .handler(forwarding::check)
                 .handler(session::resolve)
                 .handler(history::get);
+        router.get("/v1/sessions/:id/turns/:turnId/trace")
+                .handler(reads)
+                .handler(forwarding::check)
+                .handler(session::resolve)
+                .handler(TraceEndpoint::checkTurnId)
+                .handler(traces::get);
         router.delete("/v1/sessions/:id/history")
                 .handler(writes)
                 .handler(session::resolve)
@@ -244,7 +252,7 @@ final class IngressVerticle extends VerticleBase {
                         404,
                         "no route " + ctx.request().method() + " "
                                 + ctx.request().path()
-                                + "; see /v1/sessions, /v1/sessions/{id}/turns, /history, /stream, /events, /turns/{turnId}/events, /turns/{turnId}/cancel,"
+                                + "; see /v1/sessions, /v1/sessions/{id}/turns, /history, /stream, /events, /turns/{turnId}/events, /turns/{turnId}/trace, /turns/{turnId}/cancel,"
                                 + " /tool-calls/{callId}/approve and /deny, /v1/tools, /v1/workers, /health,"
                                 + " /metrics, /registry, /ui/"
                                 + (config.a2a().enabled()

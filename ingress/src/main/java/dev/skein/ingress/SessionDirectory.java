@@ -1,6 +1,7 @@
 package dev.skein.ingress;
 
 import dev.skein.events.SessionMeta;
+import dev.skein.events.TurnTrace;
 import dev.skein.schemas.SessionAddress;
 import java.net.URI;
 import java.util.List;
@@ -65,6 +66,16 @@ public interface SessionDirectory {
      */
     Optional<SessionView> read(SessionAddress address, boolean standbyAllowed);
 
+    /**
+     * The decision trace of turn {@code turnId} as this instance's stores hold it; empty when they
+     * hold none. A directory that keeps no traces has none.
+     *
+     * @param standbyAllowed also read a standby copy, which may lag its active task
+     */
+    default Optional<TurnTrace> trace(SessionAddress address, String turnId, boolean standbyAllowed) {
+        return Optional.empty();
+    }
+
     /** A tenant's sessions in this instance's active tasks that the query selects, at most its limit. */
     Listing list(String tenant, SessionQuery query);
 
@@ -91,6 +102,11 @@ public interface SessionDirectory {
             @Override
             public Optional<SessionView> read(SessionAddress address, boolean standbyAllowed) {
                 return reader.read(address);
+            }
+
+            @Override
+            public Optional<TurnTrace> trace(SessionAddress address, String turnId, boolean standbyAllowed) {
+                return reader.trace(address, turnId);
             }
 
             @Override

@@ -70,6 +70,9 @@ final class AuthedIngress implements AutoCloseable {
             case "globex/s2" -> Optional.of(session(address, GLOBEX_SECRET));
             default -> Optional.empty();
         };
+        history.traces = (address, turnId) -> address.toString().equals("acme/s1") && turnId.equals("t1")
+                ? Optional.of(TraceRoutesTest.trace(ACME_SECRET))
+                : Optional.empty();
         TenantAccess access = new TenantAccess(
                 Map.of("acme", new TenantAccess.Rules(Set.of("support"), Set.of("calculator"))),
                 TenantAccess.Rules.EVERYTHING);

@@ -82,6 +82,21 @@ class ForwardedReadsTest {
     }
 
     @Test
+    void aTurnsTraceReadsTheSameAtEveryInstanceAndAnUnknownTurnIs404FromItsOwner() throws Exception {
+        HttpResponse<String> viaA = get(a, "/v1/sessions/s1/turns/t-s1/trace", "acme");
+        HttpResponse<String> viaB = get(b, "/v1/sessions/s1/turns/t-s1/trace", "acme");
+
+        assertThat(viaA.statusCode()).as(viaA.body()).isEqualTo(200);
+        assertThat(viaA.body()).isEqualTo(viaB.body()).contains("trace of acme/s1");
+        assertThat(viaA.headers().firstValue("Skein-Served-By"))
+                .contains(b.url().toString());
+        HttpResponse<String> unknown = get(a, "/v1/sessions/s1/turns/t9/trace", "acme");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(new JsonObject(unknown.body()).getString("error"))
+                .startsWith("turn t9 of session acme/s1 has no trace");
+    }
+
+    @Test
     void aSessionThatMovedIsLookedUpAgain() throws Exception {
         // A still thinks B has it; B has handed it to A already (a rebalance in between).
         Map<String, SessionView> held = Map.copyOf(b.held);
@@ -270,6 +285,15 @@ class ForwardedReadsTest {
         public Optional<SessionView> read(SessionAddress address, boolean standbyAllowed) {
             SessionView view = held.get(address.toString());
             return Optional.ofNullable(view == null && standbyAllowed ? standbys.get(address.toString()) : view);
+        }
+
+        @Override
+        public Optional<dev.skein.events.TurnTrace> trace(
+                SessionAddress address, String turnId, boolean standbyAllowed) {
+            SessionView view = held.get(address.toString());
+            return view != null && turnId.equals("t-" + address.sessionId())
+                    ? Optional.of(TraceRoutesTest.trace("trace of " + address))
+                    : Optional.empty();
         }
 
         @Override

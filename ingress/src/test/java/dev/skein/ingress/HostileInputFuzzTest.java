@@ -47,6 +47,7 @@ class HostileInputFuzzTest {
     private static final List<String> ROUTES = List.of(
             "/v1/sessions/s/turns",
             "/v1/sessions/s/history",
+            "/v1/sessions/s/turns/t1/trace",
             "/v1/sessions/s/stream",
             "/v1/sessions/s/turns/t1/cancel",
             "/v1/sessions/s/tool-calls/c1/approve",
@@ -379,8 +380,16 @@ class HostileInputFuzzTest {
                 "a..b");
         String tenant =
                 pick(random, null, "", " ", "acme corp", "x".repeat(129), "..", "a/b", "ac\u00e9", "acme", "\tx");
-        String suffix = pick(random, "/turns", "/history", "/stream", "/turns/t1/cancel", "/tool-calls/%2e%2e/approve");
-        String method = suffix.equals("/history") || suffix.equals("/stream") ? "GET" : "POST";
+        String suffix = pick(
+                random,
+                "/turns",
+                "/history",
+                "/stream",
+                "/turns/t1/cancel",
+                "/tool-calls/%2e%2e/approve",
+                "/turns/" + id + "/trace");
+        String method =
+                suffix.equals("/history") || suffix.equals("/stream") || suffix.endsWith("/trace") ? "GET" : "POST";
         Map<String, String> headers = tenant == null ? Map.of() : Map.of("X-Skein-Tenant", tenant);
         return new Case("ids", request(method, "/v1/sessions/" + id + suffix, "{\"message\":\"hi\"}", headers), false);
     }

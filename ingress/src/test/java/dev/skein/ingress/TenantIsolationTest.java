@@ -57,6 +57,7 @@ class TenantIsolationTest {
                 new String[] {"GET", base + "/history", null},
                 new String[] {"GET", base + "/events", null},
                 new String[] {"GET", base + "/turns/t1/events?after=0-1", null},
+                new String[] {"GET", base + "/turns/t1/trace", null},
                 new String[] {"GET", "/v1/sessions", null},
                 new String[] {"GET", "/v1/sessions?status=idle&limit=5", null},
                 new String[] {"DELETE", base + "/history", null},

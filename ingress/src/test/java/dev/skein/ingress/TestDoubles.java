@@ -144,9 +144,17 @@ final class TestDoubles {
     static final class FakeHistory implements HistoryReader {
         volatile Function<SessionAddress, Optional<SessionView>> reads = address -> Optional.empty();
 
+        volatile java.util.function.BiFunction<SessionAddress, String, Optional<dev.skein.events.TurnTrace>> traces =
+                (address, turnId) -> Optional.empty();
+
         @Override
         public Optional<SessionView> read(SessionAddress address) {
             return reads.apply(address);
+        }
+
+        @Override
+        public Optional<dev.skein.events.TurnTrace> trace(SessionAddress address, String turnId) {
+            return traces.apply(address, turnId);
         }
     }
 

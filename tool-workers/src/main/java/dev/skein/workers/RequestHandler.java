@@ -156,8 +156,10 @@ final class RequestHandler {
         ToolInvoker.Invocation invocation;
         AtomicInteger running = metrics.inFlight(tier);
         running.incrementAndGet();
+        long startedAtMs;
         try (WorkerAdmission.Permit permit = admission.acquire(tool.resources())) {
             admittedAt = System.nanoTime();
+            startedAtMs = System.currentTimeMillis();
             metrics.admitted(tier);
             sendDelta(tier, address, request, DeltaKind.TOOL_STARTED, null);
             invocation = invoker.invoke(request, deliveryCount);
@@ -165,6 +167,10 @@ final class RequestHandler {
             running.decrementAndGet();
         }
         ToolResult result = invocation.result();
+        // Where the request was in the log, and when it left the queue (admitted): for the turn's decision trace.
+        result.setRequestPartition(record.partition());
+        result.setRequestOffset(record.offset());
+        result.setStartedAtMs(startedAtMs);
         metrics.finished(tier, tool.name(), result.getStatus(), Duration.ofNanos(System.nanoTime() - admittedAt));
         sendDelta(
                 tier,

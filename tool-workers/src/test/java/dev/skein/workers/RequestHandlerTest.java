@@ -48,6 +48,10 @@ class RequestHandlerTest {
             assertThat(r.key()).isEqualTo("acme/s1");
             assertThat(r.value().getStatus()).isEqualTo(ToolStatus.OK);
             assertThat(r.value().getOutput()).isEqualTo("42");
+            // Where the request was, for the turn's decision trace.
+            assertThat(r.value().getRequestPartition()).isEqualTo(2);
+            assertThat(r.value().getRequestOffset()).isEqualTo(17L);
+            assertThat(r.value().getStartedAtMs()).isPositive();
         });
         assertThat(worker.written(worker.topics.deltas))
                 .extracting(ProducerRecord::value)

@@ -226,7 +226,8 @@ public final class SkeinConfig {
                 approvals(),
                 tenantAccess(),
                 doubleTexting(),
-                ContextReader.context(config, agents()));
+                ContextReader.context(config, agents()),
+                config.getInt("skein.trace.keep-turns"));
     }
 
     /** {@code skein.auth}: API keys and JWT, and whether an unauthenticated API may leave loopback. */

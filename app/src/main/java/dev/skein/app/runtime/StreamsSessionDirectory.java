@@ -1,6 +1,7 @@
 package dev.skein.app.runtime;
 
 import dev.skein.events.SessionMeta;
+import dev.skein.events.TurnTrace;
 import dev.skein.ingress.SessionDirectory;
 import dev.skein.ingress.SessionQuery;
 import dev.skein.ingress.SessionView;
@@ -66,6 +67,11 @@ public final class StreamsSessionDirectory implements SessionDirectory {
     @Override
     public Optional<SessionView> read(SessionAddress address, boolean standbyAllowed) {
         return queries.session(address.toString(), standbyAllowed).map(s -> new SessionView(s.meta(), s.messages()));
+    }
+
+    @Override
+    public Optional<TurnTrace> trace(SessionAddress address, String turnId, boolean standbyAllowed) {
+        return queries.trace(address.toString(), turnId, standbyAllowed);
     }
 
     /**

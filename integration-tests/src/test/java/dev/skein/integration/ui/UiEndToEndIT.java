@@ -45,8 +45,8 @@ class UiEndToEndIT {
     private static final Path SCRIPTS = Path.of("ui-tests");
     private static final String SECOND_WORKER = "ui-second-worker";
     private static final String START_SECOND_WORKER = "SKEIN-UI-TEST start-second-worker";
-    /** Set to "required" once the decision trace endpoint is merged: the trace step then needs the timeline. */
-    private static final String TRACE = System.getProperty("skein.ui.trace", "optional");
+    /** "required": the trace step needs the real timeline; "optional" also accepts "trace not available". */
+    private static final String TRACE = System.getProperty("skein.ui.trace", "required");
 
     private static final Map<String, Object> shared = new HashMap<>();
     private static SkeinNode node;

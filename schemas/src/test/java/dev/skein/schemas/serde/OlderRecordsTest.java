@@ -7,6 +7,7 @@ import dev.skein.events.ChatMessage;
 import dev.skein.events.Role;
 import dev.skein.events.SessionMeta;
 import dev.skein.events.StepKind;
+import dev.skein.events.ToolResult;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
@@ -121,6 +122,48 @@ class OlderRecordsTest {
         assertThat(readMeta.getDoubleTexting()).isNull();
         assertThat(readMeta.getRolledBackMessages()).isZero();
         assertThat(readMeta.getNextSequence()).isEqualTo(4L);
+    }
+
+    @Test
+    void aStepAndAResultFromBeforeDecisionTracesHaveNoEchoedOffset() throws IOException {
+        Schema stepBefore =
+                without(AgentStep.getClassSchema(), Set.of("requestPartition", "requestOffset", "receivedAtMs"));
+        GenericRecord step = new GenericRecordBuilder(stepBefore)
+                .set("tenant", "acme")
+                .set("sessionId", "s1")
+                .set("turnId", "t1")
+                .set("step", 0)
+                .set("agent", "demo")
+                .set(
+                        "kind",
+                        new GenericData.EnumSymbol(stepBefore.getField("kind").schema(), "FINAL"))
+                .set("producedAtMs", 7L)
+                .build();
+        Schema resultBefore =
+                without(ToolResult.getClassSchema(), Set.of("requestPartition", "requestOffset", "startedAtMs"));
+        GenericRecord result = new GenericRecordBuilder(resultBefore)
+                .set("tenant", "acme")
+                .set("sessionId", "s1")
+                .set("turnId", "t1")
+                .set("step", 0)
+                .set("callId", "c1")
+                .set("tool", "calculator")
+                .set(
+                        "status",
+                        new GenericData.EnumSymbol(
+                                resultBefore.getField("status").schema(), "OK"))
+                .set("output", "84")
+                .set("completedAtMs", 7L)
+                .build();
+
+        AgentStep readStep = read(AgentStep.class, stepBefore, step);
+        ToolResult readResult = read(ToolResult.class, resultBefore, result);
+
+        assertThat(readStep.getRequestOffset()).isNull();
+        assertThat(readStep.getReceivedAtMs()).isNull();
+        assertThat(readResult.getRequestPartition()).isNull();
+        assertThat(readResult.getStartedAtMs()).isNull();
+        assertThat(readResult.getOutput()).isEqualTo("84");
     }
 
     /** {@code current} as it was before {@code added} were added to it. */

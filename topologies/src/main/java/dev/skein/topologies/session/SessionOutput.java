@@ -6,6 +6,7 @@ import dev.skein.events.DeadLetter;
 import dev.skein.events.DeltaKind;
 import dev.skein.events.InvocationPurpose;
 import dev.skein.events.ToolRequest;
+import dev.skein.events.TraceEntry;
 import dev.skein.events.TurnCompleted;
 import dev.skein.schemas.SessionAddress;
 import dev.skein.topologies.tracing.TopologySpans;
@@ -31,6 +32,12 @@ interface SessionOutput {
 
     /** Sends a record the state machine cannot take to the dead-letter topic, under its own key. */
     void deadLetter(String key, DeadLetter letter);
+
+    /**
+     * Explains a decision that emits no record of its own (a call answered from the cache, refused
+     * or held, a turn queued) in the turn's decision trace ({@link TraceRecorder}); nothing elsewhere.
+     */
+    default void explain(SessionAddress address, String turnId, TraceEntry.Builder entry) {}
 
     /**
      * Forwards to the processor's children, stamped with the task's wall-clock time. A turn's first

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * <p>This class is the glue: it checks that an event belongs to the session its key names and
  * hands it to the part of the state machine that owns it ({@link Turns}, {@link AgentSteps},
  * {@link ToolCalls}, {@link SessionCommands}, {@link TurnDeadlines}); an event it cannot take
- * goes to {@link #TO_DEAD_LETTERS}.
+ * goes to {@link #TO_DEAD_LETTERS}. {@link TraceRecorder} sees each event before the state machine
+ * and what it emits after, and keeps each turn's decision trace.
  */
 public final class SessionProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
 
@@ -61,8 +62,10 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private final SessionPartitions partitions;
     private final Map<String, String> rerouteSinks;
     private final TierRouter router;
+    private final TraceRecorder.Topics traceTopics;
     private ProcessorContext<String, SpecificRecord> context;
     private SessionOutput output;
+    private TraceRecorder traces;
     private Turns turns;
     private AgentSteps steps;
     private ToolCalls toolCalls;
@@ -72,10 +75,15 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
      * @param partitions which partition owns each session
      * @param rerouteSinks for each input topic, the child that writes a record back to it on the
      *     partition that owns the record's session
+     * @param traceTopics the names of the topics it writes, for the decision traces
      */
     public SessionProcessor(
-            SessionTopologyConfig config, SessionPartitions partitions, Map<String, String> rerouteSinks) {
+            SessionTopologyConfig config,
+            SessionPartitions partitions,
+            Map<String, String> rerouteSinks,
+            TraceRecorder.Topics traceTopics) {
         this.config = config;
+        this.traceTopics = traceTopics;
         this.partitions = partitions;
         this.rerouteSinks = Map.copyOf(rerouteSinks);
         this.router = new TierRouter(config.tiers(), config.workerTimeout());
@@ -84,7 +92,9 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     @Override
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
-        this.output = SessionOutput.forwardingTo(context);
+        this.traces = new TraceRecorder(
+                SessionOutput.forwardingTo(context), context, traceTopics, partitions, config.traceKeepTurns());
+        this.output = traces;
         Sessions sessions = Sessions.of(context, config);
         ToolCatalog catalog = ToolCatalog.of(context);
         ResultCache cache = new ResultCache(
@@ -106,7 +116,11 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         this.steps = new AgentSteps(config, sessions, turns, toolCalls);
         this.commands = new SessionCommands(sessions, turns, toolCalls);
         TurnDeadlines deadlines = new TurnDeadlines(sessions, turns);
-        context.schedule(config.deadlineCheckInterval(), PunctuationType.WALL_CLOCK_TIME, deadlines::expire);
+        context.schedule(config.deadlineCheckInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
+            traces.begin();
+            deadlines.expire(now);
+            traces.flush();
+        });
     }
 
     /** Applies one input record in its pass span, whose context the records it emits carry. */
@@ -138,6 +152,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             reroute(record, address, origin);
             return;
         }
+        traces.received(address, event, record.timestamp());
         switch (event) {
             case TurnRequested turn -> turns.request(address, turn);
             case AgentStep step
@@ -148,6 +163,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             default ->
                 deadLetter(record, "unexpected event type " + event.getSchema().getFullName());
         }
+        traces.flush();
     }
 
     /**

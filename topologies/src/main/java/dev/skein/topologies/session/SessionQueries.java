@@ -2,6 +2,7 @@ package dev.skein.topologies.session;
 
 import dev.skein.events.ChatMessage;
 import dev.skein.events.SessionMeta;
+import dev.skein.events.TurnTrace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -53,6 +54,18 @@ public final class SessionQueries {
             return Optional.empty();
         }
         return Optional.of(new Session(meta, SessionHistory.all(messageStore(standbyToo), address, meta)));
+    }
+
+    /**
+     * The decision trace of turn {@code turnId} of the session at {@code address} ({@link SessionStores#TRACES}).
+     *
+     * @param standbyToo also read the standby copies this instance keeps
+     */
+    public Optional<TurnTrace> trace(String address, String turnId, boolean standbyToo) {
+        StoreQueryParameters<ReadOnlyKeyValueStore<Bytes, TurnTrace>> query =
+                StoreQueryParameters.fromNameAndType(SessionStores.TRACES, QueryableStoreTypes.keyValueStore());
+        return Optional.ofNullable(streams.store(standbyToo ? query.enableStaleStores() : query)
+                .get(SessionStores.traceKey(address, turnId)));
     }
 
     /**

@@ -18,6 +18,9 @@ import org.apache.kafka.common.utils.Bytes;
  *       scanning every session.
  *   <li>{@link #SUMMARIES}: session address to SessionSummary, the session's latest rolling
  *       summary (docs/context.md); one put per summary, deleted with the history.
+ *   <li>{@link #TRACES}: {@code address 0x00 turnId} to TurnTrace, the decision trace of a turn
+ *       ({@link TraceRecorder}); a session's traces are one prefix range, at most
+ *       {@code skein.trace.keep-turns} of them.
  * </ul>
  */
 public final class SessionStores {
@@ -26,6 +29,7 @@ public final class SessionStores {
     public static final String META = "session-meta";
     public static final String DEADLINES = "session-deadlines";
     public static final String SUMMARIES = "session-summaries";
+    public static final String TRACES = "turn-traces";
 
     /** Kafka Streams' name for the changelog topic of {@code store} in application {@code applicationId}. */
     public static String changelogTopic(String applicationId, String store) {
@@ -53,6 +57,16 @@ public final class SessionStores {
     public static byte[] messageKeyPrefix(String address) {
         byte[] utf8 = address.getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(utf8.length + 1).put(utf8).put(SEPARATOR).array();
+    }
+
+    /** The key of the decision trace of turn {@code turnId} of the session at {@code address}. */
+    public static Bytes traceKey(String address, String turnId) {
+        byte[] prefix = messageKeyPrefix(address);
+        byte[] turn = turnId.getBytes(StandardCharsets.UTF_8);
+        return Bytes.wrap(ByteBuffer.allocate(prefix.length + turn.length)
+                .put(prefix)
+                .put(turn)
+                .array());
     }
 
     /** The sequence number encoded in a {@link #messageKey}. */

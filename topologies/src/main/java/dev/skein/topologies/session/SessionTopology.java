@@ -3,6 +3,7 @@ package dev.skein.topologies.session;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.SessionMeta;
 import dev.skein.events.SessionSummary;
+import dev.skein.events.TurnTrace;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
 import dev.skein.topologies.cache.ResultCache;
@@ -51,6 +52,10 @@ public final class SessionTopology {
                 topics.sessionCommands.name(), SESSION_COMMANDS_REROUTE,
                 topics.agentSteps.name(), AGENT_STEPS_REROUTE,
                 topics.toolResults.name(), TOOL_RESULTS_REROUTE);
+        TraceRecorder.Topics traceTopics = new TraceRecorder.Topics(
+                topics.agentRequests.name(),
+                topics.responses.name(),
+                tier -> topics.tools(tier).name());
         // Why one processor for all inputs: the state machine must see every event of a session
         // in the order the task receives them, against one consistent view of its stores.
         addSource(topology, "turns-source", topics.turns);
@@ -59,7 +64,7 @@ public final class SessionTopology {
         addSource(topology, "tool-results-source", topics.toolResults);
         topology.addProcessor(
                 PROCESSOR,
-                () -> new SessionProcessor(config, partitions, reroutes),
+                () -> new SessionProcessor(config, partitions, reroutes, traceTopics),
                 "turns-source",
                 "session-commands-source",
                 "agent-steps-source",
@@ -86,6 +91,14 @@ public final class SessionTopology {
                         Stores.persistentKeyValueStore(SessionStores.SUMMARIES),
                         Serdes.String(),
                         topics.serde(SessionSummary.class)),
+                PROCESSOR);
+        // Why a store of its own (changelogged, in the task's transaction): a turn's decision trace
+        // commits with the state change it explains, and is there after a restart (TraceRecorder).
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(SessionStores.TRACES),
+                        Serdes.Bytes(),
+                        topics.serde(TurnTrace.class)),
                 PROCESSOR);
 
         // The catalog and the worker heartbeats are small and every task needs all of them: global

@@ -28,6 +28,7 @@ import java.util.List;
  *     session names a policy ({@code skein.session.double-texting})
  * @param context each agent's token budget and rolling summaries; {@code contextMessages} stays an
  *     upper bound on the messages of a window
+ * @param traceKeepTurns decision traces kept per session, of its latest turns ({@code skein.trace.keep-turns})
  */
 public record SessionTopologyConfig(
         String defaultAgent,
@@ -44,7 +45,8 @@ public record SessionTopologyConfig(
         ApprovalPolicy approvals,
         TenantAccess access,
         DoubleTexting doubleTexting,
-        ContextSettings context) {
+        ContextSettings context,
+        int traceKeepTurns) {
 
     public SessionTopologyConfig {
         require(defaultAgent != null && !defaultAgent.isBlank(), "defaultAgent must be set");
@@ -62,6 +64,7 @@ public record SessionTopologyConfig(
         require(access != null, "access must be set (TenantAccess.OPEN for no limits)");
         require(context != null, "context must be set (ContextSettings.UNBOUNDED for message counts alone)");
         require(doubleTexting != null, "doubleTexting must be set (ENQUEUE to queue turns behind the active one)");
+        require(traceKeepTurns >= 1, "traceKeepTurns (skein.trace.keep-turns) must be >= 1");
         require(tiers.stream().map(TierEnvelope::name).distinct().count() == tiers.size(), "tier names must be unique");
         tiers = List.copyOf(tiers);
     }

@@ -91,16 +91,17 @@ final class ToolCalls {
                     .build();
             pending.add(entry);
             if (!callIds.add(call.getCallId())) {
-                entry.setResult(immediateError(
-                        session,
-                        call,
-                        "call id " + call.getCallId() + " is used twice in one step; each tool call needs its own id"));
+                String twice =
+                        "call id " + call.getCallId() + " is used twice in one step; each tool call needs its own id";
+                entry.setResult(immediateError(session, call, twice));
+                explain(session, "refused", call.getCallId(), call.getName(), null, twice);
                 continue;
             }
             ToolDefinition tool = catalog.tool(call.getName());
             String refusal = refusal(call, tool, meta.getTenant());
             if (refusal != null) {
                 entry.setResult(immediateError(session, call, refusal));
+                explain(session, "refused", call.getCallId(), call.getName(), null, refusal);
                 continue;
             }
             if (tool.getRequiresApproval() || approvals.requires(tool.getName(), active.getAgent(), meta.getTenant())) {
@@ -116,12 +117,30 @@ final class ToolCalls {
                         active.getTurnId(),
                         call.getCallId(),
                         call.getName());
+                explain(
+                        session,
+                        "held",
+                        call.getCallId(),
+                        call.getName(),
+                        null,
+                        "held for a person's approval: "
+                                + (tool.getRequiresApproval()
+                                        ? "the tool requires it"
+                                        : "the approval policy requires it"));
                 continue;
             }
             Optional<ToolResult> cached = cache.lookup(tool, call.getArgumentsJson(), now);
             if (cached.isPresent()) {
                 TopologySpans.cached(call.getName(), call.getCallId());
                 entry.setResult(answerFromCache(cached.get(), session, call));
+                explain(
+                        session,
+                        "cached",
+                        call.getCallId(),
+                        call.getName(),
+                        cached.get().getWorker(),
+                        "answered from the result cache: " + tool.getName() + " is cacheable and ran with the same"
+                                + " arguments before (worker " + cached.get().getWorker() + ")");
                 continue;
             }
             send(session, entry, tool, call.getArgumentsJson(), now);
@@ -190,14 +209,15 @@ final class ToolCalls {
         ToolDefinition tool = catalog.tool(call.getTool());
         ToolCall asked = new ToolCall(call.getCallId(), call.getTool(), call.getArgumentsJson());
         if (!approved) {
-            call.setResult(immediateError(
-                    session,
-                    asked,
-                    "a person denied this call" + (command.getReason() == null ? "" : ": " + command.getReason())));
+            String denied =
+                    "a person denied this call" + (command.getReason() == null ? "" : ": " + command.getReason());
+            call.setResult(immediateError(session, asked, denied));
+            explain(session, "denied", call.getCallId(), call.getTool(), null, denied);
         } else if (tool == null) {
             call.setResult(immediateError(session, asked, "tool " + call.getTool() + " is no longer available"));
         } else {
             log.info("session {} turn {}: call {} approved", session.address(), active.getTurnId(), call.getCallId());
+            explain(session, "approved", call.getCallId(), call.getTool(), null, "a person approved this call");
             send(session, call, tool, call.getArgumentsJson(), sessions.now());
         }
         continueIfAllAnswered(session);
@@ -217,6 +237,7 @@ final class ToolCalls {
         if (route instanceof TierRouter.Route.Refused refused) {
             entry.setResult(immediateError(
                     session, new ToolCall(entry.getCallId(), tool.getName(), argumentsJson), refused.reason()));
+            explain(session, "refused", entry.getCallId(), tool.getName(), null, refused.reason());
             return;
         }
         String tier = ((TierRouter.Route.Tier) route).name();
@@ -235,6 +256,16 @@ final class ToolCalls {
                 .setRequestedAtMs(now)
                 .setUserId(active.getUserId())
                 .build());
+    }
+
+    /** The decision trace's entry of a decision on a call that sends no request ({@link SessionOutput#explain}). */
+    private void explain(Session session, String outcome, String callId, String tool, String worker, String why) {
+        ActiveTurn active = session.active();
+        output.explain(
+                session.address(),
+                active.getTurnId(),
+                TraceExplanations.call(outcome, active.getStep(), callId, tool, why)
+                        .setWorker(worker));
     }
 
     /** Why a call cannot be dispatched, in words the agent can act on; null when it can. */

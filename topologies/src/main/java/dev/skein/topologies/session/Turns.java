@@ -122,6 +122,10 @@ final class Turns {
                     adoptPolicy(session, turn);
                     meta.getQueuedTurns().add(turn);
                     log.debug("session {} turn {} queued behind {}", session.address(), turn.getTurnId(), activeId);
+                    output.explain(
+                            session.address(),
+                            turn.getTurnId(),
+                            TraceExplanations.queued("queued behind turn " + activeId));
                 }
             }
         }

@@ -18,6 +18,7 @@ import dev.skein.events.ToolResult;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
+import dev.skein.events.TurnTrace;
 import dev.skein.events.WorkerHeartbeat;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.registry.InMemorySchemaRegistry;
@@ -31,6 +32,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -64,8 +66,13 @@ class SessionProcessorTest {
                     topics.turns.name(), SessionTopology.TURNS_REROUTE,
                     topics.sessionCommands.name(), SessionTopology.SESSION_COMMANDS_REROUTE,
                     topics.agentSteps.name(), SessionTopology.AGENT_STEPS_REROUTE,
-                    topics.toolResults.name(), SessionTopology.TOOL_RESULTS_REROUTE));
+                    topics.toolResults.name(), SessionTopology.TOOL_RESULTS_REROUTE),
+            new TraceRecorder.Topics(
+                    topics.agentRequests.name(),
+                    topics.responses.name(),
+                    tier -> topics.tools(tier).name()));
     private KeyValueStore<String, SessionMeta> metas;
+    private KeyValueStore<Bytes, TurnTrace> traces;
     private TimestampedKeyValueStore<String, ToolDefinition> catalog;
     private TimestampedKeyValueStore<String, WorkerHeartbeat> workers;
 
@@ -93,12 +100,32 @@ class SessionProcessorTest {
                         topics.serde(dev.skein.events.SessionSummary.class))
                 .withLoggingDisabled()
                 .build());
+        traces = add(Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(SessionStores.TRACES),
+                        Serdes.Bytes(),
+                        topics.serde(TurnTrace.class))
+                .withLoggingDisabled()
+                .build());
         add(timestamped(ResultCache.STORE, topics.serde(ToolResult.class)));
         catalog = add(timestamped(SessionStores.TOOL_CATALOG, topics.serde(ToolDefinition.class)));
         workers = add(timestamped(SessionStores.WORKERS, topics.serde(WorkerHeartbeat.class)));
         context.setCurrentSystemTimeMs(START_MS);
         context.setRecordMetadata("skein.turns", 3, 17L);
         processor.init(context);
+    }
+
+    @Test
+    void aTurnIsTracedWithWhereItArrivedAndTheInvocationItCaused() {
+        processor.process(new Record<>("acme/s1", turn("t1", "hello"), START_MS));
+
+        TurnTrace trace = traces.get(SessionStores.traceKey("acme/s1", "t1"));
+        assertThat(trace.getEntries())
+                .extracting(e -> e.getKind(), e -> e.getTopic(), e -> e.getPartition(), e -> e.getOffset())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("turn-requested", "skein.turns", 3, 17L),
+                        // Its offset is not known until the runner that answers it echoes it.
+                        org.assertj.core.groups.Tuple.tuple("agent-invoked", "skein.agent-requests", 3, null));
+        assertThat(trace.getEntries().get(1).getDecision()).startsWith("asked agent 'demo' for step 0");
     }
 
     @Test

@@ -39,6 +39,7 @@ final class TestSessionConfig {
     private TenantAccess access = TenantAccess.OPEN;
     private DoubleTexting doubleTexting = DoubleTexting.ENQUEUE;
     private ContextSettings context = ContextSettings.UNBOUNDED;
+    private int traceKeepTurns = 20;
 
     private TestSessionConfig() {}
 
@@ -86,6 +87,11 @@ final class TestSessionConfig {
         return this;
     }
 
+    TestSessionConfig traceKeepTurns(int value) {
+        this.traceKeepTurns = value;
+        return this;
+    }
+
     TestSessionConfig doubleTexting(DoubleTexting value) {
         this.doubleTexting = value;
         return this;
@@ -112,6 +118,7 @@ final class TestSessionConfig {
                 approvals,
                 access,
                 doubleTexting,
-                context);
+                context,
+                traceKeepTurns);
     }
 }
