@@ -70,6 +70,24 @@ class ToolCallsTest {
     }
 
     @Test
+    void theTurnsUserGoesWithItsToolRequestsAndNoUserWithNone() {
+        dispatch(new ToolCall("a", "calculator", "{\"n\":1}"));
+        assertThat(fixture.output.requests.getFirst().getUserId()).isNull();
+
+        // The memory tools act for the turn's user: it is carried from the turn to every request.
+        fixture = new SessionFixture();
+        fixture.addTool(tool("calculator", 0.5, false, false));
+        fixture.addWorker(worker("worker-1", "small", 1, START_MS));
+        dev.skein.events.TurnRequested asAlice = turn("t1", "as alice");
+        asAlice.setUserId("alice");
+        fixture.turns.request(ADDRESS, asAlice);
+        fixture.output.clear();
+        dispatch(new ToolCall("b", "calculator", "{\"n\":2}"));
+        assertThat(fixture.meta().getActiveTurn().getUserId()).isEqualTo("alice");
+        assertThat(fixture.output.requests.getFirst().getUserId()).isEqualTo("alice");
+    }
+
+    @Test
     void callsThatCannotRunAreAnsweredAtOnceWithAnErrorTheAgentCanActOn() {
         dispatch(
                 new ToolCall("a", "teleport", "{}"),
