@@ -246,7 +246,7 @@ public final class SkeinNode implements AutoCloseable {
         WorkerOptions options = RoleOptions.worker(config, NodeCapabilities.detect());
         List<String> tiers = options.tiers();
         List<Tool> tools = new java.util.ArrayList<>(Tools.discover());
-        dev.skein.memory.MemoryStore memory = memoryStore(clients, "worker");
+        dev.skein.memory.MemoryStore memory = memoryStore(clients);
         if (memory != null) {
             tools.addAll(dev.skein.workers.memory.MemoryTools.all(
                     memory, config.memory().recallLimit()));
@@ -380,7 +380,7 @@ public final class SkeinNode implements AutoCloseable {
                 .admission(new Admission(config.tenantQuotas(), load, RoleOptions.sessionAdmission(config, adapters)))
                 .keys(keys)
                 .a2a(a2a)
-                .memory(memoryStore(clients, "ingress"))
+                .memory(memoryStore(clients))
                 .build();
         own("the HTTP ingress", ingress);
         ingress.start();
@@ -405,21 +405,22 @@ public final class SkeinNode implements AutoCloseable {
     }
 
     /**
-     * The long-term memory of this node's role (the worker's tools, the ingress's /v1/memory), or
-     * null when skein.memory is off. Not waited for: its index rebuilds from the topic in the
-     * background, and the tools and the API answer "not ready" until it has.
+     * The node's long-term memory, or null when skein.memory is off. The worker's tools and the
+     * ingress's /v1/memory of one process share it: one index, one model. Not waited for: its index
+     * rebuilds from the topic in the background, and the tools and the API answer "not ready"
+     * until it has.
      */
-    private dev.skein.memory.MemoryStore memoryStore(Map<String, Object> clients, String role) {
+    private synchronized dev.skein.memory.MemoryStore memoryStore(Map<String, Object> clients) {
         dev.skein.memory.MemorySettings memory = config.memory();
-        if (!memory.enabled()) {
-            return null;
+        if (!memory.enabled() || memoryStore != null) {
+            return memoryStore;
         }
-        EventProducer writes = new EventProducer(clients, "memory-" + role);
-        own("the " + role + "'s memory producer", writes);
-        dev.skein.memory.MemoryStore store =
+        EventProducer writes = new EventProducer(clients, "memory");
+        own("the memory producer", writes);
+        memoryStore =
                 new dev.skein.memory.MemoryStore(clients, topics, writes, memory.newEmbedder(), memory.writeTimeout());
-        own("the " + role + "'s memory index", store);
-        return store;
+        own("the memory index", memoryStore);
+        return memoryStore;
     }
 
     /** Closed with the node, after every part started later. */
