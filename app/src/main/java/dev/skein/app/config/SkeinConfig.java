@@ -432,7 +432,13 @@ public final class SkeinConfig {
                     config.getBoolean("skein.memory.enabled"),
                     config.getString("skein.memory.embedder"),
                     config.getInt("skein.memory.recall-limit"),
-                    config.getDuration("skein.memory.write-timeout"));
+                    config.getDuration("skein.memory.write-timeout"),
+                    new dev.skein.memory.MemorySettings.OpenAi(
+                            config.getString("skein.memory.openai.base-url"),
+                            config.getString("skein.memory.openai.model"),
+                            config.getInt("skein.memory.openai.dimensions"),
+                            config.getString("skein.memory.openai.api-key"),
+                            config.getDuration("skein.memory.openai.timeout")));
         } catch (IllegalArgumentException e) {
             throw new com.typesafe.config.ConfigException.BadValue("skein.memory", e.getMessage());
         }
