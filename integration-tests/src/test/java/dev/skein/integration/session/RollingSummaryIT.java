@@ -55,7 +55,9 @@ class RollingSummaryIT {
         SkeinConfig config = TestNodes.config(
                 "rolling-summary",
                 Map.of(
-                        // The worker's tools take about 600 tokens of it: they are counted too.
+                        // The worker's tools take about 600 tokens of it: they are counted too. The memory
+                        // tools are off, so that the budget left for history does not shrink with them.
+                        "skein.memory.enabled", false,
                         "skein.agents.context.max-tokens", 1100,
                         "skein.agents.context.reserve-for-answer", 100,
                         "skein.agents.context.tokenizer", "cl100k_base",
