@@ -3,6 +3,7 @@ package dev.skein.ingress;
 import dev.skein.events.MemoryKind;
 import dev.skein.events.MemoryRecord;
 import dev.skein.ingress.auth.Caller;
+import dev.skein.memory.MemoryIndex;
 import dev.skein.memory.MemoryKey;
 import dev.skein.memory.MemoryQuery;
 import dev.skein.memory.MemoryStore;
@@ -173,6 +174,8 @@ final class MemoryEndpoint {
         done.onSuccess(body -> JsonReply.send(ctx, 200, body)).onFailure(cause -> {
             if (cause instanceof HttpFailure failure) {
                 JsonReply.error(ctx, failure.status(), failure.getMessage());
+            } else if (cause instanceof MemoryIndex.UnsearchableText unsearchable) {
+                JsonReply.error(ctx, 400, "q: " + unsearchable.getMessage());
             } else {
                 JsonReply.error(ctx, 503, "memory is unavailable: " + cause.getMessage());
             }
