@@ -31,6 +31,12 @@ final class A2aCards {
             A2aCardSigner signer,
             CatalogReader catalog,
             dev.skein.schemas.TenantAccess access) {
+        if (signer != A2aCardSigner.NONE && settings.publicUrl() == null) {
+            // Without a public URL a card names the Host header of whoever fetched it: anyone could
+            // fetch a card signed with this node's key that sends its clients to a host of theirs.
+            throw new IllegalArgumentException("skein.a2a.signing-key-path needs skein.a2a.public-url: a signed"
+                    + " card must name the URL it is served at, not the Host header of the request that fetched it");
+        }
         this.settings = settings;
         this.authenticated = authenticated;
         this.pushNotifications = pushNotifications;

@@ -11,7 +11,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -68,6 +67,16 @@ final class A2aWebhooks {
             throw A2aError.invalidParams(
                     "the webhook url must name a host, with no user name or password and no #fragment");
         }
+        if (AMBIGUOUS_IPV4.matcher(uri.getHost()).matches()) {
+            // libc and curl read 0177.0.0.1 as octal (127.0.0.1), Java as decimal (177.0.0.1): refuse
+            // a literal whose meaning depends on who reads it.
+            throw A2aError.invalidParams("the webhook host '" + uri.getHost()
+                    + "' is an IPv4 address with a leading zero, which other parsers read as octal: write it"
+                    + " without leading zeros");
+        }
+        if (uri.getPort() == 0 || uri.getPort() > 65535) {
+            throw A2aError.invalidParams("the webhook port " + uri.getPort() + " is not 1 to 65535");
+        }
         InetAddress[] addresses;
         try {
             addresses = InetAddress.getAllByName(uri.getHost());
@@ -106,7 +115,39 @@ final class A2aWebhooks {
                     || (first == 198 && (second & 0xfe) == 18) // 198.18.0.0/15, benchmarking
                     || first >= 240; // reserved and broadcast
         }
-        return address instanceof Inet6Address && (b[0] & 0xfe) == 0xfc; // fc00::/7, unique local
+        if ((b[0] & 0xfe) == 0xfc) { // fc00::/7, unique local
+            return true;
+        }
+        // IPv6 forms that carry an IPv4 address, which a translator or tunnel may deliver to: the
+        // embedded address is checked like any other (IPv4-mapped ones Java already turns into IPv4).
+        if (prefixIs(b, 12, new byte[12])) { // ::a.b.c.d, IPv4-compatible (:: and ::1 are caught above)
+            return true;
+        }
+        if (prefixIs(b, 12, NAT64) || prefixIs(b, 6, NAT64_LOCAL)) { // 64:ff9b::/96, 64:ff9b:1::/48
+            return prefixIs(b, 6, NAT64_LOCAL) || isInternal(ipv4(b, 12));
+        }
+        if ((b[0] & 0xff) == 0x20 && b[1] == 0x02) { // 2002::/16, 6to4: the IPv4 address in bits 16 to 48
+            return isInternal(ipv4(b, 2));
+        }
+        // 2001:0::/32, Teredo: its server and client addresses are obfuscated; no webhook needs one.
+        return (b[0] & 0xff) == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0;
+    }
+
+    private static final java.util.regex.Pattern AMBIGUOUS_IPV4 =
+            java.util.regex.Pattern.compile("(?:\\d+\\.){0,3}0\\d+(?:\\.\\d+){0,3}");
+    private static final byte[] NAT64 = {0, 0x64, (byte) 0xff, (byte) 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    private static final byte[] NAT64_LOCAL = {0, 0x64, (byte) 0xff, (byte) 0x9b, 0, 1};
+
+    private static boolean prefixIs(byte[] address, int length, byte[] prefix) {
+        return java.util.Arrays.equals(address, 0, length, prefix, 0, length);
+    }
+
+    private static InetAddress ipv4(byte[] address, int from) {
+        try {
+            return InetAddress.getByAddress(java.util.Arrays.copyOfRange(address, from, from + 4));
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("four bytes are an IPv4 address", e);
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.skein.ingress.auth.Authenticator;
 import dev.skein.ingress.auth.Caller;
 import dev.skein.ingress.auth.Permission;
 import dev.skein.ingress.auth.Role;
+import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.function.BooleanSupplier;
@@ -38,6 +39,9 @@ final class AuthGuard {
     void authenticate(RoutingContext ctx) {
         String named = ctx.request().getHeader(config.tenantHeader());
         if (!authenticator.enabled()) {
+            if (invalidTenant(ctx, named)) {
+                return;
+            }
             Caller.anonymous(named == null ? config.defaultTenant() : named).attachTo(ctx);
             ctx.next();
             return;
@@ -57,11 +61,28 @@ final class AuthGuard {
                                     + " header (only an operator may name another tenant)");
                     return;
                 }
+                if (invalidTenant(ctx, named)) {
+                    return;
+                }
                 caller = caller.actingFor(named);
             }
             caller.attachTo(ctx);
             ctx.next();
         });
+    }
+
+    /**
+     * Answers 400 when the tenant header names no valid tenant. Checked here, once, because not every
+     * route addresses a session (whose address checks it too): /v1/memory keys records by
+     * {@code <tenant>/<user>/<id>}, and the catalog and MCP routes filter by the name as given.
+     */
+    private static boolean invalidTenant(RoutingContext ctx, String named) {
+        if (named == null || SessionAddress.isValidPart(named)) {
+            return false;
+        }
+        JsonReply.error(
+                ctx, 400, "tenant '" + named + "' is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
+        return true;
     }
 
     /** A guard that lets the request through only when the caller's roles grant {@code permission}. */

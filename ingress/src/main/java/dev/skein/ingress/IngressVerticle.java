@@ -197,7 +197,7 @@ final class IngressVerticle extends VerticleBase {
         router.get("/v1/workers").handler(auth.require(Permission.LIST_WORKERS)).handler(catalog::workers);
         // Open: liveness and readiness probes carry no credential, and the answer names no tenant.
         // MCP over Streamable HTTP, authenticated like /v1; a call runs turns, so it needs WRITE_SESSION.
-        router.route("/mcp").handler(auth::authenticate).handler(writes);
+        router.route("/mcp").handler(auth::authenticate).handler(writes).handler(McpEndpoint::checkProtocolVersion);
         router.post("/mcp").handler(body).handler(mcp::post);
         router.get("/mcp").handler(mcpNotifications::get);
         router.delete("/mcp").handler(mcp::delete);

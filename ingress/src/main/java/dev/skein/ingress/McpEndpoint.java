@@ -44,6 +44,7 @@ final class McpEndpoint {
 
     static final String PROTOCOL = "2025-06-18";
     private static final List<String> PROTOCOLS = List.of("2025-06-18", "2025-03-26", "2024-11-05");
+    private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
     private static final String ASK = "ask_";
     private static final String DEMO = "demo";
     private static final String DEMO_LABEL = "[demo agent] ";
@@ -95,6 +96,9 @@ final class McpEndpoint {
             ctx.response().setStatusCode(202).end();
             return;
         }
+        if (!protocolVersionServed(ctx)) {
+            return;
+        }
         JsonObject params = request.getValue("params") instanceof JsonObject p ? p : new JsonObject();
         String tenant = Caller.of(ctx).tenant();
         switch (method) {
@@ -111,6 +115,37 @@ final class McpEndpoint {
     }
 
     /** {@code DELETE /mcp}: the end of a session, which holds nothing. */
+    /**
+     * In front of every /mcp method: the specification (2025-06-18, "Protocol Version Header") says
+     * a request with an invalid or unsupported MCP-Protocol-Version MUST get a 400. Refused here:
+     * a value that is no version (not YYYY-MM-DD) and one older than the oldest served. A newer one
+     * is served as the newest: the MCP Java SDK (2.1) sends its own newest version, 2025-11-25, on
+     * requests outside the negotiated session (initialize, the GET stream) even after negotiating
+     * 2025-06-18, and refusing it would lock out that client. Without the header the client is
+     * taken to speak 2025-03-26. A POST is checked in {@link #post}, where a notification, which gets
+     * no answer, is accepted whatever it names.
+     */
+    static void checkProtocolVersion(RoutingContext ctx) {
+        if (ctx.request().method() == io.vertx.core.http.HttpMethod.POST || protocolVersionServed(ctx)) {
+            ctx.next();
+        }
+    }
+
+    /** False, having answered 400, when the request's MCP-Protocol-Version is not served. */
+    private static boolean protocolVersionServed(RoutingContext ctx) {
+        String version = ctx.request().getHeader("MCP-Protocol-Version");
+        if (version == null || (VERSION.matcher(version).matches() && version.compareTo(PROTOCOLS.getLast()) >= 0)) {
+            return true;
+        }
+        String shown = version.length() > 64 ? version.substring(0, 64) + "..." : version;
+        JsonReply.error(
+                ctx,
+                400,
+                "MCP-Protocol-Version '" + shown + "' is not one this server speaks: " + String.join(", ", PROTOCOLS)
+                        + " (a YYYY-MM-DD version no older than " + PROTOCOLS.getLast() + ")");
+        return false;
+    }
+
     void delete(RoutingContext ctx) {
         ctx.response().setStatusCode(204).end();
     }

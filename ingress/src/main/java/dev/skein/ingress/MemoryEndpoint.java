@@ -3,6 +3,7 @@ package dev.skein.ingress;
 import dev.skein.events.MemoryKind;
 import dev.skein.events.MemoryRecord;
 import dev.skein.ingress.auth.Caller;
+import dev.skein.memory.MemoryIndex;
 import dev.skein.memory.MemoryKey;
 import dev.skein.memory.MemoryQuery;
 import dev.skein.memory.MemoryStore;
@@ -46,11 +47,11 @@ final class MemoryEndpoint {
     }
 
     void list(RoutingContext ctx) {
+        Caller caller = Caller.of(ctx);
+        String user = user(ctx, caller, true);
         if (disabled(ctx)) {
             return;
         }
-        Caller caller = Caller.of(ctx);
-        String user = user(ctx, caller, true);
         Set<String> users = user == null
                 ? (caller.credential() == Caller.Credential.JWT
                         ? Set.of(caller.subject(), MemoryKey.WHOLE_TENANT)
@@ -74,12 +75,12 @@ final class MemoryEndpoint {
     }
 
     void deleteOne(RoutingContext ctx) {
-        if (disabled(ctx)) {
-            return;
-        }
         Caller caller = Caller.of(ctx);
         String id = ctx.pathParam("id");
         String user = user(ctx, caller, false);
+        if (disabled(ctx)) {
+            return;
+        }
         String userId = user == null || user.equals(MemoryKey.WHOLE_TENANT) ? null : user;
         answer(ctx, () -> {
             if (!store.forget(caller.tenant(), userId, id)) {
@@ -91,14 +92,14 @@ final class MemoryEndpoint {
     }
 
     void erase(RoutingContext ctx) {
-        if (disabled(ctx)) {
-            return;
-        }
         Caller caller = Caller.of(ctx);
         String user = user(ctx, caller, false);
         if (user == null) {
             throw HttpFailure.badRequest(
                     "DELETE /v1/memory needs ?user=<id> (or user=* for the tenant's shared memory)");
+        }
+        if (disabled(ctx)) {
+            return;
         }
         String userId = user.equals(MemoryKey.WHOLE_TENANT) ? null : user;
         answer(ctx, () -> new JsonObject().put("user", user).put("deleted", store.forgetUser(caller.tenant(), userId)));
@@ -123,6 +124,7 @@ final class MemoryEndpoint {
             throw HttpFailure.badRequest("user '" + user + "' is invalid: use 1 to 128 of A-Z a-z 0-9 . _ - (or *)");
         }
         if (caller.credential() == Caller.Credential.JWT) {
+            tokenUser(caller);
             boolean shared = MemoryKey.WHOLE_TENANT.equals(user);
             if (user != null && !user.equals(caller.subject()) && !(shared && reading)) {
                 throw new HttpFailure(
@@ -131,6 +133,28 @@ final class MemoryEndpoint {
             return user == null && !reading ? caller.subject() : user;
         }
         return user;
+    }
+
+    /**
+     * The user a token stands for: its {@code sub}, which must be a name a memory can be kept
+     * under. A subject of {@code *} would otherwise act as the tenant's shared memory (and erase
+     * it), and one with a '/' would split the memories topic's {@code <tenant>/<user>/<id>} key.
+     *
+     * @throws HttpFailure 403 for a token whose subject cannot be a user
+     */
+    static String tokenUser(Caller caller) {
+        String subject = caller.subject();
+        if (subject == null
+                || subject.isEmpty()
+                || subject.equals(MemoryKey.WHOLE_TENANT)
+                || subject.contains("/")
+                || subject.length() > 256) {
+            throw new HttpFailure(
+                    403,
+                    "this token's subject '" + subject + "' cannot be a user (it is empty, '*', has a '/' or is"
+                            + " longer than 256 characters): it may not use per-user memory or name a turn's user");
+        }
+        return subject;
     }
 
     private static Set<MemoryKind> kind(String kind) {
@@ -173,6 +197,8 @@ final class MemoryEndpoint {
         done.onSuccess(body -> JsonReply.send(ctx, 200, body)).onFailure(cause -> {
             if (cause instanceof HttpFailure failure) {
                 JsonReply.error(ctx, failure.status(), failure.getMessage());
+            } else if (cause instanceof MemoryIndex.UnsearchableText unsearchable) {
+                JsonReply.error(ctx, 400, "q: " + unsearchable.getMessage());
             } else {
                 JsonReply.error(ctx, 503, "memory is unavailable: " + cause.getMessage());
             }

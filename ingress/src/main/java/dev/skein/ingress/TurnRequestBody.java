@@ -72,10 +72,12 @@ final class TurnRequestBody {
      * authentication) already acts for the whole tenant, so the user the body names is taken as it is,
      * for a backend that serves many users with one key; none means the tenant's shared memory.
      *
-     * @throws HttpFailure 403 when a token's turn names a user other than its subject
+     * @throws HttpFailure 403 when a token's turn names a user other than its subject, or its
+     *     subject cannot be a user ({@link MemoryEndpoint#tokenUser})
      */
     static TurnRequested bindUser(TurnRequested turn, dev.skein.ingress.auth.Caller caller) {
         if (caller.credential() == dev.skein.ingress.auth.Caller.Credential.JWT) {
+            MemoryEndpoint.tokenUser(caller);
             if (turn.getUserId() != null && !turn.getUserId().equals(caller.subject())) {
                 throw new HttpFailure(
                         403, "this token is for user '" + caller.subject() + "'; a turn may not name another");

@@ -32,6 +32,7 @@ class A2aSignedCardTest {
     private static ECKey key;
     private static SkeinIngress ingress;
     private static A2aTestCalls a2a;
+    private static int port;
 
     @BeforeAll
     static void start() throws Exception {
@@ -39,7 +40,12 @@ class A2aSignedCardTest {
         Path file = Files.writeString(dir.resolve("card-key.jwk"), key.toJSONString());
         ingress = SkeinIngress.builder(
                         TestIngressConfig.builder()
-                                .a2a(new A2aSettings(true, List.of("demo", "helper"), "demo", null, Map.of()))
+                                .a2a(new A2aSettings(
+                                        true,
+                                        List.of("demo", "helper"),
+                                        "demo",
+                                        java.net.URI.create("https://agents.example.test"),
+                                        Map.of()))
                                 .build(),
                         new RecordingGateway(),
                         new InMemorySessionEvents(),
@@ -47,7 +53,8 @@ class A2aSignedCardTest {
                 .history(new FakeHistory())
                 .a2a(new A2aFeatures(A2aPushSettings.OFF, null, A2aCardSigner.fromKeyFile(Optional.of(file))))
                 .build();
-        a2a = new A2aTestCalls(ingress.start(), null);
+        port = ingress.start();
+        a2a = new A2aTestCalls(port, null);
     }
 
     @AfterAll
@@ -84,5 +91,38 @@ class A2aSignedCardTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("skein.a2a.signing-key-path")
                 .hasMessageContaining("private");
+    }
+
+    @Test
+    void aSignedCardNamesThePublicUrlWhateverHostTheRequestNames() throws Exception {
+        try (var socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream()
+                    .write(("GET /a2a/demo/.well-known/agent-card.json HTTP/1.1\r\nHost: evil.example\r\n"
+                                    + "Connection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 200").doesNotContain("evil.example");
+            assertThat(answer).contains("https://agents.example.test/a2a/demo");
+        }
+    }
+
+    @Test
+    void signingWithoutAPublicUrlIsRefusedAtStart() {
+        SkeinIngress unsafe = SkeinIngress.builder(
+                        TestIngressConfig.builder()
+                                .a2a(new A2aSettings(true, List.of("demo"), "demo", null, Map.of()))
+                                .build(),
+                        new RecordingGateway(),
+                        new InMemorySessionEvents(),
+                        () -> new Health(Map.of("kafka", Health.Component.up("connected"))))
+                .history(new FakeHistory())
+                .a2a(new A2aFeatures(A2aPushSettings.OFF, null, A2aCardSigner.with(key)))
+                .build();
+        try {
+            assertThatThrownBy(unsafe::start).hasStackTraceContaining("skein.a2a.public-url");
+        } finally {
+            unsafe.close();
+        }
     }
 }

@@ -57,4 +57,19 @@ class TurnUserTest {
                 .isInstanceOfSatisfying(
                         HttpFailure.class, e -> assertThat(e.status()).isEqualTo(400));
     }
+
+    @Test
+    void aTokenWhoseSubjectCannotBeAUserIsRefused() {
+        // '*' would be the tenant's shared memory; '/' would split the memories topic's key.
+        for (String subject : new String[] {"*", "a/b", "", "x".repeat(257)}) {
+            assertThatThrownBy(() -> TurnRequestBody.bindUser(parse("{\"message\":\"hi\"}"), token(subject)))
+                    .as(subject)
+                    .isInstanceOfSatisfying(
+                            HttpFailure.class, e -> assertThat(e.status()).isEqualTo(403));
+        }
+        // What identity providers hand out passes: emails, Auth0's provider|id.
+        assertThat(TurnRequestBody.bindUser(parse("{\"message\":\"hi\"}"), token("auth0|5f7c8ec7"))
+                        .getUserId())
+                .isEqualTo("auth0|5f7c8ec7");
+    }
 }

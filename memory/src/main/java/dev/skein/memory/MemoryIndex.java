@@ -109,7 +109,7 @@ public final class MemoryIndex implements AutoCloseable {
                         ? searcher.search(
                                 filter, query.limit(), new Sort(new SortField(CREATED, SortField.Type.LONG, true)))
                         : searcher.search(
-                                new KnnFloatVectorQuery(VECTOR, embedder.embed(query.text()), query.limit(), filter),
+                                new KnnFloatVectorQuery(VECTOR, embedQuery(query.text()), query.limit(), filter),
                                 query.limit());
                 List<MemoryRecord> found = new ArrayList<>(top.scoreDocs.length);
                 for (ScoreDoc hit : top.scoreDocs) {
@@ -125,6 +125,29 @@ public final class MemoryIndex implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A query text the embedder finds nothing in: only whitespace, control, zero-width, combining
+     * or replacement characters (what invalid UTF-8 decodes to). The caller's mistake, not an
+     * outage: the HTTP API answers it with a 400.
+     */
+    public static final class UnsearchableText extends IllegalArgumentException {
+        UnsearchableText(String text, RuntimeException cause) {
+            super(
+                    "the query has no words to search by (" + text.length() + " characters of whitespace, control,"
+                            + " zero-width or combining characters): " + cause.getMessage(),
+                    cause);
+        }
+    }
+
+    private float[] embedQuery(String text) {
+        try {
+            return embedder.embed(text);
+        } catch (IllegalArgumentException e) {
+            // The tokenizer left no token (LangChain4j's ONNX encoder says so with this exception).
+            throw new UnsearchableText(text, e);
         }
     }
 

@@ -153,4 +153,16 @@ class MemoryIndexTest {
                 .hasMessageContaining("text-embedding-3-small");
         assertThat(index.size()).isZero();
     }
+
+    @Test
+    void aQueryWithNoWordsIsTheCallersMistake() {
+        remember("acme", "alice", MemoryKind.FACT, "Alice lives in Lisbon", null, 1);
+
+        // Zero-width space, the replacement character (invalid UTF-8), control characters, a lone accent.
+        for (String text : List.of("\u200b", "\ufffd\ufffd", "\u0001\u0002", "\u0301")) {
+            assertThatThrownBy(() -> index.search(MemoryQuery.recall("acme", "alice", text, 1)))
+                    .isInstanceOf(MemoryIndex.UnsearchableText.class)
+                    .hasMessageContaining("no words to search by");
+        }
+    }
 }

@@ -97,6 +97,16 @@ class LongTermMemoryIT {
                 client.send(request("acme", "/v1/memory/nope?user=alice").DELETE());
         assertThat(missing.status()).isEqualTo(404);
         assertThat(missing.body().path("error").asText()).contains("nope");
+        // A q the embedder finds no words in (invalid UTF-8, a zero-width space, control characters)
+        // is the caller's mistake, not an outage; so is a tenant that cannot exist.
+        for (String q : List.of("%FF%FE", "%E2%80%8B", "%01%02", "%CC%81")) {
+            SkeinClient.Response noWords = get("acme", "/v1/memory?q=" + q);
+            assertThat(noWords.status()).as(q).isEqualTo(400);
+            assertThat(noWords.body().path("error").asText()).contains("no words to search by");
+        }
+        assertThat(get("a/b", "/v1/memory").status()).isEqualTo(400);
+        assertThat(client.send(request("a/b", "/v1/memory?user=x").DELETE()).status())
+                .isEqualTo(400);
     }
 
     private static String recall(String tenant, String session, String user) {
