@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every kind of bad record on the topics a node reads (the global stores' compacted topics, and
- * the ingress's responses and deltas, the embedded registry's schemas topic), written to a running node: each is dead-lettered with its
+ * the ingress's responses and deltas, the embedded registry's schemas topic, the memories and A2A push configs), written to a running node: each is dead-lettered with its
  * origin and cause, the node stays healthy, turns still work, and a restart on the same state works.
  */
 @Tag("poison")
@@ -97,11 +97,23 @@ class PoisonRecordsIT {
                     send(producer, topic, "never-seen", null);
                 }
             }
+            // The compacted topics read into views outside the topology: long-term memories (read by
+            // the node's memory index) and A2A push configs (read by the ingress).
+            for (String topic : List.of(topics.memories.name(), topics.a2aPushConfigs.name())) {
+                List<Long> written = new ArrayList<>();
+                for (byte[] value : badValues(topics, topic, heartbeat)) {
+                    written.add(send(producer, topic, "default/*/poison", value));
+                }
+                offsets.put(topic, written);
+                send(producer, topic, "default/*/never-seen", null);
+            }
         }
 
         try (TopicReader<DeadLetter> deadLetters = new TopicReader<>(node.bootstrapServers(), topics.deadLetters)) {
             offsets.forEach((topic, written) -> {
-                String reader = topic.endsWith(EmbeddedSchemaRegistry.TOPIC_SUFFIX) ? "schema-registry" : "ingress";
+                String reader = topic.endsWith(EmbeddedSchemaRegistry.TOPIC_SUFFIX)
+                        ? "schema-registry"
+                        : topic.equals(topics.memories.name()) ? "memory" : "ingress";
                 for (long offset : written) {
                     DeadLetter letter = deadLetters
                             .await(
