@@ -306,6 +306,8 @@ class A2aPushAndTrustIT {
                 .put(
                         "SKEIN_A2A_SIGNING_KEY_PATH",
                         dataDir.resolve("card-key.jwk").toString());
+        // A signed card names the URL it is served at (never the Host header of a request).
+        builder.environment().put("SKEIN_A2A_PUBLIC_URL", "http://127.0.0.1:" + httpPort);
         Process process = builder.start();
         SkeinClient client = new SkeinClient(httpPort);
         await().atMost(Duration.ofSeconds(120))
