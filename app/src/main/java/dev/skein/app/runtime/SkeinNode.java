@@ -6,14 +6,13 @@ import dev.skein.adapters.AgentRunnerOptions;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.app.kafka.LocalKafka;
+import dev.skein.app.kafka.OAuthTokenEndpoints;
 import dev.skein.app.tracing.ProcessTracing;
 import dev.skein.ingress.A2aFeatures;
-import dev.skein.ingress.A2aPushSettings;
 import dev.skein.ingress.Admission;
 import dev.skein.ingress.ClusterReads;
 import dev.skein.ingress.Health;
 import dev.skein.ingress.IngressConfig;
-import dev.skein.ingress.KafkaA2aPushStore;
 import dev.skein.ingress.KafkaApiKeyView;
 import dev.skein.ingress.KafkaCatalogView;
 import dev.skein.ingress.KafkaSessionEvents;
@@ -58,7 +57,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
@@ -172,7 +170,7 @@ public final class SkeinNode implements AutoCloseable {
         bootstrapServers = config.bootstrapServers()
                 .orElseGet(() -> embedBroker ? startEmbeddedBroker() : "127.0.0.1:" + config.embeddedKafkaPort());
         KafkaConnection connection = config.kafkaConnection(bootstrapServers);
-        allowTokenEndpoint(connection);
+        OAuthTokenEndpoints.allow(connection);
         log.info("Kafka clients connect to {}", connection);
         // Every client of this node (admin, producers, consumers, share consumers, Kafka Streams)
         // starts from the same settings, so that a secured cluster is configured once.
@@ -369,7 +367,8 @@ public final class SkeinNode implements AutoCloseable {
         if (apiKeys != null) {
             apiKeys.ready().get(config.streamsStartupTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
-        A2aFeatures a2a = a2aFeatures(clients, ingressDeadLetters);
+        A2aFeatures a2a =
+                FeatureParts.a2a(config, ingressConfig.a2a().enabled(), clients, topics, ingressDeadLetters, this::own);
         // Every turn, whichever path creates it, gets its span (not recording while tracing is off).
         TracedTurnGateway traced = new TracedTurnGateway(gateway, events, lookback);
         ingress = SkeinIngress.builder(ingressConfig, traced, events, this::health)
@@ -386,40 +385,14 @@ public final class SkeinNode implements AutoCloseable {
         ingress.start();
     }
 
-    /** Push notification configs on their compacted topic, and the card signing key, when A2A is served. */
-    private A2aFeatures a2aFeatures(Map<String, Object> clients, EventProducer deadLetters) throws Exception {
-        A2aPushSettings push = config.a2aPush();
-        if (!ingressConfig.a2a().enabled()) {
-            return A2aFeatures.NONE;
-        }
-        KafkaA2aPushStore store = null;
-        if (push.enabled()) {
-            EventProducer producer = new EventProducer(clients, "a2a-push-configs");
-            own("the A2A push config producer", producer);
-            store = new KafkaA2aPushStore(clients, topics, producer, deadLetters);
-            // Not waited for: configs made before this start are delivered once read, and a topic this
-            // node may not read must not stop the node (its reader logs the problem and retries).
-            own("the A2A push config view", store);
-        }
-        return new A2aFeatures(push, store, dev.skein.ingress.A2aCardSigner.fromKeyFile(config.a2aSigningKey()));
-    }
-
     /**
      * The node's long-term memory, or null when skein.memory is off. The worker's tools and the
-     * ingress's /v1/memory of one process share it: one index, one model. Not waited for: its index
-     * rebuilds from the topic in the background, and the tools and the API answer "not ready"
-     * until it has.
+     * ingress's /v1/memory of one process share it: one index, one model.
      */
     private synchronized dev.skein.memory.MemoryStore memoryStore(Map<String, Object> clients) {
-        dev.skein.memory.MemorySettings memory = config.memory();
-        if (!memory.enabled() || memoryStore != null) {
-            return memoryStore;
+        if (memoryStore == null) {
+            memoryStore = FeatureParts.memory(config, clients, topics, this::own);
         }
-        EventProducer writes = new EventProducer(clients, "memory");
-        own("the memory producer", writes);
-        memoryStore =
-                new dev.skein.memory.MemoryStore(clients, topics, writes, memory.newEmbedder(), memory.writeTimeout());
-        own("the memory index", memoryStore);
         return memoryStore;
     }
 
@@ -440,24 +413,6 @@ public final class SkeinNode implements AutoCloseable {
                 config.dataDir().resolve("kafka"));
         return kafka.bootstrapServers();
     }
-
-    /**
-     * Kafka (since 4.0) refuses OAuth token endpoints that the JVM property
-     * {@code org.apache.kafka.sasl.oauthbearer.allowed.urls} does not list: a guard against endpoints
-     * named by untrusted configuration. Skein's endpoint comes from its operator, so it is added.
-     */
-    private static void allowTokenEndpoint(KafkaConnection connection) {
-        String endpoint = connection.settings().get(SaslConfigs.SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL);
-        if (endpoint == null) {
-            return;
-        }
-        String allowed = System.getProperty(ALLOWED_TOKEN_URLS, "");
-        if (!List.of(allowed.split(",")).contains(endpoint)) {
-            System.setProperty(ALLOWED_TOKEN_URLS, allowed.isBlank() ? endpoint : allowed + "," + endpoint);
-        }
-    }
-
-    private static final String ALLOWED_TOKEN_URLS = "org.apache.kafka.sasl.oauthbearer.allowed.urls";
 
     private String agentGroup() {
         return config.agentShareGroup().orElseGet(() -> topics.groupId("agents"));
