@@ -141,16 +141,20 @@ public final class AgentRunner implements AutoCloseable {
                 topics.agentRequests.valueSerde().deserializer());
     }
 
-    /** Configures the share group (earliest offset, read_committed) and starts consuming. */
+    /**
+     * Configures the share group (earliest offset; read_committed or, for speculative dispatch,
+     * read_uncommitted) and starts consuming.
+     */
     public void start() {
         try (Admin admin = Admin.create(kafkaConfig)) {
-            ShareGroups.configure(admin, options.groupId(), options.sessionTimeout());
+            ShareGroups.configure(admin, options.groupId(), options.dispatch().isolation(), options.sessionTimeout());
         }
         turnEnds.start();
         loop.start(List.of(topics.agentRequests.name()));
         log.info(
-                "Agent runner started in share group {} on {} with agents {} (default {})",
+                "Agent runner started in share group {} ({} dispatch) on {} with agents {} (default {})",
                 options.groupId(),
+                options.dispatch().configName(),
                 topics.agentRequests.name(),
                 adapters.keySet(),
                 options.defaultAgent());
@@ -225,6 +229,8 @@ public final class AgentRunner implements AutoCloseable {
         step.setRequestPartition(record.partition());
         step.setRequestOffset(record.offset());
         step.setReceivedAtMs(receivedAtMs);
+        // The dispatch it answers: the topology keeps the step only if that is the one it committed.
+        step.setDispatchId(invocation.getDispatchId());
         AgentStepSpans.decided(step);
         try {
             producer.sendAndWait(topics.agentSteps, address, step, PRODUCE_TIMEOUT);

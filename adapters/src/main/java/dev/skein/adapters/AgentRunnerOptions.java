@@ -1,5 +1,6 @@
 package dev.skein.adapters;
 
+import dev.skein.schemas.kafka.Dispatch;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,6 +20,8 @@ import java.util.Optional;
  * @param sessionTimeout the share group's session timeout ({@code share.session.timeout.ms}): how
  *     long the partitions of a runner that died without leaving stay assigned to it, so that
  *     nobody fetches their requests; empty keeps the broker's {@code group.share.session.timeout.ms}
+ * @param dispatch when a request may be taken: {@link Dispatch#SPECULATIVE} as soon as the topology
+ *     wrote it, {@link Dispatch#COMMITTED} once its transaction committed (docs/dispatch.md)
  */
 public record AgentRunnerOptions(
         String groupId,
@@ -26,7 +29,8 @@ public record AgentRunnerOptions(
         Duration agentTimeout,
         int maxInFlight,
         Duration pollTimeout,
-        Optional<Duration> sessionTimeout) {
+        Optional<Duration> sessionTimeout,
+        Dispatch dispatch) {
 
     public static final int DEFAULT_MAX_IN_FLIGHT = 64;
     public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofSeconds(1);
@@ -42,6 +46,10 @@ public record AgentRunnerOptions(
         }
         Objects.requireNonNull(pollTimeout, "pollTimeout");
         Objects.requireNonNull(sessionTimeout, "sessionTimeout");
+        Objects.requireNonNull(dispatch, "dispatch");
+        if (dispatch == Dispatch.BY_TOOL) {
+            throw new IllegalArgumentException("agent runners dispatch committed or speculative, not by-tool");
+        }
     }
 
     public static Builder builder() {
@@ -56,13 +64,14 @@ public record AgentRunnerOptions(
 
     /**
      * Collects the options; {@link #build()} fails naming the first required one that is
-     * missing: group id, default agent, agent timeout and session timeout.
+     * missing: group id, default agent, agent timeout, session timeout and dispatch.
      */
     public static final class Builder {
         private String groupId;
         private String defaultAgent;
         private Duration agentTimeout;
         private Optional<Duration> sessionTimeout;
+        private Dispatch dispatch;
         private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
 
@@ -96,6 +105,12 @@ public record AgentRunnerOptions(
             return sessionTimeout(Optional.of(timeout));
         }
 
+        /** Required ({@code skein.agents.dispatch}). */
+        public Builder dispatch(Dispatch mode) {
+            this.dispatch = mode;
+            return this;
+        }
+
         /** Default {@link #DEFAULT_MAX_IN_FLIGHT}. */
         public Builder maxInFlight(int max) {
             this.maxInFlight = max;
@@ -119,7 +134,8 @@ public record AgentRunnerOptions(
                     required("agentTimeout", agentTimeout),
                     maxInFlight,
                     pollTimeout,
-                    required("sessionTimeout", sessionTimeout));
+                    required("sessionTimeout", sessionTimeout),
+                    required("dispatch", dispatch));
         }
 
         private static <T> T required(String name, T value) {

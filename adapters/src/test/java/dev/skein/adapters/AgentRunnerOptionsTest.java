@@ -3,6 +3,7 @@ package dev.skein.adapters;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.skein.schemas.kafka.Dispatch;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,8 @@ class AgentRunnerOptionsTest {
                 .groupId("skein-agents")
                 .defaultAgent("demo")
                 .agentTimeout(Duration.ofSeconds(25))
-                .sessionTimeout(Optional.empty());
+                .sessionTimeout(Optional.empty())
+                .dispatch(Dispatch.SPECULATIVE);
     }
 
     @Test

@@ -84,8 +84,17 @@ final class RequestHandler {
         return deadLettered.get();
     }
 
-    /** Handles one record of {@code tier}'s topic and says how to acknowledge it. */
+    /** Handles one record of {@code tier}'s topic, running every call, and says how to acknowledge it. */
     AcknowledgeType handle(String tier, ConsumerRecord<String, byte[]> record) throws InterruptedException {
+        return handle(tier, TierShare.Runs.ALL, record);
+    }
+
+    /**
+     * Handles one record of {@code tier}'s topic read by a group that runs the calls {@code runs}
+     * takes; another call is ACCEPTed unrun: the tier's other group runs it.
+     */
+    AcknowledgeType handle(String tier, TierShare.Runs runs, ConsumerRecord<String, byte[]> record)
+            throws InterruptedException {
         if (record.value() == null) {
             log.error(
                     "Tool request {}-{}@{} with key {} has no value; rejected",
@@ -109,6 +118,9 @@ final class RequestHandler {
             return deadLetter(record, "cannot deserialize the record's value: " + e.getMessage())
                     ? AcknowledgeType.REJECT
                     : AcknowledgeType.RELEASE;
+        }
+        if (!runs.takes(request)) {
+            return AcknowledgeType.ACCEPT;
         }
         String address = SessionAddress.key(request.getTenant(), request.getSessionId());
         int deliveryCount = record.deliveryCount().map(Short::intValue).orElse(1);

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ShareConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -14,8 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The poll loops of a worker: one {@link ShareBatchLoop} per tier, a member of the tier's share
- * group on its topic, handing each record to the {@link RequestHandler}.
+ * The poll loops of a worker: one {@link ShareBatchLoop} per share group of each tier (one, or two
+ * for a by-tool tier: {@link TierShare}), a member of that group on the tier's topic, handing each
+ * record to the {@link RequestHandler}.
  */
 final class TierLoops {
 
@@ -24,12 +26,12 @@ final class TierLoops {
     private final SkeinTopics topics;
     private final WorkerOptions options;
     private final RequestHandler handler;
-    private final Function<String, ShareConsumer<String, byte[]>> consumers;
+    private final BiFunction<String, TierShare, ShareConsumer<String, byte[]>> consumers;
     private final List<ShareBatchLoop<byte[]>> loops = new ArrayList<>();
 
     /** Loops whose consumers are {@link ShareConsumers} with {@code kafkaConfig}. */
     TierLoops(Map<String, Object> kafkaConfig, SkeinTopics topics, WorkerOptions options, RequestHandler handler) {
-        this(topics, options, handler, tier -> consumer(kafkaConfig, topics, options, tier));
+        this(topics, options, handler, (tier, share) -> consumer(kafkaConfig, options, tier, share));
     }
 
     /** @param consumers the share consumer of a tier, already in the tier's share group */
@@ -38,6 +40,15 @@ final class TierLoops {
             WorkerOptions options,
             RequestHandler handler,
             Function<String, ShareConsumer<String, byte[]>> consumers) {
+        this(topics, options, handler, (tier, share) -> consumers.apply(tier));
+    }
+
+    /** @param consumers the share consumer of a tier in one of its groups */
+    TierLoops(
+            SkeinTopics topics,
+            WorkerOptions options,
+            RequestHandler handler,
+            BiFunction<String, TierShare, ShareConsumer<String, byte[]>> consumers) {
         this.topics = topics;
         this.options = options;
         this.handler = handler;
@@ -47,26 +58,28 @@ final class TierLoops {
     // Values are read as bytes and deserialized per record, so that a dead letter carries the
     // request exactly as it was written.
     private static ShareConsumer<String, byte[]> consumer(
-            Map<String, Object> kafkaConfig, SkeinTopics topics, WorkerOptions options, String tier) {
+            Map<String, Object> kafkaConfig, WorkerOptions options, String tier, TierShare share) {
         return ShareConsumers.create(
                 kafkaConfig,
-                topics.workerGroup(tier),
-                "skein-worker-" + options.workerId() + "-" + tier,
+                share.group(),
+                "skein-worker-" + options.workerId() + "-" + tier + share.suffix(),
                 options.maxInFlight(),
                 new ByteArrayDeserializer());
     }
 
-    /** Starts a loop for each tier. */
+    /** Starts a loop for each share group of each tier. */
     void start() {
         for (String tier : options.tiers()) {
-            ShareBatchLoop<byte[]> loop = new ShareBatchLoop<>(
-                    "skein-worker-" + tier,
-                    consumers.apply(tier),
-                    options.pollTimeout(),
-                    record -> handler.handle(tier, record),
-                    handler::deadLetterPoison);
-            loops.add(loop);
-            loop.start(List.of(topics.tools(tier).name()));
+            for (TierShare share : TierShare.of(topics, tier, options.dispatch(tier))) {
+                ShareBatchLoop<byte[]> loop = new ShareBatchLoop<>(
+                        "skein-worker-" + tier + share.suffix(),
+                        consumers.apply(tier, share),
+                        options.pollTimeout(),
+                        record -> handler.handle(tier, share.runs(), record),
+                        handler::deadLetterPoison);
+                loops.add(loop);
+                loop.start(List.of(topics.tools(tier).name()));
+            }
         }
     }
 

@@ -59,6 +59,16 @@ public interface Tool {
         return Duration.ZERO;
     }
 
+    /**
+     * False when a call only computes or reads, so that running it for a request the session
+     * topology then aborts (speculative dispatch, docs/dispatch.md) harms nothing: such calls start
+     * before the topology commits, even on a committed tier. True by default: a tool that writes,
+     * sends or spends must wait for the commit there.
+     */
+    default boolean sideEffects() {
+        return true;
+    }
+
     /** True when a person must approve each call before it runs: the session holds the call until then. */
     default boolean requiresApproval() {
         return false;

@@ -184,6 +184,9 @@ public final class ToolCatalog {
         diff(out, "cacheable", theirs.getCacheable(), mine.getCacheable());
         diff(out, "cacheTtlMs", theirs.getCacheTtlMs(), mine.getCacheTtlMs());
         diff(out, "requiresApproval", theirs.getRequiresApproval(), mine.getRequiresApproval());
+        // sideEffects is left out on purpose: definitions published before the flag existed read
+        // as true, and a worker that declares its tool free of side effects must be able to
+        // replace them without a new version (the last definition published wins).
         return out;
     }
 

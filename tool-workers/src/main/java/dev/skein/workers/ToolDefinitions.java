@@ -23,6 +23,7 @@ public final class ToolDefinitions {
                 .setRequiresApproval(tool.requiresApproval())
                 .setCacheTtlMs(tool.cacheTtl().toMillis())
                 .setPublisher(publisher)
+                .setSideEffects(tool.sideEffects())
                 .build();
     }
 }

@@ -288,6 +288,7 @@ public final class ToolInvoker {
                 .setAttempts(attempts)
                 .setCached(false)
                 .setCompletedAtMs(now)
+                .setDispatchId(request.getDispatchId())
                 .build();
     }
 

@@ -131,7 +131,9 @@ public final class ToolWorker implements AutoCloseable {
         heartbeats.hello();
         try (Admin admin = Admin.create(kafkaConfig)) {
             for (String tier : options.tiers()) {
-                ShareGroups.configure(admin, topics.workerGroup(tier), options.sessionTimeout());
+                for (TierShare share : TierShare.of(topics, tier, options.dispatch(tier))) {
+                    ShareGroups.configure(admin, share.group(), share.isolation(), options.sessionTimeout());
+                }
             }
         }
         loops.start();

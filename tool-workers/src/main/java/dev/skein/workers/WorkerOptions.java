@@ -1,11 +1,15 @@
 package dev.skein.workers;
 
+import dev.skein.schemas.kafka.Dispatch;
 import dev.skein.workers.node.NodeCapabilities;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * How a {@link ToolWorker} runs. Built with {@link #builder()}: the values that Skein's
@@ -25,6 +29,8 @@ import java.util.Optional;
  *     request that no worker could take is answered with an error instead of released again
  * @param drainTimeout how long {@link ToolWorker#close()} lets running calls finish before
  *     interrupting them
+ * @param dispatch each tier's dispatch mode (docs/dispatch.md): which share groups this worker
+ *     joins on the tier's topic and which calls each takes
  */
 public record WorkerOptions(
         String workerId,
@@ -35,7 +41,8 @@ public record WorkerOptions(
         Optional<Duration> sessionTimeout,
         Duration pollTimeout,
         int deliveryLimit,
-        Duration drainTimeout) {
+        Duration drainTimeout,
+        Map<String, Dispatch> dispatch) {
 
     /** The broker's default {@code share.delivery.count.limit}. */
     public static final int DEFAULT_DELIVERY_LIMIT = 5;
@@ -72,6 +79,22 @@ public record WorkerOptions(
         if (drainTimeout == null || drainTimeout.isNegative()) {
             throw new IllegalArgumentException("drainTimeout must be zero or positive, got " + drainTimeout);
         }
+        Objects.requireNonNull(dispatch, "dispatch");
+        for (String tier : tiers) {
+            if (!dispatch.containsKey(tier)) {
+                throw new IllegalArgumentException("tier " + tier + " has no dispatch mode");
+            }
+        }
+        dispatch = Map.copyOf(dispatch);
+    }
+
+    /** The dispatch mode of {@code tier}, one this worker serves. */
+    public Dispatch dispatch(String tier) {
+        Dispatch mode = dispatch.get(tier);
+        if (mode == null) {
+            throw new IllegalArgumentException("worker " + workerId + " does not serve tier " + tier);
+        }
+        return mode;
     }
 
     public static Builder builder() {
@@ -85,7 +108,7 @@ public record WorkerOptions(
 
     /**
      * Collects the options; {@link #build()} fails naming the first required one that is missing:
-     * worker id, tiers, capabilities, heartbeat interval, max in flight and session timeout.
+     * worker id, tiers, capabilities, heartbeat interval, max in flight, session timeout and dispatch.
      */
     public static final class Builder {
         private String workerId;
@@ -97,6 +120,7 @@ public record WorkerOptions(
         private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
         private int deliveryLimit = DEFAULT_DELIVERY_LIMIT;
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+        private Function<String, Dispatch> dispatch;
 
         private Builder() {}
 
@@ -145,6 +169,17 @@ public record WorkerOptions(
             return sessionTimeout(Optional.of(timeout));
         }
 
+        /** Required: each tier's {@code dispatch}, else {@code skein.worker.dispatch}. */
+        public Builder dispatch(Function<String, Dispatch> modeOfTier) {
+            this.dispatch = modeOfTier;
+            return this;
+        }
+
+        /** Every tier in {@code mode}. */
+        public Builder dispatch(Dispatch mode) {
+            return dispatch(tier -> mode);
+        }
+
         /** Default {@link #DEFAULT_POLL_TIMEOUT}. */
         public Builder pollTimeout(Duration timeout) {
             this.pollTimeout = timeout;
@@ -168,6 +203,13 @@ public record WorkerOptions(
          * @throws IllegalArgumentException naming an option whose value is invalid
          */
         public WorkerOptions build() {
+            Map<String, Dispatch> modes = null;
+            if (dispatch != null && tiers != null) {
+                modes = new LinkedHashMap<>();
+                for (String tier : tiers) {
+                    modes.put(tier, dispatch.apply(tier));
+                }
+            }
             return new WorkerOptions(
                     required("workerId", workerId),
                     required("tiers", tiers),
@@ -177,7 +219,8 @@ public record WorkerOptions(
                     required("sessionTimeout", sessionTimeout),
                     pollTimeout,
                     deliveryLimit,
-                    drainTimeout);
+                    drainTimeout,
+                    required("dispatch", modes));
         }
 
         private static <T> T required(String name, T value) {

@@ -5,6 +5,7 @@ import dev.skein.events.ResourceSpec;
 import dev.skein.events.ToolRequest;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
+import dev.skein.schemas.kafka.Dispatch;
 import dev.skein.schemas.kafka.EventProducer;
 import dev.skein.schemas.registry.InMemorySchemaRegistry;
 import dev.skein.schemas.resources.Resources;
@@ -55,6 +56,7 @@ final class WorkerFixture implements AutoCloseable {
                 .maxInFlight(4)
                 .sessionTimeout(Optional.empty())
                 .deliveryLimit(3)
+                .dispatch(Dispatch.COMMITTED)
                 .build();
         invoker = new ToolInvoker(tools, "w1", threads, System::currentTimeMillis, duration -> {});
         admission = new WorkerAdmission(capacity);

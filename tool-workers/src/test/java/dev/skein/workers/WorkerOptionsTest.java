@@ -3,6 +3,7 @@ package dev.skein.workers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.skein.schemas.kafka.Dispatch;
 import dev.skein.schemas.resources.Resources;
 import dev.skein.workers.node.NodeCapabilities;
 import java.time.Duration;
@@ -19,7 +20,8 @@ class WorkerOptionsTest {
                 .capabilities(NodeCapabilities.of(Resources.DEFAULT))
                 .heartbeatInterval(Duration.ofSeconds(5))
                 .maxInFlight(16)
-                .sessionTimeout(Optional.empty());
+                .sessionTimeout(Optional.empty())
+                .dispatch(tier -> tier.equals("small") ? Dispatch.BY_TOOL : Dispatch.COMMITTED);
     }
 
     @Test
@@ -33,6 +35,9 @@ class WorkerOptionsTest {
         assertThat(options.pollTimeout()).isEqualTo(WorkerOptions.DEFAULT_POLL_TIMEOUT);
         assertThat(options.deliveryLimit()).isEqualTo(WorkerOptions.DEFAULT_DELIVERY_LIMIT);
         assertThat(options.drainTimeout()).isEqualTo(WorkerOptions.DEFAULT_DRAIN_TIMEOUT);
+        assertThat(options.dispatch("small")).isEqualTo(Dispatch.BY_TOOL);
+        assertThat(options.dispatch("large")).isEqualTo(Dispatch.COMMITTED);
+        assertThatThrownBy(() -> options.dispatch("gpu")).hasMessageContaining("does not serve tier gpu");
         assertThat(complete().sessionTimeout(Duration.ofSeconds(3)).build().sessionTimeout())
                 .contains(Duration.ofSeconds(3));
     }
@@ -58,6 +63,10 @@ class WorkerOptionsTest {
         assertThatThrownBy(() ->
                         complete().sessionTimeout((Optional<Duration>) null).build())
                 .hasMessageContaining("option sessionTimeout is required");
+        assertThatThrownBy(() -> complete()
+                        .dispatch((java.util.function.Function<String, Dispatch>) null)
+                        .build())
+                .hasMessageContaining("option dispatch is required");
     }
 
     @Test

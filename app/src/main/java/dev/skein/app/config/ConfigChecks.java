@@ -68,6 +68,8 @@ final class ConfigChecks {
                 throw new ConfigException.BadValue("skein.cluster.forward-timeout", "must be positive");
             }
             config.agentSessionTimeout();
+            config.agentDispatch();
+            tierNames.forEach(config::tierDispatch);
             config.workerSessionTimeout();
             config.sessionTopology();
             List<AgentSpec> agents = config.agents();

@@ -12,6 +12,7 @@ import dev.skein.ingress.StreamSettings;
 import dev.skein.ingress.TenantQuotas;
 import dev.skein.ingress.auth.AuthConfig;
 import dev.skein.schemas.TenantAccess;
+import dev.skein.schemas.kafka.Dispatch;
 import dev.skein.schemas.kafka.KafkaConnection;
 import dev.skein.schemas.resources.ByteSize;
 import dev.skein.topologies.routing.TierEnvelope;
@@ -315,6 +316,16 @@ public final class SkeinConfig {
     /** The tier share groups' session timeout; empty: the broker's default. */
     public Optional<Duration> workerSessionTimeout() {
         return optionalDuration("skein.worker.session-timeout");
+    }
+
+    /** {@code skein.agents.dispatch}: when agent runners may take a request (docs/dispatch.md). */
+    public Dispatch agentDispatch() {
+        return DispatchReader.agents(config);
+    }
+
+    /** A tier's dispatch: its {@code skein.tiers} entry's {@code dispatch}, else {@code skein.worker.dispatch}. */
+    public Dispatch tierDispatch(String tier) {
+        return DispatchReader.tier(config, tier);
     }
 
     /** The agents share group's session timeout; empty: the broker's default. */

@@ -47,6 +47,7 @@ final class RoleOptions {
                 .defaultAgent(config.sessionTopology().defaultAgent())
                 .agentTimeout(config.agentTimeout())
                 .sessionTimeout(config.agentSessionTimeout())
+                .dispatch(config.agentDispatch())
                 .build();
     }
 
@@ -74,6 +75,7 @@ final class RoleOptions {
                 .heartbeatInterval(config.heartbeatInterval())
                 .maxInFlight(config.workerMaxInFlight())
                 .sessionTimeout(config.workerSessionTimeout())
+                .dispatch(config::tierDispatch)
                 .build();
     }
 

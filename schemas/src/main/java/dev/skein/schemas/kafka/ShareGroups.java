@@ -11,6 +11,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigResource;
 
@@ -21,6 +22,9 @@ import org.apache.kafka.common.config.ConfigResource;
  * <em>latest</em> offset ({@code share.auto.offset.reset=latest}), so requests produced before the
  * first worker joined would never be delivered; and share groups read uncommitted records by
  * default, so a worker could act on a request from a transaction the session topology then aborts.
+ * That is what speculative dispatch ({@link Dispatch#SPECULATIVE}) chooses on purpose: the
+ * isolation is set on every start, so a group whose setting changed is reconfigured before its
+ * member joins (the last member to start decides for the whole group; give all the same setting).
  */
 public final class ShareGroups {
 
@@ -38,9 +42,18 @@ public final class ShareGroups {
      * {@code group.share.min/max.session.timeout.ms}.
      */
     public static void configure(Admin admin, String groupId, Optional<Duration> sessionTimeout) {
+        configure(admin, groupId, IsolationLevel.READ_COMMITTED, sessionTimeout);
+    }
+
+    /**
+     * As {@link #configure(Admin, String, Optional)}, with the group's {@code share.isolation.level}
+     * set to {@code isolation}.
+     */
+    public static void configure(
+            Admin admin, String groupId, IsolationLevel isolation, Optional<Duration> sessionTimeout) {
         ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, groupId);
-        List<AlterConfigOp> ops = new ArrayList<>(
-                List.of(set("share.auto.offset.reset", "earliest"), set("share.isolation.level", "read_committed")));
+        List<AlterConfigOp> ops = new ArrayList<>(List.of(
+                set("share.auto.offset.reset", "earliest"), set("share.isolation.level", isolation.toString())));
         sessionTimeout.ifPresent(
                 timeout -> ops.add(set("share.session.timeout.ms", String.valueOf(timeout.toMillis()))));
         try {

@@ -81,4 +81,10 @@ public final class CalculatorTool implements Tool {
         }
         return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
     }
+
+    /** It evaluates an expression: safe to start before the session topology commits its request. */
+    @Override
+    public boolean sideEffects() {
+        return false;
+    }
 }

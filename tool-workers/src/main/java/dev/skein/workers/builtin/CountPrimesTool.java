@@ -72,4 +72,10 @@ public final class CountPrimesTool implements Tool {
         }
         return 1 + (size - composite.cardinality()); // 1 for the prime 2
     }
+
+    /** It computes: safe to start before the session topology commits its request. */
+    @Override
+    public boolean sideEffects() {
+        return false;
+    }
 }

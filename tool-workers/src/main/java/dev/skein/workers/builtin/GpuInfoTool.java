@@ -90,4 +90,10 @@ public final class GpuInfoTool implements Tool {
             process.destroyForcibly();
         }
     }
+
+    /** It reads the GPUs it can see: safe to start before the session topology commits its request. */
+    @Override
+    public boolean sideEffects() {
+        return false;
+    }
 }

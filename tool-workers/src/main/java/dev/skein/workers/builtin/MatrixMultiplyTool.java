@@ -147,4 +147,10 @@ public final class MatrixMultiplyTool extends TypedTool<MatrixMultiplyTool.Argum
         }
         return t;
     }
+
+    /** It computes: safe to start before the session topology commits its request. */
+    @Override
+    public boolean sideEffects() {
+        return false;
+    }
 }

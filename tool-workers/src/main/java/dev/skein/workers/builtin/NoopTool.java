@@ -35,4 +35,10 @@ public final class NoopTool extends TypedTool<NoopTool.Arguments> {
     protected String call(Arguments arguments) {
         return "ok";
     }
+
+    /** It does nothing: safe to start before the session topology commits its request. */
+    @Override
+    public boolean sideEffects() {
+        return false;
+    }
 }

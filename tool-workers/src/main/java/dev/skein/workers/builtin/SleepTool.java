@@ -56,4 +56,10 @@ public final class SleepTool extends TypedTool<SleepTool.Arguments> {
         Thread.sleep(arguments.ms());
         return "slept " + arguments.ms() + " ms";
     }
+
+    /** It only waits: safe to start before the session topology commits its request. */
+    @Override
+    public boolean sideEffects() {
+        return false;
+    }
 }

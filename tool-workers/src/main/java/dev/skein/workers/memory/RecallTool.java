@@ -82,4 +82,10 @@ final class RecallTool implements RequestTool {
         found.forEach(record -> memories.add(MemoryTools.describe(record)));
         return MemoryTools.JSON.createObjectNode().set("memories", memories).toString();
     }
+
+    /** It only reads memories: safe to start before the session topology commits its request. */
+    @Override
+    public boolean sideEffects() {
+        return false;
+    }
 }

@@ -50,6 +50,13 @@ final class AgentSteps {
             session.save();
             return;
         }
+        if (Dispatches.answersAnother(active, step.getDispatchId())) {
+            // Speculative dispatch: the step answers an invocation of an aborted pass (its replay
+            // made the one the committed state awaits, under a new id).
+            session.dropSpeculative("agent-step", "agent step " + step.getTurnId() + "#" + step.getStep());
+            session.save();
+            return;
+        }
         switch (step.getKind()) {
             case FINAL -> finishWithAnswer(session, step);
             case TOOL_CALLS -> {

@@ -157,6 +157,15 @@ final class Session {
         log.debug("session {}: dropped {}", address, what);
     }
 
+    /**
+     * Counts an answer (agent step or tool result) that echoes a dispatch id other than the active
+     * turn's: it answers a request the committed state never made ({@link Dispatches}).
+     */
+    void dropSpeculative(String kind, String what) {
+        sessions.speculativeDrops().dropped(kind);
+        drop(what + ", which answers dispatch another than the committed one");
+    }
+
     /** Writes the meta back; every change of an event is written at once, after the event. */
     void save() {
         meta.setUpdatedAtMs(sessions.now());

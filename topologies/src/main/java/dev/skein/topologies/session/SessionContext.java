@@ -91,6 +91,7 @@ final class SessionContext {
                 .setDeadlineMs(active.getDeadlineMs())
                 .setRequestedAtMs(now)
                 .setContextTokens(window.tokens())
+                .setDispatchId(active.getDispatchId())
                 .build();
     }
 

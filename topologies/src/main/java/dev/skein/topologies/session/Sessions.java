@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.api.ProcessingContext;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -27,6 +27,7 @@ final class Sessions {
     private final KeyValueStore<String, SessionSummary> summaries;
     private final int rememberedTurnIds;
     private final LongSupplier clock;
+    private Dispatches.Drops speculativeDrops = Dispatches.Drops.NONE;
 
     Sessions(
             KeyValueStore<Bytes, ChatMessage> messages,
@@ -44,14 +45,16 @@ final class Sessions {
     }
 
     /** The stores a processor was given under the names of {@link SessionStores}. */
-    static Sessions of(ProcessingContext context, SessionTopologyConfig config) {
-        return new Sessions(
+    static Sessions of(ProcessorContext<?, ?> context, SessionTopologyConfig config) {
+        Sessions sessions = new Sessions(
                 context.getStateStore(SessionStores.MESSAGES),
                 context.getStateStore(SessionStores.META),
                 context.getStateStore(SessionStores.DEADLINES),
                 context.getStateStore(SessionStores.SUMMARIES),
                 config.rememberedTurnIds(),
                 context::currentSystemTimeMs);
+        sessions.speculativeDrops = Dispatches.metric(context);
+        return sessions;
     }
 
     /** The session at {@code address}, if it has ever had a turn. */
@@ -136,6 +139,11 @@ final class Sessions {
 
     KeyValueStore<String, SessionSummary> summaries() {
         return summaries;
+    }
+
+    /** Where answers to a dispatch the committed state never made are counted. */
+    Dispatches.Drops speculativeDrops() {
+        return speculativeDrops;
     }
 
     int rememberedTurnIds() {

@@ -173,6 +173,13 @@ final class ToolCalls {
             session.save();
             return;
         }
+        if (Dispatches.answersAnother(active, result.getDispatchId())) {
+            // Speculative dispatch: a result for a request of an aborted pass, whose call id the
+            // committed step happens to reuse (ids like call_<turn>_<step>_<n> repeat on replay).
+            session.dropSpeculative("tool-result", "tool result " + result.getCallId());
+            session.save();
+            return;
+        }
         call.setResult(result);
         ToolDefinition tool = catalog.tool(call.getTool());
         if (tool != null) {
@@ -255,6 +262,8 @@ final class ToolCalls {
                 .setDeadlineMs(active.getDeadlineMs())
                 .setRequestedAtMs(now)
                 .setUserId(active.getUserId())
+                .setDispatchId(active.getDispatchId())
+                .setSideEffects(tool.getSideEffects())
                 .build());
     }
 

@@ -54,6 +54,7 @@ final class TraceExplanations {
                         + (invocation.getAttempt() > 1 ? " again (attempt " + invocation.getAttempt() + ")" : "")
                         + " with " + invocation.getMessages().size() + " messages and "
                         + invocation.getTools().size() + " tools");
+        dispatchOf(entry, invocation.getDispatchId());
         return entry;
     }
 
@@ -81,6 +82,7 @@ final class TraceExplanations {
                     case HANDOFF -> agent + "handed the turn to '" + step.getHandoffTo() + "'";
                 });
         echoOf(entry, step.getRequestPartition(), step.getRequestOffset());
+        dispatchOf(entry, step.getDispatchId());
         if (!step.getToolCalls().isEmpty()) {
             entry.getDetail()
                     .put(
@@ -122,6 +124,7 @@ final class TraceExplanations {
                 + (retries > 0 ? ", " + retries + " retried by the worker's retry policy" : "")
                 + (result.getDeliveryCount() > 1 ? ", delivered " + result.getDeliveryCount() + " times" : ""));
         echoOf(entry, result.getRequestPartition(), result.getRequestOffset());
+        dispatchOf(entry, result.getDispatchId());
     }
 
     static void command(TraceEntry.Builder entry, SessionCommand command) {
@@ -227,6 +230,14 @@ final class TraceExplanations {
         if (partition != null && offset != null) {
             entry.getDetail().put("requestPartition", partition.toString());
             entry.getDetail().put("requestOffset", offset.toString());
+        }
+    }
+
+    // The dispatch an invocation started, or an answer echoes: a dropped answer whose id differs
+    // from its invocation's answered a request of an aborted pass (Dispatches).
+    private static void dispatchOf(TraceEntry.Builder entry, String dispatchId) {
+        if (dispatchId != null) {
+            entry.getDetail().put("dispatchId", dispatchId);
         }
     }
 

@@ -179,6 +179,8 @@ final class Turns {
         List<ToolDefinition> tools = catalog.tools().stream()
                 .filter(tool -> config.access().allowsTool(meta.getTenant(), tool.getName()))
                 .toList();
+        // A new dispatch per invocation: only answers that echo it count (Dispatches).
+        active.setDispatchId(Dispatches.newId());
         ContextWindow.Built window = context.window(session, active.getAgent(), tools);
         output.invoke(session.address(), SessionContext.invocation(session, tools, window, sessions.now()));
         summaries.afterWindow(session, window, active.getAgent());

@@ -1,0 +1,223 @@
+package dev.skein.integration.recovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.skein.app.Skein;
+import dev.skein.app.process.ChildJvm;
+import dev.skein.events.AgentStep;
+import dev.skein.events.StepKind;
+import dev.skein.events.TurnCompleted;
+import dev.skein.events.TurnStatus;
+import dev.skein.integration.fixtures.KafkaFixture;
+import dev.skein.integration.fixtures.SkeinClient;
+import dev.skein.integration.fixtures.TopicReader;
+import dev.skein.schemas.SkeinTopics;
+import dev.skein.schemas.registry.EmbeddedSchemaRegistry;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Speculative dispatch across a crash of the core (docs/dispatch.md): the core, the agent runners
+ * and a worker run as processes of their own, with the product's dispatch defaults (agents
+ * speculative, tiers by tool). The core's commit interval is made far longer than the test, so
+ * that every turn runs to its answer inside one open transaction: runners and the worker act on
+ * requests no committed reader can see yet. The core is SIGKILLed then (its transaction aborts),
+ * and started again: it replays the turns, the runners and the worker answer the replay too, and
+ * the topology keeps only the answers to its committed dispatches. Every turn gets exactly one
+ * completion, and no history has a gap or a duplicate.
+ */
+@Tag("recovery")
+class SpeculativeDispatchCrashIT {
+
+    private static final int SIMPLE_TURNS = 3;
+    private static final int TOOL_TURNS = 3;
+
+    private final List<Process> processes = new ArrayList<>();
+
+    @AfterEach
+    void stopProcesses() throws InterruptedException {
+        for (Process p : processes.reversed()) {
+            p.destroy();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void aCoreKilledBetweenDispatchAndCommitAnswersEveryTurnOnceWithoutGapsOrDuplicates() throws Exception {
+        Path dir = Files.createTempDirectory("skein-speculative-crash");
+        String name = KafkaFixture.uniqueName("speculative");
+        Path config = dir.resolve("skein.conf");
+        Files.writeString(config, """
+                skein {
+                  topics.prefix = "%1$s."
+                  streams.application-id = "%1$s"
+                  agents.share-group = "%1$s-agents"
+                  session.default-agent = demo
+                  worker.heartbeat-interval = 1s
+                }
+                """.formatted(name));
+        int httpPort = freePort();
+        SkeinClient client = new SkeinClient(httpPort);
+        // Nothing commits for minutes (the transaction's timeout above the interval, as Streams requires).
+        Process core = start(
+                dir,
+                "core",
+                config,
+                Map.of(
+                        "SKEIN_STREAMS_COMMIT_INTERVAL", "5m",
+                        "SKEIN_STREAMS_PROPERTIES", "{\"producer.transaction.timeout.ms\" = 600000}"),
+                "--port",
+                String.valueOf(httpPort));
+        start(dir, "agents", config, Map.of());
+        start(dir, "worker", config, Map.of(), "--worker-id", "speculative-worker");
+        awaitHealthy(client, core);
+        await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> client.send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create("http://127.0.0.1:" + httpPort + "/v1/workers")))
+                        .body()
+                        .toString()
+                        .contains("speculative-worker"));
+
+        Map<String, String> turnOfSession = new LinkedHashMap<>();
+        for (int i = 0; i < SIMPLE_TURNS + TOOL_TURNS; i++) {
+            String session = "s" + i;
+            SkeinClient.Response posted = client.postTurn(session, i < SIMPLE_TURNS ? "hello" : "what is 12*7?", false);
+            assertThat(posted.status()).as(posted.body().toString()).isEqualTo(202);
+            turnOfSession.put(session, posted.body().path("turnId").asText());
+        }
+
+        EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(
+                KafkaFixture.bootstrapServers(), EmbeddedSchemaRegistry.defaultTopic(name + "."), (short) 1);
+        SkeinTopics topics = new SkeinTopics(name + ".", registry);
+        try (registry;
+                TopicReader<AgentStep> steps = new TopicReader<>(KafkaFixture.bootstrapServers(), topics.agentSteps);
+                TopicReader<TurnCompleted> responses = new TopicReader<>(
+                        KafkaFixture.bootstrapServers(), topics.responses, IsolationLevel.READ_COMMITTED)) {
+            // Every turn answered in full, tool calls included, while the core has committed none of it.
+            for (String turnId : turnOfSession.values()) {
+                steps.await(r -> isFinal(r, turnId), Duration.ofSeconds(120));
+            }
+            assertThat(responses.poll(Duration.ofSeconds(1)))
+                    .as("completions visible before the core committed")
+                    .isEmpty();
+
+            core.destroyForcibly(); // SIGKILL: the open transaction is never committed
+            assertThat(core.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            Process again = start(dir, "core", config, Map.of(), "--port", String.valueOf(httpPort));
+            awaitHealthy(client, again);
+
+            for (String turnId : turnOfSession.values()) {
+                responses.await(r -> r.value().getTurnId().equals(turnId), Duration.ofSeconds(120));
+            }
+            // Long enough for a second completion of any turn to show up.
+            responses.poll(Duration.ofSeconds(3));
+            Map<String, List<TurnStatus>> completions = responses.seen().stream()
+                    .collect(Collectors.groupingBy(
+                            r -> r.value().getTurnId(),
+                            Collectors.mapping(r -> r.value().getStatus(), Collectors.toList())));
+            for (Map.Entry<String, String> turn : turnOfSession.entrySet()) {
+                assertThat(completions.get(turn.getValue()))
+                        .as("completions of %s", turn)
+                        .containsExactly(TurnStatus.COMPLETED);
+            }
+            responses.seen().stream()
+                    .map(ConsumerRecord::value)
+                    .filter(c -> c.getSessionId().compareTo("s" + SIMPLE_TURNS) >= 0)
+                    .forEach(c -> assertThat(c.getAnswer()).contains("84"));
+
+            // The runners did answer the aborted pass: each turn's final step came under two dispatches.
+            for (String turnId : turnOfSession.values()) {
+                assertThat(steps.seen().stream()
+                                .filter(r -> isFinal(r, turnId))
+                                .map(r -> r.value().getDispatchId())
+                                .filter(Objects::nonNull)
+                                .distinct()
+                                .count())
+                        .as("dispatches answered for turn %s", turnId)
+                        .isGreaterThanOrEqualTo(2);
+            }
+        }
+
+        for (int i = 0; i < SIMPLE_TURNS + TOOL_TURNS; i++) {
+            JsonNode history = client.history("s" + i).body().path("messages");
+            assertThat(SkeinClient.roles(history))
+                    .as("history of s%d", i)
+                    .isEqualTo(
+                            i < SIMPLE_TURNS
+                                    ? List.of("user", "assistant")
+                                    : List.of("user", "assistant", "tool", "assistant"));
+            assertThat(StreamSupport.stream(history.spliterator(), false)
+                            .map(m -> m.path("sequence").asLong())
+                            .toList())
+                    .as("sequences of s%d", i)
+                    .isEqualTo(i < SIMPLE_TURNS ? List.of(0L, 1L) : List.of(0L, 1L, 2L, 3L));
+        }
+    }
+
+    private static boolean isFinal(ConsumerRecord<String, AgentStep> record, String turnId) {
+        return record.value().getTurnId().equals(turnId) && record.value().getKind() == StepKind.FINAL;
+    }
+
+    private Process start(Path dir, String role, Path config, Map<String, String> environment, String... flags)
+            throws IOException {
+        List<String> arguments = new ArrayList<>(List.of(
+                role,
+                "--config",
+                config.toString(),
+                "--bootstrap-servers",
+                KafkaFixture.bootstrapServers(),
+                "--data-dir",
+                dir.resolve(role).toString()));
+        arguments.addAll(List.of(flags));
+        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(List.of(), Skein.class.getName(), arguments))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve(role + ".log").toFile()));
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        processes.add(process);
+        return process;
+    }
+
+    private static void awaitHealthy(SkeinClient client, Process process) {
+        await().atMost(Duration.ofSeconds(180))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new AssertionError("skein core exited with " + process.exitValue() + "; see its log");
+                    }
+                    try {
+                        return client.health().status() == 200;
+                    } catch (RuntimeException notYetListening) {
+                        return false;
+                    }
+                });
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

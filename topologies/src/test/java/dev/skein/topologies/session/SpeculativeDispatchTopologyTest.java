@@ -1,0 +1,341 @@
+package dev.skein.topologies.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import dev.skein.events.AgentInvocation;
+import dev.skein.events.AgentStep;
+import dev.skein.events.ChatMessage;
+import dev.skein.events.CommandKind;
+import dev.skein.events.ResourceSpec;
+import dev.skein.events.RetryPolicy;
+import dev.skein.events.Role;
+import dev.skein.events.SessionCommand;
+import dev.skein.events.SessionMeta;
+import dev.skein.events.ToolCall;
+import dev.skein.events.ToolDefinition;
+import dev.skein.events.ToolRequest;
+import dev.skein.events.ToolResult;
+import dev.skein.events.ToolStatus;
+import dev.skein.events.TraceEntry;
+import dev.skein.events.TurnCompleted;
+import dev.skein.events.TurnStatus;
+import dev.skein.events.TurnTrace;
+import dev.skein.schemas.SkeinTopics;
+import dev.skein.schemas.kafka.KafkaConnection;
+import dev.skein.schemas.registry.InMemorySchemaRegistry;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The topology as the arbiter of speculative dispatch (docs/dispatch.md): runners and workers may
+ * answer requests of a pass that was then aborted. An aborted pass is modelled as it happens: a
+ * second topology (its own driver and state) takes the same inputs and its state is thrown away,
+ * as Kafka Streams throws away a task's state when its transaction aborts; what it emitted was
+ * read, as an uncommitted reader reads it. The committed topology then gets the answers to both.
+ */
+class SpeculativeDispatchTopologyTest {
+
+    private static final String ADDRESS = "acme/s1";
+    private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+
+    private final SkeinTopics topics = new SkeinTopics("skein.", new InMemorySchemaRegistry());
+    private final SessionTopologyConfig config = TestSessionConfig.builder()
+            .turnTimeout(Duration.ofSeconds(30))
+            .maxAgentAttempts(3)
+            .build();
+    private final CompletionLedger ledger = new CompletionLedger();
+    private Node aborted;
+    private Node committed;
+
+    @BeforeEach
+    void start() throws Exception {
+        aborted = new Node(null);
+        committed = new Node(ledger);
+    }
+
+    @AfterEach
+    void stop() {
+        try {
+            ledger.assertEveryTurnCompletedOnce(committed.driver, config);
+        } finally {
+            aborted.driver.close();
+            committed.driver.close();
+        }
+    }
+
+    @Test
+    void aStepAnsweringAnAbortedPassIsDroppedAndTheReplaysAnswerCompletesTheTurn() {
+        AgentInvocation speculative = aborted.startTurn("t1");
+        AgentInvocation replayed = committed.startTurn("t1");
+        // The replay makes the same request (turn, step, attempt) under a new dispatch id.
+        assertThat(replayed.getTurnId()).isEqualTo(speculative.getTurnId());
+        assertThat(replayed.getStep()).isEqualTo(speculative.getStep());
+        assertThat(speculative.getDispatchId()).isNotNull();
+        assertThat(replayed.getDispatchId()).isNotNull().isNotEqualTo(speculative.getDispatchId());
+
+        committed.steps.pipeInput(ADDRESS, answer(speculative, "answer to the aborted pass"));
+
+        assertThat(committed.responses.isEmpty()).isTrue();
+        assertThat(committed.meta().getEventsDropped()).isEqualTo(1);
+        assertThat(committed.droppedSpeculative("agent-step")).isEqualTo(1.0);
+        TraceEntry dropped = committed.trace("t1").getEntries().stream()
+                .filter(e -> TraceExplanations.AGENT_STEP.equals(e.getKind()))
+                .findFirst()
+                .orElseThrow();
+        assertThat(dropped.getOutcome()).isEqualTo("dropped");
+        assertThat(dropped.getDetail()).containsEntry("dispatchId", speculative.getDispatchId());
+
+        committed.steps.pipeInput(ADDRESS, answer(replayed, "answer to the committed pass"));
+
+        TurnCompleted completed = committed.responses.readValue();
+        assertThat(completed.getStatus()).isEqualTo(TurnStatus.COMPLETED);
+        assertThat(completed.getAnswer()).isEqualTo("answer to the committed pass");
+        assertThat(committed.history())
+                .extracting(ChatMessage::getRole, ChatMessage::getContent)
+                .containsExactly(tuple(Role.USER, "hello t1"), tuple(Role.ASSISTANT, "answer to the committed pass"));
+    }
+
+    @Test
+    void twoStepsForOneRequestGiveOneCompletionAndOneAnswerInTheHistory() {
+        AgentInvocation invocation = committed.startTurn("t1");
+
+        committed.steps.pipeInput(ADDRESS, answer(invocation, "first"));
+        committed.steps.pipeInput(ADDRESS, answer(invocation, "second"));
+
+        assertThat(committed.responses.readValuesToList())
+                .extracting(TurnCompleted::getAnswer)
+                .containsExactly("first");
+        assertThat(committed.history()).extracting(ChatMessage::getContent).containsExactly("hello t1", "first");
+        assertThat(committed.meta().getEventsDropped()).isEqualTo(1);
+    }
+
+    @Test
+    void aResultForACallOnlyTheAbortedPassMadeIsDroppedThoughItsCallIdRepeats() {
+        AgentInvocation speculative = aborted.startTurn("t1");
+        AgentInvocation replayed = committed.startTurn("t1");
+        // The model asked for other arguments the second time; the call id repeats (as generated ids do).
+        aborted.steps.pipeInput(ADDRESS, calls(speculative, new ToolCall("c1", "calculator", "{\"e\":\"1+1\"}")));
+        committed.steps.pipeInput(ADDRESS, calls(replayed, new ToolCall("c1", "calculator", "{\"e\":\"2+2\"}")));
+        ToolRequest ranSpeculatively = aborted.toolRequests.readValue();
+        ToolRequest request = committed.toolRequests.readValue();
+        assertThat(request.getDispatchId()).isEqualTo(replayed.getDispatchId());
+        assertThat(request.getSideEffects())
+                .as("calculator is declared free of side effects")
+                .isFalse();
+
+        committed.results.pipeInput(ADDRESS, result(ranSpeculatively, "2"));
+
+        assertThat(committed.invocations.isEmpty())
+                .as("the step waits for its own call's result")
+                .isTrue();
+        assertThat(committed.droppedSpeculative("tool-result")).isEqualTo(1.0);
+
+        committed.results.pipeInput(ADDRESS, result(request, "4"));
+
+        AgentInvocation next = committed.invocations.readValue();
+        assertThat(next.getStep()).isEqualTo(1);
+        assertThat(next.getMessages())
+                .filteredOn(m -> m.getRole() == Role.TOOL)
+                .extracting(ChatMessage::getContent)
+                .containsExactly("4");
+        committed.steps.pipeInput(ADDRESS, answer(next, "2+2 is 4"));
+        assertThat(committed.responses.readValue().getAnswer()).isEqualTo("2+2 is 4");
+    }
+
+    @Test
+    void aStepForATurnTheReplayCancelledFirstIsDropped() {
+        AgentInvocation speculative = aborted.startTurn("t1");
+        committed.startTurn("t1");
+        // Replayed, the inputs came in another order: the cancel reached the topology before the step.
+        committed.commands.pipeInput(ADDRESS, cancel("t1"));
+        assertThat(committed.responses.readValue().getStatus()).isEqualTo(TurnStatus.CANCELLED);
+
+        committed.steps.pipeInput(ADDRESS, answer(speculative, "too late"));
+
+        assertThat(committed.responses.isEmpty()).isTrue();
+        assertThat(committed.history()).extracting(ChatMessage::getContent).doesNotContain("too late");
+    }
+
+    @Test
+    void aStepForATurnThatTimedOutFirstIsDropped() {
+        AgentInvocation invocation = committed.startTurn("t1");
+        committed.driver.advanceWallClockTime(config.turnTimeout().plus(config.deadlineCheckInterval()));
+        assertThat(committed.responses.readValue().getStatus()).isEqualTo(TurnStatus.FAILED);
+
+        committed.steps.pipeInput(ADDRESS, answer(invocation, "too late"));
+
+        assertThat(committed.responses.isEmpty()).isTrue();
+        assertThat(committed.history()).extracting(ChatMessage::getContent).doesNotContain("too late");
+    }
+
+    @Test
+    void onlyTheLatestAttemptOfAStepIsAnswered() {
+        AgentInvocation first = committed.startTurn("t1");
+        committed.steps.pipeInput(ADDRESS, retryableError(first));
+        AgentInvocation second = committed.invocations.readValue();
+        assertThat(second.getAttempt()).isEqualTo(2);
+
+        // The first attempt's request, delivered again, answered late: not the dispatch awaited.
+        committed.steps.pipeInput(ADDRESS, answer(first, "late answer of attempt 1"));
+        assertThat(committed.responses.isEmpty()).isTrue();
+
+        committed.steps.pipeInput(ADDRESS, answer(second, "answer of attempt 2"));
+        assertThat(committed.responses.readValue().getAnswer()).isEqualTo("answer of attempt 2");
+    }
+
+    @Test
+    void answersWithoutADispatchIdAreJudgedByTurnAndStepAsBefore() {
+        AgentInvocation invocation = committed.startTurn("t1");
+        AgentStep legacy = answer(invocation, "from a runner that does not echo the id");
+        legacy.setDispatchId(null);
+
+        committed.steps.pipeInput(ADDRESS, legacy);
+
+        assertThat(committed.responses.readValue().getAnswer()).isEqualTo("from a runner that does not echo the id");
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    /** One topology with its own state: the committed one, or one whose pass is then aborted. */
+    private final class Node {
+        final TopologyTestDriver driver;
+        final CompletionLedger.TurnsInput turns;
+        final TestInputTopic<String, AgentStep> steps;
+        final TestInputTopic<String, ToolResult> results;
+        final TestInputTopic<String, SessionCommand> commands;
+        final TestOutputTopic<String, AgentInvocation> invocations;
+        final TestOutputTopic<String, ToolRequest> toolRequests;
+        final CompletionLedger.ResponsesOutput responses;
+
+        Node(CompletionLedger ledgerOrNull) throws Exception {
+            Properties props = SessionStreamsConfig.properties(
+                    KafkaConnection.to("unused:9092"),
+                    "test",
+                    Files.createTempDirectory("speculative-dispatch-test"),
+                    topics,
+                    1,
+                    Map.of());
+            driver = new TopologyTestDriver(
+                    SessionTopology.build(topics, config, new SessionPartitions(1)), props, START);
+            CompletionLedger own = ledgerOrNull == null ? new CompletionLedger() : ledgerOrNull;
+            turns = own.turns(input(topics.turns.name(), topics.turns.valueSerde()));
+            steps = input(topics.agentSteps.name(), topics.agentSteps.valueSerde());
+            results = input(topics.toolResults.name(), topics.toolResults.valueSerde());
+            commands = input(topics.sessionCommands.name(), topics.sessionCommands.valueSerde());
+            invocations = driver.createOutputTopic(
+                    topics.agentRequests.name(),
+                    Serdes.String().deserializer(),
+                    topics.agentRequests.valueSerde().deserializer());
+            toolRequests = driver.createOutputTopic(
+                    topics.tools("small").name(),
+                    Serdes.String().deserializer(),
+                    topics.tools("small").valueSerde().deserializer());
+            responses = own.responses(driver.createOutputTopic(
+                    topics.responses.name(),
+                    Serdes.String().deserializer(),
+                    topics.responses.valueSerde().deserializer()));
+            input(topics.toolCatalog.name(), topics.toolCatalog.valueSerde()).pipeInput("calculator", calculator());
+            input(topics.workers.name(), topics.workers.valueSerde())
+                    .pipeInput("worker-1", SessionEvents.worker("worker-1", "small", 2, START.toEpochMilli()));
+        }
+
+        AgentInvocation startTurn(String turnId) {
+            turns.pipeInput(ADDRESS, SessionEvents.turn(turnId, "hello " + turnId));
+            return invocations.readValue();
+        }
+
+        SessionMeta meta() {
+            KeyValueStore<String, SessionMeta> store = driver.getKeyValueStore(SessionStores.META);
+            return store.get(ADDRESS);
+        }
+
+        List<ChatMessage> history() {
+            KeyValueStore<Bytes, ChatMessage> store = driver.getKeyValueStore(SessionStores.MESSAGES);
+            return SessionHistory.all(store, ADDRESS, meta());
+        }
+
+        TurnTrace trace(String turnId) {
+            KeyValueStore<Bytes, TurnTrace> store = driver.getKeyValueStore(SessionStores.TRACES);
+            return store.get(SessionStores.traceKey(ADDRESS, turnId));
+        }
+
+        double droppedSpeculative(String kind) {
+            double total = 0;
+            for (Map.Entry<MetricName, ? extends Metric> metric :
+                    driver.metrics().entrySet()) {
+                MetricName name = metric.getKey();
+                if (Dispatches.NAME.equals(name.name())
+                        && kind.equals(name.tags().get("kind"))) {
+                    total += ((Number) metric.getValue().metricValue()).doubleValue();
+                }
+            }
+            return total;
+        }
+
+        private <V> TestInputTopic<String, V> input(String name, Serde<V> serde) {
+            return driver.createInputTopic(
+                    name, Serdes.String().serializer(), serde.serializer(), START, Duration.ZERO);
+        }
+    }
+
+    /** What a runner answers to {@code invocation}: it echoes the dispatch id. */
+    private static AgentStep answer(AgentInvocation invocation, String content) {
+        AgentStep step = SessionEvents.answer(invocation.getTurnId(), invocation.getStep(), content);
+        step.setDispatchId(invocation.getDispatchId());
+        return step;
+    }
+
+    private static AgentStep calls(AgentInvocation invocation, ToolCall... calls) {
+        AgentStep step = SessionEvents.toolCalls(invocation.getTurnId(), invocation.getStep(), calls);
+        step.setDispatchId(invocation.getDispatchId());
+        return step;
+    }
+
+    private static AgentStep retryableError(AgentInvocation invocation) {
+        AgentStep step = SessionEvents.error(invocation.getTurnId(), invocation.getStep(), "rate limited", true);
+        step.setDispatchId(invocation.getDispatchId());
+        return step;
+    }
+
+    /** What a worker answers to {@code request}: it echoes the dispatch id. */
+    private static ToolResult result(ToolRequest request, String output) {
+        ToolResult result = SessionEvents.result(request.getTurnId(), request.getStep(), request.getCallId(), output);
+        result.setStatus(ToolStatus.OK);
+        result.setDispatchId(request.getDispatchId());
+        return result;
+    }
+
+    private static SessionCommand cancel(String turnId) {
+        SessionCommand command = SessionEvents.command(CommandKind.CANCEL_TURN);
+        command.setTurnId(turnId);
+        return command;
+    }
+
+    private static ToolDefinition calculator() {
+        return ToolDefinition.newBuilder()
+                .setName("calculator")
+                .setDescription("arithmetic")
+                .setParametersSchema("{\"type\":\"object\"}")
+                .setResources(ResourceSpec.newBuilder().build())
+                .setRetry(RetryPolicy.newBuilder().build())
+                .setSideEffects(false)
+                .build();
+    }
+}
