@@ -1,7 +1,7 @@
 package dev.skein.app.runtime;
 
 import dev.skein.app.config.SkeinConfig;
-import dev.skein.app.metrics.RefusedToolCallMetrics;
+import dev.skein.app.metrics.TaskCounterMetrics;
 import dev.skein.app.metrics.TierMetrics;
 import dev.skein.ingress.KafkaCatalogView;
 import dev.skein.ingress.KafkaSessionEvents;
@@ -16,8 +16,8 @@ import org.apache.kafka.clients.admin.Admin;
 
 /**
  * The meters a core process exports besides the HTTP server's: its live streams, each tier's and
- * the agents' backlog and workers (read with an admin client of their own), and the tool calls
- * the topology refused.
+ * the agents' backlog and workers (read with an admin client of their own), the tool calls
+ * the topology refused, and the speculative answers it dropped.
  */
 final class CoreMetrics {
 
@@ -58,8 +58,12 @@ final class CoreMetrics {
                 agentGroup);
         own.accept("the tier metrics", tierMetrics);
         tierMetrics.start();
-        RefusedToolCallMetrics refusedCalls = new RefusedToolCallMetrics(sessions::streamsMetrics, metrics);
+        TaskCounterMetrics refusedCalls = TaskCounterMetrics.refusedToolCalls(sessions::streamsMetrics, metrics);
         own.accept("the refused tool call metrics", refusedCalls);
         refusedCalls.start();
+        TaskCounterMetrics speculativeDrops =
+                TaskCounterMetrics.speculativeAnswersDropped(sessions::streamsMetrics, metrics);
+        own.accept("the speculative answer metrics", speculativeDrops);
+        speculativeDrops.start();
     }
 }
