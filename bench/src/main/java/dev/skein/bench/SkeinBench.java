@@ -155,6 +155,10 @@ public final class SkeinBench {
                 settings.put("standbyReplicas", node.config().standbyReplicas());
                 settings.put("commitIntervalMs", node.config().commitInterval().toMillis());
                 settings.put("workerMaxInFlight", node.config().workerMaxInFlight());
+                // docs/dispatch.md: whether runners and the tool tier wait for the topology's commits.
+                settings.put("agentsDispatch", node.config().agentDispatch().configName());
+                settings.put(
+                        "smallTierDispatch", node.config().tierDispatch("small").configName());
                 // JIT, connections, share sessions and the first transaction: not part of any figure.
                 driver.closedLoop(
                         "warmup", 4, TOOL_MESSAGE, Duration.ZERO, plan.warmup().multipliedBy(2));

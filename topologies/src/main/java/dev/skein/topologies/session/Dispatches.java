@@ -36,7 +36,7 @@ final class Dispatches {
         /** Counts nothing (tests that do not look). */
         Drops NONE = kind -> {};
 
-        /** @param kind {@code agent-step} or {@code tool-result} */
+        /** @param kind {@code agent-step}, {@code tool-result} or {@code summary-step} */
         void dropped(String kind);
     }
 

@@ -124,6 +124,7 @@ final class Summaries {
                 .setThroughSequence(last)
                 .setRequestedAtMs(now)
                 .setAttempt(pending == null ? 1 : pending.getAttempt() + 1)
+                .setDispatchId(Dispatches.newId())
                 .build();
         meta.setPendingSummary(request);
         String turnId = SummaryPrompt.turnId(requestId);
@@ -153,6 +154,7 @@ final class Summaries {
                         .setRequestedAtMs(now)
                         .setPurpose(InvocationPurpose.SUMMARY)
                         .setContextTokens(tokens)
+                        .setDispatchId(request.getDispatchId())
                         .build());
     }
 
@@ -165,6 +167,11 @@ final class Summaries {
         PendingSummary pending = session.meta().getPendingSummary();
         if (pending == null || !SummaryPrompt.turnId(pending.getRequestId()).equals(step.getTurnId())) {
             session.drop("stale summary step " + step.getTurnId());
+        } else if (step.getDispatchId() != null
+                && pending.getDispatchId() != null
+                && !step.getDispatchId().equals(pending.getDispatchId())) {
+            // Its request came from an aborted pass, or an earlier attempt: another window than the pending one.
+            session.dropSpeculative("summary-step", "summary step " + step.getTurnId());
         } else if (step.getKind() != StepKind.FINAL
                 || step.getContent() == null
                 || step.getContent().isBlank()) {
