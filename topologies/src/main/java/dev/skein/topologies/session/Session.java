@@ -163,7 +163,7 @@ final class Session {
      */
     void dropSpeculative(String kind, String what) {
         sessions.speculativeDrops().dropped(kind);
-        drop(what + ", which answers dispatch another than the committed one");
+        drop(what + ": it answers another dispatch than the committed one");
     }
 
     /** Writes the meta back; every change of an event is written at once, after the event. */
