@@ -12,12 +12,18 @@ import org.junit.jupiter.api.Test;
 class DispatchConfigTest {
 
     @Test
-    void agentsDispatchSpeculativelyAndTiersByToolByDefault() {
+    void agentsAndTiersDispatchCommittedByDefaultAndEitherChangesByItsKey() {
         SkeinConfig defaults = SkeinConfig.defaults();
 
-        assertThat(defaults.agentDispatch()).isEqualTo(Dispatch.SPECULATIVE);
-        assertThat(defaults.tierDispatch("small")).isEqualTo(Dispatch.BY_TOOL);
-        assertThat(defaults.tierDispatch("gpu")).isEqualTo(Dispatch.BY_TOOL);
+        assertThat(defaults.agentDispatch()).isEqualTo(Dispatch.COMMITTED);
+        assertThat(defaults.tierDispatch("small")).isEqualTo(Dispatch.COMMITTED);
+        assertThat(defaults.tierDispatch("gpu")).isEqualTo(Dispatch.COMMITTED);
+        SkeinConfig speculative = SkeinConfig.load(
+                Optional.empty(),
+                Map.of(),
+                Map.of("SKEIN_AGENTS_DISPATCH", "speculative", "SKEIN_WORKER_DISPATCH", "by-tool"));
+        assertThat(speculative.agentDispatch()).isEqualTo(Dispatch.SPECULATIVE);
+        assertThat(speculative.tierDispatch("small")).isEqualTo(Dispatch.BY_TOOL);
     }
 
     @Test
@@ -30,13 +36,10 @@ class DispatchConfigTest {
                         "[{name = small, max-cpus = 1, max-memory = 1GiB, dispatch = speculative},"
                                 + " {name = large, max-cpus = 8, max-memory = 32GiB}]",
                         "SKEIN_WORKER_DISPATCH",
-                        "committed",
-                        "SKEIN_AGENTS_DISPATCH",
-                        "committed"));
+                        "by-tool"));
 
         assertThat(config.tierDispatch("small")).isEqualTo(Dispatch.SPECULATIVE);
-        assertThat(config.tierDispatch("large")).isEqualTo(Dispatch.COMMITTED);
-        assertThat(config.agentDispatch()).isEqualTo(Dispatch.COMMITTED);
+        assertThat(config.tierDispatch("large")).isEqualTo(Dispatch.BY_TOOL);
     }
 
     @Test

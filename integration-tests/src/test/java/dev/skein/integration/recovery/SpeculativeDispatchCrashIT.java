@@ -35,8 +35,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Speculative dispatch across a crash of the core (docs/dispatch.md): the core, the agent runners
- * and a worker run as processes of their own, with the product's dispatch defaults (agents
- * speculative, tiers by tool). The core's commit interval is made far longer than the test, so
+ * and a worker run as processes of their own, the runners speculative and the tiers by tool (so
+ * the calculator, free of side effects, runs speculatively too). The core's commit interval is made far longer than the test, so
  * that every turn runs to its answer inside one open transaction: runners and the worker act on
  * requests no committed reader can see yet. The core is SIGKILLed then (its transaction aborts),
  * and started again: it replays the turns, the runners and the worker answer the replay too, and
@@ -73,6 +73,8 @@ class SpeculativeDispatchCrashIT {
                   agents.share-group = "%1$s-agents"
                   session.default-agent = demo
                   worker.heartbeat-interval = 1s
+                  agents.dispatch = speculative
+                  worker.dispatch = by-tool
                 }
                 """.formatted(name));
         int httpPort = freePort();
