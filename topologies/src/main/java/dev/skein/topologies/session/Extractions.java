@@ -1,10 +1,7 @@
 package dev.skein.topologies.session;
 
 import dev.skein.events.ActiveTurn;
-import dev.skein.events.AgentInvocation;
 import dev.skein.events.AgentStep;
-import dev.skein.events.ChatMessage;
-import dev.skein.events.InvocationPurpose;
 import dev.skein.events.PendingExtraction;
 import dev.skein.events.SessionMeta;
 import dev.skein.events.StepKind;
@@ -16,16 +13,11 @@ import dev.skein.events.TraceEntry;
 import dev.skein.schemas.ExtractionRequests;
 import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.TenantAccess;
-import dev.skein.topologies.context.ContextBudget;
-import dev.skein.topologies.context.MessageTokens;
-import dev.skein.topologies.context.SummaryPrompt;
 import dev.skein.topologies.routing.TierRouter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,16 +102,7 @@ final class Extractions {
         }
         expire(session);
         long through = meta.getNextSequence() - 1;
-        long from = through;
-        try (KeyValueIterator<Bytes, ChatMessage> newest = session.newestFirst(meta.getFirstSequence() - 1)) {
-            while (newest.hasNext()) {
-                ChatMessage message = newest.next().value;
-                if (!turn.getTurnId().equals(message.getTurnId())) {
-                    break;
-                }
-                from = message.getSequence();
-            }
-        }
+        long from = ExtractionPrompt.firstOfTurn(session, turn.getTurnId());
         List<PendingExtraction> pending = pendingOf(meta);
         while (pending.size() >= MAX_PENDING) {
             PendingExtraction oldest = pending.removeFirst();
@@ -304,47 +287,14 @@ final class Extractions {
 
     /** The extraction's invocation, its transcript read from the history again at each attempt. */
     private void invoke(Session session, PendingExtraction extraction) {
-        ContextBudget budget = config.context().budgetOf(extraction.getAgent());
-        String header = ExtractionRequests.INSTRUCTION + ExtractionRequests.CONVERSATION;
-        int room = budget.inputTokens()
-                - MessageTokens.systemPrompt(budget.systemPrompt(), budget.tokenizer())
-                - MessageTokens.MESSAGE_OVERHEAD
-                - budget.tokenizer().count(header);
-        List<String> lines = new ArrayList<>();
-        try (KeyValueIterator<Bytes, ChatMessage> turn =
-                session.oldestFirst(extraction.getFromSequence(), extraction.getThroughSequence())) {
-            while (turn.hasNext() && room > 0) {
-                String line = SummaryPrompt.line(turn.next().value, budget);
-                int tokens = budget.tokenizer().count(line);
-                // The turn's first line (the user's message) is kept, cut to the room; later ones whole or not at all.
-                if (tokens > room && !lines.isEmpty()) {
-                    break;
-                }
-                lines.add(tokens > room ? budget.tokenizer().head(line, room) + "\n" : line);
-                room -= tokens;
-            }
-        }
-        long now = sessions.now();
-        String turnId = ExtractionRequests.turnId(extraction.getTurnId());
-        ChatMessage prompt = SummaryPrompt.request(header, lines, turnId, extraction.getAgent(), now);
         output.invoke(
                 session.address(),
-                AgentInvocation.newBuilder()
-                        .setTenant(session.meta().getTenant())
-                        .setSessionId(session.meta().getSessionId())
-                        .setTurnId(turnId)
-                        .setStep(0)
-                        .setAttempt(extraction.getAttempt())
-                        .setAgent(extraction.getAgent())
-                        .setMessages(List.of(prompt))
-                        .setTools(List.of())
-                        .setDeadlineMs(extraction.getRequestedAtMs()
-                                + settings.timeout().toMillis())
-                        .setRequestedAtMs(now)
-                        .setPurpose(InvocationPurpose.EXTRACT)
-                        .setContextTokens(MessageTokens.systemPrompt(budget.systemPrompt(), budget.tokenizer())
-                                + MessageTokens.count(prompt, budget.tokenizer()))
-                        .build());
+                ExtractionPrompt.invocation(
+                        session,
+                        extraction,
+                        config.context().budgetOf(extraction.getAgent()),
+                        extraction.getRequestedAtMs() + settings.timeout().toMillis(),
+                        sessions.now()));
     }
 
     /** Gives up the extractions of the session that have not finished within the timeout. */
