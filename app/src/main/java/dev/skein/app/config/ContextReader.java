@@ -93,6 +93,12 @@ final class ContextReader {
                         "extractor agent '" + agent
                                 + "' is not an agent of skein.agents.definitions; name one, or leave it empty for no extraction");
             }
+            // Such an adapter sends the remote agent the request as a message of the session's own conversation.
+            if (agents.stream().anyMatch(a -> a.name().equals(agent) && REMOTE_HISTORY_KINDS.contains(a.kind()))) {
+                throw new IllegalArgumentException("extractor agent '" + agent + "' is of a kind that keeps the"
+                        + " session's conversation itself (" + String.join(", ", REMOTE_HISTORY_KINDS)
+                        + "); an extraction request would become part of it. Name a model agent");
+            }
             return new ExtractionSettings(
                     agent,
                     Set.copyOf(extractor.getStringList("agents")),

@@ -1,7 +1,9 @@
 package dev.skein.app.metrics;
 
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -15,22 +17,38 @@ import org.apache.kafka.common.MetricName;
  * {@code written} (memories), {@code write-failed} (memories), {@code failed} (extractions given up).
  * The outcomes are fixed, so every counter exists from the start, at 0 until the topology counts one.
  */
-public final class ExtractionMetrics {
+public final class ExtractionMetrics implements AutoCloseable {
 
     static final String GROUP = "skein-session";
     static final String NAME = "memory-extractions-total";
     static final List<String> OUTCOMES = List.of("requested", "written", "write-failed", "failed");
 
-    private ExtractionMetrics() {}
+    private final Supplier<Map<MetricName, ? extends Metric>> metrics;
+    private final MeterRegistry registry;
+    private final List<Meter> meters = new ArrayList<>();
 
-    public static void register(Supplier<Map<MetricName, ? extends Metric>> metrics, MeterRegistry registry) {
+    public ExtractionMetrics(Supplier<Map<MetricName, ? extends Metric>> metrics, MeterRegistry registry) {
+        this.metrics = metrics;
+        this.registry = registry;
+    }
+
+    /**
+     * Registers the counters. A function counter holds its object weakly and keeps its last value
+     * once the object is gone: this object is it, so whoever starts it must keep it (and close it).
+     */
+    public void start() {
         for (String outcome : OUTCOMES) {
-            FunctionCounter.builder("skein.memory.extractions", metrics, m -> total(m.get(), outcome))
+            meters.add(FunctionCounter.builder("skein.memory.extractions", this, m -> total(m.metrics.get(), outcome))
                     .description("memory extractions after turns (requested, failed) and their memories (written,"
                             + " write-failed)")
                     .tag("outcome", outcome)
-                    .register(registry);
+                    .register(registry));
         }
+    }
+
+    @Override
+    public void close() {
+        meters.forEach(registry::remove);
     }
 
     static double total(Map<MetricName, ? extends Metric> metrics, String outcome) {

@@ -62,6 +62,8 @@ final class CoreMetrics {
         RefusedToolCallMetrics refusedCalls = new RefusedToolCallMetrics(sessions::streamsMetrics, metrics);
         own.accept("the refused tool call metrics", refusedCalls);
         refusedCalls.start();
-        ExtractionMetrics.register(sessions::streamsMetrics, metrics);
+        ExtractionMetrics extractions = new ExtractionMetrics(sessions::streamsMetrics, metrics);
+        own.accept("the memory extraction metrics", extractions);
+        extractions.start();
     }
 }

@@ -35,6 +35,16 @@ class ExtractorConfigTest {
                 .hasMessageContaining("skein.memory.extractor")
                 .hasMessageContaining("extractor agent 'nobody' is not an agent");
         assertThatThrownBy(() -> SkeinConfig.load(
+                                Optional.empty(),
+                                Map.of(),
+                                Map.of(
+                                        "SKEIN_AGENTS_DEFINITIONS",
+                                        "{ remote { kind = a2a, card-url = \"http://127.0.0.1:9/card.json\" } }",
+                                        "SKEIN_MEMORY_EXTRACTOR_AGENT",
+                                        "remote"))
+                        .sessionTopology())
+                .hasMessageContaining("keeps the session's conversation itself");
+        assertThatThrownBy(() -> SkeinConfig.load(
                                 Optional.empty(), Map.of(), Map.of("SKEIN_MEMORY_EXTRACTOR_MAX_MEMORIES", "0"))
                         .sessionTopology())
                 .hasMessageContaining("skein.memory.extractor.max-memories");

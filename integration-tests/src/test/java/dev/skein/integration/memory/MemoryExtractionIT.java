@@ -105,6 +105,24 @@ class MemoryExtractionIT {
         assertThat(onTopic)
                 .containsExactlyInAnyOrderEntriesOf(Map.of(TENANT + "/alice/" + one, 1, TENANT + "/alice/" + two, 1));
 
+        // The extracted turn's trace tells the extraction, across the restart; its tool rows stay the turn's own.
+        JsonNode trace =
+                get(client, "/v1/sessions/s1/turns/" + turnId + "/trace").body();
+        assertThat(StreamSupport.stream(trace.path("events").spliterator(), false)
+                        .filter(e -> e.path("kind").asText().equals("memory-extraction"))
+                        .map(e -> e.path("detail").path("outcome").asText()))
+                .containsExactly("requested", "answered", "written", "written");
+        assertThat(trace.path("tools")).isEmpty();
+        // This process counted the two memories it wrote (the request was counted by the one killed).
+        String metrics = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                                .GET()
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(metrics).containsPattern("skein_memory_extractions_total\\{outcome=\"written\",?} 2\\.0");
+
         // A later session of the same user recalls it; another user's does not.
         String recall = "use tool recall {\"query\":\"which colour does she like best\"}";
         assertThat(turn(client, "s2", "alice", recall).body().path("answer").asText())
@@ -128,6 +146,11 @@ class MemoryExtractionIT {
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
         assertThat(response.status()).as(response.body().toString()).isEqualTo(200);
         return response;
+    }
+
+    private SkeinClient.Response get(SkeinClient client, String path) {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .GET());
     }
 
     /** The user's memories from /v1/memory; null while the index is rebuilding. */

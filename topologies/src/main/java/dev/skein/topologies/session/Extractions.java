@@ -17,6 +17,7 @@ import dev.skein.topologies.routing.TierRouter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -330,11 +331,10 @@ final class Extractions {
                         .setOutcome(outcome)
                         .setAgent(extraction.getAgent())
                         .setAttempt(extraction.getAttempt())
-                        .setCallId(callId)
-                        .setTool(callId == null ? null : REMEMBER)
                         .setTimeMs(0)
                         .setDecision(why)
-                        .setDetail(new LinkedHashMap<>()));
+                        // Not the entry's callId: the trace's tool rows are the turn's own calls.
+                        .setDetail(callId == null ? new LinkedHashMap<>() : Map.of("memoryId", callId)));
     }
 
     private static PendingExtraction find(Session session, String turnId) {

@@ -156,6 +156,8 @@ class ExtractionTopologyTest {
                 .extracting(TraceEntry::getOutcome)
                 .containsExactly("requested", "answered", "written", "written");
         assertThat(traceOf("t1").get(1).getDecision()).contains("2 memories sent", "1 malformed ones skipped");
+        assertThat(traceOf("t1").get(2).getDetail()).containsEntry("memoryId", "extract~s1~t1~1");
+        assertThat(traceOf("t1")).allSatisfy(e -> assertThat(e.getCallId()).isNull());
         // Nothing of the extraction is in the history, and no completion came of it.
         assertThat(meta().getNextSequence()).isEqualTo(2);
         assertThat(responses.isEmpty()).isTrue();
