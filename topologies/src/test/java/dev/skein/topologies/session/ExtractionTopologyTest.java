@@ -251,6 +251,46 @@ class ExtractionTopologyTest {
     }
 
     @Test
+    void hostileAnswersAreBoundedSkippedOrDeadLetteredAndTheSessionGoesOn() {
+        List<String> refused = List.of(
+                "[".repeat(5_000) + "]".repeat(5_000),
+                "{\"memories\": \"everything\"}",
+                "{\"memories\": [1, 2",
+                "",
+                "null");
+        int turn = 0;
+        for (String answer : refused) {
+            completeTurn("r" + ++turn, "remember that case " + turn + " is hostile", "alice");
+            invocations.readValue();
+            steps.pipeInput(ADDRESS, extractorAnswer("r" + turn, answer));
+            assertThat(deadLetters.readValue().getCause())
+                    .as(answer.length() > 40 ? "deep nesting" : answer)
+                    .contains("answered no memories JSON");
+        }
+        assertThat(toolRequests.isEmpty()).isTrue();
+
+        // Many memories: at most max-memories are written; one too long for the tool's schema, and
+        // ones that are not memories, are skipped.
+        StringBuilder many = new StringBuilder(
+                "{\"memories\": [{\"text\": \"" + "x".repeat(2_001) + "\"}, 7, null, {\"text\": [\"a\"]}");
+        for (int i = 0; i < 200; i++) {
+            many.append(", \"fact ").append(i).append('"');
+        }
+        completeTurn("m1", "remember that there is a lot", "alice");
+        invocations.readValue();
+        steps.pipeInput(ADDRESS, extractorAnswer("m1", many.append("]}").toString()));
+        List<ToolRequest> calls = toolRequests.readValuesToList();
+        assertThat(calls).hasSize(9);
+        assertThat(calls.getFirst().getCallId()).isEqualTo("extract~s1~m1~2");
+        assertThat(traceOf("m1").get(1).getDecision())
+                .contains("9 memories sent", "4 malformed ones skipped", "191 over max-memories left out");
+        assertThat(count("failed")).isEqualTo(refused.size());
+
+        // The session still takes turns.
+        completeTurn("after", "hello", "alice");
+    }
+
+    @Test
     void aTurnWithoutAUserIsNotExtractedFrom() {
         completeTurn("t1", "remember that the office opens at nine", null);
         assertThat(invocations.isEmpty()).isTrue();
