@@ -291,6 +291,17 @@ class ExtractionTopologyTest {
     }
 
     @Test
+    void clearingTheHistoryDropsItsOutstandingExtractions() {
+        completeTurn("t1", "remember that I live in Lyon", "alice");
+        invocations.readValue();
+        input(topics.sessionCommands.name(), topics.sessionCommands.valueSerde())
+                .pipeInput(ADDRESS, SessionEvents.command(dev.skein.events.CommandKind.CLEAR_HISTORY));
+        steps.pipeInput(ADDRESS, extractorAnswer("t1", TWO_FACTS));
+        assertThat(toolRequests.isEmpty()).isTrue();
+        assertThat(pending()).isEmpty();
+    }
+
+    @Test
     void aTurnWithoutAUserIsNotExtractedFrom() {
         completeTurn("t1", "remember that the office opens at nine", null);
         assertThat(invocations.isEmpty()).isTrue();
