@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class is the glue: it checks that an event belongs to the session its key names and
  * hands it to the part of the state machine that owns it ({@link Turns}, {@link AgentSteps},
- * {@link ToolCalls}, {@link SessionCommands}, {@link TurnDeadlines}); an event it cannot take
+ * {@link ToolCalls}, {@link SessionCommands}, {@link TurnDeadlines}; a summary's or a memory
+ * extraction's step by its turn id to {@link Summaries} or {@link Extractions}); an event it cannot take
  * goes to {@link #TO_DEAD_LETTERS}. {@link TraceRecorder} sees each event before the state machine
  * and what it emits after, and keeps each turn's decision trace.
  */
