@@ -18,14 +18,14 @@ import java.util.regex.Pattern;
  */
 public record AgentTools(List<String> defaults, Map<String, List<String>> byAgent) {
 
+    /** What a pattern may hold: a tool name's characters ({@code [a-z0-9_]}) and the two wildcards. Before {@link #ALL}, which is checked with it. */
+    private static final Pattern VALID = Pattern.compile("[a-z0-9_*?]{1,64}");
+
     /** In a list: every tool. */
     public static final String EVERY = "*";
 
     /** Every agent is offered every tool. */
     public static final AgentTools ALL = new AgentTools(List.of(EVERY), Map.of());
-
-    /** What a pattern may hold: a tool name's characters ({@code [a-z0-9_]}) and the two wildcards. */
-    private static final Pattern VALID = Pattern.compile("[a-z0-9_*?]{1,64}");
 
     public AgentTools {
         defaults = checked(defaults, "skein.agents.tools");
