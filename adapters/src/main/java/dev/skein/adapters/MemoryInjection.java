@@ -31,8 +31,17 @@ public interface MemoryInjection {
         }
     }
 
-    /** Adds nothing: a runner without memory. */
-    MemoryInjection NONE = Injected::none;
+    /**
+     * Adds nothing: a runner without memory. An invocation that asks for memories all the same (its
+     * topology's configuration keeps a share that this runner's does not) runs without them, and says so.
+     */
+    MemoryInjection NONE = invocation -> invocation.getMemoryRecall() == null
+            ? Injected.none(invocation)
+            : new Injected(
+                    invocation,
+                    List.of(),
+                    "this agent runner keeps no memory index: its skein.memory.enabled or the agent's"
+                            + " context memory-share differ from the session topology's");
 
     Injected inject(AgentInvocation invocation);
 }
