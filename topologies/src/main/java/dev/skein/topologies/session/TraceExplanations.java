@@ -55,6 +55,12 @@ final class TraceExplanations {
                         + " with " + invocation.getMessages().size() + " messages and "
                         + invocation.getTools().size() + " tools");
         dispatchOf(entry, invocation.getDispatchId());
+        if (invocation.getMemoryRecall() != null) {
+            entry.getDetail()
+                    .put(
+                            "memoryTokens",
+                            String.valueOf(invocation.getMemoryRecall().getTokens()));
+        }
         return entry;
     }
 
@@ -83,6 +89,13 @@ final class TraceExplanations {
                 });
         echoOf(entry, step.getRequestPartition(), step.getRequestOffset());
         dispatchOf(entry, step.getDispatchId());
+        // Which long-term memories the runner put in the step's context, or why it could not.
+        if (step.getInjectedMemoryIds() != null) {
+            entry.getDetail().put("memories", String.join(",", step.getInjectedMemoryIds()));
+        }
+        if (step.getMemoryRecallProblem() != null) {
+            entry.getDetail().put("memoryProblem", step.getMemoryRecallProblem());
+        }
         if (!step.getToolCalls().isEmpty()) {
             entry.getDetail()
                     .put(
