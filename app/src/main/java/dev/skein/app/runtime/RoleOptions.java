@@ -6,6 +6,7 @@ import dev.skein.adapters.AgentSpec;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.ingress.IngressConfig;
 import dev.skein.ingress.SessionAdmission;
+import dev.skein.schemas.kafka.Dispatch;
 import dev.skein.topologies.routing.TierEnvelope;
 import dev.skein.workers.WorkerOptions;
 import dev.skein.workers.node.NodeCapabilities;
@@ -48,6 +49,10 @@ final class RoleOptions {
                 .agentTimeout(config.agentTimeout())
                 .sessionTimeout(config.agentSessionTimeout())
                 .dispatch(config.agentDispatch())
+                .pollTimeout(
+                        config.agentDispatch() == Dispatch.COMMITTED
+                                ? AgentRunnerOptions.DEFAULT_POLL_TIMEOUT
+                                : Dispatch.SPECULATIVE_POLL_TIMEOUT)
                 .build();
     }
 
@@ -76,6 +81,10 @@ final class RoleOptions {
                 .maxInFlight(config.workerMaxInFlight())
                 .sessionTimeout(config.workerSessionTimeout())
                 .dispatch(config::tierDispatch)
+                .pollTimeout(
+                        tiers.stream().allMatch(tier -> config.tierDispatch(tier) == Dispatch.COMMITTED)
+                                ? WorkerOptions.DEFAULT_POLL_TIMEOUT
+                                : Dispatch.SPECULATIVE_POLL_TIMEOUT)
                 .build();
     }
 
