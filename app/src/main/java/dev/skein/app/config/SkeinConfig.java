@@ -227,7 +227,8 @@ public final class SkeinConfig {
                 tenantAccess(),
                 doubleTexting(),
                 ContextReader.context(config, agents()),
-                config.getInt("skein.trace.keep-turns"));
+                config.getInt("skein.trace.keep-turns"),
+                RetentionReader.read(config));
     }
 
     /** {@code skein.auth}: API keys and JWT, and whether an unauthenticated API may leave loopback. */

@@ -61,5 +61,9 @@ final class CoreMetrics {
         RefusedToolCallMetrics refusedCalls = new RefusedToolCallMetrics(sessions::streamsMetrics, metrics);
         own.accept("the refused tool call metrics", refusedCalls);
         refusedCalls.start();
+        RefusedToolCallMetrics expiredSessions =
+                RefusedToolCallMetrics.sessionsExpired(sessions::streamsMetrics, metrics);
+        own.accept("the expired session metrics", expiredSessions);
+        expiredSessions.start();
     }
 }

@@ -29,6 +29,7 @@ import java.util.List;
  * @param context each agent's token budget and rolling summaries; {@code contextMessages} stays an
  *     upper bound on the messages of a window
  * @param traceKeepTurns decision traces kept per session, of its latest turns ({@code skein.trace.keep-turns})
+ * @param retention how long idle sessions are kept ({@code skein.session.retention})
  */
 public record SessionTopologyConfig(
         String defaultAgent,
@@ -46,7 +47,8 @@ public record SessionTopologyConfig(
         TenantAccess access,
         DoubleTexting doubleTexting,
         ContextSettings context,
-        int traceKeepTurns) {
+        int traceKeepTurns,
+        SessionRetention retention) {
 
     public SessionTopologyConfig {
         require(defaultAgent != null && !defaultAgent.isBlank(), "defaultAgent must be set");
@@ -64,6 +66,7 @@ public record SessionTopologyConfig(
         require(access != null, "access must be set (TenantAccess.OPEN for no limits)");
         require(context != null, "context must be set (ContextSettings.UNBOUNDED for message counts alone)");
         require(doubleTexting != null, "doubleTexting must be set (ENQUEUE to queue turns behind the active one)");
+        require(retention != null, "retention must be set (SessionRetention.OFF to keep sessions forever)");
         require(traceKeepTurns >= 1, "traceKeepTurns (skein.trace.keep-turns) must be >= 1");
         require(tiers.stream().map(TierEnvelope::name).distinct().count() == tiers.size(), "tier names must be unique");
         tiers = List.copyOf(tiers);

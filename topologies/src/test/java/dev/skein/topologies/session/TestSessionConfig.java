@@ -40,6 +40,7 @@ final class TestSessionConfig {
     private DoubleTexting doubleTexting = DoubleTexting.ENQUEUE;
     private ContextSettings context = ContextSettings.UNBOUNDED;
     private int traceKeepTurns = 20;
+    private SessionRetention retention = SessionRetention.OFF;
 
     private TestSessionConfig() {}
 
@@ -102,6 +103,11 @@ final class TestSessionConfig {
         return this;
     }
 
+    TestSessionConfig retention(SessionRetention value) {
+        this.retention = value;
+        return this;
+    }
+
     SessionTopologyConfig build() {
         return new SessionTopologyConfig(
                 defaultAgent,
@@ -119,6 +125,7 @@ final class TestSessionConfig {
                 access,
                 doubleTexting,
                 context,
-                traceKeepTurns);
+                traceKeepTurns,
+                retention);
     }
 }
