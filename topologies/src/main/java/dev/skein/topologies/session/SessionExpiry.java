@@ -4,7 +4,9 @@ import dev.skein.events.SessionMeta;
 import dev.skein.schemas.SessionAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -30,12 +32,21 @@ final class SessionExpiry {
     // The state machine's parts share the processor's log category, as before they were split.
     private static final Logger log = LoggerFactory.getLogger(SessionProcessor.class);
 
+    private static final long ERASED = -1;
+    private static final long GONE = -2;
+
     private final Sessions sessions;
     private final SessionRetention retention;
     private final ExpiredSessions counter;
     private final Consumer<SessionAddress> erased;
     private final KeyValueStore<Bytes, String> activity;
     private boolean indexed;
+    /**
+     * By tenant, the lowest bucket that may hold a live entry: a check reads from there, not from the
+     * start, so the tombstones that moved sessions leave below it (until RocksDB compacts them away)
+     * are skipped over once, not at every check. In memory: a task's first check reads from the start.
+     */
+    private final Map<String, Long> floors = new HashMap<>();
 
     /** @param erased told of each erased session (the trace recorder deletes its traces) */
     SessionExpiry(
@@ -65,11 +76,26 @@ final class SessionExpiry {
             if (tenant.isEmpty() || ttl.isZero()) {
                 continue;
             }
-            for (KeyValue<Bytes, String> entry : olderThan(tenant, nowMs - ttl.toMillis())) {
-                if (count < retention.maxPerCheck() && expireIfIdle(entry, tenant, ttl, nowMs)) {
+            long cutoff = nowMs - ttl.toMillis();
+            List<KeyValue<Bytes, String>> entries = olderThan(tenant, floors.getOrDefault(tenant, 0L), cutoff);
+            // The lowest bucket that may still hold a live entry of the tenant: where its next check starts.
+            long floor = entries.size() == retention.maxPerCheck()
+                    ? SessionStores.bucketOfActivity(entries.getLast().key, tenant)
+                    : Math.max(cutoff, 0);
+            for (KeyValue<Bytes, String> entry : entries) {
+                long kept;
+                if (count >= retention.maxPerCheck()) {
+                    kept = SessionStores.bucketOfActivity(entry.key, tenant);
+                } else {
+                    kept = expireIfIdle(entry, tenant, ttl, nowMs);
+                }
+                if (kept == ERASED) {
                     count++;
+                } else if (kept != GONE) {
+                    floor = Math.min(floor, kept);
                 }
             }
+            floors.put(tenant, floor);
         }
         if (count > 0) {
             log.info("{} idle sessions expired and erased", count);
@@ -77,42 +103,43 @@ final class SessionExpiry {
         return count;
     }
 
-    private boolean expireIfIdle(KeyValue<Bytes, String> entry, String tenant, Duration ttl, long nowMs) {
+    /** @return {@link #ERASED}, {@link #GONE} (a stale entry, deleted), or the bucket the session stays indexed in */
+    private long expireIfIdle(KeyValue<Bytes, String> entry, String tenant, Duration ttl, long nowMs) {
         // Written from an address the processor had parsed, so it parses again.
         SessionAddress address = SessionAddress.parse(entry.value);
         Session session = sessions.find(address).orElse(null);
         if (session == null) {
             activity.delete(entry.key);
-            return false;
+            return GONE;
         }
         SessionMeta meta = session.meta();
         long bucket = retention.bucketOf(meta.getUpdatedAtMs());
         if (bucket != SessionStores.bucketOfActivity(entry.key, tenant)) {
             activity.delete(entry.key);
             activity.put(SessionStores.activityKey(address, bucket), address.toString());
-            return false;
+            return bucket;
         }
         long idleMs = nowMs - meta.getUpdatedAtMs();
         if (idleMs < ttl.toMillis()
                 || session.active() != null
                 || !meta.getQueuedTurns().isEmpty()) {
-            return false;
+            return bucket;
         }
         int messages = sessions.erase(session);
         erased.accept(address);
         counter.expired(tenant);
         log.debug("session {}: expired after {} ms idle (ttl {}); {} messages erased", address, idleMs, ttl, messages);
-        return true;
+        return ERASED;
     }
 
-    /** The entries of {@code tenant} in buckets before {@code cutoffMs}, read before any is changed. */
-    private List<KeyValue<Bytes, String>> olderThan(String tenant, long cutoffMs) {
+    /** The entries of {@code tenant} in buckets from {@code floor} to before {@code cutoffMs}, read before any is changed. */
+    private List<KeyValue<Bytes, String>> olderThan(String tenant, long floor, long cutoffMs) {
         List<KeyValue<Bytes, String>> entries = new ArrayList<>();
-        if (cutoffMs <= 0) {
+        if (cutoffMs <= floor) {
             return entries;
         }
-        try (KeyValueIterator<Bytes, String> it =
-                activity.range(SessionStores.activityBound(tenant, 0), SessionStores.activityBound(tenant, cutoffMs))) {
+        try (KeyValueIterator<Bytes, String> it = activity.range(
+                SessionStores.activityBound(tenant, floor), SessionStores.activityBound(tenant, cutoffMs))) {
             while (it.hasNext() && entries.size() < retention.maxPerCheck()) {
                 entries.add(it.next());
             }
