@@ -3,7 +3,6 @@ package dev.skein.app.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.typesafe.config.ConfigException;
 import dev.skein.topologies.session.SessionRetention;
 import java.time.Duration;
 import java.util.Map;
@@ -44,19 +43,20 @@ class RetentionConfigTest {
                 .isTrue();
     }
 
+    /** The start's check wraps each bad value in "Invalid configuration: ...", naming the key. */
     @Test
     void aBadValueNamesItsKey() {
         assertThatThrownBy(() -> retention(Map.of("skein.session.retention.idle-ttl", "soon")))
-                .isInstanceOf(ConfigException.class)
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("skein.session.retention.idle-ttl");
         assertThatThrownBy(() -> retention(Map.of("skein.session.retention.idle-ttl", "-1h")))
-                .isInstanceOf(ConfigException.class)
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("skein.session.retention.idle-ttl");
         assertThatThrownBy(() -> retention(Map.of("skein.session.retention.by-tenant", Map.of("a b", "1h"))))
-                .isInstanceOf(ConfigException.class)
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("is not a tenant");
         assertThatThrownBy(() -> retention(Map.of("skein.session.retention.max-per-check", 0)))
-                .isInstanceOf(ConfigException.class)
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("max-per-check");
     }
 }
