@@ -30,6 +30,8 @@ final class Sessions {
     private final SessionRetention retention;
     private final int rememberedTurnIds;
     private final LongSupplier clock;
+    /** When this task last erased a session: a session created later has a later {@code createdAtMs}. */
+    private long lastErasedAtMs = Long.MIN_VALUE;
 
     Sessions(
             KeyValueStore<Bytes, ChatMessage> messages,
@@ -152,11 +154,17 @@ final class Sessions {
         activity.delete(SessionStores.activityKey(
                 session.address(), retention.bucketOf(session.meta().getUpdatedAtMs())));
         metas.delete(address);
+        lastErasedAtMs = now();
         return keys.size();
     }
 
+    /**
+     * A new session's meta. Its {@code createdAtMs} is after every erasure of this task, even one in
+     * the same millisecond: it tells a session apart from an erased one of the same id, whose
+     * sequences it reuses (the token counts {@link SessionContext} remembers are keyed by it).
+     */
     private SessionMeta newMeta(SessionAddress address) {
-        long now = now();
+        long now = Math.max(now(), lastErasedAtMs + 1);
         return SessionMeta.newBuilder()
                 .setTenant(address.tenant())
                 .setSessionId(address.sessionId())

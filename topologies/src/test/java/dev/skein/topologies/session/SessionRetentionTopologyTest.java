@@ -20,6 +20,10 @@ import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.kafka.KafkaConnection;
 import dev.skein.schemas.registry.InMemorySchemaRegistry;
+import dev.skein.topologies.context.ContextBudget;
+import dev.skein.topologies.context.ContextSettings;
+import dev.skein.topologies.context.SummarySettings;
+import dev.skein.topologies.context.Tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -70,6 +74,10 @@ class SessionRetentionTopologyTest {
     private TestOutputTopic<String, TurnCompleted> completions;
 
     private void start(SessionRetention retention, Duration turnTimeout) throws Exception {
+        start(TestSessionConfig.builder().retention(retention).turnTimeout(turnTimeout));
+    }
+
+    private void start(TestSessionConfig builder) throws Exception {
         Properties props = SessionStreamsConfig.properties(
                 KafkaConnection.to("unused:9092"),
                 APP,
@@ -77,10 +85,7 @@ class SessionRetentionTopologyTest {
                 topics,
                 1,
                 Map.of());
-        SessionTopologyConfig config = TestSessionConfig.builder()
-                .retention(retention)
-                .turnTimeout(turnTimeout)
-                .build();
+        SessionTopologyConfig config = builder.build();
         driver = new TopologyTestDriver(
                 SessionTopology.build(topics, config, new SessionPartitions(1)), props, Instant.ofEpochMilli(START_MS));
         turns = input(topics.turns.name(), topics.turns.valueSerde());
@@ -256,6 +261,27 @@ class SessionRetentionTopologyTest {
                 }
             });
         }
+    }
+
+    @Test
+    void aSessionDeletedAndStartedAgainInTheSameMillisecondHasItsTokensCountedAfresh() throws Exception {
+        ContextBudget budget = new ContextBudget(100_000, 100, Tokenizer.CL100K_BASE, 60_000, null);
+        start(TestSessionConfig.builder().context(new ContextSettings(budget, Map.of(), SummarySettings.OFF)));
+        SessionAddress address = new SessionAddress("acme", "again");
+        completeTurn(address, "t1", "word ".repeat(2000));
+        int first = invocations.readValuesToList().getFirst().getContextTokens();
+
+        // The wall clock does not move: the new session's first message reuses sequence 0.
+        commands.pipeInput(address.toString(), command(address, CommandKind.DELETE_SESSION));
+        completeTurn(address, "t2", "hi");
+        // The newest message is always counted anew; "hi", sequence 0, is now an older one of the window.
+        turns.pipeInput(address.toString(), turn(address, "t3", "there"));
+
+        int fresh = invocations.readValuesToList().getLast().getContextTokens();
+        assertThat(first).isGreaterThan(2000);
+        // The tools offered and three short messages: with the erased session's count for sequence 0
+        // it would be over 2,000.
+        assertThat(fresh).isLessThan(100);
     }
 
     private void completeTurn(SessionAddress address, String turnId, String message) {
