@@ -40,6 +40,7 @@ final class TestSessionConfig {
     private DoubleTexting doubleTexting = DoubleTexting.ENQUEUE;
     private ContextSettings context = ContextSettings.UNBOUNDED;
     private int traceKeepTurns = 20;
+    private AgentTools agentTools = AgentTools.ALL;
     private SessionRetention retention = SessionRetention.OFF;
 
     private TestSessionConfig() {}
@@ -98,6 +99,11 @@ final class TestSessionConfig {
         return this;
     }
 
+    TestSessionConfig agentTools(AgentTools value) {
+        this.agentTools = value;
+        return this;
+    }
+
     TestSessionConfig context(ContextSettings value) {
         this.context = value;
         return this;
@@ -126,6 +132,7 @@ final class TestSessionConfig {
                 doubleTexting,
                 context,
                 traceKeepTurns,
+                agentTools,
                 retention);
     }
 }
