@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigUtil;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.topologies.context.ContextBudget;
 import dev.skein.topologies.context.ContextSettings;
+import dev.skein.topologies.context.MemoryShare;
 import dev.skein.topologies.context.SummarySettings;
 import dev.skein.topologies.context.Tokenizer;
 import java.util.LinkedHashMap;
@@ -25,7 +26,9 @@ final class ContextReader {
 
     static ContextSettings context(Config config, List<AgentSpec> agents) {
         Config defaults = config.getConfig("skein.agents.context");
-        ContextBudget fallback = budget(defaults, "", "skein.agents.context");
+        // Without memory nothing can be recalled: no share of any budget is kept for it.
+        boolean memory = config.getBoolean("skein.memory.enabled");
+        ContextBudget fallback = budget(defaults, "", "skein.agents.context", memory);
         Map<String, ContextBudget> byAgent = new LinkedHashMap<>();
         Config definitions = config.getConfig("skein.agents.definitions");
         for (AgentSpec agent : agents) {
@@ -36,19 +39,22 @@ final class ContextReader {
                     budget(
                             own.withFallback(defaults),
                             agent.systemPrompt(),
-                            "skein.agents.definitions." + agent.name() + ".context"));
+                            "skein.agents.definitions." + agent.name() + ".context",
+                            memory));
         }
         return new ContextSettings(fallback, byAgent, summaries(config, agents));
     }
 
-    private static ContextBudget budget(Config context, String systemPrompt, String where) {
+    private static ContextBudget budget(Config context, String systemPrompt, String where, boolean memory) {
         try {
+            MemoryShare share = new MemoryShare(context.getDouble("memory-share"), context.getInt("memory-limit"));
             return new ContextBudget(
                     context.getInt("max-tokens"),
                     context.getInt("reserve-for-answer"),
                     Tokenizer.named(context.getString("tokenizer")),
                     context.getInt("max-tool-result-tokens"),
-                    systemPrompt);
+                    systemPrompt,
+                    memory ? share : new MemoryShare(0, share.limit()));
         } catch (IllegalArgumentException e) {
             throw new ConfigException.BadValue(where, e.getMessage());
         }
