@@ -290,8 +290,9 @@ public final class AgentRunner implements AutoCloseable {
             }
             timeoutMs = Math.min(timeoutMs, untilDeadline);
         }
-        // A summary is no turn's text: a session's stream shows only what its turns say.
+        // A summary or an extraction is no turn's text: a session's stream shows only what its turns say.
         DeltaSink deltas = invocation.getPurpose() == InvocationPurpose.SUMMARY
+                        || invocation.getPurpose() == InvocationPurpose.EXTRACT
                 ? chunk -> {}
                 : chunk -> sendDelta(address, invocation, DeltaKind.TEXT, chunk, null, null);
         log.debug("[{} turn {} step {}] asking agent {}", address, invocation.getTurnId(), invocation.getStep(), name);

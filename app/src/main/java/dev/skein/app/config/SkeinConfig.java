@@ -229,6 +229,7 @@ public final class SkeinConfig {
                 ContextReader.context(config, agents()),
                 config.getInt("skein.trace.keep-turns"),
                 AgentsReader.tools(config, agents()),
+                ContextReader.extraction(config, agents()),
                 RetentionReader.read(config));
     }
 

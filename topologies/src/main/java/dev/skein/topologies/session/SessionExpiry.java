@@ -37,6 +37,7 @@ final class SessionExpiry {
 
     private final Sessions sessions;
     private final SessionRetention retention;
+    private final Duration extractionTimeout;
     private final ExpiredSessions counter;
     private final Consumer<SessionAddress> erased;
     private final KeyValueStore<Bytes, String> activity;
@@ -48,11 +49,20 @@ final class SessionExpiry {
      */
     private final Map<String, Long> floors = new HashMap<>();
 
-    /** @param erased told of each erased session (the trace recorder deletes its traces) */
+    /**
+     * @param extractionTimeout how long a memory extraction may run ({@code skein.memory.extractor}):
+     *     until then it keeps its session, whose memories it is still writing
+     * @param erased told of each erased session (the trace recorder deletes its traces)
+     */
     SessionExpiry(
-            Sessions sessions, SessionRetention retention, ExpiredSessions counter, Consumer<SessionAddress> erased) {
+            Sessions sessions,
+            SessionRetention retention,
+            Duration extractionTimeout,
+            ExpiredSessions counter,
+            Consumer<SessionAddress> erased) {
         this.sessions = sessions;
         this.retention = retention;
+        this.extractionTimeout = extractionTimeout;
         this.counter = counter;
         this.erased = erased;
         this.activity = sessions.activity();
@@ -120,9 +130,7 @@ final class SessionExpiry {
             return bucket;
         }
         long idleMs = nowMs - meta.getUpdatedAtMs();
-        if (idleMs < ttl.toMillis()
-                || session.active() != null
-                || !meta.getQueuedTurns().isEmpty()) {
+        if (idleMs < ttl.toMillis() || inFlight(meta, nowMs)) {
             return bucket;
         }
         int messages = sessions.erase(session);
@@ -130,6 +138,17 @@ final class SessionExpiry {
         counter.expired(tenant);
         log.debug("session {}: expired after {} ms idle (ttl {}); {} messages erased", address, idleMs, ttl, messages);
         return ERASED;
+    }
+
+    /**
+     * A turn active or queued (so any pending tool call or held approval), or a memory extraction
+     * within its timeout: its answer must find the session. One past its timeout does not keep it.
+     */
+    private boolean inFlight(SessionMeta meta, long nowMs) {
+        return meta.getActiveTurn() != null
+                || !meta.getQueuedTurns().isEmpty()
+                || meta.getPendingExtractions().stream()
+                        .anyMatch(e -> nowMs - e.getRequestedAtMs() < extractionTimeout.toMillis());
     }
 
     /** The entries of {@code tenant} in buckets from {@code floor} to before {@code cutoffMs}, read before any is changed. */

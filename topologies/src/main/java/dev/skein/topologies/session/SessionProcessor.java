@@ -6,6 +6,7 @@ import dev.skein.events.SessionCommand;
 import dev.skein.events.SessionMeta;
 import dev.skein.events.ToolResult;
 import dev.skein.events.TurnRequested;
+import dev.skein.schemas.ExtractionRequests;
 import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.errors.DeadLetters;
 import dev.skein.topologies.cache.ResultCache;
@@ -40,8 +41,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class is the glue: it checks that an event belongs to the session its key names and
  * hands it to the part of the state machine that owns it ({@link Turns}, {@link AgentSteps},
- * {@link ToolCalls}, {@link SessionCommands}, {@link TurnDeadlines}); an event it cannot take
- * goes to {@link #TO_DEAD_LETTERS}. With retention on, {@link SessionExpiry} erases idle sessions. {@link TraceRecorder} sees each event before the state machine
+ * {@link ToolCalls}, {@link SessionCommands}, {@link TurnDeadlines}; a summary's or a memory
+ * extraction's step by its turn id to {@link Summaries} or {@link Extractions}); an event it cannot take
+ * goes to {@link #TO_DEAD_LETTERS}. With retention on, {@link SessionExpiry} erases idle sessions.
+ * {@link TraceRecorder} sees each event before the state machine
  * and what it emits after, and keeps each turn's decision trace.
  */
 public final class SessionProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
@@ -70,6 +73,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private AgentSteps steps;
     private ToolCalls toolCalls;
     private SessionCommands commands;
+    private Extractions extractions;
 
     /**
      * @param partitions which partition owns each session
@@ -102,7 +106,15 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 (key, result, timestampMs) ->
                         context.forward(new Record<String, SpecificRecord>(key, result, timestampMs), TO_RESULT_CACHE),
                 config.cacheTtl());
-        this.turns = new Turns(config, sessions, catalog, output);
+        this.extractions = new Extractions(
+                config,
+                sessions,
+                catalog,
+                router,
+                output,
+                ExtractionCounts.of(context),
+                (address, event, cause) -> deadLetter(address.toString(), event, cause));
+        this.turns = new Turns(config, sessions, catalog, output, extractions::afterTurn);
         this.toolCalls = new ToolCalls(
                 sessions,
                 catalog,
@@ -122,8 +134,12 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             traces.flush();
         });
         if (config.retention().enabled()) {
-            SessionExpiry expiry =
-                    new SessionExpiry(sessions, config.retention(), ExpiredSessions.of(context), traces::erase);
+            SessionExpiry expiry = new SessionExpiry(
+                    sessions,
+                    config.retention(),
+                    config.extraction().timeout(),
+                    ExpiredSessions.of(context),
+                    traces::erase);
             context.schedule(config.retention().checkInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
                 traces.begin();
                 expiry.expire(now);
@@ -166,7 +182,11 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             case TurnRequested turn -> turns.request(address, turn);
             case AgentStep step
             when SummaryPrompt.isSummary(step.getTurnId()) -> turns.summaries().onStep(address, step);
+            case AgentStep step
+            when ExtractionRequests.isExtraction(step.getTurnId()) -> extractions.onStep(address, step);
             case AgentStep step -> steps.onStep(address, step);
+            case ToolResult result
+            when ExtractionRequests.isExtraction(result.getTurnId()) -> extractions.onResult(address, result);
             case ToolResult result -> toolCalls.onResult(address, result);
             case SessionCommand command -> commands.onCommand(address, command);
             default ->
@@ -223,8 +243,12 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     }
 
     private void deadLetter(Record<String, SpecificRecord> record, String cause) {
-        log.warn("dead letter from session topology: key {}: {}", record.key(), cause);
-        SpecificRecord value = record.value();
+        deadLetter(record.key(), record.value(), cause);
+    }
+
+    /** The input record being handled, under {@code key}, to the dead letters with its place in the log. */
+    private void deadLetter(String key, SpecificRecord value, String cause) {
+        log.warn("dead letter from session topology: key {}: {}", key, cause);
         RecordMetadata origin = context.recordMetadata().orElse(null);
         DeadLetter letter = (origin == null
                         ? DeadLetters.from("unknown", DeadLetters.UNKNOWN_PARTITION, DeadLetters.UNKNOWN_OFFSET)
@@ -232,7 +256,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 .at(context.currentSystemTimeMs())
                 .rejectedBy(
                         "session-topology", cause + (value == null ? "" : "; event: " + abbreviate(value.toString())));
-        output.deadLetter(record.key(), letter);
+        output.deadLetter(key, letter);
     }
 
     private static String abbreviate(String text) {

@@ -41,8 +41,25 @@ final class Turns {
     private final SessionOutput output;
     private final SessionContext context;
     private final Summaries summaries;
+    private final AfterCompleted afterCompleted;
+
+    /** What happens after a turn has completed with an answer, in the same pass ({@link Extractions}). */
+    @FunctionalInterface
+    interface AfterCompleted {
+        void completed(Session session, ActiveTurn turn);
+    }
 
     Turns(SessionTopologyConfig config, Sessions sessions, ToolCatalog catalog, SessionOutput output) {
+        this(config, sessions, catalog, output, (session, turn) -> {});
+    }
+
+    Turns(
+            SessionTopologyConfig config,
+            Sessions sessions,
+            ToolCatalog catalog,
+            SessionOutput output,
+            AfterCompleted afterCompleted) {
+        this.afterCompleted = afterCompleted;
         this.config = config;
         this.sessions = sessions;
         this.catalog = catalog;
@@ -238,7 +255,9 @@ final class Turns {
      * @param awaitingInput the answer asks the user for input, which the next turn brings
      */
     void finishAnswered(Session session, String answer, boolean awaitingInput) {
+        ActiveTurn active = session.active();
         end(session, TurnStatus.COMPLETED, answer, null, awaitingInput, null, false);
+        afterCompleted.completed(session, active);
         startNextQueued(session);
     }
 

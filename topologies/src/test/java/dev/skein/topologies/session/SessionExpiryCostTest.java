@@ -116,7 +116,8 @@ class SessionExpiryCostTest {
                 fixture.sessions.open(address(i)).save();
             }
         }
-        SessionExpiry expiry = new SessionExpiry(fixture.sessions, RETENTION, ExpiredSessions.NONE, a -> {});
+        SessionExpiry expiry =
+                new SessionExpiry(fixture.sessions, RETENTION, Duration.ofMinutes(2), ExpiredSessions.NONE, a -> {});
         // The first check of a task indexes the sessions stored before the index existed, once.
         long t0 = System.nanoTime();
         assertThat(expiry.expire(start)).isZero();

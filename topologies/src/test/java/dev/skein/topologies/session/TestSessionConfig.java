@@ -41,6 +41,7 @@ final class TestSessionConfig {
     private ContextSettings context = ContextSettings.UNBOUNDED;
     private int traceKeepTurns = 20;
     private AgentTools agentTools = AgentTools.ALL;
+    private ExtractionSettings extraction = ExtractionSettings.OFF;
     private SessionRetention retention = SessionRetention.OFF;
 
     private TestSessionConfig() {}
@@ -104,6 +105,11 @@ final class TestSessionConfig {
         return this;
     }
 
+    TestSessionConfig extraction(ExtractionSettings value) {
+        this.extraction = value;
+        return this;
+    }
+
     TestSessionConfig context(ContextSettings value) {
         this.context = value;
         return this;
@@ -133,6 +139,7 @@ final class TestSessionConfig {
                 context,
                 traceKeepTurns,
                 agentTools,
+                extraction,
                 retention);
     }
 }
