@@ -34,6 +34,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -171,6 +172,28 @@ class SessionRetentionTopologyTest {
         driver.advanceWallClockTime(Duration.ofMinutes(11).plus(CHECK));
         assertErased(waiting);
         assertThat(meta(held)).isNotNull();
+    }
+
+    @Test
+    void aMemoryExtractionKeepsItsSessionUntilItsTimeoutPasses() throws Exception {
+        start(TestSessionConfig.builder()
+                .retention(new SessionRetention(TTL, Map.of(), CHECK, 1000))
+                .extraction(new ExtractionSettings("extractor", Set.of(), 10, Duration.ofHours(2))));
+        SessionAddress address = new SessionAddress("acme", "remembering");
+        // Memories are a user's: a turn with a user is extracted.
+        TurnRequested first = turn(address, "t1", "my name is Ada");
+        first.setUserId("ada");
+        turns.pipeInput(address.toString(), first);
+        steps.pipeInput(address.toString(), answer(address, "t1", 0, "hello Ada"));
+        assertThat(meta(address).getPendingExtractions()).hasSize(1);
+
+        driver.advanceWallClockTime(TTL.plus(CHECK).plus(CHECK));
+        assertThat(meta(address))
+                .as("idle past its time to live, but extracting")
+                .isNotNull();
+
+        driver.advanceWallClockTime(Duration.ofHours(1));
+        assertErased(address);
     }
 
     @Test
