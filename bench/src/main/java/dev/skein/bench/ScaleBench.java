@@ -48,8 +48,8 @@ public final class ScaleBench {
             Optional<String> bootstrapServers) {}
 
     /**
-     * Memory before the load (one template session) and after the restore, and disk after the
-     * restore. {@code otherTopicBytesPerTurn}: the bytes of every topic but the changelogs (turns,
+     * Memory before the load (one template session) and after the restore; disk after a clean
+     * stop that followed the restart. {@code otherTopicBytesPerTurn}: the bytes of every topic but the changelogs (turns,
      * agent requests and steps, deltas, responses, the registry's) over the turns that crossed them.
      */
     record Footprint(
@@ -180,12 +180,16 @@ public final class ScaleBench {
                 node.awaitHealthy(STARTUP_TIMEOUT);
                 double firstRestore = (System.nanoTime() - restoreStart) / 1e9;
 
-                Footprint footprint = footprint(bootstrap, prefix, topics, node, before, sessions, turnsThroughTopics);
+                ScaleFootprint.Memory after = ScaleFootprint.memory(node.pid());
                 Reads reads = reads(node, sessions);
                 ScaleRestore restore = new ScaleRestore(driver, sessions, options.verify(), console);
                 ScaleRestore.Figures restart = restore.restart(node, STARTUP_TIMEOUT);
                 defects.addAll(restart.defects());
+                // Measured after a clean stop: RocksDB has flushed its memtables (right after a
+                // restore most of the state is still in memory, not in files).
                 node.close();
+                Footprint footprint =
+                        footprint(bootstrap, prefix, topics, node, before, after, sessions, turnsThroughTopics);
 
                 Map<String, String> pair = new LinkedHashMap<>(settings);
                 pair.put("skein.streams.standby-replicas", "1");
@@ -228,10 +232,10 @@ public final class ScaleBench {
             SkeinTopics topics,
             SkeinProcess node,
             ScaleFootprint.Memory before,
+            ScaleFootprint.Memory after,
             int sessions,
             long turns)
             throws Exception {
-        ScaleFootprint.Memory after = ScaleFootprint.memory(node.pid());
         String applicationId = topics.groupId("sessions");
         Map<String, Long> topicBytes = ScaleFootprint.topicBytes(bootstrap, List.of(prefix, applicationId));
         long changelogs = topicBytes.entrySet().stream()
