@@ -59,8 +59,8 @@ final class ScaleTable {
         row(
                 out,
                 report,
-                "other topics (template turns only)",
-                s -> kib(s.footprint().otherTopicBytes()));
+                "other topics' bytes / turn that crossed them",
+                s -> bytes(s.footprint().otherTopicBytesPerTurn()));
         row(out, report, "heap after GC / session", s -> bytes(s.footprint().heapBytesPerSession()));
         row(out, report, "resident set / session", s -> bytes(s.footprint().residentBytesPerSession()));
         row(
