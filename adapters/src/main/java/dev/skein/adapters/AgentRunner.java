@@ -74,6 +74,7 @@ public final class AgentRunner implements AutoCloseable {
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong abandoned = new AtomicLong();
     private final TurnEnds turnEnds;
+    private final MemoryInjection memories;
 
     /**
      * @param kafkaConfig connection settings shared by the consumer, producer and admin client
@@ -97,6 +98,21 @@ public final class AgentRunner implements AutoCloseable {
             Collection<? extends AgentAdapter> adapters,
             Map<String, AgentSpec> specs,
             AgentRunnerOptions options) {
+        this(kafkaConfig, topics, adapters, specs, options, MemoryInjection.NONE);
+    }
+
+    /**
+     * @param memories adds recalled memories to invocations that reserved room for them
+     *     ({@link MemoryInjection}); {@link MemoryInjection#NONE} for a runner without memory
+     */
+    public AgentRunner(
+            Map<String, Object> kafkaConfig,
+            SkeinTopics topics,
+            Collection<? extends AgentAdapter> adapters,
+            Map<String, AgentSpec> specs,
+            AgentRunnerOptions options,
+            MemoryInjection memories) {
+        this.memories = Objects.requireNonNull(memories, "memories");
         this.specs = Map.copyOf(specs);
         this.kafkaConfig = Map.copyOf(kafkaConfig);
         this.topics = Objects.requireNonNull(topics, "topics");
@@ -274,14 +290,16 @@ public final class AgentRunner implements AutoCloseable {
             }
             timeoutMs = Math.min(timeoutMs, untilDeadline);
         }
-        // A summary is no turn's text: a session's stream shows only what its turns say.
+        // A summary or an extraction is no turn's text: a session's stream shows only what its turns say.
         DeltaSink deltas = invocation.getPurpose() == InvocationPurpose.SUMMARY
+                        || invocation.getPurpose() == InvocationPurpose.EXTRACT
                 ? chunk -> {}
                 : chunk -> sendDelta(address, invocation, DeltaKind.TEXT, chunk, null, null);
         log.debug("[{} turn {} step {}] asking agent {}", address, invocation.getTurnId(), invocation.getStep(), name);
+        MemoryInjection.Injected recalled = recall(address, invocation);
         AgentInvocation offered = spec == null || spec.handoffs().isEmpty()
-                ? invocation
-                : AgentInvocation.newBuilder(invocation)
+                ? recalled.invocation()
+                : AgentInvocation.newBuilder(recalled.invocation())
                         .setTools(Handoffs.offered(invocation.getTools(), spec))
                         .build();
         // In the step's context, so that what the adapter sends (its text deltas) carries the step's span.
@@ -294,6 +312,8 @@ public final class AgentRunner implements AutoCloseable {
             }
             decided = asHandoff(decided, spec);
             AgentStep step = AgentSteps.from(invocation, name, decided, System.currentTimeMillis());
+            step.setInjectedMemoryIds(recalled.memoryIds());
+            step.setMemoryRecallProblem(recalled.problem());
             for (ToolCall call : step.getToolCalls()) {
                 sendDelta(address, invocation, DeltaKind.TOOL_CALL, null, call.getCallId(), call.getName());
             }
@@ -339,6 +359,24 @@ public final class AgentRunner implements AutoCloseable {
         } finally {
             turnEnds.finished(address, invocation.getTurnId(), reply);
         }
+    }
+
+    /** The invocation with its recalled memories; unchanged (and the problem logged) when they could not be had. */
+    private MemoryInjection.Injected recall(String address, AgentInvocation invocation) {
+        if (invocation.getMemoryRecall() == null) {
+            return MemoryInjection.Injected.none(invocation);
+        }
+        MemoryInjection.Injected recalled;
+        try {
+            recalled = memories.inject(invocation);
+        } catch (RuntimeException e) {
+            // The contract says it never throws; a turn must not fail because memory did.
+            recalled = new MemoryInjection.Injected(invocation, List.of(), "memory recall failed: " + e);
+        }
+        if (recalled.problem() != null) {
+            log.warn("[{} turn {}] runs without memories: {}", address, invocation.getTurnId(), recalled.problem());
+        }
+        return recalled;
     }
 
     /**

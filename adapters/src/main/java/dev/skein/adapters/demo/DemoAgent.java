@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * A deterministic agent that needs no model: Skein's embedded default and the agent of its tests.
  * Every answer starts with {@value #LABEL} so nobody mistakes it for a model.
  *
- * <p>A summary request (purpose SUMMARY) gets {@link DemoSummary}'s summary. Otherwise, rules, first
+ * <p>A summary request (purpose SUMMARY) gets {@link DemoSummary}'s summary, a memory extraction
+ * request (purpose EXTRACT) {@link DemoExtraction}'s memories. Otherwise, rules, first
  * match wins:
  * <ol>
  *   <li>tool results after the last user message: a final answer built from them (a failed or
@@ -93,6 +94,11 @@ public final class DemoAgent implements AgentAdapter {
         if (invocation.getPurpose() == InvocationPurpose.SUMMARY && !messages.isEmpty()) {
             String request = messages.getLast().getContent();
             return answer(DemoSummary.of(request == null ? "" : request), deltas);
+        }
+        if (invocation.getPurpose() == InvocationPurpose.EXTRACT && !messages.isEmpty()) {
+            String request = messages.getLast().getContent();
+            // JSON, not the demo label: the topology reads the answer, no person does.
+            return new AgentReply.Answer(DemoExtraction.of(request == null ? "" : request));
         }
         int lastUser = lastUserIndex(messages);
         List<ChatMessage> toolResults = new ArrayList<>();

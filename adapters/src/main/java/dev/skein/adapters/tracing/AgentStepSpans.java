@@ -32,6 +32,10 @@ public final class AgentStepSpans {
     public static final AttributeKey<String> TURN = AttributeKey.stringKey("skein.turn_id");
     public static final AttributeKey<String> SESSION = AttributeKey.stringKey("skein.session");
     public static final AttributeKey<String> STEP_KIND = AttributeKey.stringKey("skein.step.kind");
+    /** The long-term memories added to the step's context, nearest first (docs/memory.md). */
+    public static final AttributeKey<List<String>> MEMORIES = AttributeKey.stringArrayKey("skein.memory.injected_ids");
+    /** Why memories were asked for and none could be recalled: the step ran without them. */
+    public static final AttributeKey<String> MEMORY_PROBLEM = AttributeKey.stringKey("skein.memory.problem");
 
     private AgentStepSpans() {}
 
@@ -73,6 +77,12 @@ public final class AgentStepSpans {
         }
         if (step.getOutputTokens() != null) {
             span.setAttribute(OUTPUT_TOKENS, step.getOutputTokens());
+        }
+        if (step.getInjectedMemoryIds() != null) {
+            span.setAttribute(MEMORIES, List.copyOf(step.getInjectedMemoryIds()));
+        }
+        if (step.getMemoryRecallProblem() != null) {
+            span.setAttribute(MEMORY_PROBLEM, step.getMemoryRecallProblem());
         }
         if (step.getError() != null) {
             span.setStatus(StatusCode.ERROR, step.getError());

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigUtil;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.ingress.A2aSettings;
+import dev.skein.topologies.session.AgentTools;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,7 +49,9 @@ final class AgentsReader {
                 for (var entry : agent.entrySet()) {
                     String key = entry.getKey();
                     // The context budget is the topology's (ContextReader), not the adapter's.
-                    if (!List.of("kind", "system-prompt", "timeout", "handoffs").contains(key)
+                    // So are its tools (AgentTools): what the topology offers it.
+                    if (!List.of("kind", "system-prompt", "timeout", "handoffs", "tools")
+                                    .contains(key)
                             && !key.startsWith("context.")) {
                         options.put(key, String.valueOf(entry.getValue().unwrapped()));
                     }
@@ -76,6 +79,29 @@ final class AgentsReader {
                     List.of()));
         }
         return agents;
+    }
+
+    /** The tools each agent is offered: its own {@code tools} list, else {@code skein.agents.tools}. */
+    static AgentTools tools(Config config, List<AgentSpec> agents) {
+        Config definitions = config.getConfig("skein.agents.definitions");
+        Map<String, List<String>> byAgent = new LinkedHashMap<>();
+        for (AgentSpec agent : agents) {
+            String path = ConfigUtil.quoteString(agent.name()) + ".tools";
+            if (definitions.hasPath(path)) {
+                try {
+                    byAgent.put(agent.name(), definitions.getStringList(path));
+                } catch (ConfigException e) {
+                    throw new ConfigException.BadValue(
+                            "skein.agents.definitions." + agent.name() + ".tools",
+                            "must be a list of tool names or globs, e.g. [calculator, \"mcp_files_*\"]");
+                }
+            }
+        }
+        try {
+            return new AgentTools(config.getStringList("skein.agents.tools"), byAgent);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException.BadValue("skein.agents.tools", e.getMessage());
+        }
     }
 
     /**

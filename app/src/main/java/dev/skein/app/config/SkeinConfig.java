@@ -227,7 +227,9 @@ public final class SkeinConfig {
                 tenantAccess(),
                 doubleTexting(),
                 ContextReader.context(config, agents()),
-                config.getInt("skein.trace.keep-turns"));
+                config.getInt("skein.trace.keep-turns"),
+                AgentsReader.tools(config, agents()),
+                ContextReader.extraction(config, agents()));
     }
 
     /** {@code skein.auth}: API keys and JWT, and whether an unauthenticated API may leave loopback. */
@@ -428,6 +430,11 @@ public final class SkeinConfig {
     /** {@code skein.tracing}: OpenTelemetry traces, off unless enabled. */
     public dev.skein.app.tracing.TracingSettings tracing() {
         return TracingReader.read(config);
+    }
+
+    /** How long the agent runner waits for the memories it adds to an invocation ({@code skein.memory.injection-timeout}). */
+    public Duration memoryInjectionTimeout() {
+        return config.getDuration("skein.memory.injection-timeout");
     }
 
     /** Long-term memory ({@code skein.memory}). */

@@ -1,6 +1,7 @@
 package dev.skein.app.runtime;
 
 import dev.skein.app.config.SkeinConfig;
+import dev.skein.app.metrics.ExtractionMetrics;
 import dev.skein.app.metrics.RefusedToolCallMetrics;
 import dev.skein.app.metrics.TierMetrics;
 import dev.skein.ingress.KafkaCatalogView;
@@ -61,5 +62,8 @@ final class CoreMetrics {
         RefusedToolCallMetrics refusedCalls = new RefusedToolCallMetrics(sessions::streamsMetrics, metrics);
         own.accept("the refused tool call metrics", refusedCalls);
         refusedCalls.start();
+        ExtractionMetrics extractions = new ExtractionMetrics(sessions::streamsMetrics, metrics);
+        own.accept("the memory extraction metrics", extractions);
+        extractions.start();
     }
 }

@@ -1,5 +1,6 @@
 package dev.skein.app.runtime;
 
+import dev.skein.adapters.MemoryInjection;
 import dev.skein.app.config.SkeinConfig;
 import dev.skein.ingress.A2aCardSigner;
 import dev.skein.ingress.A2aFeatures;
@@ -9,12 +10,14 @@ import dev.skein.memory.MemorySettings;
 import dev.skein.memory.MemoryStore;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.kafka.EventProducer;
+import dev.skein.topologies.context.ContextSettings;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * The parts that configuration switches on beside a role's own: A2A's push configs and card
- * signing key, and long-term memory. Each part made is handed to {@code own}, so that the node
+ * signing key, long-term memory, and the memories the agent runner recalls. Each part made is handed to {@code own}, so that the node
  * closes it.
  */
 final class FeatureParts {
@@ -44,6 +47,25 @@ final class FeatureParts {
             own.accept("the A2A push config view", store);
         }
         return new A2aFeatures(push, store, A2aCardSigner.fromKeyFile(config.a2aSigningKey()));
+    }
+
+    /**
+     * What the agent runner adds from long-term memory: nothing when no agent keeps a share of its
+     * budget for memories (or memory is off, which makes every share 0), else recall from the node's
+     * memory index, which {@code memory} opens (shared with the node's worker and ingress).
+     */
+    static MemoryInjection memoryInjection(
+            SkeinConfig config, Supplier<MemoryStore> memory, BiConsumer<String, AutoCloseable> own) {
+        ContextSettings context = config.sessionTopology().context();
+        boolean recalls = context.defaults().memoryTokens() > 0
+                || context.byAgent().values().stream().anyMatch(budget -> budget.memoryTokens() > 0);
+        MemoryStore store = recalls ? memory.get() : null;
+        if (store == null) {
+            return MemoryInjection.NONE;
+        }
+        RecalledMemories recalled = new RecalledMemories(store, config.memoryInjectionTimeout());
+        own.accept("the memory recall of the agent runner", recalled);
+        return recalled;
     }
 
     /**

@@ -225,7 +225,8 @@ public final class SkeinNode implements AutoCloseable {
             Map<String, AgentSpec> specsByName = new LinkedHashMap<>();
             specs.forEach(spec -> specsByName.put(spec.name(), spec));
             AgentRunnerOptions options = RoleOptions.agentRunner(config, agentGroup());
-            AgentRunner runner = new AgentRunner(clients, topics, agents, specsByName, options);
+            var memories = FeatureParts.memoryInjection(config, () -> memoryStore(clients), this::own);
+            AgentRunner runner = new AgentRunner(clients, topics, agents, specsByName, options, memories);
             agentRunner = runner;
             own("the agent runner", runner);
             runner.start();

@@ -98,6 +98,8 @@ final class SkeinAcls {
         topic(prefix + "deltas", LITERAL, WRITE);
         // Completions, read without a group: a call of a turn that has ended is told to stop.
         topic(prefix + "responses", LITERAL, READ);
+        // Long-term memories, read without a group into the runner's index for agents with a memory-share.
+        topic(prefix + "memories", LITERAL, READ);
         // The share group, and its group configs (earliest offset, read_committed) set at start.
         bind(GROUP, groups + "agents", LITERAL, READ, ALTER_CONFIGS);
     }

@@ -17,8 +17,9 @@ import java.util.List;
  *
  * <p>What is never cut: the system prompt and the tools (counted first), the latest user message,
  * and the newest unit when it is tool calls and their results (the step the agent continues from).
- * Then, while they fit: the preamble (the session's summary; recalled memories would go here, each
- * within a share of the budget), the rest of the current turn newest first, then older history
+ * Then, while they fit: the preamble (the session's summary; recalled memories follow it, added
+ * by the agent runner within the share the budget keeps for them, {@link MemoryPreamble}), the rest
+ * of the current turn newest first, then older history
  * newest first, until a unit does not fit or {@code maxMessages} would be passed: everything
  * older is cut. So what is cut is always the oldest part, and the window never holds a hole
  * between two messages it keeps, except between the latest user message and the tool steps of

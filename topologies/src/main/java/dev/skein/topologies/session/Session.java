@@ -96,6 +96,8 @@ final class Session {
         // A summary of a cleared history must not speak for it; a late answer to a pending request is dropped.
         sessions.summaries().delete(address.toString());
         meta.setPendingSummary(null);
+        // Nor are memories taken from it any more: late answers to its extractions are dropped.
+        meta.setPendingExtractions(new ArrayList<>());
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.skein.topologies.session;
 import dev.skein.events.ActiveTurn;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.ChatMessage;
+import dev.skein.events.MemoryRecallSlot;
 import dev.skein.events.SessionMeta;
 import dev.skein.events.SessionSummary;
 import dev.skein.events.ToolDefinition;
@@ -24,6 +25,12 @@ import org.slf4j.LoggerFactory;
  * as the budget reaches, while the runner would need the whole history in every invocation to
  * choose from. The window is the session's summary (when it has one) and the newest history after
  * what the summary covers, within the agent's {@link ContextBudget} ({@link ContextWindow}).
+ *
+ * <p>Recalled long-term memories are not added here: the stream thread must never wait on an
+ * embedding or a network call, and the memory index is a view that the agent runner's process
+ * keeps, not this one. For an agent with a {@code memory-share}, the window is built within the
+ * budget less that share, and the invocation names what was kept free ({@link MemoryRecallSlot});
+ * the runner fills it (docs/memory.md).
  */
 final class SessionContext {
 
@@ -47,7 +54,8 @@ final class SessionContext {
 
     /** The messages for {@code agent}'s next invocation in {@code session}, offered {@code tools}. */
     ContextWindow.Built window(Session session, String agent, List<ToolDefinition> tools) {
-        ContextBudget budget = budgetOf(agent);
+        // The memories' share is kept out of the window's budget: window and memories fit together.
+        ContextBudget budget = budgetOf(agent).forHistory();
         int fixed = MessageTokens.systemPrompt(budget.systemPrompt(), budget.tokenizer())
                 + MessageTokens.tools(tools, budget.tokenizer());
         SessionSummary summary = session.summary();
@@ -74,9 +82,11 @@ final class SessionContext {
         return window;
     }
 
-    /** The invocation of the active turn's current step and attempt, with {@code window}'s messages. */
-    static AgentInvocation invocation(
-            Session session, List<ToolDefinition> tools, ContextWindow.Built window, long now) {
+    /**
+     * The invocation of the active turn's current step and attempt, with {@code window}'s messages
+     * and, when the agent reserves a share for memories, the slot the runner fills.
+     */
+    AgentInvocation invocation(Session session, List<ToolDefinition> tools, ContextWindow.Built window, long now) {
         SessionMeta meta = session.meta();
         ActiveTurn active = session.active();
         return AgentInvocation.newBuilder()
@@ -91,6 +101,24 @@ final class SessionContext {
                 .setDeadlineMs(active.getDeadlineMs())
                 .setRequestedAtMs(now)
                 .setContextTokens(window.tokens())
+                .setMemoryRecall(memoryRecall(budgetOf(active.getAgent()), window, active.getUserId()))
+                .build();
+    }
+
+    /**
+     * What the runner may add: the reserved tokens, or fewer when the never-cut part of the window
+     * took some of them (an over-budget window leaves nothing); null when nothing is left.
+     */
+    static MemoryRecallSlot memoryRecall(ContextBudget budget, ContextWindow.Built window, String userId) {
+        int tokens = Math.min(budget.memoryTokens(), budget.inputTokens() - window.tokens());
+        if (tokens <= 0) {
+            return null;
+        }
+        return MemoryRecallSlot.newBuilder()
+                .setTokens(tokens)
+                .setLimit(budget.memory().limit())
+                .setTokenizer(budget.tokenizer().name().toLowerCase(java.util.Locale.ROOT))
+                .setUserId(userId)
                 .build();
     }
 

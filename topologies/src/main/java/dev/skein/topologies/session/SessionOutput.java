@@ -50,10 +50,11 @@ interface SessionOutput {
         return new SessionOutput() {
             @Override
             public void invoke(SessionAddress address, AgentInvocation invocation) {
-                // A summary is no turn: a session's stream shows only its turns.
+                // A summary or an extraction is no turn: a session's stream shows only its turns.
                 if (invocation.getStep() == 0
                         && invocation.getAttempt() == 1
-                        && invocation.getPurpose() != InvocationPurpose.SUMMARY) {
+                        && invocation.getPurpose() != InvocationPurpose.SUMMARY
+                        && invocation.getPurpose() != InvocationPurpose.EXTRACT) {
                     forward(address.toString(), marker(invocation, DeltaKind.TURN_STARTED), SessionProcessor.TO_DELTAS);
                 }
                 forward(address.toString(), invocation, SessionProcessor.TO_AGENT_REQUESTS);

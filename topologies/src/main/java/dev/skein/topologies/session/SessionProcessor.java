@@ -6,6 +6,7 @@ import dev.skein.events.SessionCommand;
 import dev.skein.events.SessionMeta;
 import dev.skein.events.ToolResult;
 import dev.skein.events.TurnRequested;
+import dev.skein.schemas.ExtractionRequests;
 import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.errors.DeadLetters;
 import dev.skein.topologies.cache.ResultCache;
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class is the glue: it checks that an event belongs to the session its key names and
  * hands it to the part of the state machine that owns it ({@link Turns}, {@link AgentSteps},
- * {@link ToolCalls}, {@link SessionCommands}, {@link TurnDeadlines}); an event it cannot take
+ * {@link ToolCalls}, {@link SessionCommands}, {@link TurnDeadlines}; a summary's or a memory
+ * extraction's step by its turn id to {@link Summaries} or {@link Extractions}); an event it cannot take
  * goes to {@link #TO_DEAD_LETTERS}. {@link TraceRecorder} sees each event before the state machine
  * and what it emits after, and keeps each turn's decision trace.
  */
@@ -70,6 +72,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private AgentSteps steps;
     private ToolCalls toolCalls;
     private SessionCommands commands;
+    private Extractions extractions;
 
     /**
      * @param partitions which partition owns each session
@@ -102,7 +105,15 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 (key, result, timestampMs) ->
                         context.forward(new Record<String, SpecificRecord>(key, result, timestampMs), TO_RESULT_CACHE),
                 config.cacheTtl());
-        this.turns = new Turns(config, sessions, catalog, output);
+        this.extractions = new Extractions(
+                config,
+                sessions,
+                catalog,
+                router,
+                output,
+                ExtractionCounts.of(context),
+                (address, event, cause) -> deadLetter(address.toString(), event, cause));
+        this.turns = new Turns(config, sessions, catalog, output, extractions::afterTurn);
         this.toolCalls = new ToolCalls(
                 sessions,
                 catalog,
@@ -157,7 +168,11 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             case TurnRequested turn -> turns.request(address, turn);
             case AgentStep step
             when SummaryPrompt.isSummary(step.getTurnId()) -> turns.summaries().onStep(address, step);
+            case AgentStep step
+            when ExtractionRequests.isExtraction(step.getTurnId()) -> extractions.onStep(address, step);
             case AgentStep step -> steps.onStep(address, step);
+            case ToolResult result
+            when ExtractionRequests.isExtraction(result.getTurnId()) -> extractions.onResult(address, result);
             case ToolResult result -> toolCalls.onResult(address, result);
             case SessionCommand command -> commands.onCommand(address, command);
             default ->
@@ -214,8 +229,12 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     }
 
     private void deadLetter(Record<String, SpecificRecord> record, String cause) {
-        log.warn("dead letter from session topology: key {}: {}", record.key(), cause);
-        SpecificRecord value = record.value();
+        deadLetter(record.key(), record.value(), cause);
+    }
+
+    /** The input record being handled, under {@code key}, to the dead letters with its place in the log. */
+    private void deadLetter(String key, SpecificRecord value, String cause) {
+        log.warn("dead letter from session topology: key {}: {}", key, cause);
         RecordMetadata origin = context.recordMetadata().orElse(null);
         DeadLetter letter = (origin == null
                         ? DeadLetters.from("unknown", DeadLetters.UNKNOWN_PARTITION, DeadLetters.UNKNOWN_OFFSET)
@@ -223,7 +242,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 .at(context.currentSystemTimeMs())
                 .rejectedBy(
                         "session-topology", cause + (value == null ? "" : "; event: " + abbreviate(value.toString())));
-        output.deadLetter(record.key(), letter);
+        output.deadLetter(key, letter);
     }
 
     private static String abbreviate(String text) {

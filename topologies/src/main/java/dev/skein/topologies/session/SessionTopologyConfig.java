@@ -29,6 +29,8 @@ import java.util.List;
  * @param context each agent's token budget and rolling summaries; {@code contextMessages} stays an
  *     upper bound on the messages of a window
  * @param traceKeepTurns decision traces kept per session, of its latest turns ({@code skein.trace.keep-turns})
+ * @param agentTools the tools each agent is offered, among those its tenant may use
+ * @param extraction memory extraction after each completed turn ({@code skein.memory.extractor})
  */
 public record SessionTopologyConfig(
         String defaultAgent,
@@ -46,7 +48,48 @@ public record SessionTopologyConfig(
         TenantAccess access,
         DoubleTexting doubleTexting,
         ContextSettings context,
-        int traceKeepTurns) {
+        int traceKeepTurns,
+        AgentTools agentTools,
+        ExtractionSettings extraction) {
+
+    /** Every agent offered every tool its tenant may use; no memory extraction. */
+    public SessionTopologyConfig(
+            String defaultAgent,
+            Duration turnTimeout,
+            int maxQueuedTurns,
+            int maxSteps,
+            int maxAgentAttempts,
+            int contextMessages,
+            List<TierEnvelope> tiers,
+            Duration deadlineCheckInterval,
+            int rememberedTurnIds,
+            Duration workerTimeout,
+            Duration cacheTtl,
+            ApprovalPolicy approvals,
+            TenantAccess access,
+            DoubleTexting doubleTexting,
+            ContextSettings context,
+            int traceKeepTurns) {
+        this(
+                defaultAgent,
+                turnTimeout,
+                maxQueuedTurns,
+                maxSteps,
+                maxAgentAttempts,
+                contextMessages,
+                tiers,
+                deadlineCheckInterval,
+                rememberedTurnIds,
+                workerTimeout,
+                cacheTtl,
+                approvals,
+                access,
+                doubleTexting,
+                context,
+                traceKeepTurns,
+                AgentTools.ALL,
+                ExtractionSettings.OFF);
+    }
 
     public SessionTopologyConfig {
         require(defaultAgent != null && !defaultAgent.isBlank(), "defaultAgent must be set");
@@ -64,6 +107,8 @@ public record SessionTopologyConfig(
         require(access != null, "access must be set (TenantAccess.OPEN for no limits)");
         require(context != null, "context must be set (ContextSettings.UNBOUNDED for message counts alone)");
         require(doubleTexting != null, "doubleTexting must be set (ENQUEUE to queue turns behind the active one)");
+        require(agentTools != null, "agentTools must be set (AgentTools.ALL for every tool)");
+        require(extraction != null, "extraction must be set (ExtractionSettings.OFF for none)");
         require(traceKeepTurns >= 1, "traceKeepTurns (skein.trace.keep-turns) must be >= 1");
         require(tiers.stream().map(TierEnvelope::name).distinct().count() == tiers.size(), "tier names must be unique");
         tiers = List.copyOf(tiers);

@@ -98,7 +98,7 @@ final class ToolCalls {
                 continue;
             }
             ToolDefinition tool = catalog.tool(call.getName());
-            String refusal = refusal(call, tool, meta.getTenant());
+            String refusal = refusal(call, tool, meta.getTenant(), active.getAgent());
             if (refusal != null) {
                 entry.setResult(immediateError(session, call, refusal));
                 explain(session, "refused", call.getCallId(), call.getName(), null, refusal);
@@ -269,25 +269,31 @@ final class ToolCalls {
     }
 
     /** Why a call cannot be dispatched, in words the agent can act on; null when it can. */
-    private String refusal(ToolCall call, ToolDefinition tool, String tenant) {
+    private String refusal(ToolCall call, ToolDefinition tool, String tenant, String agent) {
         if (tool == null && call.getName().startsWith("transfer_to_")) {
             return "a handoff (" + call.getName() + ") must be the only call of its step, to an agent this agent"
                     + " may hand to; call it alone";
         }
         TenantAccess.Rules rules = access.of(tenant);
-        if (tool == null || !rules.allowsTool(tool.getName())) {
-            String known = catalog.tools().stream()
+        boolean tenantMay = tool != null && rules.allowsTool(tool.getName());
+        if (!tenantMay || !turns.offers(agent, tool.getName())) {
+            // What the agent was offered: the same list its invocation carried.
+            String known = turns.offeredTools(tenant, agent).stream()
                     .map(ToolDefinition::getName)
-                    .filter(rules::allowsTool)
                     .sorted()
                     .collect(Collectors.joining(", "));
             String available = "; available tools: " + (known.isEmpty() ? "none" : known);
             if (tool == null) {
                 return "unknown tool '" + call.getName() + "'" + available;
             }
-            refused.toolNotAllowed(tenant, tool.getName());
-            log.info("tenant {}: a call of tool {} refused: the tenant may not use it", tenant, tool.getName());
-            return "tool '" + tool.getName() + "' is not available to this tenant's agents" + available;
+            if (!tenantMay) {
+                refused.toolNotAllowed(tenant, tool.getName());
+                log.info("tenant {}: a call of tool {} refused: the tenant may not use it", tenant, tool.getName());
+                return "tool '" + tool.getName() + "' is not available to this tenant's agents" + available;
+            }
+            log.info("agent {}: a call of tool {} refused: the agent is not offered it", agent, tool.getName());
+            return "tool '" + tool.getName() + "' is not offered to agent '" + agent + "' (its tools: "
+                    + String.join(", ", turns.toolPatternsOf(agent)) + ")" + available;
         }
         return arguments.problem(tool, call.getArgumentsJson());
     }

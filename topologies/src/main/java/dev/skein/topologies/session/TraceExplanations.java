@@ -54,6 +54,12 @@ final class TraceExplanations {
                         + (invocation.getAttempt() > 1 ? " again (attempt " + invocation.getAttempt() + ")" : "")
                         + " with " + invocation.getMessages().size() + " messages and "
                         + invocation.getTools().size() + " tools");
+        if (invocation.getMemoryRecall() != null) {
+            entry.getDetail()
+                    .put(
+                            "memoryTokens",
+                            String.valueOf(invocation.getMemoryRecall().getTokens()));
+        }
         return entry;
     }
 
@@ -81,6 +87,13 @@ final class TraceExplanations {
                     case HANDOFF -> agent + "handed the turn to '" + step.getHandoffTo() + "'";
                 });
         echoOf(entry, step.getRequestPartition(), step.getRequestOffset());
+        // Which long-term memories the runner put in the step's context, or why it could not.
+        if (step.getInjectedMemoryIds() != null) {
+            entry.getDetail().put("memories", String.join(",", step.getInjectedMemoryIds()));
+        }
+        if (step.getMemoryRecallProblem() != null) {
+            entry.getDetail().put("memoryProblem", step.getMemoryRecallProblem());
+        }
         if (!step.getToolCalls().isEmpty()) {
             entry.getDetail()
                     .put(

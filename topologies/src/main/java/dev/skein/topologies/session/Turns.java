@@ -41,8 +41,25 @@ final class Turns {
     private final SessionOutput output;
     private final SessionContext context;
     private final Summaries summaries;
+    private final AfterCompleted afterCompleted;
+
+    /** What happens after a turn has completed with an answer, in the same pass ({@link Extractions}). */
+    @FunctionalInterface
+    interface AfterCompleted {
+        void completed(Session session, ActiveTurn turn);
+    }
 
     Turns(SessionTopologyConfig config, Sessions sessions, ToolCatalog catalog, SessionOutput output) {
+        this(config, sessions, catalog, output, (session, turn) -> {});
+    }
+
+    Turns(
+            SessionTopologyConfig config,
+            Sessions sessions,
+            ToolCatalog catalog,
+            SessionOutput output,
+            AfterCompleted afterCompleted) {
+        this.afterCompleted = afterCompleted;
         this.config = config;
         this.sessions = sessions;
         this.catalog = catalog;
@@ -175,13 +192,32 @@ final class Turns {
     void invokeAgent(Session session) {
         SessionMeta meta = session.meta();
         ActiveTurn active = session.active();
-        // Only the tools the tenant may use are offered; a call of another is refused anyway.
-        List<ToolDefinition> tools = catalog.tools().stream()
-                .filter(tool -> config.access().allowsTool(meta.getTenant(), tool.getName()))
-                .toList();
+        List<ToolDefinition> tools = offeredTools(meta.getTenant(), active.getAgent());
         ContextWindow.Built window = context.window(session, active.getAgent(), tools);
-        output.invoke(session.address(), SessionContext.invocation(session, tools, window, sessions.now()));
+        output.invoke(session.address(), context.invocation(session, tools, window, sessions.now()));
         summaries.afterWindow(session, window, active.getAgent());
+    }
+
+    /**
+     * The tools of the catalog that {@code agent} is offered in a session of {@code tenant}: those the
+     * tenant may use ({@code skein.tenants}) that the agent's tool list names ({@link AgentTools}).
+     * A call of another is refused ({@link ToolCalls}), so offering fewer costs nothing but tokens saved.
+     */
+    List<ToolDefinition> offeredTools(String tenant, String agent) {
+        return catalog.tools().stream()
+                .filter(tool -> config.access().allowsTool(tenant, tool.getName()))
+                .filter(tool -> config.agentTools().offers(agent, tool.getName()))
+                .toList();
+    }
+
+    /** Whether {@code agent}'s tool list names {@code tool} (the tenant's rules aside). */
+    boolean offers(String agent, String tool) {
+        return config.agentTools().offers(agent, tool);
+    }
+
+    /** The tool patterns of {@code agent}, for the error of a call it was not offered. */
+    List<String> toolPatternsOf(String agent) {
+        return config.agentTools().patternsOf(agent);
     }
 
     /**
@@ -219,7 +255,9 @@ final class Turns {
      * @param awaitingInput the answer asks the user for input, which the next turn brings
      */
     void finishAnswered(Session session, String answer, boolean awaitingInput) {
+        ActiveTurn active = session.active();
         end(session, TurnStatus.COMPLETED, answer, null, awaitingInput, null, false);
+        afterCompleted.completed(session, active);
         startNextQueued(session);
     }
 

@@ -40,6 +40,8 @@ final class TestSessionConfig {
     private DoubleTexting doubleTexting = DoubleTexting.ENQUEUE;
     private ContextSettings context = ContextSettings.UNBOUNDED;
     private int traceKeepTurns = 20;
+    private AgentTools agentTools = AgentTools.ALL;
+    private ExtractionSettings extraction = ExtractionSettings.OFF;
 
     private TestSessionConfig() {}
 
@@ -97,6 +99,16 @@ final class TestSessionConfig {
         return this;
     }
 
+    TestSessionConfig agentTools(AgentTools value) {
+        this.agentTools = value;
+        return this;
+    }
+
+    TestSessionConfig extraction(ExtractionSettings value) {
+        this.extraction = value;
+        return this;
+    }
+
     TestSessionConfig context(ContextSettings value) {
         this.context = value;
         return this;
@@ -119,6 +131,8 @@ final class TestSessionConfig {
                 access,
                 doubleTexting,
                 context,
-                traceKeepTurns);
+                traceKeepTurns,
+                agentTools,
+                extraction);
     }
 }
