@@ -298,6 +298,11 @@ public final class SkeinConfig {
         return config.getDuration("skein.streams.session-timeout");
     }
 
+    /** Kafka Streams' producer {@code transaction.timeout.ms}: how long a transaction left open by a dead process holds back read_committed readers. */
+    public Duration streamsTransactionTimeout() {
+        return config.getDuration("skein.streams.transaction-timeout");
+    }
+
     public Duration streamsStartupTimeout() {
         return config.getDuration("skein.streams.startup-timeout");
     }
