@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
                         + " wrk, and over HTTP with answers over WebSocket), history (one session to 2,000 turns), throughput"
                         + " (open loop until p99 passes 1 s), recovery (10,000 sessions, SIGKILL of a skein up process: restart,"
                         + " and a standby in a second process)."
-                        + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools; `bench soak` is the chaos soak; `bench cluster` kills brokers of a three-broker cluster; `bench reads` reads sessions from every one of several instances; `bench topology` runs the process topology of deploy/ and kills one process of each role; `bench streams` follows a session over SSE across drops and a SIGKILL; `bench auth` sets authentication's cost beside an open node; `bench mcp` sets tool calls through MCP (in and out) beside the built-in calculator; `bench tracing` sets tracing's cost on a simple turn, off and on; `bench context` times the context window builder at 2,000 and 10,000 messages; `bench memory` times recall at 100,000 memories.",
+                        + " Without a scenario (or with `all`): every one. `bench tools` measures the worker pools; `bench soak` is the chaos soak; `bench cluster` kills brokers of a three-broker cluster; `bench reads` reads sessions from every one of several instances; `bench topology` runs the process topology of deploy/ and kills one process of each role; `bench streams` follows a session over SSE across drops and a SIGKILL; `bench auth` sets authentication's cost beside an open node; `bench mcp` sets tool calls through MCP (in and out) beside the built-in calculator; `bench tracing` sets tracing's cost on a simple turn, off and on; `bench context` times the context window builder at 2,000 and 10,000 messages; `bench memory` times recall at 100,000 memories; `bench scale` holds 10,000 and 100,000 sessions (restore after SIGKILL, reads, disk and memory per session).",
         subcommands = {
             BenchCommand.BenchTools.class,
             BenchCommand.BenchSoak.class,
@@ -44,7 +44,8 @@ import picocli.CommandLine.Parameters;
             BenchCommand.BenchContext.class,
             BenchCommand.BenchMemory.class,
             StreamsBenchCommand.class,
-            McpBenchCommand.class
+            McpBenchCommand.class,
+            ScaleBenchCommand.class
         },
         mixinStandardHelpOptions = true)
 public final class BenchCommand implements Callable<Integer> {

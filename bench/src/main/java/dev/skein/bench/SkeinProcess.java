@@ -169,6 +169,10 @@ final class SkeinProcess implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    Path dataDir() {
+        return dataDir;
+    }
+
     Path log() {
         return dataDir.resolve("skein.log");
     }

@@ -162,6 +162,10 @@ final class IngressVerticle extends VerticleBase {
                 .handler(writes)
                 .handler(session::resolve)
                 .handler(commands.sending(CommandKind.CLEAR_HISTORY));
+        router.delete("/v1/sessions/:id")
+                .handler(writes)
+                .handler(session::resolve)
+                .handler(commands.sending(CommandKind.DELETE_SESSION));
         router.get("/v1/sessions/:id/stream")
                 .handler(reads)
                 .handler(session::resolve)

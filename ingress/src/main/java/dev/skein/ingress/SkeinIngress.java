@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
  * GET    /v1/sessions[?status=&active-since=&limit=&cursor=]  200 the tenant's sessions, newest first, from every instance
  * GET    /v1/sessions/{id}/history                     200 messages, 404 unknown session
  * DELETE /v1/sessions/{id}/history                     202 after producing CLEAR_HISTORY
+ * DELETE /v1/sessions/{id}                             202 after producing DELETE_SESSION
  * GET    /v1/sessions/{id}/turns/{turnId}/trace       200 the turn's decision trace, 404 none, 400 bad turn id
  * GET    /v1/sessions/{id}/stream                      WebSocket: deltas, completions; send turns
  * GET    /v1/tools                                     200 the tool catalog, sorted by name

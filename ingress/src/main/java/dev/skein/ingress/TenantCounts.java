@@ -3,11 +3,14 @@ package dev.skein.ingress;
 import dev.skein.events.DoubleTexting;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.function.LongSupplier;
 
 /**
  * The counts behind {@link TenantLoad}: each tenant's turns of the last minute, and its turns not
@@ -24,10 +27,14 @@ final class TenantCounts implements TenantLoad {
 
     private record InFlight(String tenant, String sessionId, long sinceMs) {}
 
+    /** A turn id and the time its lookback runs from, in a queue that puts the oldest first. */
+    private record Stamp(long atMs, String turnId) {}
+
     /** Sessions whose sticky policy is remembered: the most recently set ones (an entry is a few dozen bytes). */
     static final int REMEMBERED_POLICIES = 100_000;
 
     private final long lookbackMs;
+    private final LongSupplier clock;
     private final Map<String, InFlight> inFlight = new HashMap<>();
     /** By tenant, by session: the turn ids in flight, oldest first. */
     private final Map<String, Map<String, LinkedHashSet<String>>> bySession = new HashMap<>();
@@ -41,25 +48,41 @@ final class TenantCounts implements TenantLoad {
     private final Map<String, Deque<Long>> lastMinute = new HashMap<>();
     /** Turn ids counted or completed within the lookback, and when. */
     private final Map<String, Long> seenTurnIds = new HashMap<>();
+    /*
+     * The entries of inFlight and seenTurnIds, oldest first, so that expiry looks only at what has
+     * expired: scanning both maps on every admission cost the ingress's event loop most of its time
+     * at a few hundred turns a second (every turn of the lookback is in seenTurnIds). An entry
+     * removed or replaced meanwhile leaves its stamp behind; a stamp removes only the entry it was
+     * made for.
+     */
+    private final PriorityQueue<Stamp> inFlightByAge = new PriorityQueue<>(Comparator.comparingLong(Stamp::atMs));
+    private final PriorityQueue<Stamp> seenByAge = new PriorityQueue<>(Comparator.comparingLong(Stamp::atMs));
 
     /** @param lookback longer than a turn may take */
     TenantCounts(Duration lookback) {
+        this(lookback, System::currentTimeMillis);
+    }
+
+    /** For tests: {@code clock} is the wall clock in milliseconds. */
+    TenantCounts(Duration lookback, LongSupplier clock) {
         this.lookbackMs = lookback.toMillis();
+        this.clock = clock;
     }
 
     @Override
     public synchronized void admitted(String tenant, String sessionId, String turnId, long atMs) {
         // Counted once: the instance that accepted it counts at once, then reads its record back.
-        if (seenTurnIds.putIfAbsent(turnId, atMs) != null) {
+        if (seen(turnId, atMs) != null) {
             return;
         }
         inFlight.put(turnId, new InFlight(tenant, sessionId, atMs));
+        inFlightByAge.add(new Stamp(atMs, turnId));
         bySession
                 .computeIfAbsent(tenant, t -> new HashMap<>())
                 .computeIfAbsent(sessionId, id -> new LinkedHashSet<>())
                 .add(turnId);
         lastMinute.computeIfAbsent(tenant, t -> new ArrayDeque<>()).addLast(atMs);
-        expire(System.currentTimeMillis());
+        expire(clock.getAsLong());
     }
 
     @Override
@@ -81,8 +104,17 @@ final class TenantCounts implements TenantLoad {
             release(turnId, turn);
         } else {
             // Read before its turn's record (another topic, another partition): the record must not count.
-            seenTurnIds.putIfAbsent(turnId, System.currentTimeMillis());
+            seen(turnId, clock.getAsLong());
         }
+    }
+
+    /** Remembers a turn id from {@code atMs} unless it is known already; returns the time it was known from, or null. */
+    private Long seen(String turnId, long atMs) {
+        Long known = seenTurnIds.putIfAbsent(turnId, atMs);
+        if (known == null) {
+            seenByAge.add(new Stamp(atMs, turnId));
+        }
+        return known;
     }
 
     /** A turn the session accepted with {@code stickyDoubleTexting}: its policy is the session's from now on. */
@@ -108,14 +140,19 @@ final class TenantCounts implements TenantLoad {
 
     /** Forgets turns whose completion cannot still come, and the rate window's old entries. */
     private void expire(long nowMs) {
-        inFlight.entrySet().removeIf(e -> {
-            boolean stale = e.getValue().sinceMs() < nowMs - lookbackMs;
-            if (stale) {
-                release(e.getKey(), e.getValue());
+        long cutoff = nowMs - lookbackMs;
+        while (!inFlightByAge.isEmpty() && inFlightByAge.peek().atMs() < cutoff) {
+            Stamp stamp = inFlightByAge.poll();
+            InFlight turn = inFlight.get(stamp.turnId());
+            if (turn != null && turn.sinceMs() == stamp.atMs()) {
+                inFlight.remove(stamp.turnId());
+                release(stamp.turnId(), turn);
             }
-            return stale;
-        });
-        seenTurnIds.values().removeIf(at -> at < nowMs - lookbackMs);
+        }
+        while (!seenByAge.isEmpty() && seenByAge.peek().atMs() < cutoff) {
+            Stamp stamp = seenByAge.poll();
+            seenTurnIds.remove(stamp.turnId(), stamp.atMs());
+        }
         lastMinute.values().forEach(times -> {
             while (!times.isEmpty() && times.peekFirst() < nowMs - MINUTE_MS) {
                 times.removeFirst();
@@ -126,7 +163,7 @@ final class TenantCounts implements TenantLoad {
 
     @Override
     public synchronized int turnsInLastMinute(String tenant) {
-        expire(System.currentTimeMillis());
+        expire(clock.getAsLong());
         Deque<Long> times = lastMinute.get(tenant);
         return times == null ? 0 : times.size();
     }

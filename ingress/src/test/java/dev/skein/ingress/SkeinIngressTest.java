@@ -324,6 +324,21 @@ class SkeinIngressTest {
         });
     }
 
+    @Test
+    void deleteSessionProducesADeleteCommandForTheCallersTenantAndABadIdIsRefused() throws Exception {
+        HttpResponse<String> response = send("DELETE", "/v1/sessions/d2", null, TENANT, "acme");
+        HttpResponse<String> badId = send("DELETE", "/v1/sessions/no%20spaces", null, TENANT, "acme");
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(new JsonObject(response.body()).getString("command")).isEqualTo("DELETE_SESSION");
+        assertThat(badId.statusCode()).isEqualTo(400);
+        assertThat(gateway.commands).singleElement().satisfies(command -> {
+            assertThat(command.getKind()).isEqualTo(CommandKind.DELETE_SESSION);
+            assertThat(command.getTenant()).isEqualTo("acme");
+            assertThat(command.getSessionId()).isEqualTo("d2");
+        });
+    }
+
     static Stream<Arguments> refusals() {
         String tooLong = "x".repeat(MAX_MESSAGE_BYTES + 1);
         return Stream.of(

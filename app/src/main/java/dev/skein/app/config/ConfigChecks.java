@@ -85,7 +85,12 @@ final class ConfigChecks {
                 }
             }
             config.mcpServers();
-            config.commitInterval();
+            // A transaction lasts at least one commit interval: a timeout below it would abort every one.
+            if (config.streamsTransactionTimeout().compareTo(config.commitInterval()) <= 0) {
+                throw new ConfigException.BadValue(
+                        "skein.streams.transaction-timeout",
+                        "must be longer than skein.streams.commit-interval (" + config.commitInterval() + ")");
+            }
             config.registryUrl();
             config.kafkaClientSettings();
             config.auth();

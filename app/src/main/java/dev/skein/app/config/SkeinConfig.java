@@ -230,7 +230,8 @@ public final class SkeinConfig {
                 ContextReader.context(config, agents()),
                 config.getInt("skein.trace.keep-turns"),
                 AgentsReader.tools(config, agents()),
-                ContextReader.extraction(config, agents()));
+                ContextReader.extraction(config, agents()),
+                RetentionReader.read(config));
     }
 
     /** {@code skein.auth}: API keys and JWT, and whether an unauthenticated API may leave loopback. */
@@ -296,6 +297,11 @@ public final class SkeinConfig {
 
     public Duration streamsSessionTimeout() {
         return config.getDuration("skein.streams.session-timeout");
+    }
+
+    /** Kafka Streams' producer {@code transaction.timeout.ms}: how long a transaction left open by a dead process holds back read_committed readers. */
+    public Duration streamsTransactionTimeout() {
+        return config.getDuration("skein.streams.transaction-timeout");
     }
 
     public Duration streamsStartupTimeout() {

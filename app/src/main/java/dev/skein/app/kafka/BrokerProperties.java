@@ -64,10 +64,12 @@ final class BrokerProperties {
         props.setProperty("group.streams.initial.rebalance.delay.ms", "0");
         // New members of share, consumer (KIP-848) and streams (KIP-1071) groups receive their
         // partitions on a later heartbeat; the 5 s default made a fresh worker wait that long
-        // before its first record. One heartbeat a second per member is nothing for a local broker.
+        // before its first record, and after a member dies the survivors learn of the partitions
+        // it held on their next one (a second of each failover, at one a second). Two heartbeats
+        // a second per member are nothing for a local broker.
         for (String group : new String[] {"share", "consumer", "streams"}) {
             props.setProperty("group." + group + ".min.heartbeat.interval.ms", "500");
-            props.setProperty("group." + group + ".heartbeat.interval.ms", "1000");
+            props.setProperty("group." + group + ".heartbeat.interval.ms", "500");
         }
         // A share-group member that dies without leaving (SIGKILL) keeps the partitions assigned to
         // it until its session times out: 45 s by default, during which nobody else fetches them.
@@ -82,8 +84,9 @@ final class BrokerProperties {
         props.setProperty("group.min.session.timeout.ms", "1000");
         // A transaction left open by a process that died is aborted once its timeout has passed,
         // but the broker only looks every 10 s by default; until then read_committed readers of
-        // its partitions (a standby taking over included) are stuck behind it.
-        props.setProperty("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
+        // its partitions (a standby taking over included) are stuck behind it. Twice a second: a
+        // scan of the coordinator's few transactions.
+        props.setProperty("transaction.abort.timed.out.transaction.cleanup.interval.ms", "500");
         // Lets a share group shorten its record lock (share.record.lock.duration.ms) below the 15 s
         // broker minimum, so that work held by a crashed worker returns sooner where that matters.
         props.setProperty("group.share.min.record.lock.duration.ms", "1000");

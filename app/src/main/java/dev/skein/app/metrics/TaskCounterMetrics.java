@@ -18,8 +18,9 @@ import org.apache.kafka.common.MetricName;
  * Prometheus counter per tag value, summed over tasks. Values appear as the topology first counts
  * one; a look for new ones runs every few seconds, and each scrape reads the live counts.
  *
- * <p>In use: {@code skein_tool_calls_refused_total{tenant}} (tool calls the tenant may not make)
- * and {@code skein_speculative_answers_dropped_total{kind}} (answers to a dispatch the committed
+ * <p>In use: {@code skein_tool_calls_refused_total{tenant}} (tool calls the tenant may not make),
+ * {@code skein_sessions_expired_total{tenant}} (sessions erased by retention) and
+ * {@code skein_speculative_answers_dropped_total{kind}} (answers to a dispatch the committed
  * state never made, docs/dispatch.md).
  */
 public final class TaskCounterMetrics implements AutoCloseable {
@@ -73,6 +74,19 @@ public final class TaskCounterMetrics implements AutoCloseable {
                 "tenant",
                 "skein.tool.calls.refused",
                 "tool calls refused because the session's tenant may not use the tool");
+    }
+
+    /** Sessions erased because they were idle for their time to live, by tenant. */
+    public static TaskCounterMetrics sessionsExpired(
+            Supplier<Map<MetricName, ? extends Metric>> metrics, MeterRegistry registry) {
+        return new TaskCounterMetrics(
+                metrics,
+                registry,
+                "skein-session",
+                "sessions-expired-total",
+                "tenant",
+                "skein.sessions.expired",
+                "sessions erased because they were idle for their time to live (skein.session.retention)");
     }
 
     /** Agent steps and tool results dropped for answering another dispatch than the committed one, by kind. */

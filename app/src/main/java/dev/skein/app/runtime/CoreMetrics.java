@@ -69,5 +69,8 @@ final class CoreMetrics {
                 TaskCounterMetrics.speculativeAnswersDropped(sessions::streamsMetrics, metrics);
         own.accept("the speculative answer metrics", speculativeDrops);
         speculativeDrops.start();
+        TaskCounterMetrics expiredSessions = TaskCounterMetrics.sessionsExpired(sessions::streamsMetrics, metrics);
+        own.accept("the expired session metrics", expiredSessions);
+        expiredSessions.start();
     }
 }

@@ -189,6 +189,19 @@ class SkeinConfigTest {
     }
 
     @Test
+    void theTopologysTransactionTimeoutIsFiveSecondsAndMustOutlastACommitInterval() {
+        assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of()).streamsTransactionTimeout())
+                .isEqualTo(Duration.ofSeconds(5));
+        assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of("SKEIN_STREAMS_TRANSACTION_TIMEOUT", "1500ms"))
+                        .streamsTransactionTimeout())
+                .isEqualTo(Duration.ofMillis(1500));
+        assertThatThrownBy(() -> SkeinConfig.load(
+                        Optional.empty(), Map.of(), Map.of("SKEIN_STREAMS_TRANSACTION_TIMEOUT", "10ms")))
+                .hasMessageContaining("skein.streams.transaction-timeout")
+                .hasMessageContaining("commit-interval");
+    }
+
+    @Test
     void shareGroupSessionTimeoutsAreTheBrokersUnlessSet() {
         assertThat(SkeinConfig.load(Optional.empty(), Map.of(), Map.of()).agentSessionTimeout())
                 .isEmpty();

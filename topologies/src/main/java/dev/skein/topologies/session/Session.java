@@ -29,11 +29,14 @@ final class Session {
     private final SessionAddress address;
     private final SessionMeta meta;
     private final Sessions sessions;
+    /** When the stored session was last touched, as loaded; negative for a session not stored yet. */
+    private long touchedBeforeMs;
 
-    Session(SessionAddress address, SessionMeta meta, Sessions sessions) {
+    Session(SessionAddress address, SessionMeta meta, Sessions sessions, boolean stored) {
         this.address = address;
         this.meta = meta;
         this.sessions = sessions;
+        this.touchedBeforeMs = stored ? meta.getUpdatedAtMs() : -1;
     }
 
     SessionAddress address() {
@@ -170,8 +173,11 @@ final class Session {
 
     /** Writes the meta back; every change of an event is written at once, after the event. */
     void save() {
-        meta.setUpdatedAtMs(sessions.now());
+        long now = sessions.now();
+        meta.setUpdatedAtMs(now);
         sessions.metas().put(address.toString(), meta);
+        sessions.touched(address, touchedBeforeMs, now);
+        touchedBeforeMs = now;
     }
 
     private Bytes key(long sequence) {

@@ -11,7 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A person's commands to a session: clear its history (which cancels its turns), cancel a turn
+ * A person's commands to a session: delete it (which cancels its turns, then erases every store
+ * entry of it), clear its history (which cancels its turns), cancel a turn
  * (the active one or a queued one), and approve or deny a held tool call ({@link ToolCalls}). A
  * command for a session that never had a turn is ignored.
  */
@@ -37,6 +38,11 @@ final class SessionCommands {
             return;
         }
         switch (command.getKind()) {
+            case DELETE_SESSION -> {
+                // Erased: nothing is left to save.
+                delete(session);
+                return;
+            }
             case CLEAR_HISTORY -> clearHistory(session);
             case CANCEL_TURN -> cancelTurn(session, command);
             case APPROVE_TOOL_CALL, DENY_TOOL_CALL -> toolCalls.decide(session, command);
@@ -45,8 +51,24 @@ final class SessionCommands {
     }
 
     private void clearHistory(Session session) {
+        endTurns(session, "the session's history was cleared");
+        session.clearHistory();
+        log.info("session {}: history cleared", session.address());
+    }
+
+    /**
+     * Ends its turns (each gets its one completion, CANCELLED) and erases it: a read of it then
+     * answers like one of a session that never existed, and its next turn starts a new session.
+     * Its decision traces go too ({@link TraceRecorder} sees the command).
+     */
+    private void delete(Session session) {
+        endTurns(session, "the session was deleted");
+        int messages = sessions.erase(session);
+        log.info("session {}: deleted on request, {} messages erased", session.address(), messages);
+    }
+
+    private void endTurns(Session session, String reason) {
         SessionMeta meta = session.meta();
-        String reason = "the session's history was cleared";
         if (session.active() != null) {
             turns.finishWithoutStartingNext(session, TurnStatus.CANCELLED, null, reason);
         }
@@ -54,8 +76,6 @@ final class SessionCommands {
             turns.endUnstarted(session, queued, TurnStatus.CANCELLED, reason);
         }
         meta.getQueuedTurns().clear();
-        session.clearHistory();
-        log.info("session {}: history cleared", session.address());
     }
 
     /** Cancels the turn the command names, or the active one when it names none. */

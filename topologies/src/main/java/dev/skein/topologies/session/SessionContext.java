@@ -63,8 +63,14 @@ final class SessionContext {
         List<ChatMessage> preamble = summary == null ? List.of() : List.of(SummaryPrompt.inWindow(summary));
         ContextWindow.Built window;
         try (KeyValueIterator<Bytes, ChatMessage> stored = session.newestFirst(after)) {
+            // Keyed by the session's incarnation: an erased session's id starts again at sequence 0.
             window = builder.build(
-                    session.address().toString(), budget, values(stored), preamble, fixed, config.contextMessages());
+                    session.address() + "@" + session.meta().getCreatedAtMs(),
+                    budget,
+                    values(stored),
+                    preamble,
+                    fixed,
+                    config.contextMessages());
         }
         if (window.overBudget()) {
             log.warn(

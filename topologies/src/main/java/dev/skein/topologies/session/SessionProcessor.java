@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * hands it to the part of the state machine that owns it ({@link Turns}, {@link AgentSteps},
  * {@link ToolCalls}, {@link SessionCommands}, {@link TurnDeadlines}; a summary's or a memory
  * extraction's step by its turn id to {@link Summaries} or {@link Extractions}); an event it cannot take
- * goes to {@link #TO_DEAD_LETTERS}. {@link TraceRecorder} sees each event before the state machine
+ * goes to {@link #TO_DEAD_LETTERS}. With retention on, {@link SessionExpiry} erases idle sessions.
+ * {@link TraceRecorder} sees each event before the state machine
  * and what it emits after, and keeps each turn's decision trace.
  */
 public final class SessionProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
@@ -132,6 +133,19 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             deadlines.expire(now);
             traces.flush();
         });
+        if (config.retention().enabled()) {
+            SessionExpiry expiry = new SessionExpiry(
+                    sessions,
+                    config.retention(),
+                    config.extraction().timeout(),
+                    ExpiredSessions.of(context),
+                    traces::erase);
+            context.schedule(config.retention().checkInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
+                traces.begin();
+                expiry.expire(now);
+                traces.flush();
+            });
+        }
     }
 
     /** Applies one input record in its pass span, whose context the records it emits carry. */

@@ -1,5 +1,6 @@
 package dev.skein.topologies.session;
 
+import dev.skein.schemas.SessionAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.utils.Bytes;
@@ -21,6 +22,11 @@ import org.apache.kafka.common.utils.Bytes;
  *   <li>{@link #TRACES}: {@code address 0x00 turnId} to TurnTrace, the decision trace of a turn
  *       ({@link TraceRecorder}); a session's traces are one prefix range, at most
  *       {@code skein.trace.keep-turns} of them.
+ *   <li>{@link #ACTIVITY}: {@code tenant 0x00 bucket(8 bytes, big-endian) sessionId} to the session
+ *       address: when each session was last touched, rounded down to the retention check interval
+ *       ({@link SessionRetention}). Tenant first, so the expiry punctuator reads, per tenant, only the
+ *       sessions idle for longer than that tenant's time to live ({@link SessionExpiry}). The key
+ *       {@link #ACTIVITY_INDEXED} marks that the sessions older than the index were added to it.
  * </ul>
  */
 public final class SessionStores {
@@ -30,6 +36,10 @@ public final class SessionStores {
     public static final String DEADLINES = "session-deadlines";
     public static final String SUMMARIES = "session-summaries";
     public static final String TRACES = "turn-traces";
+    public static final String ACTIVITY = "session-activity";
+
+    /** The {@link #ACTIVITY} key that records that every session was indexed (an empty tenant, which no address has). */
+    static final Bytes ACTIVITY_INDEXED = Bytes.wrap(new byte[] {0});
 
     /** Kafka Streams' name for the changelog topic of {@code store} in application {@code applicationId}. */
     public static String changelogTopic(String applicationId, String store) {
@@ -92,5 +102,54 @@ public final class SessionStores {
     static String addressOfDeadline(Bytes deadlineKey) {
         byte[] key = deadlineKey.get();
         return new String(key, Long.BYTES, key.length - Long.BYTES, StandardCharsets.UTF_8);
+    }
+
+    /** The key of the session at {@code address} in the {@link #ACTIVITY} index, in {@code bucket}. */
+    static Bytes activityKey(SessionAddress address, long bucket) {
+        byte[] session = address.sessionId().getBytes(StandardCharsets.UTF_8);
+        return Bytes.wrap(ByteBuffer.allocate(activityPrefixLength(address.tenant()) + session.length)
+                .put(activityBound(address.tenant(), bucket).get())
+                .put(session)
+                .array());
+    }
+
+    /** The smallest {@link #ACTIVITY} key of {@code tenant} in {@code bucket} or later. */
+    static Bytes activityBound(String tenant, long bucket) {
+        byte[] utf8 = tenant.getBytes(StandardCharsets.UTF_8);
+        return Bytes.wrap(ByteBuffer.allocate(activityPrefixLength(tenant))
+                .put(utf8)
+                .put(SEPARATOR)
+                .putLong(bucket)
+                .array());
+    }
+
+    /**
+     * The smallest {@link #ACTIVITY} key after every key of {@code tenant}: tenant characters all sort
+     * after 0x01, so no other tenant's keys fall between.
+     */
+    static Bytes activityAfter(String tenant) {
+        byte[] utf8 = tenant.getBytes(StandardCharsets.UTF_8);
+        return Bytes.wrap(
+                ByteBuffer.allocate(utf8.length + 1).put(utf8).put((byte) 1).array());
+    }
+
+    /** The tenant of an {@link #ACTIVITY} key; empty for {@link #ACTIVITY_INDEXED}. */
+    static String tenantOfActivity(Bytes activityKey) {
+        byte[] key = activityKey.get();
+        int end = 0;
+        while (end < key.length && key[end] != SEPARATOR) {
+            end++;
+        }
+        return new String(key, 0, end, StandardCharsets.UTF_8);
+    }
+
+    /** The bucket of an {@link #ACTIVITY} key of {@code tenant}. */
+    static long bucketOfActivity(Bytes activityKey, String tenant) {
+        int offset = tenant.getBytes(StandardCharsets.UTF_8).length + 1;
+        return ByteBuffer.wrap(activityKey.get(), offset, Long.BYTES).getLong();
+    }
+
+    private static int activityPrefixLength(String tenant) {
+        return tenant.getBytes(StandardCharsets.UTF_8).length + 1 + Long.BYTES;
     }
 }

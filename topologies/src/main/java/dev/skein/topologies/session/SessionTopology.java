@@ -101,6 +101,12 @@ public final class SessionTopology {
                         topics.serde(TurnTrace.class)),
                 PROCESSOR);
 
+        // Why an index of its own: expiry reads only the sessions idle for their time to live (SessionExpiry).
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(SessionStores.ACTIVITY), Serdes.Bytes(), Serdes.String()),
+                PROCESSOR);
+
         // The catalog and the worker heartbeats are small and every task needs all of them: global
         // stores, each fed by its compacted topic.
         addGlobalTable(topology, SessionStores.TOOL_CATALOG, topics.toolCatalog);

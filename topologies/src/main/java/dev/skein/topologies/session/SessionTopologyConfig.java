@@ -31,6 +31,7 @@ import java.util.List;
  * @param traceKeepTurns decision traces kept per session, of its latest turns ({@code skein.trace.keep-turns})
  * @param agentTools the tools each agent is offered, among those its tenant may use
  * @param extraction memory extraction after each completed turn ({@code skein.memory.extractor})
+ * @param retention how long idle sessions are kept ({@code skein.session.retention})
  */
 public record SessionTopologyConfig(
         String defaultAgent,
@@ -50,9 +51,10 @@ public record SessionTopologyConfig(
         ContextSettings context,
         int traceKeepTurns,
         AgentTools agentTools,
-        ExtractionSettings extraction) {
+        ExtractionSettings extraction,
+        SessionRetention retention) {
 
-    /** Every agent offered every tool its tenant may use; no memory extraction. */
+    /** Every agent offered every tool its tenant may use; no memory extraction; sessions kept forever. */
     public SessionTopologyConfig(
             String defaultAgent,
             Duration turnTimeout,
@@ -88,7 +90,8 @@ public record SessionTopologyConfig(
                 context,
                 traceKeepTurns,
                 AgentTools.ALL,
-                ExtractionSettings.OFF);
+                ExtractionSettings.OFF,
+                SessionRetention.OFF);
     }
 
     public SessionTopologyConfig {
@@ -109,6 +112,7 @@ public record SessionTopologyConfig(
         require(doubleTexting != null, "doubleTexting must be set (ENQUEUE to queue turns behind the active one)");
         require(agentTools != null, "agentTools must be set (AgentTools.ALL for every tool)");
         require(extraction != null, "extraction must be set (ExtractionSettings.OFF for none)");
+        require(retention != null, "retention must be set (SessionRetention.OFF to keep sessions forever)");
         require(traceKeepTurns >= 1, "traceKeepTurns (skein.trace.keep-turns) must be >= 1");
         require(tiers.stream().map(TierEnvelope::name).distinct().count() == tiers.size(), "tier names must be unique");
         tiers = List.copyOf(tiers);

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongSupplier;
+import org.apache.kafka.common.serialization.BytesSerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -25,21 +26,29 @@ final class Sessions {
     private final KeyValueStore<String, SessionMeta> metas;
     private final KeyValueStore<Bytes, String> deadlines;
     private final KeyValueStore<String, SessionSummary> summaries;
+    private final KeyValueStore<Bytes, String> activity;
+    private final SessionRetention retention;
     private final int rememberedTurnIds;
     private final LongSupplier clock;
     private Dispatches.Drops speculativeDrops = Dispatches.Drops.NONE;
+    /** When this task last erased a session: a session created later has a later {@code createdAtMs}. */
+    private long lastErasedAtMs = Long.MIN_VALUE;
 
     Sessions(
             KeyValueStore<Bytes, ChatMessage> messages,
             KeyValueStore<String, SessionMeta> metas,
             KeyValueStore<Bytes, String> deadlines,
             KeyValueStore<String, SessionSummary> summaries,
+            KeyValueStore<Bytes, String> activity,
+            SessionRetention retention,
             int rememberedTurnIds,
             LongSupplier clock) {
         this.messages = messages;
         this.metas = metas;
         this.deadlines = deadlines;
         this.summaries = summaries;
+        this.activity = activity;
+        this.retention = retention;
         this.rememberedTurnIds = rememberedTurnIds;
         this.clock = clock;
     }
@@ -51,6 +60,8 @@ final class Sessions {
                 context.getStateStore(SessionStores.META),
                 context.getStateStore(SessionStores.DEADLINES),
                 context.getStateStore(SessionStores.SUMMARIES),
+                context.getStateStore(SessionStores.ACTIVITY),
+                config.retention(),
                 config.rememberedTurnIds(),
                 context::currentSystemTimeMs);
         sessions.speculativeDrops = Dispatches.metric(context);
@@ -60,7 +71,7 @@ final class Sessions {
     /** The session at {@code address}, if it has ever had a turn. */
     Optional<Session> find(SessionAddress address) {
         return Optional.ofNullable(metas.get(address.toString()))
-                .map(meta -> new Session(address, withListsOfOurOwn(meta), this));
+                .map(meta -> new Session(address, withListsOfOurOwn(meta), this, true));
     }
 
     /**
@@ -80,7 +91,7 @@ final class Sessions {
 
     /** The session at {@code address}; a new, idle one (not yet saved) if it has none. */
     Session open(SessionAddress address) {
-        return find(address).orElseGet(() -> new Session(address, newMeta(address), this));
+        return find(address).orElseGet(() -> new Session(address, newMeta(address), this, false));
     }
 
     /**
@@ -106,8 +117,57 @@ final class Sessions {
         deadlines.delete(deadline.key());
     }
 
+    /**
+     * Moves the session in the {@link SessionStores#ACTIVITY} index when it was touched in a later
+     * bucket than before: a busy session costs the index one write per check interval, not per event.
+     *
+     * @param previousMs when it was touched before; negative for a session not stored yet
+     */
+    void touched(SessionAddress address, long previousMs, long nowMs) {
+        long bucket = retention.bucketOf(nowMs);
+        if (previousMs >= 0) {
+            long before = retention.bucketOf(previousMs);
+            if (before == bucket) {
+                return;
+            }
+            activity.delete(SessionStores.activityKey(address, before));
+        }
+        activity.put(SessionStores.activityKey(address, bucket), address.toString());
+    }
+
+    /**
+     * Deletes every store entry of the session but its decision traces ({@link TraceRecorder} owns
+     * those): its messages, summary, deadline, activity entry and meta. Each delete is a tombstone in
+     * the store's changelog. The session must not be saved afterwards.
+     *
+     * @return how many messages were deleted
+     */
+    int erase(Session session) {
+        String address = session.address().toString();
+        List<Bytes> keys = new ArrayList<>();
+        try (KeyValueIterator<Bytes, ChatMessage> it =
+                messages.prefixScan(Bytes.wrap(SessionStores.messageKeyPrefix(address)), new BytesSerializer())) {
+            it.forEachRemaining(kv -> keys.add(kv.key));
+        }
+        keys.forEach(messages::delete);
+        if (session.active() != null) {
+            session.cancelDeadline();
+        }
+        summaries.delete(address);
+        activity.delete(SessionStores.activityKey(
+                session.address(), retention.bucketOf(session.meta().getUpdatedAtMs())));
+        metas.delete(address);
+        lastErasedAtMs = now();
+        return keys.size();
+    }
+
+    /**
+     * A new session's meta. Its {@code createdAtMs} is after every erasure of this task, even one in
+     * the same millisecond: it tells a session apart from an erased one of the same id, whose
+     * sequences it reuses (the token counts {@link SessionContext} remembers are keyed by it).
+     */
     private SessionMeta newMeta(SessionAddress address) {
-        long now = now();
+        long now = Math.max(now(), lastErasedAtMs + 1);
         return SessionMeta.newBuilder()
                 .setTenant(address.tenant())
                 .setSessionId(address.sessionId())
@@ -144,6 +204,14 @@ final class Sessions {
     /** Where answers to a dispatch the committed state never made are counted. */
     Dispatches.Drops speculativeDrops() {
         return speculativeDrops;
+    }
+
+    KeyValueStore<Bytes, String> activity() {
+        return activity;
+    }
+
+    SessionRetention retention() {
+        return retention;
     }
 
     int rememberedTurnIds() {

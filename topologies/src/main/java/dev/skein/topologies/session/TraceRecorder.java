@@ -118,11 +118,13 @@ final class TraceRecorder implements SessionOutput {
                 TraceExplanations.toolResult(entry, result);
             }
             case SessionCommand command -> {
-                if (command.getKind() == CommandKind.CLEAR_HISTORY) {
+                boolean clears = command.getKind() == CommandKind.CLEAR_HISTORY
+                        || command.getKind() == CommandKind.DELETE_SESSION;
+                if (clears) {
                     cleared.add(address.toString());
                 }
                 // An approval or a denial names its call, not its turn: it is the active turn's.
-                turnId = command.getTurnId() != null || command.getKind() == CommandKind.CLEAR_HISTORY
+                turnId = command.getTurnId() != null || clears
                         ? command.getTurnId()
                         : (meta == null || meta.getActiveTurn() == null
                                 ? null
@@ -149,6 +151,11 @@ final class TraceRecorder implements SessionOutput {
         cleared.clear();
         input = null;
         inputAddress = null;
+    }
+
+    /** The session was erased in this pass ({@link SessionExpiry}): its traces go at {@link #flush}. */
+    void erase(SessionAddress address) {
+        cleared.add(address.toString());
     }
 
     @Override

@@ -87,11 +87,25 @@ final class SessionFixture {
                                 topics.serde(SessionSummary.class))
                         .withLoggingDisabled()
                         .build());
+        KeyValueStore<Bytes, String> activity = init(
+                context,
+                Stores.keyValueStoreBuilder(
+                                Stores.inMemoryKeyValueStore(SessionStores.ACTIVITY), Serdes.Bytes(), Serdes.String())
+                        .withLoggingDisabled()
+                        .build());
         catalogStore = init(context, timestamped(SessionStores.TOOL_CATALOG, topics.serde(ToolDefinition.class)));
         workerStore = init(context, timestamped(SessionStores.WORKERS, topics.serde(WorkerHeartbeat.class)));
         cacheStore = init(context, timestamped(ResultCache.STORE, topics.serde(ToolResult.class)));
 
-        sessions = new Sessions(messages, metas, deadlines, summaries, config.rememberedTurnIds(), () -> nowMs);
+        sessions = new Sessions(
+                messages,
+                metas,
+                deadlines,
+                summaries,
+                activity,
+                config.retention(),
+                config.rememberedTurnIds(),
+                () -> nowMs);
         catalog = new ToolCatalog(catalogStore, workerStore);
         turns = new Turns(config, sessions, catalog, output);
         toolCalls = new ToolCalls(

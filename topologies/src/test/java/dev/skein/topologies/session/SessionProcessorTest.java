@@ -100,6 +100,10 @@ class SessionProcessorTest {
                         topics.serde(dev.skein.events.SessionSummary.class))
                 .withLoggingDisabled()
                 .build());
+        add(Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(SessionStores.ACTIVITY), Serdes.Bytes(), Serdes.String())
+                .withLoggingDisabled()
+                .build());
         traces = add(Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(SessionStores.TRACES),
                         Serdes.Bytes(),

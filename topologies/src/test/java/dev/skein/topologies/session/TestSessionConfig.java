@@ -42,6 +42,7 @@ final class TestSessionConfig {
     private int traceKeepTurns = 20;
     private AgentTools agentTools = AgentTools.ALL;
     private ExtractionSettings extraction = ExtractionSettings.OFF;
+    private SessionRetention retention = SessionRetention.OFF;
 
     private TestSessionConfig() {}
 
@@ -114,6 +115,11 @@ final class TestSessionConfig {
         return this;
     }
 
+    TestSessionConfig retention(SessionRetention value) {
+        this.retention = value;
+        return this;
+    }
+
     SessionTopologyConfig build() {
         return new SessionTopologyConfig(
                 defaultAgent,
@@ -133,6 +139,7 @@ final class TestSessionConfig {
                 context,
                 traceKeepTurns,
                 agentTools,
-                extraction);
+                extraction,
+                retention);
     }
 }

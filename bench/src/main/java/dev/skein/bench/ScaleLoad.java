@@ -1,0 +1,244 @@
+package dev.skein.bench;
+
+import dev.skein.events.ChatMessage;
+import dev.skein.events.SessionMeta;
+import dev.skein.events.TurnTrace;
+import dev.skein.schemas.SessionAddress;
+import dev.skein.schemas.SkeinTopics;
+import dev.skein.topologies.session.SessionStores;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serde;
+
+/**
+ * Loads many sessions fast by writing the session topology's changelogs, which is what Kafka
+ * Streams restores a store from. A template session first gets real turns through the running
+ * topology; with the node stopped, every changelog record of the template (every put, overwrite
+ * and tombstone, in offset order, so the restore replays what real turns would have left) is
+ * copied for each new session: the address in the key replaced, {@code sessionId} rewritten in
+ * the values that carry it, written to the partition the session's turns would go to. Started
+ * again, the node restores the copies as it would restore sessions built by turns; the bench then
+ * checks them over HTTP and with real turns.
+ */
+final class ScaleLoad {
+
+    /** One changelog record of the template session. */
+    record Copied(String topic, byte[] key, byte[] value, Headers headers) {}
+
+    private final String bootstrapServers;
+    private final SkeinTopics topics;
+    private final String applicationId;
+
+    ScaleLoad(String bootstrapServers, SkeinTopics topics) {
+        this.bootstrapServers = bootstrapServers;
+        this.topics = topics;
+        this.applicationId = topics.groupId("sessions");
+    }
+
+    /** The session topology's changelog topics. */
+    Set<String> changelogs() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            return admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                    .filter(t -> t.startsWith(applicationId + "-") && t.endsWith("-changelog"))
+                    .collect(Collectors.toSet());
+        }
+    }
+
+    /** Every changelog record whose key holds the template's address, in offset order per partition. */
+    List<Copied> template(String sessionId) throws Exception {
+        byte[] address = address(sessionId);
+        List<Copied> records = new ArrayList<>();
+        Map<TopicPartition, Long> ends = EndOffsets.of(bootstrapServers, changelogs());
+        try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+                if (end.getValue() == 0) {
+                    continue;
+                }
+                reader.assign(List.of(end.getKey()));
+                reader.seekToBeginning(List.of(end.getKey()));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                // Transaction markers take offsets too: the position, not the last record, reaches the end.
+                while (reader.position(end.getKey()) < end.getValue() && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(200))) {
+                        if (r.key() != null && indexOf(r.key(), address) >= 0) {
+                            records.add(new Copied(r.topic(), r.key(), r.value(), r.headers()));
+                        }
+                    }
+                }
+            }
+        }
+        if (records.isEmpty()) {
+            throw new IllegalStateException("no changelog record of the template session " + sessionId);
+        }
+        return records;
+    }
+
+    /**
+     * Writes the template's records once for each of {@code sessions} sessions ({@code <prefix>-0}
+     * ...). Returns the records written.
+     */
+    long replicate(List<Copied> template, String templateId, String sessionPrefix, int sessions, TurnDriver driver)
+            throws Exception {
+        byte[] from = address(templateId);
+        long written = 0;
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            for (int i = 0; i < sessions; i++) {
+                String sessionId = sessionPrefix + "-" + i;
+                byte[] to = address(sessionId);
+                int partition = driver.partitionOf(sessionId);
+                for (Copied r : template) {
+                    producer.send(new ProducerRecord<>(
+                            r.topic(),
+                            partition,
+                            replace(r.key(), from, to),
+                            value(r.topic(), r.value(), sessionId),
+                            r.headers()));
+                    written++;
+                }
+            }
+            producer.flush();
+        }
+        return written;
+    }
+
+    /**
+     * One session of {@code messages} messages: the template's messages over and over (the
+     * sequence renumbered, two messages a turn), and its last session-meta record with the counters
+     * such a session would have.
+     */
+    void longSession(List<Copied> template, String sessionId, int messages, TurnDriver driver) throws Exception {
+        String messagesTopic = SessionStores.changelogTopic(applicationId, SessionStores.MESSAGES);
+        String metaTopic = SessionStores.changelogTopic(applicationId, SessionStores.META);
+        Serde<ChatMessage> messageSerde = topics.serde(ChatMessage.class);
+        Serde<SessionMeta> metaSerde = topics.serde(SessionMeta.class);
+        List<ChatMessage> pattern = template.stream()
+                .filter(r -> r.topic().equals(messagesTopic) && r.value() != null)
+                .map(r -> messageSerde.deserializer().deserialize(messagesTopic, r.value()))
+                .toList();
+        Copied lastMeta = template.stream()
+                .filter(r -> r.topic().equals(metaTopic) && r.value() != null)
+                .reduce((a, b) -> b)
+                .orElseThrow(() -> new IllegalStateException("the template has no session-meta record"));
+        String address = SessionAddress.key(TurnDriver.TENANT, sessionId);
+        int partition = driver.partitionOf(sessionId);
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            for (int i = 0; i < messages; i++) {
+                ChatMessage message = ChatMessage.newBuilder(pattern.get(i % pattern.size()))
+                        .setSequence(i)
+                        .setTurnId("long-" + i / 2)
+                        .build();
+                producer.send(new ProducerRecord<>(
+                        messagesTopic,
+                        partition,
+                        SessionStores.messageKey(address, i).get(),
+                        messageSerde.serializer().serialize(messagesTopic, message)));
+            }
+            SessionMeta meta = SessionMeta.newBuilder(metaSerde.deserializer().deserialize(metaTopic, lastMeta.value()))
+                    .setSessionId(sessionId)
+                    .setFirstSequence(0)
+                    .setNextSequence(messages)
+                    .setTurnsCompleted(messages / 2)
+                    .build();
+            producer.send(new ProducerRecord<>(
+                    metaTopic,
+                    partition,
+                    address.getBytes(StandardCharsets.UTF_8),
+                    metaSerde.serializer().serialize(metaTopic, meta)));
+            producer.flush();
+        }
+    }
+
+    /** The values that name their session: session-meta and turn-traces; the others are copied as they are. */
+    private byte[] value(String topic, byte[] value, String sessionId) {
+        if (value == null) {
+            return null;
+        }
+        if (topic.equals(SessionStores.changelogTopic(applicationId, SessionStores.META))) {
+            Serde<SessionMeta> serde = topics.serde(SessionMeta.class);
+            SessionMeta meta = serde.deserializer().deserialize(topic, value);
+            meta.setSessionId(sessionId);
+            return serde.serializer().serialize(topic, meta);
+        }
+        if (topic.equals(SessionStores.changelogTopic(applicationId, SessionStores.TRACES))) {
+            Serde<TurnTrace> serde = topics.serde(TurnTrace.class);
+            TurnTrace trace = serde.deserializer().deserialize(topic, value);
+            trace.setSessionId(sessionId);
+            return serde.serializer().serialize(topic, trace);
+        }
+        return value;
+    }
+
+    private KafkaProducer<byte[], byte[]> producer() {
+        return new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        20,
+                        ProducerConfig.BATCH_SIZE_CONFIG,
+                        512 * 1024,
+                        ProducerConfig.BUFFER_MEMORY_CONFIG,
+                        128L * 1024 * 1024),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
+    }
+
+    private static byte[] address(String sessionId) {
+        return SessionAddress.key(TurnDriver.TENANT, sessionId).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** {@code key} with its one occurrence of {@code from} replaced by {@code to}. */
+    static byte[] replace(byte[] key, byte[] from, byte[] to) {
+        int at = indexOf(key, from);
+        if (at < 0) {
+            throw new IllegalArgumentException("key does not hold the template's address");
+        }
+        byte[] out = new byte[key.length - from.length + to.length];
+        System.arraycopy(key, 0, out, 0, at);
+        System.arraycopy(to, 0, out, at, to.length);
+        System.arraycopy(key, at + from.length, out, at + to.length, key.length - at - from.length);
+        return out;
+    }
+
+    static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}
