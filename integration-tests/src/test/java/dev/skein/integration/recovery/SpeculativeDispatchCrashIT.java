@@ -86,7 +86,7 @@ class SpeculativeDispatchCrashIT {
                 config,
                 Map.of(
                         "SKEIN_STREAMS_COMMIT_INTERVAL", "5m",
-                        "SKEIN_STREAMS_PROPERTIES", "{\"producer.transaction.timeout.ms\" = 600000}"),
+                        "SKEIN_STREAMS_TRANSACTION_TIMEOUT", "10m"),
                 "--port",
                 String.valueOf(httpPort));
         start(dir, "agents", config, Map.of());
