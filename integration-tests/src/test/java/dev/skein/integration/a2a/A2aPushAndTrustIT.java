@@ -12,17 +12,15 @@ import com.sun.net.httpserver.HttpServer;
 import dev.skein.adapters.AgentReply;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.adapters.a2a.A2aAgentFactory;
-import dev.skein.app.Skein;
-import dev.skein.app.process.ChildJvm;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.Role;
 import dev.skein.integration.fixtures.A2aSpecClient;
 import dev.skein.integration.fixtures.SkeinClient;
+import dev.skein.integration.fixtures.SkeinUpProcess;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -60,7 +57,7 @@ class A2aPushAndTrustIT {
     private int httpPort;
     private ECKey cardKey;
     private HttpServer webhook;
-    private Process skein;
+    private SkeinUpProcess skein;
     private int kafkaPort;
 
     @BeforeAll
@@ -80,8 +77,8 @@ class A2aPushAndTrustIT {
         Files.writeString(
                 dataDir.resolve("trusted.jwks"),
                 "{\"keys\":[" + cardKey.toPublicJWK().toJSONString() + "]}");
-        httpPort = freePort();
-        kafkaPort = freePort();
+        httpPort = SkeinUpProcess.freePort();
+        kafkaPort = SkeinUpProcess.freePort();
         skein = skeinUp(kafkaPort);
     }
 
@@ -95,10 +92,7 @@ class A2aPushAndTrustIT {
 
     private void stopSkein() throws InterruptedException {
         if (skein != null) {
-            skein.destroy();
-            if (!skein.waitFor(30, TimeUnit.SECONDS)) {
-                skein.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            skein.close();
         }
     }
 
@@ -281,53 +275,21 @@ class A2aPushAndTrustIT {
         return "http://127.0.0.1:" + httpPort;
     }
 
-    private Process skeinUp(int kafkaPort) throws IOException {
+    private SkeinUpProcess skeinUp(int kafkaPort) throws IOException {
         Path config = dataDir.resolve("skein.conf");
         Files.writeString(config, "skein.agents.definitions { demo { kind = demo } }\n");
-        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(
-                        List.of(),
-                        Skein.class.getName(),
-                        List.of(
-                                "up",
-                                "--config",
-                                config.toString(),
-                                "--data-dir",
-                                dataDir.toString(),
-                                "--port",
-                                String.valueOf(httpPort))))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                        dataDir.resolve("skein.log").toFile()));
-        builder.environment().put("SKEIN_KAFKA_EMBEDDED_PORT", String.valueOf(kafkaPort));
-        builder.environment().put("SKEIN_SESSION_DEFAULT_AGENT", "demo");
-        builder.environment().put("SKEIN_SESSION_APPROVALS_TOOLS", "[count_primes]");
-        builder.environment().put("SKEIN_A2A_PUSH_ALLOW_PRIVATE_ADDRESSES", "true");
-        builder.environment()
-                .put(
+        return SkeinUpProcess.up(dataDir)
+                .config(config)
+                .port(httpPort)
+                .embeddedKafkaPort(kafkaPort)
+                .env("SKEIN_SESSION_APPROVALS_TOOLS", "[count_primes]")
+                .env("SKEIN_A2A_PUSH_ALLOW_PRIVATE_ADDRESSES", "true")
+                .env(
                         "SKEIN_A2A_SIGNING_KEY_PATH",
-                        dataDir.resolve("card-key.jwk").toString());
-        // A signed card names the URL it is served at (never the Host header of a request).
-        builder.environment().put("SKEIN_A2A_PUBLIC_URL", "http://127.0.0.1:" + httpPort);
-        Process process = builder.start();
-        SkeinClient client = new SkeinClient(httpPort);
-        await().atMost(Duration.ofSeconds(120))
-                .pollInterval(Duration.ofMillis(250))
-                .until(() -> {
-                    if (!process.isAlive()) {
-                        throw new AssertionError("skein up exited with " + process.exitValue() + "; see " + dataDir);
-                    }
-                    try {
-                        return client.health().status() == 200;
-                    } catch (RuntimeException notYetListening) {
-                        return false;
-                    }
-                });
-        return process;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+                        dataDir.resolve("card-key.jwk").toString())
+                // A signed card names the URL it is served at (never the Host header of a request).
+                .env("SKEIN_A2A_PUBLIC_URL", "http://127.0.0.1:" + httpPort)
+                .start()
+                .awaitHealthy(Duration.ofSeconds(120));
     }
 }

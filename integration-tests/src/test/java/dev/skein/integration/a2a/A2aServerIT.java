@@ -8,15 +8,13 @@ import dev.skein.adapters.AgentAdapter;
 import dev.skein.adapters.AgentReply;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.adapters.a2a.A2aAgentFactory;
-import dev.skein.app.Skein;
-import dev.skein.app.process.ChildJvm;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.Role;
 import dev.skein.integration.fixtures.A2aSpecClient;
 import dev.skein.integration.fixtures.SkeinClient;
+import dev.skein.integration.fixtures.SkeinUpProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -49,15 +46,15 @@ class A2aServerIT {
     private Path dataDir;
     private int httpPort;
     private int kafkaPort;
-    private Process skein;
+    private SkeinUpProcess skein;
     private String rpcUrl;
     private String restUrl;
 
     @BeforeAll
     void start() throws Exception {
         dataDir = Files.createTempDirectory("skein-a2a");
-        httpPort = freePort();
-        kafkaPort = freePort();
+        httpPort = SkeinUpProcess.freePort();
+        kafkaPort = SkeinUpProcess.freePort();
         skein = skeinUp();
         JsonNode card = a2a.card(base() + "/.well-known/agent-card.json").body();
         rpcUrl = A2aSpecClient.interfaceUrl(card, "JSONRPC");
@@ -67,10 +64,7 @@ class A2aServerIT {
     @AfterAll
     void stop() throws InterruptedException {
         if (skein != null) {
-            skein.destroy();
-            if (!skein.waitFor(30, TimeUnit.SECONDS)) {
-                skein.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            skein.close();
         }
     }
 
@@ -301,8 +295,7 @@ class A2aServerIT {
                 .path("task");
         assertThat(first.path("status").path("state").asText()).isEqualTo("TASK_STATE_COMPLETED");
 
-        skein.destroyForcibly(); // SIGKILL: nothing is flushed or closed
-        assertThat(skein.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        skein.kill9(); // nothing is flushed or closed
         skein = skeinUp();
 
         // The task is read from the session Kafka kept, not from the memory of the process that died.
@@ -342,47 +335,16 @@ class A2aServerIT {
         return "http://127.0.0.1:" + httpPort;
     }
 
-    private Process skeinUp() throws IOException {
+    private SkeinUpProcess skeinUp() throws IOException {
         Path config = dataDir.resolve("skein.conf");
         // A second agent, so that the well-known card lists more than one.
         Files.writeString(config, "skein.agents.definitions { demo { kind = demo }, helper { kind = demo } }\n");
-        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(
-                        List.of(),
-                        Skein.class.getName(),
-                        List.of(
-                                "up",
-                                "--config",
-                                config.toString(),
-                                "--data-dir",
-                                dataDir.toString(),
-                                "--port",
-                                String.valueOf(httpPort))))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                        dataDir.resolve("skein.log").toFile()));
-        builder.environment().put("SKEIN_KAFKA_EMBEDDED_PORT", String.valueOf(kafkaPort));
-        builder.environment().put("SKEIN_SESSION_DEFAULT_AGENT", "demo");
-        builder.environment().put("SKEIN_SESSION_APPROVALS_TOOLS", "[count_primes]");
-        Process process = builder.start();
-        SkeinClient client = new SkeinClient(httpPort);
-        await().atMost(Duration.ofSeconds(120))
-                .pollInterval(Duration.ofMillis(250))
-                .until(() -> {
-                    if (!process.isAlive()) {
-                        throw new AssertionError("skein up exited with " + process.exitValue() + "; see " + dataDir);
-                    }
-                    try {
-                        return client.health().status() == 200;
-                    } catch (RuntimeException notYetListening) {
-                        return false;
-                    }
-                });
-        return process;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return SkeinUpProcess.up(dataDir)
+                .config(config)
+                .port(httpPort)
+                .embeddedKafkaPort(kafkaPort)
+                .env("SKEIN_SESSION_APPROVALS_TOOLS", "[count_primes]")
+                .start()
+                .awaitHealthy(Duration.ofSeconds(120));
     }
 }

@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skein.app.Skein;
-import dev.skein.app.process.ChildJvm;
 import dev.skein.integration.fixtures.SkeinClient;
+import dev.skein.integration.fixtures.SkeinUpProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -41,16 +40,13 @@ class MemoryExtractionIT {
 
     private static final String TENANT = "default";
     private static final String FACT = "my favourite colour is green";
-    private final List<Process> processes = new ArrayList<>();
+    private final List<SkeinUpProcess> processes = new ArrayList<>();
     private int port;
 
     @AfterEach
     void stopProcesses() throws InterruptedException {
-        for (Process p : processes) {
-            p.destroy();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+        for (SkeinUpProcess p : processes) {
+            p.close();
         }
     }
 
@@ -66,13 +62,13 @@ class MemoryExtractionIT {
                 """);
         Path hold = dataDir.resolve("hold");
         Files.writeString(hold, "");
-        int httpPort = freePort();
-        int kafkaPort = freePort();
+        int httpPort = SkeinUpProcess.freePort();
+        int kafkaPort = SkeinUpProcess.freePort();
         port = httpPort;
         SkeinClient client = new SkeinClient(httpPort);
 
-        Process first = skeinUp(dataDir, config, hold, httpPort, kafkaPort);
-        awaitHealthy(client, first);
+        SkeinUpProcess first = skeinUp(dataDir, config, hold, httpPort, kafkaPort);
+        first.awaitHealthy(Duration.ofSeconds(180));
         SkeinClient.Response said = turn(client, "s1", "alice", "Hello! My name is Alice. Remember that " + FACT + ".");
         String turnId = said.body().path("turnId").asText();
         // The turn completed while its extraction is held: extraction is never in a turn's way.
@@ -84,12 +80,10 @@ class MemoryExtractionIT {
         assertThat(Files.readString(taken)).isEqualTo("extract~" + turnId);
         assertThat(memoryKeys(kafkaPort)).isEmpty();
 
-        first.destroyForcibly(); // SIGKILL at the moment of extraction: nothing is flushed or closed
-        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        first.kill9(); // at the moment of extraction: nothing is flushed or closed
         Files.delete(hold);
 
-        Process second = skeinUp(dataDir, config, hold, httpPort, kafkaPort);
-        awaitHealthy(client, second);
+        skeinUp(dataDir, config, hold, httpPort, kafkaPort).awaitHealthy(Duration.ofSeconds(180));
         String one = "extract~s1~" + turnId + "~1";
         String two = "extract~s1~" + turnId + "~2";
         JsonNode listed = await().atMost(Duration.ofSeconds(120))
@@ -191,47 +185,15 @@ class MemoryExtractionIT {
         return keys;
     }
 
-    private Process skeinUp(Path dataDir, Path config, Path hold, int httpPort, int kafkaPort) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(
-                        List.of(),
-                        Skein.class.getName(),
-                        List.of(
-                                "up",
-                                "--data-dir",
-                                dataDir.toString(),
-                                "--port",
-                                String.valueOf(httpPort),
-                                "--config",
-                                config.toString())))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                        dataDir.resolve("skein.log").toFile()));
-        builder.environment().put("SKEIN_KAFKA_EMBEDDED_PORT", String.valueOf(kafkaPort));
-        builder.environment().put("SKEIN_SESSION_DEFAULT_AGENT", "demo");
-        builder.environment().put(HoldingExtractorFactory.HOLD_ENV, hold.toString());
-        Process process = builder.start();
+    private SkeinUpProcess skeinUp(Path dataDir, Path config, Path hold, int httpPort, int kafkaPort)
+            throws IOException {
+        SkeinUpProcess process = SkeinUpProcess.up(dataDir)
+                .port(httpPort)
+                .config(config)
+                .embeddedKafkaPort(kafkaPort)
+                .env(HoldingExtractorFactory.HOLD_ENV, hold.toString())
+                .start();
         processes.add(process);
         return process;
-    }
-
-    private static void awaitHealthy(SkeinClient client, Process process) {
-        await().atMost(Duration.ofSeconds(180))
-                .pollInterval(Duration.ofMillis(250))
-                .until(() -> {
-                    if (!process.isAlive()) {
-                        throw new AssertionError("skein up exited with " + process.exitValue() + "; see its log");
-                    }
-                    try {
-                        return client.health().status() == 200;
-                    } catch (RuntimeException notYetListening) {
-                        return false;
-                    }
-                });
-    }
-
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

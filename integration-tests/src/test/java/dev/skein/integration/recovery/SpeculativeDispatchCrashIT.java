@@ -4,19 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skein.app.Skein;
-import dev.skein.app.process.ChildJvm;
 import dev.skein.events.AgentStep;
 import dev.skein.events.StepKind;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnStatus;
 import dev.skein.integration.fixtures.KafkaFixture;
 import dev.skein.integration.fixtures.SkeinClient;
+import dev.skein.integration.fixtures.SkeinUpProcess;
 import dev.skein.integration.fixtures.TopicReader;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.registry.EmbeddedSchemaRegistry;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +22,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -49,15 +46,12 @@ class SpeculativeDispatchCrashIT {
     private static final int SIMPLE_TURNS = 3;
     private static final int TOOL_TURNS = 3;
 
-    private final List<Process> processes = new ArrayList<>();
+    private final List<SkeinUpProcess> processes = new ArrayList<>();
 
     @AfterEach
     void stopProcesses() throws InterruptedException {
-        for (Process p : processes.reversed()) {
-            p.destroy();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+        for (SkeinUpProcess p : processes.reversed()) {
+            p.close();
         }
     }
 
@@ -77,21 +71,17 @@ class SpeculativeDispatchCrashIT {
                   worker.dispatch = by-tool
                 }
                 """.formatted(name));
-        int httpPort = freePort();
+        int httpPort = SkeinUpProcess.freePort();
         SkeinClient client = new SkeinClient(httpPort);
         // Nothing commits for minutes (the transaction's timeout above the interval, as Streams requires).
-        Process core = start(
-                dir,
-                "core",
-                config,
-                Map.of(
+        SkeinUpProcess core = start(role(dir, "core", config)
+                .port(httpPort)
+                .env(Map.of(
                         "SKEIN_STREAMS_COMMIT_INTERVAL", "5m",
-                        "SKEIN_STREAMS_TRANSACTION_TIMEOUT", "10m"),
-                "--port",
-                String.valueOf(httpPort));
-        start(dir, "agents", config, Map.of());
-        start(dir, "worker", config, Map.of(), "--worker-id", "speculative-worker");
-        awaitHealthy(client, core);
+                        "SKEIN_STREAMS_TRANSACTION_TIMEOUT", "10m")));
+        start(role(dir, "agents", config));
+        start(role(dir, "worker", config).arguments("--worker-id", "speculative-worker"));
+        core.awaitHealthy(Duration.ofSeconds(180));
         await().atMost(Duration.ofSeconds(120))
                 .pollInterval(Duration.ofMillis(250))
                 .until(() -> client.send(java.net.http.HttpRequest.newBuilder(
@@ -127,10 +117,8 @@ class SpeculativeDispatchCrashIT {
                     .as("completions visible before the core committed")
                     .isEmpty();
 
-            core.destroyForcibly(); // SIGKILL: the open transaction is never committed
-            assertThat(core.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            Process again = start(dir, "core", config, Map.of(), "--port", String.valueOf(httpPort));
-            awaitHealthy(client, again);
+            core.kill9(); // the open transaction is never committed
+            start(role(dir, "core", config).port(httpPort)).awaitHealthy(Duration.ofSeconds(180));
 
             for (String turnId : turnOfSession.values()) {
                 responses.await(r -> r.value().getTurnId().equals(turnId), Duration.ofSeconds(120));
@@ -181,45 +169,16 @@ class SpeculativeDispatchCrashIT {
         return record.value().getTurnId().equals(turnId) && record.value().getKind() == StepKind.FINAL;
     }
 
-    private Process start(Path dir, String role, Path config, Map<String, String> environment, String... flags)
-            throws IOException {
-        List<String> arguments = new ArrayList<>(List.of(
-                role,
-                "--config",
-                config.toString(),
-                "--bootstrap-servers",
-                KafkaFixture.bootstrapServers(),
-                "--data-dir",
-                dir.resolve(role).toString()));
-        arguments.addAll(List.of(flags));
-        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(List.of(), Skein.class.getName(), arguments))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                        dir.resolve(role + ".log").toFile()));
-        builder.environment().putAll(environment);
-        Process process = builder.start();
+    /** {@code skein <role>} on the test's broker, its data in {@code <dir>/<role>}, its log {@code <dir>/<role>.log}. */
+    private static SkeinUpProcess.Builder role(Path dir, String role, Path config) {
+        return SkeinUpProcess.role(role, dir.resolve(role), dir.resolve(role + ".log"))
+                .config(config)
+                .arguments("--bootstrap-servers", KafkaFixture.bootstrapServers());
+    }
+
+    private SkeinUpProcess start(SkeinUpProcess.Builder builder) throws IOException {
+        SkeinUpProcess process = builder.start();
         processes.add(process);
         return process;
-    }
-
-    private static void awaitHealthy(SkeinClient client, Process process) {
-        await().atMost(Duration.ofSeconds(180))
-                .pollInterval(Duration.ofMillis(250))
-                .until(() -> {
-                    if (!process.isAlive()) {
-                        throw new AssertionError("skein core exited with " + process.exitValue() + "; see its log");
-                    }
-                    try {
-                        return client.health().status() == 200;
-                    } catch (RuntimeException notYetListening) {
-                        return false;
-                    }
-                });
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

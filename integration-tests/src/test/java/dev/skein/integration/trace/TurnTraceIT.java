@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skein.app.Skein;
-import dev.skein.app.process.ChildJvm;
 import dev.skein.integration.fixtures.SkeinClient;
+import dev.skein.integration.fixtures.SkeinUpProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -44,15 +43,12 @@ class TurnTraceIT {
     private static final String SQUARE = "{\"tool\":\"trace_square\",\"arguments\":{\"n\":3}}";
     private static final String FLAKY = "{\"tool\":\"trace_flaky\",\"arguments\":{\"label\":\"x\"}}";
 
-    private final List<Process> processes = new ArrayList<>();
+    private final List<SkeinUpProcess> processes = new ArrayList<>();
 
     @AfterEach
     void stopProcesses() throws InterruptedException {
-        for (Process p : processes) {
-            p.destroy();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+        for (SkeinUpProcess p : processes) {
+            p.close();
         }
     }
 
@@ -63,11 +59,11 @@ class TurnTraceIT {
         Files.writeString(
                 config,
                 "skein.agents.definitions { tracer { kind = trace-script } }\nskein.session.default-agent = tracer\n");
-        int httpPort = freePort();
-        int kafkaPort = freePort();
-        Process first = skeinUp(dataDir, config, httpPort, kafkaPort);
+        int httpPort = SkeinUpProcess.freePort();
+        int kafkaPort = SkeinUpProcess.freePort();
+        SkeinUpProcess first = skeinUp(dataDir, config, httpPort, kafkaPort);
         SkeinClient client = new SkeinClient(httpPort);
-        awaitHealthy(client, first);
+        first.awaitHealthy(Duration.ofSeconds(120));
 
         // The first turn puts trace_square(3) in the result cache.
         SkeinClient.Response warm = client.postTurn(SESSION, "{\"calls\":[" + SQUARE + "]}", true);
@@ -145,10 +141,8 @@ class TurnTraceIT {
         assertThat(latency.path("totalMs").asLong()).isPositive();
         assertThat(latency.path("toolMs").asLong()).isGreaterThanOrEqualTo(50); // the retry's backoff at least
 
-        first.destroyForcibly(); // SIGKILL: nothing is flushed or closed
-        assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        Process second = skeinUp(dataDir, config, httpPort, kafkaPort);
-        awaitHealthy(client, second);
+        first.kill9(); // nothing is flushed or closed
+        skeinUp(dataDir, config, httpPort, kafkaPort).awaitHealthy(Duration.ofSeconds(120));
 
         SkeinClient.Response again = await().atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(250))
@@ -198,46 +192,14 @@ class TurnTraceIT {
         return StreamSupport.stream(array.spliterator(), false).toList();
     }
 
-    private Process skeinUp(Path dataDir, Path config, int httpPort, int kafkaPort) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(
-                        List.of(),
-                        Skein.class.getName(),
-                        List.of(
-                                "up",
-                                "--data-dir",
-                                dataDir.toString(),
-                                "--port",
-                                String.valueOf(httpPort),
-                                "--config",
-                                config.toString())))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                        dataDir.resolve("skein.log").toFile()));
-        builder.environment().put("SKEIN_KAFKA_EMBEDDED_PORT", String.valueOf(kafkaPort));
-        builder.environment().put("SKEIN_SESSION_DEFAULT_AGENT", "tracer");
-        Process process = builder.start();
+    private SkeinUpProcess skeinUp(Path dataDir, Path config, int httpPort, int kafkaPort) throws IOException {
+        SkeinUpProcess process = SkeinUpProcess.up(dataDir)
+                .port(httpPort)
+                .config(config)
+                .embeddedKafkaPort(kafkaPort)
+                .defaultAgent("tracer")
+                .start();
         processes.add(process);
         return process;
-    }
-
-    private static void awaitHealthy(SkeinClient client, Process process) {
-        await().atMost(Duration.ofSeconds(120))
-                .pollInterval(Duration.ofMillis(250))
-                .until(() -> {
-                    if (!process.isAlive()) {
-                        throw new AssertionError("skein up exited with " + process.exitValue() + "; see its log");
-                    }
-                    try {
-                        return client.health().status() == 200;
-                    } catch (RuntimeException notYetListening) {
-                        return false;
-                    }
-                });
-    }
-
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }
