@@ -6,15 +6,13 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.skein.app.Skein;
-import dev.skein.app.process.ChildJvm;
 import dev.skein.integration.fixtures.KafkaFixture;
 import dev.skein.integration.fixtures.SkeinClient;
+import dev.skein.integration.fixtures.SkeinUpProcess;
 import dev.skein.integration.tracing.OtlpReceiver.ReceivedSpan;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -68,7 +65,7 @@ class TracesAcrossProcessesIT {
             """.formatted(CHUNK);
 
     private static final Queue<String> script = new ConcurrentLinkedQueue<>();
-    private static final List<Process> processes = new ArrayList<>();
+    private static final List<SkeinUpProcess> processes = new ArrayList<>();
     private static OtlpReceiver receiver;
     private static HttpServer provider;
     private static Path logs;
@@ -104,7 +101,7 @@ class TracesAcrossProcessesIT {
                   }
                 }
                 """.formatted(name, provider.getAddress().getPort(), KEY_ENV, receiver.endpoint()));
-        httpPort = freePort();
+        httpPort = SkeinUpProcess.freePort();
         client = new SkeinClient(httpPort);
         start("core", config, "--port", String.valueOf(httpPort));
         start("agents", config);
@@ -114,11 +111,8 @@ class TracesAcrossProcessesIT {
 
     @AfterAll
     static void stop() throws InterruptedException {
-        for (Process process : processes.reversed()) {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+        for (SkeinUpProcess process : processes.reversed()) {
+            process.close();
         }
         if (provider != null) {
             provider.stop(0);
@@ -234,24 +228,15 @@ class TracesAcrossProcessesIT {
     }
 
     private static void start(String role, Path config, String... flags) throws IOException {
-        List<String> arguments = new ArrayList<>(List.of(
-                role,
-                "--config",
-                config.toString(),
-                "--bootstrap-servers",
-                KafkaFixture.bootstrapServers(),
-                "--data-dir",
-                logs.resolve(role).toString()));
-        arguments.addAll(List.of(flags));
-        // The product's logging (logback.xml, with trace_id and span_id in its pattern), not the tests'.
-        List<String> jvm = List.of("-Dlogback.configurationFile=logback.xml");
-        ProcessBuilder builder = new ProcessBuilder(ChildJvm.command(jvm, Skein.class.getName(), arguments))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                        logs.resolve(role + ".log").toFile()));
-        builder.environment().put(KEY_ENV, "sk-trace-it");
-        builder.environment().put("SKEIN_TRACING_SERVICE_NAME", "skein-" + role);
-        processes.add(builder.start());
+        processes.add(SkeinUpProcess.role(role, logs.resolve(role), logs.resolve(role + ".log"))
+                .config(config)
+                .arguments("--bootstrap-servers", KafkaFixture.bootstrapServers())
+                .arguments(flags)
+                // The product's logging (logback.xml, with trace_id and span_id in its pattern), not the tests'.
+                .jvmOptions("-Dlogback.configurationFile=logback.xml")
+                .env(KEY_ENV, "sk-trace-it")
+                .env("SKEIN_TRACING_SERVICE_NAME", "skein-" + role)
+                .start());
     }
 
     private static void awaitReady() {
@@ -260,8 +245,8 @@ class TracesAcrossProcessesIT {
                 // Until the core listens; a process that died fails the assertion below instead.
                 .ignoreExceptionsMatching(e -> e.getCause() instanceof java.net.ConnectException)
                 .untilAsserted(() -> {
-                    for (Process process : processes) {
-                        assertThat(process.isAlive())
+                    for (SkeinUpProcess process : processes) {
+                        assertThat(process.process().isAlive())
                                 .as("every process runs (logs in " + logs + ")")
                                 .isTrue();
                     }
@@ -291,12 +276,6 @@ class TracesAcrossProcessesIT {
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(reply);
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }
