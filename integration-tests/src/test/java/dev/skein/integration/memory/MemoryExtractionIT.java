@@ -94,6 +94,8 @@ class MemoryExtractionIT {
                         .sorted())
                 .containsExactly(one + "=The user's name is Alice", two + "=My favourite colour is green");
         assertThat(listed.get(0).path("sourceSession").asText()).isEqualTo("s1");
+        // The source turn is the user's turn, not the extraction's request id.
+        assertThat(listed.get(0).path("sourceTurn").asText()).isEqualTo(turnId);
         // On the topic: those two keys, each written once.
         Map<String, Integer> onTopic = memoryKeys(kafkaPort);
         assertThat(onTopic)

@@ -5,6 +5,7 @@ import dev.skein.events.MemoryKind;
 import dev.skein.events.MemoryRecord;
 import dev.skein.events.ToolRequest;
 import dev.skein.memory.MemoryStore;
+import dev.skein.schemas.ExtractionRequests;
 import dev.skein.workers.RequestTool;
 import dev.skein.workers.ToolFailure;
 import java.util.ArrayList;
@@ -74,7 +75,10 @@ final class RememberTool implements RequestTool {
                     MemoryTools.text(arguments, "entity"),
                     relations,
                     request.getSessionId(),
-                    request.getTurnId());
+                    // An extraction's call names the user's turn it was extracted from.
+                    ExtractionRequests.isExtraction(request.getTurnId())
+                            ? ExtractionRequests.sourceTurn(request.getTurnId())
+                            : request.getTurnId());
         } catch (IllegalArgumentException e) {
             throw new ToolFailure(e.getMessage(), e);
         } catch (IllegalStateException e) {
