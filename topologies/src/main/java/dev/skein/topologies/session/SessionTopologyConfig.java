@@ -54,46 +54,6 @@ public record SessionTopologyConfig(
         ExtractionSettings extraction,
         SessionRetention retention) {
 
-    /** Every agent offered every tool its tenant may use; no memory extraction; sessions kept forever. */
-    public SessionTopologyConfig(
-            String defaultAgent,
-            Duration turnTimeout,
-            int maxQueuedTurns,
-            int maxSteps,
-            int maxAgentAttempts,
-            int contextMessages,
-            List<TierEnvelope> tiers,
-            Duration deadlineCheckInterval,
-            int rememberedTurnIds,
-            Duration workerTimeout,
-            Duration cacheTtl,
-            ApprovalPolicy approvals,
-            TenantAccess access,
-            DoubleTexting doubleTexting,
-            ContextSettings context,
-            int traceKeepTurns) {
-        this(
-                defaultAgent,
-                turnTimeout,
-                maxQueuedTurns,
-                maxSteps,
-                maxAgentAttempts,
-                contextMessages,
-                tiers,
-                deadlineCheckInterval,
-                rememberedTurnIds,
-                workerTimeout,
-                cacheTtl,
-                approvals,
-                access,
-                doubleTexting,
-                context,
-                traceKeepTurns,
-                AgentTools.ALL,
-                ExtractionSettings.OFF,
-                SessionRetention.OFF);
-    }
-
     public SessionTopologyConfig {
         require(defaultAgent != null && !defaultAgent.isBlank(), "defaultAgent must be set");
         require(turnTimeout.toMillis() > 0, "turnTimeout must be positive");
