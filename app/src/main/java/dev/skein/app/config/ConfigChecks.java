@@ -89,8 +89,10 @@ final class ConfigChecks {
             if (config.streamsTransactionTimeout().compareTo(config.commitInterval()) <= 0) {
                 throw new ConfigException.BadValue(
                         "skein.streams.transaction-timeout",
-                        "must be longer than skein.streams.commit-interval (" + config.commitInterval() + ")");
+                        "must be longer than skein.streams.commit-interval, or requested-commits.fallback-interval"
+                                + " while requested commits are on (" + config.commitInterval() + ")");
             }
+            config.commitRequests();
             config.registryUrl();
             config.kafkaClientSettings();
             config.auth();

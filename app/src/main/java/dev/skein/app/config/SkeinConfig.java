@@ -17,6 +17,7 @@ import dev.skein.schemas.kafka.KafkaConnection;
 import dev.skein.schemas.resources.ByteSize;
 import dev.skein.topologies.routing.TierEnvelope;
 import dev.skein.topologies.session.ApprovalPolicy;
+import dev.skein.topologies.session.CommitRequests;
 import dev.skein.topologies.session.SessionTopologyConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -283,8 +284,14 @@ public final class SkeinConfig {
         return nonBlank(config.getString("skein.streams.application-id"));
     }
 
+    /** Kafka Streams' commit interval: commit-interval, or requested-commits.fallback-interval while those are on. */
     public Duration commitInterval() {
-        return config.getDuration("skein.streams.commit-interval");
+        return CommitRequestsReader.streamsCommitInterval(config);
+    }
+
+    /** {@code skein.streams.requested-commits}: when the topology itself ends its transaction. */
+    public CommitRequests commitRequests() {
+        return CommitRequestsReader.read(config);
     }
 
     public int streamThreads() {

@@ -1,6 +1,7 @@
 package dev.skein.app.runtime;
 
 import dev.skein.schemas.SkeinTopics;
+import dev.skein.topologies.session.CommitRequests;
 import dev.skein.topologies.session.SessionPartitions;
 import dev.skein.topologies.session.SessionQueries;
 import dev.skein.topologies.session.SessionTopology;
@@ -34,9 +35,10 @@ public final class SessionService implements AutoCloseable {
     public SessionService(
             SkeinTopics topics,
             SessionTopologyConfig config,
+            CommitRequests commits,
             SessionPartitions partitions,
             Properties streamsProperties) {
-        this.streams = new KafkaStreams(SessionTopology.build(topics, config, partitions), streamsProperties);
+        this.streams = new KafkaStreams(SessionTopology.build(topics, config, partitions, commits), streamsProperties);
         this.queries = new SessionQueries(streams);
         this.bootstrapServers = String.valueOf(streamsProperties.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
         streams.setStateListener((now, before) -> {

@@ -314,6 +314,7 @@ public final class SkeinNode implements AutoCloseable {
         sessions = new SessionService(
                 topics,
                 config.sessionTopology(),
+                config.commitRequests(),
                 sessionPartitions,
                 SessionStreamsConfig.properties(
                         connection, streamsApplicationId(), stateDir, topics, config.replicationFactor(), overrides));

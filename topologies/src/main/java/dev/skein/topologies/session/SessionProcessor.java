@@ -66,6 +66,8 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private final Map<String, String> rerouteSinks;
     private final TierRouter router;
     private final TraceRecorder.Topics traceTopics;
+    private final CommitPacer pacer;
+    private CommitPacer.Task commits;
     private ProcessorContext<String, SpecificRecord> context;
     private SessionOutput output;
     private TraceRecorder traces;
@@ -86,6 +88,17 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             SessionPartitions partitions,
             Map<String, String> rerouteSinks,
             TraceRecorder.Topics traceTopics) {
+        this(config, partitions, rerouteSinks, traceTopics, new CommitPacer(CommitRequests.OFF));
+    }
+
+    /** @param pacer when to request commits, shared by the processors of all tasks ({@link CommitPacer}) */
+    SessionProcessor(
+            SessionTopologyConfig config,
+            SessionPartitions partitions,
+            Map<String, String> rerouteSinks,
+            TraceRecorder.Topics traceTopics,
+            CommitPacer pacer) {
+        this.pacer = pacer;
         this.config = config;
         this.traceTopics = traceTopics;
         this.partitions = partitions;
@@ -96,8 +109,13 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     @Override
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
+        this.commits = pacer.forTask(context);
         this.traces = new TraceRecorder(
-                SessionOutput.forwardingTo(context), context, traceTopics, partitions, config.traceKeepTurns());
+                commits.watch(SessionOutput.forwardingTo(context)),
+                context,
+                traceTopics,
+                partitions,
+                config.traceKeepTurns());
         this.output = traces;
         Sessions sessions = Sessions.of(context, config);
         ToolCatalog catalog = ToolCatalog.of(context);
@@ -132,6 +150,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
             traces.begin();
             deadlines.expire(now);
             traces.flush();
+            commits.endPass();
         });
         if (config.retention().enabled()) {
             SessionExpiry expiry = new SessionExpiry(
@@ -144,6 +163,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                 traces.begin();
                 expiry.expire(now);
                 traces.flush();
+                commits.endPass();
             });
         }
     }
@@ -152,6 +172,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     @Override
     public void process(Record<String, SpecificRecord> record) {
         TopologySpans.pass(record, context.recordMetadata().orElse(null), () -> apply(record));
+        commits.endPass();
     }
 
     private void apply(Record<String, SpecificRecord> record) {
@@ -224,6 +245,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         Headers headers = new RecordHeaders(record.headers().toArray());
         headers.add(SessionPartitions.REROUTED_FROM_HEADER, where.getBytes(StandardCharsets.UTF_8));
         context.forward(record.withHeaders(headers), sink);
+        commits.rerouted();
     }
 
     /** Null when the event belongs to the session at {@code address}; otherwise what is wrong. */

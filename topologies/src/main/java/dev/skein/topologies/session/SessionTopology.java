@@ -46,6 +46,17 @@ public final class SessionTopology {
      *     returns it): which partition owns a session, for the check every input record passes
      */
     public static Topology build(SkeinTopics topics, SessionTopologyConfig config, SessionPartitions partitions) {
+        return build(topics, config, partitions, CommitRequests.OFF);
+    }
+
+    /**
+     * @param commits when the topology requests its commits ({@link CommitRequests#OFF}: Kafka
+     *     Streams' commit interval alone decides)
+     */
+    public static Topology build(
+            SkeinTopics topics, SessionTopologyConfig config, SessionPartitions partitions, CommitRequests commits) {
+        // One pacer for the tasks of all stream threads: it keeps its state per thread (CommitPacer).
+        CommitPacer pacer = new CommitPacer(commits);
         Topology topology = new Topology();
         Map<String, String> reroutes = Map.of(
                 topics.turns.name(), TURNS_REROUTE,
@@ -64,7 +75,7 @@ public final class SessionTopology {
         addSource(topology, "tool-results-source", topics.toolResults);
         topology.addProcessor(
                 PROCESSOR,
-                () -> new SessionProcessor(config, partitions, reroutes, traceTopics),
+                () -> new SessionProcessor(config, partitions, reroutes, traceTopics, pacer),
                 "turns-source",
                 "session-commands-source",
                 "agent-steps-source",
