@@ -343,6 +343,11 @@ public final class SkeinConfig {
         return DispatchReader.tier(config, tier);
     }
 
+    /** {@code skein.<role>.speculative-poll-timeout}, role agents or worker: the poll of a share group read uncommitted. */
+    public Duration speculativePollTimeout(String role) {
+        return config.getDuration("skein." + role + ".speculative-poll-timeout");
+    }
+
     /** The agents share group's session timeout; empty: the broker's default. */
     public Optional<Duration> agentSessionTimeout() {
         return optionalDuration("skein.agents.session-timeout");

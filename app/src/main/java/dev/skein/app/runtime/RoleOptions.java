@@ -52,7 +52,7 @@ final class RoleOptions {
                 .pollTimeout(
                         config.agentDispatch() == Dispatch.COMMITTED
                                 ? AgentRunnerOptions.DEFAULT_POLL_TIMEOUT
-                                : Dispatch.SPECULATIVE_POLL_TIMEOUT)
+                                : config.speculativePollTimeout("agents"))
                 .build();
     }
 
@@ -84,7 +84,7 @@ final class RoleOptions {
                 .pollTimeout(
                         tiers.stream().allMatch(tier -> config.tierDispatch(tier) == Dispatch.COMMITTED)
                                 ? WorkerOptions.DEFAULT_POLL_TIMEOUT
-                                : Dispatch.SPECULATIVE_POLL_TIMEOUT)
+                                : config.speculativePollTimeout("worker"))
                 .build();
     }
 
