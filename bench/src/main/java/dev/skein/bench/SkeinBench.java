@@ -3,6 +3,7 @@ package dev.skein.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.skein.app.kafka.LocalKafka;
+import dev.skein.topologies.session.CommitRequests;
 import dev.skein.topologies.session.SessionStreamsConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -159,6 +160,16 @@ public final class SkeinBench {
                 settings.put("agentsDispatch", node.config().agentDispatch().configName());
                 settings.put(
                         "smallTierDispatch", node.config().tierDispatch("small").configName());
+                // docs/dispatch.md#requested-commits: whether the topology ends its own transactions.
+                CommitRequests commits = node.config().commitRequests();
+                settings.put("requestedCommits", commits.enabled());
+                if (commits.enabled()) {
+                    settings.put(
+                            "requestedCommitsMinSpacingMs", commits.minSpacing().toMillis());
+                    settings.put(
+                            "requestedCommitsGraceMs",
+                            commits.speculativeGrace().toMillis());
+                }
                 // JIT, connections, share sessions and the first transaction: not part of any figure.
                 driver.closedLoop(
                         "warmup", 4, TOOL_MESSAGE, Duration.ZERO, plan.warmup().multipliedBy(2));
