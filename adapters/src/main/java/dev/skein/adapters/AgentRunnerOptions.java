@@ -24,6 +24,9 @@ import java.util.Optional;
  *     wrote it, {@link Dispatch#COMMITTED} once its transaction committed (docs/dispatch.md)
  * @param deltaWindow how long after a text delta record the next pieces of streamed text are held
  *     and sent as one record ({@code skein.agents.delta-window}); zero sends one record per piece
+ * @param consumers share consumers of the runner ({@code skein.agents.consumers}), which split
+ *     {@code maxInFlight} between them: a slow model call holds back only its own consumer's next
+ *     poll, the others go on taking requests
  */
 public record AgentRunnerOptions(
         String groupId,
@@ -33,11 +36,14 @@ public record AgentRunnerOptions(
         Duration pollTimeout,
         Optional<Duration> sessionTimeout,
         Dispatch dispatch,
-        Duration deltaWindow) {
+        Duration deltaWindow,
+        int consumers) {
 
     public static final int DEFAULT_MAX_IN_FLIGHT = 64;
     /** The default of {@code skein.agents.delta-window}. */
     public static final Duration DEFAULT_DELTA_WINDOW = Duration.ofMillis(20);
+    /** The default for tests and embedders; {@code skein.agents.consumers = auto} makes it twice the partitions. */
+    public static final int DEFAULT_CONSUMERS = 8;
 
     public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofSeconds(1);
 
@@ -55,6 +61,9 @@ public record AgentRunnerOptions(
         Objects.requireNonNull(dispatch, "dispatch");
         if (deltaWindow == null || deltaWindow.isNegative()) {
             throw new IllegalArgumentException("deltaWindow must be zero or positive, got " + deltaWindow);
+        }
+        if (consumers < 1 || consumers > 64) {
+            throw new IllegalArgumentException("consumers must be 1 to 64, got " + consumers);
         }
         if (dispatch == Dispatch.BY_TOOL) {
             throw new IllegalArgumentException("agent runners dispatch committed or speculative, not by-tool");
@@ -84,6 +93,7 @@ public record AgentRunnerOptions(
         private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
         private Duration deltaWindow = DEFAULT_DELTA_WINDOW;
+        private int consumers = DEFAULT_CONSUMERS;
 
         private Builder() {}
 
@@ -139,6 +149,12 @@ public record AgentRunnerOptions(
             return this;
         }
 
+        /** Default {@link #DEFAULT_CONSUMERS} ({@code skein.agents.consumers}). */
+        public Builder consumers(int count) {
+            this.consumers = count;
+            return this;
+        }
+
         /**
          * @throws IllegalStateException naming a required option that was not given
          * @throws IllegalArgumentException naming an option whose value is invalid
@@ -152,7 +168,8 @@ public record AgentRunnerOptions(
                     pollTimeout,
                     required("sessionTimeout", sessionTimeout),
                     required("dispatch", dispatch),
-                    deltaWindow);
+                    deltaWindow,
+                    consumers);
         }
 
         private static <T> T required(String name, T value) {

@@ -321,9 +321,9 @@ public final class SkeinConfig {
         return config.getDuration("skein.agents.timeout");
     }
 
-    /** {@code skein.agents.delta-window}: streamed text held after a delta record, then sent as one. */
-    public Duration agentDeltaWindow() {
-        return config.getDuration("skein.agents.delta-window");
+    /** {@code skein.agents.delta-window}, {@code skein.agents.consumers}, {@code skein.worker.consumers}. */
+    public PoolSettings pools() {
+        return PoolSettings.read(config);
     }
 
     /** The tier share groups' session timeout; empty: the broker's default. */
