@@ -70,6 +70,7 @@ class McpOAuthIT {
                 Map.of(),
                 List.of(),
                 List.of(),
+                List.of(),
                 oauth);
         source = new McpToolSource(spec, new McpToolSource.Offers() {
             @Override

@@ -172,7 +172,9 @@ public final class McpToolSource implements AutoCloseable {
                         tool.name());
                 continue;
             }
-            wanted.put(name, new McpTool(this, spec, name, tool.name(), description(tool), schema(tool)));
+            wanted.put(
+                    name,
+                    new McpTool(this, spec, name, tool.name(), description(tool), schema(tool), readOnlyHint(tool)));
         }
         List<McpTool> fresh;
         List<String> gone;
@@ -221,6 +223,12 @@ public final class McpToolSource implements AutoCloseable {
                 }
             }
         }
+    }
+
+    // MCP's default is false: a tool without annotations may modify its environment.
+    private static boolean readOnlyHint(McpSchema.Tool tool) {
+        return tool.annotations() != null
+                && Boolean.TRUE.equals(tool.annotations().readOnlyHint());
     }
 
     private static String description(McpSchema.Tool tool) {
