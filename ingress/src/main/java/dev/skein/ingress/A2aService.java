@@ -117,7 +117,12 @@ final class A2aService {
             }
             Submitted submitted = new Submitted(request, address, turn);
             beforeSubmit.accept(submitted);
-            return GatewaySubmission.submit(context, () -> gateway.submit(turn))
+            Future<Void> submission;
+            try (io.opentelemetry.context.Scope ignored =
+                    TurnSpans.clientContext(ctx.request().headers()).makeCurrent()) {
+                submission = GatewaySubmission.submit(context, () -> gateway.submit(turn));
+            }
+            return submission
                     .recover(cause -> Future.failedFuture(refusal(address, "turn " + id, cause)))
                     .map(done -> {
                         log.debug("session {} turn {}: A2A task {} submitted", address, id, request.task());

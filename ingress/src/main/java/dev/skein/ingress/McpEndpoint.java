@@ -269,7 +269,12 @@ final class McpEndpoint {
             }
         };
         Duration wait = config.maxWait();
-        GatewaySubmission.submit(context, () -> gateway.submit(request)).onComplete(submitted -> {
+        io.vertx.core.Future<Void> submission;
+        try (io.opentelemetry.context.Scope ignored =
+                TurnSpans.clientContext(ctx.request().headers()).makeCurrent()) {
+            submission = GatewaySubmission.submit(context, () -> gateway.submit(request));
+        }
+        submission.onComplete(submitted -> {
             if (submitted.failed()) {
                 events.forget(address, request.getTurnId());
                 respond.accept(error(
