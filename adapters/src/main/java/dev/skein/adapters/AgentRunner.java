@@ -30,6 +30,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -68,6 +69,8 @@ public final class AgentRunner implements AutoCloseable {
     private final ShareBatchLoop<AgentInvocation> loop;
     private final ExecutorService adapterThreads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("skein-agent-", 0).factory());
+    private final ScheduledExecutorService deltaTimer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("skein-agent-deltas").daemon().factory());
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong processed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -299,8 +302,11 @@ public final class AgentRunner implements AutoCloseable {
         // A summary or an extraction is no turn's text: a session's stream shows only what its turns say.
         DeltaSink deltas = invocation.getPurpose() == InvocationPurpose.SUMMARY
                         || invocation.getPurpose() == InvocationPurpose.EXTRACT
-                ? chunk -> {}
-                : chunk -> sendDelta(address, invocation, DeltaKind.TEXT, chunk, null, null);
+                ? DeltaSink.NONE
+                : CoalescingDeltaSink.of(
+                        chunk -> sendDelta(address, invocation, DeltaKind.TEXT, chunk, null, null),
+                        options.deltaWindow(),
+                        deltaTimer);
         log.debug("[{} turn {} step {}] asking agent {}", address, invocation.getTurnId(), invocation.getStep(), name);
         MemoryInjection.Injected recalled = recall(address, invocation);
         AgentInvocation offered = spec == null || spec.handoffs().isEmpty()
@@ -313,6 +319,7 @@ public final class AgentRunner implements AutoCloseable {
         turnEnds.running(address, invocation.getTurnId(), reply);
         try {
             AgentReply decided = reply.get(timeoutMs, TimeUnit.MILLISECONDS);
+            CoalescingDeltaSink.finish(deltas);
             if (decided == null) {
                 throw new ExecutionException(new IllegalStateException("agent '" + name + "' returned no reply"));
             }
@@ -363,6 +370,8 @@ public final class AgentRunner implements AutoCloseable {
             reply.cancel(true);
             throw e;
         } finally {
+            // Held text goes out before the step the caller sends (a no-op when already finished).
+            CoalescingDeltaSink.finish(deltas);
             turnEnds.finished(address, invocation.getTurnId(), reply);
         }
     }
@@ -452,6 +461,7 @@ public final class AgentRunner implements AutoCloseable {
         loop.close(options.agentTimeout().plus(PRODUCE_TIMEOUT));
         turnEnds.close();
         adapterThreads.shutdownNow();
+        deltaTimer.shutdownNow();
         producer.close();
         log.info(
                 "Agent runner stopped: {} requests processed, {} failed, {} dead-lettered",

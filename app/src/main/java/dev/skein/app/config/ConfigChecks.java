@@ -3,6 +3,7 @@ package dev.skein.app.config;
 import com.typesafe.config.ConfigException;
 import dev.skein.adapters.AgentSpec;
 import dev.skein.topologies.routing.TierEnvelope;
+import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
 
@@ -66,6 +67,10 @@ final class ConfigChecks {
             }
             if (config.forwardTimeout().isNegative() || config.forwardTimeout().isZero()) {
                 throw new ConfigException.BadValue("skein.cluster.forward-timeout", "must be positive");
+            }
+            if (config.agentDeltaWindow().isNegative()
+                    || config.agentDeltaWindow().compareTo(Duration.ofSeconds(1)) > 0) {
+                throw new ConfigException.BadValue("skein.agents.delta-window", "must be between 0 and 1s");
             }
             config.agentSessionTimeout();
             config.agentDispatch();

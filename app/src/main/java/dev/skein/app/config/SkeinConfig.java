@@ -321,6 +321,11 @@ public final class SkeinConfig {
         return config.getDuration("skein.agents.timeout");
     }
 
+    /** {@code skein.agents.delta-window}: streamed text held after a delta record, then sent as one. */
+    public Duration agentDeltaWindow() {
+        return config.getDuration("skein.agents.delta-window");
+    }
+
     /** The tier share groups' session timeout; empty: the broker's default. */
     public Optional<Duration> workerSessionTimeout() {
         return optionalDuration("skein.worker.session-timeout");

@@ -49,6 +49,7 @@ final class RoleOptions {
                 .agentTimeout(config.agentTimeout())
                 .sessionTimeout(config.agentSessionTimeout())
                 .dispatch(config.agentDispatch())
+                .deltaWindow(config.agentDeltaWindow())
                 .pollTimeout(
                         config.agentDispatch() == Dispatch.COMMITTED
                                 ? AgentRunnerOptions.DEFAULT_POLL_TIMEOUT
