@@ -10,10 +10,8 @@ import dev.skein.workers.mcp.McpServerSpec;
 import dev.skein.workers.mcp.McpToolSource;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,7 +30,8 @@ class McpReadOnlyHintIT {
 
     private static TestMcpServer.Http server;
     private McpToolSource source;
-    private final Map<String, Tool> offered = new ConcurrentHashMap<>();
+    private final OfferedTools offers = new OfferedTools();
+    private final Map<String, Tool> offered = offers.byName;
 
     @BeforeAll
     static void startServer() throws Exception {
@@ -97,17 +96,7 @@ class McpReadOnlyHintIT {
                 List.of(),
                 trustReadOnlyHint,
                 null);
-        source = new McpToolSource(spec, new McpToolSource.Offers() {
-            @Override
-            public void offer(Collection<? extends Tool> tools) {
-                tools.forEach(t -> offered.put(t.name(), t));
-            }
-
-            @Override
-            public void withdraw(Collection<String> names) {
-                names.forEach(offered::remove);
-            }
-        });
+        source = new McpToolSource(spec, offers);
         source.start();
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> offered.keySet().containsAll(List.of("echo", "fail", "grow")));
