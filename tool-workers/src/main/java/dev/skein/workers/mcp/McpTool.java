@@ -114,6 +114,12 @@ final class McpTool implements Tool {
                 && sideEffects() == other.sideEffects();
     }
 
+    /** The server's {@code readOnlyHint}; MCP's default is false: an unannotated tool may modify its environment. */
+    static boolean readOnlyHint(McpSchema.Tool tool) {
+        return tool.annotations() != null
+                && Boolean.TRUE.equals(tool.annotations().readOnlyHint());
+    }
+
     /** A result's text content (other content and structured content as JSON), as an agent reads it. */
     static String text(McpSchema.CallToolResult result) {
         java.util.List<String> parts = new java.util.ArrayList<>();

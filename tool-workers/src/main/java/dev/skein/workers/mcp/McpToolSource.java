@@ -172,9 +172,8 @@ public final class McpToolSource implements AutoCloseable {
                         tool.name());
                 continue;
             }
-            wanted.put(
-                    name,
-                    new McpTool(this, spec, name, tool.name(), description(tool), schema(tool), readOnlyHint(tool)));
+            boolean readOnly = McpTool.readOnlyHint(tool);
+            wanted.put(name, new McpTool(this, spec, name, tool.name(), description(tool), schema(tool), readOnly));
         }
         List<McpTool> fresh;
         List<String> gone;
@@ -223,12 +222,6 @@ public final class McpToolSource implements AutoCloseable {
                 }
             }
         }
-    }
-
-    // MCP's default is false: a tool without annotations may modify its environment.
-    private static boolean readOnlyHint(McpSchema.Tool tool) {
-        return tool.annotations() != null
-                && Boolean.TRUE.equals(tool.annotations().readOnlyHint());
     }
 
     private static String description(McpSchema.Tool tool) {
