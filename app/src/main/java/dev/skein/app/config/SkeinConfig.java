@@ -328,6 +328,11 @@ public final class SkeinConfig {
         return config.getDuration("skein.agents.timeout");
     }
 
+    /** {@code skein.agents.delta-window}, {@code skein.agents.consumers}, {@code skein.worker.consumers}. */
+    public PoolSettings pools() {
+        return PoolSettings.read(config);
+    }
+
     /** The tier share groups' session timeout; empty: the broker's default. */
     public Optional<Duration> workerSessionTimeout() {
         return optionalDuration("skein.worker.session-timeout");
@@ -341,11 +346,6 @@ public final class SkeinConfig {
     /** A tier's dispatch: its {@code skein.tiers} entry's {@code dispatch}, else {@code skein.worker.dispatch}. */
     public Dispatch tierDispatch(String tier) {
         return DispatchReader.tier(config, tier);
-    }
-
-    /** {@code skein.<role>.speculative-poll-timeout}, role agents or worker: the poll of a share group read uncommitted. */
-    public Duration speculativePollTimeout(String role) {
-        return config.getDuration("skein." + role + ".speculative-poll-timeout");
     }
 
     /** The agents share group's session timeout; empty: the broker's default. */

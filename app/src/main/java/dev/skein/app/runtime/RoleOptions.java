@@ -49,10 +49,12 @@ final class RoleOptions {
                 .agentTimeout(config.agentTimeout())
                 .sessionTimeout(config.agentSessionTimeout())
                 .dispatch(config.agentDispatch())
+                .deltaWindow(config.pools().deltaWindow())
+                .consumers(config.pools().agentConsumers())
                 .pollTimeout(
                         config.agentDispatch() == Dispatch.COMMITTED
                                 ? AgentRunnerOptions.DEFAULT_POLL_TIMEOUT
-                                : config.speculativePollTimeout("agents"))
+                                : Dispatch.SPECULATIVE_POLL_TIMEOUT)
                 .build();
     }
 
@@ -79,12 +81,13 @@ final class RoleOptions {
                 .capabilities(node)
                 .heartbeatInterval(config.heartbeatInterval())
                 .maxInFlight(config.workerMaxInFlight())
+                .consumers(config.pools().workerConsumers())
                 .sessionTimeout(config.workerSessionTimeout())
                 .dispatch(config::tierDispatch)
                 .pollTimeout(
                         tiers.stream().allMatch(tier -> config.tierDispatch(tier) == Dispatch.COMMITTED)
                                 ? WorkerOptions.DEFAULT_POLL_TIMEOUT
-                                : config.speculativePollTimeout("worker"))
+                                : Dispatch.SPECULATIVE_POLL_TIMEOUT)
                 .build();
     }
 
