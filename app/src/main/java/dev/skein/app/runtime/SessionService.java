@@ -30,12 +30,16 @@ public final class SessionService implements AutoCloseable {
     private final AtomicReference<Throwable> lastError = new AtomicReference<>();
 
     private final String bootstrapServers;
+    private final UncleanStopRecovery recovery;
 
     public SessionService(
             SkeinTopics topics,
             SessionTopologyConfig config,
             SessionPartitions partitions,
             Properties streamsProperties) {
+        // Before the client is built: it opens the stores of every task directory it finds.
+        this.recovery = UncleanStopRecovery.of(streamsProperties);
+        recovery.beforeStart();
         this.streams = new KafkaStreams(SessionTopology.build(topics, config, partitions), streamsProperties);
         this.queries = new SessionQueries(streams);
         this.bootstrapServers = String.valueOf(streamsProperties.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
@@ -131,6 +135,8 @@ public final class SessionService implements AutoCloseable {
 
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
+        if (streams.close(Duration.ofSeconds(30))) {
+            recovery.closedCleanly();
+        }
     }
 }
