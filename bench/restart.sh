@@ -104,13 +104,15 @@ history_before="$(curl -fs "http://127.0.0.1:$http_port/v1/sessions/s1/history")
 # The phases, as the log names them: "label|extended regex" (first match after the restart marker).
 phases=(
   "first log line (JVM, config)|^[0-9:.]{12} "
-  "broker: logs loaded|Loaded [0-9]+ logs|log recovery|Recovering unflushed"
+  "broker: logs recovered|Loaded [0-9]+ logs"
   "broker: started|Kafka cluster .* started"
   "broker: answers metadata|Kafka ready at"
-  "topics checked|Kafka clients connect to|Topics? .*(checked|exist)"
-  "streams: restore done|Restoration took|[Rr]estor(ed|ation) (of|took)|changelog.*restored"
-  "streams: RUNNING|State transition from REBALANCING to RUNNING"
-  "ingress listening|[Ll]istening on|HTTP API on"
+  "registry read|Embedded schema registry on topic"
+  "tool worker started|Tool worker .* serving"
+  "agent runner started|Agent runner started"
+  "streams: tasks wiped|local state of tasks .* is deleted|no checkpoint after an unclean stop"
+  "streams: RUNNING|Session topology .* -> RUNNING"
+  "ingress listening|ingress listening on"
 )
 
 for run in $(seq 1 "$runs"); do
