@@ -20,6 +20,7 @@ import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -65,9 +67,12 @@ public final class AgentRunner implements AutoCloseable {
     private final Map<String, AgentSpec> specs;
     private final AgentRunnerOptions options;
     private final EventProducer producer;
-    private final ShareBatchLoop<AgentInvocation> loop;
+    // Several consumers: a slow model call holds back only its own consumer's next poll.
+    private final List<ShareBatchLoop<AgentInvocation>> loops;
     private final ExecutorService adapterThreads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("skein-agent-", 0).factory());
+    private final ScheduledExecutorService deltaTimer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("skein-agent-deltas").daemon().factory());
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong processed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -124,14 +129,20 @@ public final class AgentRunner implements AutoCloseable {
         }
         this.producer = new EventProducer(this.kafkaConfig, COMPONENT);
         this.turnEnds = new TurnEnds(this.kafkaConfig, topics);
-        this.loop =
-                new ShareBatchLoop<>("skein-agent-runner", consumer(), options.pollTimeout(), this::handle, poison -> {
-                    boolean written = producer.deadLetter(topics.deadLetters, poison);
-                    if (written) {
-                        deadLettered.incrementAndGet();
-                    }
-                    return written;
-                });
+        int[] batches = ShareConsumers.batchSizes(options.maxInFlight(), options.consumers());
+        List<ShareBatchLoop<AgentInvocation>> pool = new ArrayList<>();
+        for (int i = 0; i < batches.length; i++) {
+            String name = batches.length == 1 ? "skein-agent-runner" : "skein-agent-runner-" + i;
+            pool.add(new ShareBatchLoop<>(
+                    name, consumer(name, batches[i]), options.pollTimeout(), this::handle, poison -> {
+                        boolean written = producer.deadLetter(topics.deadLetters, poison);
+                        if (written) {
+                            deadLettered.incrementAndGet();
+                        }
+                        return written;
+                    }));
+        }
+        this.loops = List.copyOf(pool);
     }
 
     private static Map<String, AgentAdapter> byName(Collection<? extends AgentAdapter> adapters) {
@@ -148,12 +159,12 @@ public final class AgentRunner implements AutoCloseable {
         return Map.copyOf(byName);
     }
 
-    private KafkaShareConsumer<String, AgentInvocation> consumer() {
+    private KafkaShareConsumer<String, AgentInvocation> consumer(String clientId, int maxRecords) {
         return ShareConsumers.create(
                 kafkaConfig,
                 options.groupId(),
-                "skein-agent-runner",
-                options.maxInFlight(),
+                clientId,
+                maxRecords,
                 topics.agentRequests.valueSerde().deserializer());
     }
 
@@ -166,11 +177,12 @@ public final class AgentRunner implements AutoCloseable {
             ShareGroups.configure(admin, options.groupId(), options.dispatch().isolation(), options.sessionTimeout());
         }
         turnEnds.start();
-        loop.start(List.of(topics.agentRequests.name()));
+        loops.forEach(loop -> loop.start(List.of(topics.agentRequests.name())));
         log.info(
-                "Agent runner started in share group {} ({} dispatch) on {} with agents {} (default {})",
+                "Agent runner started in share group {} ({} dispatch, {} consumers) on {} with agents {} (default {})",
                 options.groupId(),
                 options.dispatch().configName(),
+                loops.size(),
                 topics.agentRequests.name(),
                 adapters.keySet(),
                 options.defaultAgent());
@@ -201,7 +213,7 @@ public final class AgentRunner implements AutoCloseable {
 
     /** False once closed or stopped by a fatal consumer error. */
     public boolean isRunning() {
-        return loop.isRunning();
+        return loops.stream().allMatch(ShareBatchLoop::isRunning);
     }
 
     private AcknowledgeType handle(ConsumerRecord<String, AgentInvocation> record) throws InterruptedException {
@@ -299,8 +311,11 @@ public final class AgentRunner implements AutoCloseable {
         // A summary or an extraction is no turn's text: a session's stream shows only what its turns say.
         DeltaSink deltas = invocation.getPurpose() == InvocationPurpose.SUMMARY
                         || invocation.getPurpose() == InvocationPurpose.EXTRACT
-                ? chunk -> {}
-                : chunk -> sendDelta(address, invocation, DeltaKind.TEXT, chunk, null, null);
+                ? DeltaSink.NONE
+                : CoalescingDeltaSink.of(
+                        chunk -> sendDelta(address, invocation, DeltaKind.TEXT, chunk, null, null),
+                        options.deltaWindow(),
+                        deltaTimer);
         log.debug("[{} turn {} step {}] asking agent {}", address, invocation.getTurnId(), invocation.getStep(), name);
         MemoryInjection.Injected recalled = recall(address, invocation);
         AgentInvocation offered = spec == null || spec.handoffs().isEmpty()
@@ -313,6 +328,7 @@ public final class AgentRunner implements AutoCloseable {
         turnEnds.running(address, invocation.getTurnId(), reply);
         try {
             AgentReply decided = reply.get(timeoutMs, TimeUnit.MILLISECONDS);
+            CoalescingDeltaSink.finish(deltas);
             if (decided == null) {
                 throw new ExecutionException(new IllegalStateException("agent '" + name + "' returned no reply"));
             }
@@ -363,6 +379,8 @@ public final class AgentRunner implements AutoCloseable {
             reply.cancel(true);
             throw e;
         } finally {
+            // Held text goes out before the step the caller sends (a no-op when already finished).
+            CoalescingDeltaSink.finish(deltas);
             turnEnds.finished(address, invocation.getTurnId(), reply);
         }
     }
@@ -449,9 +467,23 @@ public final class AgentRunner implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        loop.close(options.agentTimeout().plus(PRODUCE_TIMEOUT));
+        // Side by side, so closing takes one drain, not one per consumer.
+        List<Thread> closing = loops.stream()
+                .map(loop -> Thread.ofVirtual()
+                        .name("skein-agent-runner-close")
+                        .start(() -> loop.close(options.agentTimeout().plus(PRODUCE_TIMEOUT))))
+                .toList();
+        for (Thread thread : closing) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         turnEnds.close();
         adapterThreads.shutdownNow();
+        deltaTimer.shutdownNow();
         producer.close();
         log.info(
                 "Agent runner stopped: {} requests processed, {} failed, {} dead-lettered",

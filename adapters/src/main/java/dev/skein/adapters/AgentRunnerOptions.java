@@ -22,6 +22,11 @@ import java.util.Optional;
  *     nobody fetches their requests; empty keeps the broker's {@code group.share.session.timeout.ms}
  * @param dispatch when a request may be taken: {@link Dispatch#SPECULATIVE} as soon as the topology
  *     wrote it, {@link Dispatch#COMMITTED} once its transaction committed (docs/dispatch.md)
+ * @param deltaWindow how long after a text delta record the next pieces of streamed text are held
+ *     and sent as one record ({@code skein.agents.delta-window}); zero sends one record per piece
+ * @param consumers share consumers of the runner ({@code skein.agents.consumers}), which split
+ *     {@code maxInFlight} between them: a slow model call holds back only its own consumer's next
+ *     poll, the others go on taking requests
  */
 public record AgentRunnerOptions(
         String groupId,
@@ -30,9 +35,16 @@ public record AgentRunnerOptions(
         int maxInFlight,
         Duration pollTimeout,
         Optional<Duration> sessionTimeout,
-        Dispatch dispatch) {
+        Dispatch dispatch,
+        Duration deltaWindow,
+        int consumers) {
 
     public static final int DEFAULT_MAX_IN_FLIGHT = 64;
+    /** The default of {@code skein.agents.delta-window}. */
+    public static final Duration DEFAULT_DELTA_WINDOW = Duration.ofMillis(20);
+    /** The default for tests and embedders; {@code skein.agents.consumers = auto} makes it twice the partitions. */
+    public static final int DEFAULT_CONSUMERS = 8;
+
     public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofSeconds(1);
 
     public AgentRunnerOptions {
@@ -47,6 +59,12 @@ public record AgentRunnerOptions(
         Objects.requireNonNull(pollTimeout, "pollTimeout");
         Objects.requireNonNull(sessionTimeout, "sessionTimeout");
         Objects.requireNonNull(dispatch, "dispatch");
+        if (deltaWindow == null || deltaWindow.isNegative()) {
+            throw new IllegalArgumentException("deltaWindow must be zero or positive, got " + deltaWindow);
+        }
+        if (consumers < 1 || consumers > 64) {
+            throw new IllegalArgumentException("consumers must be 1 to 64, got " + consumers);
+        }
         if (dispatch == Dispatch.BY_TOOL) {
             throw new IllegalArgumentException("agent runners dispatch committed or speculative, not by-tool");
         }
@@ -74,6 +92,8 @@ public record AgentRunnerOptions(
         private Dispatch dispatch;
         private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
+        private Duration deltaWindow = DEFAULT_DELTA_WINDOW;
+        private int consumers = DEFAULT_CONSUMERS;
 
         private Builder() {}
 
@@ -123,6 +143,18 @@ public record AgentRunnerOptions(
             return this;
         }
 
+        /** Default {@link #DEFAULT_DELTA_WINDOW} ({@code skein.agents.delta-window}). */
+        public Builder deltaWindow(Duration window) {
+            this.deltaWindow = window;
+            return this;
+        }
+
+        /** Default {@link #DEFAULT_CONSUMERS} ({@code skein.agents.consumers}). */
+        public Builder consumers(int count) {
+            this.consumers = count;
+            return this;
+        }
+
         /**
          * @throws IllegalStateException naming a required option that was not given
          * @throws IllegalArgumentException naming an option whose value is invalid
@@ -135,7 +167,9 @@ public record AgentRunnerOptions(
                     maxInFlight,
                     pollTimeout,
                     required("sessionTimeout", sessionTimeout),
-                    required("dispatch", dispatch));
+                    required("dispatch", dispatch),
+                    deltaWindow,
+                    consumers);
         }
 
         private static <T> T required(String name, T value) {

@@ -1,5 +1,6 @@
 package dev.skein.ingress;
 
+import dev.skein.schemas.ClientText;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -51,7 +52,8 @@ record A2aApproval(List<String> approve, List<String> deny, String reason) {
         List<String> ids = new ArrayList<>();
         for (Object id : array) {
             if (!(id instanceof String text) || text.isBlank() || text.length() > 256) {
-                throw A2aError.invalidParams("'" + field + "' must hold call ids (strings), got " + id);
+                throw A2aError.invalidParams(
+                        "'" + field + "' must hold call ids (strings), got " + ClientText.quote(String.valueOf(id)));
             }
             ids.add(text);
         }

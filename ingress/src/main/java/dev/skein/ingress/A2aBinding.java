@@ -2,6 +2,7 @@ package dev.skein.ingress;
 
 import dev.skein.ingress.auth.Caller;
 import dev.skein.ingress.auth.Permission;
+import dev.skein.schemas.ClientText;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -26,7 +27,8 @@ final class A2aBinding {
                 JsonReply.error(
                         ctx,
                         404,
-                        "no agent '" + agent + "' is served over A2A here; the agents are " + settings.agents());
+                        "no agent " + ClientText.quote(agent) + " is served over A2A here; the agents are "
+                                + settings.agents());
                 return;
             }
             ctx.put(AGENT, agent);

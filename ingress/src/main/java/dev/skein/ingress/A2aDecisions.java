@@ -3,6 +3,7 @@ package dev.skein.ingress;
 import dev.skein.events.CommandKind;
 import dev.skein.events.SessionCommand;
 import dev.skein.events.TurnRequested;
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -67,8 +68,8 @@ final class A2aDecisions {
             named.addAll(approval.deny());
             for (String callId : named) {
                 if (!held.contains(callId)) {
-                    return Future.failedFuture(A2aError.invalidParams(
-                            "task " + id + " holds no call '" + callId + "' for approval; it holds " + held));
+                    return Future.failedFuture(A2aError.invalidParams("task " + id + " holds no call "
+                            + ClientText.quote(callId) + " for approval; it holds " + held));
                 }
             }
             TurnRequested running = TurnRequested.newBuilder()

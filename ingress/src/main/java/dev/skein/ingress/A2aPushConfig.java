@@ -1,6 +1,7 @@
 package dev.skein.ingress;
 
 import dev.skein.events.PushNotificationConfig;
+import dev.skein.schemas.ClientText;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 
@@ -36,7 +37,8 @@ record A2aPushConfig(
     static A2aPushConfig parse(JsonObject config, String tenant, String taskId) {
         String named = A2aSendRequest.string(config, "taskId");
         if (named != null && !named.isEmpty() && !named.equals(taskId)) {
-            throw A2aError.invalidParams("the config's taskId " + named + " is not the task " + taskId);
+            throw A2aError.invalidParams(
+                    "the config's taskId " + ClientText.quote(named) + " is not the task " + taskId);
         }
         String id = A2aSendRequest.string(config, "id");
         if (id == null || id.isEmpty()) {

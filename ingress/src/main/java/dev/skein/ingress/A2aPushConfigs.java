@@ -1,6 +1,7 @@
 package dev.skein.ingress;
 
 import dev.skein.ingress.auth.Caller;
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -86,7 +87,7 @@ final class A2aPushConfigs {
                         .findFirst()
                         .map(config -> Future.succeededFuture(config.json()))
                         .orElseGet(() -> Future.failedFuture(A2aError.taskNotFound(
-                                "task " + id + " has no push notification config '" + configId + "'"))));
+                                "task " + id + " has no push notification config " + ClientText.quote(configId)))));
     }
 
     Future<JsonObject> list(RoutingContext ctx, JsonObject params) {

@@ -1,6 +1,7 @@
 package dev.skein.ingress;
 
 import dev.skein.ingress.auth.Permission;
+import dev.skein.schemas.ClientText;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
@@ -103,17 +104,19 @@ final class A2aRestEndpoint {
             JsonObject params = new JsonObject();
             for (String name : ctx.queryParams().names()) {
                 if (!LIST_PARAMETERS.contains(name)) {
-                    throw A2aError.invalidParams(
-                            "unknown query parameter '" + name + "'; ListTasks takes " + LIST_PARAMETERS);
+                    throw A2aError.invalidParams("unknown query parameter " + ClientText.quote(name)
+                            + "; ListTasks takes " + LIST_PARAMETERS);
                 }
                 List<String> values = ctx.queryParam(name);
                 if (values.size() > 1) {
-                    throw A2aError.invalidParams(name + " is given " + values.size() + " times; give it once");
+                    throw A2aError.invalidParams(
+                            ClientText.quote(name) + " is given " + values.size() + " times; give it once");
                 }
                 String value = values.getFirst();
                 if (name.equals("includeArtifacts")) {
                     if (!value.equals("true") && !value.equals("false")) {
-                        throw A2aError.invalidParams("includeArtifacts must be true or false, got '" + value + "'");
+                        throw A2aError.invalidParams(
+                                "includeArtifacts must be true or false, got " + ClientText.quote(value));
                     }
                     params.put(name, Boolean.parseBoolean(value));
                 } else {
@@ -152,7 +155,7 @@ final class A2aRestEndpoint {
                     params.put("historyLength", Integer.parseInt(lengths.getFirst()));
                 } catch (NumberFormatException e) {
                     throw A2aError.invalidParams(
-                            "historyLength must be a whole number, got '" + lengths.getFirst() + "'");
+                            "historyLength must be a whole number, got " + ClientText.quote(lengths.getFirst()));
                 }
             }
             return service.get(ctx, params);

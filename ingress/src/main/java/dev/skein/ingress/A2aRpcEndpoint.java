@@ -1,6 +1,7 @@
 package dev.skein.ingress;
 
 import dev.skein.ingress.auth.Permission;
+import dev.skein.schemas.ClientText;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
@@ -144,11 +145,11 @@ final class A2aRpcEndpoint {
             }
             default -> {
                 if (VERSION_03.contains(method)) {
-                    throw A2aError.versionNotSupported("'" + method + "' is an A2A 0.3 method; this interface speaks"
-                            + " A2A 1.0 (" + OFFERED + ")");
+                    throw A2aError.versionNotSupported(ClientText.quote(method)
+                            + " is an A2A 0.3 method; this interface speaks" + " A2A 1.0 (" + OFFERED + ")");
                 }
-                throw A2aError.methodNotFound("no method '" + method
-                        + "'; this interface offers SendMessage, SendStreamingMessage, GetTask, CancelTask");
+                throw A2aError.methodNotFound("no method " + ClientText.quote(method)
+                        + "; this interface offers SendMessage, SendStreamingMessage, GetTask, CancelTask");
             }
         };
     }

@@ -1,5 +1,6 @@
 package dev.skein.ingress;
 
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -37,7 +38,8 @@ record A2aSendRequest(
         }
         Object role = message.getValue("role");
         if (!"ROLE_USER".equals(role)) {
-            throw A2aError.invalidParams("message.role must be \"ROLE_USER\" (A2A 1.0 enum names), got " + role);
+            throw A2aError.invalidParams("message.role must be \"ROLE_USER\" (A2A 1.0 enum names), got "
+                    + ClientText.quote(String.valueOf(role)));
         }
         String text = text(message, maxMessageBytes);
         String contextId = string(message, "contextId");
@@ -47,13 +49,13 @@ record A2aSendRequest(
         if (continuing) {
             task = A2aTaskId.parse(taskId);
             if (contextId != null && !contextId.equals(task.contextId())) {
-                throw A2aError.invalidParams("message.taskId " + taskId + " belongs to context " + task.contextId()
-                        + ", not to message.contextId " + contextId);
+                throw A2aError.invalidParams("message.taskId " + ClientText.quote(taskId) + " belongs to context "
+                        + task.contextId() + ", not to message.contextId " + ClientText.quote(contextId));
             }
         } else {
             if (contextId != null && !SessionAddress.isValidPart(contextId)) {
-                throw A2aError.invalidParams("message.contextId '" + contextId
-                        + "' is invalid here: it names a Skein session, 1 to 128 of the characters A-Z a-z 0-9 . _ -");
+                throw A2aError.invalidParams("message.contextId " + ClientText.quote(contextId)
+                        + " is invalid here: it names a Skein session, 1 to 128 of the characters A-Z a-z 0-9 . _ -");
             }
             task = A2aTaskId.start(contextId == null ? UUID.randomUUID().toString() : contextId);
         }

@@ -5,6 +5,7 @@ import dev.skein.events.SessionCommand;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.ingress.auth.Caller;
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -116,7 +117,12 @@ final class A2aService {
             }
             Submitted submitted = new Submitted(request, address, turn);
             beforeSubmit.accept(submitted);
-            return GatewaySubmission.submit(context, () -> gateway.submit(turn))
+            Future<Void> submission;
+            try (io.opentelemetry.context.Scope ignored =
+                    TurnSpans.clientContext(ctx.request().headers()).makeCurrent()) {
+                submission = GatewaySubmission.submit(context, () -> gateway.submit(turn));
+            }
+            return submission
                     .recover(cause -> Future.failedFuture(refusal(address, "turn " + id, cause)))
                     .map(done -> {
                         log.debug("session {} turn {}: A2A task {} submitted", address, id, request.task());
@@ -309,7 +315,8 @@ final class A2aService {
             return null;
         }
         if (!(value instanceof Integer n) || n < 0) {
-            throw A2aError.invalidParams("historyLength must be a whole number of at least 0, got " + value);
+            throw A2aError.invalidParams("historyLength must be a whole number of at least 0, got "
+                    + ClientText.quote(String.valueOf(value)));
         }
         return n;
     }

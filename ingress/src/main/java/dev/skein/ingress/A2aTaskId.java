@@ -1,5 +1,6 @@
 package dev.skein.ingress;
 
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.SessionAddress;
 import java.util.UUID;
 
@@ -32,12 +33,14 @@ record A2aTaskId(String contextId, String rootTurnId) {
     static A2aTaskId parse(String id) {
         int at = id == null ? -1 : id.indexOf(SEPARATOR);
         if (at <= 0 || at == id.length() - 1 || id.indexOf('.', at) >= 0) {
-            throw A2aError.taskNotFound("no task '" + id + "': Skein's task ids look like <contextId>~<uuid>");
+            throw A2aError.taskNotFound(
+                    "no task " + ClientText.quote(id) + ": Skein's task ids look like <contextId>~<uuid>");
         }
         try {
             return new A2aTaskId(id.substring(0, at), id.substring(at + 1));
         } catch (IllegalArgumentException e) {
-            throw A2aError.taskNotFound("no task '" + id + "': Skein's task ids look like <contextId>~<uuid>");
+            throw A2aError.taskNotFound(
+                    "no task " + ClientText.quote(id) + ": Skein's task ids look like <contextId>~<uuid>");
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.skein.ingress;
 
 import dev.skein.ingress.auth.Caller;
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -57,15 +58,16 @@ final class A2aTaskList {
         static Query parse(JsonObject params) {
             String contextId = A2aSendRequest.string(params, "contextId");
             if (contextId != null && !contextId.isEmpty() && !SessionAddress.isValidPart(contextId)) {
-                throw A2aError.invalidParams("contextId '" + contextId + "' names no Skein session: 1 to 128 of the"
-                        + " characters A-Z a-z 0-9 . _ -");
+                throw A2aError.invalidParams("contextId " + ClientText.quote(contextId)
+                        + " names no Skein session: 1 to 128 of the" + " characters A-Z a-z 0-9 . _ -");
             }
             String status = A2aSendRequest.string(params, "status");
             if (status != null
                     && !status.isEmpty()
                     && !status.equals("TASK_STATE_UNSPECIFIED")
                     && !A2aJson.STATES.contains(status)) {
-                throw A2aError.invalidParams("status '" + status + "' is not a TaskState; one of " + A2aJson.STATES);
+                throw A2aError.invalidParams(
+                        "status " + ClientText.quote(status) + " is not a TaskState; one of " + A2aJson.STATES);
             }
             Integer size = whole(params, "pageSize");
             if (size != null && (size < 1 || size > MAX_PAGE_SIZE)) {
@@ -83,7 +85,7 @@ final class A2aTaskList {
                     afterMs = Instant.parse(after).toEpochMilli();
                 } catch (DateTimeParseException e) {
                     throw A2aError.invalidParams("statusTimestampAfter must be an RFC 3339 time such as"
-                            + " 2026-10-27T10:00:00Z, got '" + after + "'");
+                            + " 2026-10-27T10:00:00Z, got " + ClientText.quote(after));
                 }
             }
             Object artifacts = params.getValue("includeArtifacts");
@@ -116,7 +118,8 @@ final class A2aTaskList {
                     // answered below
                 }
             }
-            throw A2aError.invalidParams(field + " must be a whole number, got " + value);
+            throw A2aError.invalidParams(
+                    field + " must be a whole number, got " + ClientText.quote(String.valueOf(value)));
         }
     }
 

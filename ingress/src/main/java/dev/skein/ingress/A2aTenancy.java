@@ -1,6 +1,7 @@
 package dev.skein.ingress;
 
 import dev.skein.ingress.auth.Caller;
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -33,16 +34,16 @@ final class A2aTenancy {
         }
         String fromBody = blankToNull((String) field);
         if (fromPath != null && fromBody != null && !fromPath.equals(fromBody)) {
-            throw A2aError.invalidParams("the path names tenant '" + fromPath + "' and the request's tenant field '"
-                    + fromBody + "'; name one tenant");
+            throw A2aError.invalidParams("the path names tenant " + ClientText.quote(fromPath)
+                    + " and the request's tenant field " + ClientText.quote(fromBody) + "; name one tenant");
         }
         String named = fromPath != null ? fromPath : fromBody;
         if (named == null) {
             return;
         }
         if (!SessionAddress.isValidPart(named)) {
-            throw A2aError.invalidParams(
-                    "tenant '" + named + "' is not a valid tenant id: 1 to 128 of the characters A-Z a-z 0-9 . _ -");
+            throw A2aError.invalidParams("tenant " + ClientText.quote(named)
+                    + " is not a valid tenant id: 1 to 128 of the characters A-Z a-z 0-9 . _ -");
         }
         Caller caller = Caller.of(ctx);
         if (caller.tenant().equals(named)) {
@@ -54,7 +55,8 @@ final class A2aTenancy {
         }
         throw A2aError.http(
                 403,
-                "tenant '" + named + "' is not this credential's tenant ('" + caller.tenant() + "'): the tenant is"
+                "tenant " + ClientText.quote(named) + " is not this credential's tenant ('" + caller.tenant()
+                        + "'): the tenant is"
                         + " the credential's, so name it or leave the field and the path prefix out");
     }
 

@@ -1,5 +1,6 @@
 package dev.skein.ingress;
 
+import dev.skein.schemas.ClientText;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -61,7 +62,8 @@ final class A2aWebhooks {
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw A2aError.invalidParams("the webhook url must be http or https, got '" + uri.getScheme() + "'");
+            throw A2aError.invalidParams(
+                    "the webhook url must be http or https, got " + ClientText.quote(uri.getScheme()));
         }
         if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
             throw A2aError.invalidParams(
@@ -70,8 +72,8 @@ final class A2aWebhooks {
         if (AMBIGUOUS_IPV4.matcher(uri.getHost()).matches()) {
             // libc and curl read 0177.0.0.1 as octal (127.0.0.1), Java as decimal (177.0.0.1): refuse
             // a literal whose meaning depends on who reads it.
-            throw A2aError.invalidParams("the webhook host '" + uri.getHost()
-                    + "' is an IPv4 address with a leading zero, which other parsers read as octal: write it"
+            throw A2aError.invalidParams("the webhook host " + ClientText.quote(uri.getHost())
+                    + " is an IPv4 address with a leading zero, which other parsers read as octal: write it"
                     + " without leading zeros");
         }
         if (uri.getPort() == 0 || uri.getPort() > 65535) {
@@ -81,12 +83,12 @@ final class A2aWebhooks {
         try {
             addresses = InetAddress.getAllByName(uri.getHost());
         } catch (UnknownHostException e) {
-            throw A2aError.invalidParams("the webhook host '" + uri.getHost() + "' does not resolve");
+            throw A2aError.invalidParams("the webhook host " + ClientText.quote(uri.getHost()) + " does not resolve");
         }
         if (!settings.allowPrivateAddresses()) {
             for (InetAddress address : addresses) {
                 if (isInternal(address)) {
-                    throw A2aError.invalidParams("the webhook host '" + uri.getHost() + "' resolves to "
+                    throw A2aError.invalidParams("the webhook host " + ClientText.quote(uri.getHost()) + " resolves to "
                             + address.getHostAddress() + ", an internal address (loopback, link-local or private):"
                             + " webhooks must be public (skein.a2a.push.allow-private-addresses allows them)");
                 }

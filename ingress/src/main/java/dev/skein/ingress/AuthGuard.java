@@ -5,6 +5,7 @@ import dev.skein.ingress.auth.Authenticator;
 import dev.skein.ingress.auth.Caller;
 import dev.skein.ingress.auth.Permission;
 import dev.skein.ingress.auth.Role;
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
@@ -81,7 +82,9 @@ final class AuthGuard {
             return false;
         }
         JsonReply.error(
-                ctx, 400, "tenant '" + named + "' is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
+                ctx,
+                400,
+                "tenant " + ClientText.quote(named) + " is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
         return true;
     }
 

@@ -5,6 +5,7 @@ import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
 import dev.skein.ingress.auth.Caller;
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.TenantAccess;
 import io.vertx.core.Context;
@@ -110,7 +111,8 @@ final class McpEndpoint {
             case "resources/templates/list" ->
                 reply(ctx, id, new JsonObject().put("resourceTemplates", McpHistories.templates()));
             case "resources/read" -> histories.read(ctx, params).onComplete(read -> reply(ctx, id, read.result()));
-            default -> reply(ctx, id, error(-32601, "method " + method + " is not served by Skein's /mcp"));
+            default ->
+                reply(ctx, id, error(-32601, "method " + ClientText.quote(method) + " is not served by Skein's /mcp"));
         }
     }
 
@@ -137,12 +139,12 @@ final class McpEndpoint {
         if (version == null || (VERSION.matcher(version).matches() && version.compareTo(PROTOCOLS.getLast()) >= 0)) {
             return true;
         }
-        String shown = version.length() > 64 ? version.substring(0, 64) + "..." : version;
         JsonReply.error(
                 ctx,
                 400,
-                "MCP-Protocol-Version '" + shown + "' is not one this server speaks: " + String.join(", ", PROTOCOLS)
-                        + " (a YYYY-MM-DD version no older than " + PROTOCOLS.getLast() + ")");
+                "MCP-Protocol-Version " + ClientText.quote(version) + " is not one this server speaks: "
+                        + String.join(", ", PROTOCOLS) + " (a YYYY-MM-DD version no older than " + PROTOCOLS.getLast()
+                        + ")");
         return false;
     }
 
@@ -233,7 +235,10 @@ final class McpEndpoint {
                     .put("message", "use tool " + name + " " + arguments.encode())
                     .put("agent", DEMO);
         } else {
-            reply(ctx, id, error(-32602, "no tool named " + name + "; tools/list says which there are"));
+            reply(
+                    ctx,
+                    id,
+                    error(-32602, "no tool named " + ClientText.quote(name) + "; tools/list says which there are"));
             return;
         }
         SessionAddress address = new SessionAddress(tenant, sessionId);
@@ -264,7 +269,12 @@ final class McpEndpoint {
             }
         };
         Duration wait = config.maxWait();
-        GatewaySubmission.submit(context, () -> gateway.submit(request)).onComplete(submitted -> {
+        io.vertx.core.Future<Void> submission;
+        try (io.opentelemetry.context.Scope ignored =
+                TurnSpans.clientContext(ctx.request().headers()).makeCurrent()) {
+            submission = GatewaySubmission.submit(context, () -> gateway.submit(request));
+        }
+        submission.onComplete(submitted -> {
             if (submitted.failed()) {
                 events.forget(address, request.getTurnId());
                 respond.accept(error(

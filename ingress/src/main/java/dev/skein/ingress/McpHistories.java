@@ -1,6 +1,7 @@
 package dev.skein.ingress;
 
 import dev.skein.ingress.auth.Caller;
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -91,7 +92,8 @@ final class McpHistories {
         Matcher matcher = HISTORY.matcher(uri);
         if (!matcher.matches()) {
             return Future.succeededFuture(McpEndpoint.error(
-                    -32602, "unknown resource '" + uri + "'; Skein serves skein://sessions/{id}/history"));
+                    -32602,
+                    "unknown resource " + ClientText.quote(uri) + "; Skein serves skein://sessions/{id}/history"));
         }
         SessionAddress address;
         try {

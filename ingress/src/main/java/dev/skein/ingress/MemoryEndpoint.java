@@ -7,6 +7,7 @@ import dev.skein.memory.MemoryIndex;
 import dev.skein.memory.MemoryKey;
 import dev.skein.memory.MemoryQuery;
 import dev.skein.memory.MemoryStore;
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -85,7 +86,9 @@ final class MemoryEndpoint {
         answer(ctx, () -> {
             if (!store.forget(caller.tenant(), userId, id)) {
                 throw new HttpFailure(
-                        404, "no memory '" + id + "' of " + (userId == null ? "the tenant" : "user " + userId));
+                        404,
+                        "no memory " + ClientText.quote(id) + " of "
+                                + (userId == null ? "the tenant" : "user " + ClientText.quote(userId)));
             }
             return new JsonObject().put("deleted", id);
         });
@@ -121,14 +124,17 @@ final class MemoryEndpoint {
     private static String user(RoutingContext ctx, Caller caller, boolean reading) {
         String user = ctx.request().getParam("user");
         if (user != null && !user.equals(MemoryKey.WHOLE_TENANT) && !SessionAddress.isValidPart(user)) {
-            throw HttpFailure.badRequest("user '" + user + "' is invalid: use 1 to 128 of A-Z a-z 0-9 . _ - (or *)");
+            throw HttpFailure.badRequest(
+                    "user " + ClientText.quote(user) + " is invalid: use 1 to 128 of A-Z a-z 0-9 . _ - (or *)");
         }
         if (caller.credential() == Caller.Credential.JWT) {
             tokenUser(caller);
             boolean shared = MemoryKey.WHOLE_TENANT.equals(user);
             if (user != null && !user.equals(caller.subject()) && !(shared && reading)) {
                 throw new HttpFailure(
-                        403, "this token is for user '" + caller.subject() + "': it may not act for another");
+                        403,
+                        "this token is for user " + ClientText.quote(caller.subject())
+                                + ": it may not act for another");
             }
             return user == null && !reading ? caller.subject() : user;
         }
@@ -151,7 +157,8 @@ final class MemoryEndpoint {
                 || subject.length() > 256) {
             throw new HttpFailure(
                     403,
-                    "this token's subject '" + subject + "' cannot be a user (it is empty, '*', has a '/' or is"
+                    "this token's subject " + ClientText.quote(subject)
+                            + " cannot be a user (it is empty, '*', has a '/' or is"
                             + " longer than 256 characters): it may not use per-user memory or name a turn's user");
         }
         return subject;
@@ -164,7 +171,7 @@ final class MemoryEndpoint {
         try {
             return Set.of(MemoryKind.valueOf(kind.toUpperCase(Locale.ROOT)));
         } catch (IllegalArgumentException e) {
-            throw HttpFailure.badRequest("kind '" + kind + "' is not one of fact, entity, episode");
+            throw HttpFailure.badRequest("kind " + ClientText.quote(kind) + " is not one of fact, entity, episode");
         }
     }
 
@@ -176,7 +183,8 @@ final class MemoryEndpoint {
         try {
             return Long.parseLong(value);
         } catch (NumberFormatException e) {
-            throw HttpFailure.badRequest(name + " '" + value + "' is not a whole number (epoch milliseconds)");
+            throw HttpFailure.badRequest(
+                    name + " " + ClientText.quote(value) + " is not a whole number (epoch milliseconds)");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.skein.ingress;
 
+import dev.skein.schemas.ClientText;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.http.HttpHeaders;
@@ -103,11 +104,8 @@ final class ProtocolGuard {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
-    /** At most 64 characters, control characters shown as '?': it is echoed in the error. */
+    // It is echoed in the error.
     private static String printable(String text) {
-        String cut = text.length() > 64 ? text.substring(0, 64) + "…" : text;
-        StringBuilder out = new StringBuilder(cut.length());
-        cut.codePoints().forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
-        return out.toString();
+        return ClientText.shown(text);
     }
 }

@@ -1,5 +1,6 @@
 package dev.skein.ingress;
 
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.registry.ListableSchemaRegistry;
 import dev.skein.schemas.registry.SchemaRegistryException;
 import io.vertx.core.Vertx;
@@ -63,8 +64,9 @@ final class RegistryEndpoint {
                     ctx,
                     406,
                     406,
-                    "cannot answer in any type of Accept '" + ctx.request().getHeader(HttpHeaders.ACCEPT)
-                            + "': the registry answers " + RegistryReply.V1 + ", " + RegistryReply.GENERIC + " or "
+                    "cannot answer in any type of Accept "
+                            + ClientText.quote(ctx.request().getHeader(HttpHeaders.ACCEPT))
+                            + ": the registry answers " + RegistryReply.V1 + ", " + RegistryReply.GENERIC + " or "
                             + RegistryReply.JSON);
         } else if (ctx.request().method() == HttpMethod.POST
                 && !RegistryReply.readable(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
@@ -72,8 +74,9 @@ final class RegistryEndpoint {
                     ctx,
                     415,
                     415,
-                    "cannot read a body of Content-Type '" + ctx.request().getHeader(HttpHeaders.CONTENT_TYPE)
-                            + "': send " + RegistryReply.V1 + " (or " + RegistryReply.JSON + ")");
+                    "cannot read a body of Content-Type "
+                            + ClientText.quote(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE)) + ": send "
+                            + RegistryReply.V1 + " (or " + RegistryReply.JSON + ")");
         } else {
             ctx.next();
         }
@@ -191,8 +194,8 @@ final class RegistryEndpoint {
                             .encode();
                 }
             }
-            throw RegistryRefusal.schemaNotFound(
-                    schema.getFullName() + " under subject '" + subject + "' (it has " + ids.size() + " versions)");
+            throw RegistryRefusal.schemaNotFound(schema.getFullName() + " under subject " + ClientText.quote(subject)
+                    + " (it has " + ids.size() + " versions)");
         });
     }
 
@@ -282,7 +285,7 @@ final class RegistryEndpoint {
             parsed = 0;
         }
         if (parsed < 1) {
-            throw RegistryRefusal.schemaNotFound("id '" + id + "' (ids are positive integers)");
+            throw RegistryRefusal.schemaNotFound("id " + ClientText.quote(id) + " (ids are positive integers)");
         }
         return registry.schemaById(parsed);
     }

@@ -1,5 +1,7 @@
 package dev.skein.ingress;
 
+import dev.skein.schemas.ClientText;
+
 /**
  * A {@code /registry} request refused with Confluent's error code (40401 subject not found, 40402
  * version not found, 40403 schema not found, 42201 invalid schema, 42202 invalid version, 42208
@@ -21,7 +23,8 @@ final class RegistryRefusal extends RuntimeException {
         return new RegistryRefusal(
                 404,
                 40401,
-                "Subject '" + subject + "' not found: no schema was registered under it (values of topic T"
+                "Subject " + ClientText.quote(subject)
+                        + " not found: no schema was registered under it (values of topic T"
                         + " use subject T-value); GET /registry/subjects lists the subjects");
     }
 

@@ -2,6 +2,7 @@ package dev.skein.ingress;
 
 import dev.skein.events.DoubleTexting;
 import dev.skein.events.TurnRequested;
+import dev.skein.schemas.ClientText;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -40,8 +41,8 @@ public record SessionAdmission(DoubleTexting configured, int maxQueuedTurns, Set
             throw new TurnRefusedException(
                     400,
                     "unknown_agent",
-                    "no agent named '" + (agent.length() <= 64 ? agent : agent.substring(0, 64) + "...")
-                            + "' is configured; name one of "
+                    "no agent named " + ClientText.quote(agent)
+                            + " is configured; name one of "
                             + String.join(", ", new TreeSet<>(agents)) + ", or none for the session's agent",
                     null);
         }

@@ -2,6 +2,7 @@ package dev.skein.ingress;
 
 import dev.skein.events.SessionMeta;
 import dev.skein.events.SessionStatus;
+import dev.skein.schemas.ClientText;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,8 +62,8 @@ public record SessionQuery(Set<SessionStatus> statuses, long activeSinceMs, Curs
                 int colon = decoded.indexOf(':');
                 return new Cursor(Long.parseLong(decoded.substring(0, colon)), decoded.substring(colon + 1));
             } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-                throw new IllegalArgumentException(
-                        "cursor '" + text + "' is not one this API gave out; use the" + " 'next' of the previous page");
+                throw new IllegalArgumentException("cursor " + ClientText.quote(text)
+                        + " is not one this API gave out; use the" + " 'next' of the previous page");
             }
         }
 
@@ -81,7 +82,7 @@ public record SessionQuery(Set<SessionStatus> statuses, long activeSinceMs, Curs
                 try {
                     statuses.add(SessionStatus.valueOf(name.trim().toUpperCase(Locale.ROOT)));
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("status '" + name.trim() + "' is not one of "
+                    throw new IllegalArgumentException("status " + ClientText.quote(name.trim()) + " is not one of "
                             + List.of(SessionStatus.values()) + " (comma-separated, any case)");
                 }
             }
@@ -128,7 +129,7 @@ public record SessionQuery(Set<SessionStatus> statuses, long activeSinceMs, Curs
                 Duration ago = DurationText.parse(text);
                 return nowMs - ago.toMillis();
             } catch (IllegalArgumentException | ArithmeticException notADuration) {
-                throw new IllegalArgumentException("active-since '" + text + "' is neither an instant"
+                throw new IllegalArgumentException("active-since " + ClientText.quote(text) + " is neither an instant"
                         + " (2026-12-01T10:00:00Z) nor a duration before now (90s, 15m, 48h)");
             }
         }
@@ -143,6 +144,7 @@ public record SessionQuery(Set<SessionStatus> statuses, long activeSinceMs, Curs
         } catch (NumberFormatException e) {
             // the message below says what is wanted
         }
-        throw new IllegalArgumentException("limit '" + text + "' must be a whole number from 1 to " + MAX_LIMIT);
+        throw new IllegalArgumentException(
+                "limit " + ClientText.quote(text) + " must be a whole number from 1 to " + MAX_LIMIT);
     }
 }

@@ -273,7 +273,13 @@ final class SessionStream implements SessionListener {
             return;
         }
         String turnId = turn.getTurnId();
-        GatewaySubmission.submit(context, () -> gateway.submit(turn)).onComplete(ar -> {
+        io.vertx.core.Future<Void> submission;
+        // Every turn of this socket continues the traceparent its upgrade request carried, if any.
+        try (io.opentelemetry.context.Scope ignored =
+                TurnSpans.clientContext(socket.headers()).makeCurrent()) {
+            submission = GatewaySubmission.submit(context, () -> gateway.submit(turn));
+        }
+        submission.onComplete(ar -> {
             if (ar.succeeded()) {
                 log.debug("session {} turn {}: accepted over WebSocket", address, turnId);
                 send(new JsonObject()

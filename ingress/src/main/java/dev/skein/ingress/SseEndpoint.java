@@ -1,6 +1,7 @@
 package dev.skein.ingress;
 
 import dev.skein.ingress.auth.Caller;
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Context;
 import io.vertx.ext.web.RoutingContext;
@@ -56,7 +57,10 @@ final class SseEndpoint {
         String turnId = ctx.pathParam("turnId");
         if (!SessionAddress.isValidPart(turnId)) {
             JsonReply.error(
-                    ctx, 400, "turnId '" + turnId + "' is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
+                    ctx,
+                    400,
+                    "turnId " + ClientText.quote(turnId)
+                            + " is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
             return;
         }
         open(ctx, turnId);

@@ -1,6 +1,7 @@
 package dev.skein.ingress;
 
 import dev.skein.ingress.auth.Caller;
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Context;
 import io.vertx.ext.web.RoutingContext;
@@ -65,8 +66,8 @@ final class StreamEndpoint {
             JsonReply.error(
                     ctx,
                     426,
-                    "WebSocket version '" + ctx.request().getHeader("Sec-WebSocket-Version")
-                            + "' is not supported: send Sec-WebSocket-Version: 13");
+                    "WebSocket version " + ClientText.quote(ctx.request().getHeader("Sec-WebSocket-Version"))
+                            + " is not supported: send Sec-WebSocket-Version: 13");
             return;
         }
         StreamPosition after;

@@ -1,5 +1,6 @@
 package dev.skein.ingress;
 
+import dev.skein.schemas.ClientText;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,9 +34,8 @@ public record StreamPosition(int partition, long offset) {
     static StreamPosition parse(String text, String source) {
         Matcher matcher = TEXT.matcher(text == null ? "" : text);
         if (!matcher.matches()) {
-            String shown = text == null ? "" : text.length() > 40 ? text.substring(0, 40) + "..." : text;
-            throw HttpFailure.badRequest(source + " '" + shown.replaceAll("\\p{Cntrl}", "?")
-                    + "' is not a stream position: send back the id of the last event you received"
+            throw HttpFailure.badRequest(source + " " + ClientText.quote(text == null ? "" : text)
+                    + " is not a stream position: send back the id of the last event you received"
                     + " (e.g. 2-1734), or leave it out to start from now");
         }
         return new StreamPosition(Integer.parseInt(matcher.group(1)), Long.parseLong(matcher.group(2)));

@@ -1,5 +1,6 @@
 package dev.skein.ingress;
 
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.registry.ListableSchemaRegistry;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -20,8 +21,8 @@ record SubjectVersion(String subject, int version, int id, Schema schema) {
             throw new RegistryRefusal(
                     404,
                     40402,
-                    "Version " + version + " of subject '" + subject + "' not found: it has versions 1 to "
-                            + ids.size());
+                    "Version " + ClientText.shown(version) + " of subject " + ClientText.quote(subject)
+                            + " not found: it has versions 1 to " + ids.size());
         }
         int id = ids.get(v - 1);
         return new SubjectVersion(subject, v, id, registry.schemaById(id));
@@ -47,8 +48,8 @@ record SubjectVersion(String subject, int version, int id, Schema schema) {
         throw new RegistryRefusal(
                 422,
                 42202,
-                "The specified version '" + version
-                        + "' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"");
+                "The specified version " + ClientText.quote(version)
+                        + " is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"");
     }
 
     JsonObject json() {

@@ -1,5 +1,6 @@
 package dev.skein.ingress;
 
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -40,7 +41,10 @@ final class TraceEndpoint {
         String turnId = ctx.pathParam("turnId");
         if (!SessionAddress.isValidPart(turnId)) {
             JsonReply.error(
-                    ctx, 400, "turnId '" + turnId + "' is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
+                    ctx,
+                    400,
+                    "turnId " + ClientText.quote(turnId)
+                            + " is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
             return;
         }
         ctx.next();

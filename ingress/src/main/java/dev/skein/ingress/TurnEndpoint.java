@@ -2,6 +2,7 @@ package dev.skein.ingress;
 
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.tracing.TraceHeaders;
 import io.opentelemetry.context.Scope;
@@ -149,7 +150,7 @@ final class TurnEndpoint {
             requested = DurationText.parse(raw);
         } catch (IllegalArgumentException e) {
             throw HttpFailure.badRequest("wait must be true, false or a number of seconds (2, 0.5), or a duration"
-                    + " with a unit (500ms, 30s, 2m), got '" + raw + "'");
+                    + " with a unit (500ms, 30s, 2m), got " + ClientText.quote(raw));
         }
         if (requested.isZero()) {
             return null;

@@ -2,6 +2,7 @@ package dev.skein.ingress;
 
 import dev.skein.events.DoubleTexting;
 import dev.skein.events.TurnRequested;
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.TenantAccess;
 import io.vertx.core.json.DecodeException;
@@ -32,8 +33,8 @@ final class TurnRequestBody {
             if (!FIELDS.contains(field)) {
                 // Rejected rather than ignored: a misspelt "mesage" would otherwise become a
                 // confusing "message is missing", and a misspelt "agent" would silently be dropped.
-                throw HttpFailure.badRequest("unknown field '" + field
-                        + "'; a turn has the fields message, agent, turnId, timeoutMs, doubleTexting, sticky");
+                throw HttpFailure.badRequest("unknown field " + ClientText.quote(field)
+                        + "; a turn has the fields message, agent, turnId, timeoutMs, doubleTexting, sticky");
             }
         }
         String message = message(body, maxMessageBytes);
@@ -42,15 +43,15 @@ final class TurnRequestBody {
         if (turnId == null) {
             turnId = UUID.randomUUID().toString();
         } else if (!SessionAddress.isValidPart(turnId)) {
-            throw HttpFailure.badRequest(
-                    "turnId '" + turnId + "' is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
+            throw HttpFailure.badRequest("turnId " + ClientText.quote(turnId)
+                    + " is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
         }
         DoubleTexting policy = doubleTexting(body);
         boolean sticky = sticky(body, policy);
         String user = optionalString(body, "user");
         if (user != null && !SessionAddress.isValidPart(user)) {
             throw HttpFailure.badRequest(
-                    "user '" + user + "' is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
+                    "user " + ClientText.quote(user) + " is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
         }
         return TurnRequested.newBuilder()
                 .setTenant(address.tenant())
@@ -80,7 +81,9 @@ final class TurnRequestBody {
             MemoryEndpoint.tokenUser(caller);
             if (turn.getUserId() != null && !turn.getUserId().equals(caller.subject())) {
                 throw new HttpFailure(
-                        403, "this token is for user '" + caller.subject() + "'; a turn may not name another");
+                        403,
+                        "this token is for user " + ClientText.quote(caller.subject())
+                                + "; a turn may not name another");
             }
             turn.setUserId(caller.subject());
         }
@@ -96,7 +99,7 @@ final class TurnRequestBody {
         if (turn.getAgent() != null && !rules.allowsAgent(turn.getAgent())) {
             throw new HttpFailure(
                     403,
-                    "agent '" + turn.getAgent() + "' is not available to this tenant; it may use "
+                    "agent " + ClientText.quote(turn.getAgent()) + " is not available to this tenant; it may use "
                             + rules.describeAgents());
         }
     }
@@ -187,15 +190,15 @@ final class TurnRequestBody {
         }
         // Jackson yields Integer or Long for whole numbers; anything else (1.5, "100", 1e30) is refused.
         if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() <= 0) {
-            throw HttpFailure.badRequest("'timeoutMs' must be a positive whole number of milliseconds, got " + value);
+            throw HttpFailure.badRequest(
+                    "'timeoutMs' must be a positive whole number of milliseconds, got " + shown(value));
         }
         return ((Number) value).longValue();
     }
 
-    /** A value as the error shows it: at most 40 characters of it, so a large body is not echoed back. */
+    /** A value as the error shows it: bounded and escaped, so a large body is not echoed back. */
     private static String shown(Object value) {
-        String text = value instanceof String string ? "'" + string + "'" : String.valueOf(value);
-        return text.length() <= 40 ? text : text.substring(0, 40) + "...";
+        return value instanceof String string ? ClientText.quote(string) : ClientText.shown(String.valueOf(value));
     }
 
     private static String firstLine(String text) {

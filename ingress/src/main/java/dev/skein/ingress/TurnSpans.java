@@ -14,11 +14,12 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.context.propagation.TextMapGetter;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
  * The turn's span: the root of its trace, or the child of the {@code traceparent} its client sent
- * (HTTP). It starts when the ingress takes the turn and ends when the turn's completion is seen
+ * (on the POST over HTTP, MCP and A2A; on the upgrade request over WebSocket). It starts when the ingress takes the turn and ends when the turn's completion is seen
  * ({@link TracedTurnGateway}); every record of the turn descends from it.
  */
 final class TurnSpans {
@@ -33,15 +34,15 @@ final class TurnSpans {
     static final AttributeKey<Long> STEPS = AttributeKey.longKey("skein.turn.steps");
     static final AttributeKey<Long> TOOL_CALLS = AttributeKey.longKey("skein.turn.tool_calls");
 
-    private static final TextMapGetter<HttpServerRequest> HTTP = new TextMapGetter<>() {
+    private static final TextMapGetter<MultiMap> HEADERS = new TextMapGetter<>() {
         @Override
-        public Iterable<String> keys(HttpServerRequest request) {
-            return request.headers().names();
+        public Iterable<String> keys(MultiMap headers) {
+            return headers.names();
         }
 
         @Override
-        public String get(HttpServerRequest request, String key) {
-            return request == null ? null : request.getHeader(key);
+        public String get(MultiMap headers, String key) {
+            return headers == null ? null : headers.get(key);
         }
     };
 
@@ -60,10 +61,21 @@ final class TurnSpans {
         if (!enabled()) {
             return Context.current();
         }
-        Context parent = request.getHeader(TraceHeaders.TRACEPARENT) == null
-                ? Context.root()
-                : W3CTraceContextPropagator.getInstance().extract(Context.root(), request, HTTP);
+        Context parent = request.getHeader(TraceHeaders.TRACEPARENT) == null ? Context.root() : sent(request.headers());
         return start(parent, turn, SpanKind.SERVER);
+    }
+
+    /**
+     * The context to submit a turn in that came over WebSocket, MCP or A2A, whose span the gateway
+     * starts ({@link TracedTurnGateway}): the client's {@code traceparent} in {@code headers} (the
+     * POST's, or the WebSocket upgrade's), else {@link Context#current()}.
+     */
+    static Context clientContext(MultiMap headers) {
+        return !enabled() || headers.get(TraceHeaders.TRACEPARENT) == null ? Context.current() : sent(headers);
+    }
+
+    private static Context sent(MultiMap headers) {
+        return W3CTraceContextPropagator.getInstance().extract(Context.root(), headers, HEADERS);
     }
 
     /** A turn span under {@code parent}, in a context that holds it as {@link #TURN}. */

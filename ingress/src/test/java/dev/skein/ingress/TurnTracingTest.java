@@ -23,9 +23,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,6 +38,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A turn posted over HTTP gets its span, continuing the client's {@code traceparent}; the turn is
  * submitted in it (its record carries it), the answer names it, and it ends with the completion.
+ * A turn that comes over MCP or A2A continues the {@code traceparent} of its POST the same way, one
+ * over WebSocket that of the upgrade request.
  */
 class TurnTracingTest {
 
@@ -43,6 +48,7 @@ class TurnTracingTest {
 
     private static final String CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final String CLIENT_SPAN = "00f067aa0ba902b7";
+    private static final String TRACEPARENT = "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01";
 
     private static final RecordingGateway gateway = new RecordingGateway();
     private static final InMemorySessionEvents events = new InMemorySessionEvents();
@@ -57,7 +63,14 @@ class TurnTracingTest {
     static void start() {
         AvroSerde.of(ChatMessage.class, new InMemorySchemaRegistry());
         TracedTurnGateway traced = new TracedTurnGateway(gateway, events, Duration.ofMinutes(1));
-        ingress = SkeinIngress.builder(TestIngressConfig.builder().build(), traced, events, () -> new Health(Map.of()))
+        ingress = SkeinIngress.builder(
+                        TestIngressConfig.builder()
+                                .agents(List.of("demo"))
+                                .a2a(new A2aSettings(true, List.of("demo"), "demo", null, Map.of()))
+                                .build(),
+                        traced,
+                        events,
+                        () -> new Health(Map.of()))
                 .history(new FakeHistory())
                 .build();
         port = ingress.start();
@@ -139,6 +152,85 @@ class TurnTracingTest {
         assertThat(otel.getSpans().getFirst().getStatus().getDescription()).contains("the broker is away");
     }
 
+    @Test
+    void anMcpToolCallContinuesTheClientsTraceparent() throws Exception {
+        answerEachTurn();
+        HttpResponse<String> response = protocolPost(
+                "/mcp",
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"ask_demo\","
+                        + "\"arguments\":{\"session\":\"m1\",\"message\":\"hello\"}}}",
+                TRACEPARENT);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertContinued();
+    }
+
+    @Test
+    void anA2aMessageContinuesTheClientsTraceparent() throws Exception {
+        answerEachTurn();
+        HttpResponse<String> response = protocolPost(
+                "/a2a/demo",
+                A2aTestCalls.envelope("SendMessage", A2aTestCalls.message(null, null, "hello")),
+                TRACEPARENT);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertContinued();
+    }
+
+    @Test
+    void aWebSocketTurnContinuesTheTraceparentOfTheUpgrade() throws Exception {
+        answerEachTurn();
+        WebSocket socket = http.newWebSocketBuilder()
+                .header("traceparent", TRACEPARENT)
+                .buildAsync(
+                        URI.create("ws://127.0.0.1:" + port + "/v1/sessions/w1/stream"), new WebSocket.Listener() {})
+                .get(5, TimeUnit.SECONDS);
+        try {
+            socket.sendText("{\"message\":\"hello\"}", true).get(5, TimeUnit.SECONDS);
+            assertContinued();
+        } finally {
+            socket.abort();
+        }
+    }
+
+    @Test
+    void withoutATraceparentAnMcpTurnIsTheRootOfItsTrace() throws Exception {
+        answerEachTurn();
+        protocolPost(
+                "/mcp",
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"ask_demo\","
+                        + "\"arguments\":{\"session\":\"m2\",\"message\":\"hello\"}}}",
+                null);
+
+        awaitEndedSpan();
+        SpanData span = otel.getSpans().getFirst();
+        assertThat(span.getParentSpanContext().isValid()).isFalse();
+        assertThat(span.getTraceId()).isNotEqualTo(CLIENT_TRACE);
+    }
+
+    /** The one turn was submitted in the turn span, a child of the client's span in the client's trace. */
+    private static void assertContinued() throws InterruptedException {
+        awaitEndedSpan();
+        assertThat(otel.getSpans()).hasSize(1);
+        SpanData span = otel.getSpans().getFirst();
+        assertThat(span.getName()).isEqualTo("turn");
+        assertThat(span.getTraceId()).isEqualTo(CLIENT_TRACE);
+        assertThat(span.getParentSpanId()).isEqualTo(CLIENT_SPAN);
+        TurnRequested turn = gateway.turns.getFirst();
+        SpanContext submitted = submittedIn.get(turn.getTurnId());
+        assertThat(submitted.getTraceId()).isEqualTo(CLIENT_TRACE);
+        assertThat(submitted.getSpanId()).isEqualTo(span.getSpanId());
+    }
+
+    /** Each turn is answered at once, on another thread, as the topology would. */
+    private static void answerEachTurn() {
+        gateway.onTurn = turn -> {
+            submittedIn.put(
+                    turn.getTurnId(), Span.fromContext(Context.current()).getSpanContext());
+            Thread.ofVirtual().start(() -> events.publish(completion(turn, TurnStatus.COMPLETED)));
+        };
+    }
+
     /** The turn span ends on the thread that completes the turn, which may not be the test's. */
     private static void awaitEndedSpan() throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -164,6 +256,18 @@ class TurnTracingTest {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"hello\"}"));
+        if (traceparent != null) {
+            request.header("traceparent", traceparent);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> protocolPost(String path, String body, String traceparent) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(20))
+                .header("content-type", "application/json")
+                .header("accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
         if (traceparent != null) {
             request.header("traceparent", traceparent);
         }

@@ -22,7 +22,8 @@ public record SessionAddress(String tenant, String sessionId) {
         }
         int slash = address.indexOf('/');
         if (slash < 0) {
-            throw new IllegalArgumentException("session address '" + address + "' must be <tenant>/<session-id>");
+            throw new IllegalArgumentException(
+                    "session address " + ClientText.quote(address) + " must be <tenant>/<session-id>");
         }
         return new SessionAddress(address.substring(0, slash), address.substring(slash + 1));
     }
@@ -43,8 +44,8 @@ public record SessionAddress(String tenant, String sessionId) {
 
     private static void requireValid(String what, String value) {
         if (!isValidPart(value)) {
-            throw new IllegalArgumentException(
-                    what + " '" + value + "' is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
+            throw new IllegalArgumentException(what + " " + ClientText.quote(value)
+                    + " is invalid: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
         }
     }
 

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ShareConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -15,9 +14,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The poll loops of a worker: one {@link ShareBatchLoop} per share group of each tier (one, or two
- * for a by-tool tier: {@link TierShare}), a member of that group on the tier's topic, handing each
- * record to the {@link RequestHandler}.
+ * The poll loops of a worker: for each share group of each tier (one, or two for a by-tool tier:
+ * {@link TierShare}), {@code skein.worker.consumers} {@link ShareBatchLoop}s, members of that group
+ * on the tier's topic that split {@code max-in-flight} between them, handing each record to the
+ * {@link RequestHandler}. Several, because a consumer polls again only once its whole last batch
+ * is acknowledged: with one, a long call would hold back every request of its tier that arrived
+ * while it ran, though admission had room for them.
  */
 final class TierLoops {
 
@@ -26,12 +28,19 @@ final class TierLoops {
     private final SkeinTopics topics;
     private final WorkerOptions options;
     private final RequestHandler handler;
-    private final BiFunction<String, TierShare, ShareConsumer<String, byte[]>> consumers;
+    private final ConsumerFactory consumers;
     private final List<ShareBatchLoop<byte[]>> loops = new ArrayList<>();
+
+    /** Makes the {@code index}th consumer of a tier's share group, holding at most {@code maxRecords}. */
+    @FunctionalInterface
+    interface ConsumerFactory {
+        ShareConsumer<String, byte[]> create(String tier, TierShare share, int index, int maxRecords);
+    }
 
     /** Loops whose consumers are {@link ShareConsumers} with {@code kafkaConfig}. */
     TierLoops(Map<String, Object> kafkaConfig, SkeinTopics topics, WorkerOptions options, RequestHandler handler) {
-        this(topics, options, handler, (tier, share) -> consumer(kafkaConfig, options, tier, share));
+        this(topics, options, handler, (ConsumerFactory)
+                (tier, share, index, maxRecords) -> consumer(kafkaConfig, options, tier, share, index, maxRecords));
     }
 
     /** @param consumers the share consumer of a tier, already in the tier's share group */
@@ -40,15 +49,11 @@ final class TierLoops {
             WorkerOptions options,
             RequestHandler handler,
             Function<String, ShareConsumer<String, byte[]>> consumers) {
-        this(topics, options, handler, (tier, share) -> consumers.apply(tier));
+        this(topics, options, handler, (ConsumerFactory) (tier, share, index, maxRecords) -> consumers.apply(tier));
     }
 
     /** @param consumers the share consumer of a tier in one of its groups */
-    TierLoops(
-            SkeinTopics topics,
-            WorkerOptions options,
-            RequestHandler handler,
-            BiFunction<String, TierShare, ShareConsumer<String, byte[]>> consumers) {
+    TierLoops(SkeinTopics topics, WorkerOptions options, RequestHandler handler, ConsumerFactory consumers) {
         this.topics = topics;
         this.options = options;
         this.handler = handler;
@@ -58,12 +63,17 @@ final class TierLoops {
     // Values are read as bytes and deserialized per record, so that a dead letter carries the
     // request exactly as it was written.
     private static ShareConsumer<String, byte[]> consumer(
-            Map<String, Object> kafkaConfig, WorkerOptions options, String tier, TierShare share) {
+            Map<String, Object> kafkaConfig,
+            WorkerOptions options,
+            String tier,
+            TierShare share,
+            int index,
+            int maxRecords) {
         return ShareConsumers.create(
                 kafkaConfig,
                 share.group(),
-                "skein-worker-" + options.workerId() + "-" + tier + share.suffix(),
-                options.maxInFlight(),
+                "skein-worker-" + options.workerId() + "-" + tier + share.suffix() + (index == 0 ? "" : "-" + index),
+                maxRecords,
                 new ByteArrayDeserializer());
     }
 
@@ -71,14 +81,17 @@ final class TierLoops {
     void start() {
         for (String tier : options.tiers()) {
             for (TierShare share : TierShare.of(topics, tier, options.dispatch(tier))) {
-                ShareBatchLoop<byte[]> loop = new ShareBatchLoop<>(
-                        "skein-worker-" + tier + share.suffix(),
-                        consumers.apply(tier, share),
-                        options.pollTimeout(),
-                        record -> handler.handle(tier, share.runs(), record),
-                        handler::deadLetterPoison);
-                loops.add(loop);
-                loop.start(List.of(topics.tools(tier).name()));
+                int[] batches = ShareConsumers.batchSizes(options.maxInFlight(), options.consumers());
+                for (int i = 0; i < batches.length; i++) {
+                    ShareBatchLoop<byte[]> loop = new ShareBatchLoop<>(
+                            "skein-worker-" + tier + share.suffix() + (i == 0 ? "" : "-" + i),
+                            consumers.create(tier, share, i, batches[i]),
+                            options.pollTimeout(),
+                            record -> handler.handle(tier, share.runs(), record),
+                            handler::deadLetterPoison);
+                    loops.add(loop);
+                    loop.start(List.of(topics.tools(tier).name()));
+                }
             }
         }
     }

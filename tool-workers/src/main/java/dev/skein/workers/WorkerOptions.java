@@ -31,6 +31,9 @@ import java.util.function.Function;
  *     interrupting them
  * @param dispatch each tier's dispatch mode (docs/dispatch.md): which share groups this worker
  *     joins on the tier's topic and which calls each takes
+ * @param consumers share consumers per share group of a tier ({@code skein.worker.consumers}),
+ *     which split {@code maxInFlight} between them: a long call holds back only its own
+ *     consumer's next poll, the others go on taking requests
  */
 public record WorkerOptions(
         String workerId,
@@ -42,13 +45,16 @@ public record WorkerOptions(
         Duration pollTimeout,
         int deliveryLimit,
         Duration drainTimeout,
-        Map<String, Dispatch> dispatch) {
+        Map<String, Dispatch> dispatch,
+        int consumers) {
 
     /** The broker's default {@code share.delivery.count.limit}. */
     public static final int DEFAULT_DELIVERY_LIMIT = 5;
 
     public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    /** The default for tests and embedders; {@code skein.worker.consumers = auto} makes it twice the partitions. */
+    public static final int DEFAULT_CONSUMERS = 8;
 
     public WorkerOptions {
         if (workerId == null || workerId.isBlank()) {
@@ -86,6 +92,9 @@ public record WorkerOptions(
             }
         }
         dispatch = Map.copyOf(dispatch);
+        if (consumers < 1 || consumers > 64) {
+            throw new IllegalArgumentException("consumers must be 1 to 64, got " + consumers);
+        }
     }
 
     /** The dispatch mode of {@code tier}, one this worker serves. */
@@ -121,6 +130,7 @@ public record WorkerOptions(
         private int deliveryLimit = DEFAULT_DELIVERY_LIMIT;
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
         private Function<String, Dispatch> dispatch;
+        private int consumers = DEFAULT_CONSUMERS;
 
         private Builder() {}
 
@@ -198,6 +208,12 @@ public record WorkerOptions(
             return this;
         }
 
+        /** Default {@link #DEFAULT_CONSUMERS} ({@code skein.worker.consumers}). */
+        public Builder consumers(int perGroup) {
+            this.consumers = perGroup;
+            return this;
+        }
+
         /**
          * @throws IllegalStateException naming a required option that was not given
          * @throws IllegalArgumentException naming an option whose value is invalid
@@ -220,7 +236,8 @@ public record WorkerOptions(
                     pollTimeout,
                     deliveryLimit,
                     drainTimeout,
-                    required("dispatch", modes));
+                    required("dispatch", modes),
+                    consumers);
         }
 
         private static <T> T required(String name, T value) {

@@ -67,6 +67,7 @@ final class ConfigChecks {
             if (config.forwardTimeout().isNegative() || config.forwardTimeout().isZero()) {
                 throw new ConfigException.BadValue("skein.cluster.forward-timeout", "must be positive");
             }
+            config.pools();
             config.agentSessionTimeout();
             config.agentDispatch();
             tierNames.forEach(config::tierDispatch);

@@ -77,6 +77,7 @@ final class McpReader {
                         strings(entry.getConfig("rename")),
                         namesOrAll(entry, "approval", at, true),
                         namesOrAll(entry, "cacheable", at, true),
+                        namesOrAll(entry, "trust-read-only-hint", at, true),
                         entry.hasPath("oauth")
                                 ? oauth(entry.getConfig("oauth").withFallback(oauthDefaults), at)
                                 : null));
@@ -132,7 +133,7 @@ final class McpReader {
         return out;
     }
 
-    // `tools = all` (or []) imports every tool; approval and cacheable also take true / false.
+    // `tools = all` (or []) imports every tool; approval, cacheable and trust-read-only-hint also take true / false.
     private static List<String> namesOrAll(Config entry, String key, String at, boolean flag) {
         ConfigValueType type = entry.getValue(key).valueType();
         if (type == ConfigValueType.LIST) {

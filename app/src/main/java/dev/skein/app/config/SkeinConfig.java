@@ -321,6 +321,11 @@ public final class SkeinConfig {
         return config.getDuration("skein.agents.timeout");
     }
 
+    /** {@code skein.agents.delta-window}, {@code skein.agents.consumers}, {@code skein.worker.consumers}. */
+    public PoolSettings pools() {
+        return PoolSettings.read(config);
+    }
+
     /** The tier share groups' session timeout; empty: the broker's default. */
     public Optional<Duration> workerSessionTimeout() {
         return optionalDuration("skein.worker.session-timeout");

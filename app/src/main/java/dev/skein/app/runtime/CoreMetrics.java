@@ -1,7 +1,6 @@
 package dev.skein.app.runtime;
 
 import dev.skein.app.config.SkeinConfig;
-import dev.skein.app.metrics.ExtractionMetrics;
 import dev.skein.app.metrics.TaskCounterMetrics;
 import dev.skein.app.metrics.TierMetrics;
 import dev.skein.ingress.KafkaCatalogView;
@@ -17,8 +16,9 @@ import org.apache.kafka.clients.admin.Admin;
 
 /**
  * The meters a core process exports besides the HTTP server's: its live streams, each tier's and
- * the agents' backlog and workers (read with an admin client of their own), the tool calls
- * the topology refused, and the speculative answers it dropped.
+ * the agents' backlog and workers (read with an admin client of their own), and the topology's
+ * per-task counts (refused tool calls, memory extractions, dropped speculative answers, expired
+ * sessions).
  */
 final class CoreMetrics {
 
@@ -62,7 +62,7 @@ final class CoreMetrics {
         TaskCounterMetrics refusedCalls = TaskCounterMetrics.refusedToolCalls(sessions::streamsMetrics, metrics);
         own.accept("the refused tool call metrics", refusedCalls);
         refusedCalls.start();
-        ExtractionMetrics extractions = new ExtractionMetrics(sessions::streamsMetrics, metrics);
+        TaskCounterMetrics extractions = TaskCounterMetrics.memoryExtractions(sessions::streamsMetrics, metrics);
         own.accept("the memory extraction metrics", extractions);
         extractions.start();
         TaskCounterMetrics speculativeDrops =

@@ -49,6 +49,8 @@ final class RoleOptions {
                 .agentTimeout(config.agentTimeout())
                 .sessionTimeout(config.agentSessionTimeout())
                 .dispatch(config.agentDispatch())
+                .deltaWindow(config.pools().deltaWindow())
+                .consumers(config.pools().agentConsumers())
                 .pollTimeout(
                         config.agentDispatch() == Dispatch.COMMITTED
                                 ? AgentRunnerOptions.DEFAULT_POLL_TIMEOUT
@@ -79,6 +81,7 @@ final class RoleOptions {
                 .capabilities(node)
                 .heartbeatInterval(config.heartbeatInterval())
                 .maxInFlight(config.workerMaxInFlight())
+                .consumers(config.pools().workerConsumers())
                 .sessionTimeout(config.workerSessionTimeout())
                 .dispatch(config::tierDispatch)
                 .pollTimeout(

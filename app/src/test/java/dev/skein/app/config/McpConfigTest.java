@@ -21,7 +21,7 @@ class McpConfigTest {
         List<McpServerSpec> servers = load("[{name = files, command = [mcp-files, /srv], tier = small},"
                         + " {name = search, url = \"https://mcp.example.com/mcp\", headers { X-Key = k }, tier = large,"
                         + " tools = [web_search], rename { web_search = search_web }, approval = true,"
-                        + " cacheable = [web_search], timeout = 5s, retries = 0, resources { cpus = 2, license = 1 }}]")
+                        + " cacheable = [web_search], trust-read-only-hint = [web_search], timeout = 5s, retries = 0, resources { cpus = 2, license = 1 }}]")
                 .mcpServers();
 
         McpServerSpec files = servers.get(0);
@@ -33,6 +33,8 @@ class McpConfigTest {
         assertThat(files.requiresApproval("read")).isFalse();
         assertThat(files.resources().cpus()).isEqualTo(0.1);
         assertThat(files.skeinName("Read-File")).contains("read_file");
+        // A server's readOnlyHint is not believed unless the entry says so.
+        assertThat(files.trustsReadOnlyHint("read")).isFalse();
 
         McpServerSpec search = servers.get(1);
         assertThat(search.headers()).containsEntry("X-Key", "k");
@@ -41,6 +43,8 @@ class McpConfigTest {
         assertThat(search.skeinName("web_search")).contains("search_web");
         assertThat(search.requiresApproval("web_search")).isTrue();
         assertThat(search.isCacheable("web_search")).isTrue();
+        assertThat(search.trustsReadOnlyHint("web_search")).isTrue();
+        assertThat(search.trustsReadOnlyHint("delete_all")).isFalse();
         assertThat(search.resources().amount("license")).isEqualTo(1.0);
         assertThat(search.timeout()).isEqualTo(Duration.ofSeconds(5));
     }

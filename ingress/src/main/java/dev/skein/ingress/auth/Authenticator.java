@@ -1,5 +1,6 @@
 package dev.skein.ingress.auth;
 
+import dev.skein.schemas.ClientText;
 import dev.skein.schemas.SessionAddress;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
@@ -186,6 +187,7 @@ public final class Authenticator {
             // The password is the key; the user name is free (Confluent clients need one).
             return colon < 0 ? decoded : decoded.substring(colon + 1);
         }
-        throw AuthFailure.invalid("unsupported Authorization scheme '" + scheme + "': use Bearer <API key or token>");
+        throw AuthFailure.invalid(
+                "unsupported Authorization scheme " + ClientText.quote(scheme) + ": use Bearer <API key or token>");
     }
 }

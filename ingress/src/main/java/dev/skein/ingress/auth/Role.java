@@ -1,5 +1,6 @@
 package dev.skein.ingress.auth;
 
+import dev.skein.schemas.ClientText;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Locale;
@@ -30,7 +31,7 @@ public enum Role {
                 return role;
             }
         }
-        throw new IllegalArgumentException("unknown role '" + text + "'; the roles are "
+        throw new IllegalArgumentException("unknown role " + ClientText.quote(text) + "; the roles are "
                 + Arrays.stream(values()).map(Role::label).collect(Collectors.joining(", ")));
     }
 

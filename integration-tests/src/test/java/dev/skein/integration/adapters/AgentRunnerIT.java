@@ -196,6 +196,34 @@ class AgentRunnerIT {
         }
     }
 
+    @Test
+    void aSlowCallDoesNotHoldBackTheRequestsThatArriveWhileItRuns() throws Exception {
+        send(invocation("t1", "waiter", "take your time"));
+        assertThat(waiter.started.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+        // Same key, so the same partition as the call that is still running. With one consumer
+        // this waited for the waiter's five minutes: a consumer polls again only once its whole
+        // batch is acknowledged, and Kafka gives a partition to one consumer alone until
+        // consumers outnumber partitions.
+        for (int i = 2; i <= 4; i++) {
+            send(invocation("t" + i, "demo", "hello " + i));
+        }
+
+        try (TopicReader<AgentStep> steps = new TopicReader<>(bootstrap, topics.agentSteps)) {
+            for (int i = 2; i <= 4; i++) {
+                String turn = "t" + i;
+                assertThat(steps.await(r -> r.value().getTurnId().equals(turn), TIMEOUT)
+                                .value()
+                                .getKind())
+                        .isEqualTo(StepKind.FINAL);
+            }
+        }
+        assertThat(waiter.interrupted.getCount())
+                .as("the slow call is still running")
+                .isEqualTo(1);
+        assertThat(waiter.calls.get()).isEqualTo(1);
+    }
+
     private void complete(String turnId) throws Exception {
         TurnCompleted done = TurnCompleted.newBuilder()
                 .setTenant("acme")

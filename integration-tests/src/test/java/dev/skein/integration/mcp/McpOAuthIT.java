@@ -12,10 +12,8 @@ import dev.skein.workers.mcp.McpToolSource;
 import dev.skein.workers.mcp.OAuthClientCredentials;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -34,7 +32,8 @@ class McpOAuthIT {
 
     private OAuthMcpServers servers;
     private McpToolSource source;
-    private final Map<String, Tool> offered = new ConcurrentHashMap<>();
+    private final OfferedTools offers = new OfferedTools();
+    private final Map<String, Tool> offered = offers.byName;
 
     @BeforeEach
     void start() throws Exception {
@@ -70,18 +69,9 @@ class McpOAuthIT {
                 Map.of(),
                 List.of(),
                 List.of(),
+                List.of(),
                 oauth);
-        source = new McpToolSource(spec, new McpToolSource.Offers() {
-            @Override
-            public void offer(Collection<? extends Tool> tools) {
-                tools.forEach(t -> offered.put(t.name(), t));
-            }
-
-            @Override
-            public void withdraw(Collection<String> names) {
-                names.forEach(offered::remove);
-            }
-        });
+        source = new McpToolSource(spec, offers);
         source.start();
     }
 

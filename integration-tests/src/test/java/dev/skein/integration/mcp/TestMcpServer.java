@@ -18,7 +18,8 @@ import org.apache.catalina.startup.Tomcat;
  * An MCP server built with the MCP Java SDK's server side, for Skein's MCP client to import:
  * {@code echo} answers its text, {@code fail} answers an error result, {@code halt} kills the
  * process mid-call (stdio: the server disappears), {@code grow} adds the tool {@code late_echo} and
- * notifies the list change. Run as a child process for stdio ({@link #main}), or in-process over
+ * notifies the list change. {@code echo} is annotated {@code readOnlyHint: true}, {@code fail}
+ * {@code readOnlyHint: false}, the others not at all. Run as a child process for stdio ({@link #main}), or in-process over
  * Streamable HTTP on an embedded Tomcat ({@link #http}).
  */
 public final class TestMcpServer {
@@ -88,9 +89,14 @@ public final class TestMcpServer {
                 "echo",
                 "Answers its text",
                 textSchema,
+                readOnly(true),
                 (exchange, request) -> text("echo: " + request.arguments().get("text"), false));
-        SyncToolSpecification fail =
-                tool("fail", "Always fails", noArguments, (exchange, request) -> text("the disk is full", true));
+        SyncToolSpecification fail = tool(
+                "fail",
+                "Always fails",
+                noArguments,
+                readOnly(false),
+                (exchange, request) -> text("the disk is full", true));
         SyncToolSpecification grow = tool("grow", "Adds the tool late_echo", noArguments, (exchange, request) -> {
             server.get()
                     .addTool(tool(
@@ -108,10 +114,27 @@ public final class TestMcpServer {
         return canHalt ? List.of(echo, fail, grow, halt) : List.of(echo, fail, grow);
     }
 
+    private static McpSchema.ToolAnnotations readOnly(boolean hint) {
+        return McpSchema.ToolAnnotations.builder().readOnlyHint(hint).build();
+    }
+
     private static SyncToolSpecification tool(
             String name,
             String description,
             Map<String, Object> schema,
+            java.util.function.BiFunction<
+                            io.modelcontextprotocol.server.McpSyncServerExchange,
+                            McpSchema.CallToolRequest,
+                            McpSchema.CallToolResult>
+                    handler) {
+        return tool(name, description, schema, null, handler);
+    }
+
+    private static SyncToolSpecification tool(
+            String name,
+            String description,
+            Map<String, Object> schema,
+            McpSchema.ToolAnnotations annotations,
             java.util.function.BiFunction<
                             io.modelcontextprotocol.server.McpSyncServerExchange,
                             McpSchema.CallToolRequest,
@@ -122,6 +145,7 @@ public final class TestMcpServer {
                         .name(name)
                         .description(description)
                         .inputSchema(schema)
+                        .annotations(annotations)
                         .build(),
                 handler);
     }

@@ -17,6 +17,26 @@ public final class ShareConsumers {
     private ShareConsumers() {}
 
     /**
+     * How many records each of a pool's {@code consumers} may hold so that together they hold at
+     * most {@code maxInFlight}: one element per consumer (fewer consumers when {@code maxInFlight}
+     * is smaller), the sizes differing by at most one. Several consumers because in explicit mode a
+     * consumer polls again only once every record of its last poll is acknowledged: one long call
+     * would otherwise hold back every request that arrives while it runs.
+     */
+    public static int[] batchSizes(int maxInFlight, int consumers) {
+        if (maxInFlight < 1 || consumers < 1) {
+            throw new IllegalArgumentException(
+                    "maxInFlight and consumers must be at least 1, got " + maxInFlight + " and " + consumers);
+        }
+        int count = Math.min(maxInFlight, consumers);
+        int[] sizes = new int[count];
+        for (int i = 0; i < count; i++) {
+            sizes[i] = maxInFlight / count + (i < maxInFlight % count ? 1 : 0);
+        }
+        return sizes;
+    }
+
+    /**
      * The consumer settings: {@code kafkaConfig} (connection, security, and a client id that wins
      * over {@code clientId}), then the group and the settings {@link ShareBatchLoop} relies on.
      *

@@ -49,4 +49,14 @@ class ShareConsumersTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxInFlight must be at least 1");
     }
+
+    @Test
+    void aPoolsConsumersSplitItsRecordsInFlightAndNeverOutnumberThem() {
+        assertThat(ShareConsumers.batchSizes(64, 4)).containsExactly(16, 16, 16, 16);
+        assertThat(ShareConsumers.batchSizes(16, 3)).containsExactly(6, 5, 5);
+        assertThat(ShareConsumers.batchSizes(1, 4)).containsExactly(1);
+        assertThat(ShareConsumers.batchSizes(2, 2)).containsExactly(1, 1);
+        assertThatThrownBy(() -> ShareConsumers.batchSizes(0, 2)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ShareConsumers.batchSizes(4, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -27,6 +27,9 @@ import java.util.Optional;
  *     outside a-z 0-9 _ replaced by _
  * @param approval MCP names whose calls a person must approve; {@code ["*"]}: all of them
  * @param cacheable MCP names whose results may be reused for the same arguments; {@code ["*"]}: all
+ * @param trustReadOnlyHint MCP names whose {@code readOnlyHint: true} annotation is believed, making
+ *     the tool free of side effects (speculative on a {@code by-tool} tier); {@code ["*"]}: all. A
+ *     remote server is not trusted by default: a hint only counts where the operator names it
  * @param oauth a Streamable HTTP server's OAuth client credentials, sent as a bearer token; null: none
  */
 public record McpServerSpec(
@@ -42,6 +45,7 @@ public record McpServerSpec(
         Map<String, String> rename,
         List<String> approval,
         List<String> cacheable,
+        List<String> trustReadOnlyHint,
         OAuthClientCredentials oauth) {
 
     public McpServerSpec {
@@ -52,6 +56,7 @@ public record McpServerSpec(
         rename = Map.copyOf(rename);
         approval = List.copyOf(approval);
         cacheable = List.copyOf(cacheable);
+        trustReadOnlyHint = List.copyOf(trustReadOnlyHint);
         Objects.requireNonNull(tier, "tier");
         Objects.requireNonNull(resources, "resources");
         if (command.isEmpty() == (url == null)) {
@@ -88,6 +93,11 @@ public record McpServerSpec(
 
     public boolean isCacheable(String mcpName) {
         return cacheable.contains("*") || cacheable.contains(mcpName);
+    }
+
+    /** True when this server's {@code readOnlyHint} for its tool {@code mcpName} is to be believed. */
+    public boolean trustsReadOnlyHint(String mcpName) {
+        return trustReadOnlyHint.contains("*") || trustReadOnlyHint.contains(mcpName);
     }
 
     /** How the server is reached, for messages: its command or its URL. */

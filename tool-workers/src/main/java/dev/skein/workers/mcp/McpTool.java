@@ -15,7 +15,8 @@ import java.util.Map;
  * One tool of an MCP server, offered as a Skein tool: its schema is the server's {@code inputSchema}
  * (so the session validates arguments before dispatch, as for any tool), its needs, timeout and
  * flags come from the server's {@link McpServerSpec}, and a call goes to the server through its
- * {@link McpToolSource}.
+ * {@link McpToolSource}. It has side effects unless the server annotates it {@code readOnlyHint:
+ * true} and the spec trusts that hint for it: an annotation is the server's word, not a guarantee.
  */
 final class McpTool implements Tool {
 
@@ -27,14 +28,23 @@ final class McpTool implements Tool {
     private final String mcpName;
     private final String description;
     private final String schema;
+    private final boolean readOnlyHint;
 
-    McpTool(McpToolSource source, McpServerSpec spec, String name, String mcpName, String description, String schema) {
+    McpTool(
+            McpToolSource source,
+            McpServerSpec spec,
+            String name,
+            String mcpName,
+            String description,
+            String schema,
+            boolean readOnlyHint) {
         this.source = source;
         this.spec = spec;
         this.name = name;
         this.mcpName = mcpName;
         this.description = description;
         this.schema = schema;
+        this.readOnlyHint = readOnlyHint;
     }
 
     /** The tool's name on its MCP server. */
@@ -84,6 +94,11 @@ final class McpTool implements Tool {
     }
 
     @Override
+    public boolean sideEffects() {
+        return !(readOnlyHint && spec.trustsReadOnlyHint(mcpName));
+    }
+
+    @Override
     public String run(JsonNode arguments) throws ToolFailure, InterruptedException {
         Map<String, Object> args = JSON.convertValue(arguments, new TypeReference<Map<String, Object>>() {});
         return source.call(mcpName, args);
@@ -95,7 +110,14 @@ final class McpTool implements Tool {
                 && name.equals(other.name)
                 && mcpName.equals(other.mcpName)
                 && description.equals(other.description)
-                && schema.equals(other.schema);
+                && schema.equals(other.schema)
+                && sideEffects() == other.sideEffects();
+    }
+
+    /** The server's {@code readOnlyHint}; MCP's default is false: an unannotated tool may modify its environment. */
+    static boolean readOnlyHint(McpSchema.Tool tool) {
+        return tool.annotations() != null
+                && Boolean.TRUE.equals(tool.annotations().readOnlyHint());
     }
 
     /** A result's text content (other content and structured content as JSON), as an agent reads it. */

@@ -172,7 +172,8 @@ public final class McpToolSource implements AutoCloseable {
                         tool.name());
                 continue;
             }
-            wanted.put(name, new McpTool(this, spec, name, tool.name(), description(tool), schema(tool)));
+            boolean readOnly = McpTool.readOnlyHint(tool);
+            wanted.put(name, new McpTool(this, spec, name, tool.name(), description(tool), schema(tool), readOnly));
         }
         List<McpTool> fresh;
         List<String> gone;

@@ -16,18 +16,11 @@ import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolStatus;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnStatus;
-import dev.skein.schemas.SkeinTopics;
-import dev.skein.schemas.kafka.KafkaConnection;
-import dev.skein.schemas.registry.InMemorySchemaRegistry;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,13 +35,12 @@ class AgentToolsTopologyTest {
     private static final String ADDRESS = "acme/s1";
     private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 
-    private final SkeinTopics topics = new SkeinTopics("skein.", new InMemorySchemaRegistry());
     // demo keeps the default (every tool); "support" gets calculator and the memory tools r*.
     private final SessionTopologyConfig config = TestSessionConfig.builder()
             .agentTools(new AgentTools(List.of("*"), Map.of("support", List.of("calculator", "re*"))))
             .build();
     private final CompletionLedger ledger = new CompletionLedger();
-    private TopologyTestDriver driver;
+    private SessionTopologyFixture session;
     private CompletionLedger.TurnsInput turns;
     private TestInputTopic<String, AgentStep> steps;
     private TestOutputTopic<String, AgentInvocation> invocations;
@@ -56,56 +48,22 @@ class AgentToolsTopologyTest {
     private CompletionLedger.ResponsesOutput responses;
 
     @BeforeEach
-    void start() throws Exception {
-        Properties props = SessionStreamsConfig.properties(
-                KafkaConnection.to("unused:9092"),
-                "test",
-                Files.createTempDirectory("agent-tools-test"),
-                topics,
-                1,
-                Map.of());
-        driver = new TopologyTestDriver(SessionTopology.build(topics, config, new SessionPartitions(1)), props, START);
-        turns = ledger.turns(driver.createInputTopic(
-                topics.turns.name(),
-                Serdes.String().serializer(),
-                topics.turns.valueSerde().serializer()));
-        steps = driver.createInputTopic(
-                topics.agentSteps.name(),
-                Serdes.String().serializer(),
-                topics.agentSteps.valueSerde().serializer());
-        invocations = driver.createOutputTopic(
-                topics.agentRequests.name(),
-                Serdes.String().deserializer(),
-                topics.agentRequests.valueSerde().deserializer());
-        toolRequests = driver.createOutputTopic(
-                topics.tools("small").name(),
-                Serdes.String().deserializer(),
-                topics.tools("small").valueSerde().deserializer());
-        responses = ledger.responses(driver.createOutputTopic(
-                topics.responses.name(),
-                Serdes.String().deserializer(),
-                topics.responses.valueSerde().deserializer()));
-        TestInputTopic<String, ToolDefinition> catalog = driver.createInputTopic(
-                topics.toolCatalog.name(),
-                Serdes.String().serializer(),
-                topics.toolCatalog.valueSerde().serializer());
+    void start() {
+        session = new SessionTopologyFixture(config, START);
+        turns = ledger.turns(session.input(session.topics.turns));
+        steps = session.input(session.topics.agentSteps);
+        invocations = session.output(session.topics.agentRequests);
+        toolRequests = session.output(session.topics.tools("small"));
+        responses = ledger.responses(session.output(session.topics.responses));
         for (String tool : List.of("calculator", "noop", "recall", "remember", "sleep")) {
-            catalog.pipeInput(tool, SessionEvents.tool(tool, 0.5, false, false));
+            session.addTools(SessionEvents.tool(tool, 0.5, false, false));
         }
-        driver.createInputTopic(
-                        topics.workers.name(),
-                        Serdes.String().serializer(),
-                        topics.workers.valueSerde().serializer())
-                .pipeInput("w1", SessionEvents.worker("w1", "small", 1, START.toEpochMilli()));
+        session.addWorker(SessionEvents.worker("w1", "small", 1, START.toEpochMilli()));
     }
 
     @AfterEach
     void stop() {
-        try {
-            ledger.assertEveryTurnCompletedOnce(driver, config);
-        } finally {
-            driver.close();
-        }
+        session.closeAfterChecking(ledger);
     }
 
     @Test

@@ -19,30 +19,23 @@ import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnStatus;
-import dev.skein.schemas.SkeinTopics;
-import dev.skein.schemas.kafka.KafkaConnection;
-import dev.skein.schemas.registry.InMemorySchemaRegistry;
 import dev.skein.topologies.context.ContextBudget;
 import dev.skein.topologies.context.ContextSettings;
 import dev.skein.topologies.context.MessageTokens;
 import dev.skein.topologies.context.SummaryPrompt;
 import dev.skein.topologies.context.SummarySettings;
 import dev.skein.topologies.context.Tokenizer;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,13 +56,12 @@ class ContextWindowTopologyTest {
     private static final Pattern FACT = Pattern.compile("FACT: [^\\n]*");
     private static final Pattern CODE_WORD = Pattern.compile("code word is (\\w+)");
 
-    private final SkeinTopics topics = new SkeinTopics("skein.", new InMemorySchemaRegistry());
     private final SessionTopologyConfig config = TestSessionConfig.builder()
             .context(new ContextSettings(
                     BUDGET, Map.of("demo", BUDGET), new SummarySettings(true, "", 20, RETRY_AFTER, Set.of())))
             .build();
     private final CompletionLedger ledger = new CompletionLedger();
-    private TopologyTestDriver driver;
+    private SessionTopologyFixture session;
     private CompletionLedger.TurnsInput turns;
     private TestInputTopic<String, AgentStep> steps;
     private TestInputTopic<String, ToolResult> results;
@@ -81,35 +73,22 @@ class ContextWindowTopologyTest {
     private int summaryInvocations;
 
     @BeforeEach
-    void start() throws Exception {
-        Properties props = SessionStreamsConfig.properties(
-                KafkaConnection.to("unused:9092"),
-                "test",
-                Files.createTempDirectory("context-topology-test"),
-                topics,
-                1,
-                Map.of());
-        driver = new TopologyTestDriver(SessionTopology.build(topics, config, new SessionPartitions(1)), props, START);
-        turns = ledger.turns(input(topics.turns.name(), topics.turns.valueSerde()));
-        steps = input(topics.agentSteps.name(), topics.agentSteps.valueSerde());
-        results = input(topics.toolResults.name(), topics.toolResults.valueSerde());
-        invocations = output(topics.agentRequests.name(), topics.agentRequests.valueSerde());
-        toolRequests =
-                output(topics.tools("small").name(), topics.tools("small").valueSerde());
-        responses = ledger.responses(output(topics.responses.name(), topics.responses.valueSerde()));
-        deltas = output(topics.deltas.name(), topics.deltas.valueSerde());
-        input(topics.toolCatalog.name(), topics.toolCatalog.valueSerde())
-                .pipeInput("calculator", SessionEvents.tool("calculator", 0.5, false, false));
+    void start() {
+        session = new SessionTopologyFixture(config, START);
+        turns = ledger.turns(session.input(session.topics.turns));
+        steps = session.input(session.topics.agentSteps);
+        results = session.input(session.topics.toolResults);
+        invocations = session.output(session.topics.agentRequests);
+        toolRequests = session.output(session.topics.tools("small"));
+        responses = ledger.responses(session.output(session.topics.responses));
+        deltas = session.output(session.topics.deltas);
+        session.addTools(SessionEvents.tool("calculator", 0.5, false, false));
         heartbeat();
     }
 
     @AfterEach
     void stop() {
-        try {
-            ledger.assertEveryTurnCompletedOnce(driver, config);
-        } finally {
-            driver.close();
-        }
+        session.closeAfterChecking(ledger);
     }
 
     @Test
@@ -161,7 +140,7 @@ class ContextWindowTopologyTest {
             // A second passes between turns, as on a busy session.
             advance(Duration.ofSeconds(1));
             if (i % 500 == 0) {
-                HistoryInvariant.assertWellFormed(driver);
+                HistoryInvariant.assertWellFormed(session.driver);
             }
         }
         // The slow summarizer's answer comes at last: its request was asked again since, so it is dropped.
@@ -186,7 +165,7 @@ class ContextWindowTopologyTest {
                 .isNotEmpty()
                 .noneMatch(d -> d.getTurnId().startsWith(SummaryPrompt.TURN_PREFIX));
         // The history keeps every message: 2,001 turns, each a user message and an answer, and 20 tool steps.
-        assertThat(SessionHistory.all(driver.getKeyValueStore(SessionStores.MESSAGES), ADDRESS, meta()))
+        assertThat(SessionHistory.all(session.driver.getKeyValueStore(SessionStores.MESSAGES), ADDRESS, meta()))
                 .hasSize(2 * 2_001 + 2 * 20);
     }
 
@@ -208,7 +187,7 @@ class ContextWindowTopologyTest {
         assertThat(summaries).hasSize(2);
         assertThat(summaries.get(1).getAttempt()).isEqualTo(2);
         assertThat(summaries.get(1).getTurnId()).isNotEqualTo(summaries.get(0).getTurnId());
-        assertThat(driver.getKeyValueStore(SessionStores.SUMMARIES).get(ADDRESS))
+        assertThat(session.driver.getKeyValueStore(SessionStores.SUMMARIES).get(ADDRESS))
                 .isNull();
     }
 
@@ -280,31 +259,21 @@ class ContextWindowTopologyTest {
     }
 
     private SessionSummary summary() {
-        KeyValueStore<String, SessionSummary> store = driver.getKeyValueStore(SessionStores.SUMMARIES);
+        KeyValueStore<String, SessionSummary> store = session.driver.getKeyValueStore(SessionStores.SUMMARIES);
         return store.get(ADDRESS);
     }
 
     private dev.skein.events.SessionMeta meta() {
-        KeyValueStore<String, dev.skein.events.SessionMeta> store = driver.getKeyValueStore(SessionStores.META);
-        return store.get(ADDRESS);
+        return session.meta(ADDRESS);
     }
 
     private void advance(Duration duration) {
-        driver.advanceWallClockTime(duration);
+        session.driver.advanceWallClockTime(duration);
         nowMs += duration.toMillis();
         heartbeat();
     }
 
     private void heartbeat() {
-        input(topics.workers.name(), topics.workers.valueSerde())
-                .pipeInput("worker-1", SessionEvents.worker("worker-1", "small", 2, nowMs));
-    }
-
-    private <V> TestInputTopic<String, V> input(String topic, org.apache.kafka.common.serialization.Serde<V> serde) {
-        return driver.createInputTopic(topic, Serdes.String().serializer(), serde.serializer());
-    }
-
-    private <V> TestOutputTopic<String, V> output(String topic, org.apache.kafka.common.serialization.Serde<V> serde) {
-        return driver.createOutputTopic(topic, Serdes.String().deserializer(), serde.deserializer());
+        session.addWorker(SessionEvents.worker("worker-1", "small", 2, nowMs));
     }
 }

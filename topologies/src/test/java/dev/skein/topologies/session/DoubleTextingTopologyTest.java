@@ -15,7 +15,6 @@ import dev.skein.events.Role;
 import dev.skein.events.SessionCommand;
 import dev.skein.events.SessionMeta;
 import dev.skein.events.ToolCall;
-import dev.skein.events.ToolDefinition;
 import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
 import dev.skein.events.ToolStatus;
@@ -23,23 +22,11 @@ import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnOutcome;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
-import dev.skein.events.WorkerHeartbeat;
-import dev.skein.schemas.SkeinTopics;
-import dev.skein.schemas.kafka.KafkaConnection;
-import dev.skein.schemas.registry.InMemorySchemaRegistry;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -56,10 +43,8 @@ class DoubleTextingTopologyTest {
     private static final Instant START = Instant.ofEpochMilli(SessionEvents.START_MS);
     private static final ToolCall SUM = new ToolCall("c1", "calculator", "{\"n\":1}");
 
-    private final SkeinTopics topics = new SkeinTopics("skein.", new InMemorySchemaRegistry());
     private final CompletionLedger ledger = new CompletionLedger();
-    private SessionTopologyConfig config;
-    private TopologyTestDriver driver;
+    private SessionTopologyFixture session;
     private CompletionLedger.TurnsInput turns;
     private TestInputTopic<String, AgentStep> steps;
     private TestInputTopic<String, ToolResult> results;
@@ -68,44 +53,31 @@ class DoubleTextingTopologyTest {
     private TestOutputTopic<String, ToolRequest> toolRequests;
     private CompletionLedger.ResponsesOutput responses;
 
-    private void start(DoubleTexting configured) throws Exception {
-        config = TestSessionConfig.builder()
-                .turnTimeout(Duration.ofSeconds(30))
-                .maxQueuedTurns(2)
-                .doubleTexting(configured)
-                .build();
-        Properties props = SessionStreamsConfig.properties(
-                KafkaConnection.to("unused:9092"),
-                "test",
-                Files.createTempDirectory("double-texting-test"),
-                topics,
-                1,
-                Map.of());
-        driver = new TopologyTestDriver(SessionTopology.build(topics, config, new SessionPartitions(1)), props, START);
-        turns = ledger.turns(input(topics.turns.name(), topics.turns.valueSerde()));
-        steps = input(topics.agentSteps.name(), topics.agentSteps.valueSerde());
-        results = input(topics.toolResults.name(), topics.toolResults.valueSerde());
-        commands = input(topics.sessionCommands.name(), topics.sessionCommands.valueSerde());
-        invocations = output(topics.agentRequests.name(), topics.agentRequests.valueSerde());
-        toolRequests =
-                output(topics.tools("small").name(), topics.tools("small").valueSerde());
-        responses = ledger.responses(output(topics.responses.name(), topics.responses.valueSerde()));
-        TestInputTopic<String, ToolDefinition> catalog =
-                input(topics.toolCatalog.name(), topics.toolCatalog.valueSerde());
-        TestInputTopic<String, WorkerHeartbeat> workers = input(topics.workers.name(), topics.workers.valueSerde());
-        catalog.pipeInput("calculator", SessionEvents.tool("calculator", 1, false, false));
-        workers.pipeInput("worker-1", SessionEvents.worker("worker-1", "small", 2, SessionEvents.START_MS));
+    private void start(DoubleTexting configured) {
+        session = new SessionTopologyFixture(
+                TestSessionConfig.builder()
+                        .turnTimeout(Duration.ofSeconds(30))
+                        .maxQueuedTurns(2)
+                        .doubleTexting(configured)
+                        .build(),
+                START);
+        turns = ledger.turns(session.input(session.topics.turns, START));
+        steps = session.input(session.topics.agentSteps, START);
+        results = session.input(session.topics.toolResults, START);
+        commands = session.input(session.topics.sessionCommands, START);
+        invocations = session.output(session.topics.agentRequests);
+        toolRequests = session.output(session.topics.tools("small"));
+        responses = ledger.responses(session.output(session.topics.responses));
+        session.input(session.topics.toolCatalog, START)
+                .pipeInput("calculator", SessionEvents.tool("calculator", 1, false, false));
+        session.input(session.topics.workers, START)
+                .pipeInput("worker-1", SessionEvents.worker("worker-1", "small", 2, SessionEvents.START_MS));
     }
 
     @AfterEach
     void stop() {
-        if (driver == null) {
-            return;
-        }
-        try {
-            ledger.assertEveryTurnCompletedOnce(driver, config);
-        } finally {
-            driver.close();
+        if (session != null) {
+            session.closeAfterChecking(ledger);
         }
     }
 
@@ -343,9 +315,8 @@ class DoubleTextingTopologyTest {
     @Test
     void anInterruptWhileACallAwaitsApprovalAbandonsItAndALateApprovalIsDropped() throws Exception {
         start(DoubleTexting.INTERRUPT);
-        TestInputTopic<String, ToolDefinition> catalog =
-                input(topics.toolCatalog.name(), topics.toolCatalog.valueSerde());
-        catalog.pipeInput("deploy", SessionEvents.tool("deploy", 1, false, true));
+        session.input(session.topics.toolCatalog, START)
+                .pipeInput("deploy", SessionEvents.tool("deploy", 1, false, true));
         turns.pipeInput(ADDRESS, turn("t1", "deploy"));
         steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("d1", "deploy", "{\"n\":1}")));
         turns.pipeInput(ADDRESS, turn("t2", "stop"));
@@ -376,21 +347,11 @@ class DoubleTextingTopologyTest {
         return SessionEvents.command(CommandKind.CLEAR_HISTORY);
     }
 
-    private <V> TestInputTopic<String, V> input(String name, Serde<V> serde) {
-        return driver.createInputTopic(name, Serdes.String().serializer(), serde.serializer(), START, Duration.ZERO);
-    }
-
-    private <V> TestOutputTopic<String, V> output(String name, Serde<V> serde) {
-        return driver.createOutputTopic(name, Serdes.String().deserializer(), serde.deserializer());
-    }
-
     private List<ChatMessage> history() {
-        KeyValueStore<Bytes, ChatMessage> store = driver.getKeyValueStore(SessionStores.MESSAGES);
-        return SessionHistory.all(store, ADDRESS, meta());
+        return session.history(ADDRESS);
     }
 
     private SessionMeta meta() {
-        KeyValueStore<String, SessionMeta> store = driver.getKeyValueStore(SessionStores.META);
-        return store.get(ADDRESS);
+        return session.meta(ADDRESS);
     }
 }

@@ -23,29 +23,16 @@ import dev.skein.events.TraceEntry;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
-import dev.skein.events.TurnTrace;
 import dev.skein.events.WorkerHeartbeat;
-import dev.skein.schemas.SkeinTopics;
-import dev.skein.schemas.kafka.KafkaConnection;
-import dev.skein.schemas.registry.InMemorySchemaRegistry;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,12 +54,11 @@ class ExtractionTopologyTest {
                           {"text": "Alice prefers green tea"}, {"kind": "dream"}]}
             ```""";
 
-    private final SkeinTopics topics = new SkeinTopics("skein.", new InMemorySchemaRegistry());
     private final SessionTopologyConfig config = TestSessionConfig.builder()
             .extraction(new ExtractionSettings("extractor", Set.of(), 10, TIMEOUT))
             .build();
     private final CompletionLedger ledger = new CompletionLedger();
-    private TopologyTestDriver driver;
+    private SessionTopologyFixture session;
     private CompletionLedger.TurnsInput turns;
     private TestInputTopic<String, AgentStep> steps;
     private TestInputTopic<String, ToolResult> results;
@@ -83,35 +69,23 @@ class ExtractionTopologyTest {
     private CompletionLedger.ResponsesOutput responses;
 
     @BeforeEach
-    void start() throws Exception {
-        Properties props = SessionStreamsConfig.properties(
-                KafkaConnection.to("unused:9092"),
-                "test",
-                Files.createTempDirectory("extraction-topology-test"),
-                topics,
-                1,
-                Map.of());
-        driver = new TopologyTestDriver(SessionTopology.build(topics, config, new SessionPartitions(1)), props, START);
-        turns = ledger.turns(input(topics.turns.name(), topics.turns.valueSerde()));
-        steps = input(topics.agentSteps.name(), topics.agentSteps.valueSerde());
-        results = input(topics.toolResults.name(), topics.toolResults.valueSerde());
-        invocations = output(topics.agentRequests.name(), topics.agentRequests.valueSerde());
-        toolRequests =
-                output(topics.tools("small").name(), topics.tools("small").valueSerde());
-        deadLetters = output(topics.deadLetters.name(), topics.deadLetters.valueSerde());
-        deltas = output(topics.deltas.name(), topics.deltas.valueSerde());
-        responses = ledger.responses(output(topics.responses.name(), topics.responses.valueSerde()));
-        input(topics.toolCatalog.name(), topics.toolCatalog.valueSerde()).pipeInput("remember", rememberTool());
-        input(topics.workers.name(), topics.workers.valueSerde()).pipeInput("worker-1", memoryWorker());
+    void start() {
+        session = new SessionTopologyFixture(config, START);
+        turns = ledger.turns(session.input(session.topics.turns));
+        steps = session.input(session.topics.agentSteps);
+        results = session.input(session.topics.toolResults);
+        invocations = session.output(session.topics.agentRequests);
+        toolRequests = session.output(session.topics.tools("small"));
+        deadLetters = session.output(session.topics.deadLetters);
+        deltas = session.output(session.topics.deltas);
+        responses = ledger.responses(session.output(session.topics.responses));
+        session.addTools(rememberTool());
+        session.addWorker(memoryWorker());
     }
 
     @AfterEach
     void stop() {
-        try {
-            ledger.assertEveryTurnCompletedOnce(driver, config);
-        } finally {
-            driver.close();
-        }
+        session.closeAfterChecking(ledger);
     }
 
     @Test
@@ -235,13 +209,13 @@ class ExtractionTopologyTest {
         steps.pipeInput(ADDRESS, extractorAnswer("t2", "I think the user is vegan."));
         DeadLetter notJson = deadLetters.readValue();
         assertThat(notJson.getCause()).contains("answered no memories JSON", "not JSON");
-        assertThat(notJson.getTopic()).isEqualTo(topics.agentSteps.name());
+        assertThat(notJson.getTopic()).isEqualTo(session.topics.agentSteps.name());
         assertThat(toolRequests.isEmpty()).isTrue();
 
         // Unanswered within the timeout: given up when the session next takes an event.
         completeTurn("t3", "remember that I run marathons", "alice");
         invocations.readValue();
-        driver.advanceWallClockTime(TIMEOUT.plusSeconds(1));
+        session.driver.advanceWallClockTime(TIMEOUT.plusSeconds(1));
         completeTurn("t4", "what's new?", "alice");
         invocations.readValue();
         assertThat(pending()).extracting(p -> p.getTurnId()).containsExactly("t4");
@@ -294,7 +268,7 @@ class ExtractionTopologyTest {
     void clearingTheHistoryDropsItsOutstandingExtractions() {
         completeTurn("t1", "remember that I live in Lyon", "alice");
         invocations.readValue();
-        input(topics.sessionCommands.name(), topics.sessionCommands.valueSerde())
+        session.input(session.topics.sessionCommands)
                 .pipeInput(ADDRESS, SessionEvents.command(dev.skein.events.CommandKind.CLEAR_HISTORY));
         steps.pipeInput(ADDRESS, extractorAnswer("t1", TWO_FACTS));
         assertThat(toolRequests.isEmpty()).isTrue();
@@ -375,35 +349,17 @@ class ExtractionTopologyTest {
     }
 
     private SessionMeta meta() {
-        KeyValueStore<String, SessionMeta> store = driver.getKeyValueStore(SessionStores.META);
-        return store.get(ADDRESS);
+        return session.meta(ADDRESS);
     }
 
     private List<TraceEntry> traceOf(String turnId) {
-        KeyValueStore<Bytes, TurnTrace> store = driver.getKeyValueStore(SessionStores.TRACES);
-        return new ArrayList<>(
-                        store.get(SessionStores.traceKey(ADDRESS, turnId)).getEntries())
+        return new ArrayList<>(session.trace(ADDRESS, turnId).getEntries())
                 .stream()
                         .filter(e -> Extractions.TRACE_KIND.equals(e.getKind()))
                         .toList();
     }
 
     private double count(String outcome) {
-        double sum = 0;
-        for (Map.Entry<MetricName, ? extends Metric> metric : driver.metrics().entrySet()) {
-            if (ExtractionCounts.NAME.equals(metric.getKey().name())
-                    && outcome.equals(metric.getKey().tags().get("outcome"))) {
-                sum += ((Number) metric.getValue().metricValue()).doubleValue();
-            }
-        }
-        return sum;
-    }
-
-    private <V> TestInputTopic<String, V> input(String topic, Serde<V> serde) {
-        return driver.createInputTopic(topic, Serdes.String().serializer(), serde.serializer());
-    }
-
-    private <V> TestOutputTopic<String, V> output(String topic, Serde<V> serde) {
-        return driver.createOutputTopic(topic, Serdes.String().deserializer(), serde.deserializer());
+        return session.metricTotal(ExtractionCounts.NAME, "outcome", outcome);
     }
 }

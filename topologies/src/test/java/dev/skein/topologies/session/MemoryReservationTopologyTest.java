@@ -8,21 +8,16 @@ import dev.skein.events.AgentInvocation;
 import dev.skein.events.MemoryRecallSlot;
 import dev.skein.events.TurnRequested;
 import dev.skein.schemas.SkeinTopics;
-import dev.skein.schemas.kafka.KafkaConnection;
 import dev.skein.schemas.registry.InMemorySchemaRegistry;
 import dev.skein.topologies.context.ContextBudget;
 import dev.skein.topologies.context.ContextSettings;
 import dev.skein.topologies.context.MemoryShare;
 import dev.skein.topologies.context.SummarySettings;
 import dev.skein.topologies.context.Tokenizer;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -93,27 +88,10 @@ class MemoryReservationTopologyTest {
         SessionTopologyConfig config = TestSessionConfig.builder()
                 .context(new ContextSettings(budget, Map.of("demo", budget), SummarySettings.OFF))
                 .build();
-        Properties props = SessionStreamsConfig.properties(
-                KafkaConnection.to("unused:9092"),
-                "test",
-                Files.createTempDirectory("memory-reservation-test"),
-                topics,
-                1,
-                Map.of());
-        try (TopologyTestDriver driver =
-                new TopologyTestDriver(SessionTopology.build(topics, config, new SessionPartitions(1)), props, START)) {
-            TestInputTopic<String, TurnRequested> turns = driver.createInputTopic(
-                    topics.turns.name(),
-                    Serdes.String().serializer(),
-                    topics.turns.valueSerde().serializer());
-            TestInputTopic<String, dev.skein.events.AgentStep> steps = driver.createInputTopic(
-                    topics.agentSteps.name(),
-                    Serdes.String().serializer(),
-                    topics.agentSteps.valueSerde().serializer());
-            TestOutputTopic<String, AgentInvocation> invocations = driver.createOutputTopic(
-                    topics.agentRequests.name(),
-                    Serdes.String().deserializer(),
-                    topics.agentRequests.valueSerde().deserializer());
+        try (SessionTopologyFixture session = new SessionTopologyFixture(topics, "test", config, START)) {
+            TestInputTopic<String, TurnRequested> turns = session.input(topics.turns);
+            TestInputTopic<String, dev.skein.events.AgentStep> steps = session.input(topics.agentSteps);
+            TestOutputTopic<String, AgentInvocation> invocations = session.output(topics.agentRequests);
             AgentInvocation last = null;
             for (int i = 1; i <= turnsCount; i++) {
                 String message = i == turnsCount && lastMessage != null

@@ -18,14 +18,12 @@ import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
 import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.SkeinTopics;
-import dev.skein.schemas.kafka.KafkaConnection;
 import dev.skein.schemas.registry.InMemorySchemaRegistry;
 import dev.skein.topologies.context.ContextBudget;
 import dev.skein.topologies.context.ContextSettings;
 import dev.skein.topologies.context.SummarySettings;
 import dev.skein.topologies.context.Tokenizer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,15 +31,11 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -65,8 +59,7 @@ class SessionRetentionTopologyTest {
             SessionStores.TRACES,
             SessionStores.ACTIVITY);
 
-    private final SkeinTopics topics = new SkeinTopics("skein.", new InMemorySchemaRegistry());
-    private TopologyTestDriver driver;
+    private SessionTopologyFixture session;
     private TestInputTopic<String, TurnRequested> turns;
     private TestInputTopic<String, AgentStep> steps;
     private TestInputTopic<String, ToolResult> results;
@@ -74,40 +67,34 @@ class SessionRetentionTopologyTest {
     private TestOutputTopic<String, AgentInvocation> invocations;
     private TestOutputTopic<String, TurnCompleted> completions;
 
-    private void start(SessionRetention retention, Duration turnTimeout) throws Exception {
+    private void start(SessionRetention retention, Duration turnTimeout) {
         start(TestSessionConfig.builder().retention(retention).turnTimeout(turnTimeout));
     }
 
-    private void start(TestSessionConfig builder) throws Exception {
-        Properties props = SessionStreamsConfig.properties(
-                KafkaConnection.to("unused:9092"),
+    private void start(TestSessionConfig builder) {
+        session = new SessionTopologyFixture(
+                new SkeinTopics("skein.", new InMemorySchemaRegistry()),
                 APP,
-                Files.createTempDirectory("retention-topology-test"),
-                topics,
-                1,
-                Map.of());
-        SessionTopologyConfig config = builder.build();
-        driver = new TopologyTestDriver(
-                SessionTopology.build(topics, config, new SessionPartitions(1)), props, Instant.ofEpochMilli(START_MS));
-        turns = input(topics.turns.name(), topics.turns.valueSerde());
-        steps = input(topics.agentSteps.name(), topics.agentSteps.valueSerde());
-        results = input(topics.toolResults.name(), topics.toolResults.valueSerde());
-        commands = input(topics.sessionCommands.name(), topics.sessionCommands.valueSerde());
-        invocations = output(topics.agentRequests.name(), topics.agentRequests.valueSerde());
-        completions = output(topics.responses.name(), topics.responses.valueSerde());
-        input(topics.toolCatalog.name(), topics.toolCatalog.valueSerde())
-                .pipeInput("deploy", tool("deploy", 0.5, false, true));
-        input(topics.workers.name(), topics.workers.valueSerde()).pipeInput("w1", worker("w1", "small", 2, START_MS));
+                builder.build(),
+                Instant.ofEpochMilli(START_MS));
+        turns = session.input(session.topics.turns);
+        steps = session.input(session.topics.agentSteps);
+        results = session.input(session.topics.toolResults);
+        commands = session.input(session.topics.sessionCommands);
+        invocations = session.output(session.topics.agentRequests);
+        completions = session.output(session.topics.responses);
+        session.addTools(tool("deploy", 0.5, false, true));
+        session.addWorker(worker("w1", "small", 2, START_MS));
     }
 
-    private void start(SessionRetention retention) throws Exception {
+    private void start(SessionRetention retention) {
         start(retention, Duration.ofMinutes(2));
     }
 
     @AfterEach
     void stop() {
-        if (driver != null) {
-            driver.close();
+        if (session != null) {
+            session.close();
         }
     }
 
@@ -118,11 +105,11 @@ class SessionRetentionTopologyTest {
         SessionAddress active = new SessionAddress("acme", "active");
         completeTurn(idle, "t1", "hello");
         completeTurn(idle, "t2", "again");
-        assertThat(driver.getKeyValueStore(SessionStores.TRACES).all()).hasNext();
+        assertThat(session.driver.getKeyValueStore(SessionStores.TRACES).all()).hasNext();
 
-        driver.advanceWallClockTime(Duration.ofMinutes(40));
+        session.driver.advanceWallClockTime(Duration.ofMinutes(40));
         completeTurn(active, "a1", "still here");
-        driver.advanceWallClockTime(Duration.ofMinutes(21).plus(CHECK));
+        session.driver.advanceWallClockTime(Duration.ofMinutes(21).plus(CHECK));
 
         assertErased(idle);
         assertThat(meta(active)).isNotNull();
@@ -144,7 +131,7 @@ class SessionRetentionTopologyTest {
         }
 
         // The active one expires in its turn, once it too has been idle for the time to live.
-        driver.advanceWallClockTime(Duration.ofMinutes(40));
+        session.driver.advanceWallClockTime(Duration.ofMinutes(40));
         assertErased(active);
     }
 
@@ -159,7 +146,7 @@ class SessionRetentionTopologyTest {
         assertThat(meta(held).getActiveTurn().getPendingCalls().getFirst().getAwaitingApproval())
                 .isTrue();
 
-        driver.advanceWallClockTime(Duration.ofHours(3));
+        session.driver.advanceWallClockTime(Duration.ofHours(3));
 
         assertThat(meta(waiting).getActiveTurn().getTurnId()).isEqualTo("w1");
         assertThat(meta(held).getActiveTurn().getTurnId()).isEqualTo("h1");
@@ -167,9 +154,9 @@ class SessionRetentionTopologyTest {
 
         // Once the turn ends, the session is idle from then on, and expires a time to live later.
         steps.pipeInput(waiting.toString(), answer(waiting, "w1", 0, "done"));
-        driver.advanceWallClockTime(Duration.ofMinutes(50));
+        session.driver.advanceWallClockTime(Duration.ofMinutes(50));
         assertThat(meta(waiting)).isNotNull();
-        driver.advanceWallClockTime(Duration.ofMinutes(11).plus(CHECK));
+        session.driver.advanceWallClockTime(Duration.ofMinutes(11).plus(CHECK));
         assertErased(waiting);
         assertThat(meta(held)).isNotNull();
     }
@@ -187,12 +174,12 @@ class SessionRetentionTopologyTest {
         steps.pipeInput(address.toString(), answer(address, "t1", 0, "hello Ada"));
         assertThat(meta(address).getPendingExtractions()).hasSize(1);
 
-        driver.advanceWallClockTime(TTL.plus(CHECK).plus(CHECK));
+        session.driver.advanceWallClockTime(TTL.plus(CHECK).plus(CHECK));
         assertThat(meta(address))
                 .as("idle past its time to live, but extracting")
                 .isNotNull();
 
-        driver.advanceWallClockTime(Duration.ofHours(1));
+        session.driver.advanceWallClockTime(Duration.ofHours(1));
         assertErased(address);
     }
 
@@ -201,7 +188,7 @@ class SessionRetentionTopologyTest {
         start(new SessionRetention(TTL, Map.of(), CHECK, 1000));
         SessionAddress address = new SessionAddress("acme", "again");
         completeTurn(address, "t1", "my name is Ada");
-        driver.advanceWallClockTime(TTL.plus(CHECK).plus(CHECK));
+        session.driver.advanceWallClockTime(TTL.plus(CHECK).plus(CHECK));
         assertErased(address);
 
         turns.pipeInput(address.toString(), turn(address, "t2", "what is my name?"));
@@ -227,11 +214,11 @@ class SessionRetentionTopologyTest {
         completeTurn(usual, "u1", "hi");
         completeTurn(kept, "k1", "hi");
 
-        driver.advanceWallClockTime(Duration.ofMinutes(12));
+        session.driver.advanceWallClockTime(Duration.ofMinutes(12));
         assertErased(brief);
         assertThat(meta(usual)).isNotNull();
 
-        driver.advanceWallClockTime(Duration.ofDays(30));
+        session.driver.advanceWallClockTime(Duration.ofDays(30));
         assertErased(usual);
         assertThat(meta(kept)).isNotNull();
         assertThat(history(kept)).hasSize(2);
@@ -246,11 +233,11 @@ class SessionRetentionTopologyTest {
             completeTurn(address, "t", "hi");
             addresses.add(address);
         }
-        driver.advanceWallClockTime(TTL.plus(CHECK));
+        session.driver.advanceWallClockTime(TTL.plus(CHECK));
         assertThat(addresses.stream().filter(a -> meta(a) == null)).hasSize(2);
-        driver.advanceWallClockTime(CHECK);
+        session.driver.advanceWallClockTime(CHECK);
         assertThat(addresses.stream().filter(a -> meta(a) == null)).hasSize(4);
-        driver.advanceWallClockTime(CHECK);
+        session.driver.advanceWallClockTime(CHECK);
         addresses.forEach(this::assertErased);
     }
 
@@ -269,7 +256,8 @@ class SessionRetentionTopologyTest {
         assertThat(ended).extracting(TurnCompleted::getTurnId).containsExactly("t2", "t3");
         assertThat(ended).extracting(TurnCompleted::getStatus).containsOnly(TurnStatus.CANCELLED);
         assertErased(address);
-        assertThat(driver.getKeyValueStore(SessionStores.DEADLINES).all()).isExhausted();
+        assertThat(session.driver.getKeyValueStore(SessionStores.DEADLINES).all())
+                .isExhausted();
 
         steps.pipeInput(address.toString(), answer(address, "t2", 0, "too late"));
         assertThat(meta(address)).isNull();
@@ -315,11 +303,11 @@ class SessionRetentionTopologyTest {
     private void assertErased(SessionAddress address) {
         assertThat(meta(address)).as("meta of %s", address).isNull();
         assertThat(history(address)).as("history of %s", address).isEmpty();
-        assertThat(driver.getKeyValueStore(SessionStores.SUMMARIES).get(address.toString()))
+        assertThat(session.driver.getKeyValueStore(SessionStores.SUMMARIES).get(address.toString()))
                 .isNull();
         for (String store : List.of(SessionStores.TRACES, SessionStores.ACTIVITY, SessionStores.DEADLINES)) {
             List<Bytes> left = new ArrayList<>();
-            driver.<Bytes, Object>getKeyValueStore(store).all().forEachRemaining(kv -> {
+            session.driver.<Bytes, Object>getKeyValueStore(store).all().forEachRemaining(kv -> {
                 if (belongsTo(kv.key, address)) {
                     left.add(kv.key);
                 }
@@ -329,12 +317,15 @@ class SessionRetentionTopologyTest {
     }
 
     private SessionMeta meta(SessionAddress address) {
-        return driver.<String, SessionMeta>getKeyValueStore(SessionStores.META).get(address.toString());
+        return session.driver
+                .<String, SessionMeta>getKeyValueStore(SessionStores.META)
+                .get(address.toString());
     }
 
     private List<ChatMessage> history(SessionAddress address) {
         List<ChatMessage> messages = new ArrayList<>();
-        driver.<Bytes, ChatMessage>getKeyValueStore(SessionStores.MESSAGES)
+        session.driver
+                .<Bytes, ChatMessage>getKeyValueStore(SessionStores.MESSAGES)
                 .all()
                 .forEachRemaining(kv -> {
                     if (belongsTo(kv.key, address)) {
@@ -363,12 +354,12 @@ class SessionRetentionTopologyTest {
                 : address.toString().equals(key);
     }
 
-    /** The latest record of each key in each changelog topic the driver captured; null for a tombstone. */
+    /** The latest record of each key in each changelog topic the session.driver captured; null for a tombstone. */
     private Map<String, Map<Bytes, byte[]>> latestInChangelogs() {
         Map<String, Map<Bytes, byte[]>> latest = new HashMap<>();
         for (String store : CHANGELOGGED) {
             Map<Bytes, byte[]> byKey = new HashMap<>();
-            TestOutputTopic<byte[], byte[]> changelog = driver.createOutputTopic(
+            TestOutputTopic<byte[], byte[]> changelog = session.driver.createOutputTopic(
                     SessionStores.changelogTopic(APP, store),
                     Serdes.ByteArray().deserializer(),
                     Serdes.ByteArray().deserializer());
@@ -406,13 +397,5 @@ class SessionRetentionTopologyTest {
         command.setTenant(address.tenant());
         command.setSessionId(address.sessionId());
         return command;
-    }
-
-    private <V extends SpecificRecord> TestInputTopic<String, V> input(String topic, Serde<V> serde) {
-        return driver.createInputTopic(topic, Serdes.String().serializer(), serde.serializer());
-    }
-
-    private <V extends SpecificRecord> TestOutputTopic<String, V> output(String topic, Serde<V> serde) {
-        return driver.createOutputTopic(topic, Serdes.String().deserializer(), serde.deserializer());
     }
 }

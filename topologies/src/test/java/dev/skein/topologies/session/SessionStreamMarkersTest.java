@@ -11,20 +11,11 @@ import dev.skein.events.DeltaKind;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
-import dev.skein.schemas.SkeinTopics;
-import dev.skein.schemas.kafka.KafkaConnection;
-import dev.skein.schemas.registry.InMemorySchemaRegistry;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,48 +30,28 @@ class SessionStreamMarkersTest {
 
     private static final String ADDRESS = "acme/s1";
 
-    private final SkeinTopics topics = new SkeinTopics("skein.", new InMemorySchemaRegistry());
     private final SessionTopologyConfig config = TestSessionConfig.builder()
             .turnTimeout(Duration.ofSeconds(30))
             .maxQueuedTurns(1)
             .build();
-    private TopologyTestDriver driver;
+    private SessionTopologyFixture session;
     private TestInputTopic<String, TurnRequested> turns;
     private TestInputTopic<String, AgentStep> steps;
     private TestOutputTopic<String, AgentDelta> deltas;
     private TestOutputTopic<String, TurnCompleted> responses;
-    private Path stateDir;
 
     @BeforeEach
-    void start() throws Exception {
-        stateDir = Files.createTempDirectory("session-markers-test");
-        Properties props = SessionStreamsConfig.properties(
-                KafkaConnection.to("unused:9092"), "test", stateDir, topics, 1, Map.of());
-        driver = new TopologyTestDriver(
-                SessionTopology.build(topics, config, new SessionPartitions(1)),
-                props,
-                Instant.parse("2026-01-01T00:00:00Z"));
-        turns = driver.createInputTopic(
-                topics.turns.name(),
-                Serdes.String().serializer(),
-                topics.turns.valueSerde().serializer());
-        steps = driver.createInputTopic(
-                topics.agentSteps.name(),
-                Serdes.String().serializer(),
-                topics.agentSteps.valueSerde().serializer());
-        deltas = driver.createOutputTopic(
-                topics.deltas.name(),
-                Serdes.String().deserializer(),
-                topics.deltas.valueSerde().deserializer());
-        responses = driver.createOutputTopic(
-                topics.responses.name(),
-                Serdes.String().deserializer(),
-                topics.responses.valueSerde().deserializer());
+    void start() {
+        session = new SessionTopologyFixture(config, Instant.parse("2026-01-01T00:00:00Z"));
+        turns = session.input(session.topics.turns);
+        steps = session.input(session.topics.agentSteps);
+        deltas = session.output(session.topics.deltas);
+        responses = session.output(session.topics.responses);
     }
 
     @AfterEach
     void stop() {
-        driver.close();
+        session.close();
     }
 
     @Test

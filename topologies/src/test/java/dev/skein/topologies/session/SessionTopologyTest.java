@@ -26,22 +26,15 @@ import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
 import dev.skein.events.WorkerHeartbeat;
 import dev.skein.schemas.SkeinTopics;
-import dev.skein.schemas.kafka.KafkaConnection;
 import dev.skein.schemas.registry.InMemorySchemaRegistry;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,7 +50,7 @@ class SessionTopologyTest {
             .turnTimeout(Duration.ofSeconds(30))
             .maxQueuedTurns(2)
             .build();
-    private TopologyTestDriver driver;
+    private SessionTopologyFixture session;
     private final CompletionLedger ledger = new CompletionLedger();
     private CompletionLedger.TurnsInput turns;
     private TestInputTopic<String, AgentStep> steps;
@@ -69,48 +62,28 @@ class SessionTopologyTest {
     private TestOutputTopic<String, ToolRequest> toolRequests;
     private CompletionLedger.ResponsesOutput responses;
     private TestOutputTopic<String, DeadLetter> deadLetters;
-    private Path stateDir;
 
     @BeforeEach
-    void start() throws Exception {
-        stateDir = Files.createTempDirectory("session-topology-test");
-        Properties props = SessionStreamsConfig.properties(
-                KafkaConnection.to("unused:9092"), "test", stateDir, topics, 1, Map.of());
-        driver = new TopologyTestDriver(SessionTopology.build(topics, config, new SessionPartitions(1)), props, START);
-        catalog = input(topics.toolCatalog.name(), topics.toolCatalog.valueSerde());
-        turns = ledger.turns(input(topics.turns.name(), topics.turns.valueSerde()));
-        steps = input(topics.agentSteps.name(), topics.agentSteps.valueSerde());
-        results = input(topics.toolResults.name(), topics.toolResults.valueSerde());
-        commands = input(topics.sessionCommands.name(), topics.sessionCommands.valueSerde());
-        invocations = driver.createOutputTopic(
-                topics.agentRequests.name(),
-                Serdes.String().deserializer(),
-                topics.agentRequests.valueSerde().deserializer());
-        toolRequests = driver.createOutputTopic(
-                topics.tools("small").name(),
-                Serdes.String().deserializer(),
-                topics.tools("small").valueSerde().deserializer());
-        responses = ledger.responses(driver.createOutputTopic(
-                topics.responses.name(),
-                Serdes.String().deserializer(),
-                topics.responses.valueSerde().deserializer()));
-        deadLetters = driver.createOutputTopic(
-                topics.deadLetters.name(),
-                Serdes.String().deserializer(),
-                topics.deadLetters.valueSerde().deserializer());
-        heartbeats = input(topics.workers.name(), topics.workers.valueSerde());
+    void start() {
+        session = new SessionTopologyFixture(topics, "test", config, START);
+        catalog = session.input(topics.toolCatalog, START);
+        turns = ledger.turns(session.input(topics.turns, START));
+        steps = session.input(topics.agentSteps, START);
+        results = session.input(topics.toolResults, START);
+        commands = session.input(topics.sessionCommands, START);
+        invocations = session.output(topics.agentRequests);
+        toolRequests = session.output(topics.tools("small"));
+        responses = ledger.responses(session.output(topics.responses));
+        deadLetters = session.output(topics.deadLetters);
+        heartbeats = session.input(topics.workers, START);
         catalog.pipeInput("calculator", calculator());
         heartbeats.pipeInput("worker-1", worker("worker-1", List.of("small"), 2, 4, 0));
     }
 
     @AfterEach
     void stop() {
-        try {
-            // Whatever path a test took, every turn it sent ends with exactly one completion.
-            ledger.assertEveryTurnCompletedOnce(driver, config);
-        } finally {
-            driver.close();
-        }
+        // Whatever path a test took, every turn it sent ends with exactly one completion.
+        session.closeAfterChecking(ledger);
     }
 
     @Test
@@ -267,10 +240,10 @@ class SessionTopologyTest {
     void aTurnPastItsDeadlineFailsClearlyAndLateEventsAreDropped() {
         turns.pipeInput(ADDRESS, turn("t1", "what is 2*2"));
         steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("c1", "calculator", "{\"expression\":\"2*2\"}")));
-        driver.advanceWallClockTime(Duration.ofSeconds(29));
+        session.driver.advanceWallClockTime(Duration.ofSeconds(29));
         assertThat(responses.isEmpty()).isTrue();
 
-        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        session.driver.advanceWallClockTime(Duration.ofSeconds(2));
 
         TurnCompleted failed = responses.readValue();
         assertThat(failed.getStatus()).isEqualTo(TurnStatus.FAILED);
@@ -296,7 +269,7 @@ class SessionTopologyTest {
         turns.pipeInput(ADDRESS, quick);
         turns.pipeInput(ADDRESS, turn("t2", "next"));
 
-        driver.advanceWallClockTime(Duration.ofMillis(1500));
+        session.driver.advanceWallClockTime(Duration.ofMillis(1500));
 
         assertThat(responses.readValue().getError())
                 .contains("timed out after 1000 ms")
@@ -357,7 +330,7 @@ class SessionTopologyTest {
         catalog.pipeInput("vision", tool("vision", needs(1, 8, 1), false, false));
         catalog.pipeInput("huge", tool("huge", needs(1, 1024, 0), false, false));
         heartbeats.pipeInput("gpu", worker("gpu", List.of("gpu"), 8, 32, 1));
-        driver.advanceWallClockTime(Duration.ofSeconds(20)); // the gpu worker's heartbeat is now too old
+        session.driver.advanceWallClockTime(Duration.ofSeconds(20)); // the gpu worker's heartbeat is now too old
         heartbeats.pipeInput("worker-1", worker("worker-1", List.of("small"), 2, 4, 0, START.plusSeconds(20)));
 
         turns.pipeInput(ADDRESS, turn("t1", "look at this"));
@@ -420,7 +393,7 @@ class SessionTopologyTest {
         assertThat(history().get(2).getCached()).isFalse();
 
         steps.pipeInput(ADDRESS, answer("t2", 1, "9"));
-        driver.advanceWallClockTime(Duration.ofMinutes(11)); // past the 10-minute default time to live
+        session.driver.advanceWallClockTime(Duration.ofMinutes(11)); // past the 10-minute default time to live
         heartbeats.pipeInput("worker-1", worker("worker-1", List.of("small"), 2, 4, 0, START.plusSeconds(660)));
         turns.pipeInput(ADDRESS, turn("t3", "square 3 once more"));
         steps.pipeInput(ADDRESS, toolCalls("t3", 0, new ToolCall("c", "square", "{\"n\":3}")));
@@ -429,14 +402,11 @@ class SessionTopologyTest {
 
     @Test
     void aCacheableResultIsPublishedToTheSharedCacheTopicKeyedByCallAndStampedWhenStored() {
-        TestOutputTopic<String, ToolResult> cacheTopic = driver.createOutputTopic(
-                topics.resultCache.name(),
-                Serdes.String().deserializer(),
-                topics.resultCache.valueSerde().deserializer());
+        TestOutputTopic<String, ToolResult> cacheTopic = session.output(topics.resultCache);
         catalog.pipeInput("square", tool("square", needs(0.5, 0, 0), true, false));
         turns.pipeInput(ADDRESS, turn("t1", "square 3"));
         steps.pipeInput(ADDRESS, toolCalls("t1", 0, new ToolCall("a", "square", "{\"n\": 3}")));
-        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        session.driver.advanceWallClockTime(Duration.ofSeconds(2));
         results.pipeInput(ADDRESS, result("t1", 0, "a", ToolStatus.OK, "9"));
         steps.pipeInput(ADDRESS, answer("t1", 1, "9"));
 
@@ -729,7 +699,7 @@ class SessionTopologyTest {
 
     @Test
     void eachInputHasARerouteSinkBackToItsOwnTopic() {
-        // The test driver delivers every record on partition 0, so it cannot put one on a partition that
+        // The test session.driver delivers every record on partition 0, so it cannot put one on a partition that
         // does not own its session (SessionProcessorTest does, with MockProcessorContext): here, the wiring.
         var description =
                 SessionTopology.build(topics, config, new SessionPartitions(4)).describe();
@@ -753,12 +723,12 @@ class SessionTopologyTest {
 
     @Test
     void unreadableRecordsAreSkippedAndProcessingGoesOn() {
-        TestInputTopic<String, byte[]> raw = driver.createInputTopic(
+        TestInputTopic<String, byte[]> raw = session.driver.createInputTopic(
                 topics.turns.name(), Serdes.String().serializer(), new ByteArraySerializer(), START, Duration.ZERO);
         raw.pipeInput(ADDRESS, new byte[] {1, 2, 3});
         turns.pipeInput(ADDRESS, turn("t1", "hello"));
 
-        // The dead letter itself is asserted in DeadLetterHandlerTest: the test driver does not
+        // The dead letter itself is asserted in DeadLetterHandlerTest: the test session.driver does not
         // deliver records a handler returns.
         assertThat(invocations.readValue().getTurnId()).isEqualTo("t1");
     }
@@ -766,10 +736,7 @@ class SessionTopologyTest {
     // ---- helpers -----------------------------------------------------------------------------
 
     private TestOutputTopic<String, ToolRequest> toolTopic(String tier) {
-        return driver.createOutputTopic(
-                topics.tools(tier).name(),
-                Serdes.String().deserializer(),
-                topics.tools(tier).valueSerde().deserializer());
+        return session.output(topics.tools(tier));
     }
 
     private static ResourceSpec needs(double cpus, long memoryGib, int gpus) {
@@ -813,18 +780,12 @@ class SessionTopologyTest {
                 .build();
     }
 
-    private <V> TestInputTopic<String, V> input(String name, org.apache.kafka.common.serialization.Serde<V> serde) {
-        return driver.createInputTopic(name, Serdes.String().serializer(), serde.serializer(), START, Duration.ZERO);
-    }
-
     private List<ChatMessage> history() {
-        KeyValueStore<Bytes, ChatMessage> store = driver.getKeyValueStore(SessionStores.MESSAGES);
-        return SessionHistory.all(store, ADDRESS, meta());
+        return session.history(ADDRESS);
     }
 
     private SessionMeta meta() {
-        KeyValueStore<String, SessionMeta> store = driver.getKeyValueStore(SessionStores.META);
-        return store.get(ADDRESS);
+        return session.meta(ADDRESS);
     }
 
     private static TurnRequested turn(String turnId, String message) {

@@ -22,23 +22,12 @@ import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnStatus;
 import dev.skein.events.TurnTrace;
 import dev.skein.schemas.SkeinTopics;
-import dev.skein.schemas.kafka.KafkaConnection;
 import dev.skein.schemas.registry.InMemorySchemaRegistry;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,7 +54,7 @@ class SpeculativeDispatchTopologyTest {
     private Node committed;
 
     @BeforeEach
-    void start() throws Exception {
+    void start() {
         aborted = new Node(null);
         committed = new Node(ledger);
     }
@@ -73,10 +62,9 @@ class SpeculativeDispatchTopologyTest {
     @AfterEach
     void stop() {
         try {
-            ledger.assertEveryTurnCompletedOnce(committed.driver, config);
+            committed.session.closeAfterChecking(ledger);
         } finally {
-            aborted.driver.close();
-            committed.driver.close();
+            aborted.session.close();
         }
     }
 
@@ -176,7 +164,7 @@ class SpeculativeDispatchTopologyTest {
     @Test
     void aStepForATurnThatTimedOutFirstIsDropped() {
         AgentInvocation invocation = committed.startTurn("t1");
-        committed.driver.advanceWallClockTime(config.turnTimeout().plus(config.deadlineCheckInterval()));
+        committed.session.driver.advanceWallClockTime(config.turnTimeout().plus(config.deadlineCheckInterval()));
         assertThat(committed.responses.readValue().getStatus()).isEqualTo(TurnStatus.FAILED);
 
         committed.steps.pipeInput(ADDRESS, answer(invocation, "too late"));
@@ -215,7 +203,7 @@ class SpeculativeDispatchTopologyTest {
 
     /** One topology with its own state: the committed one, or one whose pass is then aborted. */
     private final class Node {
-        final TopologyTestDriver driver;
+        final SessionTopologyFixture session;
         final CompletionLedger.TurnsInput turns;
         final TestInputTopic<String, AgentStep> steps;
         final TestInputTopic<String, ToolResult> results;
@@ -224,35 +212,18 @@ class SpeculativeDispatchTopologyTest {
         final TestOutputTopic<String, ToolRequest> toolRequests;
         final CompletionLedger.ResponsesOutput responses;
 
-        Node(CompletionLedger ledgerOrNull) throws Exception {
-            Properties props = SessionStreamsConfig.properties(
-                    KafkaConnection.to("unused:9092"),
-                    "test",
-                    Files.createTempDirectory("speculative-dispatch-test"),
-                    topics,
-                    1,
-                    Map.of());
-            driver = new TopologyTestDriver(
-                    SessionTopology.build(topics, config, new SessionPartitions(1)), props, START);
+        Node(CompletionLedger ledgerOrNull) {
+            session = new SessionTopologyFixture(topics, "test", config, START);
             CompletionLedger own = ledgerOrNull == null ? new CompletionLedger() : ledgerOrNull;
-            turns = own.turns(input(topics.turns.name(), topics.turns.valueSerde()));
-            steps = input(topics.agentSteps.name(), topics.agentSteps.valueSerde());
-            results = input(topics.toolResults.name(), topics.toolResults.valueSerde());
-            commands = input(topics.sessionCommands.name(), topics.sessionCommands.valueSerde());
-            invocations = driver.createOutputTopic(
-                    topics.agentRequests.name(),
-                    Serdes.String().deserializer(),
-                    topics.agentRequests.valueSerde().deserializer());
-            toolRequests = driver.createOutputTopic(
-                    topics.tools("small").name(),
-                    Serdes.String().deserializer(),
-                    topics.tools("small").valueSerde().deserializer());
-            responses = own.responses(driver.createOutputTopic(
-                    topics.responses.name(),
-                    Serdes.String().deserializer(),
-                    topics.responses.valueSerde().deserializer()));
-            input(topics.toolCatalog.name(), topics.toolCatalog.valueSerde()).pipeInput("calculator", calculator());
-            input(topics.workers.name(), topics.workers.valueSerde())
+            turns = own.turns(session.input(topics.turns, START));
+            steps = session.input(topics.agentSteps, START);
+            results = session.input(topics.toolResults, START);
+            commands = session.input(topics.sessionCommands, START);
+            invocations = session.output(topics.agentRequests);
+            toolRequests = session.output(topics.tools("small"));
+            responses = own.responses(session.output(topics.responses));
+            session.input(topics.toolCatalog, START).pipeInput("calculator", calculator());
+            session.input(topics.workers, START)
                     .pipeInput("worker-1", SessionEvents.worker("worker-1", "small", 2, START.toEpochMilli()));
         }
 
@@ -262,36 +233,19 @@ class SpeculativeDispatchTopologyTest {
         }
 
         SessionMeta meta() {
-            KeyValueStore<String, SessionMeta> store = driver.getKeyValueStore(SessionStores.META);
-            return store.get(ADDRESS);
+            return session.meta(ADDRESS);
         }
 
         List<ChatMessage> history() {
-            KeyValueStore<Bytes, ChatMessage> store = driver.getKeyValueStore(SessionStores.MESSAGES);
-            return SessionHistory.all(store, ADDRESS, meta());
+            return session.history(ADDRESS);
         }
 
         TurnTrace trace(String turnId) {
-            KeyValueStore<Bytes, TurnTrace> store = driver.getKeyValueStore(SessionStores.TRACES);
-            return store.get(SessionStores.traceKey(ADDRESS, turnId));
+            return session.trace(ADDRESS, turnId);
         }
 
         double droppedSpeculative(String kind) {
-            double total = 0;
-            for (Map.Entry<MetricName, ? extends Metric> metric :
-                    driver.metrics().entrySet()) {
-                MetricName name = metric.getKey();
-                if (Dispatches.NAME.equals(name.name())
-                        && kind.equals(name.tags().get("kind"))) {
-                    total += ((Number) metric.getValue().metricValue()).doubleValue();
-                }
-            }
-            return total;
-        }
-
-        private <V> TestInputTopic<String, V> input(String name, Serde<V> serde) {
-            return driver.createInputTopic(
-                    name, Serdes.String().serializer(), serde.serializer(), START, Duration.ZERO);
+            return session.metricTotal(Dispatches.NAME, "kind", kind);
         }
     }
 

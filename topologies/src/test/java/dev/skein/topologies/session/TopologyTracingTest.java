@@ -12,15 +12,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.CommandKind;
 import dev.skein.events.ToolCall;
-import dev.skein.events.ToolDefinition;
 import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
 import dev.skein.events.ToolStatus;
 import dev.skein.events.TurnCompleted;
-import dev.skein.events.WorkerHeartbeat;
 import dev.skein.schemas.SkeinTopics;
 import dev.skein.schemas.Topic;
-import dev.skein.schemas.kafka.KafkaConnection;
 import dev.skein.schemas.registry.InMemorySchemaRegistry;
 import dev.skein.schemas.tracing.TraceHeaders;
 import dev.skein.topologies.tracing.TopologySpans;
@@ -29,17 +26,12 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.testing.junit5.OpenTelemetryExtension;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,38 +52,27 @@ class TopologyTracingTest {
     private static final String CALC_ARGS = "{\"n\":3}";
 
     private final SkeinTopics topics = new SkeinTopics("skein.", new InMemorySchemaRegistry());
-    private TopologyTestDriver driver;
+    private SessionTopologyFixture session;
     private TestOutputTopic<String, AgentInvocation> invocations;
     private TestOutputTopic<String, ToolRequest> toolRequests;
     private TestOutputTopic<String, TurnCompleted> responses;
 
     @BeforeEach
-    void start() throws Exception {
+    void start() {
         SessionTopologyConfig config =
                 TestSessionConfig.builder().turnTimeout(Duration.ofSeconds(30)).build();
-        Properties props = SessionStreamsConfig.properties(
-                KafkaConnection.to("unused:9092"),
-                "test",
-                Files.createTempDirectory("topology-tracing-test"),
-                topics,
-                1,
-                Map.of());
-        driver = new TopologyTestDriver(
-                SessionTopology.build(topics, config, new SessionPartitions(1)), props, Instant.ofEpochMilli(START_MS));
-        TestInputTopic<String, ToolDefinition> catalog = input(topics.toolCatalog);
-        catalog.pipeInput("calculator", tool("calculator", 1, true, false));
-        catalog.pipeInput("deploy", tool("deploy", 1, false, true));
-        TestInputTopic<String, WorkerHeartbeat> workers = input(topics.workers);
-        workers.pipeInput("worker-1", worker("worker-1", "small", 2, START_MS));
-        invocations = output(topics.agentRequests);
-        toolRequests = output(topics.tools("small"));
-        responses = output(topics.responses);
+        session = new SessionTopologyFixture(topics, "test", config, Instant.ofEpochMilli(START_MS));
+        session.addTools(tool("calculator", 1, true, false), tool("deploy", 1, false, true));
+        session.addWorker(worker("worker-1", "small", 2, START_MS));
+        invocations = session.output(topics.agentRequests);
+        toolRequests = session.output(topics.tools("small"));
+        responses = session.output(topics.responses);
         otel.clearSpans();
     }
 
     @AfterEach
     void stop() {
-        driver.close();
+        session.close();
     }
 
     @Test
@@ -257,12 +238,6 @@ class TopologyTracingTest {
     }
 
     private <V> TestInputTopic<String, V> input(Topic<String, V> topic) {
-        return driver.createInputTopic(
-                topic.name(), Serdes.String().serializer(), topic.valueSerde().serializer());
-    }
-
-    private <V> TestOutputTopic<String, V> output(Topic<String, V> topic) {
-        return driver.createOutputTopic(
-                topic.name(), Serdes.String().deserializer(), topic.valueSerde().deserializer());
+        return session.input(topic);
     }
 }

@@ -16,25 +16,15 @@ import dev.skein.events.AgentStep;
 import dev.skein.events.CommandKind;
 import dev.skein.events.SessionCommand;
 import dev.skein.events.ToolCall;
-import dev.skein.events.ToolDefinition;
 import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
 import dev.skein.events.TraceEntry;
 import dev.skein.events.TurnTrace;
-import dev.skein.events.WorkerHeartbeat;
-import dev.skein.schemas.SkeinTopics;
-import dev.skein.schemas.kafka.KafkaConnection;
-import dev.skein.schemas.registry.InMemorySchemaRegistry;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,58 +42,39 @@ class TurnTraceTopologyTest {
 
     private static final String ADDRESS = "acme/s1";
 
-    private final SkeinTopics topics = new SkeinTopics("skein.", new InMemorySchemaRegistry());
-    private TopologyTestDriver driver;
+    private SessionTopologyFixture session;
     private TestInputTopic<String, dev.skein.events.TurnRequested> turns;
     private TestInputTopic<String, AgentStep> steps;
     private TestInputTopic<String, ToolResult> results;
     private TestInputTopic<String, SessionCommand> commands;
-    private TestInputTopic<String, ToolDefinition> catalog;
     private TestOutputTopic<String, AgentInvocation> invocations;
     private TestOutputTopic<String, ToolRequest> toolRequests;
     private long invocationsRead;
     private long requestsRead;
 
     @BeforeEach
-    void start() throws Exception {
+    void start() {
         start(TestSessionConfig.builder().build());
     }
 
-    private void start(SessionTopologyConfig config) throws Exception {
-        if (driver != null) {
-            driver.close();
+    private void start(SessionTopologyConfig config) {
+        if (session != null) {
+            session.close();
         }
-        Properties props = SessionStreamsConfig.properties(
-                KafkaConnection.to("unused:9092"),
-                "test",
-                Files.createTempDirectory("trace-topology-test"),
-                topics,
-                1,
-                Map.of());
-        driver = new TopologyTestDriver(
-                SessionTopology.build(topics, config, new SessionPartitions(1)), props, Instant.ofEpochMilli(START_MS));
-        turns = input(topics.turns.name(), topics.turns.valueSerde());
-        steps = input(topics.agentSteps.name(), topics.agentSteps.valueSerde());
-        results = input(topics.toolResults.name(), topics.toolResults.valueSerde());
-        commands = input(topics.sessionCommands.name(), topics.sessionCommands.valueSerde());
-        invocations = driver.createOutputTopic(
-                topics.agentRequests.name(),
-                Serdes.String().deserializer(),
-                topics.agentRequests.valueSerde().deserializer());
-        toolRequests = driver.createOutputTopic(
-                topics.tools("small").name(),
-                Serdes.String().deserializer(),
-                topics.tools("small").valueSerde().deserializer());
-        catalog = input(topics.toolCatalog.name(), topics.toolCatalog.valueSerde());
-        catalog.pipeInput("square", tool("square", 0.5, true, false));
-        catalog.pipeInput("calculator", tool("calculator", 0.5, false, false));
-        TestInputTopic<String, WorkerHeartbeat> heartbeats = input(topics.workers.name(), topics.workers.valueSerde());
-        heartbeats.pipeInput("worker-1", worker("worker-1", "small", 2, START_MS));
+        session = new SessionTopologyFixture(config, Instant.ofEpochMilli(START_MS));
+        turns = session.input(session.topics.turns);
+        steps = session.input(session.topics.agentSteps);
+        results = session.input(session.topics.toolResults);
+        commands = session.input(session.topics.sessionCommands);
+        invocations = session.output(session.topics.agentRequests);
+        toolRequests = session.output(session.topics.tools("small"));
+        session.addTools(tool("square", 0.5, true, false), tool("calculator", 0.5, false, false));
+        session.addWorker(worker("worker-1", "small", 2, START_MS));
     }
 
     @AfterEach
     void stop() {
-        driver.close();
+        session.close();
     }
 
     @Test
@@ -179,7 +150,7 @@ class TurnTraceTopologyTest {
 
     @Test
     void aHeldCallIsExplainedWhenHeldAndWhenApproved() {
-        catalog.pipeInput("deploy", tool("deploy", 0.5, false, true));
+        session.addTools(tool("deploy", 0.5, false, true));
         turns.pipeInput(ADDRESS, turn("t1", "deploy"));
         steps.pipeInput(ADDRESS, echoInvocation(toolCalls("t1", 0, new ToolCall("d", "deploy", "{\"n\":1}"))));
         SessionCommand approve = SessionEvents.decision(CommandKind.APPROVE_TOOL_CALL, "d", null);
@@ -206,7 +177,7 @@ class TurnTraceTopologyTest {
                 .build());
         turns.pipeInput(ADDRESS, turn("t1", "hello"));
 
-        driver.advanceWallClockTime(java.time.Duration.ofSeconds(31));
+        session.driver.advanceWallClockTime(java.time.Duration.ofSeconds(31));
 
         TraceEntry last = trace("t1").getEntries().getLast();
         assertThat(last.getKind()).isEqualTo("turn-completed");
@@ -280,10 +251,6 @@ class TurnTraceTopologyTest {
     }
 
     private KeyValueStore<Bytes, TurnTrace> traceStore() {
-        return driver.getKeyValueStore(SessionStores.TRACES);
-    }
-
-    private <V> TestInputTopic<String, V> input(String topic, org.apache.kafka.common.serialization.Serde<V> serde) {
-        return driver.createInputTopic(topic, Serdes.String().serializer(), serde.serializer());
+        return session.driver.getKeyValueStore(SessionStores.TRACES);
     }
 }

@@ -10,7 +10,8 @@ import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.CumulativeCount;
 import org.junit.jupiter.api.Test;
 
-class ExtractionMetricsTest {
+/** The topology's per-task counts of memory extractions, as one counter per outcome summed over tasks. */
+class MemoryExtractionMetricsTest {
 
     @Test
     void sumsEachOutcomeOverTasksAndReadsLiveCounts() {
@@ -18,8 +19,11 @@ class ExtractionMetricsTest {
             Sensor written0 = sensor(kafka, "written", "0_0");
             Sensor written1 = sensor(kafka, "written", "0_1");
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
-            try (ExtractionMetrics metrics = new ExtractionMetrics(kafka::metrics, registry)) {
+            try (TaskCounterMetrics metrics = TaskCounterMetrics.memoryExtractions(kafka::metrics, registry)) {
                 metrics.start();
+                // every outcome is there from the start, before the topology counts one
+                assertThat(registry.find("skein.memory.extractions").functionCounters())
+                        .hasSize(4);
                 written0.record();
                 written1.record();
                 written1.record();
@@ -38,10 +42,7 @@ class ExtractionMetricsTest {
         Sensor sensor = kafka.sensor("extractions." + outcome + "." + task);
         sensor.add(
                 new MetricName(
-                        ExtractionMetrics.NAME,
-                        ExtractionMetrics.GROUP,
-                        "",
-                        Map.of("outcome", outcome, "task-id", task)),
+                        "memory-extractions-total", "skein-session", "", Map.of("outcome", outcome, "task-id", task)),
                 new CumulativeCount());
         return sensor;
     }
