@@ -4,6 +4,8 @@ import dev.skein.events.ActiveTurn;
 import dev.skein.events.SessionMeta;
 import dev.skein.events.SessionStatus;
 import dev.skein.events.TurnStatus;
+import dev.skein.topologies.tracing.TopologySpans;
+import io.opentelemetry.context.Scope;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,11 +45,14 @@ final class TurnDeadlines {
                     active.getTurnId(),
                     allowed,
                     waitingFor);
-            turns.finish(
-                    session,
-                    TurnStatus.FAILED,
-                    null,
-                    "turn timed out after " + allowed + " ms while waiting for " + waitingFor);
+            // The deadline's completion continues the turn's trace (a punctuation has none of its own).
+            try (Scope ignored = TopologySpans.expired(active.getTraceparent(), active.getTurnId())) {
+                turns.finish(
+                        session,
+                        TurnStatus.FAILED,
+                        null,
+                        "turn timed out after " + allowed + " ms while waiting for " + waitingFor);
+            }
             session.save();
         }
     }

@@ -17,6 +17,7 @@ import dev.skein.events.TurnStatus;
 import dev.skein.schemas.SessionAddress;
 import dev.skein.schemas.TenantAccess;
 import dev.skein.topologies.context.ContextWindow;
+import dev.skein.topologies.tracing.TopologySpans;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -311,6 +312,7 @@ final class Turns {
                 .setDeadlineMs(now + timeout)
                 .setToolCallCount(0)
                 .setUserId(turn.getUserId())
+                .setTraceparent(TopologySpans.held())
                 .setPendingCalls(new ArrayList<>())
                 .build();
         meta.setActiveTurn(active);

@@ -131,6 +131,24 @@ public final class TopologySpans {
         return span.makeCurrent();
     }
 
+    /**
+     * A turn ended by its deadline: a span of no duration in the trace the turn started in
+     * ({@code traceparent}, null without tracing), made current until the scope closes, so that
+     * the completion it writes carries the turn's trace id.
+     */
+    public static Scope expired(String traceparent, String turnId) {
+        if (traceparent == null) {
+            return Scope.noop();
+        }
+        Span span = TraceHeaders.tracer()
+                .spanBuilder("turn deadline")
+                .setParent(TraceHeaders.fromTraceparent(traceparent))
+                .setAttribute(TURN, turnId)
+                .startSpan();
+        span.end();
+        return span.makeCurrent();
+    }
+
     private static Object field(SpecificRecord event, String name) {
         Schema.Field field = event.getSchema().getField(name);
         return field == null ? null : event.get(field.pos());

@@ -115,6 +115,27 @@ class TopologyTracingTest {
     }
 
     @Test
+    void aTurnEndedByItsDeadlineNamesTheTraceItStartedIn() {
+        Span client = span("client");
+        pipe(topics.turns, turn("t1", "what is 3 squared?"), client);
+        invocations.readRecord();
+
+        session.driver.advanceWallClockTime(Duration.ofSeconds(31));
+
+        var completion = responses.readRecord();
+        assertThat(completion.value().getError()).contains("timed out");
+        assertThat(completion.value().getTraceId())
+                .as("the deadline's punctuation has no trace of its own")
+                .isEqualTo(client.getSpanContext().getTraceId());
+        SpanData deadline = otel.getSpans().stream()
+                .filter(span -> span.getName().equals("turn deadline"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(deadline.getParentSpanId()).isEqualTo(pass("TurnRequested").getSpanId());
+        assertThat(deadline.getAttributes().get(TopologySpans.TURN)).isEqualTo("t1");
+    }
+
+    @Test
     void aCallTheCacheAnswersIsAToolSpanOfThePassMarkedCached() {
         runToolTurn("t1");
         otel.clearSpans();
