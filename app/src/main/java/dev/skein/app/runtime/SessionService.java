@@ -31,6 +31,7 @@ public final class SessionService implements AutoCloseable {
     private final AtomicReference<Throwable> lastError = new AtomicReference<>();
 
     private final String bootstrapServers;
+    private final UncleanStopRecovery recovery;
 
     public SessionService(
             SkeinTopics topics,
@@ -38,6 +39,9 @@ public final class SessionService implements AutoCloseable {
             CommitRequests commits,
             SessionPartitions partitions,
             Properties streamsProperties) {
+        // Before the client is built: it opens the stores of every task directory it finds.
+        this.recovery = UncleanStopRecovery.of(streamsProperties);
+        recovery.beforeStart();
         this.streams = new KafkaStreams(SessionTopology.build(topics, config, partitions, commits), streamsProperties);
         this.queries = new SessionQueries(streams);
         this.bootstrapServers = String.valueOf(streamsProperties.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
@@ -133,6 +137,8 @@ public final class SessionService implements AutoCloseable {
 
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
+        if (streams.close(Duration.ofSeconds(30))) {
+            recovery.closedCleanly();
+        }
     }
 }

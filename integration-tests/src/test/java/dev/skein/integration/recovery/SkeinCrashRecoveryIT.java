@@ -57,7 +57,12 @@ class SkeinCrashRecoveryIT {
 
         first.kill9(); // no shutdown hook runs, nothing is flushed or closed
 
-        skeinUp(dataDir, httpPort, kafkaPort).awaitHealthy(Duration.ofSeconds(120));
+        SkeinUpProcess second = skeinUp(dataDir, httpPort, kafkaPort).awaitHealthy(Duration.ofSeconds(120));
+        // The unclean stop is found before Kafka Streams starts (UncleanStopRecovery), so Kafka
+        // Streams never meets the stores it would fail as corrupted and rebalance over.
+        String restartLog = Files.readString(second.log());
+        assertThat(restartLog).contains("the local state of tasks [0_0, 0_1, 0_2, 0_3] is deleted");
+        assertThat(restartLog).doesNotContain("no checkpoint after an unclean stop");
         JsonNode after = client.awaitHistory("durable", 6);
         assertThat(after).isEqualTo(before);
         assertThat(client.history("other").body().path("messages")).hasSize(4);

@@ -175,10 +175,38 @@ class ToolWorkerIT {
         await().during(Duration.ofSeconds(3)).atMost(TIMEOUT).until(() -> worker.deadLettered() == 1);
     }
 
+    @Test
+    void aLongCallDoesNotHoldBackTheCallsThatArriveWhileItRuns() throws Exception {
+        // One key, so one partition: with one consumer per tier group the calculator waited for
+        // the sleep, as a consumer polls again only once its whole batch is done.
+        send(request("call-long", "sleep", "{\"ms\":15000}"), "acme/s1");
+        try (TopicReader<AgentDelta> deltas = new TopicReader<>(bootstrap, topics.deltas);
+                TopicReader<ToolResult> results = new TopicReader<>(bootstrap, topics.toolResults)) {
+            deltas.await(
+                    r -> r.value().getKind() == DeltaKind.TOOL_STARTED
+                            && "call-long".equals(r.value().getCallId()),
+                    TIMEOUT);
+            send(request("call-quick", "calculator", "{\"expression\":\"6*7\"}"), "acme/s1");
+
+            assertThat(results.await(r -> r.value().getCallId().equals("call-quick"), TIMEOUT)
+                            .value()
+                            .getOutput())
+                    .isEqualTo("42");
+            assertThat(results.seen())
+                    .as("the sleep still runs")
+                    .extracting(r -> r.value().getCallId())
+                    .doesNotContain("call-long");
+        }
+    }
+
     private void send(ToolRequest request) throws Exception {
+        send(request, request.getCallId());
+    }
+
+    private void send(ToolRequest request, String key) throws Exception {
         String topic = topics.tools(tier).name();
         byte[] value = topics.tools(tier).valueSerde().serializer().serialize(topic, request);
-        producer.send(new ProducerRecord<>(topic, request.getCallId(), value)).get();
+        producer.send(new ProducerRecord<>(topic, key, value)).get();
     }
 
     private ToolRequest request(String callId, String tool, String arguments) {
