@@ -42,8 +42,8 @@ public record AgentRunnerOptions(
     public static final int DEFAULT_MAX_IN_FLIGHT = 64;
     /** The default of {@code skein.agents.delta-window}. */
     public static final Duration DEFAULT_DELTA_WINDOW = Duration.ofMillis(20);
-    /** The default for tests and embedders; {@code skein.agents.consumers = auto} makes it twice the partitions. */
-    public static final int DEFAULT_CONSUMERS = 8;
+    /** The default of {@code skein.agents.consumers}. */
+    public static final int DEFAULT_CONSUMERS = 1;
 
     public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofSeconds(1);
 

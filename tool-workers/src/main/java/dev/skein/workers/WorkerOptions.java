@@ -53,8 +53,8 @@ public record WorkerOptions(
 
     public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
-    /** The default for tests and embedders; {@code skein.worker.consumers = auto} makes it twice the partitions. */
-    public static final int DEFAULT_CONSUMERS = 8;
+    /** The default of {@code skein.worker.consumers}. */
+    public static final int DEFAULT_CONSUMERS = 1;
 
     public WorkerOptions {
         if (workerId == null || workerId.isBlank()) {

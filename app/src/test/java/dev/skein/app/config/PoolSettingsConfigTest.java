@@ -32,11 +32,21 @@ class PoolSettingsConfigTest {
     }
 
     @Test
-    void poolsHaveTwiceAsManyConsumersAsPartitionsByDefaultAndAnyCountIsBounded() {
+    void poolsHaveOneConsumerByDefaultAutoIsTwiceThePartitionsAndAnyCountIsBounded() {
         PoolSettings defaults = SkeinConfig.defaults().pools();
-        assertThat(defaults.agentConsumers()).isEqualTo(8);
-        assertThat(defaults.workerConsumers()).isEqualTo(8);
-        PoolSettings wide = SkeinConfig.load(Optional.empty(), Map.of(), Map.of("SKEIN_TOPICS_PARTITIONS", "48"))
+        assertThat(defaults.agentConsumers()).isEqualTo(1).isEqualTo(AgentRunnerOptions.DEFAULT_CONSUMERS);
+        assertThat(defaults.workerConsumers()).isEqualTo(1);
+        PoolSettings auto = SkeinConfig.load(
+                        Optional.empty(),
+                        Map.of(),
+                        Map.of("SKEIN_AGENTS_CONSUMERS", "auto", "SKEIN_WORKER_CONSUMERS", "auto"))
+                .pools();
+        assertThat(auto.agentConsumers()).isEqualTo(8);
+        assertThat(auto.workerConsumers()).isEqualTo(8);
+        PoolSettings wide = SkeinConfig.load(
+                        Optional.empty(),
+                        Map.of(),
+                        Map.of("SKEIN_TOPICS_PARTITIONS", "48", "SKEIN_AGENTS_CONSUMERS", "auto"))
                 .pools();
         assertThat(wide.agentConsumers()).isEqualTo(64);
         SkeinConfig one = SkeinConfig.load(

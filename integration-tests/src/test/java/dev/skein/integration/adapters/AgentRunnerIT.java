@@ -75,7 +75,9 @@ class AgentRunnerIT {
                 kafka,
                 topics,
                 List.of(new DemoAgent(), waiter),
+                // Four consumers on two partitions: two share each (see the slow-call test).
                 ProductDefaults.agentRunner(KafkaFixture.uniqueName("it-agents"))
+                        .consumers(4)
                         .build());
         runner.start();
         producer = new KafkaProducer<>(
@@ -202,7 +204,8 @@ class AgentRunnerIT {
         assertThat(waiter.started.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
 
         // Same key, so the same partition as the call that is still running. With one consumer
-        // this waited for the waiter's five minutes: a consumer polls again only once its whole
+        // (skein.agents.consumers = 1, the default) this waited for the waiter's five minutes: a consumer polls again
+        // only once its whole
         // batch is acknowledged, and Kafka gives a partition to one consumer alone until
         // consumers outnumber partitions.
         for (int i = 2; i <= 4; i++) {

@@ -65,7 +65,8 @@ class ToolWorkerIT {
                 Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
                 topics,
                 BuiltinTools.all(),
-                ProductDefaults.worker("it-worker", tier).build());
+                // Four consumers on two partitions: two share each (see the long-call test).
+                ProductDefaults.worker("it-worker", tier).consumers(4).build());
         worker.start();
         producer = new KafkaProducer<>(
                 Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
@@ -177,7 +178,8 @@ class ToolWorkerIT {
 
     @Test
     void aLongCallDoesNotHoldBackTheCallsThatArriveWhileItRuns() throws Exception {
-        // One key, so one partition: with one consumer per tier group the calculator waited for
+        // One key, so one partition: with one consumer per tier group (skein.worker.consumers = 1,
+        // the default) the calculator waited for
         // the sleep, as a consumer polls again only once its whole batch is done.
         send(request("call-long", "sleep", "{\"ms\":15000}"), "acme/s1");
         try (TopicReader<AgentDelta> deltas = new TopicReader<>(bootstrap, topics.deltas);
