@@ -234,7 +234,7 @@ class McpServerIT {
         assertThat(unknown.body()).contains("-32601").contains("\"id\":7");
         HttpResponse<String> noTool =
                 post(http, "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"nope\"}}");
-        assertThat(noTool.body()).contains("-32602").contains("no tool named nope");
+        assertThat(noTool.body()).contains("-32602").contains("no tool named 'nope'");
         HttpResponse<String> notSse = http.send(
                 HttpRequest.newBuilder(URI.create(base + "/mcp"))
                         .header("Authorization", "Bearer " + USER_KEY)
