@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.AgentStep;
-import dev.skein.events.ResourceSpec;
-import dev.skein.events.RetryPolicy;
 import dev.skein.events.ToolCall;
 import dev.skein.events.ToolDefinition;
 import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
-import dev.skein.events.ToolStatus;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnStatus;
@@ -89,7 +86,7 @@ class CommitRequestsTopologyTest {
         steps.pipeInput(ADDRESS, calls(first, new ToolCall("c1", "calculator", "{\"expression\":\"12*7\"}")));
         ToolRequest request = toolRequests.readValue();
         assertThat(request.getSideEffects()).isFalse();
-        results.pipeInput(ADDRESS, result(request, "84"));
+        results.pipeInput(ADDRESS, SessionEvents.okResult(request, "84"));
         AgentInvocation second = invocations.readValue();
         assertThat(requested("output")).isZero();
 
@@ -108,7 +105,7 @@ class CommitRequestsTopologyTest {
         assertThat(request.getSideEffects()).isTrue();
         assertThat(requested("output")).isEqualTo(1);
 
-        results.pipeInput(ADDRESS, result(request, "done"));
+        results.pipeInput(ADDRESS, SessionEvents.okResult(request, "done"));
         steps.pipeInput(ADDRESS, answer(invocations.readValue(), "deployed"));
         assertThat(responses.readValue().getAnswer()).isEqualTo("deployed");
         // The completion comes within the spacing of the request before it: the punctuator commits it.
@@ -222,7 +219,7 @@ class CommitRequestsTopologyTest {
                 topics.responses.valueSerde().deserializer()));
         TestInputTopic<String, ToolDefinition> catalog =
                 input(topics.toolCatalog.name(), topics.toolCatalog.valueSerde());
-        catalog.pipeInput("calculator", calculator());
+        catalog.pipeInput("calculator", SessionEvents.sideEffectFreeCalculator());
         catalog.pipeInput("deploy", SessionEvents.tool("deploy", 0.5, false, false));
         input(topics.workers.name(), topics.workers.valueSerde())
                 .pipeInput("worker-1", SessionEvents.worker("worker-1", "small", 2, START.toEpochMilli()));
@@ -262,23 +259,5 @@ class CommitRequestsTopologyTest {
         AgentStep step = SessionEvents.toolCalls(invocation.getTurnId(), invocation.getStep(), calls);
         step.setDispatchId(invocation.getDispatchId());
         return step;
-    }
-
-    private static ToolResult result(ToolRequest request, String output) {
-        ToolResult result = SessionEvents.result(request.getTurnId(), request.getStep(), request.getCallId(), output);
-        result.setStatus(ToolStatus.OK);
-        result.setDispatchId(request.getDispatchId());
-        return result;
-    }
-
-    private static ToolDefinition calculator() {
-        return ToolDefinition.newBuilder()
-                .setName("calculator")
-                .setDescription("arithmetic")
-                .setParametersSchema("{\"type\":\"object\"}")
-                .setResources(ResourceSpec.newBuilder().build())
-                .setRetry(RetryPolicy.newBuilder().build())
-                .setSideEffects(false)
-                .build();
     }
 }

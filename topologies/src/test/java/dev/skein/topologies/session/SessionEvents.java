@@ -8,6 +8,7 @@ import dev.skein.events.SessionCommand;
 import dev.skein.events.StepKind;
 import dev.skein.events.ToolCall;
 import dev.skein.events.ToolDefinition;
+import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
 import dev.skein.events.ToolStatus;
 import dev.skein.events.TurnRequested;
@@ -124,6 +125,26 @@ final class SessionEvents {
                 .setTools(List.of("calculator", "square", "deploy"))
                 .setStartedAtMs(START_MS)
                 .setTimestampMs(timestampMs)
+                .build();
+    }
+
+    /** The OK result of {@code request}, echoing its dispatch id as a worker does. */
+    static ToolResult okResult(ToolRequest request, String output) {
+        ToolResult result = result(request.getTurnId(), request.getStep(), request.getCallId(), output);
+        result.setStatus(ToolStatus.OK);
+        result.setDispatchId(request.getDispatchId());
+        return result;
+    }
+
+    /** A calculator declared free of side effects: dispatched speculatively on a by-tool tier. */
+    static ToolDefinition sideEffectFreeCalculator() {
+        return ToolDefinition.newBuilder()
+                .setName("calculator")
+                .setDescription("arithmetic")
+                .setParametersSchema("{\"type\":\"object\"}")
+                .setResources(ResourceSpec.newBuilder().build())
+                .setRetry(RetryPolicy.newBuilder().build())
+                .setSideEffects(false)
                 .build();
     }
 }

@@ -7,16 +7,12 @@ import dev.skein.events.AgentInvocation;
 import dev.skein.events.AgentStep;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.CommandKind;
-import dev.skein.events.ResourceSpec;
-import dev.skein.events.RetryPolicy;
 import dev.skein.events.Role;
 import dev.skein.events.SessionCommand;
 import dev.skein.events.SessionMeta;
 import dev.skein.events.ToolCall;
-import dev.skein.events.ToolDefinition;
 import dev.skein.events.ToolRequest;
 import dev.skein.events.ToolResult;
-import dev.skein.events.ToolStatus;
 import dev.skein.events.TraceEntry;
 import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnStatus;
@@ -128,14 +124,14 @@ class SpeculativeDispatchTopologyTest {
                 .as("calculator is declared free of side effects")
                 .isFalse();
 
-        committed.results.pipeInput(ADDRESS, result(ranSpeculatively, "2"));
+        committed.results.pipeInput(ADDRESS, SessionEvents.okResult(ranSpeculatively, "2"));
 
         assertThat(committed.invocations.isEmpty())
                 .as("the step waits for its own call's result")
                 .isTrue();
         assertThat(committed.droppedSpeculative("tool-result")).isEqualTo(1.0);
 
-        committed.results.pipeInput(ADDRESS, result(request, "4"));
+        committed.results.pipeInput(ADDRESS, SessionEvents.okResult(request, "4"));
 
         AgentInvocation next = committed.invocations.readValue();
         assertThat(next.getStep()).isEqualTo(1);
@@ -222,7 +218,7 @@ class SpeculativeDispatchTopologyTest {
             invocations = session.output(topics.agentRequests);
             toolRequests = session.output(topics.tools("small"));
             responses = own.responses(session.output(topics.responses));
-            session.input(topics.toolCatalog, START).pipeInput("calculator", calculator());
+            session.input(topics.toolCatalog, START).pipeInput("calculator", SessionEvents.sideEffectFreeCalculator());
             session.input(topics.workers, START)
                     .pipeInput("worker-1", SessionEvents.worker("worker-1", "small", 2, START.toEpochMilli()));
         }
@@ -268,28 +264,9 @@ class SpeculativeDispatchTopologyTest {
         return step;
     }
 
-    /** What a worker answers to {@code request}: it echoes the dispatch id. */
-    private static ToolResult result(ToolRequest request, String output) {
-        ToolResult result = SessionEvents.result(request.getTurnId(), request.getStep(), request.getCallId(), output);
-        result.setStatus(ToolStatus.OK);
-        result.setDispatchId(request.getDispatchId());
-        return result;
-    }
-
     private static SessionCommand cancel(String turnId) {
         SessionCommand command = SessionEvents.command(CommandKind.CANCEL_TURN);
         command.setTurnId(turnId);
         return command;
-    }
-
-    private static ToolDefinition calculator() {
-        return ToolDefinition.newBuilder()
-                .setName("calculator")
-                .setDescription("arithmetic")
-                .setParametersSchema("{\"type\":\"object\"}")
-                .setResources(ResourceSpec.newBuilder().build())
-                .setRetry(RetryPolicy.newBuilder().build())
-                .setSideEffects(false)
-                .build();
     }
 }
