@@ -467,20 +467,7 @@ public final class AgentRunner implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        // Side by side, so closing takes one drain, not one per consumer.
-        List<Thread> closing = loops.stream()
-                .map(loop -> Thread.ofVirtual()
-                        .name("skein-agent-runner-close")
-                        .start(() -> loop.close(options.agentTimeout().plus(PRODUCE_TIMEOUT))))
-                .toList();
-        for (Thread thread : closing) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        ShareBatchLoop.closeAll(loops, options.agentTimeout().plus(PRODUCE_TIMEOUT));
         turnEnds.close();
         adapterThreads.shutdownNow();
         deltaTimer.shutdownNow();

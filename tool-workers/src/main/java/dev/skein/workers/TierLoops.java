@@ -10,8 +10,6 @@ import java.util.Map;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ShareConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The poll loops of a worker: for each share group of each tier (one, or two for a by-tool tier:
@@ -22,8 +20,6 @@ import org.slf4j.LoggerFactory;
  * while it ran, though admission had room for them.
  */
 final class TierLoops {
-
-    private static final Logger log = LoggerFactory.getLogger(TierLoops.class);
 
     private final SkeinTopics topics;
     private final WorkerOptions options;
@@ -113,17 +109,6 @@ final class TierLoops {
     /** Stops taking records and lets each loop's running calls finish for up to {@code drain}. */
     void close(Duration drain) {
         // The tiers drain side by side, so closing takes one drain timeout, not one per tier.
-        List<Thread> closing = loops.stream()
-                .map(loop -> Thread.ofVirtual().name("skein-worker-close").start(() -> loop.close(drain)))
-                .toList();
-        for (Thread thread : closing) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                log.warn("Worker {}: interrupted while its tiers drained", options.workerId());
-                break;
-            }
-        }
+        ShareBatchLoop.closeAll(loops, drain);
     }
 }

@@ -354,6 +354,26 @@ public final class ShareBatchLoop<V> implements AutoCloseable {
     }
 
     /**
+     * Closes {@code loops} side by side, each with {@link #close(Duration)}, so that closing a
+     * pool of consumers takes one drain, not one per loop. Returns when all are closed, or early
+     * (the interrupt flag set again) when the calling thread is interrupted.
+     */
+    public static void closeAll(Collection<? extends ShareBatchLoop<?>> loops, Duration timeout) {
+        List<Thread> closing = loops.stream()
+                .map(loop -> Thread.ofVirtual().name("skein-share-loop-close").start(() -> loop.close(timeout)))
+                .toList();
+        for (Thread thread : closing) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                log.warn("Interrupted while {} share consumer loops drained", loops.size());
+                return;
+            }
+        }
+    }
+
+    /**
      * Stops taking records, lets the running ones finish (renewing their locks) for up to
      * {@code timeout}, then interrupts them, releases their records, commits and closes the consumer.
      */
