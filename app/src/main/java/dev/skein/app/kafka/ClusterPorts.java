@@ -35,24 +35,21 @@ final class ClusterPorts {
         }
         SortedMap<Integer, Ports> chosen = new TreeMap<>();
         Properties written = new Properties();
-        for (int id = 1; id <= nodes; id++) {
-            Ports ports = new Ports(port(recorded, id, "broker"), port(recorded, id, "controller"));
-            chosen.put(id, ports);
-            written.setProperty(key(id, "broker"), Integer.toString(ports.broker()));
-            written.setProperty(key(id, "controller"), Integer.toString(ports.controller()));
+        // One chooser for all nodes: no two listeners of the cluster get the same port.
+        try (LoopbackPorts free = new LoopbackPorts()) {
+            for (int id = 1; id <= nodes; id++) {
+                Ports ports = new Ports(
+                        free.preferredOrFree(recorded.getProperty(key(id, "broker"))),
+                        free.preferredOrFree(recorded.getProperty(key(id, "controller"))));
+                chosen.put(id, ports);
+                written.setProperty(key(id, "broker"), Integer.toString(ports.broker()));
+                written.setProperty(key(id, "controller"), Integer.toString(ports.controller()));
+            }
         }
         try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             written.store(out, "The ports of each node of Skein's LocalKafkaCluster, reused when free");
         }
         return chosen;
-    }
-
-    private static int port(Properties recorded, int id, String kind) throws IOException {
-        String text = recorded.getProperty(key(id, kind), "");
-        if (text.matches("\\d{1,5}") && LoopbackPorts.isFree(Integer.parseInt(text))) {
-            return Integer.parseInt(text);
-        }
-        return LoopbackPorts.free();
     }
 
     private static String key(int id, String kind) {

@@ -247,11 +247,19 @@ public final class LocalKafka implements AutoCloseable {
         Path dataDir = options.dataDir();
         try {
             Files.createDirectories(dataDir.resolve(LOG_DIR));
-            brokerPort = chooseBrokerPort();
-            int controllerPort = options.controllerPort() != 0 ? options.controllerPort() : LoopbackPorts.free();
+            int controllerPort;
+            int securePort = 0;
+            // One chooser for every port of this start: the listeners never get the same port.
+            try (LoopbackPorts free = new LoopbackPorts()) {
+                brokerPort = chooseBrokerPort(free);
+                controllerPort = options.controllerPort() != 0 ? options.controllerPort() : free.free();
+                if (security != null) {
+                    securePort = free.free();
+                }
+            }
             Map<String, String> extra = options.brokerProperties();
             if (security != null) {
-                brokerSecurity = BrokerSecurity.prepare(security, dataDir.resolve(TLS_DIR), LoopbackPorts.free());
+                brokerSecurity = BrokerSecurity.prepare(security, dataDir.resolve(TLS_DIR), securePort);
                 extra = new LinkedHashMap<>(brokerSecurity.brokerProperties(brokerPort, controllerPort));
                 extra.putAll(options.brokerProperties());
             }
@@ -269,19 +277,13 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
-    private int chooseBrokerPort() throws IOException {
+    private int chooseBrokerPort(LoopbackPorts free) throws IOException {
         if (options.brokerPort() != 0) {
             return options.brokerPort();
         }
         // Reusing the last port keeps bootstrap addresses that clients remembered valid.
         Path portFile = options.dataDir().resolve(PORT_FILE);
-        if (Files.isRegularFile(portFile)) {
-            String text = Files.readString(portFile).strip();
-            if (text.matches("\\d{1,5}") && LoopbackPorts.isFree(Integer.parseInt(text))) {
-                return Integer.parseInt(text);
-            }
-        }
-        return LoopbackPorts.free();
+        return free.preferredOrFree(Files.isRegularFile(portFile) ? Files.readString(portFile) : null);
     }
 
     private void startInProcess(Path configFile) {

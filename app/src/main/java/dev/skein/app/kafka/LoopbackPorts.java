@@ -3,28 +3,77 @@ package dev.skein.app.kafka;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Ports on {@value BrokerProperties#HOST}, where every local broker listens. */
-final class LoopbackPorts {
+/**
+ * Chooses distinct ports on {@value BrokerProperties#HOST}, where every local broker listens. Each
+ * chosen port stays bound until {@link #close()}: a port given back at once can be handed out again
+ * by the operating system to the next request for any port, and a broker whose client and
+ * controller listeners got the same port cannot start. Choose every port of one start with one
+ * instance, then close it just before the broker binds them.
+ */
+final class LoopbackPorts implements AutoCloseable {
 
-    private LoopbackPorts() {}
+    private final List<ServerSocket> held = new ArrayList<>();
 
-    /** A port nobody listens on now (the operating system's choice). */
-    static int free() throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
+    /** A port nobody listens on now (the operating system's choice), distinct from those chosen before. */
+    int free() throws IOException {
+        ServerSocket socket = new ServerSocket();
+        try {
             socket.bind(new InetSocketAddress(BrokerProperties.HOST, 0));
-            return socket.getLocalPort();
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+        held.add(socket);
+        return socket.getLocalPort();
+    }
+
+    /**
+     * {@code preferred} when it is a port number that can be bound now (held from then on like
+     * the others), otherwise {@link #free()}. Takes the text of a recorded port, which may be
+     * anything a file held.
+     */
+    int preferredOrFree(String preferred) throws IOException {
+        if (preferred != null && preferred.strip().matches("\\d{1,5}")) {
+            int port = Integer.parseInt(preferred.strip());
+            if (port > 0 && port <= 65_535 && tryHold(port)) {
+                return port;
+            }
+        }
+        return free();
+    }
+
+    private boolean tryHold(int port) {
+        ServerSocket socket = null;
+        try {
+            socket = new ServerSocket();
+            socket.bind(new InetSocketAddress(BrokerProperties.HOST, port));
+            held.add(socket);
+            return true;
+        } catch (IOException e) {
+            // Taken by someone else (or by an earlier choice of this instance): the caller gets another port.
+            closeQuietly(socket);
+            return false;
         }
     }
 
-    /** Whether {@code port} can be bound now. */
-    static boolean isFree(int port) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress(BrokerProperties.HOST, port));
-            return true;
+    /** Lets the chosen ports go, for the broker to bind. */
+    @Override
+    public void close() {
+        held.forEach(LoopbackPorts::closeQuietly);
+        held.clear();
+    }
+
+    private static void closeQuietly(ServerSocket socket) {
+        if (socket == null) {
+            return;
+        }
+        try {
+            socket.close();
         } catch (IOException e) {
-            // Taken by someone else: the caller picks another port.
-            return false;
+            // An unbound or already closed socket: nothing is held.
         }
     }
 }

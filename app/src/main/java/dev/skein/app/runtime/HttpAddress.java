@@ -21,10 +21,33 @@ final class HttpAddress {
                 : host;
     }
 
-    /** A port free on {@code host} now (another process may take it before it is bound: unlikely, and then the start fails saying so). */
-    static int freePort(String host) throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
-            return socket.getLocalPort();
+    /**
+     * Binds {@code port} on {@code host} (0: a free port, the system's choice) and holds it until
+     * closed, just before the ingress listens: the embedded broker chooses its own ports meanwhile,
+     * and a port chosen and given back at once can be the system's next choice. A configured port
+     * that cannot be bound now is not held (the ingress says why when it listens). Another process
+     * may still take the port between the close and the listen: unlikely, and then the start fails
+     * saying so.
+     */
+    static HeldPort hold(String host, int port) throws IOException {
+        try {
+            ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(host));
+            return new HeldPort(socket.getLocalPort(), socket);
+        } catch (IOException e) {
+            if (port == 0) {
+                throw e;
+            }
+            return new HeldPort(port, null);
+        }
+    }
+
+    /** The HTTP port, bound by this process until closed when {@code socket} is not null. */
+    record HeldPort(int port, ServerSocket socket) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            if (socket != null) {
+                socket.close();
+            }
         }
     }
 

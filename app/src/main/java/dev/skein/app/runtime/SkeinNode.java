@@ -153,9 +153,12 @@ public final class SkeinNode implements AutoCloseable {
     }
 
     private void startParts() throws Exception {
+        HttpAddress.HeldPort heldHttpPort = null;
         if (roles.contains(Role.CORE)) {
             // A port of 0 is chosen here: it is advertised to the other instances before the ingress listens.
-            listenPort = config.httpPort() != 0 ? config.httpPort() : HttpAddress.freePort(config.httpHost());
+            heldHttpPort = HttpAddress.hold(config.httpHost(), config.httpPort());
+            own("the held HTTP port", heldHttpPort);
+            listenPort = heldHttpPort.port();
             ingressConfig = RoleOptions.ingress(config, listenPort);
         }
         Files.createDirectories(config.dataDir());
@@ -170,6 +173,9 @@ public final class SkeinNode implements AutoCloseable {
         own("the metrics registry", metrics::close);
         bootstrapServers = config.bootstrapServers()
                 .orElseGet(() -> embedBroker ? startEmbeddedBroker() : "127.0.0.1:" + config.embeddedKafkaPort());
+        if (heldHttpPort != null) {
+            heldHttpPort.close(); // the broker's ports are bound now: the ingress may have this one
+        }
         KafkaConnection connection = config.kafkaConnection(bootstrapServers);
         OAuthTokenEndpoints.allow(connection);
         log.info("Kafka clients connect to {}", connection);
