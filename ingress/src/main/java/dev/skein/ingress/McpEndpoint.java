@@ -190,7 +190,11 @@ final class McpEndpoint {
                 out.add(new JsonObject()
                         .put("name", tool.getName())
                         .put("description", tool.getDescription())
-                        .put("inputSchema", schema));
+                        .put("inputSchema", schema)
+                        // What Skein itself relies on to dispatch the call early (docs/dispatch.md): a
+                        // tool free of side effects only reads or computes. Nothing more is claimed, so
+                        // MCP's defaults stand for the rest (destructive, not idempotent, open world).
+                        .put("annotations", new JsonObject().put("readOnlyHint", !tool.getSideEffects())));
             }
         }
         for (String agent : config.agents()) {
@@ -205,7 +209,9 @@ final class McpEndpoint {
                                 new JsonObject(
                                         "{\"type\":\"object\",\"properties\":{\"session\":{\"type\":\"string\",\"description\":"
                                                 + "\"the session id: the same id continues the conversation\"},\"message\":"
-                                                + "{\"type\":\"string\"}},\"required\":[\"session\",\"message\"]}")));
+                                                + "{\"type\":\"string\"}},\"required\":[\"session\",\"message\"]}"))
+                        // A turn adds to the session's history, and the agent may call any tool.
+                        .put("annotations", new JsonObject().put("readOnlyHint", false)));
             }
         }
         return out;

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -99,10 +100,18 @@ class McpServerIT {
     void theSdkClientListsAndCallsToolsAsksAnAgentAndReadsAHistory() throws Exception {
         try (McpSyncClient client = client(USER_KEY)) {
             client.initialize();
-            List<String> names = client.listTools().tools().stream()
-                    .map(McpSchema.Tool::name)
-                    .toList();
-            assertThat(names).contains("calculator", "ask_demo");
+            List<McpSchema.Tool> tools = client.listTools().tools();
+            List<String> names = tools.stream().map(McpSchema.Tool::name).toList();
+            assertThat(names).contains("calculator", "ask_demo", "remember");
+            // readOnlyHint says what Skein's own dispatch relies on: the calculator only computes;
+            // remember writes a memory; asking an agent adds to a session.
+            Map<String, Boolean> readOnly = tools.stream()
+                    .collect(Collectors.toMap(
+                            McpSchema.Tool::name, t -> t.annotations().readOnlyHint()));
+            assertThat(readOnly)
+                    .containsEntry("calculator", true)
+                    .containsEntry("remember", false)
+                    .containsEntry("ask_demo", false);
 
             double before = calculatorCalls();
             McpSchema.CallToolResult sum =
