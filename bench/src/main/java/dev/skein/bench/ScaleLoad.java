@@ -9,6 +9,7 @@ import dev.skein.topologies.session.SessionStores;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -87,7 +88,8 @@ final class ScaleLoad {
                 // Transaction markers take offsets too: the position, not the last record, reaches the end.
                 while (reader.position(end.getKey()) < end.getValue() && System.nanoTime() < deadline) {
                     for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(200))) {
-                        if (r.key() != null && indexOf(r.key(), address) >= 0) {
+                        if (r.key() != null
+                                && (indexOf(r.key(), address) >= 0 || isActivityKeyOf(r.topic(), r.key(), sessionId))) {
                             records.add(new Copied(r.topic(), r.key(), r.value(), r.headers()));
                         }
                     }
@@ -114,11 +116,14 @@ final class ScaleLoad {
                 byte[] to = address(sessionId);
                 int partition = driver.partitionOf(sessionId);
                 for (Copied r : template) {
+                    boolean activity = r.topic().equals(activityTopic());
                     producer.send(new ProducerRecord<>(
                             r.topic(),
                             partition,
-                            replace(r.key(), from, to),
-                            value(r.topic(), r.value(), sessionId),
+                            activity
+                                    ? replaceActivitySession(r.key(), templateId, sessionId)
+                                    : replace(r.key(), from, to),
+                            activity && r.value() != null ? to : value(r.topic(), r.value(), sessionId),
                             r.headers()));
                     written++;
                 }
@@ -171,6 +176,17 @@ final class ScaleLoad {
                     partition,
                     address.getBytes(StandardCharsets.UTF_8),
                     metaSerde.serializer().serialize(metaTopic, meta)));
+            String templateId = SessionAddress.parse(new String(lastMeta.key(), StandardCharsets.UTF_8))
+                    .sessionId();
+            for (Copied r : template) {
+                if (r.topic().equals(activityTopic())) {
+                    producer.send(new ProducerRecord<>(
+                            r.topic(),
+                            partition,
+                            replaceActivitySession(r.key(), templateId, sessionId),
+                            r.value() == null ? null : address.getBytes(StandardCharsets.UTF_8)));
+                }
+            }
             producer.flush();
         }
     }
@@ -210,6 +226,37 @@ final class ScaleLoad {
                         128L * 1024 * 1024),
                 new ByteArraySerializer(),
                 new ByteArraySerializer());
+    }
+
+    private String activityTopic() {
+        return SessionStores.changelogTopic(applicationId, SessionStores.ACTIVITY);
+    }
+
+    /**
+     * Whether {@code key} of {@code topic} is an entry of the session activity index for the bench
+     * tenant's {@code sessionId}: {@code tenant 0x00 bucket(8 bytes) sessionId}, a key that holds
+     * no address (its value does), so the address match misses it.
+     */
+    private boolean isActivityKeyOf(String topic, byte[] key, String sessionId) {
+        byte[] prefix = (TurnDriver.TENANT + "\0").getBytes(StandardCharsets.UTF_8);
+        byte[] session = sessionId.getBytes(StandardCharsets.UTF_8);
+        return topic.equals(activityTopic())
+                && key.length == prefix.length + Long.BYTES + session.length
+                && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length)
+                && Arrays.equals(key, key.length - session.length, key.length, session, 0, session.length);
+    }
+
+    /** An activity index key with its trailing session id {@code from} replaced by {@code to}, the bucket kept. */
+    static byte[] replaceActivitySession(byte[] key, String from, String to) {
+        byte[] fromBytes = from.getBytes(StandardCharsets.UTF_8);
+        byte[] toBytes = to.getBytes(StandardCharsets.UTF_8);
+        int head = key.length - fromBytes.length;
+        if (head < 0 || !Arrays.equals(key, head, key.length, fromBytes, 0, fromBytes.length)) {
+            throw new IllegalArgumentException("activity key does not end with the template's session id");
+        }
+        byte[] out = Arrays.copyOf(key, head + toBytes.length);
+        System.arraycopy(toBytes, 0, out, head, toBytes.length);
+        return out;
     }
 
     private static byte[] address(String sessionId) {
