@@ -4,6 +4,7 @@ import dev.skein.events.ChatMessage;
 import dev.skein.events.MemoryKind;
 import dev.skein.events.MemoryRecord;
 import dev.skein.events.Role;
+import dev.skein.schemas.MemoryMessage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -22,7 +23,7 @@ import java.util.Locale;
 public final class MemoryPreamble {
 
     /** The turn id of the memories' message: no client turn id can contain {@code ~}. */
-    public static final String TURN_ID = "memories~recalled";
+    public static final String TURN_ID = MemoryMessage.TURN_ID;
 
     /**
      * Says what the lines are: notes the user's agent wrote in earlier conversations, to be used as

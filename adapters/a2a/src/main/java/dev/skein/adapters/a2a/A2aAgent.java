@@ -13,6 +13,7 @@ import dev.skein.adapters.RetryBudget;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.Role;
+import dev.skein.schemas.MemoryMessage;
 import dev.skein.schemas.SessionAddress;
 import java.io.IOException;
 import java.net.URI;
@@ -44,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * of the agent name and the session address: every runner, and every restart, continues the
  * same context. The message id is derived from the session and the message's sequence, so a
  * step delivered twice sends the same message. A2A has no system role: a system prompt, when set,
- * travels in the message's {@code metadata} as {@code skein_system_prompt}, for agents that read it.
+ * travels in the message's {@code metadata} as {@code skein_system_prompt}, for agents that read it,
+ * and so do the long-term memories recalled for the step, as {@code skein_memories} (docs/memory.md).
  *
  * <p><b>Input required.</b> A task that stops in {@code input-required} waits for the user's reply
  * in that task, whose id only the server knows (A2A servers assign task ids). The answer carries
@@ -261,6 +263,9 @@ public final class A2aAgent implements AgentAdapter {
         if (!spec.systemPrompt().isBlank()) {
             metadata.put("skein_system_prompt", spec.systemPrompt());
         }
+        // The remote agent keeps its own history but not the user's long-term memories: the ones
+        // recalled for this step travel beside the question, for agents that read them.
+        MemoryMessage.in(invocation.getMessages()).ifPresent(memories -> metadata.put("skein_memories", memories));
         ObjectNode configuration = params.putObject("configuration");
         configuration
                 .putArray("acceptedOutputModes")

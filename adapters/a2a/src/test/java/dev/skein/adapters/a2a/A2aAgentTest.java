@@ -13,6 +13,7 @@ import dev.skein.adapters.AgentSpec;
 import dev.skein.events.AgentInvocation;
 import dev.skein.events.ChatMessage;
 import dev.skein.events.Role;
+import dev.skein.schemas.MemoryMessage;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,6 +81,28 @@ class A2aAgentTest {
         assertThat(server.requests())
                 .extracting(r -> r.method() + " " + r.path())
                 .containsExactly("GET /.well-known/agent-card.json", "POST /a2a/v1", "POST /a2a/v1");
+    }
+
+    @Test
+    void recalledMemoriesTravelInTheMessagesMetadata() throws Exception {
+        server.json(200, fixture("agent-card.json")).json(200, fixture("response-completed.json"));
+        String recalled = "[long-term memory: ...]\n- the user prefers trains";
+        List<ChatMessage> messages = new ArrayList<>(invocation().getMessages());
+        // As the runner adds them (RecalledMemories): a system message before the question.
+        ChatMessage memories = message(-1, Role.SYSTEM, recalled);
+        memories.setTurnId(MemoryMessage.TURN_ID);
+        messages.add(messages.size() - 1, memories);
+        AgentInvocation invocation = invocation();
+        invocation.setMessages(messages);
+
+        agent(Map.of()).decide(invocation, deltas::add);
+
+        JsonNode message = json(server.requests().get(1).body()).path("params").path("message");
+        assertThat(message.path("metadata").path("skein_memories").asText()).isEqualTo(recalled);
+        // The question is still the only part: the memories are not the user's words.
+        assertThat(message.path("parts")).hasSize(1);
+        assertThat(message.path("parts").get(0).path("text").asText())
+                .isEqualTo("Fastest way from Paris to Berlin on Friday?");
     }
 
     @Test

@@ -16,6 +16,7 @@ import dev.skein.events.ChatMessage;
 import dev.skein.events.Role;
 import dev.skein.events.ToolDefinition;
 import dev.skein.events.ToolStatus;
+import dev.skein.schemas.MemoryMessage;
 import dev.skein.schemas.SessionAddress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * graph's state, so a run sends only the new user message. Messages carry ids derived from
  * Skein's message sequence: the {@code add_messages} reducer replaces a message whose id it
  * already holds, so a step delivered twice does not add the user's message twice. The system
- * prompt, when set, is sent with the fixed id {@value #SYSTEM_MESSAGE_ID} for the same reason.
+ * prompt, when set, is sent with the fixed id {@value #SYSTEM_MESSAGE_ID} for the same reason, and
+ * the long-term memories recalled for a step (docs/memory.md) as a system message with the fixed
+ * id {@value #MEMORIES_MESSAGE_ID}, which each step's memories replace.
  *
  * <p><b>Tools.</b> Skein runs tools, not the graph. The session's tools (including the
  * {@code transfer_to_<agent>} handoff tools) are passed in OpenAI function format as
@@ -76,6 +79,9 @@ import org.slf4j.LoggerFactory;
 public final class LangGraphAgent implements AgentAdapter {
 
     static final String SYSTEM_MESSAGE_ID = "skein-system-prompt";
+    /** The id of the system message that carries the long-term memories recalled for a step. */
+    static final String MEMORIES_MESSAGE_ID = "skein-memories";
+
     private static final Logger log = LoggerFactory.getLogger(LangGraphAgent.class);
 
     private final AgentSpec spec;
@@ -159,6 +165,13 @@ public final class LangGraphAgent implements AgentAdapter {
                     .put("content", spec.systemPrompt())
                     .put("id", SYSTEM_MESSAGE_ID);
         }
+        // The thread keeps the conversation but not the user's long-term memories. One fixed id:
+        // the graph's add_messages reducer replaces the message each step instead of piling them up.
+        MemoryMessage.in(invocation.getMessages())
+                .ifPresent(memories -> messages.addObject()
+                        .put("role", "system")
+                        .put("content", memories)
+                        .put("id", MEMORIES_MESSAGE_ID));
         ChatMessage user = question.get();
         messages.addObject()
                 .put("role", "user")

@@ -18,6 +18,7 @@ import dev.skein.events.Role;
 import dev.skein.events.ToolCall;
 import dev.skein.events.ToolDefinition;
 import dev.skein.events.ToolStatus;
+import dev.skein.schemas.MemoryMessage;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,6 +80,34 @@ class LangGraphAgentTest {
                 .containsEntry("x-api-key", "lsv2_test_key")
                 .containsEntry("content-type", "application/json");
         assertThat(requests.get(2).headers()).containsEntry("x-api-key", "lsv2_test_key");
+    }
+
+    @Test
+    void recalledMemoriesReachTheGraphAsOneSystemMessageWithAFixedId() throws Exception {
+        server.respond(200, fixture("thread-created.json"))
+                .respond(200, fixture("run-answer-output.json"))
+                .respond(200, fixture("state-answered.json"));
+        // As the runner adds them (RecalledMemories): a system message after the summary, before the question.
+        ChatMessage memories = ChatMessage.newBuilder()
+                .setSequence(-1)
+                .setRole(Role.SYSTEM)
+                .setContent("[long-term memory: ...]\n- the user lives in Lyon")
+                .setToolCalls(List.of())
+                .setTurnId(MemoryMessage.TURN_ID)
+                .setTimestampMs(0)
+                .build();
+
+        agent(Map.of())
+                .decide(invocation("t-6", 1, List.of(memories, user(11, "t-6", "Hello! Who are you?"))), deltas::add);
+
+        JsonNode sent = json(server.requests().get(1).body()).path("input").path("messages");
+        // The system prompt, the memories, the question.
+        assertThat(sent).hasSize(3);
+        assertThat(sent.get(0).path("id").asText()).isEqualTo(LangGraphAgent.SYSTEM_MESSAGE_ID);
+        assertThat(sent.get(1).path("role").asText()).isEqualTo("system");
+        assertThat(sent.get(1).path("id").asText()).isEqualTo(LangGraphAgent.MEMORIES_MESSAGE_ID);
+        assertThat(sent.get(1).path("content").asText()).isEqualTo(memories.getContent());
+        assertThat(sent.get(2).path("content").asText()).isEqualTo("Hello! Who are you?");
     }
 
     @Test
