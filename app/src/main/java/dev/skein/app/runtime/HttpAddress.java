@@ -24,10 +24,10 @@ final class HttpAddress {
     /**
      * Binds {@code port} on {@code host} (0: a free port, the system's choice) and holds it until
      * closed, just before the ingress listens: the embedded broker chooses its own ports meanwhile,
-     * and a port chosen and given back at once can be the system's next choice. A configured port
-     * that cannot be bound now is not held (the ingress says why when it listens). Another process
-     * may still take the port between the close and the listen: unlikely, and then the start fails
-     * saying so.
+     * and a port chosen and given back at once can be the system's next choice. A port that cannot
+     * be bound fails the start at once, with the ingress's own words, before a broker or a stream
+     * thread is started for nothing. Another process may still take the port between the close and
+     * the listen: unlikely, and then the start fails saying so.
      */
     static HeldPort hold(String host, int port) throws IOException {
         try {
@@ -37,17 +37,18 @@ final class HttpAddress {
             if (port == 0) {
                 throw e;
             }
-            return new HeldPort(port, null);
+            throw new IllegalStateException(
+                    "ingress cannot listen on " + host + ":" + port + ": " + e.getMessage()
+                            + " (set skein.http.port, --port or SKEIN_HTTP_PORT to a free port, or 0 for any)",
+                    e);
         }
     }
 
-    /** The HTTP port, bound by this process until closed when {@code socket} is not null. */
+    /** The HTTP port, bound by this process until closed. */
     record HeldPort(int port, ServerSocket socket) implements AutoCloseable {
         @Override
         public void close() throws IOException {
-            if (socket != null) {
-                socket.close();
-            }
+            socket.close();
         }
     }
 
