@@ -168,7 +168,7 @@ public final class ScaleBench {
                     written = load.replicate(template, TEMPLATE, "scale", sessions, driver);
                     loadSeconds = (System.nanoTime() - loadStart) / 1e9;
                 }
-                load.longSession(template, LONG, options.longMessages(), driver);
+                load.longSession(template, TEMPLATE, LONG, options.longMessages(), driver);
 
                 // A fresh state directory: the first start restores everything from the changelogs.
                 Utils.delete(work.resolve("alone").resolve("streams").toFile());

@@ -9,7 +9,6 @@ import dev.skein.topologies.session.SessionStores;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,6 +27,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.utils.Bytes;
 
 /**
  * Loads many sessions fast by writing the session topology's changelogs, which is what Kafka
@@ -116,14 +116,13 @@ final class ScaleLoad {
                 byte[] to = address(sessionId);
                 int partition = driver.partitionOf(sessionId);
                 for (Copied r : template) {
-                    boolean activity = r.topic().equals(activityTopic());
                     producer.send(new ProducerRecord<>(
                             r.topic(),
                             partition,
-                            activity
+                            r.topic().equals(activityTopic())
                                     ? replaceActivitySession(r.key(), templateId, sessionId)
                                     : replace(r.key(), from, to),
-                            activity && r.value() != null ? to : value(r.topic(), r.value(), sessionId),
+                            value(r.topic(), r.value(), sessionId),
                             r.headers()));
                     written++;
                 }
@@ -135,10 +134,11 @@ final class ScaleLoad {
 
     /**
      * One session of {@code messages} messages: the template's messages over and over (the
-     * sequence renumbered, two messages a turn), and its last session-meta record with the counters
-     * such a session would have.
+     * sequence renumbered, two messages a turn), its last session-meta record with the counters
+     * such a session would have, and the template's activity index entries made its own.
      */
-    void longSession(List<Copied> template, String sessionId, int messages, TurnDriver driver) throws Exception {
+    void longSession(List<Copied> template, String templateId, String sessionId, int messages, TurnDriver driver)
+            throws Exception {
         String messagesTopic = SessionStores.changelogTopic(applicationId, SessionStores.MESSAGES);
         String metaTopic = SessionStores.changelogTopic(applicationId, SessionStores.META);
         Serde<ChatMessage> messageSerde = topics.serde(ChatMessage.class);
@@ -176,25 +176,29 @@ final class ScaleLoad {
                     partition,
                     address.getBytes(StandardCharsets.UTF_8),
                     metaSerde.serializer().serialize(metaTopic, meta)));
-            String templateId = SessionAddress.parse(new String(lastMeta.key(), StandardCharsets.UTF_8))
-                    .sessionId();
             for (Copied r : template) {
                 if (r.topic().equals(activityTopic())) {
                     producer.send(new ProducerRecord<>(
                             r.topic(),
                             partition,
                             replaceActivitySession(r.key(), templateId, sessionId),
-                            r.value() == null ? null : address.getBytes(StandardCharsets.UTF_8)));
+                            value(r.topic(), r.value(), sessionId)));
                 }
             }
             producer.flush();
         }
     }
 
-    /** The values that name their session: session-meta and turn-traces; the others are copied as they are. */
+    /**
+     * The values that name their session: session-meta, turn-traces and the activity index (whose
+     * value is the address); the others are copied as they are.
+     */
     private byte[] value(String topic, byte[] value, String sessionId) {
         if (value == null) {
             return null;
+        }
+        if (topic.equals(activityTopic())) {
+            return address(sessionId);
         }
         if (topic.equals(SessionStores.changelogTopic(applicationId, SessionStores.META))) {
             Serde<SessionMeta> serde = topics.serde(SessionMeta.class);
@@ -233,30 +237,28 @@ final class ScaleLoad {
     }
 
     /**
-     * Whether {@code key} of {@code topic} is an entry of the session activity index for the bench
-     * tenant's {@code sessionId}: {@code tenant 0x00 bucket(8 bytes) sessionId}, a key that holds
-     * no address (its value does), so the address match misses it.
+     * Whether {@code key} of {@code topic} is the bench tenant's {@code sessionId}'s entry in the
+     * session activity index: a key that holds no address (its value does), so the address match
+     * misses it.
      */
     private boolean isActivityKeyOf(String topic, byte[] key, String sessionId) {
-        byte[] prefix = (TurnDriver.TENANT + "\0").getBytes(StandardCharsets.UTF_8);
-        byte[] session = sessionId.getBytes(StandardCharsets.UTF_8);
+        Bytes activityKey = Bytes.wrap(key);
         return topic.equals(activityTopic())
-                && key.length == prefix.length + Long.BYTES + session.length
-                && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length)
-                && Arrays.equals(key, key.length - session.length, key.length, session, 0, session.length);
+                && SessionStores.tenantOfActivity(activityKey).equals(TurnDriver.TENANT)
+                && SessionStores.sessionOfActivity(activityKey, TurnDriver.TENANT)
+                        .equals(sessionId);
     }
 
-    /** An activity index key with its trailing session id {@code from} replaced by {@code to}, the bucket kept. */
+    /** An activity index key of session {@code from} made {@code to}'s, its tenant and bucket kept. */
     static byte[] replaceActivitySession(byte[] key, String from, String to) {
-        byte[] fromBytes = from.getBytes(StandardCharsets.UTF_8);
-        byte[] toBytes = to.getBytes(StandardCharsets.UTF_8);
-        int head = key.length - fromBytes.length;
-        if (head < 0 || !Arrays.equals(key, head, key.length, fromBytes, 0, fromBytes.length)) {
+        Bytes activityKey = Bytes.wrap(key);
+        String tenant = SessionStores.tenantOfActivity(activityKey);
+        if (!SessionStores.sessionOfActivity(activityKey, tenant).equals(from)) {
             throw new IllegalArgumentException("activity key does not end with the template's session id");
         }
-        byte[] out = Arrays.copyOf(key, head + toBytes.length);
-        System.arraycopy(toBytes, 0, out, head, toBytes.length);
-        return out;
+        return SessionStores.activityKey(
+                        new SessionAddress(tenant, to), SessionStores.bucketOfActivity(activityKey, tenant))
+                .get();
     }
 
     private static byte[] address(String sessionId) {

@@ -2,7 +2,6 @@ package dev.skein.schemas;
 
 import dev.skein.events.ChatMessage;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -23,7 +22,6 @@ public final class MemoryMessage {
         return messages.stream()
                 .filter(m -> TURN_ID.equals(m.getTurnId()) && m.getContent() != null)
                 .map(ChatMessage::getContent)
-                .filter(Objects::nonNull)
                 .findFirst();
     }
 }

@@ -19,15 +19,7 @@ final class LoopbackPorts implements AutoCloseable {
 
     /** A port nobody listens on now (the operating system's choice), distinct from those chosen before. */
     int free() throws IOException {
-        ServerSocket socket = new ServerSocket();
-        try {
-            socket.bind(new InetSocketAddress(BrokerProperties.HOST, 0));
-        } catch (IOException e) {
-            socket.close();
-            throw e;
-        }
-        held.add(socket);
-        return socket.getLocalPort();
+        return hold(0);
     }
 
     /**
@@ -38,25 +30,28 @@ final class LoopbackPorts implements AutoCloseable {
     int preferredOrFree(String preferred) throws IOException {
         if (preferred != null && preferred.strip().matches("\\d{1,5}")) {
             int port = Integer.parseInt(preferred.strip());
-            if (port > 0 && port <= 65_535 && tryHold(port)) {
-                return port;
+            if (port > 0 && port <= 65_535) {
+                try {
+                    return hold(port);
+                } catch (IOException e) {
+                    // Taken by someone else (or by an earlier choice of this instance): another port.
+                }
             }
         }
         return free();
     }
 
-    private boolean tryHold(int port) {
-        ServerSocket socket = null;
+    /** Binds {@code port} (0: any) and keeps it bound until {@link #close()}; the port bound. */
+    private int hold(int port) throws IOException {
+        ServerSocket socket = new ServerSocket();
         try {
-            socket = new ServerSocket();
             socket.bind(new InetSocketAddress(BrokerProperties.HOST, port));
-            held.add(socket);
-            return true;
         } catch (IOException e) {
-            // Taken by someone else (or by an earlier choice of this instance): the caller gets another port.
-            closeQuietly(socket);
-            return false;
+            socket.close();
+            throw e;
         }
+        held.add(socket);
+        return socket.getLocalPort();
     }
 
     /** Lets the chosen ports go, for the broker to bind. */
@@ -67,13 +62,10 @@ final class LoopbackPorts implements AutoCloseable {
     }
 
     private static void closeQuietly(ServerSocket socket) {
-        if (socket == null) {
-            return;
-        }
         try {
             socket.close();
         } catch (IOException e) {
-            // An unbound or already closed socket: nothing is held.
+            // Already closed: nothing is held.
         }
     }
 }

@@ -105,7 +105,7 @@ public final class SessionStores {
     }
 
     /** The key of the session at {@code address} in the {@link #ACTIVITY} index, in {@code bucket}. */
-    static Bytes activityKey(SessionAddress address, long bucket) {
+    public static Bytes activityKey(SessionAddress address, long bucket) {
         byte[] session = address.sessionId().getBytes(StandardCharsets.UTF_8);
         return Bytes.wrap(ByteBuffer.allocate(activityPrefixLength(address.tenant()) + session.length)
                 .put(activityBound(address.tenant(), bucket).get())
@@ -134,7 +134,7 @@ public final class SessionStores {
     }
 
     /** The tenant of an {@link #ACTIVITY} key; empty for {@link #ACTIVITY_INDEXED}. */
-    static String tenantOfActivity(Bytes activityKey) {
+    public static String tenantOfActivity(Bytes activityKey) {
         byte[] key = activityKey.get();
         int end = 0;
         while (end < key.length && key[end] != SEPARATOR) {
@@ -144,9 +144,16 @@ public final class SessionStores {
     }
 
     /** The bucket of an {@link #ACTIVITY} key of {@code tenant}. */
-    static long bucketOfActivity(Bytes activityKey, String tenant) {
+    public static long bucketOfActivity(Bytes activityKey, String tenant) {
         int offset = tenant.getBytes(StandardCharsets.UTF_8).length + 1;
         return ByteBuffer.wrap(activityKey.get(), offset, Long.BYTES).getLong();
+    }
+
+    /** The session id of an {@link #ACTIVITY} key of {@code tenant}; empty for a key too short to hold one. */
+    public static String sessionOfActivity(Bytes activityKey, String tenant) {
+        byte[] key = activityKey.get();
+        int offset = activityPrefixLength(tenant);
+        return key.length <= offset ? "" : new String(key, offset, key.length - offset, StandardCharsets.UTF_8);
     }
 
     private static int activityPrefixLength(String tenant) {
