@@ -132,7 +132,7 @@ final class Session {
 
     /** Indexes the active turn's deadline, for the punctuator. */
     void scheduleDeadline() {
-        sessions.deadlines().put(deadlineKey(), active().getTurnId());
+        sessions.indexDeadline(deadlineKey(), active().getTurnId(), active().getDeadlineMs());
     }
 
     /** Removes the active turn's deadline from the index. */

@@ -146,12 +146,18 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         this.steps = new AgentSteps(config, sessions, turns, toolCalls);
         this.commands = new SessionCommands(sessions, turns, toolCalls);
         TurnDeadlines deadlines = new TurnDeadlines(sessions, turns);
-        context.schedule(config.deadlineCheckInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
-            traces.begin();
-            deadlines.expire(now);
-            traces.flush();
-            commits.endPass();
-        });
+        DeadlineAlarm alarm = new DeadlineAlarm(
+                context,
+                config.deadlineCheckInterval(),
+                now -> {
+                    traces.begin();
+                    deadlines.expire(now);
+                    traces.flush();
+                    commits.endPass();
+                },
+                sessions::earliestDeadline);
+        sessions.onDeadline(alarm::arm);
+        alarm.start();
         if (config.retention().enabled()) {
             SessionExpiry expiry = new SessionExpiry(
                     sessions,

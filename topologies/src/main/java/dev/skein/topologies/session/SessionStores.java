@@ -99,6 +99,11 @@ public final class SessionStores {
         return Bytes.wrap(ByteBuffer.allocate(Long.BYTES).putLong(deadlineMs).array());
     }
 
+    /** The deadline encoded in a {@link #deadlineKey}. */
+    static long deadlineOf(Bytes deadlineKey) {
+        return ByteBuffer.wrap(deadlineKey.get(), 0, Long.BYTES).getLong();
+    }
+
     static String addressOfDeadline(Bytes deadlineKey) {
         byte[] key = deadlineKey.get();
         return new String(key, Long.BYTES, key.length - Long.BYTES, StandardCharsets.UTF_8);

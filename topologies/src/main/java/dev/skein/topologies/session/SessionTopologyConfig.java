@@ -18,7 +18,7 @@ import java.util.List;
  * @param maxAgentAttempts invocations of one step when the agent reports a retryable error
  * @param contextMessages at most this many messages of history are sent with each invocation
  * @param tiers tool tiers, smallest first: each call goes to the first that fits it and has a live worker
- * @param deadlineCheckInterval how often the wall-clock punctuator looks for due turns
+ * @param deadlineCheckInterval the least time between two checks for due turns ({@link DeadlineAlarm})
  * @param rememberedTurnIds finished turn ids kept per session to drop duplicates
  * @param workerTimeout a worker silent for longer than this is considered gone
  * @param cacheTtl how long a cacheable tool's result is reused, unless the tool sets its own

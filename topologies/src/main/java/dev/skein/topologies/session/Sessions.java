@@ -8,6 +8,8 @@ import dev.skein.schemas.SessionAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.serialization.BytesSerializer;
 import org.apache.kafka.common.utils.Bytes;
@@ -31,6 +33,7 @@ final class Sessions {
     private final int rememberedTurnIds;
     private final LongSupplier clock;
     private Dispatches.Drops speculativeDrops = Dispatches.Drops.NONE;
+    private LongConsumer deadlineListener = deadlineMs -> {};
     /** When this task last erased a session: a session created later has a later {@code createdAtMs}. */
     private long lastErasedAtMs = Long.MIN_VALUE;
 
@@ -110,6 +113,24 @@ final class Sessions {
             }
         }
         return due;
+    }
+
+    /** Indexes a turn's deadline and tells the listener (the task's {@link DeadlineAlarm}). */
+    void indexDeadline(Bytes key, String turnId, long deadlineMs) {
+        deadlines.put(key, turnId);
+        deadlineListener.accept(deadlineMs);
+    }
+
+    /** Who hears of each deadline indexed. */
+    void onDeadline(LongConsumer listener) {
+        this.deadlineListener = listener;
+    }
+
+    /** The earliest deadline in the index, if it holds any (a due entry the last check left is one too). */
+    OptionalLong earliestDeadline() {
+        try (KeyValueIterator<Bytes, String> it = deadlines.all()) {
+            return it.hasNext() ? OptionalLong.of(SessionStores.deadlineOf(it.next().key)) : OptionalLong.empty();
+        }
     }
 
     /** Removes an entry from the deadline index. */

@@ -169,13 +169,17 @@ class SessionProcessorTest {
 
     @Test
     void thePunctuatorRunsOnWallClockTimeAndFailsTurnsPastTheirDeadline() {
+        // Nothing is due, so nothing is scheduled: a punctuation would make the task commit.
+        assertThat(context.scheduledPunctuators()).isEmpty();
         processor.process(new Record<>("acme/s1", turn("t1", "hello"), START_MS));
         context.resetForwards();
 
         CapturedPunctuator punctuator = context.scheduledPunctuators().getFirst();
         assertThat(context.scheduledPunctuators()).hasSize(1);
         assertThat(punctuator.getType()).isEqualTo(PunctuationType.WALL_CLOCK_TIME);
-        assertThat(punctuator.getInterval()).isEqualTo(config.deadlineCheckInterval());
+        // Armed for just after the turn's deadline (30 s from the time the test context reads).
+        assertThat(punctuator.getInterval())
+                .isEqualTo(Duration.ofMillis(START_MS + 30_001 - context.currentSystemTimeMs()));
 
         long late = START_MS + 30_001;
         context.setCurrentSystemTimeMs(late);
@@ -189,6 +193,9 @@ class SessionProcessorTest {
             assertThat(failed.getStatus()).isEqualTo(TurnStatus.FAILED);
             assertThat(failed.getError()).startsWith("turn timed out after 30000 ms");
         });
+        // Rung once and not re-armed: the index is empty again.
+        assertThat(punctuator.cancelled()).isTrue();
+        assertThat(context.scheduledPunctuators()).hasSize(1);
     }
 
     @Test
