@@ -39,7 +39,10 @@ public record BenchReport(
      */
     public record TurnScenario(String message, int hops, String hopPath, List<TurnLevel> levels) {}
 
-    /** One load level: closed loop ({@code targetPerSecond} 0) or one open-loop step. */
+    /**
+     * One load level: closed loop ({@code targetPerSecond} 0) or one open-loop step, with what the
+     * topology's commits cost during it.
+     */
     public record TurnLevel(
             int sessions,
             double targetPerSecond,
@@ -47,7 +50,8 @@ public record BenchReport(
             long failed,
             double turnsPerSecond,
             Latency latency,
-            double ratioToFloor) {}
+            double ratioToFloor,
+            CommitCost commits) {}
 
     /** Open-loop steps at rising rates; the highest rate held with p99 at most one second. */
     public record Throughput(

@@ -1,5 +1,7 @@
 package dev.skein.bench;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** The terminal table of a bench run (Markdown, so it pastes into docs/benchmarks.md as is). */
@@ -76,6 +78,7 @@ final class BenchTable {
                     "Ratio = p50 / (floor one-hop p50 x hops); hops: simple turn %d, tool turn %d.%n",
                     SkeinBench.SIMPLE_HOPS, SkeinBench.TOOL_HOPS));
         }
+        commits(out, report);
         if (report.simpleTurnAnatomy() != null) {
             out.append(String.format(
                     "%nWhere a simple turn's time goes (one session, median of %d turns)%n",
@@ -180,7 +183,52 @@ final class BenchTable {
         }
     }
 
-    private static void steps(StringBuilder out, String name, java.util.List<BenchReport.TurnLevel> steps) {
+    /** The topology's commits during each closed-loop level and open-loop step. */
+    private static void commits(StringBuilder out, BenchReport report) {
+        List<String> rows = new ArrayList<>();
+        commitRows(rows, "simple turn", report.simpleTurn());
+        commitRows(rows, "tool turn", report.toolTurn());
+        if (report.throughput() != null) {
+            for (BenchReport.TurnLevel step : report.throughput().simpleSteps()) {
+                commitRow(rows, "simple, open loop " + Math.round(step.targetPerSecond()) + "/s", step);
+            }
+            for (BenchReport.TurnLevel step : report.throughput().toolSteps()) {
+                commitRow(rows, "tool, open loop " + Math.round(step.targetPerSecond()) + "/s", step);
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        out.append("\nThe topology's commits (Kafka's client metrics: stream threads and their producers)\n");
+        out.append("| load | sessions | commits | per turn | sendOffsets ms | commitTransaction ms"
+                + " | time committing | producer retries/turn |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        rows.forEach(out::append);
+    }
+
+    private static void commitRows(List<String> rows, String name, BenchReport.TurnScenario scenario) {
+        if (scenario != null) {
+            scenario.levels().forEach(level -> commitRow(rows, name, level));
+        }
+    }
+
+    private static void commitRow(List<String> rows, String name, BenchReport.TurnLevel level) {
+        CommitCost c = level.commits();
+        if (c == null) {
+            return;
+        }
+        rows.add(String.format(
+                "| %s | %d | %d | %.2f | %.2f | %.2f | %.0f%% | %.3f |%n",
+                name,
+                level.sessions(),
+                c.commits(),
+                c.commitsPerTurn(),
+                c.sendOffsetsMsPerCommit(),
+                c.commitTransactionMsPerCommit(),
+                100 * c.committingShare(),
+                c.producerRetriesPerTurn()));
+    }
+
+    private static void steps(StringBuilder out, String name, List<BenchReport.TurnLevel> steps) {
         for (BenchReport.TurnLevel step : steps) {
             out.append(String.format(
                     "| %s | %.0f | %.0f | %d | %.1f | %.1f | %s |%n",

@@ -332,7 +332,14 @@ public final class SkeinBench {
                 ? 0
                 : r.latency().p50() / (floor.oneHopP50Ms() * hops);
         return new BenchReport.TurnLevel(
-                r.sessions(), r.targetPerSecond(), r.turns(), r.failed(), r.turnsPerSecond(), r.latency(), ratio);
+                r.sessions(),
+                r.targetPerSecond(),
+                r.turns(),
+                r.failed(),
+                r.turnsPerSecond(),
+                r.latency(),
+                ratio,
+                r.commits());
     }
 
     private Map<String, Object> settings(String broker, String prefix) {

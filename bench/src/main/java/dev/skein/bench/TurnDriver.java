@@ -46,9 +46,15 @@ final class TurnDriver implements AutoCloseable {
     /** A turn's answer and when the reader saw it ({@link System#nanoTime()}). */
     record Answer(TurnCompleted completed, long receivedNanos) {}
 
-    /** The figures of one load level. */
+    /** The figures of one load level, with what the topology's commits cost during it. */
     record LoadResult(
-            int sessions, double targetPerSecond, long turns, long failed, double turnsPerSecond, Latency latency) {}
+            int sessions,
+            double targetPerSecond,
+            long turns,
+            long failed,
+            double turnsPerSecond,
+            Latency latency,
+            CommitCost commits) {}
 
     private final SkeinTopics topics;
     private final Serializer<String> keySerializer;
@@ -145,7 +151,12 @@ final class TurnDriver implements AutoCloseable {
         long warmupEnd = System.nanoTime() + warmup.toNanos();
         long end = warmupEnd + measure.toNanos();
         CountDownLatch done = new CountDownLatch(sessions);
+        CompletableFuture<CommitCost.Snapshot> measureStart = new CompletableFuture<>();
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            clients.execute(() -> {
+                LockSupport.parkNanos(warmupEnd - System.nanoTime());
+                measureStart.complete(CommitCost.Snapshot.now());
+            });
             for (int i = 0; i < sessions; i++) {
                 String session = sessionPrefix + "-" + i;
                 clients.execute(() -> {
@@ -172,6 +183,8 @@ final class TurnDriver implements AutoCloseable {
             }
             done.await();
         }
+        CommitCost commits = CommitCost.between(
+                measureStart.join(), CommitCost.Snapshot.now(), histogram.getTotalCount() + failed.get());
         double seconds = Math.max(1e-9, (lastAnswer.get() - warmupEnd) / 1e9);
         return new LoadResult(
                 sessions,
@@ -179,7 +192,8 @@ final class TurnDriver implements AutoCloseable {
                 histogram.getTotalCount(),
                 failed.get(),
                 histogram.getTotalCount() / seconds,
-                Latency.of(histogram));
+                Latency.of(histogram),
+                commits);
     }
 
     /**
@@ -194,6 +208,7 @@ final class TurnDriver implements AutoCloseable {
         AtomicLong failed = new AtomicLong();
         AtomicLong lastAnswer = new AtomicLong();
         long period = (long) (1e9 / perSecond);
+        CommitCost.Snapshot before = CommitCost.Snapshot.now();
         long start = System.nanoTime();
         int total = (int) (perSecond * measure.toNanos() / 1e9);
         CountDownLatch answered = new CountDownLatch(total);
@@ -215,6 +230,7 @@ final class TurnDriver implements AutoCloseable {
         }
         answered.await(10, TimeUnit.SECONDS);
         long missing = answered.getCount();
+        CommitCost commits = CommitCost.between(before, CommitCost.Snapshot.now(), total);
         // Answered turns over the time from the first send to the last answer: a backlog that
         // drains after the sends stop lowers the rate instead of flattering it.
         double seconds = Math.max(measure.toNanos(), lastAnswer.get() - start) / 1e9;
@@ -224,7 +240,8 @@ final class TurnDriver implements AutoCloseable {
                 histogram.getTotalCount(),
                 failed.get() + missing,
                 histogram.getTotalCount() / seconds,
-                Latency.of(histogram));
+                Latency.of(histogram),
+                commits);
     }
 
     /**

@@ -60,6 +60,21 @@ class BenchQuickIT {
                         .as(scenario)
                         .isGreaterThanOrEqualTo(level.at("/latency/p50").asDouble());
                 assertThat(level.path("ratioToFloor").asDouble()).as(scenario).isPositive();
+                // Read from Kafka's own client metrics: a renamed metric would read 0 here.
+                JsonNode commits = level.path("commits");
+                assertThat(commits.path("commits").asLong()).as(scenario).isPositive();
+                assertThat(commits.path("commitsPerTurn").asDouble())
+                        .as(scenario)
+                        .isPositive();
+                assertThat(commits.path("sendOffsetsMsPerCommit").asDouble())
+                        .as(scenario)
+                        .isPositive();
+                assertThat(commits.path("commitTransactionMsPerCommit").asDouble())
+                        .as(scenario)
+                        .isPositive();
+                assertThat(commits.path("committingShare").asDouble())
+                        .as(scenario)
+                        .isBetween(0.0, 1.0);
             }
         }
         assertThat(report.at("/simpleTurnAnatomy/turns").asInt()).isPositive();
@@ -128,6 +143,8 @@ class BenchQuickIT {
 
         assertThat(out.resolve("latency-distribution.png")).isNotEmptyFile();
         assertThat(out.resolve("history-growth-bytes.png")).isNotEmptyFile();
-        assertThat(console.toString(StandardCharsets.UTF_8)).contains("| simple turn (4 hops) | 8 |");
+        assertThat(console.toString(StandardCharsets.UTF_8))
+                .contains("| simple turn (4 hops) | 8 |")
+                .contains("The topology's commits");
     }
 }
