@@ -5,11 +5,14 @@ import java.util.List;
 
 /**
  * How long and how hard each scenario runs: the full plan fits in ten minutes on a 2-core machine
- * with the broker in the same JVM; the quick plan proves the harness in seconds.
+ * with the broker in the same JVM; the quick plan proves the harness in seconds. {@code warmup} is
+ * both each level's unmeasured start and one round of the node's {@link WarmUp}, which runs rounds
+ * until the JIT is quiet or {@code warmupCap} has passed.
  */
 record BenchPlan(
         boolean quick,
         Duration warmup,
+        Duration warmupCap,
         Duration measure,
         int floorRecords,
         List<Integer> sessionLevels,
@@ -26,6 +29,7 @@ record BenchPlan(
         return new BenchPlan(
                 false,
                 Duration.ofSeconds(4),
+                Duration.ofSeconds(30),
                 Duration.ofSeconds(12),
                 300_000,
                 List.of(1, 8, 64),
@@ -43,6 +47,7 @@ record BenchPlan(
         return new BenchPlan(
                 true,
                 Duration.ofMillis(500),
+                Duration.ofSeconds(2),
                 Duration.ofMillis(1500),
                 20_000,
                 List.of(1, 8),

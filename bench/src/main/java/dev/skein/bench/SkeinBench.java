@@ -171,8 +171,11 @@ public final class SkeinBench {
                             commits.speculativeGrace().toMillis());
                 }
                 // JIT, connections, share sessions and the first transaction: not part of any figure.
-                driver.closedLoop(
-                        "warmup", 4, TOOL_MESSAGE, Duration.ZERO, plan.warmup().multipliedBy(2));
+                WarmUp.Result warm = WarmUp.run(driver, plan.warmup(), plan.warmupCap(), SIMPLE_MESSAGE, TOOL_MESSAGE);
+                console.printf(
+                        "Warm-up: %d rounds in %.0f s, JIT at %.0f%% of a core in the last%n",
+                        warm.rounds(), warm.seconds(), 100 * warm.lastRoundJitShare());
+                settings.put("warmup", warm);
                 if (scenarios.contains(Scenario.SIMPLE)) {
                     simple = closedLoop(driver, floor, "simple", SIMPLE_MESSAGE, SIMPLE_HOPS, SIMPLE_PATH);
                     console.printf("Simple turn anatomy: %d turns of one session ...%n", plan.anatomyTurns());
