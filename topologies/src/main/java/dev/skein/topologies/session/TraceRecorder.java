@@ -13,6 +13,7 @@ import dev.skein.events.TurnCompleted;
 import dev.skein.events.TurnRequested;
 import dev.skein.events.TurnTrace;
 import dev.skein.schemas.SessionAddress;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +55,9 @@ final class TraceRecorder implements SessionOutput {
      */
     static final int MAX_ENTRIES = 1000;
 
+    /** Sessions whose trace keys {@link #recentKeys} keeps per task (at most {@code keepTurns} keys each). */
+    static final int RECENT_SESSIONS = 4096;
+
     /** The topics of the records the state machine emits, for the entries of those records. */
     record Topics(String agentRequests, String responses, Function<String, String> toolsOfTier) {}
 
@@ -66,6 +70,20 @@ final class TraceRecorder implements SessionOutput {
     private final int keepTurns;
     /** The entries of the record being handled, by trace key, until {@link #flush}. */
     private final Map<Bytes, Pass> pass = new LinkedHashMap<>();
+
+    /**
+     * The trace keys of recently traced sessions, oldest first, so that starting a trace evicts
+     * without reading the session's other traces back: a scan deserializes every trace it passes
+     * (all their entries): with the default {@code keepTurns} of 20 that was 8% of the stream
+     * thread's time in a 64-session bench, more than writing the traces. Derived from the store and rebuilt from it for a session not in it;
+     * a task whose state is rolled back starts a new recorder, so it never outlives its store.
+     */
+    private final Map<String, ArrayDeque<Bytes>> recentKeys = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ArrayDeque<Bytes>> eldest) {
+            return size() > RECENT_SESSIONS;
+        }
+    };
 
     private final List<String> cleared = new ArrayList<>();
     /** The input record's entry, and the session's count of dropped events before it was handled. */
@@ -237,7 +255,7 @@ final class TraceRecorder implements SessionOutput {
                 // never kept): not a new trace, and no reason to evict another.
                 return;
             }
-            evictOldest(turn.address());
+            evictOldest(turn.address()).addLast(key);
             trace = TurnTrace.newBuilder()
                     .setTenant(turn.address().tenant())
                     .setSessionId(turn.address().sessionId())
@@ -262,17 +280,29 @@ final class TraceRecorder implements SessionOutput {
         store.put(key, trace);
     }
 
-    /** Keeps at most {@code keepTurns - 1} older traces of the session, so the new one makes {@code keepTurns}. */
-    private void evictOldest(SessionAddress address) {
-        List<KeyValue<Bytes, Long>> kept = new ArrayList<>();
+    /**
+     * Keeps at most {@code keepTurns - 1} older traces of the session, so the new one makes
+     * {@code keepTurns}; returns the keys kept, oldest first, for the new one to join.
+     */
+    private ArrayDeque<Bytes> evictOldest(SessionAddress address) {
+        ArrayDeque<Bytes> kept = recentKeys.computeIfAbsent(address.toString(), a -> storedKeys(address));
+        while (kept.size() >= keepTurns) {
+            store.delete(kept.removeFirst());
+        }
+        return kept;
+    }
+
+    /** The session's trace keys in the store, oldest first (a scan that reads every trace). */
+    private ArrayDeque<Bytes> storedKeys(SessionAddress address) {
+        List<KeyValue<Bytes, Long>> stored = new ArrayList<>();
         try (KeyValueIterator<Bytes, TurnTrace> it = store.prefixScan(
                 Bytes.wrap(SessionStores.messageKeyPrefix(address.toString())), new BytesSerializer())) {
-            it.forEachRemaining(kv -> kept.add(KeyValue.pair(kv.key, kv.value.getCreatedAtMs())));
+            it.forEachRemaining(kv -> stored.add(KeyValue.pair(kv.key, kv.value.getCreatedAtMs())));
         }
-        kept.sort((a, b) -> Long.compare(a.value, b.value));
-        for (int i = 0; i <= kept.size() - keepTurns; i++) {
-            store.delete(kept.get(i).key);
-        }
+        stored.sort((a, b) -> Long.compare(a.value, b.value));
+        ArrayDeque<Bytes> keys = new ArrayDeque<>(keepTurns + 1);
+        stored.forEach(kv -> keys.addLast(kv.key));
+        return keys;
     }
 
     private void clear(String address) {
@@ -282,6 +312,7 @@ final class TraceRecorder implements SessionOutput {
             it.forEachRemaining(kv -> keys.add(kv.key));
         }
         keys.forEach(store::delete);
+        recentKeys.remove(address);
         // A trace of this pass (the turn the clear cancelled) would come back: it is dropped too.
         pass.values().removeIf(turn -> turn.address().toString().equals(address));
     }

@@ -208,6 +208,30 @@ class TurnTraceTopologyTest {
     }
 
     @Test
+    void aSessionTheRecorderNoLongerRemembersHasItsOldestTracesEvictedFromTheStore() throws Exception {
+        start(TestSessionConfig.builder().traceKeepTurns(3).build());
+        for (String turnId : List.of("t1", "t2", "t3")) {
+            turns.pipeInput(ADDRESS, turn(turnId, "hello"));
+            steps.pipeInput(ADDRESS, echoInvocation(answer(turnId, 0, "hi")));
+        }
+        // Enough other sessions that the recorder forgets this one's trace keys (as a restarted
+        // task has not read them yet): the next trace finds them in the store.
+        for (int i = 0; i < TraceRecorder.RECENT_SESSIONS; i++) {
+            turns.pipeInput("acme/other-" + i, turn("o" + i, "hello"));
+        }
+        for (String turnId : List.of("t4", "t5")) {
+            turns.pipeInput(ADDRESS, turn(turnId, "hello"));
+            steps.pipeInput(ADDRESS, echoInvocation(answer(turnId, 0, "hi")));
+        }
+
+        assertThat(traceStore().get(SessionStores.traceKey(ADDRESS, "t1"))).isNull();
+        assertThat(traceStore().get(SessionStores.traceKey(ADDRESS, "t2"))).isNull();
+        for (String kept : List.of("t3", "t4", "t5")) {
+            assertThat(trace(kept)).as(kept).isNotNull();
+        }
+    }
+
+    @Test
     void aTraceKeepsItsFirstEntriesAndSaysWhenItLeavesTheRestOut() {
         ToolCall[] calls = new ToolCall[TraceRecorder.MAX_ENTRIES + 100];
         for (int i = 0; i < calls.length; i++) {
