@@ -104,6 +104,17 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler,
     @Override
     public ProcessingExceptionHandler.Response handleError(
             ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+        if (context.topic() == null) {
+            // A punctuation, not a record: there is nothing to dead-letter, and failing would kill
+            // the stream thread, then its replacement at the same punctuation. The punctuators
+            // (deadlines, expiry, commit pacing) find what they left undone at their next run.
+            log.error(
+                    "A punctuation of processor {} in task {} failed; its next run takes up what it left",
+                    context.processorNodeId(),
+                    context.taskId(),
+                    exception);
+            return ProcessingExceptionHandler.Response.resume();
+        }
         ProducerRecord<byte[], byte[]> letter = deadLetter(
                 context,
                 context.sourceRawKey(),

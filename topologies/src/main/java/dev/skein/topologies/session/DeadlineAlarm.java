@@ -32,6 +32,7 @@ final class DeadlineAlarm {
     private Cancellable scheduled;
     private long armedForMs = Long.MAX_VALUE;
     private long lastCheckMs = Long.MIN_VALUE;
+    private boolean closed;
 
     /**
      * @param spacing the least time between two checks
@@ -56,6 +57,9 @@ final class DeadlineAlarm {
 
     /** Makes sure a check runs once {@code deadlineMs} has passed (an entry is due after its deadline, not at it). */
     void arm(long deadlineMs) {
+        if (closed || deadlineMs == Long.MAX_VALUE) {
+            return; // a task closed, or a turn with no deadline (its timeout was past the end of time)
+        }
         long now = context.currentSystemTimeMs();
         long at = Math.max(deadlineMs + 1, now + 1);
         if (lastCheckMs != Long.MIN_VALUE) {
@@ -74,11 +78,29 @@ final class DeadlineAlarm {
         return armedForMs;
     }
 
+    /**
+     * Disarms for good: the task is closing. Kafka Streams keeps a task's punctuations when it
+     * revives the task after a rollback and initialises its processors again, so an alarm of the
+     * old processor would otherwise keep checking (and committing) beside the new one's.
+     */
+    void close() {
+        closed = true;
+        disarm();
+    }
+
     private void fire(long nowMs) {
         disarm();
+        if (closed) {
+            return;
+        }
         lastCheckMs = nowMs;
-        check.accept(nowMs);
-        earliestDeadline.get().ifPresent(this::arm);
+        try {
+            check.accept(nowMs);
+        } finally {
+            // Also when the check failed and the error was handled: the turns still due wait for
+            // the next check, which nothing else would arm.
+            earliestDeadline.get().ifPresent(this::arm);
+        }
     }
 
     private void disarm() {

@@ -19,6 +19,7 @@ import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -68,6 +69,8 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
     private final TraceRecorder.Topics traceTopics;
     private final CommitPacer pacer;
     private CommitPacer.Task commits;
+    private DeadlineAlarm alarm;
+    private Cancellable expiryCheck;
     private ProcessorContext<String, SpecificRecord> context;
     private SessionOutput output;
     private TraceRecorder traces;
@@ -146,7 +149,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         this.steps = new AgentSteps(config, sessions, turns, toolCalls);
         this.commands = new SessionCommands(sessions, turns, toolCalls);
         TurnDeadlines deadlines = new TurnDeadlines(sessions, turns);
-        DeadlineAlarm alarm = new DeadlineAlarm(
+        this.alarm = new DeadlineAlarm(
                 context,
                 config.deadlineCheckInterval(),
                 now -> {
@@ -165,12 +168,29 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                     config.extraction().timeout(),
                     ExpiredSessions.of(context),
                     traces::erase);
-            context.schedule(config.retention().checkInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
-                traces.begin();
-                expiry.expire(now);
-                traces.flush();
-                commits.endPass();
-            });
+            this.expiryCheck =
+                    context.schedule(config.retention().checkInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
+                        traces.begin();
+                        expiry.expire(now);
+                        traces.flush();
+                        commits.endPass();
+                    });
+        }
+    }
+
+    /**
+     * Stops this processor's punctuations: Kafka Streams keeps a task's scheduled punctuations when
+     * it revives the task (after a rollback) and initialises its processors again, so they would
+     * otherwise run on beside the new ones, on the old processor's parts.
+     */
+    @Override
+    public void close() {
+        if (alarm != null) {
+            alarm.close();
+        }
+        if (expiryCheck != null) {
+            expiryCheck.cancel();
+            expiryCheck = null;
         }
     }
 

@@ -126,9 +126,14 @@ final class Sessions {
         this.deadlineListener = listener;
     }
 
-    /** The earliest deadline in the index, if it holds any (a due entry the last check left is one too). */
+    /**
+     * The earliest deadline in the index, if it holds any that can come due (a due entry the last
+     * check left is one too). A negative deadline (a timeout that wrapped, written before deadlines
+     * saturated) sorts after every other key and is never due: it is not one.
+     */
     OptionalLong earliestDeadline() {
-        try (KeyValueIterator<Bytes, String> it = deadlines.all()) {
+        try (KeyValueIterator<Bytes, String> it =
+                deadlines.range(SessionStores.deadlineBound(0), SessionStores.deadlineBound(Long.MAX_VALUE))) {
             return it.hasNext() ? OptionalLong.of(SessionStores.deadlineOf(it.next().key)) : OptionalLong.empty();
         }
     }

@@ -55,8 +55,11 @@ final class TraceRecorder implements SessionOutput {
      */
     static final int MAX_ENTRIES = 1000;
 
-    /** Sessions whose trace keys {@link #recentKeys} keeps per task (at most {@code keepTurns} keys each). */
-    static final int RECENT_SESSIONS = 4096;
+    /**
+     * Sessions whose trace keys {@link #recentKeys} keeps per task, at most {@code keepTurns} keys
+     * each: about 1 MB a task at the default 20.
+     */
+    static final int RECENT_SESSIONS = 512;
 
     /** The topics of the records the state machine emits, for the entries of those records. */
     record Topics(String agentRequests, String responses, Function<String, String> toolsOfTier) {}
@@ -249,13 +252,14 @@ final class TraceRecorder implements SessionOutput {
     private void write(Bytes key, Pass turn) {
         TurnTrace trace = store.get(key);
         TraceEntry.Builder first = turn.entries().getFirst();
+        ArrayDeque<Bytes> kept = null;
         if (trace == null) {
             if (!TraceExplanations.TURN_REQUESTED.equals(first.getKind()) || "dropped".equals(first.getOutcome())) {
                 // A late event, or a redelivered request, for a turn whose trace was dropped (or
                 // never kept): not a new trace, and no reason to evict another.
                 return;
             }
-            evictOldest(turn.address()).addLast(key);
+            kept = evictOldest(turn.address());
             trace = TurnTrace.newBuilder()
                     .setTenant(turn.address().tenant())
                     .setSessionId(turn.address().sessionId())
@@ -278,6 +282,9 @@ final class TraceRecorder implements SessionOutput {
         }
         trace.setEntries(entries);
         store.put(key, trace);
+        if (kept != null) {
+            kept.addLast(key); // once it is in the store
+        }
     }
 
     /**

@@ -309,7 +309,8 @@ final class Turns {
                 .setAgentAttempt(1)
                 .setRequestedAtMs(turn.getRequestedAtMs())
                 .setStartedAtMs(now)
-                .setDeadlineMs(now + timeout)
+                // A timeout past the end of time is none, not a deadline wrapped into the past.
+                .setDeadlineMs(timeout > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + timeout)
                 .setToolCallCount(0)
                 .setUserId(turn.getUserId())
                 .setTraceparent(TopologySpans.held())

@@ -116,9 +116,68 @@ class DeadLetterHandlerTest {
     }
 
     @Test
+    void aFailedPunctuationIsLoggedAndResumedWithNoDeadLetterSinceNoRecordFailed() {
+        DeadLetterHandler handler = new DeadLetterHandler();
+        handler.configure(Map.of(
+                DeadLetterHandler.TOPIC_CONFIG,
+                topics.deadLetters.name(),
+                DeadLetterHandler.SERIALIZER_CONFIG,
+                topics.deadLetters.valueSerde().serializer()));
+
+        // What Kafka Streams passes for a punctuation: no topic, partition or offset, no source record.
+        ProcessingExceptionHandler.Response response = handler.handleError(
+                punctuationContext(), new Record<>(null, null, 0L), new IllegalStateException("unreadable meta"));
+
+        // Before, building a dead letter with no topic threw, and the stream thread died of it.
+        assertThat(response.result()).isEqualTo(ProcessingExceptionHandler.Result.RESUME);
+        assertThat(response.deadLetterQueueRecords()).isEmpty();
+    }
+
+    @Test
     void refusesToStartWithoutItsConfiguration() {
         assertThatThrownBy(() -> new DeadLetterHandler().configure(Map.of()))
                 .hasMessageContaining(DeadLetterHandler.TOPIC_CONFIG);
+    }
+
+    private static ErrorHandlerContext punctuationContext() {
+        ErrorHandlerContext task = context(null, new TaskId(0, 1), null, null);
+        return new ErrorHandlerContext() {
+            public String topic() {
+                return null;
+            }
+
+            public int partition() {
+                return -1;
+            }
+
+            public long offset() {
+                return -1L;
+            }
+
+            public Headers headers() {
+                return new RecordHeaders();
+            }
+
+            public String processorNodeId() {
+                return "session-processor";
+            }
+
+            public TaskId taskId() {
+                return task.taskId();
+            }
+
+            public long timestamp() {
+                return 0L;
+            }
+
+            public byte[] sourceRawKey() {
+                return null;
+            }
+
+            public byte[] sourceRawValue() {
+                return null;
+            }
+        };
     }
 
     private static ErrorHandlerContext context(byte[] key, byte[] value) {

@@ -1,6 +1,7 @@
 package dev.skein.topologies.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,6 +140,49 @@ class DeadlineAlarmTest {
         ring(NOW + 1_001);
 
         assertThat(alarm.armedForMs()).isEqualTo(NOW + 1_001 + 30_000 + 1);
+    }
+
+    @Test
+    void aCheckThatFailsStillLeavesTheAlarmArmedForWhatIsStillDue() {
+        alarm = new DeadlineAlarm(
+                context,
+                Duration.ofMillis(500),
+                now -> {
+                    throw new IllegalStateException("a session that cannot be read");
+                },
+                () -> deadlines.isEmpty() ? OptionalLong.empty() : OptionalLong.of(deadlines.first()));
+        deadlines.add(NOW + 1_000);
+        deadlines.add(NOW + 1_200);
+        alarm.start();
+
+        assertThatThrownBy(() -> ring(NOW + 1_300)).isInstanceOf(IllegalStateException.class);
+
+        // Both turns are still due: the next check comes after the spacing.
+        assertThat(alarm.armedForMs()).isEqualTo(NOW + 1_300 + 500);
+    }
+
+    @Test
+    void aClosedAlarmNeitherChecksNorArmsAgain() {
+        deadlines.add(NOW + 1_000);
+        alarm.start();
+        CapturedPunctuator armed = context.scheduledPunctuators().getLast();
+
+        alarm.close();
+        assertThat(armed.cancelled()).isTrue();
+        // Kafka Streams may still hold and run the schedule of a task it revived.
+        armed.getPunctuator().punctuate(NOW + 1_001);
+        alarm.arm(NOW + 2_000);
+
+        assertThat(checks).isEmpty();
+        assertThat(context.scheduledPunctuators()).hasSize(1);
+        assertThat(alarm.armedForMs()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void aTurnWithNoDeadlineIsNotArmedFor() {
+        alarm.arm(Long.MAX_VALUE);
+
+        assertThat(context.scheduledPunctuators()).isEmpty();
     }
 
     /** What Kafka Streams does when the last armed punctuation is due. */

@@ -199,6 +199,19 @@ class SessionProcessorTest {
     }
 
     @Test
+    void aTimeoutBeyondTheEndOfTimeMeansNoDeadlineRatherThanAnOverflowedOne() {
+        TurnRequested forever = turn("t1", "hello");
+        forever.setTimeoutMs(Long.MAX_VALUE);
+
+        processor.process(new Record<>("acme/s1", forever, START_MS));
+
+        // Before, now + timeout wrapped to a deadline in 1970's past, which sorts last in the index
+        // and never came due; the alarm would have re-armed for it forever.
+        assertThat(metas.get("acme/s1").getActiveTurn().getDeadlineMs()).isEqualTo(Long.MAX_VALUE);
+        assertThat(context.scheduledPunctuators()).isEmpty();
+    }
+
+    @Test
     void anEventForAnotherSessionThanItsKeyGoesToTheDeadLettersChildWithItsOrigin() {
         processor.process(new Record<>("acme/other", turn("t1", "hello"), START_MS));
 
