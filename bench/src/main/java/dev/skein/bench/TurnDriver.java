@@ -154,7 +154,9 @@ final class TurnDriver implements AutoCloseable {
         CompletableFuture<CommitCost.Snapshot> measureStart = new CompletableFuture<>();
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             clients.execute(() -> {
-                LockSupport.parkNanos(warmupEnd - System.nanoTime());
+                for (long left; (left = warmupEnd - System.nanoTime()) > 0; ) {
+                    LockSupport.parkNanos(left); // may return early
+                }
                 measureStart.complete(CommitCost.Snapshot.now());
             });
             for (int i = 0; i < sessions; i++) {

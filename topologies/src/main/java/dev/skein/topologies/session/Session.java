@@ -132,7 +132,7 @@ final class Session {
 
     /** Indexes the active turn's deadline, for the punctuator. */
     void scheduleDeadline() {
-        sessions.indexDeadline(deadlineKey(), active().getTurnId(), active().getDeadlineMs());
+        sessions.indexDeadline(deadlineKey(), active().getTurnId());
     }
 
     /** Removes the active turn's deadline from the index. */

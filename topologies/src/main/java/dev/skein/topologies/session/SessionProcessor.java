@@ -15,6 +15,7 @@ import dev.skein.topologies.routing.TierRouter;
 import dev.skein.topologies.tracing.TopologySpans;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Headers;
@@ -150,15 +151,7 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
         this.commands = new SessionCommands(sessions, turns, toolCalls);
         TurnDeadlines deadlines = new TurnDeadlines(sessions, turns);
         this.alarm = new DeadlineAlarm(
-                context,
-                config.deadlineCheckInterval(),
-                now -> {
-                    traces.begin();
-                    deadlines.expire(now);
-                    traces.flush();
-                    commits.endPass();
-                },
-                sessions::earliestDeadline);
+                context, config.deadlineCheckInterval(), inPass(deadlines::expire), sessions::earliestDeadline);
         sessions.onDeadline(alarm::arm);
         alarm.start();
         if (config.retention().enabled()) {
@@ -168,14 +161,21 @@ public final class SessionProcessor implements Processor<String, SpecificRecord,
                     config.extraction().timeout(),
                     ExpiredSessions.of(context),
                     traces::erase);
-            this.expiryCheck =
-                    context.schedule(config.retention().checkInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
-                        traces.begin();
-                        expiry.expire(now);
-                        traces.flush();
-                        commits.endPass();
-                    });
+            this.expiryCheck = context.schedule(
+                    config.retention().checkInterval(),
+                    PunctuationType.WALL_CLOCK_TIME,
+                    inPass(expiry::expire)::accept);
         }
+    }
+
+    /** A punctuation's work as one pass: its trace entries flushed, its commit paced like a record's. */
+    private LongConsumer inPass(LongConsumer work) {
+        return now -> {
+            traces.begin();
+            work.accept(now);
+            traces.flush();
+            commits.endPass();
+        };
     }
 
     /**

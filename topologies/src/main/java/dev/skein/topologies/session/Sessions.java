@@ -116,9 +116,9 @@ final class Sessions {
     }
 
     /** Indexes a turn's deadline and tells the listener (the task's {@link DeadlineAlarm}). */
-    void indexDeadline(Bytes key, String turnId, long deadlineMs) {
+    void indexDeadline(Bytes key, String turnId) {
         deadlines.put(key, turnId);
-        deadlineListener.accept(deadlineMs);
+        deadlineListener.accept(SessionStores.deadlineOf(key));
     }
 
     /** Who hears of each deadline indexed. */

@@ -76,10 +76,11 @@ final class TraceRecorder implements SessionOutput {
 
     /**
      * The trace keys of recently traced sessions, oldest first, so that starting a trace evicts
-     * without reading the session's other traces back: a scan deserializes every trace it passes
-     * (all their entries): with the default {@code keepTurns} of 20 that was 8% of the stream
-     * thread's time in a 64-session bench, more than writing the traces. Derived from the store and rebuilt from it for a session not in it;
-     * a task whose state is rolled back starts a new recorder, so it never outlives its store.
+     * without reading the session's other traces back: a scan deserializes every trace it passes,
+     * with all their entries, which at the default {@code keepTurns} of 20 was 8% of the stream
+     * thread's time in a 64-session bench, more than writing the traces. Derived from the store,
+     * and rebuilt from it for a session not in it; a task whose state is rolled back starts a new
+     * recorder, so it never outlives its store.
      */
     private final Map<String, ArrayDeque<Bytes>> recentKeys = new LinkedHashMap<>(16, 0.75f, true) {
         @Override

@@ -124,7 +124,6 @@ class DeadLetterHandlerTest {
                 DeadLetterHandler.SERIALIZER_CONFIG,
                 topics.deadLetters.valueSerde().serializer()));
 
-        // What Kafka Streams passes for a punctuation: no topic, partition or offset, no source record.
         ProcessingExceptionHandler.Response response = handler.handleError(
                 punctuationContext(), new Record<>(null, null, 0L), new IllegalStateException("unreadable meta"));
 
@@ -139,45 +138,9 @@ class DeadLetterHandlerTest {
                 .hasMessageContaining(DeadLetterHandler.TOPIC_CONFIG);
     }
 
+    /** What Kafka Streams passes for a punctuation: no topic, partition or offset, no source record. */
     private static ErrorHandlerContext punctuationContext() {
-        ErrorHandlerContext task = context(null, new TaskId(0, 1), null, null);
-        return new ErrorHandlerContext() {
-            public String topic() {
-                return null;
-            }
-
-            public int partition() {
-                return -1;
-            }
-
-            public long offset() {
-                return -1L;
-            }
-
-            public Headers headers() {
-                return new RecordHeaders();
-            }
-
-            public String processorNodeId() {
-                return "session-processor";
-            }
-
-            public TaskId taskId() {
-                return task.taskId();
-            }
-
-            public long timestamp() {
-                return 0L;
-            }
-
-            public byte[] sourceRawKey() {
-                return null;
-            }
-
-            public byte[] sourceRawValue() {
-                return null;
-            }
-        };
+        return context(null, new TaskId(0, 1), null, null);
     }
 
     private static ErrorHandlerContext context(byte[] key, byte[] value) {
@@ -196,11 +159,11 @@ class DeadLetterHandlerTest {
             }
 
             public int partition() {
-                return task.subtopology() < 0 ? 0 : 2;
+                return topic == null ? -1 : task.subtopology() < 0 ? 0 : 2;
             }
 
             public long offset() {
-                return task.subtopology() < 0 ? 7L : 41L;
+                return topic == null ? -1L : task.subtopology() < 0 ? 7L : 41L;
             }
 
             public Headers headers() {
