@@ -41,7 +41,7 @@ public record BenchReport(
 
     /**
      * One load level: closed loop ({@code targetPerSecond} 0) or one open-loop step, with what the
-     * topology's commits cost during it.
+     * topology's commits and the CPU cost during it.
      */
     public record TurnLevel(
             int sessions,
@@ -51,7 +51,8 @@ public record BenchReport(
             double turnsPerSecond,
             Latency latency,
             double ratioToFloor,
-            CommitCost commits) {}
+            CommitCost commits,
+            CpuCost cpu) {}
 
     /** Open-loop steps at rising rates; the highest rate held with p99 at most one second. */
     public record Throughput(

@@ -3,6 +3,8 @@ package dev.skein.bench;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 
 /** The terminal table of a bench run (Markdown, so it pastes into docs/benchmarks.md as is). */
 final class BenchTable {
@@ -79,6 +81,7 @@ final class BenchTable {
                     SkeinBench.SIMPLE_HOPS, SkeinBench.TOOL_HOPS));
         }
         commits(out, report);
+        cpu(out, report);
         if (report.simpleTurnAnatomy() != null) {
             out.append(String.format(
                     "%nWhere a simple turn's time goes (one session, median of %d turns)%n",
@@ -185,47 +188,86 @@ final class BenchTable {
 
     /** The topology's commits during each closed-loop level and open-loop step. */
     private static void commits(StringBuilder out, BenchReport report) {
+        perLevel(
+                out,
+                report,
+                "\nThe topology's commits (Kafka's client metrics: stream threads and their producers)\n"
+                        + "| load | sessions | commits | per turn | sendOffsets ms | commitTransaction ms"
+                        + " | time committing | producer retries/turn |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+                (name, level) -> {
+                    CommitCost c = level.commits();
+                    return c == null
+                            ? null
+                            : String.format(
+                                    "| %s | %d | %d | %.2f | %.2f | %.2f | %.0f%% | %.3f |%n",
+                                    name,
+                                    level.sessions(),
+                                    c.commits(),
+                                    c.commitsPerTurn(),
+                                    c.sendOffsetsMsPerCommit(),
+                                    c.commitTransactionMsPerCommit(),
+                                    100 * c.committingShare(),
+                                    c.producerRetriesPerTurn());
+                });
+    }
+
+    /** The CPU each turn cost during each closed-loop level and open-loop step, and who spent it. */
+    private static void cpu(StringBuilder out, BenchReport report) {
+        StringBuilder header = new StringBuilder(
+                "\nCPU per turn (ms of CPU of the bench's JVM: broker, node and load generator; the ceiling is the"
+                        + " machine's cores over it)\n| load | sessions | CPU ms/turn |");
+        for (CpuCost.Role role : CpuCost.Role.values()) {
+            header.append(' ').append(role.label).append(" |");
+        }
+        header.append(" cores used | other processes' cores | ceiling turns/s |\n|---|---:|---:|");
+        header.append("---:|".repeat(CpuCost.Role.values().length)).append("---:|---:|---:|\n");
+        perLevel(out, report, header.toString(), (name, level) -> {
+            CpuCost c = level.cpu();
+            if (c == null) {
+                return null;
+            }
+            StringBuilder row =
+                    new StringBuilder(String.format("| %s | %d | %.2f |", name, level.sessions(), c.msPerTurn()));
+            for (CpuCost.Role role : CpuCost.Role.values()) {
+                row.append(String.format(" %.2f |", c.msPerTurnByRole().getOrDefault(role, 0.0)));
+            }
+            return row.append(String.format(
+                            " %.2f | %.2f | %.0f |%n", c.processCores(), c.othersCores(), c.ceilingPerSecond()))
+                    .toString();
+        });
+    }
+
+    /** A table with a row (or none, where {@code row} gives null) for every load level the report has. */
+    private static void perLevel(
+            StringBuilder out,
+            BenchReport report,
+            String header,
+            BiFunction<String, BenchReport.TurnLevel, String> row) {
         List<String> rows = new ArrayList<>();
-        commitRows(rows, "simple turn", report.simpleTurn());
-        commitRows(rows, "tool turn", report.toolTurn());
+        BiConsumer<String, BenchReport.TurnLevel> add = (name, level) -> {
+            String line = row.apply(name, level);
+            if (line != null) {
+                rows.add(line);
+            }
+        };
+        if (report.simpleTurn() != null) {
+            report.simpleTurn().levels().forEach(level -> add.accept("simple turn", level));
+        }
+        if (report.toolTurn() != null) {
+            report.toolTurn().levels().forEach(level -> add.accept("tool turn", level));
+        }
         if (report.throughput() != null) {
             for (BenchReport.TurnLevel step : report.throughput().simpleSteps()) {
-                commitRow(rows, "simple, open loop " + Math.round(step.targetPerSecond()) + "/s", step);
+                add.accept("simple, open loop " + Math.round(step.targetPerSecond()) + "/s", step);
             }
             for (BenchReport.TurnLevel step : report.throughput().toolSteps()) {
-                commitRow(rows, "tool, open loop " + Math.round(step.targetPerSecond()) + "/s", step);
+                add.accept("tool, open loop " + Math.round(step.targetPerSecond()) + "/s", step);
             }
         }
-        if (rows.isEmpty()) {
-            return;
+        if (!rows.isEmpty()) {
+            out.append(header);
+            rows.forEach(out::append);
         }
-        out.append("\nThe topology's commits (Kafka's client metrics: stream threads and their producers)\n");
-        out.append("| load | sessions | commits | per turn | sendOffsets ms | commitTransaction ms"
-                + " | time committing | producer retries/turn |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        rows.forEach(out::append);
-    }
-
-    private static void commitRows(List<String> rows, String name, BenchReport.TurnScenario scenario) {
-        if (scenario != null) {
-            scenario.levels().forEach(level -> commitRow(rows, name, level));
-        }
-    }
-
-    private static void commitRow(List<String> rows, String name, BenchReport.TurnLevel level) {
-        CommitCost c = level.commits();
-        if (c == null) {
-            return;
-        }
-        rows.add(String.format(
-                "| %s | %d | %d | %.2f | %.2f | %.2f | %.0f%% | %.3f |%n",
-                name,
-                level.sessions(),
-                c.commits(),
-                c.commitsPerTurn(),
-                c.sendOffsetsMsPerCommit(),
-                c.commitTransactionMsPerCommit(),
-                100 * c.committingShare(),
-                c.producerRetriesPerTurn()));
     }
 
     private static void steps(StringBuilder out, String name, List<BenchReport.TurnLevel> steps) {

@@ -358,7 +358,8 @@ public final class SkeinBench {
                 r.turnsPerSecond(),
                 r.latency(),
                 ratio,
-                r.commits());
+                r.commits(),
+                r.cpu());
     }
 
     private Map<String, Object> settings(String broker, String prefix) {

@@ -54,7 +54,8 @@ final class TurnDriver implements AutoCloseable {
             long failed,
             double turnsPerSecond,
             Latency latency,
-            CommitCost commits) {}
+            CommitCost commits,
+            CpuCost cpu) {}
 
     private final SkeinTopics topics;
     private final Serializer<String> keySerializer;
@@ -152,12 +153,14 @@ final class TurnDriver implements AutoCloseable {
         long end = warmupEnd + measure.toNanos();
         CountDownLatch done = new CountDownLatch(sessions);
         CompletableFuture<CommitCost.Snapshot> measureStart = new CompletableFuture<>();
+        CompletableFuture<CpuCost.Snapshot> cpuStart = new CompletableFuture<>();
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             clients.execute(() -> {
                 for (long left; (left = warmupEnd - System.nanoTime()) > 0; ) {
                     LockSupport.parkNanos(left); // may return early
                 }
                 measureStart.complete(CommitCost.Snapshot.now());
+                cpuStart.complete(CpuCost.Snapshot.now());
             });
             for (int i = 0; i < sessions; i++) {
                 String session = sessionPrefix + "-" + i;
@@ -185,8 +188,9 @@ final class TurnDriver implements AutoCloseable {
             }
             done.await();
         }
-        CommitCost commits = CommitCost.between(
-                measureStart.join(), CommitCost.Snapshot.now(), histogram.getTotalCount() + failed.get());
+        long measured = histogram.getTotalCount() + failed.get();
+        CommitCost commits = CommitCost.between(measureStart.join(), CommitCost.Snapshot.now(), measured);
+        CpuCost cpu = CpuCost.between(cpuStart.join(), CpuCost.Snapshot.now(), measured);
         double seconds = Math.max(1e-9, (lastAnswer.get() - warmupEnd) / 1e9);
         return new LoadResult(
                 sessions,
@@ -195,7 +199,8 @@ final class TurnDriver implements AutoCloseable {
                 failed.get(),
                 histogram.getTotalCount() / seconds,
                 Latency.of(histogram),
-                commits);
+                commits,
+                cpu);
     }
 
     /**
@@ -211,6 +216,7 @@ final class TurnDriver implements AutoCloseable {
         AtomicLong lastAnswer = new AtomicLong();
         long period = (long) (1e9 / perSecond);
         CommitCost.Snapshot before = CommitCost.Snapshot.now();
+        CpuCost.Snapshot cpuBefore = CpuCost.Snapshot.now();
         long start = System.nanoTime();
         int total = (int) (perSecond * measure.toNanos() / 1e9);
         CountDownLatch answered = new CountDownLatch(total);
@@ -233,6 +239,7 @@ final class TurnDriver implements AutoCloseable {
         answered.await(10, TimeUnit.SECONDS);
         long missing = answered.getCount();
         CommitCost commits = CommitCost.between(before, CommitCost.Snapshot.now(), total);
+        CpuCost cpu = CpuCost.between(cpuBefore, CpuCost.Snapshot.now(), total);
         // Answered turns over the time from the first send to the last answer: a backlog that
         // drains after the sends stop lowers the rate instead of flattering it.
         double seconds = Math.max(measure.toNanos(), lastAnswer.get() - start) / 1e9;
@@ -243,7 +250,8 @@ final class TurnDriver implements AutoCloseable {
                 failed.get() + missing,
                 histogram.getTotalCount() / seconds,
                 Latency.of(histogram),
-                commits);
+                commits,
+                cpu);
     }
 
     /**

@@ -13,6 +13,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -75,6 +76,28 @@ class BenchQuickIT {
                 assertThat(commits.path("committingShare").asDouble())
                         .as(scenario)
                         .isBetween(0.0, 1.0);
+                // The whole JVM's CPU over the level, split by thread: the roles add up to it.
+                JsonNode cpu = level.path("cpu");
+                double perTurn = cpu.path("msPerTurn").asDouble();
+                assertThat(perTurn).as(scenario).isPositive();
+                double byRole = 0;
+                for (String role : List.of("STREAMS", "RUNNER", "INGRESS", "BROKER", "LOAD", "JVM")) {
+                    assertThat(cpu.at("/msPerTurnByRole/" + role).isNumber())
+                            .as(scenario + " " + role)
+                            .isTrue();
+                }
+                for (JsonNode ms : cpu.path("msPerTurnByRole")) {
+                    byRole += ms.asDouble();
+                }
+                assertThat(byRole).as(scenario).isCloseTo(perTurn, within(perTurn * 0.01 + 0.01));
+                assertThat(cpu.at("/msPerTurnByRole/STREAMS").asDouble())
+                        .as(scenario)
+                        .isPositive();
+                assertThat(cpu.at("/msPerTurnByRole/BROKER").asDouble())
+                        .as(scenario)
+                        .isPositive();
+                assertThat(cpu.path("processCores").asDouble()).as(scenario).isPositive();
+                assertThat(cpu.path("ceilingPerSecond").asDouble()).as(scenario).isPositive();
             }
         }
         assertThat(report.at("/simpleTurnAnatomy/turns").asInt()).isPositive();
@@ -145,6 +168,7 @@ class BenchQuickIT {
         assertThat(out.resolve("history-growth-bytes.png")).isNotEmptyFile();
         assertThat(console.toString(StandardCharsets.UTF_8))
                 .contains("| simple turn (4 hops) | 8 |")
-                .contains("The topology's commits");
+                .contains("The topology's commits")
+                .contains("CPU per turn");
     }
 }
