@@ -1,5 +1,6 @@
 package dev.skein.bench;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -12,7 +13,7 @@ import java.util.Map;
  * The CPU one load level cost, per turn and by who spent it. The bench's JVM holds the whole system
  * (the embedded broker, the Skein node, the load generator), so its CPU time over a level, divided
  * by the turns of the level, is what a turn costs; on a machine whose CPU is the limit that figure,
- * not the latency, says what the system can carry: {@code ceilingPerSecond} turns a second at most
+ * not the latency, says what the system can carry: {@link #ceilingPerSecond} turns a second at most
  * on the cores there are. Unlike latency it hardly moves with what else runs on the machine, which
  * is why it is the figure to compare two builds by on a noisy machine ({@link #othersCores} says how
  * busy the rest of the machine was meanwhile).
@@ -22,12 +23,7 @@ import java.util.Map;
  * what the process spent beyond its threads, with the threads that ended during the level.
  */
 record CpuCost(
-        double msPerTurn,
-        Map<Role, Double> msPerTurnByRole,
-        double processCores,
-        double othersCores,
-        int cores,
-        double ceilingPerSecond) {
+        double msPerTurn, Map<Role, Double> msPerTurnByRole, double processCores, double othersCores, int cores) {
 
     /** Who spends the CPU, by thread name. */
     enum Role {
@@ -124,11 +120,18 @@ record CpuCost(
                         0,
                         (after.machineBusyTicks() - before.machineBusyTicks()) / TICKS_PER_SECOND / wallSeconds
                                 - processCores);
-        double msPerTurn = perTurn(processMs, turns);
-        int cores = Runtime.getRuntime().availableProcessors();
-        // The turns a second these cores could carry at this cost per turn, were nothing else running.
-        double ceiling = msPerTurn <= 0 ? 0 : cores * 1000 / msPerTurn;
-        return new CpuCost(msPerTurn, byRole, processCores, othersCores, cores, ceiling);
+        return new CpuCost(
+                perTurn(processMs, turns),
+                byRole,
+                processCores,
+                othersCores,
+                Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The turns a second these cores could carry at this cost per turn, were nothing else running. */
+    @JsonProperty
+    double ceilingPerSecond() {
+        return msPerTurn <= 0 ? 0 : cores * 1000 / msPerTurn;
     }
 
     private static double perTurn(double ms, long turns) {

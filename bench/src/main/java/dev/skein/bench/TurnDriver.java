@@ -57,6 +57,13 @@ final class TurnDriver implements AutoCloseable {
             CommitCost commits,
             CpuCost cpu) {}
 
+    /** The cumulative counters a level's costs are the difference of, read together. */
+    private record Meters(CommitCost.Snapshot commits, CpuCost.Snapshot cpu) {
+        static Meters now() {
+            return new Meters(CommitCost.Snapshot.now(), CpuCost.Snapshot.now());
+        }
+    }
+
     private final SkeinTopics topics;
     private final Serializer<String> keySerializer;
     private final KafkaProducer<String, TurnRequested> producer;
@@ -152,15 +159,13 @@ final class TurnDriver implements AutoCloseable {
         long warmupEnd = System.nanoTime() + warmup.toNanos();
         long end = warmupEnd + measure.toNanos();
         CountDownLatch done = new CountDownLatch(sessions);
-        CompletableFuture<CommitCost.Snapshot> measureStart = new CompletableFuture<>();
-        CompletableFuture<CpuCost.Snapshot> cpuStart = new CompletableFuture<>();
+        CompletableFuture<Meters> measureStart = new CompletableFuture<>();
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             clients.execute(() -> {
                 for (long left; (left = warmupEnd - System.nanoTime()) > 0; ) {
                     LockSupport.parkNanos(left); // may return early
                 }
-                measureStart.complete(CommitCost.Snapshot.now());
-                cpuStart.complete(CpuCost.Snapshot.now());
+                measureStart.complete(Meters.now());
             });
             for (int i = 0; i < sessions; i++) {
                 String session = sessionPrefix + "-" + i;
@@ -188,9 +193,10 @@ final class TurnDriver implements AutoCloseable {
             }
             done.await();
         }
+        Meters measureEnd = Meters.now();
         long measured = histogram.getTotalCount() + failed.get();
-        CommitCost commits = CommitCost.between(measureStart.join(), CommitCost.Snapshot.now(), measured);
-        CpuCost cpu = CpuCost.between(cpuStart.join(), CpuCost.Snapshot.now(), measured);
+        CommitCost commits = CommitCost.between(measureStart.join().commits(), measureEnd.commits(), measured);
+        CpuCost cpu = CpuCost.between(measureStart.join().cpu(), measureEnd.cpu(), measured);
         double seconds = Math.max(1e-9, (lastAnswer.get() - warmupEnd) / 1e9);
         return new LoadResult(
                 sessions,
@@ -215,8 +221,7 @@ final class TurnDriver implements AutoCloseable {
         AtomicLong failed = new AtomicLong();
         AtomicLong lastAnswer = new AtomicLong();
         long period = (long) (1e9 / perSecond);
-        CommitCost.Snapshot before = CommitCost.Snapshot.now();
-        CpuCost.Snapshot cpuBefore = CpuCost.Snapshot.now();
+        Meters before = Meters.now();
         long start = System.nanoTime();
         int total = (int) (perSecond * measure.toNanos() / 1e9);
         CountDownLatch answered = new CountDownLatch(total);
@@ -238,8 +243,9 @@ final class TurnDriver implements AutoCloseable {
         }
         answered.await(10, TimeUnit.SECONDS);
         long missing = answered.getCount();
-        CommitCost commits = CommitCost.between(before, CommitCost.Snapshot.now(), total);
-        CpuCost cpu = CpuCost.between(cpuBefore, CpuCost.Snapshot.now(), total);
+        Meters after = Meters.now();
+        CommitCost commits = CommitCost.between(before.commits(), after.commits(), total);
+        CpuCost cpu = CpuCost.between(before.cpu(), after.cpu(), total);
         // Answered turns over the time from the first send to the last answer: a backlog that
         // drains after the sends stop lowers the rate instead of flattering it.
         double seconds = Math.max(measure.toNanos(), lastAnswer.get() - start) / 1e9;
